@@ -1,0 +1,122 @@
+//! The command line, as clap sees it: raw values only.
+//!
+//! Parsing here never touches files or the network; `config` turns these raw
+//! values into a validated configuration (profiles resolved, formats checked),
+//! which is where bad input is reported with exit code 2.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// TLS cipher-suite compatibility checker for Deep Security managers, relays
+/// and agents.
+#[derive(Debug, Parser)]
+#[command(name = "tlscompat", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 a requirement failed, 2 usage or input error, 3 scan incomplete."
+)]
+pub struct Cli {
+    /// Load extra profiles from every *.yaml in DIR (repeatable); a profile
+    /// with a shipped id replaces the shipped one.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub profiles_dir: Vec<PathBuf>,
+
+    /// When to color text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, show and validate profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+    /// Offline compatibility of client profiles against server profiles.
+    Matrix(MatrixArgs),
+}
+
+/// `tlscompat profiles …`
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// List every profile (shipped and added).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Show one profile with every cipher suite.
+    Show {
+        /// Profile id or file.
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Check profile files; exit 0 when all are valid, 2 otherwise.
+    Validate {
+        /// Profile files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// `tlscompat matrix …`
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Client profile id or file (repeatable; default: every agent profile).
+    #[arg(long = "client", value_name = "PROFILE")]
+    pub clients: Vec<String>,
+    /// Server profile id or file (repeatable; default: every manager profile
+    /// and every agent profile acting as a server).
+    #[arg(long = "server", value_name = "PROFILE")]
+    pub servers: Vec<String>,
+    /// Let the server follow the client's suite order instead of its own.
+    #[arg(long)]
+    pub client_preference: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Text)]
+    pub format: MatrixFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Color when writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+/// Formats for data listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    /// Tables for people.
+    Text,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// Formats for the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// A table for people.
+    Text,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+    /// A GitHub-flavoured Markdown table.
+    Markdown,
+}

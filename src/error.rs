@@ -1,0 +1,72 @@
+//! The one error type the binary reports, and the exit codes.
+//!
+//! Errors keep their structure (the profile error knows its file, line and
+//! column) until `main` prints them, once.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::profile::{ProfileError, ResolveError};
+
+/// How a run ended, when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Every requirement met, or none asked (exit 0).
+    Ok,
+    /// A requirement or policy rule failed on an endpoint that answered (exit 1).
+    Failed,
+    /// An input file was invalid; the details were already printed (exit 2).
+    Invalid,
+    /// Some endpoint could not be scanned and nothing failed (exit 3).
+    Incomplete,
+}
+
+impl Status {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Failed => 1,
+            Status::Invalid => 2,
+            Status::Incomplete => 3,
+        }
+    }
+}
+
+/// Everything that stops a run before it can produce its report. All of
+/// these are usage or input errors: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A profile file is invalid.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// A profile argument is neither an id nor a profile file.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// A command-line value that clap cannot check alone.
+    #[error("{0}")]
+    Usage(String),
+    /// The report file cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// Standard output went away or failed.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(#[source] io::Error),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+
+    /// A closed pipe on stdout (`tlscompat … | head`) is not worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Stdout(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}

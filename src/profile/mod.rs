@@ -1,0 +1,392 @@
+//! Profiles: what one client or server configuration offers.
+//!
+//! A profile is a YAML file naming the TLS versions and cipher suites (in the
+//! client's order) of one Deep Security component version, plus the hello
+//! shape (groups, signature algorithms). The probe builds its ClientHello from
+//! a profile, the emulator configures its server from one, and the matrix
+//! negotiates between them. Everything a profile says is checked when it is
+//! loaded, and every mistake is reported with file, line and column.
+
+mod catalog;
+mod locate;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use catalog::{Catalog, ResolveError, UnknownProfile};
+pub use locate::Location;
+use locate::{Seg, locate};
+
+use crate::suites::CipherSuiteId;
+use crate::version::TlsVersion;
+use crate::wire::codes::{NamedGroup, SignatureScheme};
+
+/// Which side of the Deep Security channel a profile describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A Deep Security Agent: TLS client to the manager (4120), server on 4118.
+    Agent,
+    /// A Deep Security Manager: server on 4120 (and 4119), client to agents.
+    Manager,
+    /// A relay: server on 4122.
+    Relay,
+    /// Not specific to one component.
+    Any,
+}
+
+impl Role {
+    /// The lower-case name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Manager => "manager",
+            Role::Relay => "relay",
+            Role::Any => "any",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a profile came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into the binary from `profiles/<file>`.
+    Builtin(&'static str),
+    /// Read from a file at run time.
+    File(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Builtin(name) => write!(f, "profiles/{name}"),
+            Origin::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// One validated profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Short stable id, e.g. `dsa-10.0-u16`.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Which component this is.
+    pub role: Role,
+    /// Supported versions, oldest first, without duplicates.
+    pub versions: Vec<TlsVersion>,
+    /// Cipher suites in preference order (the client's offer order).
+    pub cipher_suites: Vec<CipherSuiteId>,
+    /// Named groups for ECDHE/DHE and TLS 1.3 key shares, in preference order.
+    pub groups: Vec<NamedGroup>,
+    /// Signature algorithms offered in TLS 1.2+ hellos, in preference order.
+    pub signature_algorithms: Vec<SignatureScheme>,
+    /// Where the facts come from.
+    pub source: Option<String>,
+    /// Free-form remarks.
+    pub notes: Option<String>,
+    /// The file it was loaded from.
+    pub origin: Origin,
+}
+
+/// Groups a profile offers when it names none: what OpenSSL clients of the
+/// Deep Security era offer first.
+pub const DEFAULT_GROUPS: &[NamedGroup] = &[
+    NamedGroup::X25519,
+    NamedGroup::SECP256R1,
+    NamedGroup::SECP384R1,
+    NamedGroup::SECP521R1,
+];
+
+/// Signature algorithms a profile offers when it names none: every common
+/// RSA and ECDSA scheme, SHA-1 last, so no server is turned away for want of
+/// a signature algorithm.
+pub const DEFAULT_SIGNATURE_ALGORITHMS: &[SignatureScheme] = &[
+    SignatureScheme::ECDSA_SECP256R1_SHA256,
+    SignatureScheme::ECDSA_SECP384R1_SHA384,
+    SignatureScheme::ECDSA_SECP521R1_SHA512,
+    SignatureScheme::ED25519,
+    SignatureScheme::RSA_PSS_RSAE_SHA256,
+    SignatureScheme::RSA_PSS_RSAE_SHA384,
+    SignatureScheme::RSA_PSS_RSAE_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA256,
+    SignatureScheme::RSA_PKCS1_SHA384,
+    SignatureScheme::RSA_PKCS1_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA1,
+    SignatureScheme::ECDSA_SHA1,
+];
+
+impl Profile {
+    /// The newest version the profile supports.
+    pub fn max_version(&self) -> TlsVersion {
+        self.versions
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(TlsVersion::Tls12)
+    }
+
+    /// Whether the profile supports `v`.
+    pub fn supports(&self, v: TlsVersion) -> bool {
+        self.versions.contains(&v)
+    }
+
+    /// The profile's suites that can run at `v`, in the profile's order.
+    pub fn suites_at(&self, v: TlsVersion) -> impl Iterator<Item = CipherSuiteId> + '_ {
+        self.cipher_suites
+            .iter()
+            .copied()
+            .filter(move |s| s.suite().is_some_and(|c| c.valid_at(v)))
+    }
+
+    /// Parses and validates one profile document.
+    pub fn parse(text: &str, origin: Origin) -> Result<Profile, ProfileError> {
+        let raw: RawProfile = serde_yaml::from_str(text).map_err(|e| ProfileError {
+            origin: origin.clone(),
+            location: Location::of(&e),
+            kind: ProfileErrorKind::Yaml(yaml_message(&e)),
+        })?;
+        let fail = |path: &[Seg<'_>], kind: ProfileErrorKind| ProfileError {
+            origin: origin.clone(),
+            location: locate(text, path),
+            kind,
+        };
+        raw.check().map_err(|(path, kind)| fail(&path, kind))?;
+        let mut versions = raw.versions;
+        versions.sort();
+        Ok(Profile {
+            id: raw.id,
+            name: raw.name,
+            role: raw.role,
+            versions,
+            cipher_suites: raw.cipher_suites,
+            groups: raw.groups.unwrap_or_else(|| DEFAULT_GROUPS.to_vec()),
+            signature_algorithms: raw
+                .signature_algorithms
+                .unwrap_or_else(|| DEFAULT_SIGNATURE_ALGORITHMS.to_vec()),
+            source: raw.source,
+            notes: raw.notes,
+            origin,
+        })
+    }
+}
+
+/// The profile file as written, before the checks that span fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    id: String,
+    name: String,
+    role: Role,
+    versions: Vec<TlsVersion>,
+    cipher_suites: Vec<CipherSuiteId>,
+    #[serde(default)]
+    groups: Option<Vec<NamedGroup>>,
+    #[serde(default)]
+    signature_algorithms: Option<Vec<SignatureScheme>>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+type Failure = (Vec<Seg<'static>>, ProfileErrorKind);
+
+impl RawProfile {
+    /// Every rule that single fields cannot check alone. Each failure names
+    /// the path of the node to blame.
+    fn check(&self) -> Result<(), Failure> {
+        use ProfileErrorKind as K;
+        // Ids end up in file names, flags and reports: keep them plain.
+        let id_ok = !self.id.is_empty()
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !id_ok {
+            return Err((
+                vec![Seg::Key("id")],
+                K::BadId {
+                    id: self.id.clone(),
+                },
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return Err((vec![Seg::Key("name")], K::Empty { field: "name" }));
+        }
+        no_empty_or_duplicates("versions", &self.versions)?;
+        no_empty_or_duplicates("cipher_suites", &self.cipher_suites)?;
+        if let Some(groups) = &self.groups {
+            no_empty_or_duplicates("groups", groups)?;
+        }
+        if let Some(sigalgs) = &self.signature_algorithms {
+            no_empty_or_duplicates("signature_algorithms", sigalgs)?;
+        }
+        // A suite no listed version can carry would never be negotiated: the
+        // profile is wrong about this client (GCM on TLS 1.0, a TLS 1.3 suite
+        // on 1.2).
+        for (i, id) in self.cipher_suites.iter().enumerate() {
+            let suite = id.suite().expect("parsed ids are registered");
+            if !self.versions.iter().any(|v| suite.valid_at(*v)) {
+                return Err((
+                    vec![Seg::Key("cipher_suites"), Seg::Index(i)],
+                    K::SuiteVersion {
+                        suite: *id,
+                        listed: self.versions.clone(),
+                    },
+                ));
+            }
+        }
+        // A version with no suite that can run on it could never be negotiated.
+        for (i, v) in self.versions.iter().enumerate() {
+            if !self
+                .cipher_suites
+                .iter()
+                .any(|id| id.suite().is_some_and(|s| s.valid_at(*v)))
+            {
+                return Err((
+                    vec![Seg::Key("versions"), Seg::Index(i)],
+                    K::VersionWithoutSuite { version: *v },
+                ));
+            }
+        }
+        // ECDHE suites and TLS 1.3 need at least one elliptic-curve group.
+        let needs_ec = self.versions.contains(&TlsVersion::Tls13)
+            || self
+                .cipher_suites
+                .iter()
+                .any(|id| id.suite().is_some_and(|s| s.uses_ecdhe()));
+        if let Some(groups) = &self.groups {
+            if needs_ec && groups.iter().all(|g| g.is_ffdhe()) {
+                return Err((vec![Seg::Key("groups")], K::NoEcGroup));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn no_empty_or_duplicates<T: PartialEq + fmt::Display>(
+    field: &'static str,
+    items: &[T],
+) -> Result<(), Failure> {
+    if items.is_empty() {
+        return Err((vec![Seg::Key(field)], ProfileErrorKind::Empty { field }));
+    }
+    for (i, item) in items.iter().enumerate() {
+        if items[..i].contains(item) {
+            return Err((
+                vec![Seg::Key(field), Seg::Index(i)],
+                ProfileErrorKind::Duplicate {
+                    field,
+                    value: item.to_string(),
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// serde_yaml's message without its own " at line L column C" suffix, which
+/// we print in `file:line:column:` form instead.
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    let text = e.to_string();
+    match e.location() {
+        Some(l) => {
+            let suffix = format!(" at line {} column {}", l.line(), l.column());
+            match text.find(&suffix) {
+                Some(at) => format!("{}{}", &text[..at], &text[at + suffix.len()..]),
+                None => text,
+            }
+        }
+        None => text,
+    }
+}
+
+/// A profile that could not be loaded, with where the problem is.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}{}: {kind}", location.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ProfileError {
+    /// The file.
+    pub origin: Origin,
+    /// Line and column, when the problem is at one node.
+    pub location: Option<Location>,
+    /// What is wrong.
+    pub kind: ProfileErrorKind,
+}
+
+/// What is wrong with a profile.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileErrorKind {
+    /// The file could not be read.
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    /// Malformed YAML, a missing or unknown field, or a name we do not know
+    /// (the parser's message, which carries our suggestions).
+    #[error("{0}")]
+    Yaml(String),
+    /// A list or text that must not be empty is.
+    #[error("`{field}` must not be empty")]
+    Empty {
+        /// The field.
+        field: &'static str,
+    },
+    /// The same entry twice in one list.
+    #[error("{value} is listed twice in `{field}`")]
+    Duplicate {
+        /// The field.
+        field: &'static str,
+        /// The repeated entry.
+        value: String,
+    },
+    /// A suite that no listed version can carry.
+    #[error("{suite} cannot run on {} (it needs {})", join(listed), suite.suite().map(|s| s.version_range()).unwrap_or_default())]
+    SuiteVersion {
+        /// The suite.
+        suite: CipherSuiteId,
+        /// The profile's versions.
+        listed: Vec<TlsVersion>,
+    },
+    /// A version that no listed suite can run on.
+    #[error("no listed cipher suite can run on {version}")]
+    VersionWithoutSuite {
+        /// The version.
+        version: TlsVersion,
+    },
+    /// An id with characters outside `[A-Za-z0-9._-]`.
+    #[error("profile id {id:?} must be non-empty letters, digits, '.', '_' or '-'")]
+    BadId {
+        /// The id.
+        id: String,
+    },
+    /// Two profiles with the same id.
+    #[error("duplicate profile id {id:?} (first defined at {first})")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// `file:line:column` of the first definition.
+        first: String,
+    },
+    /// ECDHE suites or TLS 1.3 with only finite-field groups.
+    #[error("ECDHE cipher suites and TLS 1.3 need an elliptic-curve group in `groups`")]
+    NoEcGroup,
+}
+
+fn join(versions: &[TlsVersion]) -> String {
+    versions
+        .iter()
+        .map(|v| v.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,284 @@
+use super::*;
+use crate::suites::CipherSuiteId;
+
+const GOOD: &str = "\
+id: test-1
+name: Test client
+role: agent
+versions: [tls1.2]
+cipher_suites:
+  - TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+  - 0xC02F
+  - ECDHE-RSA-AES256-SHA384
+";
+
+fn parse(text: &str) -> Result<Profile, ProfileError> {
+    Profile::parse(text, Origin::File("t.yaml".into()))
+}
+
+/// The error line as a user sees it.
+fn error(text: &str) -> String {
+    parse(text)
+        .expect_err("profile should be rejected")
+        .to_string()
+}
+
+#[test]
+fn parses_names_hex_and_openssl_names() {
+    let p = parse(GOOD).unwrap();
+    assert_eq!(p.id, "test-1");
+    assert_eq!(p.role, Role::Agent);
+    assert_eq!(p.versions, [TlsVersion::Tls12]);
+    let ids: Vec<u16> = p.cipher_suites.iter().map(|s| s.0).collect();
+    assert_eq!(ids, [0xC030, 0xC02F, 0xC028]);
+    assert_eq!(p.groups, DEFAULT_GROUPS);
+    assert_eq!(p.signature_algorithms, DEFAULT_SIGNATURE_ALGORITHMS);
+}
+
+#[test]
+fn shipped_profiles_match_the_vendor_tables() {
+    let catalog = Catalog::builtin().unwrap();
+    let ids: Vec<&str> = catalog.all().map(|p| p.id.as_str()).collect();
+    for want in [
+        "dsa-9.6",
+        "dsa-10.0",
+        "dsa-10.0-u16",
+        "dsa-11",
+        "dsa-fips",
+        "dsm-strong-10-11",
+        "dsm-strong-12",
+    ] {
+        assert!(ids.contains(&want), "{want} missing from {ids:?}");
+    }
+    let suites = |id: &str| -> Vec<u16> {
+        catalog
+            .get(id)
+            .unwrap()
+            .cipher_suites
+            .iter()
+            .map(|s| s.0)
+            .collect()
+    };
+    let versions = |id: &str| catalog.get(id).unwrap().versions.clone();
+    // DOMAIN.md, "What each agent version supports".
+    assert_eq!(suites("dsa-9.6"), [0x0035, 0x002F]);
+    assert_eq!(versions("dsa-9.6"), [TlsVersion::Tls10]);
+    assert_eq!(suites("dsa-10.0"), [0x003D, 0x003C]);
+    assert_eq!(suites("dsa-10.0-u16"), [0xC030, 0xC02F, 0xC028, 0xC027]);
+    assert_eq!(suites("dsa-11"), [0xC030, 0xC02F]);
+    assert_eq!(
+        suites("dsa-fips"),
+        [0xC030, 0xC02F, 0xC027, 0xC028, 0x003D, 0x003C]
+    );
+    // DOMAIN.md, "What managers offer".
+    assert_eq!(suites("dsm-strong-10-11"), [0xC030, 0xC02F, 0xC028, 0xC027]);
+    assert_eq!(suites("dsm-strong-12"), [0xC030, 0xC02F]);
+    for id in [
+        "dsa-10.0",
+        "dsa-10.0-u16",
+        "dsa-11",
+        "dsa-fips",
+        "dsm-strong-10-11",
+        "dsm-strong-12",
+    ] {
+        assert_eq!(versions(id), [TlsVersion::Tls12], "{id}");
+    }
+    for p in catalog.all() {
+        assert!(p.source.is_some(), "{} has no source", p.id);
+        let expected_role = if p.id.starts_with("dsa-") {
+            Role::Agent
+        } else {
+            Role::Manager
+        };
+        assert_eq!(p.role, expected_role, "{}", p.id);
+        // Every Deep Security suite authenticates with RSA.
+        for s in &p.cipher_suites {
+            assert!(
+                s.suite().unwrap().needs_rsa_certificate(),
+                "{} in {}",
+                s,
+                p.id
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_suite_names_line_column_and_suggestion() {
+    let text = GOOD.replace("  - 0xC02F", "  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA265");
+    assert_eq!(
+        error(&text),
+        "t.yaml:7:5: cipher_suites[1]: unknown cipher suite \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA265\" \
+         (did you mean TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256 \
+         or TLS_DHE_RSA_WITH_AES_128_GCM_SHA256?)"
+    );
+}
+
+#[test]
+fn malformed_yaml_names_line_and_column() {
+    let text = GOOD.replace("  - 0xC02F", " - 0xC02F");
+    let msg = error(&text);
+    assert!(msg.starts_with("t.yaml:7:2: "), "{msg}");
+    assert!(msg.contains("did not find expected key"), "{msg}");
+}
+
+#[test]
+fn unknown_fields_and_missing_fields() {
+    let msg = error(&format!("{GOOD}cipher_suite: [0xC030]\n"));
+    assert!(
+        msg.starts_with("t.yaml:9:1: unknown field `cipher_suite`"),
+        "{msg}"
+    );
+    let msg = error(&GOOD.replace("role: agent\n", ""));
+    assert!(msg.contains("missing field `role`"), "{msg}");
+    let msg = error(&GOOD.replace("role: agent", "role: client"));
+    assert!(
+        msg.starts_with("t.yaml:3:7: role: unknown variant `client`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_version_group_and_signature_names() {
+    let msg = error(&GOOD.replace("[tls1.2]", "[tls1.2, tls1.4]"));
+    assert!(
+        msg.starts_with("t.yaml:4:20: versions[1]: unknown TLS version \"tls1.4\""),
+        "{msg}"
+    );
+    let msg = error(&format!("{GOOD}groups: [secp256r1, prime256v1x]\n"));
+    assert!(
+        msg.starts_with("t.yaml:9:21: groups[1]: unknown NamedGroup"),
+        "{msg}"
+    );
+    let msg = error(&format!(
+        "{GOOD}signature_algorithms: [rsa_pkcs1_sha256, rsa_pss_sha256]\n"
+    ));
+    assert!(
+        msg.contains("signature_algorithms[1]: unknown SignatureScheme"),
+        "{msg}"
+    );
+    assert!(msg.contains("rsa_pss_rsae_sha256?)"), "{msg}");
+}
+
+#[test]
+fn suite_that_cannot_run_on_the_listed_versions() {
+    let text = GOOD.replace("[tls1.2]", "[tls1.0]");
+    assert_eq!(
+        error(&text),
+        "t.yaml:6:5: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 cannot run on tls1.0 (it needs tls1.2)"
+    );
+    let text = GOOD.replace("  - 0xC02F", "  - TLS_AES_128_GCM_SHA256");
+    assert_eq!(
+        error(&text),
+        "t.yaml:7:5: TLS_AES_128_GCM_SHA256 cannot run on tls1.2 (it needs tls1.3)"
+    );
+}
+
+#[test]
+fn version_that_no_suite_can_run_on() {
+    let text = GOOD.replace("[tls1.2]", "[tls1.0, tls1.2]");
+    assert_eq!(
+        error(&text),
+        "t.yaml:4:12: no listed cipher suite can run on tls1.0"
+    );
+}
+
+#[test]
+fn empty_lists_and_duplicates() {
+    let msg = error(&GOOD.replace("[tls1.2]", "[]"));
+    assert_eq!(msg, "t.yaml:4:11: `versions` must not be empty");
+    let text = "id: x\nname: X\nrole: agent\nversions: [tls1.2]\ncipher_suites: []\n";
+    assert_eq!(
+        error(text),
+        "t.yaml:5:16: `cipher_suites` must not be empty"
+    );
+    let msg = error(&GOOD.replace("  - 0xC02F", "  - 0xC030"));
+    assert_eq!(
+        msg,
+        "t.yaml:7:5: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 is listed twice in `cipher_suites`"
+    );
+    let msg = error(&format!("{GOOD}groups: []\n"));
+    assert_eq!(msg, "t.yaml:9:9: `groups` must not be empty");
+}
+
+#[test]
+fn bad_ids_and_signaling_values() {
+    let msg = error(&GOOD.replace("id: test-1", "id: \"a b\""));
+    assert!(msg.starts_with("t.yaml:1:5: profile id \"a b\""), "{msg}");
+    let msg = error(&GOOD.replace("  - 0xC02F", "  - TLS_FALLBACK_SCSV"));
+    assert!(
+        msg.starts_with("t.yaml:7:5: cipher_suites[1]: \"TLS_FALLBACK_SCSV\" is a signaling value"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn ecdhe_without_an_elliptic_curve_group() {
+    let msg = error(&format!("{GOOD}groups: [ffdhe2048]\n"));
+    assert!(msg.starts_with("t.yaml:9:9: ECDHE cipher suites"), "{msg}");
+}
+
+#[test]
+fn suites_at_filters_by_version() {
+    let text = "id: x\nname: X\nrole: agent\nversions: [tls1.0, tls1.2]\ncipher_suites: [0xC030, 0x0035]\n";
+    let p = parse(text).unwrap();
+    assert_eq!(
+        p.suites_at(TlsVersion::Tls10).collect::<Vec<_>>(),
+        [CipherSuiteId(0x0035)]
+    );
+    assert_eq!(
+        p.suites_at(TlsVersion::Tls12).collect::<Vec<_>>(),
+        [CipherSuiteId(0xC030), CipherSuiteId(0x0035)]
+    );
+    assert_eq!(p.max_version(), TlsVersion::Tls12);
+}
+
+#[test]
+fn user_files_override_shipped_ids_but_not_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.yaml");
+    let b = dir.path().join("b.yaml");
+    std::fs::write(&a, GOOD.replace("test-1", "dsa-11")).unwrap();
+    std::fs::write(&b, GOOD.replace("test-1", "dsa-11")).unwrap();
+    let mut catalog = Catalog::builtin().unwrap();
+    catalog.add_file(&a).unwrap();
+    assert_eq!(
+        catalog.get("dsa-11").unwrap().cipher_suites.len(),
+        3,
+        "user file replaced the shipped one"
+    );
+    let err = catalog.add_file(&b).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}:1:5: duplicate profile id \"dsa-11\" (first defined at {}:1:5)",
+            b.display(),
+            a.display()
+        )
+    );
+    let err = Catalog::builtin().unwrap().add_dir(dir.path()).unwrap_err();
+    assert!(
+        matches!(err.kind, ProfileErrorKind::DuplicateId { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn resolve_ids_files_and_typos() {
+    let mut catalog = Catalog::builtin().unwrap();
+    assert_eq!(catalog.resolve("dsa-11").unwrap(), "dsa-11");
+    let err = catalog.resolve("dsa-11.0").unwrap_err().to_string();
+    assert!(
+        err.contains("(did you mean dsa-10.0, dsa-11 or dsa-9.6?)"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("mine.yaml");
+    std::fs::write(&f, GOOD).unwrap();
+    assert_eq!(catalog.resolve(f.to_str().unwrap()).unwrap(), "test-1");
+    let err = catalog
+        .resolve(dir.path().join("missing.yaml").to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot read"), "{err}");
+}

@@ -1,0 +1,189 @@
+//! The compatibility matrix as a table, Markdown, or data.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::style;
+use super::{SCHEMA_VERSION, Tool};
+use crate::matrix::{Matrix, Pair};
+use crate::negotiate::{Agreement, Preference};
+use crate::profile::Role;
+use crate::suites::CipherSuiteId;
+use crate::version::TlsVersion;
+
+#[derive(Serialize)]
+struct MatrixJson<'a> {
+    schema_version: u32,
+    tool: Tool,
+    preference: Preference,
+    pairs: Vec<PairJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct PairJson<'a> {
+    client: &'a str,
+    server: &'a str,
+    server_role: Role,
+    compatible: bool,
+    negotiated: Option<Agreement>,
+    mutual: &'a BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    reason: Option<String>,
+}
+
+/// The matrix as data for JSON and YAML.
+pub fn data(m: &Matrix) -> impl Serialize + '_ {
+    MatrixJson {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::current(),
+        preference: m.preference,
+        pairs: m
+            .pairs
+            .iter()
+            .map(|p| PairJson {
+                client: &p.client,
+                server: &p.server,
+                server_role: p.server_role,
+                compatible: p.negotiation.result.is_ok(),
+                negotiated: p.negotiation.result.as_ref().ok().copied(),
+                mutual: &p.negotiation.mutual,
+                reason: p.negotiation.result.as_ref().err().map(ToString::to_string),
+            })
+            .collect(),
+    }
+}
+
+fn cells(p: &Pair) -> [String; 3] {
+    match &p.negotiation.result {
+        Ok(a) => [
+            a.version.to_string(),
+            a.cipher_suite.to_string(),
+            String::new(),
+        ],
+        Err(e) => [String::new(), String::new(), e.to_string()],
+    }
+}
+
+/// Per server: which clients reach it and which do not.
+fn summary(m: &Matrix) -> Vec<(&str, Vec<&str>, Vec<&str>)> {
+    m.servers()
+        .into_iter()
+        .map(|server| {
+            let (ok, lost): (Vec<&Pair>, Vec<&Pair>) = m
+                .pairs
+                .iter()
+                .filter(|p| p.server == server)
+                .partition(|p| p.negotiation.result.is_ok());
+            (server, client_ids(ok), client_ids(lost))
+        })
+        .collect()
+}
+
+fn client_ids(pairs: Vec<&Pair>) -> Vec<&str> {
+    pairs.into_iter().map(|p| p.client.as_str()).collect()
+}
+
+/// The matrix as a colored table plus a per-server summary.
+pub fn text(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
+    let mut t = style::table([
+        "Server",
+        "Client",
+        "Result",
+        "Version",
+        "Cipher suite",
+        "Reason",
+    ]);
+    for p in &m.pairs {
+        let result = if p.negotiation.result.is_ok() {
+            style::good("compatible")
+        } else {
+            style::bad("incompatible")
+        };
+        let [version, suite, reason] = cells(p);
+        t.add_row(vec![
+            format!("{} ({})", p.server, p.server_role),
+            p.client.clone(),
+            result.to_string(),
+            version,
+            suite,
+            reason,
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    let order = match m.preference {
+        Preference::Server => "server's",
+        Preference::Client => "client's",
+    };
+    writeln!(
+        out,
+        "{}",
+        style::dim(&format!(
+            "Suites chosen in the {order} order; the newest common version wins."
+        ))
+    )?;
+    for (server, ok, lost) in summary(m) {
+        let lost_text = if lost.is_empty() {
+            style::good("none")
+        } else {
+            style::bad(&lost.join(", "))
+        };
+        writeln!(
+            out,
+            "{}: {} of {} clients compatible; incompatible: {}",
+            style::heading(server),
+            ok.len(),
+            ok.len() + lost.len(),
+            lost_text
+        )?;
+    }
+    Ok(())
+}
+
+/// The matrix as a GitHub-flavoured Markdown table.
+pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
+    writeln!(
+        out,
+        "| Server | Client | Result | Version | Cipher suite | Reason |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
+    for p in &m.pairs {
+        let result = if p.negotiation.result.is_ok() {
+            "✅ compatible"
+        } else {
+            "❌ incompatible"
+        };
+        let [version, suite, reason] = cells(p);
+        let suite = if suite.is_empty() {
+            suite
+        } else {
+            format!("`{suite}`")
+        };
+        writeln!(
+            out,
+            "| {} | {} | {result} | {version} | {suite} | {} |",
+            p.server,
+            p.client,
+            md_escape(&reason)
+        )?;
+    }
+    writeln!(out)?;
+    for (server, ok, lost) in summary(m) {
+        let total = ok.len() + lost.len();
+        let lost = if lost.is_empty() {
+            "none".to_string()
+        } else {
+            lost.join(", ")
+        };
+        writeln!(
+            out,
+            "- **{server}**: {} of {total} clients compatible; incompatible: {lost}",
+            ok.len()
+        )?;
+    }
+    Ok(())
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}

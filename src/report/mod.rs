@@ -1,0 +1,49 @@
+//! Printers: turn results into text, JSON, YAML or Markdown.
+//!
+//! Reports never touch the network and never decide anything: they get plain
+//! data and a writer. The JSON and YAML shapes are separate `…Json` types that
+//! only serialize, so the stable schema (`schema_version`) cannot drift when
+//! the internal model changes.
+
+pub mod matrix;
+pub mod profiles;
+pub(crate) mod style;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+/// The version of every machine-readable output's schema. Fields may be added
+/// within a version; none is ever renamed or removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `"tool": {"name": "tlscompat", "version": "…"}` in every machine report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// Always `tlscompat`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Tool {
+    /// This build.
+    pub fn current() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// Writes `value` as pretty JSON and a final newline.
+pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// Writes `value` as a YAML document.
+pub fn write_yaml<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    let text = serde_yaml::to_string(value).map_err(io::Error::other)?;
+    out.write_all(text.as_bytes())
+}

@@ -1,0 +1,195 @@
+//! `profiles list` and `profiles show`, as tables or data.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::style;
+use super::{SCHEMA_VERSION, Tool};
+use crate::profile::{Profile, Role};
+use crate::suites::{CipherSuite, CipherSuiteId};
+use crate::version::TlsVersion;
+use crate::wire::codes::{NamedGroup, SignatureScheme};
+
+/// One profile as JSON/YAML.
+#[derive(Debug, Serialize)]
+pub struct ProfileJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    role: Role,
+    versions: &'a [TlsVersion],
+    cipher_suites: Vec<SuiteJson>,
+    groups: &'a [NamedGroup],
+    signature_algorithms: &'a [SignatureScheme],
+    source: Option<&'a str>,
+    notes: Option<&'a str>,
+    origin: String,
+}
+
+/// One cipher suite as JSON/YAML.
+#[derive(Debug, Serialize)]
+pub struct SuiteJson {
+    name: String,
+    openssl_name: Option<&'static str>,
+    id: String,
+    kx: &'static str,
+    auth: &'static str,
+    enc: String,
+    mac: &'static str,
+    versions: Vec<TlsVersion>,
+}
+
+impl SuiteJson {
+    fn new(id: CipherSuiteId) -> SuiteJson {
+        match id.suite() {
+            Some(s) => SuiteJson {
+                name: s.iana_name.to_string(),
+                openssl_name: s.openssl_name,
+                id: id.hex(),
+                kx: s.kx,
+                auth: s.auth,
+                enc: s.enc.clone(),
+                mac: s.mac,
+                versions: s.versions().collect(),
+            },
+            None => SuiteJson {
+                name: id.to_string(),
+                openssl_name: None,
+                id: id.hex(),
+                kx: "",
+                auth: "",
+                enc: String::new(),
+                mac: "",
+                versions: Vec::new(),
+            },
+        }
+    }
+}
+
+impl<'a> ProfileJson<'a> {
+    /// The serializable view of a profile.
+    pub fn new(p: &'a Profile) -> Self {
+        ProfileJson {
+            id: &p.id,
+            name: &p.name,
+            role: p.role,
+            versions: &p.versions,
+            cipher_suites: p.cipher_suites.iter().map(|s| SuiteJson::new(*s)).collect(),
+            groups: &p.groups,
+            signature_algorithms: &p.signature_algorithms,
+            source: p.source.as_deref(),
+            notes: p.notes.as_deref(),
+            origin: p.origin.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ListJson<'a> {
+    schema_version: u32,
+    tool: Tool,
+    profiles: Vec<ProfileJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ShowJson<'a> {
+    schema_version: u32,
+    tool: Tool,
+    profile: ProfileJson<'a>,
+}
+
+fn versions(vs: &[TlsVersion]) -> String {
+    vs.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// `profiles list` as data.
+pub fn list_data<'a>(profiles: impl Iterator<Item = &'a Profile>) -> impl Serialize + 'a {
+    ListJson {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::current(),
+        profiles: profiles.map(ProfileJson::new).collect(),
+    }
+}
+
+/// `profiles show` as data.
+pub fn show_data(profile: &Profile) -> impl Serialize + '_ {
+    ShowJson {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::current(),
+        profile: ProfileJson::new(profile),
+    }
+}
+
+/// `profiles list` as a table.
+pub fn list_text<'a>(
+    out: &mut dyn Write,
+    profiles: impl Iterator<Item = &'a Profile>,
+) -> io::Result<()> {
+    let mut t = style::table(["ID", "Role", "Versions", "Suites", "Name"]);
+    for p in profiles {
+        t.add_row(vec![
+            p.id.clone(),
+            p.role.to_string(),
+            versions(&p.versions),
+            p.cipher_suites.len().to_string(),
+            p.name.clone(),
+        ]);
+    }
+    writeln!(out, "{t}")
+}
+
+/// `profiles show` as text: the profile's facts, then every suite.
+pub fn show_text(out: &mut dyn Write, p: &Profile) -> io::Result<()> {
+    writeln!(out, "{} {}", style::heading(&p.id), p.name)?;
+    writeln!(out, "  role:       {}", p.role)?;
+    writeln!(out, "  versions:   {}", versions(&p.versions))?;
+    let join = |items: Vec<String>| items.join(", ");
+    writeln!(
+        out,
+        "  groups:     {}",
+        join(p.groups.iter().map(ToString::to_string).collect())
+    )?;
+    writeln!(
+        out,
+        "  signatures: {}",
+        join(
+            p.signature_algorithms
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        )
+    )?;
+    if let Some(source) = &p.source {
+        writeln!(out, "  source:     {source}")?;
+    }
+    if let Some(notes) = &p.notes {
+        writeln!(out, "  notes:      {notes}")?;
+    }
+    writeln!(out, "  file:       {}", p.origin)?;
+    let mut t = style::table([
+        "#",
+        "IANA name",
+        "OpenSSL name",
+        "Id",
+        "Kx",
+        "Auth",
+        "Enc",
+        "MAC",
+        "Versions",
+    ]);
+    for (i, id) in p.cipher_suites.iter().enumerate() {
+        let s: Option<&CipherSuite> = id.suite();
+        t.add_row(vec![
+            (i + 1).to_string(),
+            id.to_string(),
+            s.and_then(|s| s.openssl_name).unwrap_or("-").to_string(),
+            id.hex(),
+            s.map(|s| s.kx).unwrap_or("-").to_string(),
+            s.map(|s| s.auth).unwrap_or("-").to_string(),
+            s.map(|s| s.enc.clone()).unwrap_or_default(),
+            s.map(|s| s.mac).unwrap_or("-").to_string(),
+            s.map(|s| s.version_range()).unwrap_or_default(),
+        ]);
+    }
+    writeln!(out, "{t}")
+}

@@ -1,0 +1,128 @@
+//! "Did you mean …?" for every name a user can type.
+//!
+//! Cipher-suite, group and version names are long and easy to misspell; a
+//! security tool that answers "unknown" without a hint wastes the user's time.
+//! This module ranks candidate names by edit distance, and provides the serde
+//! visitor that turns a `FromStr` failure into a located YAML error.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+/// How many suggestions an error message carries at most.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// The candidates closest to `input`, best first, case-insensitively.
+///
+/// A candidate qualifies when its normalized edit distance is small, or when
+/// one name contains the other (users often drop a prefix such as `TLS_`).
+pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let needle = input.to_ascii_uppercase();
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            let hay = c.to_ascii_uppercase();
+            let mut score = strsim::normalized_damerau_levenshtein(&needle, &hay);
+            if needle.len() >= 4 && (hay.contains(&needle) || needle.contains(&hay)) {
+                score = score.max(0.75);
+            }
+            (score >= 0.6).then_some((score, c))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let mut out: Vec<String> = Vec::new();
+    for (_, name) in scored {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+            out.push(name.to_string());
+        }
+        if out.len() == MAX_SUGGESTIONS {
+            break;
+        }
+    }
+    out
+}
+
+/// Formats suggestions as a message suffix: `" (did you mean A or B?)"`, or
+/// nothing when there are none.
+pub fn did_you_mean(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!(" (did you mean {one}?)"),
+        [init @ .., last] => format!(" (did you mean {} or {last}?)", init.join(", ")),
+    }
+}
+
+/// A serde visitor that parses a string with `FromStr` *inside* the visitor.
+///
+/// Failing inside `visit_str` (rather than after deserializing a `String`)
+/// lets the YAML deserializer attach the exact line and column of the scalar
+/// to the error.
+pub(crate) struct FromStrVisitor<T> {
+    what: &'static str,
+    _marker: PhantomData<T>,
+}
+
+impl<T> FromStrVisitor<T> {
+    pub(crate) fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> serde::de::Visitor<'_> for FromStrVisitor<T>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} name", self.what)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse().map_err(E::custom)
+    }
+
+    // YAML reads `1.2` or `0x0017` without quotes as numbers; accept them as
+    // the text the user wrote.
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+        self.visit_str(&v.to_string())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
+        self.visit_str(&v.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_names_first() {
+        let names = [
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_RSA_WITH_AES_256_CBC_SHA",
+            "TLS_NULL",
+        ];
+        let got = closest("TLS_RSA_WITH_AES_256_CBC_SHA1", names);
+        assert_eq!(got[0], "TLS_RSA_WITH_AES_256_CBC_SHA");
+        assert!(closest("completely different", names).is_empty());
+    }
+
+    #[test]
+    fn formats_the_hint() {
+        assert_eq!(did_you_mean(&[]), "");
+        assert_eq!(did_you_mean(&["a".into()]), " (did you mean a?)");
+        assert_eq!(
+            did_you_mean(&["a".into(), "b".into(), "c".into()]),
+            " (did you mean a, b or c?)"
+        );
+    }
+}

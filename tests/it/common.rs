@@ -1,0 +1,73 @@
+//! Running the binary and reading what it printed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The outcome of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Fails the test with everything the binary said when the exit code is not `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscompat"));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs `tlscompat ARGS…` to completion.
+pub fn tlscompat(args: &[&str]) -> Run {
+    finish(bin().args(args).output().unwrap())
+}
+
+pub fn finish(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `testdata/<rel>`.
+pub fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+/// No panic message, no backtrace, one line.
+#[track_caller]
+pub fn assert_clean_error(run: &Run) {
+    assert!(!run.stderr.contains("panicked"), "panic:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("RUST_BACKTRACE"),
+        "backtrace hint:\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.trim_end().lines().count(),
+        1,
+        "one line expected:\n{}",
+        run.stderr
+    );
+}

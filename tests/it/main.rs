@@ -1,0 +1,13 @@
+//! Integration tests: one binary, one module per area. They run the real
+//! `tlscompat` binary (and, for network features, real TLS servers on
+//! loopback).
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod common;
+mod matrix_cli;
+mod profiles_cli;
