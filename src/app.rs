@@ -5,12 +5,13 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::cli::{DataFormat, MatrixFormat};
-use crate::config::{Config, Job, MatrixJob};
+use crate::cli::{DataFormat, LogFormat, MatrixFormat};
+use crate::config::{Config, Job, MatrixJob, ServeJob};
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
 use crate::report;
+use crate::serve::{Emulator, GeneratedPki, ServeEvent};
 
 /// Runs the job. `stdout` gets the report, `stderr` diagnostics.
 pub fn run(
@@ -46,7 +47,96 @@ pub fn run(
         }
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
         Job::Matrix(job) => matrix(catalog, job, stdout),
+        Job::Serve(job) => {
+            let name = lookup(catalog, &job.profile).name.clone();
+            serve(*job, &name, stderr)
+        }
     }
+}
+
+/// A multi-threaded runtime for the network commands.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+}
+
+/// Runs the emulator until SIGINT or SIGTERM, logging every event to stderr.
+fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<Status, Error> {
+    let written = match (&job.write_client_cert, &job.pki) {
+        (Some(dir), Some(pki)) => Some(write_client_files(dir, pki)?),
+        _ => None,
+    };
+    let log = |w: &mut dyn Write, event: &ServeEvent| match job.format {
+        LogFormat::Text => report::serve::text_line(w, event),
+        LogFormat::Json => report::serve::json_line(w, event),
+    };
+    runtime()?.block_on(async {
+        let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
+        if job.format == LogFormat::Text {
+            // The log is best effort: a closed stderr must not stop the server.
+            let _ = report::serve::banner(stderr, &job, profile_name, written.as_deref());
+        }
+        let stop = shutdown_signal();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                Some(event) = events.recv() => { let _ = log(stderr, &event); }
+            }
+        }
+        emulator.shutdown().await;
+        while let Ok(event) = events.try_recv() {
+            let _ = log(stderr, &event);
+        }
+        Ok(Status::Ok)
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `--write-client-cert DIR`: ca.pem, client.pem, client.key.
+fn write_client_files(dir: &Path, pki: &GeneratedPki) -> Result<Vec<String>, Error> {
+    let write =
+        |name: &str, bytes: Result<Vec<u8>, openssl::error::ErrorStack>| -> Result<String, Error> {
+            let path = dir.join(name);
+            let fail = |source| Error::Write {
+                path: path.clone(),
+                source,
+            };
+            let bytes = bytes.map_err(|e| fail(std::io::Error::other(e)))?;
+            std::fs::create_dir_all(dir).map_err(fail)?;
+            std::fs::write(&path, bytes).map_err(fail)?;
+            Ok(path.display().to_string())
+        };
+    Ok(vec![
+        write("ca.pem", pki.ca.identity.cert.to_pem())?,
+        write("client.pem", pki.client.cert_pem())?,
+        write("client.key", pki.client.key_pem())?,
+    ])
 }
 
 /// Ids in a `Config` were resolved against this catalog.

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::certs::KeyType;
+
 /// TLS cipher-suite compatibility checker for Deep Security managers, relays
 /// and agents.
 #[derive(Debug, Parser)]
@@ -38,6 +40,9 @@ pub enum Command {
     Profiles(ProfilesCommand),
     /// Offline compatibility of client profiles against server profiles.
     Matrix(MatrixArgs),
+    /// Run a TLS endpoint that accepts exactly one profile (an emulated
+    /// agent, manager or relay).
+    Serve(ServeArgs),
 }
 
 /// `tlscompat profiles …`
@@ -84,6 +89,54 @@ pub struct MatrixArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `tlscompat serve …`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The profile to serve (id or file).
+    #[arg(short, long, value_name = "PROFILE")]
+    pub profile: String,
+    /// Address to listen on: HOST:PORT, [IPv6]:PORT, HOST, or PORT
+    /// [default: 127.0.0.1 and the profile role's port: agent 4118,
+    /// manager 4120, relay 4122].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Server certificate chain (PEM, leaf first) instead of a generated one.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) for --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Key type of the generated certificate.
+    #[arg(long, value_enum, default_value_t = KeyType::Rsa, conflicts_with = "cert")]
+    pub key_type: KeyType,
+    /// Emulate an activated endpoint: request a client certificate and refuse
+    /// handshakes without one signed by --ca (or by the generated CA).
+    #[arg(long)]
+    pub require_client_cert: bool,
+    /// CA certificates (PEM) that client certificates must chain to.
+    #[arg(long, value_name = "FILE", requires = "require_client_cert")]
+    pub ca: Option<PathBuf>,
+    /// Write the generated CA and a client certificate and key it accepts to
+    /// DIR (ca.pem, client.pem, client.key).
+    #[arg(long, value_name = "DIR", conflicts_with = "ca")]
+    pub write_client_cert: Option<PathBuf>,
+    /// Follow the client's suite order instead of the profile's.
+    #[arg(long)]
+    pub client_preference: bool,
+    /// Log format on standard error: text lines or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub format: LogFormat,
+}
+
+/// Formats for the emulator's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `--color`.

@@ -5,14 +5,19 @@
 //! files. The result is a `Config` whose parts are ready to use.
 
 use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
+use crate::certs::{self, Identity};
 use crate::cli::{
-    Cli, ColorChoice, Command, DataFormat, MatrixArgs, MatrixFormat, ProfilesCommand,
+    Cli, ColorChoice, Command, DataFormat, LogFormat, MatrixArgs, MatrixFormat, ProfilesCommand,
+    ServeArgs,
 };
 use crate::error::Error;
 use crate::negotiate::Preference;
 use crate::profile::{Catalog, Role};
+use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, Limits, ServeError, ServerSpec};
+use crate::target::{Target, TargetError};
 
 /// A validated run.
 #[derive(Debug)]
@@ -47,6 +52,23 @@ pub enum Job {
     },
     /// `matrix`.
     Matrix(MatrixJob),
+    /// `serve`.
+    Serve(Box<ServeJob>),
+}
+
+/// `serve` with its certificates loaded or generated.
+#[derive(Debug)]
+pub struct ServeJob {
+    /// The profile served.
+    pub profile: String,
+    /// The emulator, ready to start.
+    pub emulator: EmulatorConfig,
+    /// The generated CA and client certificate, when one was made.
+    pub pki: Option<GeneratedPki>,
+    /// Where to write the client certificate, if asked.
+    pub write_client_cert: Option<PathBuf>,
+    /// Log format.
+    pub format: LogFormat,
 }
 
 /// `matrix` with profiles resolved.
@@ -89,6 +111,7 @@ impl Config {
                 let to_file = args.output.is_some();
                 (Job::Matrix(matrix_job(&mut catalog, args)?), to_file)
             }
+            Command::Serve(args) => (Job::Serve(Box::new(serve_job(&mut catalog, args)?)), false),
         };
         Ok(Config {
             catalog,
@@ -133,6 +156,80 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
         format: args.format,
         output: args.output,
     })
+}
+
+fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> {
+    let id = catalog.resolve(&args.profile)?;
+    let profile = catalog.get(&id).expect("just resolved");
+    let listen = listen_addr(args.listen.as_deref(), profile.role)?;
+    let own_identity = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Some(Identity::load(cert, key).map_err(ServeError::from)?),
+        _ => None,
+    };
+    let needs_ca = args.require_client_cert && args.ca.is_none();
+    let pki = if own_identity.is_none() || needs_ca || args.write_client_cert.is_some() {
+        Some(GeneratedPki::generate(&id, args.key_type).map_err(ServeError::from)?)
+    } else {
+        None
+    };
+    let identity = match (own_identity, &pki) {
+        (Some(identity), _) => identity,
+        (None, Some(pki)) => pki.server.clone(),
+        (None, None) => unreachable!("a PKI is generated when no certificate is given"),
+    };
+    let client_auth = match (&args.ca, &pki) {
+        _ if !args.require_client_cert => ClientAuth::None,
+        (Some(ca), _) => ClientAuth::Require(certs::load_certs(ca).map_err(ServeError::from)?),
+        (None, Some(pki)) => ClientAuth::Require(vec![pki.ca.identity.cert.clone()]),
+        (None, None) => unreachable!("a PKI is generated when no CA is given"),
+    };
+    let mut spec = ServerSpec::from_profile(profile);
+    spec.server_preference = !args.client_preference;
+    Ok(ServeJob {
+        profile: id.clone(),
+        emulator: EmulatorConfig {
+            label: id,
+            spec,
+            identity,
+            client_auth,
+            listen,
+            limits: Limits::default(),
+        },
+        pki,
+        write_client_cert: args.write_client_cert,
+        format: args.format,
+    })
+}
+
+/// `--listen`: `HOST:PORT`, `[IPv6]:PORT`, an IP or host alone (the role's
+/// port), or a port alone (on 127.0.0.1). Port 0 picks a free port.
+fn listen_addr(arg: Option<&str>, role: Role) -> Result<SocketAddr, Error> {
+    let Some(arg) = arg.map(str::trim) else {
+        return Ok(SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            role.default_port(),
+        ));
+    };
+    if let Ok(addr) = arg.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(ip) = arg.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, role.default_port()));
+    }
+    if let Ok(port) = arg.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    let target = Target::parse(arg, role).map_err(Error::Target)?;
+    (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| {
+            Error::Target(TargetError {
+                input: arg.to_string(),
+                why: "the host name does not resolve",
+            })
+        })
 }
 
 /// `--color auto` colors only a terminal, and never when `NO_COLOR` is set

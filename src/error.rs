@@ -7,6 +7,8 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::profile::{ProfileError, ResolveError};
+use crate::serve::ServeError;
+use crate::target::TargetError;
 
 /// How a run ended, when it did not fail outright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,24 @@ pub enum Error {
     /// A profile argument is neither an id nor a profile file.
     #[error(transparent)]
     Resolve(#[from] ResolveError),
+    /// A target or listen address that cannot be parsed or resolved.
+    #[error(transparent)]
+    Target(TargetError),
+    /// The emulator cannot start (port in use, bad certificate, a profile
+    /// the local OpenSSL cannot serve).
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// A file the run was asked to write.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] io::Error),
     /// A command-line value that clap cannot check alone.
     #[error("{0}")]
     Usage(String),

@@ -14,6 +14,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod app;
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -21,7 +22,9 @@ pub mod matrix;
 pub mod negotiate;
 pub mod profile;
 pub mod report;
+pub mod serve;
 pub mod suggest;
 pub mod suites;
+pub mod target;
 pub mod version;
 pub mod wire;

@@ -7,6 +7,7 @@
 
 pub mod matrix;
 pub mod profiles;
+pub mod serve;
 pub(crate) mod style;
 
 use std::io::{self, Write};

@@ -1,6 +1,5 @@
 //! Integration tests: one binary, one module per area. They run the real
-//! `tlscompat` binary (and, for network features, real TLS servers on
-//! loopback).
+//! `tlscompat` binary and real TLS servers and clients on loopback.
 #![allow(
     clippy::unwrap_used,
     clippy::print_stderr,
@@ -11,3 +10,5 @@
 mod common;
 mod matrix_cli;
 mod profiles_cli;
+mod serve;
+mod tls_clients;

@@ -1,0 +1,123 @@
+//! The emulator's log: one line per event, as text or JSON.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::style;
+use crate::config::ServeJob;
+use crate::serve::{ClientAuth, ServeEvent};
+
+#[derive(Serialize)]
+struct LogLine<'a> {
+    time: String,
+    #[serde(flatten)]
+    event: &'a ServeEvent,
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// One event as a JSON object on one line.
+pub fn json_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &LogLine { time: now(), event }).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// One event as a readable line.
+pub fn text_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
+    let time = now();
+    match event {
+        ServeEvent::Listening { label, address } => {
+            writeln!(
+                out,
+                "{time} {} listening on {address}",
+                style::heading(label)
+            )
+        }
+        ServeEvent::Handshake {
+            peer,
+            version,
+            cipher_suite,
+            client_certificate,
+        } => {
+            let version = version.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
+            let suite = cipher_suite
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "?".into());
+            let cert = client_certificate
+                .as_ref()
+                .map(|c| format!(" client certificate: {c}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{time} {peer} {} {version} {suite}{cert}",
+                style::good("handshake")
+            )
+        }
+        ServeEvent::Failed { peer, reason } => {
+            writeln!(out, "{time} {peer} {}: {reason}", style::bad("failed"))
+        }
+        ServeEvent::Refused { peer } => {
+            writeln!(
+                out,
+                "{time} {peer} {}: too many connections",
+                style::bad("refused")
+            )
+        }
+        ServeEvent::Stopped { label } => writeln!(out, "{time} {label} stopped"),
+    }
+}
+
+/// What the emulator serves, before the first event (text format only).
+pub fn banner(
+    out: &mut dyn Write,
+    job: &ServeJob,
+    profile_name: &str,
+    client_files: Option<&[String]>,
+) -> io::Result<()> {
+    let spec = &job.emulator.spec;
+    let versions: Vec<&str> = spec.versions.iter().map(|v| v.name()).collect();
+    writeln!(
+        out,
+        "serving {} ({profile_name})",
+        style::heading(&job.profile)
+    )?;
+    writeln!(out, "  versions:      {}", versions.join(", "))?;
+    let order = if spec.server_preference {
+        "server order"
+    } else {
+        "client order"
+    };
+    writeln!(out, "  cipher suites ({order}):")?;
+    for s in &spec.cipher_suites {
+        writeln!(out, "    {s}")?;
+    }
+    let id = &job.emulator.identity;
+    writeln!(
+        out,
+        "  certificate:   {} ({})",
+        crate::certs::subject_line(&id.cert),
+        id.key_summary()
+    )?;
+    match &job.emulator.client_auth {
+        ClientAuth::None => writeln!(out, "  client certificate: not requested")?,
+        ClientAuth::Require(cas) => {
+            let names: Vec<String> = cas.iter().map(crate::certs::subject_line).collect();
+            writeln!(
+                out,
+                "  client certificate: required, issued by {}",
+                names.join(" | ")
+            )?;
+        }
+    }
+    if let Some(files) = client_files {
+        writeln!(out, "  wrote:         {}", files.join(", "))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! What to probe: `host`, `host:port` or `[ipv6]:port`, with a role.
+//!
+//! Deep Security ports are only defaults (every one is configurable at
+//! install time), so a target without a port takes its role's default:
+//! manager 4120 (agents connect there), agent 4118 (the manager connects
+//! there), relay 4122.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::profile::Role;
+
+impl Role {
+    /// The port this role listens on by default.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Role::Manager => 4120,
+            Role::Agent | Role::Any => 4118,
+            Role::Relay => 4122,
+        }
+    }
+}
+
+/// A parsed target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// What the user wrote.
+    pub input: String,
+    /// Host name or IP address (IPv6 without brackets).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// The role the endpoint plays.
+    pub role: Role,
+}
+
+impl Target {
+    /// Parses `host`, `host:port`, `[ipv6]:port`, `[ipv6]` or a bare IPv6
+    /// address; a missing port is the role's default.
+    pub fn parse(input: &str, role: Role) -> Result<Target, TargetError> {
+        let s = input.trim();
+        let err = |why: &'static str| TargetError {
+            input: input.to_string(),
+            why,
+        };
+        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+            let (host, after) = rest
+                .split_once(']')
+                .ok_or(err("missing ']' after the IPv6 address"))?;
+            if host.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(err("not an IPv6 address inside '[…]'"));
+            }
+            match after {
+                "" => (host, None),
+                _ => (
+                    host,
+                    Some(
+                        after
+                            .strip_prefix(':')
+                            .ok_or(err("expected ':' and a port after ']'"))?,
+                    ),
+                ),
+            }
+        } else if s.matches(':').count() > 1 {
+            // A bare IPv6 address has no room for a port.
+            if s.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(err(
+                    "IPv6 addresses with a port need brackets: [2001:db8::1]:4120",
+                ));
+            }
+            (s, None)
+        } else {
+            match s.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (s, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(err("missing host"));
+        }
+        if host.parse::<IpAddr>().is_err() && !valid_hostname(host) {
+            return Err(err("not a valid host name or IP address"));
+        }
+        let port = match port {
+            None => role.default_port(),
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or(err("the port must be a number from 1 to 65535"))?,
+        };
+        Ok(Target {
+            input: input.to_string(),
+            host: host.to_string(),
+            port,
+            role,
+        })
+    }
+
+    /// The host as an IP address, when it is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.host.parse().ok()
+    }
+}
+
+/// `host:port`, with brackets around IPv6 addresses.
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+fn valid_hostname(h: &str) -> bool {
+    let h = h.strip_suffix('.').unwrap_or(h);
+    !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// A target that cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid target {input:?}: {why}")]
+pub struct TargetError {
+    /// What the user wrote.
+    pub input: String,
+    /// What is wrong.
+    pub why: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<(String, u16), String> {
+        Target::parse(s, Role::Manager)
+            .map(|t| (t.host, t.port))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn hosts_ports_and_ipv6() {
+        assert_eq!(parse("dsm.example"), Ok(("dsm.example".into(), 4120)));
+        assert_eq!(parse("dsm.example:443"), Ok(("dsm.example".into(), 443)));
+        assert_eq!(parse("192.0.2.10"), Ok(("192.0.2.10".into(), 4120)));
+        assert_eq!(parse("192.0.2.10:4119"), Ok(("192.0.2.10".into(), 4119)));
+        assert_eq!(
+            parse("[2001:db8::1]:4122"),
+            Ok(("2001:db8::1".into(), 4122))
+        );
+        assert_eq!(parse("[::1]"), Ok(("::1".into(), 4120)));
+        assert_eq!(parse("::1"), Ok(("::1".into(), 4120)));
+        assert_eq!(Target::parse("a", Role::Agent).unwrap().port, 4118);
+        assert_eq!(Target::parse("a", Role::Relay).unwrap().port, 4122);
+    }
+
+    #[test]
+    fn display_brackets_ipv6() {
+        assert_eq!(
+            Target::parse("::1", Role::Agent).unwrap().to_string(),
+            "[::1]:4118"
+        );
+        assert_eq!(
+            Target::parse("h:1", Role::Agent).unwrap().to_string(),
+            "h:1"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        for bad in [
+            "",
+            ":4120",
+            "h:",
+            "h:0",
+            "h:65536",
+            "h:x",
+            "[::1",
+            "[::1]4120",
+            "[nope]:1",
+            "2001:db8::1:4120x",
+            "a b",
+            "-bad-.example",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(parse("h:99999").unwrap_err().contains("1 to 65535"));
+    }
+}
