@@ -5,12 +5,15 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::cli::{DataFormat, LogFormat, MatrixFormat};
-use crate::config::{Config, Job, MatrixJob, ServeJob};
+use std::sync::Arc;
+
+use crate::cli::{DataFormat, LogFormat, MatrixFormat, ScanFormat};
+use crate::config::{Config, Job, MatrixJob, ScanJob, ServeJob};
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
 use crate::report;
+use crate::results::ScanReport;
 use crate::serve::{Emulator, GeneratedPki, ServeEvent};
 
 /// Runs the job. `stdout` gets the report, `stderr` diagnostics.
@@ -51,7 +54,51 @@ pub fn run(
             let name = lookup(catalog, &job.profile).name.clone();
             serve(*job, &name, stderr)
         }
+        Job::Scan(job) => scan(catalog, job, stdout),
+        Job::Demo { show } => demo(catalog, &show, stdout),
     }
+}
+
+fn scan(catalog: &Catalog, job: ScanJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let profiles: Vec<Profile> = job
+        .profiles
+        .iter()
+        .map(|id| lookup(catalog, id).clone())
+        .collect();
+    let identify: Vec<Profile> = catalog.all().cloned().collect();
+    let targets = runtime()?.block_on(crate::scan::scan_many(
+        job.targets,
+        Arc::new(profiles),
+        Arc::new(identify),
+        Arc::new(job.scan),
+    ));
+    let policy = crate::policy::verdict(&targets, &job.policy);
+    let status = crate::policy::status(&targets, &policy);
+    let report = ScanReport {
+        schema_version: report::SCHEMA_VERSION,
+        tool: report::Tool::current(),
+        targets,
+        policy,
+    };
+    write_report(job.output.as_deref(), stdout, |w| match job.format {
+        ScanFormat::Text => report::scan::text(w, &report),
+        ScanFormat::Json => report::scan::json(w, &report),
+        ScanFormat::Yaml => report::scan::yaml(w, &report),
+        ScanFormat::Jsonl => report::scan::jsonl(w, &report),
+        ScanFormat::Markdown => report::scan::markdown(w, &report),
+        ScanFormat::Junit => report::scan::junit(w, &report, &job.policy.require),
+    })?;
+    Ok(status)
+}
+
+fn demo(catalog: &Catalog, show: &str, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let outcome = runtime()?.block_on(crate::demo::run(catalog))?;
+    report::demo::text(stdout, &outcome, show).map_err(Error::Stdout)?;
+    Ok(if outcome.disagreements().is_empty() {
+        Status::Ok
+    } else {
+        Status::Failed
+    })
 }
 
 /// A multi-threaded runtime for the network commands.

@@ -30,6 +30,8 @@ pub enum KeyType {
     Rsa,
     /// ECDSA P-256: for testing an endpoint no Deep Security profile can use.
     Ecdsa,
+    /// DSA 2048: legacy, only for DHE-DSS suites in tests and benchmarks.
+    Dsa,
 }
 
 /// A certificate chain and its private key.
@@ -98,6 +100,7 @@ fn new_key(key_type: KeyType) -> Result<PKey<Private>, ErrorStack> {
             let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
             PKey::from_ec_key(EcKey::generate(&group)?)
         }
+        KeyType::Dsa => PKey::from_dsa(openssl::dsa::Dsa::generate(2048)?),
     }
 }
 
@@ -251,6 +254,7 @@ impl Identity {
         let kind = match self.key.id() {
             openssl::pkey::Id::RSA => "rsa",
             openssl::pkey::Id::EC => "ecdsa",
+            openssl::pkey::Id::DSA => "dsa",
             openssl::pkey::Id::ED25519 => "ed25519",
             _ => "other",
         };

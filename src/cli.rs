@@ -5,6 +5,7 @@
 //! which is where bad input is reported with exit code 2.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -40,9 +41,123 @@ pub enum Command {
     Profiles(ProfilesCommand),
     /// Offline compatibility of client profiles against server profiles.
     Matrix(MatrixArgs),
+    /// Probe live endpoints: what they accept, and what each client
+    /// version would negotiate with them.
+    Scan(ScanArgs),
     /// Run a TLS endpoint that accepts exactly one profile (an emulated
     /// agent, manager or relay).
     Serve(ServeArgs),
+    /// Emulate every shipped profile on loopback, scan each, and show the
+    /// results.
+    Demo(DemoArgs),
+}
+
+/// `tlscompat scan …`
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Endpoints: HOST, HOST:PORT or [IPv6]:PORT (default port: the role's).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Read more targets from FILE: one per line, optionally followed by a
+    /// role (`10.0.0.7 agent`); `#` comments.
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: Vec<PathBuf>,
+    /// Client profile to check, id or file (repeatable; default: every agent profile).
+    #[arg(short, long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// What the targets are: it sets the default port (manager 4120, agent 4118, relay 4122).
+    #[arg(long, value_enum, default_value_t = RoleArg::Manager)]
+    pub role: RoleArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Fail (exit 1) unless this profile is compatible with every endpoint
+    /// that answered (repeatable; added to the profiles checked).
+    #[arg(long = "require", value_name = "PROFILE")]
+    pub require: Vec<String>,
+    /// Enumerate every registered cipher suite at every version, not just the
+    /// profiles' suites.
+    #[arg(long)]
+    pub all_suites: bool,
+    /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Connections to one endpoint at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Retries of a refused or failed connect, with exponential backoff.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// Server name to send (SNI) instead of the target's host name.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+    /// Send no server name at all.
+    #[arg(long)]
+    pub no_sni: bool,
+}
+
+/// `tlscompat demo …`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The emulated endpoint whose full report is shown.
+    #[arg(long, value_name = "PROFILE", default_value = "dsm-strong-12")]
+    pub show: String,
+}
+
+/// `--role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// A Deep Security Manager (agents connect to 4120).
+    Manager,
+    /// A Deep Security Agent (the manager connects to 4118).
+    Agent,
+    /// A relay (4122).
+    Relay,
+}
+
+/// Formats for the scan report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// Tables for people.
+    Text,
+    /// The JSON report (schema_version 1).
+    Json,
+    /// The same report as YAML.
+    Yaml,
+    /// JUnit XML: a test case per profile and endpoint.
+    Junit,
+    /// Markdown sections and tables.
+    Markdown,
+    /// JSON Lines: one object per endpoint, then the verdict.
+    Jsonl,
+}
+
+/// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?} (try 5s, 500ms or 1m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" | "sec" => value,
+        "m" | "min" => value * 60.0,
+        _ => return Err(format!("invalid duration unit in {s:?} (use ms, s or m)")),
+    };
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        return Err(format!(
+            "duration {s:?} must be more than 0 and at most 1 hour"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// `tlscompat profiles …`

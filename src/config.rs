@@ -11,13 +11,16 @@ use std::path::PathBuf;
 use crate::certs::{self, Identity};
 use crate::cli::{
     Cli, ColorChoice, Command, DataFormat, LogFormat, MatrixArgs, MatrixFormat, ProfilesCommand,
-    ServeArgs,
+    RoleArg, ScanArgs, ScanFormat, ServeArgs,
 };
 use crate::error::Error;
 use crate::negotiate::Preference;
+use crate::policy::Policy;
+use crate::probe::Limits;
 use crate::profile::{Catalog, Role};
-use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, Limits, ServeError, ServerSpec};
-use crate::target::{Target, TargetError};
+use crate::scan::ScanConfig;
+use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
+use crate::target::{Target, TargetError, read_inventory};
 
 /// A validated run.
 #[derive(Debug)]
@@ -54,6 +57,30 @@ pub enum Job {
     Matrix(MatrixJob),
     /// `serve`.
     Serve(Box<ServeJob>),
+    /// `scan`.
+    Scan(ScanJob),
+    /// `demo`.
+    Demo {
+        /// The emulated profile whose full report is printed.
+        show: String,
+    },
+}
+
+/// `scan` with targets parsed and profiles resolved.
+#[derive(Debug)]
+pub struct ScanJob {
+    /// Endpoints, in the order given (command line, then inventories).
+    pub targets: Vec<Target>,
+    /// Profile ids to check.
+    pub profiles: Vec<String>,
+    /// Requirements.
+    pub policy: Policy,
+    /// How to probe.
+    pub scan: ScanConfig,
+    /// Output format.
+    pub format: ScanFormat,
+    /// Where the report goes.
+    pub output: Option<PathBuf>,
 }
 
 /// `serve` with its certificates loaded or generated.
@@ -112,6 +139,16 @@ impl Config {
                 (Job::Matrix(matrix_job(&mut catalog, args)?), to_file)
             }
             Command::Serve(args) => (Job::Serve(Box::new(serve_job(&mut catalog, args)?)), false),
+            Command::Scan(args) => {
+                let to_file = args.output.is_some();
+                (Job::Scan(scan_job(&mut catalog, args)?), to_file)
+            }
+            Command::Demo(args) => (
+                Job::Demo {
+                    show: catalog.resolve(&args.show)?,
+                },
+                false,
+            ),
         };
         Ok(Config {
             catalog,
@@ -158,6 +195,65 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
     })
 }
 
+fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
+    let role = match args.role {
+        RoleArg::Manager => Role::Manager,
+        RoleArg::Agent => Role::Agent,
+        RoleArg::Relay => Role::Relay,
+    };
+    let mut targets = Vec::new();
+    for t in &args.targets {
+        targets.push(Target::parse(t, role).map_err(Error::Target)?);
+    }
+    for file in &args.inventory {
+        targets.extend(read_inventory(file, role).map_err(Error::Inventory)?);
+    }
+    if targets.is_empty() {
+        return Err(Error::Usage(
+            "no target: give TARGET arguments or -i FILE".into(),
+        ));
+    }
+    let mut profiles = Vec::new();
+    for p in &args.profiles {
+        profiles.push(catalog.resolve(p)?);
+    }
+    let mut require = Vec::new();
+    for p in &args.require {
+        require.push(catalog.resolve(p)?);
+    }
+    if profiles.is_empty() {
+        profiles = catalog
+            .with_role(Role::Agent)
+            .map(|p| p.id.clone())
+            .collect();
+    }
+    for id in &require {
+        if !profiles.contains(id) {
+            profiles.push(id.clone());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    profiles.retain(|id| seen.insert(id.clone()));
+    Ok(ScanJob {
+        targets,
+        profiles,
+        policy: Policy { require },
+        scan: ScanConfig {
+            all_suites: args.all_suites,
+            limits: Limits {
+                timeout: args.timeout,
+                concurrency: usize::from(args.concurrency),
+                retries: args.retries,
+                ..Limits::default()
+            },
+            sni: args.sni,
+            no_sni: args.no_sni,
+        },
+        format: args.format,
+        output: args.output,
+    })
+}
+
 fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> {
     let id = catalog.resolve(&args.profile)?;
     let profile = catalog.get(&id).expect("just resolved");
@@ -191,9 +287,10 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
             label: id,
             spec,
             identity,
+            extra_identities: Vec::new(),
             client_auth,
             listen,
-            limits: Limits::default(),
+            limits: crate::serve::Limits::default(),
         },
         pki,
         write_client_cert: args.write_client_cert,

@@ -48,6 +48,9 @@ pub enum Error {
     /// A target or listen address that cannot be parsed or resolved.
     #[error(transparent)]
     Target(TargetError),
+    /// An inventory file that cannot be used.
+    #[error(transparent)]
+    Inventory(crate::target::InventoryError),
     /// The emulator cannot start (port in use, bad certificate, a profile
     /// the local OpenSSL cannot serve).
     #[error(transparent)]

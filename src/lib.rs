@@ -3,25 +3,40 @@
 //!
 //! # Layout
 //!
-//! - `cli` (clap, raw values) → `config` (validated) → `app` (runs a job).
-//! - `version`, `suites`, `wire::codes`: the vocabulary (TLS versions, the
-//!   IANA cipher-suite registry, open wire newtypes).
+//! - `cli` (clap, raw values) → `config` (validated, components built) →
+//!   `app` (runs a job, hands results to a printer, maps to an exit status).
+//! - Vocabulary: `version`, `suites` (the IANA registry with OpenSSL names),
+//!   `wire::codes` (open newtypes), `target` (host:port and roles).
 //! - `profile`: per-version client/server profiles from YAML, with located
-//!   validation errors; shipped ones are compiled in.
+//!   validation errors; the shipped ones are compiled in.
 //! - `negotiate`, `matrix`: offline negotiation between profiles.
-//! - `report`: printers (text, JSON, YAML, Markdown); they only format.
+//! - `wire`: the ClientHello we send and the server first flight we read.
+//! - `probe`: one connection, one hello, an outcome as data; the polite
+//!   connector; a real OpenSSL handshake for client-certificate checks.
+//! - `scan`: the probing strategy for one endpoint and the pure analysis that
+//!   turns outcomes into `results`; `policy` is the verdict.
+//! - `serve`, `certs`: the emulator, a real TLS endpoint for any profile.
+//! - `certinfo`: certificate summaries; `demo`: everything on loopback.
+//! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown);
+//!   they only format.
 //! - `error`: the error type and exit statuses.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod app;
+pub mod certinfo;
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod matrix;
 pub mod negotiate;
+pub mod policy;
+pub mod probe;
 pub mod profile;
 pub mod report;
+pub mod results;
+pub mod scan;
 pub mod serve;
 pub mod suggest;
 pub mod suites;

@@ -126,7 +126,7 @@ pub struct Negotiation {
     /// What they agree on, or why they cannot.
     pub result: Result<Agreement, Failure>,
     /// Per common version, the suites both sides could use there, in the
-    /// deciding side's order. Versions without one are left out.
+    /// client's order. Versions without one are left out.
     pub mutual: BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
 }
 
@@ -166,9 +166,14 @@ pub fn negotiate(client: Offer<'_>, server: Offer<'_>, preference: Preference) -
             .filter(|s| group_ok || !s.suite().is_some_and(|c| c.uses_ecdhe() || c.is_tls13()))
             .collect()
     };
+    // Reported in the client's order; the choice below uses the deciding side's.
     let mutual: BTreeMap<TlsVersion, Vec<CipherSuiteId>> = common
         .iter()
-        .map(|v| (*v, usable(*v)))
+        .map(|v| {
+            let usable = usable(*v);
+            let in_client_order = client.suites.iter().copied().filter(|s| usable.contains(s));
+            (*v, in_client_order.collect::<Vec<_>>())
+        })
         .filter(|(_, s)| !s.is_empty())
         .collect();
     let Some(&version) = common.last() else {
@@ -185,7 +190,7 @@ pub fn negotiate(client: Offer<'_>, server: Offer<'_>, preference: Preference) -
             mutual,
         };
     };
-    let result = match mutual.get(&version).and_then(|s| s.first()) {
+    let result = match usable(version).first() {
         Some(&cipher_suite) => Ok(Agreement {
             version,
             cipher_suite,
@@ -236,7 +241,11 @@ mod tests {
                 cipher_suite: CipherSuiteId(0xC030)
             })
         );
-        assert_eq!(n.mutual.get(&Tls12), Some(&ids(&[0xC030, 0xC02F])));
+        assert_eq!(
+            n.mutual.get(&Tls12),
+            Some(&ids(&[0xC02F, 0xC030])),
+            "in the client's order"
+        );
         let n = negotiate(
             offer(&[Tls10, Tls12], &c),
             offer(&[Tls12], &s),

@@ -129,6 +129,62 @@ fn valid_hostname(h: &str) -> bool {
         })
 }
 
+/// Reads an inventory file: one target per line, optionally followed by its
+/// role (`dsm.example:4120 manager`, `10.0.0.7 agent`); `#` starts a
+/// comment; blank lines are skipped.
+pub fn read_inventory(
+    path: &std::path::Path,
+    default_role: Role,
+) -> Result<Vec<Target>, InventoryError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InventoryError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    let mut targets = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fail = |message: String| InventoryError {
+            path: path.to_path_buf(),
+            line: Some(i + 1),
+            message,
+        };
+        let mut words = line.split_whitespace();
+        let target = words.next().unwrap_or_default();
+        let role = match words.next() {
+            None => default_role,
+            Some("manager") => Role::Manager,
+            Some("agent") => Role::Agent,
+            Some("relay") => Role::Relay,
+            Some(other) => {
+                return Err(fail(format!(
+                    "unknown role {other:?} (expected manager, agent or relay)"
+                )));
+            }
+        };
+        if let Some(extra) = words.next() {
+            return Err(fail(format!("unexpected {extra:?} after the role")));
+        }
+        targets.push(Target::parse(target, role).map_err(|e| fail(e.to_string()))?);
+    }
+    Ok(targets)
+}
+
+/// An inventory line that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct InventoryError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// The 1-based line.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
 /// A target that cannot be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid target {input:?}: {why}")]
@@ -175,6 +231,40 @@ mod tests {
             Target::parse("h:1", Role::Agent).unwrap().to_string(),
             "h:1"
         );
+    }
+
+    #[test]
+    fn inventories() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("inv.txt");
+        std::fs::write(
+            &file,
+            "# managers\ndsm.example:4120\n\n10.0.0.7 agent  # an agent\n[::1]:4122 relay\n",
+        )
+        .unwrap();
+        let t = read_inventory(&file, Role::Manager).unwrap();
+        let got: Vec<(String, Role)> = t.iter().map(|t| (t.to_string(), t.role)).collect();
+        assert_eq!(
+            got,
+            [
+                ("dsm.example:4120".to_string(), Role::Manager),
+                ("10.0.0.7:4118".to_string(), Role::Agent),
+                ("[::1]:4122".to_string(), Role::Relay)
+            ]
+        );
+        std::fs::write(&file, "ok.example\nbad.example client\n").unwrap();
+        let err = read_inventory(&file, Role::Manager)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("inv.txt:2: unknown role \"client\" (expected manager, agent or relay)"),
+            "{err}"
+        );
+        std::fs::write(&file, "h:99999\n").unwrap();
+        let err = read_inventory(&file, Role::Manager)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("inv.txt:1: invalid target"), "{err}");
     }
 
     #[test]

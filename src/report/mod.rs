@@ -5,8 +5,10 @@
 //! only serialize, so the stable schema (`schema_version`) cannot drift when
 //! the internal model changes.
 
+pub mod demo;
 pub mod matrix;
 pub mod profiles;
+pub mod scan;
 pub mod serve;
 pub(crate) mod style;
 
@@ -39,7 +41,7 @@ impl Tool {
 
 /// Writes `value` as pretty JSON and a final newline.
 pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
 

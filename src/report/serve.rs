@@ -25,7 +25,7 @@ fn now() -> String {
 
 /// One event as a JSON object on one line.
 pub fn json_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &LogLine { time: now(), event }).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *out, &LogLine { time: now(), event }).map_err(io::Error::from)?;
     writeln!(out)
 }
 

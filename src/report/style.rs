@@ -13,6 +13,10 @@ pub(crate) fn bad(s: &str) -> ColoredString {
     s.red()
 }
 
+pub(crate) fn warn(s: &str) -> ColoredString {
+    s.yellow()
+}
+
 pub(crate) fn heading(s: &str) -> ColoredString {
     s.bold()
 }

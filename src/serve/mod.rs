@@ -28,11 +28,11 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_openssl::SslStream;
 
-pub use openssl_server::ContextError;
 pub(crate) use openssl_server::from_ssl_version;
+pub use openssl_server::{ContextError, openssl_can_serve};
 
 use crate::certs::{self, Authority, CertError, Identity, KeyType, Usage};
-use crate::profile::{DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS, Profile};
+use crate::profile::{DEFAULT_GROUPS, Profile};
 use crate::suites::{CipherSuiteId, registry};
 use crate::version::TlsVersion;
 use crate::wire::codes::{NamedGroup, SignatureScheme};
@@ -64,15 +64,15 @@ impl ServerSpec {
         }
     }
 
-    /// These versions and suites, server preference, default groups and
-    /// signature algorithms.
+    /// These versions and suites, server preference, default groups, and
+    /// every common signature algorithm.
     pub fn new(versions: &[TlsVersion], cipher_suites: &[CipherSuiteId]) -> ServerSpec {
         ServerSpec {
             versions: versions.to_vec(),
             cipher_suites: cipher_suites.to_vec(),
             server_preference: true,
             groups: DEFAULT_GROUPS.to_vec(),
-            signature_algorithms: DEFAULT_SIGNATURE_ALGORITHMS.to_vec(),
+            signature_algorithms: crate::probe::hello::BROAD_SIGNATURE_ALGORITHMS.to_vec(),
         }
     }
 }
@@ -121,6 +121,9 @@ pub struct EmulatorConfig {
     pub spec: ServerSpec,
     /// The server's certificate and key.
     pub identity: Identity,
+    /// More certificates of other key types (OpenSSL serves one per type:
+    /// an RSA and an ECDSA certificate together accept both kinds of suites).
+    pub extra_identities: Vec<Identity>,
     /// Client-certificate policy.
     pub client_auth: ClientAuth,
     /// Where to listen; port 0 picks a free port.
@@ -163,6 +166,7 @@ impl EmulatorConfig {
             label: p.id.clone(),
             spec: ServerSpec::from_profile(p),
             identity: pki.server.clone(),
+            extra_identities: Vec::new(),
             client_auth: ClientAuth::None,
             listen,
             limits: Limits::default(),
@@ -351,7 +355,12 @@ async fn prepare(config: &EmulatorConfig) -> Result<(TcpListener, SslContext), S
         ClientAuth::None => None,
         ClientAuth::Require(cas) => Some(cas.as_slice()),
     };
-    let ctx = openssl_server::server_context(&config.spec, &config.identity, client_ca)?;
+    let ctx = openssl_server::server_context(
+        &config.spec,
+        &config.identity,
+        &config.extra_identities,
+        client_ca,
+    )?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -72,6 +72,26 @@ fn bare_builder() -> Result<SslContextBuilder, ErrorStack> {
     Ok(b)
 }
 
+/// Whether the local OpenSSL implements `id` (so an emulator can serve it).
+pub fn openssl_can_serve(id: CipherSuiteId) -> bool {
+    let Some(suite) = id.suite() else {
+        return false;
+    };
+    let Some(name) = suite.openssl_name else {
+        return false;
+    };
+    let Ok(mut scratch) = bare_builder() else {
+        return false;
+    };
+    if suite.is_tls13() {
+        scratch.set_ciphersuites(name).is_ok()
+    } else {
+        scratch
+            .set_cipher_list(&format!("{name}:@SECLEVEL=0"))
+            .is_ok()
+    }
+}
+
 /// Checks each suite alone: `SSL_CTX_set_cipher_list` fails only when nothing
 /// in the list matches, so a joined list would hide a missing suite.
 fn check_suites(spec: &ServerSpec) -> Result<(String, String), ContextError> {
@@ -106,6 +126,7 @@ fn check_suites(spec: &ServerSpec) -> Result<(String, String), ContextError> {
 pub(crate) fn server_context(
     spec: &ServerSpec,
     identity: &Identity,
+    extra_identities: &[Identity],
     client_ca: Option<&[X509]>,
 ) -> Result<SslContext, ContextError> {
     let (min, max) = match (spec.versions.iter().min(), spec.versions.iter().max()) {
@@ -169,6 +190,14 @@ pub(crate) fn server_context(
     }
     b.set_private_key(&identity.key)?;
     b.check_private_key()?;
+    for extra in extra_identities {
+        b.set_certificate(&extra.cert)?;
+        b.set_private_key(&extra.key)?;
+        b.check_private_key()?;
+    }
+    // Finite-field DHE suites need parameters (RFC 5114 2048-bit group).
+    let dh = openssl::dh::Dh::get_2048_256()?;
+    b.set_tmp_dh(&dh)?;
     if let Some(cas) = client_ca {
         let mut store = X509StoreBuilder::new()?;
         for ca in cas {

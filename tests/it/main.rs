@@ -10,5 +10,7 @@
 mod common;
 mod matrix_cli;
 mod profiles_cli;
+mod scan;
 mod serve;
+mod servers;
 mod tls_clients;

@@ -1,0 +1,487 @@
+//! The polite connector: how many connections one endpoint sees, and when.
+//!
+//! Probed endpoints are production managers and agents that may log every
+//! failed handshake, so the scan is frugal by construction:
+//! - at most `concurrency` connections to one endpoint at a time (a slot is
+//!   held for the whole probe, connect and exchange);
+//! - one verdict per endpoint: the first wave connects at once (no round
+//!   trip is spent waiting), but when it fails only one probe retries while
+//!   the rest wait for its verdict, and once the endpoint is known to be
+//!   down every later probe fails at once. A closed port costs at most
+//!   `concurrency` attempts plus the retries, not one per planned probe. A
+//!   host with several addresses goes through a gate instead: one probe
+//!   finds the address that answers before the others start;
+//! - every connect has a timeout; refused, reset or unreachable connects are
+//!   retried with exponential backoff (timeouts are not: the wait already
+//!   happened).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore};
+
+/// How hard to push one endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Timeout for each connect, and for reading each answer.
+    pub timeout: Duration,
+    /// Connections open to one endpoint at once.
+    pub concurrency: usize,
+    /// Retries of a failed connect (refused, reset, unreachable).
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each next one.
+    pub backoff: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(5),
+            concurrency: 8,
+            retries: 2,
+            backoff: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Why a TCP connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectError {
+    /// The class of failure.
+    pub kind: ConnectErrorKind,
+    /// The address tried last.
+    pub address: SocketAddr,
+    /// The system's words.
+    pub message: String,
+}
+
+/// Classes of connect failure, as reports name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectErrorKind {
+    /// Nothing listens on the port (RST).
+    Refused,
+    /// No answer to the SYN within the timeout.
+    Timeout,
+    /// No route to the host or network.
+    Unreachable,
+    /// Anything else.
+    Other,
+}
+
+impl ConnectErrorKind {
+    /// `refused`, `timeout`, `unreachable`, `connect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConnectErrorKind::Refused => "refused",
+            ConnectErrorKind::Timeout => "timeout",
+            ConnectErrorKind::Unreachable => "unreachable",
+            ConnectErrorKind::Other => "connect",
+        }
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            ConnectErrorKind::Refused => write!(f, "connection to {} refused", self.address),
+            ConnectErrorKind::Timeout => {
+                write!(f, "no answer from {} (connect timed out)", self.address)
+            }
+            _ => write!(f, "cannot connect to {}: {}", self.address, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// Counters for one endpoint, for benchmarks and reports.
+#[derive(Debug, Default)]
+pub struct Stats {
+    connect_attempts: AtomicU64,
+    connections: AtomicU64,
+    bytes_sent: AtomicU64,
+    bytes_received: AtomicU64,
+}
+
+/// A snapshot of [`Stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatsSnapshot {
+    /// TCP connects tried, retries included.
+    pub connect_attempts: u64,
+    /// TCP connections made.
+    pub connections: u64,
+    /// Bytes written.
+    pub bytes_sent: u64,
+    /// Bytes read.
+    pub bytes_received: u64,
+}
+
+impl Stats {
+    /// Counts bytes written on a probe connection.
+    pub fn sent(&self, n: usize) {
+        self.bytes_sent.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Counts bytes read on a probe connection.
+    pub fn received(&self, n: usize) {
+        self.bytes_received.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            connect_attempts: self.connect_attempts.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
+            bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
+            bytes_received: self.bytes_received.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Health {
+    /// No connection has settled it yet.
+    Unknown,
+    /// This address answered.
+    Up(SocketAddr),
+    /// Nothing answered, retries included: every later probe fails the same
+    /// way at once.
+    Down(ConnectError),
+}
+
+/// One endpoint (a host's resolved addresses and a port) with its limits.
+#[derive(Debug)]
+pub struct Endpoint {
+    addresses: Vec<SocketAddr>,
+    limits: Limits,
+    slots: std::sync::Arc<Semaphore>,
+    health: std::sync::Mutex<Health>,
+    /// Held by the one probe that retries (or picks among several addresses).
+    leader: Mutex<()>,
+    settled: Notify,
+    stats: Stats,
+}
+
+/// An open probe connection; holds one of the endpoint's slots until dropped.
+#[derive(Debug)]
+pub struct Connection {
+    /// The socket.
+    pub stream: TcpStream,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Endpoint {
+    /// An endpoint reachable at any of `addresses` (tried in order).
+    pub fn new(addresses: Vec<SocketAddr>, limits: Limits) -> Endpoint {
+        Endpoint {
+            addresses,
+            limits,
+            slots: std::sync::Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            health: std::sync::Mutex::new(Health::Unknown),
+            leader: Mutex::new(()),
+            settled: Notify::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    fn health(&self) -> Health {
+        self.health
+            .lock()
+            .map(|h| h.clone())
+            .unwrap_or(Health::Unknown)
+    }
+
+    /// Records the first verdict (later ones do not overwrite it) and wakes
+    /// the probes waiting for it.
+    fn settle(&self, verdict: Health) {
+        if let Ok(mut h) = self.health.lock() {
+            if matches!(*h, Health::Unknown) {
+                *h = verdict;
+            }
+        }
+        self.settled.notify_waiters();
+    }
+
+    /// The address that answered, once one has.
+    pub async fn address(&self) -> Option<SocketAddr> {
+        match self.health() {
+            Health::Up(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Waits for a slot, then connects.
+    ///
+    /// A host with one address is connected to optimistically: the first
+    /// wave of probes connects at once, and only if those fail does one of
+    /// them (the leader) retry with backoff while the others wait for its
+    /// verdict. A host with several addresses goes through a gate: one probe
+    /// finds the address that answers before the others start.
+    pub async fn connect(&self) -> Result<Connection, ConnectError> {
+        let slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ConnectError {
+                kind: ConnectErrorKind::Other,
+                address: self.first_address(),
+                message: "the endpoint was shut down".into(),
+            })?;
+        let stream = self.connect_settled().await?;
+        Ok(Connection {
+            stream,
+            _slot: slot,
+        })
+    }
+
+    async fn connect_settled(&self) -> Result<TcpStream, ConnectError> {
+        loop {
+            match self.health() {
+                Health::Down(e) => return Err(e),
+                Health::Up(address) => {
+                    return self
+                        .connect_with_retries(&[address], self.limits.retries)
+                        .await
+                        .map(|(s, _)| s);
+                }
+                Health::Unknown => {}
+            }
+            if self.addresses.len() > 1 {
+                let _leader = self.leader.lock().await;
+                if !matches!(self.health(), Health::Unknown) {
+                    continue;
+                }
+                return self.lead(&self.addresses, self.limits.retries).await;
+            }
+            // Registered before the attempt, so the leader's verdict is not missed.
+            let settled = self.settled.notified();
+            let address = self.first_address();
+            match self.connect_once(address).await {
+                Ok(stream) => {
+                    self.settle(Health::Up(address));
+                    return Ok(stream);
+                }
+                Err(first) => match self.leader.try_lock() {
+                    Ok(_leader) => {
+                        if !matches!(self.health(), Health::Unknown) {
+                            continue;
+                        }
+                        if first.kind == ConnectErrorKind::Timeout || self.limits.retries == 0 {
+                            self.settle(Health::Down(first.clone()));
+                            return Err(first);
+                        }
+                        return self.lead_retries(address, first).await;
+                    }
+                    Err(_) => settled.await,
+                },
+            }
+        }
+    }
+
+    /// Connects to the first of `addresses` that answers, with retries, and
+    /// records the verdict for everyone.
+    async fn lead(
+        &self,
+        addresses: &[SocketAddr],
+        retries: u32,
+    ) -> Result<TcpStream, ConnectError> {
+        let result = self.connect_with_retries(addresses, retries).await;
+        match &result {
+            Ok((_, address)) => self.settle(Health::Up(*address)),
+            Err(e) => self.settle(Health::Down(e.clone())),
+        }
+        result.map(|(s, _)| s)
+    }
+
+    /// The leader's retries after a failed optimistic attempt.
+    async fn lead_retries(
+        &self,
+        address: SocketAddr,
+        first: ConnectError,
+    ) -> Result<TcpStream, ConnectError> {
+        let mut last = first;
+        for attempt in 1..=self.limits.retries {
+            tokio::time::sleep(self.limits.backoff * 2u32.saturating_pow(attempt - 1)).await;
+            match self.connect_once(address).await {
+                Ok(stream) => {
+                    self.settle(Health::Up(address));
+                    return Ok(stream);
+                }
+                Err(e) => last = e,
+            }
+            if last.kind == ConnectErrorKind::Timeout {
+                break;
+            }
+        }
+        self.settle(Health::Down(last.clone()));
+        Err(last)
+    }
+
+    fn first_address(&self) -> SocketAddr {
+        self.addresses
+            .first()
+            .copied()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Tries each address in turn; when all fail, waits and tries again, up
+    /// to `retries` times. Timeouts end the attempts at once.
+    async fn connect_with_retries(
+        &self,
+        addresses: &[SocketAddr],
+        retries: u32,
+    ) -> Result<(TcpStream, SocketAddr), ConnectError> {
+        let mut last = ConnectError {
+            kind: ConnectErrorKind::Other,
+            address: self.first_address(),
+            message: "no address to connect to".into(),
+        };
+        for attempt in 0..=retries {
+            if attempt > 0 {
+                tokio::time::sleep(self.limits.backoff * 2u32.saturating_pow(attempt - 1)).await;
+            }
+            for address in addresses {
+                match self.connect_once(*address).await {
+                    Ok(stream) => return Ok((stream, *address)),
+                    Err(e) => last = e,
+                }
+            }
+            if last.kind == ConnectErrorKind::Timeout {
+                break;
+            }
+        }
+        Err(last)
+    }
+
+    async fn connect_once(&self, address: SocketAddr) -> Result<TcpStream, ConnectError> {
+        self.stats.connect_attempts.fetch_add(1, Ordering::Relaxed);
+        let fail = |kind, message: String| ConnectError {
+            kind,
+            address,
+            message,
+        };
+        match tokio::time::timeout(self.limits.timeout, TcpStream::connect(address)).await {
+            Err(_) => Err(fail(ConnectErrorKind::Timeout, "connect timed out".into())),
+            Ok(Err(e)) => {
+                let kind = match e.kind() {
+                    std::io::ErrorKind::ConnectionRefused => ConnectErrorKind::Refused,
+                    std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable => ConnectErrorKind::Unreachable,
+                    std::io::ErrorKind::TimedOut => ConnectErrorKind::Timeout,
+                    _ => ConnectErrorKind::Other,
+                };
+                Err(fail(kind, e.to_string()))
+            }
+            Ok(Ok(stream)) => {
+                self.stats.connections.fetch_add(1, Ordering::Relaxed);
+                // Hellos are small and latency is everything.
+                let _ = stream.set_nodelay(true);
+                Ok(stream)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    fn limits() -> Limits {
+        Limits {
+            timeout: Duration::from_secs(2),
+            concurrency: 3,
+            retries: 2,
+            backoff: Duration::from_millis(10),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_costs_one_wave_and_one_set_of_retries() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let ep = Arc::new(Endpoint::new(vec![port], limits()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let ep = ep.clone();
+            tasks.spawn(async move { ep.connect().await.map(|_| ()) });
+        }
+        while let Some(r) = tasks.join_next().await {
+            assert_eq!(r.unwrap().unwrap_err().kind, ConnectErrorKind::Refused);
+        }
+        // Three slots: the first wave of three attempts, then the leader's two
+        // retries; the other seven probes never connect.
+        assert_eq!(
+            ep.stats().snapshot().connect_attempts,
+            5,
+            "{:?}",
+            ep.stats().snapshot()
+        );
+        assert_eq!(ep.stats().snapshot().connections, 0);
+    }
+
+    #[tokio::test]
+    async fn connections_are_bounded_and_the_gate_picks_the_live_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live = listener.local_addr().unwrap();
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let open = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(async move {
+            loop {
+                let (s, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut s = s;
+                    let mut buf = [0u8; 1];
+                    let _ = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await;
+                });
+            }
+        });
+        let ep = Arc::new(Endpoint::new(vec![dead, live], limits()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..12 {
+            let (ep, open, peak) = (ep.clone(), open.clone(), peak.clone());
+            tasks.spawn(async move {
+                let c = ep.connect().await.unwrap();
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                open.fetch_sub(1, Ordering::SeqCst);
+                drop(c);
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        assert!(
+            peak.load(Ordering::SeqCst) <= 3,
+            "peak {}",
+            peak.load(Ordering::SeqCst)
+        );
+        assert_eq!(ep.address().await, Some(live));
+        let s = ep.stats().snapshot();
+        assert_eq!(s.connections, 12);
+        assert_eq!(
+            s.connect_attempts, 13,
+            "the dead address was tried once, by the gate"
+        );
+    }
+}

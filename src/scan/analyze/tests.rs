@@ -1,0 +1,315 @@
+//! The analysis on synthetic outcomes: no network needed.
+
+use super::*;
+use crate::probe::{Accepted, ConnectError, ConnectErrorKind, Fault, HelloSpec};
+use crate::profile::Catalog;
+use crate::target::Target;
+
+fn accepted(version: TlsVersion, suite: u16) -> Outcome {
+    Outcome::Accepted(Accepted {
+        version,
+        cipher_suite: CipherSuiteId(suite),
+        hello_retry: false,
+        client_certificate: CertificateRequested::No,
+        certificate_chain: Vec::new(),
+        downgrade_sentinel: false,
+    })
+}
+
+fn rejected() -> Outcome {
+    Outcome::Rejected {
+        alert: AlertDescription::HANDSHAKE_FAILURE,
+    }
+}
+
+fn suite_probe(version: TlsVersion, suite: u16, outcome: Outcome) -> ProbeRecord {
+    ProbeRecord {
+        purpose: Purpose::Suite,
+        spec: HelloSpec::at(version, vec![CipherSuiteId(suite)], None),
+        outcome,
+    }
+}
+
+fn replay(p: &Profile, outcome: Outcome) -> ProbeRecord {
+    ProbeRecord {
+        purpose: Purpose::Replay(p.id.clone()),
+        spec: HelloSpec::for_profile(p, None),
+        outcome,
+    }
+}
+
+fn reversed(p: &Profile, outcome: Outcome) -> ProbeRecord {
+    let mut spec = HelloSpec::for_profile(p, None);
+    spec.cipher_suites.reverse();
+    ProbeRecord {
+        purpose: Purpose::Reversed(p.id.clone()),
+        spec,
+        outcome,
+    }
+}
+
+fn target() -> Target {
+    Target::parse("127.0.0.1:4120", crate::profile::Role::Manager).unwrap()
+}
+
+fn run(records: &[ProbeRecord], profiles: &[&Profile], identify: &[&Profile]) -> TargetReport {
+    let k = Knowledge::learn(records);
+    report(
+        &target(),
+        None,
+        &[],
+        None,
+        records,
+        &k,
+        profiles,
+        identify,
+        false,
+        ScanStats::default(),
+    )
+}
+
+/// A manager with the 12.x strong set: what the agents get, and why not.
+#[test]
+fn strong_manager_outcomes() {
+    use TlsVersion::*;
+    let catalog = Catalog::builtin().unwrap();
+    let get = |id| catalog.get(id).unwrap();
+    let (a96, a10, a11) = (get("dsa-9.6"), get("dsa-10.0"), get("dsa-11"));
+    let records = vec![
+        suite_probe(
+            Tls10,
+            0x0035,
+            Outcome::Rejected {
+                alert: AlertDescription::PROTOCOL_VERSION,
+            },
+        ),
+        suite_probe(Tls12, 0xC030, accepted(Tls12, 0xC030)),
+        suite_probe(Tls12, 0xC02F, accepted(Tls12, 0xC02F)),
+        suite_probe(Tls12, 0x003D, rejected()),
+        replay(
+            a96,
+            Outcome::Rejected {
+                alert: AlertDescription::PROTOCOL_VERSION,
+            },
+        ),
+        replay(a10, rejected()),
+        replay(a11, accepted(Tls12, 0xC030)),
+        reversed(a11, accepted(Tls12, 0xC030)),
+    ];
+    let identify: Vec<&Profile> = catalog.all().collect();
+    let r = run(&records, &[a96, a10, a11], &identify);
+    assert_eq!(r.status, TargetStatus::Ok);
+    assert!(r.complete);
+    let server = r.server.as_ref().unwrap();
+    assert_eq!(server.versions, [Tls12]);
+    assert_eq!(
+        server.cipher_suites[&Tls12],
+        [CipherSuiteId(0xC02F), CipherSuiteId(0xC030)]
+    );
+    assert_eq!(server.server_preference, Some(true));
+    assert_eq!(server.client_certificate, ClientCertificate::None);
+    assert_eq!(server.matches_profiles, ["dsa-11", "dsm-strong-12"]);
+    let p = |id: &str| r.profiles.iter().find(|p| p.profile == id).unwrap();
+    assert!(!p("dsa-9.6").compatible);
+    assert_eq!(
+        p("dsa-9.6").reason.as_deref(),
+        Some(
+            "no common version: client tls1.0, server tls1.2 (the server answered protocol_version)"
+        )
+    );
+    assert_eq!(
+        p("dsa-10.0").reason.as_deref(),
+        Some("no common suite at tls1.2 (the server answered handshake_failure)")
+    );
+    assert!(p("dsa-11").compatible);
+    assert_eq!(
+        p("dsa-11").negotiated,
+        Some(Agreement {
+            version: Tls12,
+            cipher_suite: CipherSuiteId(0xC030)
+        })
+    );
+    assert_eq!(
+        p("dsa-11").mutual[&Tls12],
+        [CipherSuiteId(0xC030), CipherSuiteId(0xC02F)]
+    );
+}
+
+#[test]
+fn client_preference_shows_in_the_reversed_hello() {
+    let catalog = Catalog::builtin().unwrap();
+    let a11 = catalog.get("dsa-11").unwrap();
+    let records = vec![
+        suite_probe(
+            TlsVersion::Tls12,
+            0xC030,
+            accepted(TlsVersion::Tls12, 0xC030),
+        ),
+        suite_probe(
+            TlsVersion::Tls12,
+            0xC02F,
+            accepted(TlsVersion::Tls12, 0xC02F),
+        ),
+        replay(a11, accepted(TlsVersion::Tls12, 0xC030)),
+        reversed(a11, accepted(TlsVersion::Tls12, 0xC02F)),
+    ];
+    assert_eq!(
+        run(&records, &[a11], &[]).server.unwrap().server_preference,
+        Some(false)
+    );
+    // With one accepted suite, order cannot show.
+    let records = vec![
+        suite_probe(
+            TlsVersion::Tls12,
+            0xC030,
+            accepted(TlsVersion::Tls12, 0xC030),
+        ),
+        suite_probe(TlsVersion::Tls12, 0xC02F, rejected()),
+        replay(a11, accepted(TlsVersion::Tls12, 0xC030)),
+        reversed(a11, accepted(TlsVersion::Tls12, 0xC030)),
+    ];
+    assert_eq!(
+        run(&records, &[a11], &[]).server.unwrap().server_preference,
+        None
+    );
+}
+
+#[test]
+fn an_older_answer_means_the_version_is_not_spoken() {
+    let catalog = Catalog::builtin().unwrap();
+    let a10 = catalog.get("dsa-10.0").unwrap();
+    let records = vec![
+        suite_probe(TlsVersion::Tls12, 0x003D, rejected()),
+        suite_probe(
+            TlsVersion::Tls10,
+            0x0035,
+            accepted(TlsVersion::Tls10, 0x0035),
+        ),
+        replay(a10, accepted(TlsVersion::Tls10, 0x0035)),
+    ];
+    let k = Knowledge::learn(&records);
+    assert!(k.unsupported.contains(&TlsVersion::Tls12));
+    let r = run(&records, &[a10], &[]);
+    let p = &r.profiles[0];
+    assert!(!p.compatible);
+    assert!(
+        p.reason
+            .as_deref()
+            .unwrap()
+            .starts_with("the server chose tls1.0, which dsa-10.0 does not support"),
+        "{:?}",
+        p.reason
+    );
+}
+
+#[test]
+fn faults_and_inconclusive_probes_are_issues_not_support() {
+    let catalog = Catalog::builtin().unwrap();
+    let a11 = catalog.get("dsa-11").unwrap();
+    let records = vec![
+        suite_probe(
+            TlsVersion::Tls12,
+            0xC030,
+            Outcome::ServerFault(Fault::UnofferedSuite(CipherSuiteId(0x0005))),
+        ),
+        suite_probe(TlsVersion::Tls12, 0xC02F, Outcome::Timeout),
+        replay(a11, Outcome::Timeout),
+    ];
+    let r = run(&records, &[a11], &[]);
+    assert_eq!(
+        r.status,
+        TargetStatus::Ok,
+        "a faulty ServerHello is still an answer"
+    );
+    assert!(!r.complete);
+    assert!(
+        r.server.as_ref().unwrap().cipher_suites.is_empty(),
+        "a fault is never support"
+    );
+    assert_eq!(
+        r.issues,
+        [
+            "2 probes: inconclusive: no answer before the timeout",
+            "1 probe: server fault: the ServerHello chose TLS_RSA_WITH_RC4_128_SHA, which was not offered"
+        ]
+    );
+    assert!(!r.profiles[0].conclusive);
+    assert!(!r.profiles[0].compatible);
+}
+
+#[test]
+fn nothing_answered_is_a_target_error() {
+    let catalog = Catalog::builtin().unwrap();
+    let a11 = catalog.get("dsa-11").unwrap();
+    let refused = Outcome::ConnectFailed(ConnectError {
+        kind: ConnectErrorKind::Refused,
+        address: "127.0.0.1:4120".parse().unwrap(),
+        message: "Connection refused".into(),
+    });
+    let r = run(
+        &[
+            replay(a11, refused.clone()),
+            suite_probe(TlsVersion::Tls12, 0xC030, refused),
+        ],
+        &[a11],
+        &[],
+    );
+    assert_eq!(r.status, TargetStatus::Error);
+    let e = r.error.unwrap();
+    assert_eq!(e.kind, "refused");
+    assert_eq!(e.message, "connection to 127.0.0.1:4120 refused");
+    assert!(r.server.is_none() && r.profiles.is_empty());
+
+    let r = run(
+        &[replay(
+            a11,
+            Outcome::NotTls {
+                preview: "HTTP/1.1 400 Bad Request".into(),
+            },
+        )],
+        &[a11],
+        &[],
+    );
+    assert_eq!(r.error.unwrap().kind, "not_tls");
+    let r = run(&[replay(a11, Outcome::Timeout)], &[a11], &[]);
+    assert_eq!(r.error.unwrap().kind, "timeout");
+}
+
+#[test]
+fn certificate_requests_are_aggregated() {
+    let catalog = Catalog::builtin().unwrap();
+    let a11 = catalog.get("dsa-11").unwrap();
+    let Outcome::Accepted(mut a) = accepted(TlsVersion::Tls12, 0xC030) else {
+        unreachable!()
+    };
+    a.client_certificate = CertificateRequested::Yes;
+    let records = vec![replay(a11, Outcome::Accepted(a))];
+    let k = Knowledge::learn(&records);
+    assert_eq!(k.client_certificate, ClientCertificate::Requested);
+    assert_eq!(
+        k.certificate_request_sample,
+        Some((TlsVersion::Tls12, CipherSuiteId(0xC030)))
+    );
+    let mut k2 = k.clone();
+    k2.client_certificate = ClientCertificate::Required;
+    let r = report(
+        &target(),
+        None,
+        &[],
+        None,
+        &records,
+        &k2,
+        &[a11],
+        &[],
+        false,
+        ScanStats::default(),
+    );
+    assert_eq!(
+        r.profiles[0].confirmed,
+        Confirmed::ClientCertificateRequired
+    );
+    assert!(
+        r.profiles[0].compatible,
+        "the suite is accepted although the handshake cannot finish"
+    );
+}

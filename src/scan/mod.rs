@@ -1,0 +1,450 @@
+//! Scanning one endpoint: plan the probes, run them politely, and turn the
+//! outcomes into a [`TargetReport`].
+//!
+//! # Strategy
+//!
+//! Default (a few profiles): every probe is independent, so all of them start
+//! at once and the connector's bound (8 at a time) is the only queue:
+//! - one probe per (version, suite) that any profile (selected or shipped,
+//!   for identification) can use, offering that suite alone;
+//! - each selected profile's own hello, replayed once: what that client
+//!   really negotiates;
+//! - the largest profile's hello with its suites reversed: with the replay,
+//!   whether the server enforces its own order;
+//! - one hello per other version (TLS 1.0–1.3) offering every suite valid
+//!   there: which versions the endpoint speaks at all.
+//!
+//! Then, only for a profile version where no single-suite probe was
+//! accepted, one such whole-version hello. Sixteen probes for the five agent
+//! profiles: two waves of eight, each a TCP connect and one exchange.
+//!
+//! `--all-suites`: every registered suite at every version, by elimination
+//! (offer all, drop the chosen one, repeat until refused) in parallel,
+//! interleaved chunks; then a forward and a reversed offer of the accepted
+//! suites decide the preference. Each connection finds at most one accepted
+//! suite, so this costs about one connection per accepted (version, suite).
+//!
+//! If the endpoint asked for a client certificate, one real OpenSSL
+//! handshake without one tells "required" from "requested".
+
+mod analyze;
+mod enumerate;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+pub(crate) use analyze::Knowledge;
+
+use crate::probe::openssl_client::{self, NoCertificate};
+use crate::probe::{Endpoint, HelloSpec, Limits, Outcome, engine};
+use crate::profile::{DEFAULT_GROUPS, Profile};
+use crate::results::{ClientCertificate, ScanStats, TargetError, TargetReport, TargetStatus};
+use crate::suites::{CipherSuiteId, registry};
+use crate::target::Target;
+use crate::version::TlsVersion;
+use crate::wire::codes::NamedGroup;
+
+/// How to scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanConfig {
+    /// Enumerate every registered suite at every version.
+    pub all_suites: bool,
+    /// Connector limits.
+    pub limits: Limits,
+    /// SNI to send instead of the target's host name.
+    pub sni: Option<String>,
+    /// Send no SNI at all.
+    pub no_sni: bool,
+}
+
+/// Why a probe was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// One suite alone at one version.
+    Suite,
+    /// Every suite valid at one version.
+    Version,
+    /// A profile's own hello.
+    Replay(String),
+    /// A profile's hello with its suites reversed.
+    Reversed(String),
+    /// One step of an elimination at one version.
+    Enumerate,
+    /// The accepted suites at one version, in id order (`false`) or reversed (`true`).
+    Order(bool),
+}
+
+/// One probe and what it found.
+#[derive(Debug, Clone)]
+pub(crate) struct ProbeRecord {
+    pub(crate) purpose: Purpose,
+    pub(crate) spec: HelloSpec,
+    pub(crate) outcome: Outcome,
+}
+
+/// Scans one target with `profiles` (whose compatibility is reported) and
+/// `identify` (shipped profiles, for `matches_profiles`).
+pub async fn scan(
+    target: &Target,
+    profiles: &[&Profile],
+    identify: &[&Profile],
+    config: &ScanConfig,
+) -> TargetReport {
+    let started = Instant::now();
+    let sni = if config.no_sni {
+        None
+    } else {
+        config
+            .sni
+            .clone()
+            .or_else(|| target.ip().is_none().then(|| target.host.clone()))
+    };
+    let addresses = match resolve(target, config.limits.timeout).await {
+        Ok(a) => a,
+        Err(message) => {
+            return error_report(
+                target,
+                sni,
+                Vec::new(),
+                TargetError {
+                    kind: "dns".into(),
+                    message,
+                },
+                started,
+            );
+        }
+    };
+    let endpoint = Arc::new(Endpoint::new(addresses.clone(), config.limits));
+    let groups = shape_groups(profiles.iter().chain(identify));
+    let mut records = if config.all_suites {
+        let (enumerated, replays) = tokio::join!(
+            enumerate::enumerate(endpoint.clone(), sni.clone(), groups.clone()),
+            run(endpoint.clone(), replay_plan(profiles, sni.as_deref()))
+        );
+        let mut records = enumerated;
+        records.extend(replays);
+        let knowledge = Knowledge::learn(&records);
+        records.extend(
+            run(
+                endpoint.clone(),
+                order_plan(&knowledge, sni.as_deref(), &groups),
+            )
+            .await,
+        );
+        records
+    } else {
+        let mut records = run(
+            endpoint.clone(),
+            default_plan(profiles, identify, sni.as_deref(), &groups),
+        )
+        .await;
+        let knowledge = Knowledge::learn(&records);
+        records.extend(
+            run(
+                endpoint.clone(),
+                second_plan(&knowledge, &records, sni.as_deref(), &groups),
+            )
+            .await,
+        );
+        records
+    };
+    let mut knowledge = Knowledge::learn(&records);
+    if knowledge.client_certificate == ClientCertificate::Requested {
+        if let Some((version, suite)) = knowledge.certificate_request_sample {
+            let result = openssl_client::handshake_without_certificate(
+                &endpoint,
+                sni.as_deref(),
+                version,
+                suite,
+            )
+            .await;
+            knowledge.client_certificate = match result {
+                Ok(NoCertificate::Refused(_)) => ClientCertificate::Required,
+                Ok(NoCertificate::Completed) => ClientCertificate::Requested,
+                Err(_) => ClientCertificate::Requested,
+            };
+        }
+    }
+    let address = endpoint.address().await;
+    let stats = ScanStats::new(
+        records.len() as u64,
+        endpoint.stats().snapshot(),
+        started.elapsed(),
+    );
+    // Keep the records alive no longer than needed: they hold certificates.
+    let report = analyze::report(
+        target,
+        sni,
+        &addresses,
+        address,
+        &records,
+        &knowledge,
+        profiles,
+        identify,
+        config.all_suites,
+        stats,
+    );
+    records.clear();
+    report
+}
+
+/// Targets scanned at once; each has its own connection bound.
+pub const PARALLEL_TARGETS: usize = 16;
+
+/// Scans several targets concurrently (at most [`PARALLEL_TARGETS`] at a
+/// time); reports come back in the order of `targets`.
+pub async fn scan_many(
+    targets: Vec<Target>,
+    profiles: Arc<Vec<Profile>>,
+    identify: Arc<Vec<Profile>>,
+    config: Arc<ScanConfig>,
+) -> Vec<TargetReport> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL_TARGETS));
+    let mut set = JoinSet::new();
+    let count = targets.len();
+    for (i, target) in targets.into_iter().enumerate() {
+        let (profiles, identify, config, slots) = (
+            profiles.clone(),
+            identify.clone(),
+            config.clone(),
+            slots.clone(),
+        );
+        set.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            let p: Vec<&Profile> = profiles.iter().collect();
+            let q: Vec<&Profile> = identify.iter().collect();
+            (i, scan(&target, &p, &q, &config).await)
+        });
+    }
+    let mut out: Vec<Option<TargetReport>> = vec![None; count];
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, report)) = joined {
+            out[i] = Some(report);
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    if let Some(ip) = target.ip() {
+        return Ok(vec![SocketAddr::new(ip, target.port)]);
+    }
+    match tokio::time::timeout(
+        timeout,
+        tokio::net::lookup_host((target.host.as_str(), target.port)),
+    )
+    .await
+    {
+        Err(_) => Err(format!("resolving {} timed out", target.host)),
+        Ok(Err(e)) => Err(format!("cannot resolve {}: {e}", target.host)),
+        Ok(Ok(addrs)) => {
+            let mut addrs: Vec<SocketAddr> = addrs.collect();
+            addrs.dedup();
+            if addrs.is_empty() {
+                Err(format!("{} has no address", target.host))
+            } else {
+                Ok(addrs)
+            }
+        }
+    }
+}
+
+fn error_report(
+    target: &Target,
+    sni: Option<String>,
+    addresses: Vec<SocketAddr>,
+    error: TargetError,
+    started: Instant,
+) -> TargetReport {
+    TargetReport {
+        target: target.to_string(),
+        host: target.host.clone(),
+        port: target.port,
+        address: None,
+        addresses: addresses.iter().map(|a| a.ip().to_string()).collect(),
+        role: target.role,
+        sni,
+        status: TargetStatus::Error,
+        error: Some(error),
+        server: None,
+        profiles: Vec::new(),
+        complete: false,
+        issues: Vec::new(),
+        stats: ScanStats {
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ..ScanStats::default()
+        },
+    }
+}
+
+/// The groups every non-replay hello offers: the defaults plus whatever the
+/// profiles add, so no ECDHE suite is refused for want of a group.
+fn shape_groups<'a>(profiles: impl Iterator<Item = &'a &'a Profile>) -> Vec<NamedGroup> {
+    let mut groups = DEFAULT_GROUPS.to_vec();
+    for p in profiles {
+        for g in &p.groups {
+            if !groups.contains(g) {
+                groups.push(*g);
+            }
+        }
+    }
+    groups
+}
+
+fn spec_at(
+    version: TlsVersion,
+    suites: Vec<CipherSuiteId>,
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> HelloSpec {
+    let mut spec = HelloSpec::at(version, suites, sni);
+    spec.groups = groups.to_vec();
+    spec
+}
+
+/// Every suite the registry allows at `version`.
+pub(crate) fn all_at(version: TlsVersion) -> Vec<CipherSuiteId> {
+    registry().valid_at(version).map(|s| s.id).collect()
+}
+
+/// Versions the default scan always asks about.
+const DEFAULT_VERSIONS: [TlsVersion; 4] = [
+    TlsVersion::Tls10,
+    TlsVersion::Tls11,
+    TlsVersion::Tls12,
+    TlsVersion::Tls13,
+];
+
+fn replay_plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {
+    profiles
+        .iter()
+        .map(|p| {
+            (
+                Purpose::Replay(p.id.clone()),
+                HelloSpec::for_profile(p, sni),
+            )
+        })
+        .collect()
+}
+
+fn default_plan(
+    profiles: &[&Profile],
+    identify: &[&Profile],
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
+    let mut candidates: BTreeMap<TlsVersion, Vec<CipherSuiteId>> = BTreeMap::new();
+    for p in profiles.iter().chain(identify) {
+        for v in &p.versions {
+            let at = candidates.entry(*v).or_default();
+            for s in p.suites_at(*v) {
+                if !at.contains(&s) {
+                    at.push(s);
+                }
+            }
+        }
+    }
+    let mut plan: Vec<(Purpose, HelloSpec)> = Vec::new();
+    for (v, suites) in &candidates {
+        plan.extend(
+            suites
+                .iter()
+                .map(|s| (Purpose::Suite, spec_at(*v, vec![*s], sni, groups))),
+        );
+    }
+    plan.extend(replay_plan(profiles, sni));
+    let largest = profiles
+        .iter()
+        .max_by_key(|p| p.suites_at(p.max_version()).count())
+        .filter(|p| p.suites_at(p.max_version()).count() >= 2);
+    if let Some(p) = largest {
+        let mut spec = HelloSpec::for_profile(p, sni);
+        spec.cipher_suites.reverse();
+        plan.push((Purpose::Reversed(p.id.clone()), spec));
+    }
+    for v in DEFAULT_VERSIONS {
+        if !candidates.contains_key(&v) {
+            plan.push((Purpose::Version, spec_at(v, all_at(v), sni, groups)));
+        }
+    }
+    plan
+}
+
+/// Whole-version hellos for candidate versions the single-suite probes
+/// could not settle.
+fn second_plan(
+    knowledge: &Knowledge,
+    records: &[ProbeRecord],
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
+    let mut versions: Vec<TlsVersion> = records
+        .iter()
+        .filter(|r| r.purpose == Purpose::Suite)
+        .map(|r| r.spec.max_version())
+        .filter(|v| !knowledge.accepted.contains_key(v) && !knowledge.unsupported.contains(v))
+        .collect();
+    versions.dedup();
+    if knowledge.answered == 0 {
+        // Nothing answered TLS at all: more probes would only add noise.
+        return Vec::new();
+    }
+    versions
+        .into_iter()
+        .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups)))
+        .collect()
+}
+
+/// `--all-suites`: forward and reversed offers of the accepted suites at the
+/// newest version with at least two.
+fn order_plan(
+    knowledge: &Knowledge,
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
+    let Some((v, suites)) = knowledge.accepted.iter().rev().find(|(_, s)| s.len() >= 2) else {
+        return Vec::new();
+    };
+    let forward: Vec<CipherSuiteId> = suites.iter().copied().collect();
+    let mut reversed = forward.clone();
+    reversed.reverse();
+    vec![
+        (Purpose::Order(false), spec_at(*v, forward, sni, groups)),
+        (Purpose::Order(true), spec_at(*v, reversed, sni, groups)),
+    ]
+}
+
+/// Runs the probes concurrently (the endpoint bounds how many connect at
+/// once) and returns the records in plan order.
+pub(crate) async fn run(
+    endpoint: Arc<Endpoint>,
+    plan: Vec<(Purpose, HelloSpec)>,
+) -> Vec<ProbeRecord> {
+    let mut set = JoinSet::new();
+    let count = plan.len();
+    for (i, (purpose, spec)) in plan.into_iter().enumerate() {
+        let endpoint = endpoint.clone();
+        set.spawn(async move {
+            let outcome = engine::probe(&endpoint, &spec).await;
+            (
+                i,
+                ProbeRecord {
+                    purpose,
+                    spec,
+                    outcome,
+                },
+            )
+        });
+    }
+    let mut out: Vec<Option<ProbeRecord>> = vec![None; count];
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, record)) = joined {
+            out[i] = Some(record);
+        }
+    }
+    out.into_iter().flatten().collect()
+}

@@ -1,0 +1,711 @@
+//! `scan` against real servers: the reported versions and suites must equal
+//! each server's configuration, and each profile's verdict must be what that
+//! client would really get.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use serde_json::Value;
+use tlscompat::profile::{Catalog, Profile};
+use tlscompat::serve::{Emulator, EmulatorConfig};
+
+use crate::common::{assert_clean_error, tlscompat};
+use crate::servers::{CertFiles, Hostile, SServer, hostile, rustls_server};
+
+/// Runs `tlscompat scan --format json ARGS…`; returns (exit code, report).
+fn scan_json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = tlscompat(&all);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    (run.code, run.json())
+}
+
+/// `server.cipher_suites` as {version: [IANA names]}.
+fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
+    let map = target["server"]["cipher_suites"].as_object().unwrap();
+    map.iter()
+        .map(|(v, s)| {
+            (
+                v.clone(),
+                s.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn names(ids: &[u16]) -> Vec<String> {
+    let mut v: Vec<u16> = ids.to_vec();
+    v.sort();
+    v.iter()
+        .map(|i| tlscompat::suites::CipherSuiteId(*i).to_string())
+        .collect()
+}
+
+fn profile<'a>(target: &'a Value, id: &str) -> &'a Value {
+    target["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["profile"] == id)
+        .unwrap_or_else(|| panic!("{id} missing"))
+}
+
+fn addr_arg(addr: SocketAddr) -> String {
+    addr.to_string()
+}
+
+/// The truth for every emulated profile: `--all-suites` finds exactly the
+/// profile's versions and suites, identifies it, and every agent's verdict
+/// matches the offline matrix.
+#[test]
+fn every_emulated_profile_is_reported_exactly() {
+    let catalog = Catalog::builtin().unwrap();
+    let servers: Vec<&Profile> = catalog.all().collect();
+    let mut emulators = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    for p in &servers {
+        let (config, _) = EmulatorConfig::for_profile(p, "127.0.0.1:0".parse().unwrap()).unwrap();
+        let e = Emulator::spawn(config, None).unwrap();
+        args.push(addr_arg(e.local_addr()));
+        emulators.push(e);
+    }
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.push("--all-suites");
+    let (code, v) = scan_json(&all);
+    assert_eq!(code, 0, "{v:#}");
+    let matrix = tlscompat(&["matrix", "--format", "json"]).json();
+    for (p, t) in servers.iter().zip(v["targets"].as_array().unwrap()) {
+        assert_eq!(t["status"], "ok", "{}", p.id);
+        assert_eq!(t["complete"], true, "{}: {:?}", p.id, t["issues"]);
+        let want: BTreeMap<String, Vec<String>> = p
+            .versions
+            .iter()
+            .map(|v| {
+                (
+                    v.to_string(),
+                    names(&p.suites_at(*v).map(|s| s.0).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        assert_eq!(accepted(t), want, "{}", p.id);
+        assert_eq!(t["server"]["probed"]["all_suites"], true);
+        assert!(t["server"]["probed"]["pairs"].as_u64().unwrap() > 300);
+        let matches: Vec<&str> = t["server"]["matches_profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert!(
+            matches.contains(&p.id.as_str()),
+            "{} not identified: {matches:?}",
+            p.id
+        );
+        assert_eq!(t["server"]["client_certificate"], "none");
+        assert_eq!(t["server"]["certificate"]["key_type"], "rsa");
+        if p.cipher_suites.len() >= 2 {
+            assert_eq!(t["server"]["server_preference"], true, "{}", p.id);
+        }
+        for agent in catalog.with_role(tlscompat::profile::Role::Agent) {
+            let live = profile(t, &agent.id);
+            let pair = matrix["pairs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["client"] == agent.id.as_str() && x["server"] == p.id.as_str())
+                .unwrap();
+            assert_eq!(
+                live["compatible"], pair["compatible"],
+                "{} against {}",
+                agent.id, p.id
+            );
+            assert_eq!(
+                live["negotiated"], pair["negotiated"],
+                "{} against {}",
+                agent.id, p.id
+            );
+            assert_eq!(
+                live["mutual"], pair["mutual"],
+                "{} against {}",
+                agent.id, p.id
+            );
+        }
+    }
+}
+
+#[test]
+fn tls10_only_server() {
+    let certs = CertFiles::new();
+    let s = SServer::rsa(
+        &certs,
+        &["-tls1", "-cipher", "AES256-SHA:AES128-SHA:@SECLEVEL=0"],
+    );
+    let (code, v) = scan_json(&[&addr_arg(s.addr), "--all-suites"]);
+    assert_eq!(code, 0);
+    let t = &v["targets"][0];
+    assert_eq!(t["server"]["versions"], serde_json::json!(["tls1.0"]));
+    assert_eq!(accepted(t)["tls1.0"], names(&[0x0035, 0x002F]));
+    assert_eq!(profile(t, "dsa-9.6")["compatible"], true);
+    assert_eq!(
+        profile(t, "dsa-9.6")["negotiated"]["cipher_suite"],
+        "TLS_RSA_WITH_AES_256_CBC_SHA"
+    );
+    for id in ["dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
+        let p = profile(t, id);
+        assert_eq!(p["compatible"], false, "{id}");
+        let reason = p["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("which") && reason.contains("does not support")
+                || reason.contains("no common version"),
+            "{id}: {reason}"
+        );
+    }
+    assert!(
+        t["server"]["matches_profiles"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("dsa-9.6"))
+    );
+}
+
+#[test]
+fn tls12_rsa_only_server() {
+    let certs = CertFiles::new();
+    let s = SServer::rsa(
+        &certs,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "AES256-SHA256:AES128-SHA256:@SECLEVEL=0",
+        ],
+    );
+    let (code, v) = scan_json(&[&addr_arg(s.addr)]);
+    assert_eq!(code, 0);
+    let t = &v["targets"][0];
+    assert_eq!(t["server"]["versions"], serde_json::json!(["tls1.2"]));
+    assert_eq!(accepted(t)["tls1.2"], names(&[0x003C, 0x003D]));
+    assert_eq!(profile(t, "dsa-10.0")["compatible"], true);
+    assert_eq!(profile(t, "dsa-fips")["compatible"], true);
+    assert_eq!(
+        profile(t, "dsa-fips")["negotiated"]["cipher_suite"],
+        "TLS_RSA_WITH_AES_256_CBC_SHA256"
+    );
+    assert_eq!(
+        profile(t, "dsa-11")["reason"],
+        "no common suite at tls1.2 (the server answered handshake_failure)"
+    );
+    assert_eq!(profile(t, "dsa-9.6")["compatible"], false);
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsa-10.0"])
+    );
+}
+
+#[test]
+fn ecdhe_gcm_only_server_with_client_order() {
+    let certs = CertFiles::new();
+    // No -serverpref: the client's order decides.
+    let s = SServer::rsa(
+        &certs,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+        ],
+    );
+    let (code, v) = scan_json(&[&addr_arg(s.addr), "--all-suites"]);
+    assert_eq!(code, 0);
+    let t = &v["targets"][0];
+    assert_eq!(
+        accepted(t),
+        BTreeMap::from([("tls1.2".to_string(), names(&[0xC02F, 0xC030]))])
+    );
+    assert_eq!(t["server"]["server_preference"], false);
+    assert_eq!(
+        profile(t, "dsa-11")["negotiated"]["cipher_suite"],
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    );
+    let matches = t["server"]["matches_profiles"].as_array().unwrap();
+    assert!(
+        matches.contains(&Value::from("dsa-11")) && matches.contains(&Value::from("dsm-strong-12"))
+    );
+}
+
+#[test]
+fn server_order_is_detected() {
+    let certs = CertFiles::new();
+    let s = SServer::rsa(
+        &certs,
+        &[
+            "-tls1_2",
+            "-serverpref",
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+        ],
+    );
+    let (_, v) = scan_json(&[&addr_arg(s.addr)]);
+    let t = &v["targets"][0];
+    assert_eq!(t["server"]["server_preference"], true);
+    // The server's first choice wins over dsa-11's.
+    assert_eq!(
+        profile(t, "dsa-11")["negotiated"]["cipher_suite"],
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    );
+}
+
+#[test]
+fn tls13_only_server() {
+    let certs = CertFiles::new();
+    let s = SServer::rsa(
+        &certs,
+        &[
+            "-tls1_3",
+            "-ciphersuites",
+            "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+        ],
+    );
+    let (code, v) = scan_json(&[&addr_arg(s.addr), "--all-suites"]);
+    assert_eq!(code, 0);
+    let t = &v["targets"][0];
+    assert_eq!(t["server"]["versions"], serde_json::json!(["tls1.3"]));
+    assert_eq!(accepted(t)["tls1.3"], names(&[0x1302, 0x1303]));
+    for agent in ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
+        assert_eq!(profile(t, agent)["compatible"], false, "{agent}");
+        assert!(
+            profile(t, agent)["reason"]
+                .as_str()
+                .unwrap()
+                .contains("no common version"),
+            "{agent}"
+        );
+    }
+    assert_eq!(
+        t["server"]["client_certificate"], "unknown",
+        "TLS 1.3 hides the CertificateRequest"
+    );
+    assert_eq!(t["server"]["matches_profiles"], serde_json::json!([]));
+}
+
+#[test]
+fn ecdsa_certificate_server_serves_no_deep_security_profile() {
+    let certs = CertFiles::new();
+    let s = SServer::start(&[
+        "-cert",
+        certs.ecdsa_cert.to_str().unwrap(),
+        "-key",
+        certs.ecdsa_key.to_str().unwrap(),
+        "-tls1_2",
+        "-cipher",
+        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:AES256-SHA256",
+    ]);
+    let (code, v) = scan_json(&[&addr_arg(s.addr), "--all-suites"]);
+    assert_eq!(code, 0);
+    let t = &v["targets"][0];
+    // The RSA suites are configured but cannot be served with an ECDSA key.
+    assert_eq!(accepted(t)["tls1.2"], names(&[0xC02B, 0xC02C]));
+    assert_eq!(t["server"]["certificate"]["key_type"], "ecdsa");
+    for agent in ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
+        assert_eq!(profile(t, agent)["compatible"], false, "{agent}");
+    }
+    let text = tlscompat(&["scan", &addr_arg(s.addr)]);
+    assert!(text.stdout.contains("not RSA"), "{}", text.stdout);
+}
+
+#[test]
+fn client_certificate_required_and_requested() {
+    let certs = CertFiles::new();
+    let ca = certs.ca.to_str().unwrap();
+    let suites = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
+    let required = SServer::rsa(
+        &certs,
+        &["-tls1_2", "-cipher", suites, "-Verify", "1", "-CAfile", ca],
+    );
+    let requested = SServer::rsa(
+        &certs,
+        &["-tls1_2", "-cipher", suites, "-verify", "1", "-CAfile", ca],
+    );
+    let (code, v) = scan_json(&[
+        &addr_arg(required.addr),
+        &addr_arg(requested.addr),
+        "--require",
+        "dsa-11",
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    let (t1, t2) = (&v["targets"][0], &v["targets"][1]);
+    assert_eq!(t1["server"]["client_certificate"], "required");
+    assert_eq!(t2["server"]["client_certificate"], "requested");
+    // Suites are still reported as accepted.
+    assert_eq!(accepted(t1)["tls1.2"], names(&[0xC02F, 0xC030]));
+    let p = profile(t1, "dsa-11");
+    assert_eq!(p["compatible"], true);
+    assert_eq!(p["confirmed"], "client_certificate_required");
+    assert_eq!(profile(t2, "dsa-11")["confirmed"], "not_attempted");
+    assert_eq!(v["policy"]["passed"], true);
+}
+
+#[test]
+fn rustls_server_is_reported_exactly() {
+    let pki =
+        tlscompat::serve::GeneratedPki::generate("rustls", tlscompat::certs::KeyType::Rsa).unwrap();
+    let addr = rustls_server(&pki.server);
+    let (code, v) = scan_json(&[&addr_arg(addr), "--all-suites"]);
+    assert_eq!(code, 0, "{v:#}");
+    let t = &v["targets"][0];
+    let mut want = BTreeMap::new();
+    want.insert("tls1.2".to_string(), names(&[0xC02F, 0xC030, 0xCCA8]));
+    want.insert("tls1.3".to_string(), names(&[0x1301, 0x1302, 0x1303]));
+    assert_eq!(accepted(t), want);
+    assert_eq!(profile(t, "dsa-11")["compatible"], true);
+    assert_eq!(profile(t, "dsa-10.0")["compatible"], false);
+}
+
+#[test]
+fn many_suites_by_elimination() {
+    let certs = CertFiles::new();
+    let s = SServer::start(&[
+        "-cert",
+        certs.rsa_cert.to_str().unwrap(),
+        "-key",
+        certs.rsa_key.to_str().unwrap(),
+        "-dcert",
+        certs.ecdsa_cert.to_str().unwrap(),
+        "-dkey",
+        certs.ecdsa_key.to_str().unwrap(),
+        "-tls1_2",
+        "-cipher",
+        "ALL:COMPLEMENTOFALL:!PSK:!SRP:!aDSS:@SECLEVEL=0",
+    ]);
+    let (code, v) = scan_json(&[&addr_arg(s.addr), "--all-suites"]);
+    assert_eq!(code, 0);
+    let t = &v["targets"][0];
+    // The truth: what the local OpenSSL lists for that cipher string at TLS 1.2
+    // (no DSA certificate, so no DSS suites; PSK and SRP need credentials).
+    let out = std::process::Command::new("openssl")
+        .args([
+            "ciphers",
+            "-V",
+            "-stdname",
+            "-tls1_2",
+            "ALL:COMPLEMENTOFALL:!PSK:!SRP:!aDSS:@SECLEVEL=0",
+        ])
+        .output()
+        .unwrap();
+    let mut want: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().nth(2).unwrap().to_string())
+        .filter(|n| !n.starts_with("TLS_AES") && !n.starts_with("TLS_CHACHA20"))
+        .collect();
+    want.sort_by_key(|n| n.parse::<tlscompat::suites::CipherSuiteId>().unwrap());
+    let got = accepted(t)["tls1.2"].clone();
+    assert!(got.len() > 60, "only {} suites", got.len());
+    assert_eq!(got, want);
+}
+
+/// Hostile and broken peers: each reported per endpoint, the scan goes on,
+/// and exit code 3 (nothing failed, something could not be scanned).
+#[test]
+fn hostile_peers_are_reported_per_endpoint() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let cases = [
+        (closed, "refused"),
+        (hostile(Hostile::Silent), "timeout"),
+        (hostile(Hostile::Http), "not_tls"),
+        (hostile(Hostile::Garbage), "not_tls"),
+        (hostile(Hostile::Close), "closed"),
+        (hostile(Hostile::Truncated), "closed"),
+        (hostile(Hostile::Oversized), "protocol"),
+    ];
+    let catalog = Catalog::builtin().unwrap();
+    let (config, _) = EmulatorConfig::for_profile(
+        catalog.get("dsa-11").unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let good = Emulator::spawn(config, None).unwrap();
+    let mut args: Vec<String> = cases.iter().map(|(a, _)| a.to_string()).collect();
+    args.push(good.local_addr().to_string());
+    args.extend(["--timeout".to_string(), "500ms".to_string()]);
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, v) = scan_json(&all);
+    assert_eq!(code, 3, "{v:#}");
+    let targets = v["targets"].as_array().unwrap();
+    for ((_, kind), t) in cases.iter().zip(targets) {
+        assert_eq!(t["status"], "error", "{t:#}");
+        assert_eq!(t["error"]["kind"], *kind, "{t:#}");
+        assert!(!t["error"]["message"].as_str().unwrap().is_empty());
+        assert_eq!(t["server"], Value::Null);
+    }
+    let http = &targets[2]["error"]["message"];
+    assert!(
+        http.as_str().unwrap().contains("HTTP/1.1 400 Bad Request"),
+        "{http}"
+    );
+    let last = targets.last().unwrap();
+    assert_eq!(last["status"], "ok");
+    assert_eq!(profile(last, "dsa-11")["compatible"], true);
+    // A refused port costs one wave (8 connects) and the leader's two
+    // retries, not one attempt per planned probe.
+    assert!(
+        targets[0]["stats"]["connect_attempts"].as_u64().unwrap() <= 10,
+        "{:#}",
+        targets[0]["stats"]
+    );
+}
+
+#[test]
+fn a_server_hello_with_an_unoffered_suite_is_a_fault_not_support() {
+    let addr = hostile(Hostile::UnofferedSuite);
+    let (code, v) = scan_json(&[&addr.to_string(), "--timeout", "1s"]);
+    let t = &v["targets"][0];
+    assert_eq!(t["status"], "ok", "a ServerHello is an answer: {t:#}");
+    // Only the whole-version hello offered RC4: there the answer is legitimate.
+    assert_eq!(
+        t["server"]["cipher_suites"],
+        serde_json::json!({"tls1.2": ["TLS_RSA_WITH_RC4_128_SHA"]})
+    );
+    let issues = t["issues"].as_array().unwrap();
+    assert!(
+        issues.iter().any(|i| i
+            .as_str()
+            .unwrap()
+            .contains("TLS_RSA_WITH_RC4_128_SHA, which was not offered")),
+        "{issues:?}"
+    );
+    let p = profile(t, "dsa-11");
+    assert_eq!(p["compatible"], false);
+    assert!(
+        p["reason"].as_str().unwrap().starts_with("server fault:"),
+        "{p}"
+    );
+    assert_eq!(code, 0, "faults are findings, every probe got an answer");
+}
+
+#[test]
+fn require_fails_with_exit_1_and_names_the_violation() {
+    let catalog = Catalog::builtin().unwrap();
+    let (config, _) = EmulatorConfig::for_profile(
+        catalog.get("dsm-strong-12").unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let e = Emulator::spawn(config, None).unwrap();
+    let addr = e.local_addr().to_string();
+    let (code, v) = scan_json(&[&addr, "--require", "dsa-10.0", "--require", "dsa-11"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["policy"]["passed"], false);
+    let violations = v["policy"]["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0]["rule"], "require dsa-10.0");
+    assert_eq!(violations[0]["target"], addr);
+    assert!(
+        violations[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no common suite at tls1.2")
+    );
+    // -p narrows the profiles checked; --require adds to them.
+    let text = tlscompat(&["scan", &addr, "-p", "dsa-11", "--require", "dsa-11"]);
+    assert_eq!(text.code, 0, "{}", text.stdout);
+    assert!(text.stdout.contains("policy: passed"), "{}", text.stdout);
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let catalog = Catalog::builtin().unwrap();
+    let (config, _) = EmulatorConfig::for_profile(
+        catalog.get("dsa-10.0-u16").unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let e = Emulator::spawn(config, None).unwrap();
+    let port = e.local_addr().port().to_string();
+    let (_, v) = scan_json(&[
+        &format!("localhost:{port}"),
+        "-p",
+        "dsa-10.0",
+        "-p",
+        "dsa-11",
+    ]);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["tool"]["name"], "tlscompat");
+    let t = &v["targets"][0];
+    assert_eq!(t["target"], format!("localhost:{port}"));
+    assert_eq!(t["host"], "localhost");
+    assert_eq!(t["port"], e.local_addr().port());
+    assert_eq!(t["address"], "127.0.0.1");
+    assert_eq!(t["role"], "manager");
+    assert_eq!(t["sni"], "localhost");
+    assert_eq!(t["status"], "ok");
+    assert_eq!(t["error"], Value::Null);
+    for key in [
+        "versions",
+        "cipher_suites",
+        "server_preference",
+        "client_certificate",
+        "certificate",
+        "matches_profiles",
+    ] {
+        assert!(t["server"].get(key).is_some(), "server.{key} missing");
+    }
+    for key in ["subject", "key_type", "key_bits", "not_after"] {
+        assert!(
+            t["server"]["certificate"].get(key).is_some(),
+            "certificate.{key} missing"
+        );
+    }
+    assert_eq!(t["server"]["certificate"]["key_bits"], 2048);
+    let profiles = t["profiles"].as_array().unwrap();
+    assert_eq!(profiles.len(), 2);
+    let p = &profiles[0];
+    assert_eq!(p["profile"], "dsa-10.0");
+    for key in ["compatible", "negotiated", "mutual", "confirmed", "reason"] {
+        assert!(p.get(key).is_some(), "profile.{key} missing");
+    }
+    assert_eq!(p["negotiated"], Value::Null);
+    assert_eq!(p["mutual"], serde_json::json!({}));
+    assert_eq!(p["confirmed"], "not_attempted");
+    assert_eq!(
+        profiles[1]["negotiated"],
+        serde_json::json!({"version": "tls1.2", "cipher_suite": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"})
+    );
+    assert_eq!(
+        v["policy"],
+        serde_json::json!({"passed": true, "violations": []})
+    );
+}
+
+#[test]
+fn other_formats() {
+    let catalog = Catalog::builtin().unwrap();
+    let (config, _) = EmulatorConfig::for_profile(
+        catalog.get("dsa-11").unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let e = Emulator::spawn(config, None).unwrap();
+    let addr = e.local_addr().to_string();
+    let text = tlscompat(&["scan", &addr]);
+    assert_eq!(text.code, 0);
+    for want in [
+        "accepted:",
+        "tls1.2: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "suite order: the server's",
+        "behaves like: dsa-11, dsm-strong-12",
+        "no common suite at tls1.2",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+    ] {
+        assert!(
+            text.stdout.contains(want),
+            "{want} missing:\n{}",
+            text.stdout
+        );
+    }
+    let yaml = tlscompat(&["scan", &addr, "--format", "yaml"]);
+    assert!(yaml.stdout.contains("schema_version: 1"), "{}", yaml.stdout);
+    let jsonl = tlscompat(&["scan", &addr, &addr, "--format", "jsonl"]);
+    let lines: Vec<Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["target"], addr);
+    assert_eq!(lines[2]["policy"]["passed"], true);
+    let junit = tlscompat(&["scan", &addr, "--format", "junit", "--require", "dsa-10.0"]);
+    assert_eq!(junit.code, 1);
+    assert!(junit.stdout.starts_with("<?xml"), "{}", junit.stdout);
+    assert!(
+        junit.stdout.contains(r#"<testcase classname=""#)
+            && junit.stdout.contains(r#"name="dsa-10.0">"#)
+    );
+    assert!(
+        junit
+            .stdout
+            .contains("<failure message=\"no common suite at tls1.2"),
+        "{}",
+        junit.stdout
+    );
+    let md = tlscompat(&["scan", &addr, "--format", "markdown"]);
+    assert!(
+        md.stdout.contains("| dsa-11 | ✅ compatible | tls1.2 |"),
+        "{}",
+        md.stdout
+    );
+}
+
+#[test]
+fn bad_scan_input_exits_2() {
+    for args in [
+        vec!["scan"],
+        vec!["scan", "h:0"],
+        vec!["scan", "[::1"],
+        vec!["scan", "127.0.0.1", "-p", "dsa-12"],
+        vec!["scan", "127.0.0.1", "--timeout", "soon"],
+        vec!["scan", "127.0.0.1", "--concurrency", "0"],
+        vec!["scan", "-i", "/nonexistent/inventory.txt"],
+        vec!["scan", "127.0.0.1", "--format", "xml"],
+    ] {
+        let run = tlscompat(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{args:?}");
+        if !args.contains(&"--timeout")
+            && !args.contains(&"--concurrency")
+            && !args.contains(&"--format")
+        {
+            assert_clean_error(&run);
+        }
+    }
+}
+
+#[test]
+fn dns_failure_is_per_target() {
+    let (code, v) = scan_json(&["no-such-host.invalid", "--timeout", "2s"]);
+    assert_eq!(code, 3);
+    assert_eq!(v["targets"][0]["error"]["kind"], "dns");
+}
+
+#[test]
+fn inventory_and_roles() {
+    let catalog = Catalog::builtin().unwrap();
+    let (config, _) = EmulatorConfig::for_profile(
+        catalog.get("dsa-11").unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let e = Emulator::spawn(config, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inventory.txt");
+    std::fs::write(&inv, format!("# agents\n{} agent\n", e.local_addr())).unwrap();
+    let (code, v) = scan_json(&["-i", inv.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(v["targets"][0]["role"], "agent");
+    assert_eq!(v["targets"][0]["server"]["matches_profiles"][0], "dsa-11");
+}
+
+#[test]
+fn ipv6_loopback() {
+    let catalog = Catalog::builtin().unwrap();
+    let (config, _) =
+        EmulatorConfig::for_profile(catalog.get("dsa-11").unwrap(), "[::1]:0".parse().unwrap())
+            .unwrap();
+    let e = Emulator::spawn(config, None).expect("an IPv6 loopback (::1) to listen on");
+    let target = format!("[::1]:{}", e.local_addr().port());
+    let (code, v) = scan_json(&[&target]);
+    assert_eq!(code, 0);
+    assert_eq!(v["targets"][0]["target"], target);
+    assert_eq!(v["targets"][0]["address"], "::1");
+    assert_eq!(
+        v["targets"][0]["sni"],
+        Value::Null,
+        "no SNI for an IP address"
+    );
+}
