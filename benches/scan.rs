@@ -1,0 +1,264 @@
+//! Scan benchmarks over a simulated network: `cargo bench --bench scan`.
+//!
+//! A small delaying proxy sits between the prober and emulated endpoints on
+//! loopback and adds a fixed round-trip time (default 40 ms): half of it to
+//! every chunk in each direction, plus one whole round trip before a
+//! connection's first bytes reach the server (the TCP handshake a real
+//! network would cost). Each scenario is scanned several times; the report
+//! gives the median wall time, the connections and probes it took, and the
+//! wall time in round trips. This is a benchmark, not a test: it asserts
+//! nothing and is never run by `cargo test`.
+//!
+//! Options (after `--`): `--rtt 40ms`, `--runs 5`.
+#![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tlscompat::certs::{KeyType, Usage};
+use tlscompat::cli::parse_duration;
+use tlscompat::profile::{Catalog, Profile, Role};
+use tlscompat::scan::{ScanConfig, scan};
+use tlscompat::serve::{
+    ClientAuth, Emulator, EmulatorConfig, GeneratedPki, Limits, ServerSpec, openssl_can_serve,
+};
+use tlscompat::suites::registry;
+use tlscompat::target::Target;
+use tlscompat::version::TlsVersion;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::Instant as TokioInstant;
+
+/// Starts the delaying proxy in front of `upstream`; returns its address.
+async fn delaying_proxy(upstream: SocketAddr, rtt: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let accepted = TokioInstant::now();
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let (cr, cw) = client.into_split();
+                let (sr, sw) = server.into_split();
+                tokio::spawn(delayed_copy(cr, sw, rtt / 2, Some(accepted + rtt)));
+                tokio::spawn(delayed_copy(sr, cw, rtt / 2, None));
+            });
+        }
+    });
+    addr
+}
+
+/// Copies `from` to `to`, delivering each chunk `one_way` after it was read
+/// (and not before `not_before` plus `one_way`), in order; EOF travels too.
+async fn delayed_copy(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    one_way: Duration,
+    not_before: Option<TokioInstant>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<(TokioInstant, Option<Vec<u8>>)>();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = from.read(&mut buf).await.unwrap_or(0);
+            let now = TokioInstant::now();
+            let start = not_before.map_or(now, |nb| nb.max(now));
+            let data = (n > 0).then(|| buf[..n].to_vec());
+            if tx.send((start + one_way, data)).is_err() || n == 0 {
+                break;
+            }
+        }
+    });
+    while let Some((at, data)) = rx.recv().await {
+        tokio::time::sleep_until(at).await;
+        match data {
+            Some(d) => {
+                if to.write_all(&d).await.is_err() {
+                    break;
+                }
+            }
+            None => {
+                let _ = to.shutdown().await;
+                break;
+            }
+        }
+    }
+}
+
+struct Measurement {
+    wall: Duration,
+    probes: u64,
+    connections: u64,
+    accepted: usize,
+}
+
+async fn measure(
+    addr: SocketAddr,
+    profiles: &[&Profile],
+    identify: &[&Profile],
+    all_suites: bool,
+) -> Measurement {
+    let target = Target::parse(&addr.to_string(), Role::Manager).unwrap();
+    let config = ScanConfig {
+        all_suites,
+        ..ScanConfig::default()
+    };
+    let started = Instant::now();
+    let report = scan(&target, profiles, identify, &config).await;
+    let wall = started.elapsed();
+    let server = report.server.as_ref().expect("the endpoint answered");
+    Measurement {
+        wall,
+        probes: report.stats.probes,
+        connections: report.stats.connections,
+        accepted: server.cipher_suites.values().map(Vec::len).sum(),
+    }
+}
+
+fn emulator(
+    label: &str,
+    spec: ServerSpec,
+    pki: &GeneratedPki,
+    extra: Vec<tlscompat::certs::Identity>,
+) -> EmulatorConfig {
+    EmulatorConfig {
+        label: label.to_string(),
+        spec,
+        identity: pki.server.clone(),
+        extra_identities: extra,
+        client_auth: ClientAuth::None,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        limits: Limits::default(),
+    }
+}
+
+fn main() {
+    let mut rtt = Duration::from_millis(40);
+    let mut runs = 5usize;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--rtt" => rtt = parse_duration(it.next().expect("--rtt VALUE")).unwrap(),
+            "--runs" => runs = it.next().expect("--runs N").parse().unwrap(),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let catalog = Catalog::builtin().unwrap();
+        let agents: Vec<&Profile> = catalog.with_role(Role::Agent).collect();
+        let identify: Vec<&Profile> = catalog.all().collect();
+        let pki = GeneratedPki::generate("bench", KeyType::Rsa).unwrap();
+        let ecdsa = pki
+            .ca
+            .issue("bench-ecdsa", KeyType::Ecdsa, Usage::Server)
+            .unwrap();
+        let dsa = pki
+            .ca
+            .issue("bench-dsa", KeyType::Dsa, Usage::Server)
+            .unwrap();
+
+        // Every TLS 1.2 suite the local OpenSSL can serve with RSA, ECDSA and
+        // DSA certificates (PSK, SRP and Kerberos need credentials we do not have).
+        let many: Vec<_> = registry()
+            .valid_at(TlsVersion::Tls12)
+            .filter(|s| {
+                !s.is_tls13() && !matches!(s.auth, "PSK" | "SRP" | "SRP_RSA" | "SRP_DSS" | "KRB5")
+            })
+            .filter(|s| !matches!(s.kx, "PSK" | "SRP" | "KRB5"))
+            .map(|s| s.id)
+            .filter(|id| openssl_can_serve(*id))
+            .collect();
+        let scenarios: Vec<(String, EmulatorConfig, bool, Vec<&Profile>)> = vec![
+            (
+                "5 agent profiles vs emulated dsm-strong-10-11".into(),
+                emulator(
+                    "dsm-strong-10-11",
+                    ServerSpec::from_profile(catalog.get("dsm-strong-10-11").unwrap()),
+                    &pki,
+                    vec![],
+                ),
+                false,
+                agents.clone(),
+            ),
+            (
+                "5 agent profiles vs emulated dsa-fips".into(),
+                emulator(
+                    "dsa-fips",
+                    ServerSpec::from_profile(catalog.get("dsa-fips").unwrap()),
+                    &pki,
+                    vec![],
+                ),
+                false,
+                agents.clone(),
+            ),
+            (
+                format!("--all-suites vs {} suites at TLS 1.2", many.len()),
+                emulator(
+                    "many",
+                    ServerSpec::new(&[TlsVersion::Tls12], &many),
+                    &pki,
+                    vec![ecdsa.clone(), dsa.clone()],
+                ),
+                true,
+                agents.clone(),
+            ),
+            (
+                format!("--all-suites vs {} suites at TLS 1.0-1.2", many.len()),
+                emulator(
+                    "many-legacy",
+                    ServerSpec::new(
+                        &[TlsVersion::Tls10, TlsVersion::Tls11, TlsVersion::Tls12],
+                        &many,
+                    ),
+                    &pki,
+                    vec![ecdsa.clone(), dsa.clone()],
+                ),
+                true,
+                agents.clone(),
+            ),
+        ];
+        println!(
+            "scan benchmark: {} ms round trip through a delaying proxy, median of {runs} runs",
+            rtt.as_millis()
+        );
+        println!(
+            "{:<46} {:>9} {:>12} {:>7} {:>12} {:>9}",
+            "scenario", "wall", "round trips", "probes", "connections", "accepted"
+        );
+        for (name, config, all_suites, profiles) in scenarios {
+            let emulator = Emulator::start(config, None).await.unwrap();
+            let proxy = delaying_proxy(emulator.local_addr(), rtt).await;
+            let mut results = Vec::new();
+            for _ in 0..runs {
+                results.push(measure(proxy, &profiles, &identify, all_suites).await);
+            }
+            results.sort_by_key(|m| m.wall);
+            let m = &results[results.len() / 2];
+            println!(
+                "{:<46} {:>7}ms {:>12.1} {:>7} {:>12} {:>9}",
+                name,
+                m.wall.as_millis(),
+                m.wall.as_secs_f64() / rtt.as_secs_f64(),
+                m.probes,
+                m.connections,
+                m.accepted
+            );
+            emulator.shutdown().await;
+        }
+        let _ = Arc::new(());
+    });
+}
