@@ -13,16 +13,13 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tlscompat::certs::{KeyType, Usage};
 use tlscompat::cli::parse_duration;
 use tlscompat::profile::{Catalog, Profile, Role};
 use tlscompat::scan::{ScanConfig, scan};
-use tlscompat::serve::{
-    ClientAuth, Emulator, EmulatorConfig, GeneratedPki, Limits, ServerSpec, openssl_can_serve,
-};
+use tlscompat::serve::{Emulator, EmulatorConfig, GeneratedPki, ServerSpec, openssl_can_serve};
 use tlscompat::suites::registry;
 use tlscompat::target::Target;
 use tlscompat::version::TlsVersion;
@@ -130,14 +127,10 @@ fn emulator(
     pki: &GeneratedPki,
     extra: Vec<tlscompat::certs::Identity>,
 ) -> EmulatorConfig {
+    let listen = "127.0.0.1:0".parse().unwrap();
     EmulatorConfig {
-        label: label.to_string(),
-        spec,
-        identity: pki.server.clone(),
         extra_identities: extra,
-        client_auth: ClientAuth::None,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        limits: Limits::default(),
+        ..EmulatorConfig::new(label, spec, pki.server.clone(), listen)
     }
 }
 
@@ -259,6 +252,5 @@ fn main() {
             );
             emulator.shutdown().await;
         }
-        let _ = Arc::new(());
     });
 }

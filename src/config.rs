@@ -284,13 +284,8 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
     Ok(ServeJob {
         profile: id.clone(),
         emulator: EmulatorConfig {
-            label: id,
-            spec,
-            identity,
-            extra_identities: Vec::new(),
             client_auth,
-            listen,
-            limits: crate::serve::Limits::default(),
+            ..EmulatorConfig::new(&id, spec, identity, listen)
         },
         pki,
         write_client_cert: args.write_client_cert,

@@ -18,9 +18,7 @@ use crate::negotiate::Preference;
 use crate::profile::{Catalog, Profile, Role};
 use crate::results::TargetReport;
 use crate::scan::{ScanConfig, scan_many};
-use crate::serve::{
-    ClientAuth, Emulator, EmulatorConfig, GeneratedPki, Limits, ServeError, ServerSpec,
-};
+use crate::serve::{Emulator, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
 use crate::target::Target;
 
 /// One emulated endpoint and its scan.
@@ -91,15 +89,13 @@ pub async fn run(catalog: &Catalog) -> Result<DemoOutcome, Error> {
     let mut emulators = Vec::new();
     let mut targets = Vec::new();
     for p in &servers {
-        let config = EmulatorConfig {
-            label: p.id.clone(),
-            spec: ServerSpec::from_profile(p),
-            identity: pki.server.clone(),
-            extra_identities: Vec::new(),
-            client_auth: ClientAuth::None,
-            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            limits: Limits::default(),
-        };
+        let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let config = EmulatorConfig::new(
+            &p.id,
+            ServerSpec::from_profile(p),
+            pki.server.clone(),
+            listen,
+        );
         let emulator = Emulator::start(config, None).await?;
         let address = emulator.local_addr();
         let target = Target::parse(&address.to_string(), p.role).map_err(Error::Target)?;

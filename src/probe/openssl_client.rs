@@ -9,11 +9,12 @@
 
 use std::pin::Pin;
 
-use openssl::ssl::{Ssl, SslContextBuilder, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{Ssl, SslContextBuilder, SslMethod, SslVerifyMode};
 use tokio::io::AsyncReadExt;
 use tokio_openssl::SslStream;
 
 use super::connect::Endpoint;
+use crate::serve::ssl_version;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 
@@ -24,16 +25,6 @@ pub enum NoCertificate {
     Completed,
     /// The server refused: the certificate is required.
     Refused(String),
-}
-
-fn ssl_version(v: TlsVersion) -> SslVersion {
-    match v {
-        TlsVersion::Ssl3 => SslVersion::SSL3,
-        TlsVersion::Tls10 => SslVersion::TLS1,
-        TlsVersion::Tls11 => SslVersion::TLS1_1,
-        TlsVersion::Tls12 => SslVersion::TLS1_2,
-        TlsVersion::Tls13 => SslVersion::TLS1_3,
-    }
 }
 
 /// Handshakes at `version` with `suite` and no client certificate. `Err`

@@ -28,8 +28,8 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_openssl::SslStream;
 
-pub(crate) use openssl_server::from_ssl_version;
 pub use openssl_server::{ContextError, openssl_can_serve};
+pub(crate) use openssl_server::{from_ssl_version, ssl_version};
 
 use crate::certs::{self, Authority, CertError, Identity, KeyType, Usage};
 use crate::profile::{DEFAULT_GROUPS, Profile};
@@ -155,6 +155,25 @@ impl GeneratedPki {
 }
 
 impl EmulatorConfig {
+    /// Serves `spec` with `identity` on `listen`: no client certificates, no
+    /// extra certificates, default limits.
+    pub fn new(
+        label: &str,
+        spec: ServerSpec,
+        identity: Identity,
+        listen: SocketAddr,
+    ) -> EmulatorConfig {
+        EmulatorConfig {
+            label: label.to_string(),
+            spec,
+            identity,
+            extra_identities: Vec::new(),
+            client_auth: ClientAuth::None,
+            listen,
+            limits: Limits::default(),
+        }
+    }
+
     /// A config for a profile on `listen` with a freshly generated RSA
     /// certificate; returns the PKI too, for clients that need it.
     pub fn for_profile(
@@ -162,15 +181,12 @@ impl EmulatorConfig {
         listen: SocketAddr,
     ) -> Result<(EmulatorConfig, GeneratedPki), ServeError> {
         let pki = GeneratedPki::generate(&p.id, KeyType::Rsa)?;
-        let config = EmulatorConfig {
-            label: p.id.clone(),
-            spec: ServerSpec::from_profile(p),
-            identity: pki.server.clone(),
-            extra_identities: Vec::new(),
-            client_auth: ClientAuth::None,
+        let config = EmulatorConfig::new(
+            &p.id,
+            ServerSpec::from_profile(p),
+            pki.server.clone(),
             listen,
-            limits: Limits::default(),
-        };
+        );
         Ok((config, pki))
     }
 }

@@ -40,7 +40,8 @@ pub enum ContextError {
     OpenSsl(#[from] ErrorStack),
 }
 
-fn ssl_version(v: TlsVersion) -> SslVersion {
+/// OpenSSL's constant for a version.
+pub(crate) fn ssl_version(v: TlsVersion) -> SslVersion {
     match v {
         TlsVersion::Ssl3 => SslVersion::SSL3,
         TlsVersion::Tls10 => SslVersion::TLS1,

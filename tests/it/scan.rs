@@ -7,10 +7,9 @@ use std::net::SocketAddr;
 
 use serde_json::Value;
 use tlscompat::profile::{Catalog, Profile};
-use tlscompat::serve::{Emulator, EmulatorConfig};
 
 use crate::common::{assert_clean_error, tlscompat};
-use crate::servers::{CertFiles, Hostile, SServer, hostile, rustls_server};
+use crate::servers::{CertFiles, Hostile, SServer, emulate, emulate_at, hostile, rustls_server};
 
 /// Runs `tlscompat scan --format json ARGS…`; returns (exit code, report).
 fn scan_json(args: &[&str]) -> (i32, Value) {
@@ -69,8 +68,7 @@ fn every_emulated_profile_is_reported_exactly() {
     let mut emulators = Vec::new();
     let mut args: Vec<String> = Vec::new();
     for p in &servers {
-        let (config, _) = EmulatorConfig::for_profile(p, "127.0.0.1:0".parse().unwrap()).unwrap();
-        let e = Emulator::spawn(config, None).unwrap();
+        let e = emulate(&p.id);
         args.push(addr_arg(e.local_addr()));
         emulators.push(e);
     }
@@ -424,13 +422,7 @@ fn hostile_peers_are_reported_per_endpoint() {
         (hostile(Hostile::Truncated), "closed"),
         (hostile(Hostile::Oversized), "protocol"),
     ];
-    let catalog = Catalog::builtin().unwrap();
-    let (config, _) = EmulatorConfig::for_profile(
-        catalog.get("dsa-11").unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .unwrap();
-    let good = Emulator::spawn(config, None).unwrap();
+    let good = emulate("dsa-11");
     let mut args: Vec<String> = cases.iter().map(|(a, _)| a.to_string()).collect();
     args.push(good.local_addr().to_string());
     args.extend(["--timeout".to_string(), "500ms".to_string()]);
@@ -491,13 +483,7 @@ fn a_server_hello_with_an_unoffered_suite_is_a_fault_not_support() {
 
 #[test]
 fn require_fails_with_exit_1_and_names_the_violation() {
-    let catalog = Catalog::builtin().unwrap();
-    let (config, _) = EmulatorConfig::for_profile(
-        catalog.get("dsm-strong-12").unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .unwrap();
-    let e = Emulator::spawn(config, None).unwrap();
+    let e = emulate("dsm-strong-12");
     let addr = e.local_addr().to_string();
     let (code, v) = scan_json(&[&addr, "--require", "dsa-10.0", "--require", "dsa-11"]);
     assert_eq!(code, 1);
@@ -520,13 +506,7 @@ fn require_fails_with_exit_1_and_names_the_violation() {
 
 #[test]
 fn json_report_has_the_documented_shape() {
-    let catalog = Catalog::builtin().unwrap();
-    let (config, _) = EmulatorConfig::for_profile(
-        catalog.get("dsa-10.0-u16").unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .unwrap();
-    let e = Emulator::spawn(config, None).unwrap();
+    let e = emulate("dsa-10.0-u16");
     let port = e.local_addr().port().to_string();
     let (_, v) = scan_json(&[
         &format!("localhost:{port}"),
@@ -585,13 +565,7 @@ fn json_report_has_the_documented_shape() {
 
 #[test]
 fn other_formats() {
-    let catalog = Catalog::builtin().unwrap();
-    let (config, _) = EmulatorConfig::for_profile(
-        catalog.get("dsa-11").unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .unwrap();
-    let e = Emulator::spawn(config, None).unwrap();
+    let e = emulate("dsa-11");
     let addr = e.local_addr().to_string();
     let text = tlscompat(&["scan", &addr]);
     assert_eq!(text.code, 0);
@@ -675,13 +649,7 @@ fn dns_failure_is_per_target() {
 
 #[test]
 fn inventory_and_roles() {
-    let catalog = Catalog::builtin().unwrap();
-    let (config, _) = EmulatorConfig::for_profile(
-        catalog.get("dsa-11").unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .unwrap();
-    let e = Emulator::spawn(config, None).unwrap();
+    let e = emulate("dsa-11");
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("inventory.txt");
     std::fs::write(&inv, format!("# agents\n{} agent\n", e.local_addr())).unwrap();
@@ -693,11 +661,8 @@ fn inventory_and_roles() {
 
 #[test]
 fn ipv6_loopback() {
-    let catalog = Catalog::builtin().unwrap();
-    let (config, _) =
-        EmulatorConfig::for_profile(catalog.get("dsa-11").unwrap(), "[::1]:0".parse().unwrap())
-            .unwrap();
-    let e = Emulator::spawn(config, None).expect("an IPv6 loopback (::1) to listen on");
+    // Needs an IPv6 loopback (::1) to listen on.
+    let e = emulate_at("dsa-11", "[::1]:0");
     let target = format!("[::1]:{}", e.local_addr().port());
     let (code, v) = scan_json(&[&target]);
     assert_eq!(code, 0);

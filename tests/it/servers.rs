@@ -9,11 +9,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tlscompat::certs::{Identity, KeyType};
-use tlscompat::serve::GeneratedPki;
+use tlscompat::profile::Catalog;
+use tlscompat::serve::{Emulator, EmulatorConfig, GeneratedPki};
 use tlscompat::suites::CipherSuiteId;
 use tlscompat::wire::ServerHello;
 use tlscompat::wire::codec::records;
 use tlscompat::wire::codes::{CompressionMethod, ContentType, ProtocolVersion};
+
+/// The emulator serving a shipped profile on `listen` (port 0: a free one).
+pub fn emulate_at(id: &str, listen: &str) -> Emulator {
+    let catalog = Catalog::builtin().unwrap();
+    let (config, _) =
+        EmulatorConfig::for_profile(catalog.get(id).unwrap(), listen.parse().unwrap()).unwrap();
+    Emulator::spawn(config, None).unwrap()
+}
+
+/// The emulator serving a shipped profile on 127.0.0.1 and a free port.
+pub fn emulate(id: &str) -> Emulator {
+    emulate_at(id, "127.0.0.1:0")
+}
 
 /// Certificates on disk for `openssl s_server`.
 pub struct CertFiles {
