@@ -10,7 +10,7 @@
 use ring::agreement;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::profile::{DEFAULT_GROUPS, Profile};
+use crate::profile::{DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS, Profile};
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 use crate::wire::codes::{
@@ -19,33 +19,32 @@ use crate::wire::codes::{
 use crate::wire::{ClientHello, Extension, KeyShareEntry};
 
 /// Signature algorithms of hellos that test suites rather than replay a
-/// client: the profile defaults plus DSA and SHA-224 ones, so a DHE-DSS or
-/// old server is not refused for the signature it would have to make.
-pub const BROAD_SIGNATURE_ALGORITHMS: &[SignatureScheme] = &[
-    SignatureScheme::ECDSA_SECP256R1_SHA256,
-    SignatureScheme::ECDSA_SECP384R1_SHA384,
-    SignatureScheme::ECDSA_SECP521R1_SHA512,
-    SignatureScheme::ED25519,
+/// client: the profile defaults plus these, so a DHE-DSS, Ed448, RSA-PSS
+/// certificate or SHA-224-only server is not refused for the signature it
+/// would have to make.
+const EXTRA_SIGNATURE_ALGORITHMS: &[SignatureScheme] = &[
     SignatureScheme::ED448,
-    SignatureScheme::RSA_PSS_RSAE_SHA256,
-    SignatureScheme::RSA_PSS_RSAE_SHA384,
-    SignatureScheme::RSA_PSS_RSAE_SHA512,
     SignatureScheme::RSA_PSS_PSS_SHA256,
     SignatureScheme::RSA_PSS_PSS_SHA384,
     SignatureScheme::RSA_PSS_PSS_SHA512,
-    SignatureScheme::RSA_PKCS1_SHA256,
-    SignatureScheme::RSA_PKCS1_SHA384,
-    SignatureScheme::RSA_PKCS1_SHA512,
     SignatureScheme::DSA_SHA256,
     SignatureScheme::DSA_SHA384,
     SignatureScheme::DSA_SHA512,
     SignatureScheme::RSA_PKCS1_SHA224,
     SignatureScheme::ECDSA_SHA224,
     SignatureScheme::DSA_SHA224,
-    SignatureScheme::RSA_PKCS1_SHA1,
-    SignatureScheme::ECDSA_SHA1,
     SignatureScheme::DSA_SHA1,
 ];
+
+/// Every signature algorithm a suite-testing hello offers (and the emulator
+/// accepts by default): the profile defaults, then [`EXTRA_SIGNATURE_ALGORITHMS`].
+pub fn broad_signature_algorithms() -> Vec<SignatureScheme> {
+    DEFAULT_SIGNATURE_ALGORITHMS
+        .iter()
+        .chain(EXTRA_SIGNATURE_ALGORITHMS)
+        .copied()
+        .collect()
+}
 
 /// What a hello offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +87,7 @@ impl HelloSpec {
             versions: vec![version],
             cipher_suites: suites,
             groups: DEFAULT_GROUPS.to_vec(),
-            signature_algorithms: BROAD_SIGNATURE_ALGORITHMS.to_vec(),
+            signature_algorithms: broad_signature_algorithms(),
             server_name: server_name.map(str::to_string),
         }
     }

@@ -60,6 +60,32 @@ pub fn jsonl(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     writeln!(out)
 }
 
+/// A profile's result as the reports label it.
+enum Verdict {
+    Compatible,
+    Incompatible,
+    /// The profile's own hello got no usable answer.
+    Unknown,
+}
+
+impl Verdict {
+    fn of(p: &ProfileReport) -> Verdict {
+        match (p.conclusive, p.compatible) {
+            (false, _) => Verdict::Unknown,
+            (true, true) => Verdict::Compatible,
+            (true, false) => Verdict::Incompatible,
+        }
+    }
+}
+
+/// The negotiated version and suite, or two empty cells.
+fn negotiated_cells(p: &ProfileReport) -> (String, String) {
+    match &p.negotiated {
+        Some(a) => (a.version.to_string(), a.cipher_suite.to_string()),
+        None => (String::new(), String::new()),
+    }
+}
+
 fn short(s: &CipherSuiteId) -> String {
     s.suite()
         .and_then(|c| c.openssl_name)
@@ -192,15 +218,12 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
             "Reason",
         ]);
         for p in &t.profiles {
-            let result = match (p.conclusive, p.compatible) {
-                (false, _) => style::warn("unknown"),
-                (true, true) => style::good("compatible"),
-                (true, false) => style::bad("incompatible"),
+            let result = match Verdict::of(p) {
+                Verdict::Unknown => style::warn("unknown"),
+                Verdict::Compatible => style::good("compatible"),
+                Verdict::Incompatible => style::bad("incompatible"),
             };
-            let (version, suite) = match &p.negotiated {
-                Some(a) => (a.version.to_string(), a.cipher_suite.to_string()),
-                None => (String::new(), String::new()),
-            };
+            let (version, suite) = negotiated_cells(p);
             let mut reason = p.reason.clone().unwrap_or_default();
             if p.confirmed == crate::results::Confirmed::ClientCertificateRequired {
                 reason = "suite accepted; the endpoint requires a client certificate".into();
@@ -292,14 +315,16 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
         )?;
         writeln!(out, "|---|---|---|---|---|")?;
         for p in &t.profiles {
-            let result = match (p.conclusive, p.compatible) {
-                (false, _) => "❔ unknown",
-                (true, true) => "✅ compatible",
-                (true, false) => "❌ incompatible",
+            let result = match Verdict::of(p) {
+                Verdict::Unknown => "❔ unknown",
+                Verdict::Compatible => "✅ compatible",
+                Verdict::Incompatible => "❌ incompatible",
             };
-            let (version, suite) = match &p.negotiated {
-                Some(a) => (a.version.to_string(), format!("`{}`", a.cipher_suite)),
-                None => (String::new(), String::new()),
+            let (version, suite) = negotiated_cells(p);
+            let suite = if suite.is_empty() {
+                suite
+            } else {
+                format!("`{suite}`")
             };
             let reason = p.reason.clone().unwrap_or_default().replace('|', "\\|");
             writeln!(

@@ -72,7 +72,7 @@ impl ServerSpec {
             cipher_suites: cipher_suites.to_vec(),
             server_preference: true,
             groups: DEFAULT_GROUPS.to_vec(),
-            signature_algorithms: crate::probe::hello::BROAD_SIGNATURE_ALGORITHMS.to_vec(),
+            signature_algorithms: crate::probe::hello::broad_signature_algorithms(),
         }
     }
 }
