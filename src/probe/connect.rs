@@ -13,7 +13,10 @@
 //!   finds the address that answers before the others start;
 //! - every connect has a timeout; refused, reset or unreachable connects are
 //!   retried with exponential backoff (timeouts are not: the wait already
-//!   happened).
+//!   happened);
+//! - an endpoint that accepts connections but never answers gets one wave:
+//!   once `concurrency` probes have timed out with no answer anywhere, the
+//!   rest are not sent.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -162,6 +165,10 @@ pub struct Endpoint {
     /// Held by the one probe that retries (or picks among several addresses).
     leader: Mutex<()>,
     settled: Notify,
+    /// Some probe ended other than by timing out (an answer, an alert, a close).
+    answered: std::sync::atomic::AtomicBool,
+    /// Probes that connected and then heard nothing before the timeout.
+    silent: AtomicU64,
     stats: Stats,
 }
 
@@ -183,6 +190,8 @@ impl Endpoint {
             health: std::sync::Mutex::new(Health::Unknown),
             leader: Mutex::new(()),
             settled: Notify::new(),
+            answered: std::sync::atomic::AtomicBool::new(false),
+            silent: AtomicU64::new(0),
             stats: Stats::default(),
         }
     }
@@ -215,6 +224,24 @@ impl Endpoint {
         self.settled.notify_waiters();
     }
 
+    /// Records that a probe ended other than by timing out.
+    pub fn note_answer(&self) {
+        self.answered.store(true, Ordering::Relaxed);
+    }
+
+    /// Records that a probe connected and heard nothing before the timeout.
+    pub fn note_silence(&self) {
+        self.silent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A whole wave of probes connected and heard nothing: the endpoint
+    /// accepts connections but never speaks, and more probes would only
+    /// wait out more timeouts.
+    fn is_silent(&self) -> bool {
+        !self.answered.load(Ordering::Relaxed)
+            && self.silent.load(Ordering::Relaxed) >= self.limits.concurrency.max(1) as u64
+    }
+
     /// The address that answered, once one has.
     pub async fn address(&self) -> Option<SocketAddr> {
         match self.health() {
@@ -241,6 +268,13 @@ impl Endpoint {
                 address: self.first_address(),
                 message: "the endpoint was shut down".into(),
             })?;
+        if self.is_silent() {
+            return Err(ConnectError {
+                kind: ConnectErrorKind::Timeout,
+                address: self.first_address(),
+                message: "not tried: earlier connections got no answer before the timeout".into(),
+            });
+        }
         let stream = self.connect_settled().await?;
         Ok(Connection {
             stream,

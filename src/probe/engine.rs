@@ -33,13 +33,18 @@ pub async fn probe(endpoint: &Endpoint, spec: &HelloSpec) -> Outcome {
         Err(e) => return Outcome::ConnectFailed(e),
     };
     let mut stream = connection.stream;
-    exchange(
+    let outcome = exchange(
         &mut stream,
         spec,
         endpoint.limits().timeout,
         endpoint.stats(),
     )
-    .await
+    .await;
+    match outcome {
+        Outcome::Timeout => endpoint.note_silence(),
+        _ => endpoint.note_answer(),
+    }
+    outcome
 }
 
 /// Sends the hello for `spec` on `stream` and reads the answer, for at most

@@ -425,7 +425,7 @@ fn hostile_peers_are_reported_per_endpoint() {
     let good = emulate("dsa-11");
     let mut args: Vec<String> = cases.iter().map(|(a, _)| a.to_string()).collect();
     args.push(good.local_addr().to_string());
-    args.extend(["--timeout".to_string(), "500ms".to_string()]);
+    args.extend(["--timeout".to_string(), "1s".to_string()]);
     let all: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, v) = scan_json(&all);
     assert_eq!(code, 3, "{v:#}");
