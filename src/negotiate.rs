@@ -90,7 +90,7 @@ pub enum Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |vs: &[TlsVersion]| vs.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ");
+        let list = crate::version::join;
         match self {
             Failure::NoCommonVersion { client, server } => {
                 write!(

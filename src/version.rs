@@ -79,6 +79,21 @@ impl TlsVersion {
     }
 }
 
+/// `tls1.0, tls1.2`: versions as messages and tables list them.
+pub fn join(versions: &[TlsVersion]) -> String {
+    versions
+        .iter()
+        .map(|v| v.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The newest of `versions` (TLS 1.2 for an empty list, which validated
+/// profiles and hellos never have).
+pub fn newest(versions: &[TlsVersion]) -> TlsVersion {
+    versions.iter().copied().max().unwrap_or(TlsVersion::Tls12)
+}
+
 impl fmt::Display for TlsVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

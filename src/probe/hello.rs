@@ -94,11 +94,7 @@ impl HelloSpec {
 
     /// The newest version offered.
     pub fn max_version(&self) -> TlsVersion {
-        self.versions
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(TlsVersion::Tls12)
+        crate::version::newest(&self.versions)
     }
 
     fn offers_tls13(&self) -> bool {

@@ -128,11 +128,7 @@ pub const DEFAULT_SIGNATURE_ALGORITHMS: &[SignatureScheme] = &[
 impl Profile {
     /// The newest version the profile supports.
     pub fn max_version(&self) -> TlsVersion {
-        self.versions
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(TlsVersion::Tls12)
+        crate::version::newest(&self.versions)
     }
 
     /// Whether the profile supports `v`.
@@ -348,7 +344,7 @@ pub enum ProfileErrorKind {
         value: String,
     },
     /// A suite that no listed version can carry.
-    #[error("{suite} cannot run on {} (it needs {})", join(listed), suite.suite().map(|s| s.version_range()).unwrap_or_default())]
+    #[error("{suite} cannot run on {} (it needs {})", crate::version::join(listed), suite.suite().map(|s| s.version_range()).unwrap_or_default())]
     SuiteVersion {
         /// The suite.
         suite: CipherSuiteId,
@@ -378,14 +374,6 @@ pub enum ProfileErrorKind {
     /// ECDHE suites or TLS 1.3 with only finite-field groups.
     #[error("ECDHE cipher suites and TLS 1.3 need an elliptic-curve group in `groups`")]
     NoEcGroup,
-}
-
-fn join(versions: &[TlsVersion]) -> String {
-    versions
-        .iter()
-        .map(|v| v.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

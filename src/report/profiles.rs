@@ -8,7 +8,7 @@ use super::style;
 use super::{SCHEMA_VERSION, Tool};
 use crate::profile::{Profile, Role};
 use crate::suites::{CipherSuite, CipherSuiteId};
-use crate::version::TlsVersion;
+use crate::version::{TlsVersion, join};
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
 /// One profile as JSON/YAML.
@@ -98,10 +98,6 @@ struct ShowJson<'a> {
     profile: ProfileJson<'a>,
 }
 
-fn versions(vs: &[TlsVersion]) -> String {
-    vs.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
-}
-
 /// `profiles list` as data.
 pub fn list_data<'a>(profiles: impl Iterator<Item = &'a Profile>) -> impl Serialize + 'a {
     ListJson {
@@ -130,7 +126,7 @@ pub fn list_text<'a>(
         t.add_row(vec![
             p.id.clone(),
             p.role.to_string(),
-            versions(&p.versions),
+            join(&p.versions),
             p.cipher_suites.len().to_string(),
             p.name.clone(),
         ]);
@@ -142,7 +138,7 @@ pub fn list_text<'a>(
 pub fn show_text(out: &mut dyn Write, p: &Profile) -> io::Result<()> {
     writeln!(out, "{} {}", style::heading(&p.id), p.name)?;
     writeln!(out, "  role:       {}", p.role)?;
-    writeln!(out, "  versions:   {}", versions(&p.versions))?;
+    writeln!(out, "  versions:   {}", join(&p.versions))?;
     let join = |items: Vec<String>| items.join(", ");
     writeln!(
         out,

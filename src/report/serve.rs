@@ -82,13 +82,16 @@ pub fn banner(
     client_files: Option<&[String]>,
 ) -> io::Result<()> {
     let spec = &job.emulator.spec;
-    let versions: Vec<&str> = spec.versions.iter().map(|v| v.name()).collect();
     writeln!(
         out,
         "serving {} ({profile_name})",
         style::heading(&job.profile)
     )?;
-    writeln!(out, "  versions:      {}", versions.join(", "))?;
+    writeln!(
+        out,
+        "  versions:      {}",
+        crate::version::join(&spec.versions)
+    )?;
     let order = if spec.server_preference {
         "server order"
     } else {

@@ -120,7 +120,7 @@ pub async fn scan(
     };
     let endpoint = Arc::new(Endpoint::new(addresses.clone(), config.limits));
     let groups = shape_groups(profiles.iter().chain(identify));
-    let mut records = if config.all_suites {
+    let records = if config.all_suites {
         let (enumerated, replays) = tokio::join!(
             enumerate::enumerate(endpoint.clone(), sni.clone(), groups.clone()),
             run(endpoint.clone(), replay_plan(profiles, sni.as_deref()))
@@ -175,8 +175,7 @@ pub async fn scan(
         endpoint.stats().snapshot(),
         started.elapsed(),
     );
-    // Keep the records alive no longer than needed: they hold certificates.
-    let report = analyze::report(
+    analyze::report(
         target,
         sni,
         &addresses,
@@ -187,9 +186,7 @@ pub async fn scan(
         identify,
         config.all_suites,
         stats,
-    );
-    records.clear();
-    report
+    )
 }
 
 /// Targets scanned at once; each has its own connection bound.
