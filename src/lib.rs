@@ -29,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod findings;
 pub mod matrix;
 pub mod negotiate;
 pub mod policy;
