@@ -93,15 +93,76 @@ pub enum CertError {
     Generate(#[from] ErrorStack),
 }
 
-fn new_key(key_type: KeyType) -> Result<PKey<Private>, ErrorStack> {
+/// How [`Authority::issue_with`] makes a certificate. The default is what
+/// [`Authority::issue`] makes for a server: RSA 2048, signed with SHA-256,
+/// valid from now for a year. The other settings exist to test reports about
+/// bad certificates (short keys, SHA-1, expired).
+#[derive(Clone)]
+pub struct IssueOptions {
+    /// The key algorithm.
+    pub key_type: KeyType,
+    /// Key size in bits for RSA and DSA keys; ECDSA keys are always P-256.
+    pub key_bits: u32,
+    /// What the certificate is for.
+    pub usage: Usage,
+    /// The digest the authority signs with.
+    pub digest: MessageDigest,
+    /// Start of validity; `None` for now.
+    pub not_before: Option<time::OffsetDateTime>,
+    /// End of validity; `None` for a year from now.
+    pub not_after: Option<time::OffsetDateTime>,
+}
+
+impl Default for IssueOptions {
+    fn default() -> IssueOptions {
+        IssueOptions {
+            key_type: KeyType::Rsa,
+            key_bits: 2048,
+            usage: Usage::Server,
+            digest: MessageDigest::sha256(),
+            not_before: None,
+            not_after: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for IssueOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssueOptions")
+            .field("key_type", &self.key_type)
+            .field("key_bits", &self.key_bits)
+            .field("usage", &self.usage)
+            .field("digest", &self.digest.type_().short_name().unwrap_or("?"))
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .finish()
+    }
+}
+
+fn new_key(key_type: KeyType, bits: u32) -> Result<PKey<Private>, ErrorStack> {
     match key_type {
-        KeyType::Rsa => PKey::from_rsa(Rsa::generate(2048)?),
+        KeyType::Rsa => PKey::from_rsa(Rsa::generate(bits)?),
         KeyType::Ecdsa => {
             let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
             PKey::from_ec_key(EcKey::generate(&group)?)
         }
-        KeyType::Dsa => PKey::from_dsa(openssl::dsa::Dsa::generate(2048)?),
+        KeyType::Dsa => PKey::from_dsa(openssl::dsa::Dsa::generate(bits)?),
     }
+}
+
+/// An ASN.1 time for a moment, to the second (in UTC, as RFC 5280 wants).
+fn asn1_time(t: time::OffsetDateTime) -> Result<Asn1Time, ErrorStack> {
+    let utc = t.to_offset(time::UtcOffset::UTC);
+    let text = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        utc.year(),
+        u8::from(utc.month()),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second()
+    );
+    Asn1Time::from_str(&text)
 }
 
 fn name(common_name: &str) -> Result<X509Name, ErrorStack> {
@@ -134,7 +195,7 @@ fn serial() -> Result<Asn1Integer, ErrorStack> {
 impl Authority {
     /// A new RSA CA valid for a year.
     pub fn generate(common_name: &str) -> Result<Authority, ErrorStack> {
-        let key = new_key(KeyType::Rsa)?;
+        let key = new_key(KeyType::Rsa, 2048)?;
         let name = name(common_name)?;
         let mut b = builder(&name, &key)?;
         b.set_issuer_name(&name)?;
@@ -165,9 +226,32 @@ impl Authority {
         key_type: KeyType,
         usage: Usage,
     ) -> Result<Identity, ErrorStack> {
-        let key = new_key(key_type)?;
+        let options = IssueOptions {
+            key_type,
+            usage,
+            ..IssueOptions::default()
+        };
+        self.issue_with(common_name, &options)
+    }
+
+    /// Issues a leaf certificate signed by this CA, as `options` say.
+    pub fn issue_with(
+        &self,
+        common_name: &str,
+        options: &IssueOptions,
+    ) -> Result<Identity, ErrorStack> {
+        let (key_type, usage) = (options.key_type, options.usage);
+        let key = new_key(key_type, options.key_bits)?;
         let subject = name(common_name)?;
         let mut b = builder(&subject, &key)?;
+        if let Some(t) = options.not_before {
+            let t = asn1_time(t)?;
+            b.set_not_before(&t)?;
+        }
+        if let Some(t) = options.not_after {
+            let t = asn1_time(t)?;
+            b.set_not_after(&t)?;
+        }
         b.set_issuer_name(self.identity.cert.subject_name())?;
         b.append_extension(BasicConstraints::new().critical().build()?)?;
         let mut ku = KeyUsage::new();
@@ -190,7 +274,7 @@ impl Authority {
             }
             Usage::Client => b.append_extension(ExtendedKeyUsage::new().client_auth().build()?)?,
         }
-        b.sign(&self.identity.key, MessageDigest::sha256())?;
+        b.sign(&self.identity.key, options.digest)?;
         Ok(Identity {
             cert: b.build(),
             chain: vec![self.identity.cert.clone()],
@@ -311,6 +395,35 @@ mod tests {
         let client = ca.issue("client", KeyType::Ecdsa, Usage::Client).unwrap();
         assert_eq!(client.key_summary(), "ecdsa 256");
         assert!(subject_line(&client.cert).contains("CN=client"));
+    }
+
+    #[test]
+    fn issue_with_honours_key_size_digest_and_validity() {
+        let ca = Authority::generate("test CA").unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let old = ca
+            .issue_with(
+                "old.test",
+                &IssueOptions {
+                    key_bits: 1024,
+                    digest: MessageDigest::sha1(),
+                    not_before: Some(now - time::Duration::days(400)),
+                    not_after: Some(now - time::Duration::days(35)),
+                    ..IssueOptions::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(old.key_summary(), "rsa 1024");
+        assert_eq!(
+            old.cert.signature_algorithm().object().nid(),
+            Nid::SHA1WITHRSAENCRYPTION
+        );
+        let expired_since = old
+            .cert
+            .not_after()
+            .diff(&Asn1Time::days_from_now(0).unwrap());
+        assert_eq!(expired_since.unwrap().days, 35);
+        assert_eq!(ca.identity.cert.issued(&old.cert), X509VerifyResult::OK);
     }
 
     #[test]
