@@ -1,29 +1,30 @@
-//! What a server's certificate says, for reports.
+//! What a server's certificate says, and what is wrong with it.
 //!
 //! The probe sees the certificate chain in the clear (TLS 1.2 and older).
-//! For Deep Security the key type matters most: every profile's suites
-//! authenticate with RSA, so an ECDSA-only endpoint serves none of them. The
-//! expiry date is the other thing operators look for.
+//! Operators look for three things in it: whether it is still valid, whether
+//! the clients they run can use its key at all (every Deep Security profile's
+//! suites authenticate with RSA, so an ECDSA-only endpoint serves none of
+//! them), and whether it chains to their own CA under the name they connect
+//! to. This module answers them as data, without a network: [`summarize`]
+//! for reports and [`findings`] for the facts worth acting on. The chain and
+//! the time are arguments, so every rule is tested with generated
+//! certificates.
 
+use time::OffsetDateTime;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
+use crate::findings::{Finding, FindingCode};
+use crate::profile::Profile;
 use crate::results::CertificateSummary;
+use crate::suites::CipherSuite;
 
 /// Summarizes the leaf of a DER chain; `None` when it does not parse.
 pub fn summarize(chain: &[Vec<u8>]) -> Option<CertificateSummary> {
     let leaf = chain.first()?;
     let (_, cert) = X509Certificate::from_der(leaf).ok()?;
-    let spki = cert.public_key();
-    let (key_type, key_bits) = match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => ("rsa", rsa.key_size()),
-        Ok(PublicKey::EC(ec)) => ("ecdsa", ec.key_size()),
-        Ok(PublicKey::DSA(_)) => ("dsa", 0),
-        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => ("ed25519", 256),
-        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.113" => ("ed448", 456),
-        _ => ("other", 0),
-    };
+    let (key_type, key_bits) = key_info(&cert);
     let sig_oid = &cert.signature_algorithm.algorithm;
     let signature_algorithm =
         x509_parser::objects::oid2sn(sig_oid, x509_parser::objects::oid_registry())
@@ -63,6 +64,29 @@ pub fn summarize(chain: &[Vec<u8>]) -> Option<CertificateSummary> {
     })
 }
 
+/// The key algorithm of a certificate, named as in
+/// [`CertificateSummary::key_type`] (`rsa`, `ecdsa`, `dsa`, `ed25519`,
+/// `ed448`, `other`), and its size in bits (0 when unknown).
+fn key_info(cert: &X509Certificate<'_>) -> (&'static str, usize) {
+    let spki = cert.public_key();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("rsa", rsa.key_size()),
+        Ok(PublicKey::EC(ec)) => ("ecdsa", ec.key_size()),
+        // x509-parser gives only the public value; the size is that of the
+        // prime `p` in the parameters, which OpenSSL reads.
+        Ok(PublicKey::DSA(_)) => (
+            "dsa",
+            openssl::pkey::PKey::public_key_from_der(spki.raw)
+                .ok()
+                .and_then(|k| usize::try_from(k.bits()).ok())
+                .unwrap_or(0),
+        ),
+        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => ("ed25519", 256),
+        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.113" => ("ed448", 456),
+        _ => ("other", 0),
+    }
+}
+
 fn ip_text(bytes: &[u8]) -> Option<String> {
     match bytes.len() {
         4 => <[u8; 4]>::try_from(bytes)
@@ -75,10 +99,332 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
     }
 }
 
+/// How close to its `notAfter` a valid certificate gets a
+/// [`FindingCode::CertificateExpiresSoon`] finding.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// The smallest RSA or DSA key not reported as weak (NIST SP 800-131A has
+/// disallowed shorter ones since 2014).
+const MIN_KEY_BITS: usize = 2048;
+
+/// Signature algorithms with a broken digest, by OID: (OID, digest, name).
+const WEAK_SIGNATURES: &[(&str, &str, &str)] = &[
+    ("1.2.840.113549.1.1.5", "SHA-1", "sha1WithRSAEncryption"),
+    ("1.3.14.3.2.29", "SHA-1", "sha1WithRSASignature"),
+    ("1.2.840.10045.4.1", "SHA-1", "ecdsa-with-SHA1"),
+    ("1.2.840.10040.4.3", "SHA-1", "dsaWithSHA1"),
+    ("1.3.14.3.2.27", "SHA-1", "dsaWithSHA1"),
+    ("1.2.840.113549.1.1.4", "MD5", "md5WithRSAEncryption"),
+    ("1.2.840.113549.1.1.2", "MD2", "md2WithRSAEncryption"),
+];
+
+/// What is wrong with a server's certificate chain at `now`, for clients
+/// running `profiles`.
+///
+/// `chain` is DER, leaf first, as the server sent it. An empty chain (none
+/// seen, e.g. a TLS 1.3-only server) gives no findings; a leaf that does not
+/// parse gives only [`FindingCode::CertificateChainUnreadable`]. Trust and
+/// host name are not judged here.
+pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -> Vec<Finding> {
+    let Some(leaf_der) = chain.first() else {
+        return Vec::new();
+    };
+    let leaf = match X509Certificate::from_der(leaf_der) {
+        Ok((_, cert)) => cert,
+        Err(e) => {
+            // Nothing else can be judged without the leaf.
+            return vec![Finding::new(
+                FindingCode::CertificateChainUnreadable,
+                format!("the server's certificate does not parse ({e})"),
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    let who = label(&leaf);
+
+    // Validity. RFC 5280 §4.1.2.5: both dates are inclusive, so a
+    // certificate is expired only once `notAfter` is in the past.
+    let validity = leaf.validity();
+    let (not_before, not_after) = (
+        validity.not_before.to_datetime(),
+        validity.not_after.to_datetime(),
+    );
+    if not_after < now {
+        // CertificateExpired: the leaf's notAfter is in the past.
+        out.push(Finding::new(
+            FindingCode::CertificateExpired,
+            format!(
+                "the certificate of {who} expired on {} ({} ago)",
+                date(not_after),
+                days(now - not_after)
+            ),
+        ));
+    } else if not_before > now {
+        // CertificateNotYetValid: the leaf's notBefore is in the future.
+        out.push(Finding::new(
+            FindingCode::CertificateNotYetValid,
+            format!(
+                "the certificate of {who} is not valid before {} (in {})",
+                date(not_before),
+                days(not_before - now)
+            ),
+        ));
+    } else if not_after - now <= time::Duration::days(EXPIRY_WARNING_DAYS) {
+        // CertificateExpiresSoon: valid now, but not for EXPIRY_WARNING_DAYS more.
+        out.push(Finding::new(
+            FindingCode::CertificateExpiresSoon,
+            format!(
+                "the certificate of {who} expires in {}, on {}",
+                days(not_after - now),
+                date(not_after)
+            ),
+        ));
+    }
+
+    // CertificateWeakKey: an RSA or DSA leaf key shorter than MIN_KEY_BITS.
+    // (EC keys are sized by their curve; every curve a TLS client offers is
+    // strong enough.)
+    let (key_type, key_bits) = key_info(&leaf);
+    if matches!(key_type, "rsa" | "dsa") && key_bits > 0 && key_bits < MIN_KEY_BITS {
+        out.push(Finding::new(
+            FindingCode::CertificateWeakKey,
+            format!(
+                "the certificate of {who} has {} of {key_bits} bits; at least {MIN_KEY_BITS} is expected",
+                key_phrase(key_type)
+            ),
+        ));
+    }
+
+    // CertificateSha1Signature: the leaf, or an intermediate, signed with a
+    // broken digest (SHA-1, or worse MD5/MD2). A self-signed last certificate
+    // is a root: clients trust it as it is, its own signature is never
+    // checked, so it does not count.
+    let last = chain.len() - 1;
+    for (i, der) in chain.iter().enumerate() {
+        let parsed;
+        let cert = if i == 0 {
+            &leaf
+        } else {
+            match X509Certificate::from_der(der) {
+                Ok((_, c)) => {
+                    parsed = c;
+                    &parsed
+                }
+                Err(e) => {
+                    // CertificateChainUnreadable: an intermediate that does
+                    // not parse (clients will not build a chain through it).
+                    out.push(Finding::new(
+                        FindingCode::CertificateChainUnreadable,
+                        format!(
+                            "certificate {} of the server's chain does not parse ({e})",
+                            i + 1
+                        ),
+                    ));
+                    continue;
+                }
+            }
+        };
+        if i > 0 && i == last && cert.subject() == cert.issuer() {
+            continue;
+        }
+        let oid = cert.signature_algorithm.algorithm.to_id_string();
+        if let Some((_, digest, alg)) = WEAK_SIGNATURES.iter().find(|(o, _, _)| *o == oid) {
+            let what = if i == 0 {
+                format!("the certificate of {who}")
+            } else {
+                format!("certificate {} of the chain ({})", i + 1, label(cert))
+            };
+            out.push(Finding::new(
+                FindingCode::CertificateSha1Signature,
+                format!(
+                    "{what} is signed with {digest} ({alg}), which many current TLS clients reject"
+                ),
+            ));
+        }
+    }
+
+    // CertificateKeyTypeUnusable: no suite of any of the profiles can run
+    // with this key, so none of these clients can complete a handshake.
+    if !profiles.is_empty() && !profiles.iter().any(|p| key_type_usable(key_type, p)) {
+        let accepted = accepted_key_types(profiles);
+        if !accepted.is_empty() {
+            let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+            let consequence = if ids.len() == 1 {
+                "this client cannot connect"
+            } else {
+                "none of these clients can connect"
+            };
+            out.push(Finding::new(
+                FindingCode::CertificateKeyTypeUnusable,
+                format!(
+                    "the server's certificate has {}, but every cipher suite of {} authenticates with {}: {consequence}",
+                    key_phrase(key_type),
+                    ids.join(", "),
+                    or_list(&accepted.iter().map(|k| key_display(k)).collect::<Vec<_>>()),
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether a server whose certificate has a `key_type` key can negotiate at
+/// least one of `profile`'s cipher suites (at a version the profile
+/// supports), so the scan can say per profile why a client cannot connect.
+///
+/// `key_type` is named as in [`CertificateSummary::key_type`]: `rsa`,
+/// `ecdsa`, `dsa`, `ed25519`, `ed448` (anything else matches no suite). A
+/// suite that needs no certificate (PSK, SRP, anonymous) counts as usable
+/// with any key: the certificate does not stand in its way. A profile with
+/// no suite we know is never usable.
+pub fn key_type_usable(key_type: &str, profile: &Profile) -> bool {
+    profile_suites(profile).any(|s| suite_key_types(s).is_none_or(|k| k.contains(&key_type)))
+}
+
+/// The profile's registered suites that can run at one of its versions.
+fn profile_suites(profile: &Profile) -> impl Iterator<Item = &'static CipherSuite> + '_ {
+    profile
+        .cipher_suites
+        .iter()
+        .filter_map(|id| id.suite())
+        .filter(|s| profile.versions.iter().any(|v| s.valid_at(*v)))
+}
+
+/// Every key type in this order, for stable messages.
+const KEY_TYPES: &[&str] = &["rsa", "ecdsa", "ed25519", "ed448", "dsa", "dh"];
+
+/// The certificate key types a server can use for `suite`; `None` when the
+/// suite needs no certificate.
+fn suite_key_types(suite: &CipherSuite) -> Option<&'static [&'static str]> {
+    if suite.is_tls13() {
+        // TLS 1.3 picks the certificate by signature scheme, not by suite
+        // (RFC 8446 §4.4.2.2): RSA (PSS), ECDSA and EdDSA keys all work.
+        return Some(&["rsa", "ecdsa", "ed25519", "ed448"]);
+    }
+    match (suite.kx, suite.auth) {
+        // Static ECDH: the certificate holds the server's EC key-agreement
+        // key, whatever signed it (RFC 8422 §2).
+        ("ECDH", _) => Some(&["ecdsa"]),
+        // Static DH: the certificate holds a DH key.
+        ("DH", _) => Some(&["dh"]),
+        // RSA key exchange (also RSA_PSK): the premaster secret is encrypted
+        // to the certificate's RSA key.
+        ("RSA", _) | (_, "RSA" | "SRP_RSA") => Some(&["rsa"]),
+        // ECDHE_ECDSA also signs with EdDSA keys in TLS 1.2 (RFC 8422 §5.4).
+        (_, "ECDSA") => Some(&["ecdsa", "ed25519", "ed448"]),
+        (_, "DSS" | "SRP_DSS") => Some(&["dsa"]),
+        // PSK, SRP, Kerberos, anonymous: no certificate.
+        _ => None,
+    }
+}
+
+/// The key types any certificate-authenticated suite of `profiles` accepts.
+fn accepted_key_types(profiles: &[&Profile]) -> Vec<&'static str> {
+    let mut seen = Vec::new();
+    for p in profiles {
+        for s in profile_suites(p) {
+            seen.extend(suite_key_types(s).unwrap_or_default());
+        }
+    }
+    KEY_TYPES
+        .iter()
+        .copied()
+        .filter(|k| seen.contains(k))
+        .collect()
+}
+
+fn key_display(key_type: &str) -> &'static str {
+    match key_type {
+        "rsa" => "RSA",
+        "ecdsa" => "ECDSA",
+        "ed25519" => "Ed25519",
+        "ed448" => "Ed448",
+        "dsa" => "DSA",
+        "dh" => "DH",
+        _ => "an unrecognised key type",
+    }
+}
+
+/// "an ECDSA key", "a DSA key".
+fn key_phrase(key_type: &str) -> String {
+    match key_type {
+        "rsa" | "ecdsa" | "ed25519" | "ed448" => format!("an {} key", key_display(key_type)),
+        "dsa" | "dh" => format!("a {} key", key_display(key_type)),
+        _ => "a key of an unrecognised type".to_string(),
+    }
+}
+
+/// "A", "A or B", "A, B or C".
+fn or_list(items: &[&str]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// `CN=dsm.example` when the subject has a common name, else the whole subject.
+fn label(cert: &X509Certificate<'_>) -> String {
+    match cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+    {
+        Some(cn) => format!("CN={cn}"),
+        None if cert.subject().iter().next().is_none() => "an empty subject".to_string(),
+        None => cert.subject().to_string(),
+    }
+}
+
+/// `2025-01-01`, in UTC.
+fn date(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+/// "12 days", "1 day", "less than a day" (whole days, rounded down).
+fn days(d: time::Duration) -> String {
+    match d.whole_days() {
+        0 => "less than a day".to_string(),
+        1 => "1 day".to_string(),
+        n => format!("{n} days"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certs::{Authority, KeyType, Usage};
+    use crate::certs::{Authority, Identity, IssueOptions, KeyType, Usage};
+    use crate::profile::{Catalog, Origin};
+    use openssl::hash::MessageDigest;
+    use time::Duration;
+
+    /// Now, to the second (certificates keep no fractions).
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc().replace_nanosecond(0).unwrap()
+    }
+
+    fn der_chain(id: &Identity) -> Vec<Vec<u8>> {
+        std::iter::once(&id.cert)
+            .chain(&id.chain)
+            .map(|c| c.to_der().unwrap())
+            .collect()
+    }
+
+    fn issue(ca: &Authority, options: IssueOptions) -> Vec<Vec<u8>> {
+        der_chain(&ca.issue_with("leaf.test", &options).unwrap())
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<FindingCode> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    fn tls13_profile() -> Profile {
+        let yaml = "id: modern\nname: A TLS 1.3 client\nrole: agent\nversions: [tls1.2, tls1.3]\n\
+                    cipher_suites: [TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]\n";
+        Profile::parse(yaml, Origin::Builtin("modern.yaml")).unwrap()
+    }
 
     #[test]
     fn summarizes_rsa_and_ecdsa_leaves() {
@@ -112,5 +458,252 @@ mod tests {
         assert_eq!((s.key_type.as_str(), s.key_bits), ("ecdsa", 256));
         assert!(summarize(&[]).is_none());
         assert!(summarize(&[vec![0x30, 0x03, 0x01]]).is_none());
+    }
+
+    #[test]
+    fn a_healthy_rsa_chain_has_no_findings() {
+        let ca = Authority::generate("healthy CA").unwrap();
+        let chain = issue(&ca, IssueOptions::default());
+        let catalog = Catalog::builtin().unwrap();
+        let profiles: Vec<&Profile> = catalog.all().collect();
+        assert_eq!(findings(&chain, now(), &profiles), vec![]);
+        assert_eq!(findings(&[], now(), &profiles), vec![]);
+    }
+
+    #[test]
+    fn expired_not_yet_valid_and_expiring_soon() {
+        let ca = Authority::generate("dates CA").unwrap();
+        let now = now();
+        let expired = issue(
+            &ca,
+            IssueOptions {
+                not_before: Some(now - Duration::days(400)),
+                not_after: Some(now - Duration::days(12)),
+                ..IssueOptions::default()
+            },
+        );
+        let f = findings(&expired, now, &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateExpired]);
+        let expected = format!(
+            "the certificate of CN=leaf.test expired on {} (12 days ago)",
+            date(now - Duration::days(12))
+        );
+        assert_eq!(f[0].message, expected);
+
+        let future = issue(
+            &ca,
+            IssueOptions {
+                not_before: Some(now + Duration::days(5)),
+                ..IssueOptions::default()
+            },
+        );
+        let f = findings(&future, now, &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateNotYetValid]);
+        assert!(f[0].message.contains("(in 5 days)"), "{}", f[0].message);
+
+        let soon = issue(
+            &ca,
+            IssueOptions {
+                not_before: Some(now - Duration::days(100)),
+                not_after: Some(now + Duration::days(10)),
+                ..IssueOptions::default()
+            },
+        );
+        let f = findings(&soon, now, &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateExpiresSoon]);
+        let expected = format!(
+            "the certificate of CN=leaf.test expires in 10 days, on {}",
+            date(now + Duration::days(10))
+        );
+        assert_eq!(f[0].message, expected);
+        // Just outside the warning window: nothing.
+        assert_eq!(
+            findings(&soon, now - Duration::days(EXPIRY_WARNING_DAYS - 9), &[]),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn short_keys_are_weak() {
+        let ca = Authority::generate("weak CA").unwrap();
+        let chain = issue(
+            &ca,
+            IssueOptions {
+                key_bits: 1024,
+                ..IssueOptions::default()
+            },
+        );
+        let f = findings(&chain, now(), &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateWeakKey]);
+        assert_eq!(
+            f[0].message,
+            "the certificate of CN=leaf.test has an RSA key of 1024 bits; at least 2048 is expected"
+        );
+        let dsa = issue(
+            &ca,
+            IssueOptions {
+                key_type: KeyType::Dsa,
+                key_bits: 1024,
+                ..IssueOptions::default()
+            },
+        );
+        let f = findings(&dsa, now(), &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateWeakKey]);
+        assert!(
+            f[0].message.contains("has a DSA key of 1024 bits"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(summarize(&dsa).unwrap().key_bits, 1024);
+    }
+
+    #[test]
+    fn sha1_signatures_count_except_on_a_self_signed_root() {
+        let ca = Authority::generate("sha1 CA").unwrap();
+        let chain = issue(
+            &ca,
+            IssueOptions {
+                digest: MessageDigest::sha1(),
+                ..IssueOptions::default()
+            },
+        );
+        let f = findings(&chain, now(), &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateSha1Signature]);
+        assert_eq!(
+            f[0].message,
+            "the certificate of CN=leaf.test is signed with SHA-1 (sha1WithRSAEncryption), \
+             which many current TLS clients reject"
+        );
+
+        // A root signed with SHA-1 over itself: its signature is never checked.
+        let root = self_signed_sha1_root();
+        let chain = issue(&root, IssueOptions::default());
+        assert_eq!(chain.len(), 2);
+        assert_eq!(findings(&chain, now(), &[]), vec![]);
+        // But the same certificate as an intermediate (not last) counts.
+        let mut longer = chain.clone();
+        longer.push(ca.identity.cert.to_der().unwrap());
+        let f = findings(&longer, now(), &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateSha1Signature]);
+        assert!(
+            f[0].message
+                .starts_with("certificate 2 of the chain (CN=sha1 root)"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    /// A self-signed CA whose own signature uses SHA-1.
+    fn self_signed_sha1_root() -> Authority {
+        let key =
+            openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+        let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+        name.append_entry_by_nid(openssl::nid::Nid::COMMONNAME, "sha1 root")
+            .unwrap();
+        let name = name.build();
+        let mut b = openssl::x509::X509::builder().unwrap();
+        b.set_version(2).unwrap();
+        b.set_subject_name(&name).unwrap();
+        b.set_issuer_name(&name).unwrap();
+        b.set_pubkey(&key).unwrap();
+        b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap())
+            .unwrap();
+        b.append_extension(
+            openssl::x509::extension::BasicConstraints::new()
+                .critical()
+                .ca()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        b.sign(&key, MessageDigest::sha1()).unwrap();
+        Authority {
+            identity: Identity {
+                cert: b.build(),
+                chain: Vec::new(),
+                key,
+            },
+        }
+    }
+
+    #[test]
+    fn an_ecdsa_key_serves_no_deep_security_profile() {
+        let ca = Authority::generate("ec CA").unwrap();
+        let chain = issue(
+            &ca,
+            IssueOptions {
+                key_type: KeyType::Ecdsa,
+                ..IssueOptions::default()
+            },
+        );
+        let catalog = Catalog::builtin().unwrap();
+        let ids = ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"];
+        let profiles: Vec<&Profile> = ids.iter().map(|id| catalog.get(id).unwrap()).collect();
+        let f = findings(&chain, now(), &profiles);
+        assert_eq!(codes(&f), [FindingCode::CertificateKeyTypeUnusable]);
+        assert_eq!(
+            f[0].message,
+            "the server's certificate has an ECDSA key, but every cipher suite of \
+             dsa-9.6, dsa-10.0, dsa-10.0-u16, dsa-11, dsa-fips authenticates with RSA: \
+             none of these clients can connect"
+        );
+        for p in &profiles {
+            assert!(!key_type_usable("ecdsa", p), "{}", p.id);
+            assert!(key_type_usable("rsa", p), "{}", p.id);
+        }
+        // One profile, worded for one.
+        let f = findings(&chain, now(), &profiles[..1]);
+        assert!(
+            f[0].message.ends_with("this client cannot connect"),
+            "{}",
+            f[0].message
+        );
+        // No profiles: nothing to judge the key against.
+        assert_eq!(findings(&chain, now(), &[]), vec![]);
+    }
+
+    #[test]
+    fn an_ecdsa_key_serves_a_tls13_profile() {
+        let ca = Authority::generate("ec CA").unwrap();
+        let chain = issue(
+            &ca,
+            IssueOptions {
+                key_type: KeyType::Ecdsa,
+                ..IssueOptions::default()
+            },
+        );
+        let modern = tls13_profile();
+        assert!(key_type_usable("ecdsa", &modern));
+        assert!(key_type_usable("ed25519", &modern));
+        assert!(!key_type_usable("dsa", &modern));
+        let catalog = Catalog::builtin().unwrap();
+        let old = catalog.get("dsa-11").unwrap();
+        // One usable profile among unusable ones is enough: no finding.
+        assert_eq!(findings(&chain, now(), &[old, &modern]), vec![]);
+        let f = findings(&chain, now(), &[old]);
+        assert_eq!(codes(&f), [FindingCode::CertificateKeyTypeUnusable]);
+    }
+
+    #[test]
+    fn garbage_is_unreadable() {
+        let f = findings(&[vec![0x30, 0x03, 0x01]], now(), &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateChainUnreadable]);
+        assert!(
+            f[0].message
+                .starts_with("the server's certificate does not parse")
+        );
+        // A good leaf with a broken intermediate: that one is reported.
+        let ca = Authority::generate("garbage CA").unwrap();
+        let mut chain = issue(&ca, IssueOptions::default());
+        chain.insert(1, b"not a certificate".to_vec());
+        let f = findings(&chain, now(), &[]);
+        assert_eq!(codes(&f), [FindingCode::CertificateChainUnreadable]);
+        assert!(
+            f[0].message.starts_with("certificate 2 of"),
+            "{}",
+            f[0].message
+        );
     }
 }
