@@ -6,10 +6,17 @@
 //! suites authenticate with RSA, so an ECDSA-only endpoint serves none of
 //! them), and whether it chains to their own CA under the name they connect
 //! to. This module answers them as data, without a network: [`summarize`]
-//! for reports and [`findings`] for the facts worth acting on. The chain and
-//! the time are arguments, so every rule is tested with generated
-//! certificates.
+//! for reports, [`findings`] for the facts worth acting on, and [`verify`]
+//! for `--ca`. The chain, the time and the CA certificates are arguments, so
+//! every rule is tested with generated certificates.
 
+use std::net::IpAddr;
+
+use openssl::error::ErrorStack;
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
+use openssl::x509::{X509, X509Ref, X509StoreContext, X509VerifyResult};
 use time::OffsetDateTime;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -124,7 +131,7 @@ const WEAK_SIGNATURES: &[(&str, &str, &str)] = &[
 /// `chain` is DER, leaf first, as the server sent it. An empty chain (none
 /// seen, e.g. a TLS 1.3-only server) gives no findings; a leaf that does not
 /// parse gives only [`FindingCode::CertificateChainUnreadable`]. Trust and
-/// host name are not judged here.
+/// host name are [`verify`]'s business, not this function's.
 pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -> Vec<Finding> {
     let Some(leaf_der) = chain.first() else {
         return Vec::new();
@@ -392,6 +399,224 @@ fn days(d: time::Duration) -> String {
     }
 }
 
+/// OpenSSL verify error codes (`X509_V_ERR_*`, stable since 0.9.8) this
+/// module tells apart.
+const X509_V_ERR_CERT_NOT_YET_VALID: i32 = 9;
+const X509_V_ERR_CERT_HAS_EXPIRED: i32 = 10;
+const X509_V_ERR_HOSTNAME_MISMATCH: i32 = 62;
+const X509_V_ERR_IP_ADDRESS_MISMATCH: i32 = 64;
+
+/// Checks a server's chain against the operator's CA certificates (`--ca`)
+/// and the host it was reached by, at `now`.
+///
+/// `chain` is DER, leaf first, as the server sent it: the certificates after
+/// the leaf are untrusted intermediates (ones that do not parse are left
+/// out). `ca` are the trust anchors, e.g. from [`crate::certs::load_certs`].
+/// `host` is a DNS name or an IP address (IPv6 with or without brackets).
+///
+/// Two independent checks, each with its own finding:
+/// - [`FindingCode::CertificateUntrusted`]: the chain does not lead to one
+///   of `ca`, with OpenSSL's reason. The leaf's own dates are not judged
+///   here ([`findings`] reports them), but an expired intermediate or CA is.
+/// - [`FindingCode::CertificateNameMismatch`]: the leaf does not name
+///   `host` (OpenSSL's rules: subjectAltName, the CN only when there is no
+///   DNS name, wildcards in the left-most label).
+///
+/// An empty chain gives no findings: nothing was seen to verify.
+pub fn verify(chain: &[Vec<u8>], ca: &[X509], host: &str, now: OffsetDateTime) -> Vec<Finding> {
+    let Some(leaf_der) = chain.first() else {
+        return Vec::new();
+    };
+    let leaf = match X509::from_der(leaf_der) {
+        Ok(leaf) => leaf,
+        Err(e) => {
+            return vec![Finding::new(
+                FindingCode::CertificateUntrusted,
+                format!("the server's certificate does not parse, so it cannot be verified ({e})"),
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    match chain_problem(&leaf, &chain[1..], ca, now) {
+        Ok(None) => {}
+        Ok(Some(why)) => out.push(Finding::new(
+            FindingCode::CertificateUntrusted,
+            format!(
+                "the certificate chain does not verify against the given CA certificates: {why}"
+            ),
+        )),
+        Err(e) => out.push(Finding::new(
+            FindingCode::CertificateUntrusted,
+            format!("cannot verify the certificate chain: {e}"),
+        )),
+    }
+    match names_host(&leaf, host) {
+        Ok(NameCheck::Named) => {}
+        Ok(NameCheck::NotNamed) => out.push(Finding::new(
+            FindingCode::CertificateNameMismatch,
+            match leaf_names(&leaf).as_slice() {
+                [] => format!("the certificate names no host, so not {host}"),
+                names => format!("the certificate names {}, not {host}", names.join(", ")),
+            },
+        )),
+        Ok(NameCheck::Unchecked(other)) => out.push(Finding::new(
+            FindingCode::CertificateNameMismatch,
+            format!("cannot check whether the certificate names {host}: {other}"),
+        )),
+        Err(e) => out.push(Finding::new(
+            FindingCode::CertificateNameMismatch,
+            format!("cannot check whether the certificate names {host}: {e}"),
+        )),
+    }
+    out
+}
+
+/// Why `leaf` and `intermediates` do not chain to `ca` at `now` (OpenSSL's
+/// reason and where), or `None` when they do. A leaf outside its validity
+/// period is not a problem here: [`findings`] reports it.
+fn chain_problem(
+    leaf: &X509,
+    intermediates: &[Vec<u8>],
+    ca: &[X509],
+    now: OffsetDateTime,
+) -> Result<Option<String>, ErrorStack> {
+    let mut untrusted = Stack::new()?;
+    for der in intermediates {
+        if let Ok(c) = X509::from_der(der) {
+            untrusted.push(c)?;
+        }
+    }
+    let run = |check_time: bool| -> Result<Option<(X509VerifyResult, u32, String)>, ErrorStack> {
+        let mut store = X509StoreBuilder::new()?;
+        for c in ca {
+            store.add_cert(c.clone())?;
+        }
+        let mut param = X509VerifyParam::new()?;
+        if check_time {
+            // `time_t` is `i64` on 64-bit targets (a no-op conversion there)
+            // and `i32` on some 32-bit ones.
+            #[allow(clippy::useless_conversion)]
+            let t = now.unix_timestamp().try_into().unwrap_or_default();
+            param.set_time(t);
+        } else {
+            param.set_flags(X509VerifyFlags::NO_CHECK_TIME)?;
+        }
+        store.set_param(&param)?;
+        let store = store.build();
+        X509StoreContext::new()?.init(&store, leaf, &untrusted, |ctx| {
+            if ctx.verify_cert()? {
+                return Ok(None);
+            }
+            let at = ctx.current_cert().map(openssl_label).unwrap_or_default();
+            Ok(Some((ctx.error(), ctx.error_depth(), at)))
+        })
+    };
+    let describe = |(err, _, at): (X509VerifyResult, u32, String)| {
+        if at.is_empty() {
+            err.error_string().to_string()
+        } else {
+            format!("{} (at {at})", err.error_string())
+        }
+    };
+    match run(true)? {
+        None => Ok(None),
+        // OpenSSL checks dates from the root down, so a date error on the
+        // leaf (depth 0) means the rest passed those checks; look again
+        // without dates for anything else.
+        Some((err, 0, _))
+            if matches!(
+                err.as_raw(),
+                X509_V_ERR_CERT_HAS_EXPIRED | X509_V_ERR_CERT_NOT_YET_VALID
+            ) =>
+        {
+            Ok(run(false)?.map(describe))
+        }
+        Some(problem) => Ok(Some(describe(problem))),
+    }
+}
+
+/// What [`names_host`] found.
+enum NameCheck {
+    /// The leaf names the host.
+    Named,
+    /// It does not.
+    NotNamed,
+    /// OpenSSL stopped on something else first (its reason).
+    Unchecked(String),
+}
+
+/// Whether `leaf` names `host`, by OpenSSL's own check.
+///
+/// The chain plays no part: the leaf alone is made the trust anchor
+/// (`PARTIAL_CHAIN`, dates ignored), so the only thing left to fail is the
+/// name.
+fn names_host(leaf: &X509, host: &str) -> Result<NameCheck, ErrorStack> {
+    let mut store = X509StoreBuilder::new()?;
+    store.add_cert(leaf.clone())?;
+    let mut param = X509VerifyParam::new()?;
+    param.set_flags(X509VerifyFlags::PARTIAL_CHAIN | X509VerifyFlags::NO_CHECK_TIME)?;
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => param.set_ip(ip)?,
+        Err(_) => param.set_host(host)?,
+    }
+    store.set_param(&param)?;
+    let store = store.build();
+    let none = Stack::new()?;
+    X509StoreContext::new()?.init(&store, leaf, &none, |ctx| {
+        if ctx.verify_cert()? {
+            return Ok(NameCheck::Named);
+        }
+        let err = ctx.error();
+        Ok(match err.as_raw() {
+            X509_V_ERR_HOSTNAME_MISMATCH | X509_V_ERR_IP_ADDRESS_MISMATCH => NameCheck::NotNamed,
+            _ => NameCheck::Unchecked(err.error_string().to_string()),
+        })
+    })
+}
+
+/// The DNS names and IP addresses of the leaf's subjectAltName, or its CN
+/// when it has none.
+fn leaf_names(leaf: &X509Ref) -> Vec<String> {
+    let sans: Vec<String> = leaf
+        .subject_alt_names()
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| {
+                    n.dnsname()
+                        .map(str::to_string)
+                        .or_else(|| n.ipaddress().and_then(ip_text))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if sans.is_empty() {
+        leaf_cn(leaf).into_iter().collect()
+    } else {
+        sans
+    }
+}
+
+/// `CN=…` of an OpenSSL certificate, else its whole subject.
+fn openssl_label(cert: &X509Ref) -> String {
+    match leaf_cn(cert) {
+        Some(cn) => format!("CN={cn}"),
+        None => crate::certs::subject_line(&cert.to_owned()),
+    }
+}
+
+fn leaf_cn(cert: &X509Ref) -> Option<String> {
+    cert.subject_name()
+        .entries_by_nid(openssl::nid::Nid::COMMONNAME)
+        .next()
+        .and_then(|e| e.data().to_string().ok())
+        .map(|s| s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,7 +826,7 @@ mod tests {
         name.append_entry_by_nid(openssl::nid::Nid::COMMONNAME, "sha1 root")
             .unwrap();
         let name = name.build();
-        let mut b = openssl::x509::X509::builder().unwrap();
+        let mut b = X509::builder().unwrap();
         b.set_version(2).unwrap();
         b.set_subject_name(&name).unwrap();
         b.set_issuer_name(&name).unwrap();
@@ -705,5 +930,120 @@ mod tests {
             "{}",
             f[0].message
         );
+        let v = verify(&[b"junk".to_vec()], &[], "localhost", now());
+        assert_eq!(codes(&v), [FindingCode::CertificateUntrusted]);
+    }
+
+    #[test]
+    fn verify_with_the_right_ca() {
+        let ca = Authority::generate("right CA").unwrap();
+        let chain = issue(&ca, IssueOptions::default());
+        let anchors = [ca.identity.cert.clone()];
+        assert_eq!(verify(&chain, &anchors, "leaf.test", now()), vec![]);
+        assert_eq!(verify(&chain, &anchors, "LOCALHOST", now()), vec![]);
+        // The leaf alone is enough when the CA is the issuer.
+        assert_eq!(verify(&chain[..1], &anchors, "localhost", now()), vec![]);
+        assert_eq!(verify(&[], &anchors, "localhost", now()), vec![]);
+    }
+
+    #[test]
+    fn verify_with_a_wrong_ca() {
+        let ca = Authority::generate("right CA").unwrap();
+        let other = Authority::generate("other CA").unwrap();
+        let chain = issue(&ca, IssueOptions::default());
+        let anchors = [other.identity.cert.clone()];
+        let f = verify(&chain[..1], &anchors, "localhost", now());
+        assert_eq!(codes(&f), [FindingCode::CertificateUntrusted]);
+        assert!(
+            f[0].message
+                .contains("unable to get local issuer certificate"),
+            "{}",
+            f[0].message
+        );
+        // With the (untrusted) root sent along, OpenSSL says so instead.
+        let f = verify(&chain, &anchors, "localhost", now());
+        assert_eq!(codes(&f), [FindingCode::CertificateUntrusted]);
+        assert!(f[0].message.contains("self-signed"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn verify_a_wrong_host_name() {
+        let ca = Authority::generate("right CA").unwrap();
+        let chain = issue(&ca, IssueOptions::default());
+        let anchors = [ca.identity.cert.clone()];
+        let f = verify(&chain, &anchors, "dsm.example", now());
+        assert_eq!(codes(&f), [FindingCode::CertificateNameMismatch]);
+        assert_eq!(
+            f[0].message,
+            "the certificate names localhost, leaf.test, 127.0.0.1, ::1, not dsm.example"
+        );
+        // Untrusted and misnamed: two findings, each on its own.
+        let other = Authority::generate("other CA").unwrap();
+        let f = verify(
+            &chain,
+            std::slice::from_ref(&other.identity.cert),
+            "dsm.example",
+            now(),
+        );
+        assert_eq!(
+            codes(&f),
+            [
+                FindingCode::CertificateUntrusted,
+                FindingCode::CertificateNameMismatch
+            ]
+        );
+    }
+
+    #[test]
+    fn verify_an_ip_address_host() {
+        let ca = Authority::generate("right CA").unwrap();
+        let chain = issue(&ca, IssueOptions::default());
+        let anchors = [ca.identity.cert.clone()];
+        assert_eq!(verify(&chain, &anchors, "127.0.0.1", now()), vec![]);
+        assert_eq!(verify(&chain, &anchors, "::1", now()), vec![]);
+        assert_eq!(verify(&chain, &anchors, "[::1]", now()), vec![]);
+        let f = verify(&chain, &anchors, "10.0.0.1", now());
+        assert_eq!(codes(&f), [FindingCode::CertificateNameMismatch]);
+        assert!(f[0].message.ends_with("not 10.0.0.1"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn verify_leaves_an_expired_leaf_to_findings() {
+        let ca = Authority::generate("right CA").unwrap();
+        let now = now();
+        let chain = issue(
+            &ca,
+            IssueOptions {
+                not_before: Some(now - Duration::days(400)),
+                not_after: Some(now - Duration::days(3)),
+                ..IssueOptions::default()
+            },
+        );
+        let anchors = [ca.identity.cert.clone()];
+        assert_eq!(verify(&chain, &anchors, "localhost", now), vec![]);
+        assert_eq!(
+            codes(&findings(&chain, now, &[])),
+            [FindingCode::CertificateExpired]
+        );
+        // Expired under a wrong CA: the trust problem is still reported.
+        let other = Authority::generate("other CA").unwrap();
+        let f = verify(
+            &chain[..1],
+            std::slice::from_ref(&other.identity.cert),
+            "localhost",
+            now,
+        );
+        assert_eq!(codes(&f), [FindingCode::CertificateUntrusted]);
+        assert!(
+            f[0].message
+                .contains("unable to get local issuer certificate"),
+            "{}",
+            f[0].message
+        );
+        // The CA itself expired by `now`: that is a trust problem.
+        let later = now + Duration::days(400);
+        let f = verify(&chain, &anchors, "localhost", later);
+        assert_eq!(codes(&f), [FindingCode::CertificateUntrusted]);
+        assert!(f[0].message.contains("expired"), "{}", f[0].message);
     }
 }
