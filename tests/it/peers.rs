@@ -1,5 +1,6 @@
 //! Hostile TLS test peers: raw servers that answer a ClientHello with a
-//! scripted protocol violation.
+//! scripted protocol violation, and a proxy that refuses or cuts chosen
+//! connections to a real server.
 //!
 //! Every peer is a set of threads on a std [`TcpListener`] bound to
 //! 127.0.0.1 and a free port; they stop with the test process. A [`Peer`]
@@ -10,10 +11,11 @@
 //! reassembled, however the client splits them) before it decides anything.
 #![allow(dead_code)] // used by scan tests
 
+use std::collections::HashSet;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tlscompat::certs::KeyType;
@@ -31,9 +33,19 @@ use tlscompat::wire::server_flight::{
 };
 use tlscompat::wire::{ClientHello, Extension, FlightReader, Message, ServerHello};
 
+use crate::servers::emulate;
+use crate::tls_clients::s_client;
+
 /// How long a peer waits for the client's hello, or for the client to close
 /// after the peer has said everything it will say.
 const LINGER: Duration = Duration::from_secs(2);
+
+/// How long the proxy waits on either side of a forwarded connection before
+/// giving up on it.
+const PROXY_IDLE: Duration = Duration::from_secs(30);
+
+/// The fatal handshake_failure alert record the proxy refuses with.
+pub const REFUSAL: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
 
 /// A running test peer.
 pub struct Peer {
@@ -73,7 +85,7 @@ fn listen(handle: impl Fn(TcpStream, usize) + Send + Sync + 'static) -> Peer {
 // Reading the client
 
 /// The first ClientHello of a connection: the record bytes exactly as read
-/// and the decoded hello.
+/// (for forwarding) and the decoded hello.
 struct ReadHello {
     raw: Vec<u8>,
     hello: ClientHello,
@@ -513,6 +525,121 @@ fn hrr_record(hrr: &ServerHello) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------
+// The proxy
+
+/// Which connections a [`proxy`] refuses. A refused connection gets the
+/// fatal handshake_failure alert record [`REFUSAL`] right after its
+/// ClientHello and is closed; upstream never sees it. A forwarded one gets
+/// its hello written upstream, then both directions are pumped until either
+/// side closes (which closes both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyRule {
+    /// For each distinct offered cipher-suite list (signaling values
+    /// included), the first connection offering it is refused and every
+    /// later one forwarded. Exercises: the same hello refused once and
+    /// accepted the next time (a flaky server; a client must not record a
+    /// single refusal as final).
+    RefuseFirstThenForward,
+    /// Refuses every hello that offers exactly one suite (not counting
+    /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV and TLS_FALLBACK_SCSV), forwards
+    /// the others. Exercises: suites accepted in a profile's hello but
+    /// refused one by one.
+    RefuseSingleSuite,
+    /// Forwards connections 0, 2, 4 … (in accept order) and refuses 1, 3, 5 ….
+    Alternate,
+    /// Forwards the ClientHello and the server's answer, but the moment the
+    /// client sends anything after its hello (its key exchange, a
+    /// ChangeCipherSpec, a second hello) closes both sides without
+    /// forwarding it. Exercises: the server chose a suite and then closed
+    /// the connection after the client key exchange.
+    CutAfterServerFlight,
+}
+
+/// A proxy on 127.0.0.1 in front of `upstream`, refusing or cutting
+/// connections as `rule` says (see [`ProxyRule`]).
+pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
+    let seen: Mutex<HashSet<Vec<u16>>> = Mutex::new(HashSet::new());
+    listen(move |mut client, n| {
+        let _ = client.set_read_timeout(Some(LINGER));
+        let Ok(ReadHello { raw, hello }) = read_client_hello(&mut client) else {
+            return;
+        };
+        let suites: Vec<u16> = hello.cipher_suites.iter().map(|s| s.0).collect();
+        let forward = match rule {
+            ProxyRule::RefuseFirstThenForward => !seen.lock().unwrap().insert(suites),
+            ProxyRule::RefuseSingleSuite => {
+                hello
+                    .cipher_suites
+                    .iter()
+                    .filter(|s| !s.is_signaling())
+                    .count()
+                    != 1
+            }
+            ProxyRule::Alternate => n % 2 == 0,
+            ProxyRule::CutAfterServerFlight => true,
+        };
+        if forward {
+            let cut = rule == ProxyRule::CutAfterServerFlight;
+            pump(client, &raw, upstream, cut);
+        } else if client.write_all(&REFUSAL).is_ok() {
+            close(&mut client);
+        }
+    })
+}
+
+/// Connects to `upstream`, writes `hello`, then copies bytes both ways
+/// until one side closes or fails, and then closes both. With `cut`, the
+/// first bytes from the client end the connection instead of being
+/// forwarded.
+fn pump(client: TcpStream, hello: &[u8], upstream: SocketAddr, cut: bool) {
+    let Ok(mut server) = TcpStream::connect_timeout(&upstream, LINGER) else {
+        return;
+    };
+    if server.write_all(hello).is_err() {
+        return;
+    }
+    let (Ok(client2), Ok(server2)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    for s in [&client, &server] {
+        let _ = s.set_read_timeout(Some(PROXY_IDLE));
+    }
+    let end = |a: &TcpStream, b: &TcpStream| {
+        let _ = a.shutdown(Shutdown::Both);
+        let _ = b.shutdown(Shutdown::Both);
+    };
+    let upward = std::thread::spawn(move || {
+        let (mut from, mut to) = (client2, server2);
+        if !cut {
+            copy(&mut from, &mut to);
+        } else {
+            let _ = from.read(&mut [0u8; 1]);
+        }
+        end(&from, &to);
+    });
+    let mut from = server;
+    let mut to = client;
+    copy(&mut from, &mut to);
+    end(&from, &to);
+    let _ = upward.join();
+}
+
+/// Copies until EOF or an error on either side.
+fn copy(from: &mut TcpStream, to: &mut TcpStream) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Self-tests: each peer does what it says on the wire.
 
 const ECDHE_RSA_AES128: CipherSuiteId = CipherSuiteId(0xC02F);
@@ -834,3 +961,81 @@ fn scripted_peer_answers_handshake_failure_when_the_script_cannot_apply() {
 }
 
 // --- proxy
+
+#[test]
+fn proxy_alternate_forwards_even_and_refuses_odd_connections() {
+    let upstream = emulate("dsa-11");
+    let peer = proxy(upstream.local_addr(), ProxyRule::Alternate);
+    for n in 0..3 {
+        let r = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES128, &[]);
+        if n % 2 == 0 {
+            assert!(r.ok, "connection {n}:\n{}", r.output);
+        } else {
+            assert!(!r.ok, "connection {n}:\n{}", r.output);
+            assert!(r.output.contains("handshake failure"), "{}", r.output);
+        }
+    }
+    assert_eq!(peer.connections(), 3);
+}
+
+#[test]
+fn proxy_refuses_each_suite_list_once() {
+    let upstream = emulate("dsa-11");
+    let peer = proxy(upstream.local_addr(), ProxyRule::RefuseFirstThenForward);
+    let first = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES128, &[]);
+    assert!(
+        first.output.contains("handshake failure"),
+        "{}",
+        first.output
+    );
+    let again = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES128, &[]);
+    assert!(again.ok, "{}", again.output);
+    // Another list is new again.
+    let other = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES256, &[]);
+    assert!(!other.ok, "{}", other.output);
+    assert_eq!(peer.connections(), 3);
+}
+
+#[test]
+fn proxy_refuses_single_suite_hellos() {
+    let upstream = emulate("dsa-11");
+    let peer = proxy(upstream.local_addr(), ProxyRule::RefuseSingleSuite);
+    // One suite (plus the SCSV): the exact refusal record, then EOF.
+    let mut s = connect(peer.addr);
+    s.write_all(
+        &tls12(&[
+            ECDHE_RSA_AES128,
+            CipherSuiteId::EMPTY_RENEGOTIATION_INFO_SCSV,
+        ])
+        .encode(),
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    assert_eq!(answer, REFUSAL);
+    // Two suites: the emulator answers.
+    let (_s, flight) = exchange(peer.addr, &tls12(&[ECDHE_RSA_AES256, ECDHE_RSA_AES128]));
+    assert_eq!(server_hello(&flight).cipher_suite, ECDHE_RSA_AES256);
+    assert_eq!(flight.last(), Some(&Message::ServerHelloDone));
+    let r = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES128, &[]);
+    assert!(r.output.contains("handshake failure"), "{}", r.output);
+    assert_eq!(peer.connections(), 3);
+}
+
+#[test]
+fn proxy_cuts_after_the_server_flight() {
+    let upstream = emulate("dsa-11");
+    let peer = proxy(upstream.local_addr(), ProxyRule::CutAfterServerFlight);
+    let (mut s, flight) = exchange(peer.addr, &tls12(&[ECDHE_RSA_AES128]));
+    assert_eq!(server_hello(&flight).cipher_suite, ECDHE_RSA_AES128);
+    assert_eq!(flight.last(), Some(&Message::ServerHelloDone));
+    // Anything from the client now ends the connection.
+    s.write_all(&[22, 3, 3, 0, 4, 16, 0, 0, 0]).unwrap();
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{rest:?}");
+    let r = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES128, &[]);
+    assert!(!r.ok, "{}", r.output);
+    assert!(r.output.contains("unexpected eof"), "{}", r.output);
+    assert_eq!(peer.connections(), 2);
+}
