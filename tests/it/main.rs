@@ -9,6 +9,7 @@
 
 mod common;
 mod matrix_cli;
+mod peers;
 mod profiles_cli;
 mod scan;
 mod serve;
