@@ -97,6 +97,21 @@ pub struct ScanArgs {
     /// Send no server name at all.
     #[arg(long)]
     pub no_sni: bool,
+    /// Skip the full-handshake confirmation of each compatible-looking
+    /// profile (first flights only: faster, weaker).
+    #[arg(long)]
+    pub no_confirm: bool,
+    /// Present this client certificate (PEM, leaf first) in confirmation
+    /// handshakes, to confirm a mutual-TLS endpoint end to end.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Check the server's certificate chain and host name against these CA
+    /// certificates (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
 }
 
 /// `tlscompat demo …`

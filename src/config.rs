@@ -7,6 +7,7 @@
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::certs::{self, Identity};
 use crate::cli::{
@@ -17,6 +18,7 @@ use crate::error::Error;
 use crate::negotiate::Preference;
 use crate::policy::Policy;
 use crate::probe::Limits;
+use crate::probe::handshake::ClientIdentity;
 use crate::profile::{Catalog, Role};
 use crate::scan::ScanConfig;
 use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
@@ -248,6 +250,19 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
             },
             sni: args.sni,
             no_sni: args.no_sni,
+            no_confirm: args.no_confirm,
+            identity: match (&args.client_cert, &args.client_key) {
+                (Some(cert), Some(key)) => Some(Arc::new(
+                    ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
+                )),
+                _ => None,
+            },
+            ca: match &args.ca {
+                Some(path) => Some(Arc::new(
+                    certs::load_certs(path).map_err(Error::Certificate)?,
+                )),
+                None => None,
+            },
         },
         format: args.format,
         output: args.output,

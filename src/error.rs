@@ -55,6 +55,9 @@ pub enum Error {
     /// the local OpenSSL cannot serve).
     #[error(transparent)]
     Serve(#[from] ServeError),
+    /// A certificate, key or CA file given on the command line.
+    #[error(transparent)]
+    Certificate(crate::certs::CertError),
     /// A file the run was asked to write.
     #[error("cannot write {}: {source}", path.display())]
     Write {

@@ -42,5 +42,6 @@ pub mod serve;
 pub mod suggest;
 pub mod suites;
 pub mod target;
+pub mod tls_openssl;
 pub mod version;
 pub mod wire;

@@ -1,25 +1,70 @@
 //! The scan result model, shared by every report format.
 //!
-//! Pure data, shaped as the stable JSON schema (`schema_version` 1): per
+//! Pure data, shaped as the stable JSON schema ([`SCHEMA_VERSION`]): per
 //! target, what the server accepted and, per profile, what that client would
-//! negotiate and why not. Fields may be added; none of the documented ones
-//! is ever renamed. The verdict (`policy`) is computed from these alone.
+//! negotiate, whether a real handshake proved it, and why not. Every reason,
+//! issue, finding and error kind carries a stable snake_case code beside its
+//! message, so scripts match codes and people read messages. Fields may be
+//! added; none of the documented ones is ever renamed. The verdict (`policy`)
+//! is computed from these alone, and printers only format them.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::Serialize;
 
+pub use crate::findings::{Finding, FindingCode};
 use crate::negotiate::Agreement;
 use crate::probe::connect::StatsSnapshot;
 use crate::profile::Role;
-use crate::report::Tool;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
+
+/// The version of every machine-readable output's schema. Fields may be added
+/// within a version; none is ever renamed or removed. 2: issues, reasons,
+/// error kinds and the policy became typed (codes beside messages).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// `"tool": {"name": "tlscompat", "version": "…"}` in every machine report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// Always `tlscompat`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Tool {
+    /// This build.
+    pub fn current() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// Writes a stable snake_case code through `Display`.
+macro_rules! codes {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The stable code, as serialised.
+            pub fn name(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
 
 /// The whole report of a `scan`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
-    /// Always [`crate::report::SCHEMA_VERSION`].
+    /// Always [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// This tool.
     pub tool: Tool,
@@ -54,10 +99,14 @@ pub struct TargetReport {
     pub server: Option<ServerReport>,
     /// One entry per profile checked.
     pub profiles: Vec<ProfileReport>,
-    /// False when some probes were inconclusive (see `issues`).
+    /// False when some probes were inconclusive or the answers contradicted
+    /// each other (see `issues`).
     pub complete: bool,
-    /// Inconclusive probes and server faults, one line each.
-    pub issues: Vec<String>,
+    /// Inconclusive probes, server faults, contradictions and failed
+    /// confirmations, one entry per kind.
+    pub issues: Vec<Issue>,
+    /// Certificate (and later other) findings.
+    pub findings: Vec<Finding>,
     /// Connections and bytes this target cost, and the wall time.
     pub stats: ScanStats,
 }
@@ -75,12 +124,87 @@ pub enum TargetStatus {
 /// Why a target could not be scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TargetError {
-    /// `dns`, `refused`, `timeout`, `unreachable`, `connect`, `closed`,
-    /// `not_tls`, `protocol`.
-    pub kind: String,
+    /// The class of failure.
+    pub kind: ErrorKind,
     /// A sentence for people.
     pub message: String,
 }
+
+/// Classes of scan failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The host name does not resolve.
+    Dns,
+    /// Nothing listens on the port.
+    Refused,
+    /// No answer in time (connect or first flight).
+    Timeout,
+    /// No route to the host.
+    Unreachable,
+    /// Another connect failure.
+    Connect,
+    /// The server closed every connection without answering.
+    Closed,
+    /// The server speaks something other than TLS.
+    NotTls,
+    /// Malformed TLS.
+    Protocol,
+    /// A bug in tlscompat: the target's scan panicked.
+    Internal,
+}
+
+codes!(ErrorKind {
+    Dns => "dns",
+    Refused => "refused",
+    Timeout => "timeout",
+    Unreachable => "unreachable",
+    Connect => "connect",
+    Closed => "closed",
+    NotTls => "not_tls",
+    Protocol => "protocol",
+    Internal => "internal",
+});
+
+/// Something about the scan itself that a reader must know: probes that got
+/// no usable answer, server faults, answers that contradict each other, a
+/// real handshake that disagreed with the first flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    /// The kind, stable.
+    pub code: IssueCode,
+    /// A sentence for people.
+    pub message: String,
+    /// How many probes showed it.
+    pub probes: usize,
+    /// Profiles whose result it affects.
+    pub profiles: Vec<String>,
+}
+
+/// Kinds of issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueCode {
+    /// Probes ended without a usable TLS answer (timeout, close, garbage).
+    Inconclusive,
+    /// The server answered in a way no correct TLS server does (an unoffered
+    /// suite, a duplicate or unsolicited extension, compression, a downgrade
+    /// sentinel, an illegal HelloRetryRequest). Never counted as support.
+    ServerFault,
+    /// Two answers contradict each other: the affected profiles are
+    /// inconclusive and the run is incomplete.
+    Inconsistent,
+    /// The server accepted in its first flight, but a real handshake with
+    /// that client's offer failed.
+    ConfirmationFailed,
+}
+
+codes!(IssueCode {
+    Inconclusive => "inconclusive",
+    ServerFault => "server_fault",
+    Inconsistent => "inconsistent",
+    ConfirmationFailed => "confirmation_failed",
+});
 
 /// What the endpoint accepted among what was probed.
 #[derive(Debug, Clone, Serialize)]
@@ -185,11 +309,86 @@ pub struct ProfileReport {
     /// `full_handshake`, `client_certificate_required`, `failed` or
     /// `not_attempted`.
     pub confirmed: Confirmed,
+    /// The TLS library that ran the real handshake (`rustls` or `openssl`),
+    /// when one ran.
+    pub engine: Option<Engine>,
     /// Why not, when incompatible or inconclusive.
     pub reason: Option<String>,
-    /// False when the probe of this profile's hello was inconclusive.
+    /// The kind of `reason`, stable.
+    pub reason_code: Option<ReasonCode>,
+    /// False when this profile's answer is unknown: its probe got no usable
+    /// answer, or the server's answers contradicted each other.
     pub conclusive: bool,
 }
+
+impl ProfileReport {
+    /// Sets the reason and its code together.
+    pub fn because(&mut self, code: ReasonCode, message: impl Into<String>) {
+        self.reason_code = Some(code);
+        self.reason = Some(message.into());
+    }
+}
+
+/// Why a profile is incompatible or unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// No TLS version in common.
+    NoCommonVersion,
+    /// A version in common, but no suite at the version the server picks.
+    NoCommonSuite,
+    /// The server picked a version this client does not speak.
+    VersionNotSupported,
+    /// The server's certificate key cannot authenticate any of this
+    /// client's suites (an ECDSA certificate for RSA-only clients).
+    CertificateKeyType,
+    /// The server refused this client's hello although it accepts one of its
+    /// suites alone: a group, signature algorithm or extension.
+    HelloRefused,
+    /// The server refused the hello after its ServerHello (an alert later in
+    /// the first flight).
+    RefusedAfterServerHello,
+    /// The server's answer broke TLS (see `issues`).
+    ServerFault,
+    /// The first flight looked fine, but the real handshake failed.
+    HandshakeFailed,
+    /// The server's answers contradicted each other.
+    Inconsistent,
+    /// The probe got no usable answer.
+    Inconclusive,
+    /// The profile's hello was not sent.
+    NotProbed,
+}
+
+codes!(ReasonCode {
+    NoCommonVersion => "no_common_version",
+    NoCommonSuite => "no_common_suite",
+    VersionNotSupported => "version_not_supported",
+    CertificateKeyType => "certificate_key_type",
+    HelloRefused => "hello_refused",
+    RefusedAfterServerHello => "refused_after_server_hello",
+    ServerFault => "server_fault",
+    HandshakeFailed => "handshake_failed",
+    Inconsistent => "inconsistent",
+    Inconclusive => "inconclusive",
+    NotProbed => "not_probed",
+});
+
+/// The TLS library that completed (or failed) a real handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// rustls (ring provider): TLS 1.3 and TLS 1.2 ECDHE with AEAD suites.
+    Rustls,
+    /// OpenSSL at security level 0: everything else (TLS 1.0/1.1, CBC,
+    /// RSA key exchange).
+    Openssl,
+}
+
+codes!(Engine {
+    Rustls => "rustls",
+    Openssl => "openssl",
+});
 
 /// How far a profile's result was confirmed beyond the first flight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -237,21 +436,65 @@ impl ScanStats {
 }
 
 /// The verdict.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PolicyReport {
-    /// No rule failed.
+    /// `passed`, `failed` or `incomplete`.
+    pub status: PolicyStatus,
+    /// True only when `status` is `passed`.
     pub passed: bool,
     /// Each failed rule on each target.
     pub violations: Vec<Violation>,
+    /// What could not be established: a target that could not be scanned, a
+    /// required profile whose answer is unknown. Each makes the run
+    /// incomplete (exit 3) unless something failed.
+    pub unresolved: Vec<Violation>,
 }
 
-/// One failed rule.
+/// The three-valued verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyStatus {
+    /// Everything required was established on every endpoint (exit 0).
+    Passed,
+    /// A rule failed on an endpoint that answered (exit 1).
+    Failed,
+    /// Nothing failed, but something could not be established (exit 3).
+    Incomplete,
+}
+
+codes!(PolicyStatus {
+    Passed => "passed",
+    Failed => "failed",
+    Incomplete => "incomplete",
+});
+
+/// One failed or unresolved rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// The target.
     pub target: String,
     /// The rule, e.g. `require dsa-10.0`.
     pub rule: String,
-    /// Why it failed.
+    /// Why, stable.
+    pub code: ViolationCode,
+    /// Why, for people.
     pub message: String,
 }
+
+/// Why a rule failed or could not be decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationCode {
+    /// A required profile is incompatible.
+    Incompatible,
+    /// A required profile's answer is unknown.
+    Unknown,
+    /// The target could not be scanned.
+    NotScanned,
+}
+
+codes!(ViolationCode {
+    Incompatible => "incompatible",
+    Unknown => "unknown",
+    NotScanned => "not_scanned",
+});

@@ -10,20 +10,28 @@
 //! - `connect`: the polite connector (bounded connections per endpoint,
 //!   timeouts, retries with backoff, one gate connection first).
 //! - `hello`: builds a ClientHello shaped like a profile's client.
-//! - `engine`: sends it and turns the answer into an [`Outcome`].
-//! - `openssl_client`: a real OpenSSL handshake, to tell a server that
-//!   *requires* a client certificate from one that only asks for it.
+//! - `judge`: what a first flight means, judged as a real client would.
+//! - `engine`: sends a hand-built hello and judges the answer.
+//! - `handshake`: a full handshake that offers exactly a profile, with
+//!   `rustls_client` or `openssl_client`, over a `tap` that keeps the bytes
+//!   so the same connection is judged like a raw probe too.
 
 pub mod connect;
 pub mod engine;
+pub mod handshake;
 pub mod hello;
+pub mod judge;
 pub mod openssl_client;
+pub mod rustls_client;
+pub mod tap;
 
 use std::fmt;
 
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
-use crate::wire::codes::{AlertDescription, ProtocolVersion};
+use crate::wire::codes::{
+    AlertDescription, CompressionMethod, ExtensionType, NamedGroup, ProtocolVersion,
+};
 
 pub use connect::{ConnectError, ConnectErrorKind, Endpoint, Limits, Stats};
 pub use hello::HelloSpec;
@@ -34,10 +42,14 @@ pub enum Outcome {
     /// The server answered with a ServerHello (or HelloRetryRequest) choosing
     /// something we offered.
     Accepted(Accepted),
-    /// The server answered with a fatal alert before any ServerHello.
+    /// The server answered with a fatal alert, before any ServerHello or
+    /// right after one.
     Rejected {
         /// The alert.
         alert: AlertDescription,
+        /// The version and suite of the ServerHello that came first, when
+        /// the server chose and then refused.
+        after_hello: Option<(TlsVersion, CipherSuiteId)>,
     },
     /// The server closed the connection without answering.
     Closed,
@@ -79,7 +91,17 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Accepted(a) => write!(f, "accepted {} {}", a.version, a.cipher_suite),
-            Outcome::Rejected { alert } => write!(f, "rejected with alert {alert}"),
+            Outcome::Rejected {
+                alert,
+                after_hello: None,
+            } => write!(f, "rejected with alert {alert}"),
+            Outcome::Rejected {
+                alert,
+                after_hello: Some((v, s)),
+            } => write!(
+                f,
+                "chose {s} at {v} in its ServerHello, then refused with alert {alert}"
+            ),
             Outcome::Closed => f.write_str("the server closed the connection without answering"),
             Outcome::Timeout => f.write_str("no answer before the timeout"),
             Outcome::NotTls { preview } => write!(f, "not TLS: the server answered {preview:?}"),
@@ -104,6 +126,9 @@ pub struct Accepted {
     pub client_certificate: CertificateRequested,
     /// The server's certificate chain, DER, leaf first (TLS 1.2 and older).
     pub certificate_chain: Vec<Vec<u8>>,
+    /// Why the chain could not be read, when it could not (too large,
+    /// malformed).
+    pub chain_unreadable: Option<String>,
     /// The ServerHello random carries the TLS 1.3 downgrade sentinel: the
     /// server speaks a newer version than the one it chose.
     pub downgrade_sentinel: bool,
@@ -131,6 +156,22 @@ pub enum Fault {
     UnknownVersion(ProtocolVersion),
     /// A TLS 1.3 suite at TLS 1.2 or older, or the reverse.
     SuiteVersionMismatch(CipherSuiteId, TlsVersion),
+    /// A compression method other than null.
+    Compression(CompressionMethod),
+    /// The same extension twice in one ServerHello.
+    DuplicateExtension(ExtensionType),
+    /// An extension the client did not offer (or one that has no place in
+    /// a TLS 1.3 ServerHello).
+    UnsolicitedExtension(ExtensionType),
+    /// The downgrade sentinel of RFC 8446 at this (older) version, although
+    /// the client offered the newer one.
+    DowngradeSentinel(TlsVersion),
+    /// A HelloRetryRequest for a group the client cannot use there.
+    RetryGroup(NamedGroup, judge::RetryProblem),
+    /// A HelloRetryRequest that would change nothing.
+    RetryChangesNothing,
+    /// A second HelloRetryRequest.
+    SecondHelloRetry,
 }
 
 impl fmt::Display for Fault {
@@ -146,6 +187,34 @@ impl fmt::Display for Fault {
             Fault::SuiteVersionMismatch(s, v) => {
                 write!(f, "the ServerHello chose {s}, which cannot run on {v}")
             }
+            Fault::Compression(c) => write!(
+                f,
+                "the ServerHello chose compression method {c}; only null was offered"
+            ),
+            Fault::DuplicateExtension(t) => {
+                write!(f, "the ServerHello carries the {t} extension twice")
+            }
+            Fault::UnsolicitedExtension(t) => write!(
+                f,
+                "the ServerHello carries the {t} extension, which the client did not offer"
+            ),
+            Fault::DowngradeSentinel(v) => write!(
+                f,
+                "the ServerHello chose {v} with the downgrade sentinel in its random, although \
+                 the client offered a newer version (a client must abort: a possible downgrade attack)"
+            ),
+            Fault::RetryGroup(g, judge::RetryProblem::NotListed) => write!(
+                f,
+                "the HelloRetryRequest asks for a key share for {g}, which the client never listed"
+            ),
+            Fault::RetryGroup(g, judge::RetryProblem::AlreadyShared) => write!(
+                f,
+                "the HelloRetryRequest asks for a key share for {g}, which the client had already sent"
+            ),
+            Fault::RetryChangesNothing => {
+                f.write_str("the HelloRetryRequest asks for no change to the hello")
+            }
+            Fault::SecondHelloRetry => f.write_str("a second HelloRetryRequest"),
         }
     }
 }

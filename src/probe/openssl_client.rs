@@ -1,81 +1,149 @@
-//! A real OpenSSL client handshake, for what the raw probe cannot see.
+//! The OpenSSL engine: a full handshake offering exactly a client's
+//! configuration, for everything rustls does not speak (TLS 1.0 and 1.1,
+//! CBC suites, RSA key exchange: Deep Security agents 9.6 and 10.0).
 //!
-//! The raw probe stops at the first flight, so a CertificateRequest tells it
-//! only that the server *asks* for a client certificate. Whether it insists
-//! (an activated Deep Security endpoint does) shows only when a client
-//! carries on without one: this engine does exactly that, with security
-//! level 0 so legacy suites and TLS 1.0 work whatever the host's OpenSSL
-//! policy says.
+//! The context is pinned like the emulator's (see [`crate::tls_openssl`]):
+//! security level 0, the profile's versions, suites in order, groups and
+//! signature algorithms, so the host's OpenSSL policy (a distribution that
+//! forbids TLS 1.0) cannot change what is offered. The server's chain is not
+//! verified here; it is judged separately (findings, `--ca`).
 
 use std::pin::Pin;
+use std::time::Duration;
 
-use openssl::ssl::{Ssl, SslContextBuilder, SslMethod, SslVerifyMode};
-use tokio::io::AsyncReadExt;
+use openssl::ssl::{Ssl, SslMethod, SslVerifyMode};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio_openssl::SslStream;
 
-use super::connect::Endpoint;
-use crate::serve::ssl_version;
+use super::handshake::{ClientIdentity, EngineResult, verdict_wait};
+use super::hello::HelloSpec;
 use crate::suites::CipherSuiteId;
+use crate::tls_openssl::{OfferSpec, bare_builder, configure, from_ssl_version};
 use crate::version::TlsVersion;
 
-/// How a handshake without a client certificate ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoCertificate {
-    /// The handshake completed: the certificate was only requested.
-    Completed,
-    /// The server refused: the certificate is required.
-    Refused(String),
-}
-
-/// Handshakes at `version` with `suite` and no client certificate. `Err`
-/// when the handshake could not be tried (no connection, a suite the local
-/// OpenSSL lacks).
-pub async fn handshake_without_certificate(
-    endpoint: &Endpoint,
-    server_name: Option<&str>,
-    version: TlsVersion,
-    suite: CipherSuiteId,
-) -> Result<NoCertificate, String> {
-    let name = suite
-        .suite()
-        .and_then(|s| s.openssl_name)
-        .ok_or_else(|| format!("OpenSSL has no name for {suite}"))?;
-    let mut b = SslContextBuilder::new(SslMethod::tls_client()).map_err(|e| e.to_string())?;
-    b.set_security_level(0);
-    b.set_min_proto_version(Some(ssl_version(version)))
-        .map_err(|e| e.to_string())?;
-    b.set_max_proto_version(Some(ssl_version(version)))
-        .map_err(|e| e.to_string())?;
-    if version == TlsVersion::Tls13 {
-        b.set_ciphersuites(name)
-            .map_err(|e| format!("the local OpenSSL cannot offer {suite}: {e}"))?;
-    } else {
-        b.set_cipher_list(&format!("{name}:@SECLEVEL=0"))
-            .map_err(|e| format!("the local OpenSSL cannot offer {suite}: {e}"))?;
-    }
+fn ssl(spec: &HelloSpec, identity: Option<&ClientIdentity>) -> Result<Ssl, String> {
+    let mut b = bare_builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
+    configure(
+        &mut b,
+        &OfferSpec {
+            versions: &spec.versions,
+            cipher_suites: &spec.cipher_suites,
+            groups: &spec.groups,
+            signature_algorithms: &spec.signature_algorithms,
+        },
+    )
+    .map_err(|e| e.to_string())?;
     b.set_verify(SslVerifyMode::NONE);
+    if let Some(id) = identity {
+        let id = &id.identity;
+        b.set_certificate(&id.cert).map_err(|e| e.to_string())?;
+        for c in &id.chain {
+            b.add_extra_chain_cert(c.clone())
+                .map_err(|e| e.to_string())?;
+        }
+        b.set_private_key(&id.key).map_err(|e| e.to_string())?;
+    }
     let ctx = b.build();
     let mut ssl = Ssl::new(&ctx).map_err(|e| e.to_string())?;
-    if let Some(name) = server_name {
+    if let Some(name) = &spec.server_name {
         ssl.set_hostname(name).map_err(|e| e.to_string())?;
     }
-    let connection = endpoint.connect().await.map_err(|e| e.to_string())?;
-    let timeout = endpoint.limits().timeout;
-    let mut tls = SslStream::new(ssl, connection.stream).map_err(|e| e.to_string())?;
+    Ok(ssl)
+}
+
+/// Whether the local OpenSSL can offer exactly `spec`.
+pub fn can_offer(spec: &HelloSpec) -> bool {
+    ssl(spec, None).is_ok()
+}
+
+/// Runs the handshake on `stream`.
+pub(crate) async fn run<S>(
+    stream: S,
+    spec: &HelloSpec,
+    identity: Option<&ClientIdentity>,
+    timeout: Duration,
+) -> EngineResult
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let ssl = match ssl(spec, identity) {
+        Ok(s) => s,
+        Err(why) => return EngineResult::NotRun(format!("OpenSSL cannot offer this: {why}")),
+    };
+    let mut tls = match SslStream::new(ssl, stream) {
+        Ok(t) => t,
+        Err(e) => return EngineResult::NotRun(e.to_string()),
+    };
+    let sent = identity.is_some();
     match tokio::time::timeout(timeout, Pin::new(&mut tls).connect()).await {
-        Err(_) => return Err("the handshake timed out".into()),
-        Ok(Err(e)) => return Ok(NoCertificate::Refused(e.to_string())),
+        Err(_) => {
+            return EngineResult::Failed {
+                alert: None,
+                timed_out: true,
+                detail: "the handshake timed out".into(),
+                after_finished: false,
+                certificate_requested: None,
+                certificate_sent: sent,
+            };
+        }
+        Ok(Err(e)) => {
+            return EngineResult::Failed {
+                alert: None,
+                timed_out: false,
+                detail: describe(&e),
+                after_finished: false,
+                certificate_requested: None,
+                certificate_sent: sent,
+            };
+        }
         Ok(Ok(())) => {}
     }
-    if version < TlsVersion::Tls13 {
-        return Ok(NoCertificate::Completed);
+    let version = tls.ssl().version2().and_then(from_ssl_version);
+    let suite = tls
+        .ssl()
+        .current_cipher()
+        .map(|c| CipherSuiteId(u16::from_be_bytes(c.protocol_id())));
+    let (Some(version), Some(cipher_suite)) = (version, suite) else {
+        return EngineResult::NotRun("OpenSSL finished without a version or suite".into());
+    };
+    if version == TlsVersion::Tls13 && !sent {
+        // TLS 1.3 encrypts the CertificateRequest and the server judges the
+        // client's (empty) certificate after the client has finished: a
+        // refusal is an alert on the first read; silence or a session
+        // ticket means it carried on.
+        let mut buf = [0u8; 64];
+        if let Ok(Err(e)) = tokio::time::timeout(verdict_wait(timeout), tls.read(&mut buf)).await {
+            return EngineResult::Failed {
+                alert: None,
+                timed_out: false,
+                detail: e.to_string(),
+                after_finished: true,
+                certificate_requested: Some(true),
+                certificate_sent: false,
+            };
+        }
     }
-    // A TLS 1.3 server checks the client's (empty) certificate after the
-    // client has finished: its refusal is an alert on the first read.
-    let mut buf = [0u8; 256];
-    let wait = timeout.min(std::time::Duration::from_secs(1));
-    match tokio::time::timeout(wait, tls.read(&mut buf)).await {
-        Ok(Err(e)) => Ok(NoCertificate::Refused(e.to_string())),
-        _ => Ok(NoCertificate::Completed),
+    EngineResult::Completed {
+        version,
+        cipher_suite,
+        certificate_requested: None,
+        certificate_sent: sent,
+    }
+}
+
+/// OpenSSL's words for a failed handshake, without the error-stack noise.
+fn describe(e: &openssl::ssl::Error) -> String {
+    if let Some(stack) = e.ssl_error() {
+        let reasons: Vec<&str> = stack.errors().iter().filter_map(|e| e.reason()).collect();
+        if !reasons.is_empty() {
+            return reasons.join("; ");
+        }
+    }
+    match e.io_error() {
+        Some(io) => io.to_string(),
+        None if e.code() == openssl::ssl::ErrorCode::SYSCALL => {
+            "the server closed the connection".into()
+        }
+        None => e.to_string(),
     }
 }

@@ -16,28 +16,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-/// The version of every machine-readable output's schema. Fields may be added
-/// within a version; none is ever renamed or removed.
-pub const SCHEMA_VERSION: u32 = 1;
-
-/// `"tool": {"name": "tlscompat", "version": "…"}` in every machine report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tool {
-    /// Always `tlscompat`.
-    pub name: &'static str,
-    /// The crate version.
-    pub version: &'static str,
-}
-
-impl Tool {
-    /// This build.
-    pub fn current() -> Tool {
-        Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        }
-    }
-}
+pub use crate::results::{SCHEMA_VERSION, Tool};
 
 /// Writes `value` as pretty JSON and a final newline.
 pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::style;
 use super::{SCHEMA_VERSION, Tool};
-use crate::results::{PolicyReport, ProfileReport, ScanReport, TargetReport, TargetStatus};
-use crate::suites::CipherSuiteId;
+use crate::results::{
+    Confirmed, PolicyReport, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
+};
 use crate::version::TlsVersion;
 
 /// The report as JSON.
@@ -86,24 +87,16 @@ fn negotiated_cells(p: &ProfileReport) -> (String, String) {
     }
 }
 
-fn short(s: &CipherSuiteId) -> String {
-    s.suite()
-        .and_then(|c| c.openssl_name)
-        .map(str::to_string)
-        .unwrap_or_else(|| s.to_string())
-}
-
-fn mutual_text(p: &ProfileReport) -> String {
-    p.mutual
-        .iter()
-        .map(|(v, suites)| {
-            format!(
-                "{v}: {}",
-                suites.iter().map(short).collect::<Vec<_>>().join(", ")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+/// How far a profile's result was proved, for people.
+fn confirmed_text(p: &ProfileReport) -> String {
+    let engine = p.engine.map(|e| format!(" ({e})")).unwrap_or_default();
+    match p.confirmed {
+        Confirmed::FullHandshake => format!("full handshake{engine}"),
+        Confirmed::ClientCertificateRequired => "client certificate required".into(),
+        Confirmed::Failed => format!("handshake failed{engine}"),
+        Confirmed::NotAttempted if p.compatible => "first flight only".into(),
+        Confirmed::NotAttempted => String::new(),
+    }
 }
 
 fn accepted_lines(t: &TargetReport) -> Vec<String> {
@@ -214,7 +207,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
             "Result",
             "Version",
             "Cipher suite",
-            "Mutual",
+            "Confirmed",
             "Reason",
         ]);
         for p in &t.profiles {
@@ -225,7 +218,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
             };
             let (version, suite) = negotiated_cells(p);
             let mut reason = p.reason.clone().unwrap_or_default();
-            if p.confirmed == crate::results::Confirmed::ClientCertificateRequired {
+            if p.confirmed == Confirmed::ClientCertificateRequired {
                 reason = "suite accepted; the endpoint requires a client certificate".into();
             }
             table.add_row(vec![
@@ -233,14 +226,29 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
                 result.to_string(),
                 version,
                 suite,
-                mutual_text(p),
+                confirmed_text(p),
                 reason,
             ]);
         }
         writeln!(out, "{table}")?;
     }
+    for finding in &t.findings {
+        writeln!(
+            out,
+            "  {} {} [{}]",
+            style::warn("finding:"),
+            finding.message,
+            finding.code
+        )?;
+    }
     for issue in &t.issues {
-        writeln!(out, "  {} {issue}", style::warn("note:"))?;
+        writeln!(
+            out,
+            "  {} {} [{}]",
+            style::warn("note:"),
+            issue.message,
+            issue.code
+        )?;
     }
     Ok(())
 }
@@ -264,15 +272,18 @@ fn summary_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
         incomplete,
         errors
     )?;
-    if report.policy.violations.is_empty() {
-        if report.policy.passed {
-            writeln!(out, "policy: {}", style::good("passed"))?;
-        }
-    } else {
-        writeln!(out, "policy: {}", style::bad("failed"))?;
-        for v in &report.policy.violations {
-            writeln!(out, "  {} {}: {}", v.target, v.rule, v.message)?;
-        }
+    let policy = &report.policy;
+    let label = match policy.status {
+        PolicyStatus::Passed => style::good("passed"),
+        PolicyStatus::Failed => style::bad("failed"),
+        PolicyStatus::Incomplete => style::warn("incomplete"),
+    };
+    writeln!(out, "policy: {label}")?;
+    for v in &policy.violations {
+        writeln!(out, "  failed: {} {}: {}", v.target, v.rule, v.message)?;
+    }
+    for v in &policy.unresolved {
+        writeln!(out, "  unknown: {} {}: {}", v.target, v.rule, v.message)?;
     }
     Ok(())
 }
@@ -311,9 +322,9 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
         }
         writeln!(
             out,
-            "| Profile | Result | Version | Cipher suite | Reason |"
+            "| Profile | Result | Version | Cipher suite | Confirmed | Reason |"
         )?;
-        writeln!(out, "|---|---|---|---|---|")?;
+        writeln!(out, "|---|---|---|---|---|---|")?;
         for p in &t.profiles {
             let result = match Verdict::of(p) {
                 Verdict::Unknown => "❔ unknown",
@@ -329,29 +340,33 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
             let reason = p.reason.clone().unwrap_or_default().replace('|', "\\|");
             writeln!(
                 out,
-                "| {} | {result} | {version} | {suite} | {reason} |",
-                p.profile
+                "| {} | {result} | {version} | {suite} | {} | {reason} |",
+                p.profile,
+                confirmed_text(p)
             )?;
         }
+        for finding in &t.findings {
+            writeln!(out, "\n> finding (`{}`): {}", finding.code, finding.message)?;
+        }
         for issue in &t.issues {
-            writeln!(out, "\n> note: {issue}")?;
+            writeln!(out, "\n> note (`{}`): {}", issue.code, issue.message)?;
         }
         writeln!(out)?;
     }
-    let verdict = if report.policy.passed {
-        "passed"
-    } else {
-        "failed"
-    };
-    writeln!(out, "**Policy {verdict}**")?;
-    for v in &report.policy.violations {
-        writeln!(
-            out,
-            "- {}: {}: {}",
-            v.target,
-            v.rule,
-            v.message.replace('|', "\\|")
-        )?;
+    writeln!(out, "**Policy {}**", report.policy.status)?;
+    for (what, list) in [
+        ("failed", &report.policy.violations),
+        ("unknown", &report.policy.unresolved),
+    ] {
+        for v in list {
+            writeln!(
+                out,
+                "- {what}: {}: {}: {}",
+                v.target,
+                v.rule,
+                v.message.replace('|', "\\|")
+            )?;
+        }
     }
     Ok(())
 }
@@ -370,67 +385,114 @@ fn xml(s: &str) -> String {
         .collect()
 }
 
-/// JUnit XML: a test suite per target, a test case per profile. A required
-/// profile that is incompatible fails; a target that could not be scanned
-/// is an error.
-pub fn junit(out: &mut dyn Write, report: &ScanReport, required: &[String]) -> io::Result<()> {
-    let cases: usize = report.targets.iter().map(|t| t.profiles.len().max(1)).sum();
-    let failures = report.policy.violations.len();
-    let errors = report
-        .targets
-        .iter()
-        .filter(|t| t.status == TargetStatus::Error)
-        .count();
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="tlscompat" tests="{cases}" failures="{failures}" errors="{errors}">"#
-    )?;
-    for t in &report.targets {
-        let name = xml(&t.target);
-        let t_failures = report
+/// One JUnit test case: its name and, when it did not pass, a failure
+/// or an error element.
+struct Case {
+    name: String,
+    failure: Option<String>,
+    error: Option<(String, String)>,
+    out: Option<String>,
+}
+
+/// The cases of one target, decided once from the report's own verdicts
+/// (the policy's violations and each profile's `conclusive`), so that the
+/// counts in the attributes are the counts of the elements.
+fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
+    let mut cases = Vec::new();
+    if let Some(e) = &t.error {
+        cases.push(Case {
+            name: "scan".into(),
+            failure: None,
+            error: Some((e.kind.to_string(), e.message.clone())),
+            out: None,
+        });
+    }
+    for p in &t.profiles {
+        let rule = format!("require {}", p.profile);
+        let violation = report
             .policy
             .violations
             .iter()
-            .filter(|v| v.target == t.target)
-            .count();
-        let t_errors = usize::from(t.status == TargetStatus::Error);
-        let t_cases = t.profiles.len().max(1);
+            .find(|v| v.target == t.target && v.rule == rule);
+        let reason = p.reason.clone().unwrap_or_default();
+        let mut case = Case {
+            name: p.profile.clone(),
+            failure: None,
+            error: None,
+            out: None,
+        };
+        if let Some(v) = violation {
+            case.failure = Some(v.message.clone());
+        } else if !p.conclusive {
+            let code = p.reason_code.map_or("inconclusive", |c| c.name());
+            case.error = Some((code.to_string(), reason));
+        } else {
+            case.out = Some(match &p.negotiated {
+                Some(a) if p.compatible => format!(
+                    "compatible: {} {} ({})",
+                    a.version,
+                    a.cipher_suite,
+                    confirmed_text(p)
+                ),
+                _ => format!("incompatible: {reason}"),
+            });
+        }
+        cases.push(case);
+    }
+    cases
+}
+
+/// JUnit XML: a test suite per target, a test case per profile. A required
+/// profile that is incompatible fails; a target that could not be scanned,
+/// or a profile whose answer is unknown, is an error.
+pub fn junit(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    let suites: Vec<(&TargetReport, Vec<Case>)> = report
+        .targets
+        .iter()
+        .map(|t| (t, cases(report, t)))
+        .collect();
+    let count = |f: &dyn Fn(&Case) -> bool| -> usize {
+        suites
+            .iter()
+            .map(|(_, c)| c.iter().filter(|c| f(c)).count())
+            .sum()
+    };
+    let tests = count(&|_| true);
+    let failures = count(&|c| c.failure.is_some());
+    let errors = count(&|c| c.error.is_some());
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="tlscompat" tests="{tests}" failures="{failures}" errors="{errors}">"#
+    )?;
+    for (t, cases) in &suites {
+        let name = xml(&t.target);
+        let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+        let errors = cases.iter().filter(|c| c.error.is_some()).count();
         writeln!(
             out,
-            r#"  <testsuite name="{name}" tests="{t_cases}" failures="{t_failures}" errors="{t_errors}">"#
+            r#"  <testsuite name="{name}" tests="{}" failures="{failures}" errors="{errors}">"#,
+            cases.len()
         )?;
-        if let Some(e) = &t.error {
-            writeln!(out, r#"    <testcase classname="{name}" name="scan">"#)?;
-            writeln!(
-                out,
-                r#"      <error type="{}" message="{}"/>"#,
-                xml(&e.kind),
-                xml(&e.message)
-            )?;
-            writeln!(out, "    </testcase>")?;
-        }
-        for p in &t.profiles {
+        for c in cases {
             writeln!(
                 out,
                 r#"    <testcase classname="{name}" name="{}">"#,
-                xml(&p.profile)
+                xml(&c.name)
             )?;
-            let reason = p.reason.clone().unwrap_or_default();
-            if required.contains(&p.profile) && p.conclusive && !p.compatible {
-                writeln!(out, r#"      <failure message="{}"/>"#, xml(&reason))?;
-            } else if !p.conclusive {
+            if let Some(message) = &c.failure {
+                writeln!(out, r#"      <failure message="{}"/>"#, xml(message))?;
+            }
+            if let Some((kind, message)) = &c.error {
                 writeln!(
                     out,
-                    r#"      <error type="inconclusive" message="{}"/>"#,
-                    xml(&reason)
+                    r#"      <error type="{}" message="{}"/>"#,
+                    xml(kind),
+                    xml(message)
                 )?;
-            } else {
-                let detail = match &p.negotiated {
-                    Some(a) => format!("compatible: {} {}", a.version, a.cipher_suite),
-                    None => format!("incompatible: {reason}"),
-                };
-                writeln!(out, "      <system-out>{}</system-out>", xml(&detail))?;
+            }
+            if let Some(text) = &c.out {
+                writeln!(out, "      <system-out>{}</system-out>", xml(text))?;
             }
             writeln!(out, "    </testcase>")?;
         }

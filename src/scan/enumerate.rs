@@ -119,5 +119,6 @@ async fn step(
         purpose: Purpose::Enumerate,
         spec,
         outcome,
+        handshake: None,
     }
 }

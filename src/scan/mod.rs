@@ -24,8 +24,19 @@
 //! suites decide the preference. Each connection finds at most one accepted
 //! suite, so this costs about one connection per accepted (version, suite).
 //!
-//! If the endpoint asked for a client certificate, one real OpenSSL
-//! handshake without one tells "required" from "requested".
+//! Confirmation (on by default): each profile's replay is a real handshake
+//! (rustls or OpenSSL, [`crate::probe::handshake`]) on a tapped connection,
+//! so it is judged like a raw probe *and* proves that a client with that
+//! offer completes the handshake: one more round trip, no extra connection.
+//! Replays go first in the plan, so that round trip overlaps the rest.
+//!
+//! Consistency: answers that must agree are compared, and the few that
+//! disagree are asked once more (see `analyze::consistency`); a server that
+//! contradicts itself makes the affected profiles inconclusive.
+//!
+//! If the endpoint asked for a client certificate and no replay settled
+//! whether it insists, one real handshake without one tells "required" from
+//! "requested".
 
 mod analyze;
 mod enumerate;
@@ -39,10 +50,12 @@ use tokio::task::JoinSet;
 
 pub(crate) use analyze::Knowledge;
 
-use crate::probe::openssl_client::{self, NoCertificate};
+use crate::probe::handshake::{self, ClientIdentity, HandshakeResult};
 use crate::probe::{Endpoint, HelloSpec, Limits, Outcome, engine};
 use crate::profile::{DEFAULT_GROUPS, Profile};
-use crate::results::{ClientCertificate, ScanStats, TargetError, TargetReport, TargetStatus};
+use crate::results::{
+    ClientCertificate, Engine, ErrorKind, ScanStats, TargetError, TargetReport, TargetStatus,
+};
 use crate::suites::{CipherSuiteId, registry};
 use crate::target::Target;
 use crate::version::TlsVersion;
@@ -59,6 +72,12 @@ pub struct ScanConfig {
     pub sni: Option<String>,
     /// Send no SNI at all.
     pub no_sni: bool,
+    /// Skip the full-handshake confirmation (`--no-confirm`).
+    pub no_confirm: bool,
+    /// A client certificate to present (`--client-cert`, `--client-key`).
+    pub identity: Option<Arc<ClientIdentity>>,
+    /// CA certificates to check the server's chain and name against (`--ca`).
+    pub ca: Option<Arc<Vec<openssl::x509::X509>>>,
 }
 
 /// Why a probe was sent.
@@ -76,6 +95,11 @@ pub(crate) enum Purpose {
     Enumerate,
     /// The accepted suites at one version, in id order (`false`) or reversed (`true`).
     Order(bool),
+    /// A second try of the probe at this index (of the records), whose
+    /// answer contradicted another; `true` when it is a full handshake.
+    Retest(usize, bool),
+    /// A handshake without a client certificate: required or requested?
+    NoCertificate,
 }
 
 /// One probe and what it found.
@@ -83,7 +107,20 @@ pub(crate) enum Purpose {
 pub(crate) struct ProbeRecord {
     pub(crate) purpose: Purpose,
     pub(crate) spec: HelloSpec,
+    /// The first flight, judged.
     pub(crate) outcome: Outcome,
+    /// When the probe was a full handshake: the engine and how it ended.
+    pub(crate) handshake: Option<(Engine, HandshakeResult)>,
+}
+
+/// How to run one planned probe.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    /// The endpoint.
+    endpoint: Arc<Endpoint>,
+    /// Full handshakes for replays, with this identity.
+    confirm: bool,
+    identity: Option<Arc<ClientIdentity>>,
 }
 
 /// Scans one target with `profiles` (whose compatibility is reported) and
@@ -111,7 +148,7 @@ pub async fn scan(
                 sni,
                 Vec::new(),
                 TargetError {
-                    kind: "dns".into(),
+                    kind: ErrorKind::Dns,
                     message,
                 },
                 started,
@@ -119,56 +156,58 @@ pub async fn scan(
         }
     };
     let endpoint = Arc::new(Endpoint::new(addresses.clone(), config.limits));
+    let run = Run {
+        endpoint: endpoint.clone(),
+        confirm: !config.no_confirm,
+        identity: config.identity.clone(),
+    };
     let groups = shape_groups(profiles.iter().chain(identify));
-    let records = if config.all_suites {
+    let mut records = if config.all_suites {
         let (enumerated, replays) = tokio::join!(
             enumerate::enumerate(endpoint.clone(), sni.clone(), groups.clone()),
-            run(endpoint.clone(), replay_plan(profiles, sni.as_deref()))
+            run.all(replay_plan(profiles, sni.as_deref()))
         );
         let mut records = enumerated;
         records.extend(replays);
         let knowledge = Knowledge::learn(&records);
         records.extend(
-            run(
-                endpoint.clone(),
-                order_plan(&knowledge, sni.as_deref(), &groups),
-            )
-            .await,
+            run.all(order_plan(&knowledge, sni.as_deref(), &groups))
+                .await,
         );
         records
     } else {
-        let mut records = run(
-            endpoint.clone(),
-            default_plan(profiles, identify, sni.as_deref(), &groups),
-        )
-        .await;
+        let mut records = run
+            .all(default_plan(profiles, identify, sni.as_deref(), &groups))
+            .await;
         let knowledge = Knowledge::learn(&records);
         records.extend(
-            run(
-                endpoint.clone(),
-                second_plan(&knowledge, &records, sni.as_deref(), &groups),
-            )
-            .await,
+            run.all(second_plan(&knowledge, &records, sni.as_deref(), &groups))
+                .await,
         );
         records
     };
-    let mut knowledge = Knowledge::learn(&records);
+    // Answers that contradict each other are asked once more.
+    let retests = analyze::consistency::retest_plan(&records, profiles);
+    if !retests.is_empty() {
+        let more = run.all(retests).await;
+        records.extend(more);
+    }
+    let knowledge = Knowledge::learn(&records);
     if knowledge.client_certificate == ClientCertificate::Requested {
+        // No handshake settled whether the certificate is required: try one
+        // without a certificate, at a version and suite the server accepted.
         if let Some((version, suite)) = knowledge.certificate_request_sample {
-            let result = openssl_client::handshake_without_certificate(
-                &endpoint,
-                sni.as_deref(),
-                version,
-                suite,
-            )
-            .await;
-            knowledge.client_certificate = match result {
-                Ok(NoCertificate::Refused(_)) => ClientCertificate::Required,
-                Ok(NoCertificate::Completed) => ClientCertificate::Requested,
-                Err(_) => ClientCertificate::Requested,
+            let mut spec = spec_at(version, vec![suite], sni.as_deref(), &groups);
+            spec.signature_algorithms = crate::probe::hello::broad_signature_algorithms();
+            let bare = Run {
+                identity: None,
+                confirm: true,
+                ..run.clone()
             };
+            records.push(bare.one(Purpose::NoCertificate, spec).await);
         }
     }
+    let knowledge = Knowledge::learn(&records);
     let address = endpoint.address().await;
     let stats = ScanStats::new(
         records.len() as u64,
@@ -176,16 +215,7 @@ pub async fn scan(
         started.elapsed(),
     );
     analyze::report(
-        target,
-        sni,
-        &addresses,
-        address,
-        &records,
-        &knowledge,
-        profiles,
-        identify,
-        config.all_suites,
-        stats,
+        target, sni, &addresses, address, &records, &knowledge, profiles, identify, config, stats,
     )
 }
 
@@ -193,7 +223,8 @@ pub async fn scan(
 pub const PARALLEL_TARGETS: usize = 16;
 
 /// Scans several targets concurrently (at most [`PARALLEL_TARGETS`] at a
-/// time); reports come back in the order of `targets`.
+/// time); reports come back in the order of `targets`. A target whose scan
+/// panics (a bug) becomes that target's error report, kind `internal`.
 pub async fn scan_many(
     targets: Vec<Target>,
     profiles: Arc<Vec<Profile>>,
@@ -202,28 +233,58 @@ pub async fn scan_many(
 ) -> Vec<TargetReport> {
     let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL_TARGETS));
     let mut set = JoinSet::new();
+    let mut index = std::collections::HashMap::new();
     let count = targets.len();
-    for (i, target) in targets.into_iter().enumerate() {
+    for (i, target) in targets.iter().cloned().enumerate() {
         let (profiles, identify, config, slots) = (
             profiles.clone(),
             identify.clone(),
             config.clone(),
             slots.clone(),
         );
-        set.spawn(async move {
+        let handle = set.spawn(async move {
             let _slot = slots.acquire_owned().await;
             let p: Vec<&Profile> = profiles.iter().collect();
             let q: Vec<&Profile> = identify.iter().collect();
             (i, scan(&target, &p, &q, &config).await)
         });
+        index.insert(handle.id(), i);
     }
     let mut out: Vec<Option<TargetReport>> = vec![None; count];
-    while let Some(joined) = set.join_next().await {
-        if let Ok((i, report)) = joined {
-            out[i] = Some(report);
+    while let Some(joined) = set.join_next_with_id().await {
+        match joined {
+            Ok((_, (i, report))) => out[i] = Some(report),
+            Err(e) => {
+                let Some(&i) = index.get(&e.id()) else {
+                    continue;
+                };
+                let why = if e.is_panic() {
+                    panic_message(e.into_panic())
+                } else {
+                    "the scan was cancelled".to_string()
+                };
+                out[i] = Some(error_report(
+                    &targets[i],
+                    None,
+                    Vec::new(),
+                    TargetError {
+                        kind: ErrorKind::Internal,
+                        message: format!("internal error in tlscompat while scanning: {why}"),
+                    },
+                    Instant::now(),
+                ));
+            }
         }
     }
     out.into_iter().flatten().collect()
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
@@ -271,6 +332,7 @@ fn error_report(
         profiles: Vec::new(),
         complete: false,
         issues: Vec::new(),
+        findings: Vec::new(),
         stats: ScanStats {
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             ..ScanStats::default()
@@ -345,7 +407,9 @@ fn default_plan(
             }
         }
     }
-    let mut plan: Vec<(Purpose, HelloSpec)> = Vec::new();
+    // Replays first: with confirmation they are full handshakes, one round
+    // trip longer, and that round trip overlaps the single-suite probes.
+    let mut plan: Vec<(Purpose, HelloSpec)> = replay_plan(profiles, sni);
     for (v, suites) in &candidates {
         plan.extend(
             suites
@@ -353,7 +417,6 @@ fn default_plan(
                 .map(|s| (Purpose::Suite, spec_at(*v, vec![*s], sni, groups))),
         );
     }
-    plan.extend(replay_plan(profiles, sni));
     let largest = profiles
         .iter()
         .max_by_key(|p| p.suites_at(p.max_version()).count())
@@ -415,33 +478,53 @@ fn order_plan(
     ]
 }
 
-/// Runs the probes concurrently (the endpoint bounds how many connect at
-/// once) and returns the records in plan order.
-pub(crate) async fn run(
-    endpoint: Arc<Endpoint>,
-    plan: Vec<(Purpose, HelloSpec)>,
-) -> Vec<ProbeRecord> {
-    let mut set = JoinSet::new();
-    let count = plan.len();
-    for (i, (purpose, spec)) in plan.into_iter().enumerate() {
-        let endpoint = endpoint.clone();
-        set.spawn(async move {
-            let outcome = engine::probe(&endpoint, &spec).await;
-            (
-                i,
-                ProbeRecord {
+impl Run {
+    /// Runs the probes concurrently (the endpoint bounds how many connect at
+    /// once) and returns the records in plan order.
+    pub(crate) async fn all(&self, plan: Vec<(Purpose, HelloSpec)>) -> Vec<ProbeRecord> {
+        let mut set = JoinSet::new();
+        let count = plan.len();
+        for (i, (purpose, spec)) in plan.into_iter().enumerate() {
+            let run = self.clone();
+            set.spawn(async move { (i, run.one(purpose, spec).await) });
+        }
+        let mut out: Vec<Option<ProbeRecord>> = vec![None; count];
+        while let Some(joined) = set.join_next().await {
+            if let Ok((i, record)) = joined {
+                out[i] = Some(record);
+            }
+        }
+        out.into_iter().flatten().collect()
+    }
+
+    /// Runs one probe: a full handshake for replays (and their retests) when
+    /// confirming and an engine can offer the hello, a raw probe otherwise.
+    pub(crate) async fn one(&self, purpose: Purpose, spec: HelloSpec) -> ProbeRecord {
+        let full = self.confirm
+            && match purpose {
+                Purpose::Replay(_) | Purpose::NoCertificate => true,
+                Purpose::Retest(_, full) => full,
+                _ => false,
+            };
+        if full {
+            if let Some(engine) = handshake::engine_for(&spec) {
+                let h =
+                    handshake::handshake(&self.endpoint, &spec, self.identity.as_deref(), engine)
+                        .await;
+                return ProbeRecord {
                     purpose,
                     spec,
-                    outcome,
-                },
-            )
-        });
-    }
-    let mut out: Vec<Option<ProbeRecord>> = vec![None; count];
-    while let Some(joined) = set.join_next().await {
-        if let Ok((i, record)) = joined {
-            out[i] = Some(record);
+                    outcome: h.first_flight,
+                    handshake: Some((h.engine, h.result)),
+                };
+            }
+        }
+        let outcome = engine::probe(&self.endpoint, &spec).await;
+        ProbeRecord {
+            purpose,
+            spec,
+            outcome,
+            handshake: None,
         }
     }
-    out.into_iter().flatten().collect()
 }

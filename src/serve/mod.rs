@@ -28,8 +28,8 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_openssl::SslStream;
 
-pub use openssl_server::{ContextError, openssl_can_serve};
-pub(crate) use openssl_server::{from_ssl_version, ssl_version};
+use crate::tls_openssl::from_ssl_version;
+pub use crate::tls_openssl::{ContextError, openssl_can_serve};
 
 use crate::certs::{self, Authority, CertError, Identity, KeyType, Usage};
 use crate::profile::{DEFAULT_GROUPS, Profile};

@@ -487,7 +487,7 @@ fn serve_bad_arguments_exit_2_with_one_line() {
     assert_eq!(run.code, 2);
     assert_clean_error(&run);
     assert!(
-        run.stderr.contains("the local OpenSSL cannot serve ssl3"),
+        run.stderr.contains("the local OpenSSL cannot offer ssl3"),
         "{}",
         run.stderr
     );

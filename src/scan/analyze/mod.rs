@@ -6,18 +6,27 @@
 //! - a profile is compatible when its own replayed hello was accepted at a
 //!   version the profile speaks (the server's real choice, not a guess);
 //! - when it was not, the reason comes from what the server accepted alone
-//!   (no common version, no common suite at the version the server picks).
+//!   (no common version, no common suite at the version the server picks);
+//! - a replay that was a full handshake confirms (or refutes) the first
+//!   flight: `confirmation`;
+//! - answers that contradict each other make the affected profiles
+//!   inconclusive: `consistency`.
+
+mod confirmation;
+pub(crate) mod consistency;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
-use super::{ProbeRecord, Purpose};
+use super::{ProbeRecord, Purpose, ScanConfig};
+use crate::findings::{Finding, FindingCode};
 use crate::negotiate::{Agreement, Failure};
+use crate::probe::handshake::HandshakeResult;
 use crate::probe::{CertificateRequested, Outcome};
 use crate::profile::Profile;
 use crate::results::{
-    ClientCertificate, Confirmed, Probed, ProfileReport, ScanStats, ServerReport, TargetError,
-    TargetReport, TargetStatus,
+    ClientCertificate, Confirmed, ErrorKind, Issue, IssueCode, Probed, ProfileReport, ReasonCode,
+    ScanStats, ServerReport, TargetError, TargetReport, TargetStatus,
 };
 use crate::suites::CipherSuiteId;
 use crate::target::Target;
@@ -40,6 +49,8 @@ pub(crate) struct Knowledge {
     pub(crate) certificate_request_sample: Option<(TlsVersion, CipherSuiteId)>,
     /// The first certificate chain seen.
     pub(crate) certificate_chain: Option<Vec<Vec<u8>>>,
+    /// Why a chain could not be read, when one could not.
+    pub(crate) chain_unreadable: Option<String>,
     /// Some TLS 1.3 answer was a HelloRetryRequest.
     pub(crate) hello_retry: bool,
     /// Versions offered (as the newest version of a hello).
@@ -94,15 +105,21 @@ impl Knowledge {
                     if k.certificate_chain.is_none() && !a.certificate_chain.is_empty() {
                         k.certificate_chain = Some(a.certificate_chain.clone());
                     }
+                    if k.chain_unreadable.is_none() {
+                        k.chain_unreadable.clone_from(&a.chain_unreadable);
+                    }
                     k.hello_retry |= a.hello_retry;
                 }
-                Outcome::Rejected { alert } => {
+                Outcome::Rejected {
+                    alert,
+                    after_hello: None,
+                } => {
                     k.answered += 1;
                     if single_version && *alert == AlertDescription::PROTOCOL_VERSION {
                         k.unsupported.insert(max);
                     }
                 }
-                Outcome::ServerFault(_) => k.answered += 1,
+                Outcome::Rejected { .. } | Outcome::ServerFault(_) => k.answered += 1,
                 _ => {}
             }
         }
@@ -114,6 +131,34 @@ impl Knowledge {
         } else {
             ClientCertificate::Unknown
         };
+        // What the server did after a handshake that sent no certificate
+        // settles "required" against "requested": a refusal with an alert is
+        // "required"; a completed handshake "requested". A reset or a timeout
+        // settles nothing.
+        for r in records {
+            let Some((_, result)) = &r.handshake else {
+                continue;
+            };
+            match result {
+                HandshakeResult::Failed(f)
+                    if f.certificate_requested && !f.certificate_sent && f.alert.is_some() =>
+                {
+                    k.client_certificate = ClientCertificate::Required;
+                }
+                HandshakeResult::Completed {
+                    certificate_requested: true,
+                    certificate_sent: false,
+                    ..
+                } if k.client_certificate != ClientCertificate::Required => {
+                    k.client_certificate = ClientCertificate::Requested;
+                    k.certificate_request_sample = None;
+                }
+                _ => {}
+            }
+        }
+        if k.client_certificate == ClientCertificate::Required {
+            k.certificate_request_sample = None;
+        }
         k
     }
 
@@ -142,7 +187,7 @@ pub(crate) fn report(
     k: &Knowledge,
     profiles: &[&Profile],
     identify: &[&Profile],
-    all_suites: bool,
+    config: &ScanConfig,
     stats: ScanStats,
 ) -> TargetReport {
     let mut report = TargetReport {
@@ -159,6 +204,7 @@ pub(crate) fn report(
         profiles: Vec::new(),
         complete: true,
         issues: issues(records),
+        findings: Vec::new(),
         stats,
     };
     // Nothing spoke TLS: the endpoint could not be scanned.
@@ -172,6 +218,11 @@ pub(crate) fn report(
     report.complete = records
         .iter()
         .all(|r| r.outcome.is_conclusive() || matches!(r.outcome, Outcome::ServerFault(_)));
+    let certificate = k
+        .certificate_chain
+        .as_deref()
+        .and_then(crate::certinfo::summarize);
+    report.findings = certificate_findings(target, k, profiles, config);
     report.server = Some(ServerReport {
         versions: k.versions(),
         cipher_suites: k
@@ -181,10 +232,7 @@ pub(crate) fn report(
             .collect(),
         server_preference: preference(records, k),
         client_certificate: k.client_certificate,
-        certificate: k
-            .certificate_chain
-            .as_deref()
-            .and_then(crate::certinfo::summarize),
+        certificate: certificate.clone(),
         matches_profiles: identify
             .iter()
             .filter(|q| matches(q, k))
@@ -193,62 +241,136 @@ pub(crate) fn report(
         probed: Probed {
             versions: k.probed_versions.iter().copied().collect(),
             pairs: k.probed_pairs.len(),
-            all_suites,
+            all_suites: config.all_suites,
         },
         hello_retry: k.hello_retry,
     });
+    let key_type = certificate.as_ref().map(|c| c.key_type.as_str());
     report.profiles = profiles
         .iter()
-        .map(|p| profile_report(p, records, k))
+        .map(|p| {
+            let mut out = profile_report(p, records, k, key_type);
+            confirmation::apply(&mut out, p, records, &mut report.issues);
+            out
+        })
         .collect();
+    // Contradictions last: they override what each answer alone said.
+    let contradictions = consistency::check(records, profiles, k);
+    if !contradictions.is_empty() {
+        report.complete = false;
+    }
+    for c in contradictions {
+        for p in report
+            .profiles
+            .iter_mut()
+            .filter(|p| c.profiles.contains(&p.profile))
+        {
+            p.conclusive = false;
+            p.compatible = false;
+            p.because(ReasonCode::Inconsistent, c.message.clone());
+        }
+        report.issues.push(c);
+    }
     report
+}
+
+/// Certificate findings: the chain's own (expiry, key size, signature,
+/// key type against the selected profiles), a chain too large to read, and
+/// with `--ca` the chain and the name.
+fn certificate_findings(
+    target: &Target,
+    k: &Knowledge,
+    profiles: &[&Profile],
+    config: &ScanConfig,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(why) = &k.chain_unreadable {
+        out.push(Finding::new(
+            FindingCode::CertificateChainUnreadable,
+            format!("the server's certificate chain could not be read: {why}"),
+        ));
+    }
+    if let Some(chain) = &k.certificate_chain {
+        out.extend(crate::certinfo::findings(
+            chain,
+            time::OffsetDateTime::now_utc(),
+            profiles,
+        ));
+        if let Some(ca) = &config.ca {
+            out.extend(crate::certinfo::verify(
+                chain,
+                ca,
+                &target.host,
+                time::OffsetDateTime::now_utc(),
+            ));
+        }
+    }
+    out
 }
 
 /// Why nothing answered, from the first probe that tried (they all failed
 /// alike: the connector's gate stops the rest after the first failure).
+/// Raw probes first: a TLS library stops reading at the first bad record
+/// header, so its view of a non-TLS answer is shorter.
 fn target_error(records: &[ProbeRecord]) -> TargetError {
-    let first = records
-        .iter()
+    let raw = records.iter().filter(|r| r.handshake.is_none());
+    let full = records.iter().filter(|r| r.handshake.is_some());
+    let first = raw
+        .chain(full)
         .map(|r| &r.outcome)
         .find(|o| !o.is_conclusive());
+    use crate::probe::ConnectErrorKind as C;
     let (kind, message) = match first {
-        Some(Outcome::ConnectFailed(e)) => (e.kind.name(), e.to_string()),
-        Some(o @ Outcome::NotTls { .. }) => ("not_tls", o.to_string()),
+        Some(Outcome::ConnectFailed(e)) => (
+            match e.kind {
+                C::Refused => ErrorKind::Refused,
+                C::Timeout => ErrorKind::Timeout,
+                C::Unreachable => ErrorKind::Unreachable,
+                C::Other => ErrorKind::Connect,
+            },
+            e.to_string(),
+        ),
+        Some(o @ Outcome::NotTls { .. }) => (ErrorKind::NotTls, o.to_string()),
         Some(Outcome::Timeout) => (
-            "timeout",
+            ErrorKind::Timeout,
             "connected, but the server sent nothing before the timeout".to_string(),
         ),
-        Some(o @ Outcome::Closed) => ("closed", o.to_string()),
-        Some(o @ Outcome::Protocol { .. }) => ("protocol", o.to_string()),
-        Some(o) => ("protocol", o.to_string()),
-        None => ("protocol", "no probe was run".to_string()),
+        Some(o @ Outcome::Closed) => (ErrorKind::Closed, o.to_string()),
+        Some(o) => (ErrorKind::Protocol, o.to_string()),
+        None => (ErrorKind::Protocol, "no probe was run".to_string()),
     };
-    TargetError {
-        kind: kind.to_string(),
-        message,
-    }
+    TargetError { kind, message }
 }
 
-/// One line per kind of inconclusive outcome, and one per server fault.
-fn issues(records: &[ProbeRecord]) -> Vec<String> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+/// One issue per kind of inconclusive outcome, and one per server fault.
+fn issues(records: &[ProbeRecord]) -> Vec<Issue> {
+    let mut counts: BTreeMap<(IssueCode, String), usize> = BTreeMap::new();
     for r in records {
         match &r.outcome {
             Outcome::Accepted(_) | Outcome::Rejected { .. } => {}
             Outcome::ServerFault(f) => {
-                *counts.entry(format!("server fault: {f}")).or_default() += 1
+                *counts
+                    .entry((IssueCode::ServerFault, format!("server fault: {f}")))
+                    .or_default() += 1
             }
-            other => *counts.entry(format!("inconclusive: {other}")).or_default() += 1,
+            other => {
+                *counts
+                    .entry((IssueCode::Inconclusive, format!("inconclusive: {other}")))
+                    .or_default() += 1
+            }
         }
     }
     counts
         .into_iter()
-        .map(|(what, n)| {
-            if n == 1 {
+        .map(|((code, what), n)| Issue {
+            code,
+            message: if n == 1 {
                 format!("1 probe: {what}")
             } else {
                 format!("{n} probes: {what}")
-            }
+            },
+            probes: n,
+            profiles: Vec::new(),
         })
         .collect()
 }
@@ -299,7 +421,12 @@ fn matches(q: &Profile, k: &Knowledge) -> bool {
         })
 }
 
-fn profile_report(p: &Profile, records: &[ProbeRecord], k: &Knowledge) -> ProfileReport {
+fn profile_report(
+    p: &Profile,
+    records: &[ProbeRecord],
+    k: &Knowledge,
+    key_type: Option<&str>,
+) -> ProfileReport {
     let mutual: BTreeMap<TlsVersion, Vec<CipherSuiteId>> = p
         .versions
         .iter()
@@ -312,7 +439,9 @@ fn profile_report(p: &Profile, records: &[ProbeRecord], k: &Knowledge) -> Profil
         negotiated: None,
         mutual,
         confirmed: Confirmed::NotAttempted,
+        engine: None,
         reason: None,
+        reason_code: None,
         conclusive: true,
     };
     let replay = records
@@ -334,8 +463,9 @@ fn profile_report(p: &Profile, records: &[ProbeRecord], k: &Knowledge) -> Profil
         }
         // Servers before TLS 1.3 answer with the newest version they speak;
         // this client does not speak it and aborts.
-        Some(Outcome::Accepted(a)) => {
-            out.reason = Some(format!(
+        Some(Outcome::Accepted(a)) => out.because(
+            ReasonCode::VersionNotSupported,
+            format!(
                 "the server chose {}, which {} does not support ({})",
                 a.version,
                 p.id,
@@ -343,26 +473,64 @@ fn profile_report(p: &Profile, records: &[ProbeRecord], k: &Knowledge) -> Profil
                     client: p.versions.clone(),
                     server: k.versions()
                 }
-            ));
+            ),
+        ),
+        // Rule: chose, then refused: no client of this kind gets through.
+        Some(Outcome::Rejected {
+            alert,
+            after_hello: Some((v, s)),
+        }) => out.because(
+            ReasonCode::RefusedAfterServerHello,
+            format!("the server chose {s} at {v} in its ServerHello, then refused with {alert}"),
+        ),
+        Some(Outcome::Rejected {
+            alert,
+            after_hello: None,
+        }) => {
+            let (code, why) = explain(p, k, key_type);
+            out.because(code, format!("{why} (the server answered {alert})"));
         }
-        Some(Outcome::Rejected { alert }) => {
-            out.reason = Some(format!("{} (the server answered {alert})", explain(p, k)));
-        }
-        Some(o @ Outcome::ServerFault(_)) => out.reason = Some(o.to_string()),
+        Some(o @ Outcome::ServerFault(_)) => out.because(ReasonCode::ServerFault, o.to_string()),
         Some(other) => {
             out.conclusive = false;
-            out.reason = Some(format!("inconclusive: {other}"));
+            out.because(ReasonCode::Inconclusive, format!("inconclusive: {other}"));
         }
         None => {
             out.conclusive = false;
-            out.reason = Some("this profile's hello was not probed".into());
+            out.because(ReasonCode::NotProbed, "this profile's hello was not probed");
         }
     }
     out
 }
 
 /// Why a profile's hello was refused, from what the server accepted alone.
-fn explain(p: &Profile, k: &Knowledge) -> String {
+fn explain(p: &Profile, k: &Knowledge, key_type: Option<&str>) -> (ReasonCode, String) {
+    // Rule: a certificate no suite of this client can use explains
+    // everything else: say so, not only "no common suite".
+    if let Some(kt) = key_type.filter(|kt| !crate::certinfo::key_type_usable(kt, p)) {
+        let auth: BTreeSet<&str> = p
+            .cipher_suites
+            .iter()
+            .filter_map(|s| s.suite())
+            .map(|s| s.auth)
+            .collect();
+        let auth: Vec<&str> = auth.into_iter().collect();
+        return (
+            ReasonCode::CertificateKeyType,
+            format!(
+                "the server's certificate has {} {} key, and every cipher suite of {} \
+                 authenticates with {}: this client cannot connect",
+                if kt.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                },
+                kt.to_uppercase(),
+                p.id,
+                auth.join(" or ")
+            ),
+        );
+    }
     let server = k.versions();
     let mut common: Vec<TlsVersion> = p
         .versions
@@ -373,13 +541,19 @@ fn explain(p: &Profile, k: &Knowledge) -> String {
     common.sort();
     let Some(&version) = common.last() else {
         if server.is_empty() {
-            return "the server accepted none of the probed versions and suites".into();
+            return (
+                ReasonCode::NoCommonVersion,
+                "the server accepted none of the probed versions and suites".into(),
+            );
         }
-        return Failure::NoCommonVersion {
-            client: p.versions.clone(),
-            server,
-        }
-        .to_string();
+        return (
+            ReasonCode::NoCommonVersion,
+            Failure::NoCommonVersion {
+                client: p.versions.clone(),
+                server,
+            }
+            .to_string(),
+        );
     };
     match k.mutual_at(p, version).first() {
         None => {
@@ -388,11 +562,17 @@ fn explain(p: &Profile, k: &Knowledge) -> String {
                 .rev()
                 .copied()
                 .find(|v| *v < version && !k.mutual_at(p, *v).is_empty());
-            Failure::NoCommonSuite { version, lower }.to_string()
+            (
+                ReasonCode::NoCommonSuite,
+                Failure::NoCommonSuite { version, lower }.to_string(),
+            )
         }
-        Some(s) => format!(
-            "the server refused this client's hello at {version}, although it accepts {s} offered alone \
-             (a group, signature algorithm or extension of this client is not acceptable)"
+        Some(s) => (
+            ReasonCode::HelloRefused,
+            format!(
+                "the server refused this client's hello at {version}, although it accepts {s} offered alone \
+                 (a group, signature algorithm or extension of this client is not acceptable)"
+            ),
         ),
     }
 }

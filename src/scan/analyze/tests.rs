@@ -12,6 +12,7 @@ fn accepted(version: TlsVersion, suite: u16) -> Outcome {
         hello_retry: false,
         client_certificate: CertificateRequested::No,
         certificate_chain: Vec::new(),
+        chain_unreadable: None,
         downgrade_sentinel: false,
     })
 }
@@ -19,6 +20,7 @@ fn accepted(version: TlsVersion, suite: u16) -> Outcome {
 fn rejected() -> Outcome {
     Outcome::Rejected {
         alert: AlertDescription::HANDSHAKE_FAILURE,
+        after_hello: None,
     }
 }
 
@@ -27,6 +29,7 @@ fn suite_probe(version: TlsVersion, suite: u16, outcome: Outcome) -> ProbeRecord
         purpose: Purpose::Suite,
         spec: HelloSpec::at(version, vec![CipherSuiteId(suite)], None),
         outcome,
+        handshake: None,
     }
 }
 
@@ -35,6 +38,7 @@ fn replay(p: &Profile, outcome: Outcome) -> ProbeRecord {
         purpose: Purpose::Replay(p.id.clone()),
         spec: HelloSpec::for_profile(p, None),
         outcome,
+        handshake: None,
     }
 }
 
@@ -45,6 +49,7 @@ fn reversed(p: &Profile, outcome: Outcome) -> ProbeRecord {
         purpose: Purpose::Reversed(p.id.clone()),
         spec,
         outcome,
+        handshake: None,
     }
 }
 
@@ -63,7 +68,7 @@ fn run(records: &[ProbeRecord], profiles: &[&Profile], identify: &[&Profile]) ->
         &k,
         profiles,
         identify,
-        false,
+        &ScanConfig::default(),
         ScanStats::default(),
     )
 }
@@ -81,6 +86,7 @@ fn strong_manager_outcomes() {
             0x0035,
             Outcome::Rejected {
                 alert: AlertDescription::PROTOCOL_VERSION,
+                after_hello: None,
             },
         ),
         suite_probe(Tls12, 0xC030, accepted(Tls12, 0xC030)),
@@ -90,6 +96,7 @@ fn strong_manager_outcomes() {
             a96,
             Outcome::Rejected {
                 alert: AlertDescription::PROTOCOL_VERSION,
+                after_hello: None,
             },
         ),
         replay(a10, rejected()),
@@ -226,11 +233,22 @@ fn faults_and_inconclusive_probes_are_issues_not_support() {
         r.server.as_ref().unwrap().cipher_suites.is_empty(),
         "a fault is never support"
     );
+    let issues: Vec<(IssueCode, &str)> = r
+        .issues
+        .iter()
+        .map(|i| (i.code, i.message.as_str()))
+        .collect();
     assert_eq!(
-        r.issues,
+        issues,
         [
-            "2 probes: inconclusive: no answer before the timeout",
-            "1 probe: server fault: the ServerHello chose TLS_RSA_WITH_RC4_128_SHA, which was not offered"
+            (
+                IssueCode::Inconclusive,
+                "2 probes: inconclusive: no answer before the timeout"
+            ),
+            (
+                IssueCode::ServerFault,
+                "1 probe: server fault: the ServerHello chose TLS_RSA_WITH_RC4_128_SHA, which was not offered"
+            ),
         ]
     );
     assert!(!r.profiles[0].conclusive);
@@ -256,7 +274,7 @@ fn nothing_answered_is_a_target_error() {
     );
     assert_eq!(r.status, TargetStatus::Error);
     let e = r.error.unwrap();
-    assert_eq!(e.kind, "refused");
+    assert_eq!(e.kind, ErrorKind::Refused);
     assert_eq!(e.message, "connection to 127.0.0.1:4120 refused");
     assert!(r.server.is_none() && r.profiles.is_empty());
 
@@ -270,9 +288,9 @@ fn nothing_answered_is_a_target_error() {
         &[a11],
         &[],
     );
-    assert_eq!(r.error.unwrap().kind, "not_tls");
+    assert_eq!(r.error.unwrap().kind, ErrorKind::NotTls);
     let r = run(&[replay(a11, Outcome::Timeout)], &[a11], &[]);
-    assert_eq!(r.error.unwrap().kind, "timeout");
+    assert_eq!(r.error.unwrap().kind, ErrorKind::Timeout);
 }
 
 #[test]
@@ -301,7 +319,7 @@ fn certificate_requests_are_aggregated() {
         &k2,
         &[a11],
         &[],
-        false,
+        &ScanConfig::default(),
         ScanStats::default(),
     );
     assert_eq!(
