@@ -132,6 +132,12 @@ pub async fn scan(
     config: &ScanConfig,
 ) -> TargetReport {
     let started = Instant::now();
+    // Test hook, debug builds only: the integration tests prove that a
+    // panicking target becomes an `internal` error report, not a lost row.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("TLSCOMPAT_TEST_PANIC_HOST").is_some_and(|h| h == target.host.as_str()) {
+        panic!("TLSCOMPAT_TEST_PANIC_HOST asked this target's scan to panic");
+    }
     let sni = if config.no_sni {
         None
     } else {

@@ -8,6 +8,7 @@
 )]
 
 mod common;
+mod hostile;
 mod matrix_cli;
 mod peers;
 mod profiles_cli;
