@@ -281,7 +281,7 @@ fn junit_counts_equal_its_elements() {
     ]);
     let xml = run.stdout;
     let attr = |name: &str| -> usize {
-        let start = xml.find(&format!("<testsuites ")).unwrap();
+        let start = xml.find("<testsuites ").unwrap();
         let head = &xml[start..xml[start..].find('>').unwrap() + start];
         let at = head.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
         head[at..at + head[at..].find('"').unwrap()]
