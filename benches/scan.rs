@@ -103,10 +103,12 @@ async fn measure(
     profiles: &[&Profile],
     identify: &[&Profile],
     all_suites: bool,
+    no_confirm: bool,
 ) -> Measurement {
     let target = Target::parse(&addr.to_string(), Role::Manager).unwrap();
     let config = ScanConfig {
         all_suites,
+        no_confirm,
         ..ScanConfig::default()
     };
     let started = Instant::now();
@@ -175,27 +177,50 @@ fn main() {
             .map(|s| s.id)
             .filter(|id| openssl_can_serve(*id))
             .collect();
-        let scenarios: Vec<(String, EmulatorConfig, bool, Vec<&Profile>)> = vec![
+        let strong = || {
+            emulator(
+                "dsm-strong-10-11",
+                ServerSpec::from_profile(catalog.get("dsm-strong-10-11").unwrap()),
+                &pki,
+                vec![],
+            )
+        };
+        let fips = || {
+            emulator(
+                "dsa-fips",
+                ServerSpec::from_profile(catalog.get("dsa-fips").unwrap()),
+                &pki,
+                vec![],
+            )
+        };
+        // (name, endpoint, --all-suites, --no-confirm, profiles)
+        let scenarios: Vec<(String, EmulatorConfig, bool, bool, Vec<&Profile>)> = vec![
             (
-                "5 agent profiles vs emulated dsm-strong-10-11".into(),
-                emulator(
-                    "dsm-strong-10-11",
-                    ServerSpec::from_profile(catalog.get("dsm-strong-10-11").unwrap()),
-                    &pki,
-                    vec![],
-                ),
+                "5 agent profiles vs dsm-strong-10-11".into(),
+                strong(),
+                false,
                 false,
                 agents.clone(),
             ),
             (
-                "5 agent profiles vs emulated dsa-fips".into(),
-                emulator(
-                    "dsa-fips",
-                    ServerSpec::from_profile(catalog.get("dsa-fips").unwrap()),
-                    &pki,
-                    vec![],
-                ),
+                "  the same, --no-confirm".into(),
+                strong(),
                 false,
+                true,
+                agents.clone(),
+            ),
+            (
+                "5 agent profiles vs dsa-fips".into(),
+                fips(),
+                false,
+                false,
+                agents.clone(),
+            ),
+            (
+                "  the same, --no-confirm".into(),
+                fips(),
+                false,
+                true,
                 agents.clone(),
             ),
             (
@@ -207,6 +232,7 @@ fn main() {
                     vec![ecdsa.clone(), dsa.clone()],
                 ),
                 true,
+                false,
                 agents.clone(),
             ),
             (
@@ -221,6 +247,7 @@ fn main() {
                     vec![ecdsa.clone(), dsa.clone()],
                 ),
                 true,
+                false,
                 agents.clone(),
             ),
         ];
@@ -232,12 +259,12 @@ fn main() {
             "{:<46} {:>9} {:>12} {:>7} {:>12} {:>9}",
             "scenario", "wall", "round trips", "probes", "connections", "accepted"
         );
-        for (name, config, all_suites, profiles) in scenarios {
+        for (name, config, all_suites, no_confirm, profiles) in scenarios {
             let emulator = Emulator::start(config, None).await.unwrap();
             let proxy = delaying_proxy(emulator.local_addr(), rtt).await;
             let mut results = Vec::new();
             for _ in 0..runs {
-                results.push(measure(proxy, &profiles, &identify, all_suites).await);
+                results.push(measure(proxy, &profiles, &identify, all_suites, no_confirm).await);
             }
             results.sort_by_key(|m| m.wall);
             let m = &results[results.len() / 2];
