@@ -8,6 +8,7 @@
 )]
 
 mod common;
+mod confirm;
 mod matrix_cli;
 mod peers;
 mod profiles_cli;
