@@ -8,6 +8,7 @@
 )]
 
 mod common;
+mod confirm;
 mod hostile;
 mod matrix_cli;
 mod peers;
