@@ -103,6 +103,9 @@ pub struct Failure {
     pub alert: Option<AlertDescription>,
     /// The server said nothing more before the timeout.
     pub timed_out: bool,
+    /// Our client gave up (it refused something the server sent), rather
+    /// than the server refusing or closing.
+    pub client_aborted: bool,
     /// The engine's own words.
     pub detail: String,
     /// The server asked for a client certificate.
@@ -145,6 +148,7 @@ pub(crate) enum EngineResult {
     Failed {
         alert: Option<AlertDescription>,
         timed_out: bool,
+        client_aborted: bool,
         detail: String,
         /// The client had finished: the server refused after (TLS 1.3).
         after_finished: bool,
@@ -249,6 +253,7 @@ fn assemble(engine: Engine, result: EngineResult, bytes: &Recording) -> Handshak
         EngineResult::Failed {
             alert,
             timed_out,
+            client_aborted,
             detail,
             after_finished,
             certificate_requested,
@@ -263,6 +268,7 @@ fn assemble(engine: Engine, result: EngineResult, bytes: &Recording) -> Handshak
             },
             alert: alert.or_else(|| last_plaintext_alert(&bytes.read)),
             timed_out,
+            client_aborted,
             detail,
             certificate_requested: certificate_requested.or(flight_request).unwrap_or(false),
             certificate_sent,

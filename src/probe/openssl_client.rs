@@ -80,6 +80,7 @@ where
             return EngineResult::Failed {
                 alert: None,
                 timed_out: true,
+                client_aborted: false,
                 detail: "the handshake timed out".into(),
                 after_finished: false,
                 certificate_requested: None,
@@ -90,6 +91,7 @@ where
             return EngineResult::Failed {
                 alert: None,
                 timed_out: false,
+                client_aborted: false,
                 detail: describe(&e),
                 after_finished: false,
                 certificate_requested: None,
@@ -116,6 +118,7 @@ where
             return EngineResult::Failed {
                 alert: None,
                 timed_out: false,
+                client_aborted: false,
                 detail: e.to_string(),
                 after_finished: true,
                 certificate_requested: Some(true),

@@ -120,6 +120,7 @@ impl ServerCertVerifier for AnyChain {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+            .or_else(|e| legacy_rsa(message, cert, dss).ok_or(e))
     }
 
     fn verify_tls13_signature(
@@ -129,11 +130,53 @@ impl ServerCertVerifier for AnyChain {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+            .or_else(|e| legacy_rsa(message, cert, dss).ok_or(e))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.schemes.clone()
     }
+}
+
+/// Verifies an RSA signature with OpenSSL, for keys ring refuses (under
+/// 2048 bits). Deep Security clients accept them, so a weak key is a
+/// finding, not a failed handshake; the signature is still checked.
+fn legacy_rsa(
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+) -> Option<HandshakeSignatureValid> {
+    use openssl::hash::MessageDigest;
+    use openssl::rsa::Padding;
+    use openssl::sign::{RsaPssSaltlen, Verifier};
+    let (digest, pss) = match dss.scheme {
+        SignatureScheme::RSA_PKCS1_SHA1 => (MessageDigest::sha1(), false),
+        SignatureScheme::RSA_PKCS1_SHA256 => (MessageDigest::sha256(), false),
+        SignatureScheme::RSA_PKCS1_SHA384 => (MessageDigest::sha384(), false),
+        SignatureScheme::RSA_PKCS1_SHA512 => (MessageDigest::sha512(), false),
+        SignatureScheme::RSA_PSS_SHA256 => (MessageDigest::sha256(), true),
+        SignatureScheme::RSA_PSS_SHA384 => (MessageDigest::sha384(), true),
+        SignatureScheme::RSA_PSS_SHA512 => (MessageDigest::sha512(), true),
+        _ => return None,
+    };
+    let key = openssl::x509::X509::from_der(cert)
+        .ok()?
+        .public_key()
+        .ok()?;
+    key.rsa().ok()?;
+    let mut verifier = Verifier::new(digest, &key).ok()?;
+    if pss {
+        verifier.set_rsa_padding(Padding::PKCS1_PSS).ok()?;
+        verifier
+            .set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)
+            .ok()?;
+        verifier.set_rsa_mgf1_md(digest).ok()?;
+    }
+    verifier.update(message).ok()?;
+    verifier
+        .verify(dss.signature())
+        .ok()?
+        .then(HandshakeSignatureValid::assertion)
 }
 
 /// Presents the client certificate when there is one, and notes that the
@@ -219,6 +262,14 @@ fn alert_of(e: &std::io::Error) -> Option<AlertDescription> {
     }
 }
 
+/// Whether rustls itself gave up (a rustls error other than a received
+/// alert), rather than the server closing or refusing.
+fn client_aborted(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .and_then(|i| i.downcast_ref::<rustls::Error>())
+        .is_some_and(|r| !matches!(r, rustls::Error::AlertReceived(_)))
+}
+
 /// Runs the handshake on `stream`.
 pub(crate) async fn run<S>(
     stream: S,
@@ -246,6 +297,7 @@ where
             return EngineResult::Failed {
                 alert: None,
                 timed_out: true,
+                client_aborted: false,
                 detail: "the handshake timed out".into(),
                 after_finished: false,
                 certificate_requested: requested(&asked),
@@ -256,6 +308,7 @@ where
             return EngineResult::Failed {
                 alert: alert_of(&e),
                 timed_out: false,
+                client_aborted: client_aborted(&e),
                 detail: e.to_string(),
                 after_finished: false,
                 certificate_requested: requested(&asked),
@@ -285,6 +338,7 @@ where
                 return EngineResult::Failed {
                     alert: alert_of(&e),
                     timed_out: false,
+                    client_aborted: false,
                     detail: e.to_string(),
                     after_finished: true,
                     certificate_requested: Some(true),
@@ -295,6 +349,7 @@ where
                 return EngineResult::Failed {
                     alert: None,
                     timed_out: false,
+                    client_aborted: false,
                     detail: "the server closed the connection".into(),
                     after_finished: true,
                     certificate_requested: Some(true),

@@ -412,9 +412,6 @@ fn not_yet_valid_certificate_is_a_finding() {
 }
 
 #[test]
-#[ignore = "bug: the rustls confirmation rejects a 1024-bit RSA server key (ring: BadSignature), \
-            so dsa-11 is reported incompatible (confirmed: failed, exit 1) although OpenSSL \
-            completes the same handshake"]
 fn weak_key_is_a_finding() {
     let (code, v) = scan_certificate(
         &IssueOptions {

@@ -66,13 +66,22 @@ pub(super) fn apply(
                 .negotiated
                 .map(|a| format!("the server chose {} at {}", a.cipher_suite, a.version))
                 .unwrap_or_else(|| "the server accepted the hello".into());
-            let message = format!(
-                "{chose} and then {} {} ({}: {})",
-                ending(f),
-                f.after.describe(),
-                engine_name(*engine),
-                f.detail
-            );
+            let message = if f.client_aborted {
+                format!(
+                    "{chose}, but the {} client aborted the handshake {}: {}",
+                    engine_name(*engine),
+                    f.after.describe(),
+                    f.detail
+                )
+            } else {
+                format!(
+                    "{chose} and then {} {} ({}: {})",
+                    ending(f),
+                    f.after.describe(),
+                    engine_name(*engine),
+                    f.detail
+                )
+            };
             out.compatible = false;
             out.confirmed = Confirmed::Failed;
             out.because(ReasonCode::HandshakeFailed, message.clone());
