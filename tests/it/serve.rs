@@ -341,7 +341,7 @@ fn serve_binary_logs_every_handshake_and_stops_on_sigterm() {
 #[test]
 fn serve_binary_with_client_certificates_written_to_a_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("pki");
+    let out = dir.path().join("pki").join("emulator");
     let (served, listening) = Served::start(&[
         "-p",
         "dsm-strong-12",
@@ -375,6 +375,17 @@ fn serve_binary_with_client_certificates_written_to_a_directory() {
     assert!(!s_client(addr, TlsVersion::Tls12, CipherSuiteId(0xC02F), &verify).ok);
     let (code, _) = served.terminate();
     assert_eq!(code, 0);
+
+    // The private key and the directories the tool created are the user's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&key), 0o600, "client.key");
+        assert_eq!(mode(&out), 0o700, "{}", out.display());
+        assert_eq!(mode(out.parent().unwrap()), 0o700, "pki/");
+        assert_eq!(mode(&cert) & 0o600, 0o600, "client.pem stays readable");
+    }
 }
 
 #[test]
