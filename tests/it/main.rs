@@ -8,6 +8,7 @@
 )]
 
 mod common;
+mod demo;
 mod matrix_cli;
 mod profiles_cli;
 mod scan;
