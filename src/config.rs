@@ -20,7 +20,7 @@ use crate::probe::Limits;
 use crate::profile::{Catalog, Role};
 use crate::scan::ScanConfig;
 use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
-use crate::target::{Target, TargetError, read_inventory};
+use crate::target::{self, Target, TargetError, read_inventory};
 
 /// A validated run.
 #[derive(Debug)]
@@ -296,29 +296,25 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
 /// `--listen`: `HOST:PORT`, `[IPv6]:PORT`, an IP or host alone (the role's
 /// port), or a port alone (on 127.0.0.1). Port 0 picks a free port.
 fn listen_addr(arg: Option<&str>, role: Role) -> Result<SocketAddr, Error> {
-    let Some(arg) = arg.map(str::trim) else {
+    let Some(arg) = arg else {
         return Ok(SocketAddr::new(
             IpAddr::V4(Ipv4Addr::LOCALHOST),
             role.default_port(),
         ));
     };
-    if let Ok(addr) = arg.parse::<SocketAddr>() {
-        return Ok(addr);
+    let (host, port) = target::parse_listen(arg, role).map_err(Error::Target)?;
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
     }
-    if let Ok(ip) = arg.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, role.default_port()));
-    }
-    if let Ok(port) = arg.parse::<u16>() {
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
-    }
-    let target = Target::parse(arg, role).map_err(Error::Target)?;
-    (target.host.as_str(), target.port)
+    (host.as_str(), port)
         .to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
         .ok_or_else(|| {
             Error::Target(TargetError {
                 input: arg.to_string(),
+                context: target::Context::Listen,
+                part: Some(("host", host.clone())),
                 why: "the host name does not resolve",
             })
         })

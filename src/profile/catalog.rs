@@ -80,8 +80,12 @@ impl Catalog {
         files.iter().map(|f| self.add_file(f)).collect()
     }
 
-    /// Adds one file; returns the id it defines.
+    /// Adds one file; returns the id it defines. A file already loaded (by
+    /// any spelling of its path) is not loaded again.
     pub fn add_file(&mut self, path: &Path) -> Result<String, ProfileError> {
+        if let Some(id) = self.loaded_from(path) {
+            return Ok(id);
+        }
         let origin = Origin::File(path.to_path_buf());
         let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
             origin: origin.clone(),
@@ -89,6 +93,17 @@ impl Catalog {
             kind: ProfileErrorKind::Read(e),
         })?;
         self.insert(&text, origin, true)
+    }
+
+    /// The id of the profile loaded from the file at `path`, if any.
+    fn loaded_from(&self, path: &Path) -> Option<String> {
+        let wanted = std::fs::canonicalize(path).ok()?;
+        self.all()
+            .find(|p| match &p.origin {
+                Origin::File(f) => std::fs::canonicalize(f).is_ok_and(|f| f == wanted),
+                Origin::Builtin(_) => false,
+            })
+            .map(|p| p.id.clone())
     }
 
     fn insert(

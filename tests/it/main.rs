@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod cli_input;
 mod common;
 mod demo;
 mod matrix_cli;

@@ -448,6 +448,25 @@ fn serve_bad_arguments_exit_2_with_one_line() {
     assert_clean_error(&run);
     assert!(run.stderr.contains("did you mean"), "{}", run.stderr);
 
+    // A listen address names the part that is wrong and what is accepted.
+    for (listen, bad) in [
+        ("127.0.0.1:99999", "99999"),
+        ("127.0.0.1:+16099", "+16099"),
+        ("99999", "99999"),
+        ("localhost:-1", "-1"),
+    ] {
+        let run = tlscompat(&["serve", "-p", "dsa-11", "--listen", listen]);
+        assert_eq!(run.code, 2, "{listen}: {}", run.stderr);
+        assert_clean_error(&run);
+        assert_eq!(
+            run.stderr.trim_end(),
+            format!(
+                "tlscompat: invalid port \"{bad}\" in --listen {listen}: a port is a number \
+                 from 0 to 65535 (0 picks a free port)"
+            )
+        );
+    }
+
     let run = tlscompat(&[
         "serve",
         "-p",
@@ -479,6 +498,12 @@ fn serve_bad_arguments_exit_2_with_one_line() {
     let run = tlscompat(&["serve", "-p", "dsa-11", "--listen", "no such host!"]);
     assert_eq!(run.code, 2);
     assert_clean_error(&run);
+    assert!(
+        run.stderr
+            .contains("invalid host \"no such host!\" in --listen no such host!: "),
+        "{}",
+        run.stderr
+    );
 
     let run = tlscompat(&["serve", "-p", "dsa-11", "--ca", "/x.pem"]);
     assert_eq!(
