@@ -180,8 +180,9 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
         servers.extend(ids(catalog, Role::Relay));
         servers.extend(ids(catalog, Role::Agent));
     }
-    clients.dedup();
-    servers.dedup();
+    // `--client dsa-11 --client dsa-12` names one profile twice.
+    dedup(&mut clients);
+    dedup(&mut servers);
     Ok(MatrixJob {
         clients,
         servers,
@@ -221,6 +222,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     for p in &args.require {
         require.push(catalog.resolve(p)?);
     }
+    dedup(&mut require);
     if profiles.is_empty() {
         profiles = catalog
             .with_role(Role::Agent)
@@ -232,8 +234,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
             profiles.push(id.clone());
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    profiles.retain(|id| seen.insert(id.clone()));
+    dedup(&mut profiles);
     Ok(ScanJob {
         targets,
         profiles,
@@ -291,6 +292,12 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         write_client_cert: args.write_client_cert,
         format: args.format,
     })
+}
+
+/// Drops repeated ids, keeping the first of each in place.
+fn dedup(ids: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
 }
 
 /// `--listen`: `HOST:PORT`, `[IPv6]:PORT`, an IP or host alone (the role's

@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod aliases;
 mod cli_input;
 mod common;
 mod demo;

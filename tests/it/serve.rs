@@ -443,7 +443,7 @@ fn serve_text_banner_and_user_certificates() {
 
 #[test]
 fn serve_bad_arguments_exit_2_with_one_line() {
-    let run = tlscompat(&["serve", "-p", "dsa-12"]);
+    let run = tlscompat(&["serve", "-p", "dsa-13"]);
     assert_eq!(run.code, 2);
     assert_clean_error(&run);
     assert!(run.stderr.contains("did you mean"), "{}", run.stderr);
