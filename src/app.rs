@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::cli::{DataFormat, LogFormat, MatrixFormat, ScanFormat};
 use crate::config::{Config, Job, MatrixJob, ScanJob, ServeJob};
@@ -14,6 +15,7 @@ use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
 use crate::report;
 use crate::results::ScanReport;
+use crate::serve::summary::{LogEntry, Summarizer};
 use crate::serve::{Emulator, GeneratedPki, ServeEvent};
 
 /// Runs the job. `stdout` gets the report, `stderr` diagnostics.
@@ -109,38 +111,70 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(Error::Runtime)
 }
 
-/// Runs the emulator until SIGINT or SIGTERM, logging every event to stderr.
+/// Runs the emulator until SIGINT or SIGTERM, logging to stderr: every event
+/// in JSON; in text, bursts of failures from one peer folded into summaries
+/// unless `--verbose`.
 fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<Status, Error> {
     let written = match (&job.write_client_cert, &job.pki) {
         (Some(dir), Some(pki)) => Some(write_client_files(dir, pki)?),
         _ => None,
     };
-    let log = |w: &mut dyn Write, event: &ServeEvent| match job.format {
-        LogFormat::Text => report::serve::text_line(w, event),
-        LogFormat::Json => report::serve::json_line(w, event),
+    let format = job.format;
+    // The log is best effort: a closed stderr must not stop the server.
+    let log = |w: &mut dyn Write, entries: Vec<LogEntry>| {
+        for entry in entries {
+            let _ = match (&entry, format) {
+                (LogEntry::Event(event), LogFormat::Text) => report::serve::text_line(w, event),
+                (LogEntry::Event(event), LogFormat::Json) => report::serve::json_line(w, event),
+                (LogEntry::Summary(summary), _) => report::serve::summary_line(w, summary),
+            };
+        }
     };
+    let mut summarizer = (format == LogFormat::Text && !job.verbose).then(Summarizer::default);
     runtime()?.block_on(async {
         let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
-        if job.format == LogFormat::Text {
-            // The log is best effort: a closed stderr must not stop the server.
+        if format == LogFormat::Text {
             let _ = report::serve::banner(stderr, &job, profile_name, written.as_deref());
         }
         let stop = shutdown_signal();
         tokio::pin!(stop);
+        // Summaries fall due with time, not only with events.
+        let mut ticks = tokio::time::interval(SUMMARY_TICK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
                 () = &mut stop => break,
-                Some(event) = events.recv() => { let _ = log(stderr, &event); }
+                Some(event) = events.recv() => log(stderr, fold(&mut summarizer, event)),
+                _ = ticks.tick() => {
+                    if let Some(s) = &mut summarizer {
+                        log(stderr, s.tick(Instant::now()));
+                    }
+                }
             }
         }
         emulator.shutdown().await;
         while let Ok(event) = events.try_recv() {
-            let _ = log(stderr, &event);
+            log(stderr, fold(&mut summarizer, event));
+        }
+        if let Some(s) = &mut summarizer {
+            log(stderr, s.finish(Instant::now()));
         }
         Ok(Status::Ok)
     })
 }
+
+/// What to log for one event: itself, or (when summarizing) what the
+/// summarizer makes of it.
+fn fold(summarizer: &mut Option<Summarizer>, event: ServeEvent) -> Vec<LogEntry> {
+    match summarizer {
+        Some(s) => s.event(event, Instant::now()),
+        None => vec![LogEntry::Event(event)],
+    }
+}
+
+/// How often the serve loop asks for due summaries.
+const SUMMARY_TICK: Duration = Duration::from_millis(250);
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
 async fn shutdown_signal() {

@@ -96,6 +96,8 @@ pub struct ServeJob {
     pub write_client_cert: Option<PathBuf>,
     /// Log format.
     pub format: LogFormat,
+    /// One text line per failed handshake instead of summaries.
+    pub verbose: bool,
 }
 
 /// `matrix` with profiles resolved.
@@ -291,6 +293,7 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         pki,
         write_client_cert: args.write_client_cert,
         format: args.format,
+        verbose: args.verbose,
     })
 }
 

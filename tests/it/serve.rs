@@ -528,3 +528,199 @@ fn serve_bad_arguments_exit_2_with_one_line() {
         run.stderr
     );
 }
+
+/// `tlscompat serve` in text format, its stderr lines arriving on a channel.
+struct TextServed {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    addr: SocketAddr,
+}
+
+impl TextServed {
+    fn start(args: &[&str]) -> TextServed {
+        let mut child = bin()
+            .arg("serve")
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let addr = loop {
+            let line = lines
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .expect("a listening line");
+            if let Some((_, addr)) = line.split_once("listening on ") {
+                break addr.trim().parse().unwrap();
+            }
+        };
+        TextServed { child, lines, addr }
+    }
+
+    /// Waits for a line containing `want`; returns every line seen so far.
+    fn wait_for(&self, want: &str, seen: &mut Vec<String>) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(want);
+                    seen.push(line);
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// SIGTERM; the exit code and the lines not yet read.
+    fn terminate(mut self) -> (i32, Vec<String>) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        (status.code().unwrap_or(-1), self.lines.iter().collect())
+    }
+}
+
+/// The number at the start of `N more handshakes failed` in a summary line.
+fn summarized(line: &str) -> usize {
+    let (_, rest) = line.split_once(": ").unwrap();
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// A scan is a burst of failed handshakes from one peer: the text log shows
+/// the first and then one summary, not one line per probe; `--verbose` and
+/// the JSON log keep one line per event.
+#[test]
+fn serve_log_summarizes_a_scan() {
+    let scan = |addr: SocketAddr| -> u64 {
+        let run = tlscompat(&["scan", &addr.to_string(), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(v["targets"][0]["status"], "ok", "{}", run.stdout);
+        v["targets"][0]["stats"]["connections"].as_u64().unwrap()
+    };
+    let failed = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.contains(" failed: "))
+            .cloned()
+            .collect()
+    };
+
+    // Summarized: the first failure, then one line when the burst ends.
+    let served = TextServed::start(&["-p", "dsm-strong-12", "--listen", "127.0.0.1:0"]);
+    let connections = scan(served.addr);
+    assert!(connections > 10, "{connections}");
+    let mut lines = Vec::new();
+    let ended = served.wait_for("more handshakes failed", &mut lines);
+    let (code, rest) = served.terminate();
+    lines.extend(rest);
+    let log = lines.join("\n");
+    assert!(ended, "no summary when the burst ended:\n{log}");
+    assert_eq!(code, 0);
+    let summaries: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("more handshakes failed"))
+        .collect();
+    assert_eq!(failed(&lines).len(), 1, "{log}");
+    assert_eq!(summaries.len(), 1, "{log}");
+    let summary = summaries[0];
+    assert!(summary.contains(" 127.0.0.1: "), "{summary}");
+    assert!(summary.contains(" in the last "), "{summary}");
+    assert!(summary.contains(" no shared cipher"), "{summary}");
+    assert!(
+        summary.contains(" closed after the server's first flight (a scanner's probes)"),
+        "{summary}"
+    );
+    assert_eq!(
+        1 + summarized(summary) as u64,
+        connections,
+        "every connection of the scan is counted once:\n{log}"
+    );
+    assert!(lines.last().unwrap().ends_with("stopped"), "{log}");
+
+    // --verbose: one line per connection.
+    let served = TextServed::start(&[
+        "-p",
+        "dsm-strong-12",
+        "--listen",
+        "127.0.0.1:0",
+        "--verbose",
+    ]);
+    let connections = scan(served.addr);
+    let (code, lines) = served.terminate();
+    assert_eq!(code, 0);
+    let log = lines.join("\n");
+    assert_eq!(failed(&lines).len() as u64, connections, "{log}");
+    assert!(!log.contains("more handshakes failed"), "{log}");
+    assert!(
+        log.contains("failed: closed after the server's first flight"),
+        "{log}"
+    );
+
+    // JSON: one object per event, the probes marked as such.
+    let (served, listening) = Served::start(&["-p", "dsm-strong-12", "--listen", "127.0.0.1:0"]);
+    let connections = scan(listening["address"].as_str().unwrap().parse().unwrap());
+    let (code, events) = served.terminate();
+    assert_eq!(code, 0);
+    let failures: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["event"] == "failed").collect();
+    assert_eq!(failures.len() as u64, connections, "{events:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|e| e["probe"] == true && e["reason"] == "closed after the server's first flight"),
+        "{events:?}"
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|e| e["probe"] == false && e["reason"] == "no shared cipher"),
+        "{events:?}"
+    );
+}
+
+/// Completed handshakes are always logged, in the middle of a burst too.
+#[test]
+fn serve_log_keeps_completed_handshakes() {
+    let served = TextServed::start(&["-p", "dsa-10.0", "--listen", "127.0.0.1:0"]);
+    for _ in 0..3 {
+        assert_refuses(served.addr, TlsVersion::Tls12, CipherSuiteId(0xC030));
+    }
+    assert_accepts(served.addr, TlsVersion::Tls12, CipherSuiteId(0x003D));
+    assert_accepts(served.addr, TlsVersion::Tls12, CipherSuiteId(0x003C));
+    let mut lines = Vec::new();
+    assert!(served.wait_for("more handshakes failed", &mut lines));
+    let (_, rest) = served.terminate();
+    lines.extend(rest);
+    let log = lines.join("\n");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains(" handshake tls1.2 "))
+            .count(),
+        2,
+        "{log}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(" failed: ")).count(),
+        1,
+        "{log}"
+    );
+    assert!(
+        log.contains(": 2 more handshakes failed in the last "),
+        "{log}"
+    );
+    assert!(log.contains(": 2 no shared cipher"), "{log}");
+}
