@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::cli::{DataFormat, LogFormat, MatrixFormat, ScanFormat};
 use crate::config::{Config, Job, MatrixJob, ScanJob, ServeJob};
@@ -14,6 +15,7 @@ use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
 use crate::report;
 use crate::results::ScanReport;
+use crate::serve::summary::{LogEntry, Summarizer};
 use crate::serve::{Emulator, GeneratedPki, ServeEvent};
 
 /// Runs the job. `stdout` gets the report, `stderr` diagnostics.
@@ -109,38 +111,70 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(Error::Runtime)
 }
 
-/// Runs the emulator until SIGINT or SIGTERM, logging every event to stderr.
+/// Runs the emulator until SIGINT or SIGTERM, logging to stderr: every event
+/// in JSON; in text, bursts of failures from one peer folded into summaries
+/// unless `--verbose`.
 fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<Status, Error> {
     let written = match (&job.write_client_cert, &job.pki) {
         (Some(dir), Some(pki)) => Some(write_client_files(dir, pki)?),
         _ => None,
     };
-    let log = |w: &mut dyn Write, event: &ServeEvent| match job.format {
-        LogFormat::Text => report::serve::text_line(w, event),
-        LogFormat::Json => report::serve::json_line(w, event),
+    let format = job.format;
+    // The log is best effort: a closed stderr must not stop the server.
+    let log = |w: &mut dyn Write, entries: Vec<LogEntry>| {
+        for entry in entries {
+            let _ = match (&entry, format) {
+                (LogEntry::Event(event), LogFormat::Text) => report::serve::text_line(w, event),
+                (LogEntry::Event(event), LogFormat::Json) => report::serve::json_line(w, event),
+                (LogEntry::Summary(summary), _) => report::serve::summary_line(w, summary),
+            };
+        }
     };
+    let mut summarizer = (format == LogFormat::Text && !job.verbose).then(Summarizer::default);
     runtime()?.block_on(async {
         let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
-        if job.format == LogFormat::Text {
-            // The log is best effort: a closed stderr must not stop the server.
+        if format == LogFormat::Text {
             let _ = report::serve::banner(stderr, &job, profile_name, written.as_deref());
         }
         let stop = shutdown_signal();
         tokio::pin!(stop);
+        // Summaries fall due with time, not only with events.
+        let mut ticks = tokio::time::interval(SUMMARY_TICK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
                 () = &mut stop => break,
-                Some(event) = events.recv() => { let _ = log(stderr, &event); }
+                Some(event) = events.recv() => log(stderr, fold(&mut summarizer, event)),
+                _ = ticks.tick() => {
+                    if let Some(s) = &mut summarizer {
+                        log(stderr, s.tick(Instant::now()));
+                    }
+                }
             }
         }
         emulator.shutdown().await;
         while let Ok(event) = events.try_recv() {
-            let _ = log(stderr, &event);
+            log(stderr, fold(&mut summarizer, event));
+        }
+        if let Some(s) = &mut summarizer {
+            log(stderr, s.finish(Instant::now()));
         }
         Ok(Status::Ok)
     })
 }
+
+/// What to log for one event: itself, or (when summarizing) what the
+/// summarizer makes of it.
+fn fold(summarizer: &mut Option<Summarizer>, event: ServeEvent) -> Vec<LogEntry> {
+    match summarizer {
+        Some(s) => s.event(event, Instant::now()),
+        None => vec![LogEntry::Event(event)],
+    }
+}
+
+/// How often the serve loop asks for due summaries.
+const SUMMARY_TICK: Duration = Duration::from_millis(250);
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
 async fn shutdown_signal() {
@@ -165,25 +199,64 @@ async fn shutdown_signal() {
     }
 }
 
-/// `--write-client-cert DIR`: ca.pem, client.pem, client.key.
+/// `--write-client-cert DIR`: ca.pem, client.pem, client.key. Directories
+/// this creates are private to the user (0700), and so is the key (0600);
+/// the certificates are public (0644, less the umask).
 fn write_client_files(dir: &Path, pki: &GeneratedPki) -> Result<Vec<String>, Error> {
-    let write =
-        |name: &str, bytes: Result<Vec<u8>, openssl::error::ErrorStack>| -> Result<String, Error> {
-            let path = dir.join(name);
-            let fail = |source| Error::Write {
-                path: path.clone(),
-                source,
-            };
-            let bytes = bytes.map_err(|e| fail(std::io::Error::other(e)))?;
-            std::fs::create_dir_all(dir).map_err(fail)?;
-            std::fs::write(&path, bytes).map_err(fail)?;
-            Ok(path.display().to_string())
+    let write = |name: &str,
+                 bytes: Result<Vec<u8>, openssl::error::ErrorStack>,
+                 secret: bool|
+     -> Result<String, Error> {
+        let path = dir.join(name);
+        let fail = |source| Error::Write {
+            path: path.clone(),
+            source,
         };
+        let bytes = bytes.map_err(|e| fail(std::io::Error::other(e)))?;
+        create_private_dir(dir).map_err(fail)?;
+        write_file(&path, &bytes, secret).map_err(fail)?;
+        Ok(path.display().to_string())
+    };
     Ok(vec![
-        write("ca.pem", pki.ca.identity.cert.to_pem())?,
-        write("client.pem", pki.client.cert_pem())?,
-        write("client.key", pki.client.key_pem())?,
+        write("ca.pem", pki.ca.identity.cert.to_pem(), false)?,
+        write("client.pem", pki.client.cert_pem(), false)?,
+        write("client.key", pki.client.key_pem(), true)?,
     ])
+}
+
+/// Creates `dir` and any missing parents, each one readable by its owner only.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Writes `bytes` to `path`; a `secret` file is readable by its owner only,
+/// even when it existed before with wider permissions.
+fn write_file(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    // `mode` applies only to a new file: narrow an old one before writing.
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    file.write_all(bytes)?;
+    file.flush()
 }
 
 /// Ids in a `Config` were resolved against this catalog.
@@ -244,5 +317,34 @@ fn write_report(
             let mut w = BufWriter::new(File::create(path).map_err(fail)?);
             print(&mut w).and_then(|()| w.flush()).map_err(fail)
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::certs::KeyType;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn client_key_and_created_directories_are_private() {
+        let pki = GeneratedPki::generate("modes", KeyType::Rsa).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("a/b");
+        // A key left world-readable by an older run is narrowed too.
+        write_client_files(&dir, &pki).unwrap();
+        std::fs::set_permissions(dir.join("client.key"), PermissionsExt::from_mode(0o644)).unwrap();
+        let written = write_client_files(&dir, &pki).unwrap();
+        assert_eq!(written.len(), 3);
+        assert_eq!(mode(&dir.join("client.key")), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&root.path().join("a")), 0o700);
+        let key = std::fs::read(dir.join("client.key")).unwrap();
+        assert!(key.starts_with(b"-----BEGIN PRIVATE KEY-----"));
     }
 }

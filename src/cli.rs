@@ -258,6 +258,11 @@ pub struct ServeArgs {
     /// Log format on standard error: text lines or one JSON object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub format: LogFormat,
+    /// Log every failed handshake on its own line. Without it, the text log
+    /// shows a peer's first failure and then counts the rest (a scan is
+    /// hundreds of them); the JSON log always has one object per event.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Formats for the emulator's log.

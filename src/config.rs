@@ -22,7 +22,7 @@ use crate::probe::handshake::ClientIdentity;
 use crate::profile::{Catalog, Role};
 use crate::scan::ScanConfig;
 use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
-use crate::target::{Target, TargetError, read_inventory};
+use crate::target::{self, Target, TargetError, read_inventory};
 
 /// A validated run.
 #[derive(Debug)]
@@ -98,6 +98,8 @@ pub struct ServeJob {
     pub write_client_cert: Option<PathBuf>,
     /// Log format.
     pub format: LogFormat,
+    /// One text line per failed handshake instead of summaries.
+    pub verbose: bool,
 }
 
 /// `matrix` with profiles resolved.
@@ -182,8 +184,9 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
         servers.extend(ids(catalog, Role::Relay));
         servers.extend(ids(catalog, Role::Agent));
     }
-    clients.dedup();
-    servers.dedup();
+    // `--client dsa-11 --client dsa-12` names one profile twice.
+    dedup(&mut clients);
+    dedup(&mut servers);
     Ok(MatrixJob {
         clients,
         servers,
@@ -223,6 +226,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     for p in &args.require {
         require.push(catalog.resolve(p)?);
     }
+    dedup(&mut require);
     if profiles.is_empty() {
         profiles = catalog
             .with_role(Role::Agent)
@@ -234,8 +238,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
             profiles.push(id.clone());
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    profiles.retain(|id| seen.insert(id.clone()));
+    dedup(&mut profiles);
     Ok(ScanJob {
         targets,
         profiles,
@@ -305,35 +308,38 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         pki,
         write_client_cert: args.write_client_cert,
         format: args.format,
+        verbose: args.verbose,
     })
+}
+
+/// Drops repeated ids, keeping the first of each in place.
+fn dedup(ids: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
 }
 
 /// `--listen`: `HOST:PORT`, `[IPv6]:PORT`, an IP or host alone (the role's
 /// port), or a port alone (on 127.0.0.1). Port 0 picks a free port.
 fn listen_addr(arg: Option<&str>, role: Role) -> Result<SocketAddr, Error> {
-    let Some(arg) = arg.map(str::trim) else {
+    let Some(arg) = arg else {
         return Ok(SocketAddr::new(
             IpAddr::V4(Ipv4Addr::LOCALHOST),
             role.default_port(),
         ));
     };
-    if let Ok(addr) = arg.parse::<SocketAddr>() {
-        return Ok(addr);
+    let (host, port) = target::parse_listen(arg, role).map_err(Error::Target)?;
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
     }
-    if let Ok(ip) = arg.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, role.default_port()));
-    }
-    if let Ok(port) = arg.parse::<u16>() {
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
-    }
-    let target = Target::parse(arg, role).map_err(Error::Target)?;
-    (target.host.as_str(), target.port)
+    (host.as_str(), port)
         .to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
         .ok_or_else(|| {
             Error::Target(TargetError {
                 input: arg.to_string(),
+                context: target::Context::Listen,
+                part: Some(("host", host.clone())),
                 why: "the host name does not resolve",
             })
         })

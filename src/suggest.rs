@@ -17,19 +17,29 @@ const MAX_SUGGESTIONS: usize = 3;
 /// A candidate qualifies when its normalized edit distance is small, or when
 /// one name contains the other (users often drop a prefix such as `TLS_`).
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    closest_by(input, candidates.into_iter().map(|c| (c, c)))
+}
+
+/// Like [`closest`], for candidates given as `(text to compare, what to
+/// suggest)`: a profile's name is compared, its id suggested. Each
+/// suggestion appears once, at its best score.
+pub fn closest_by<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
     let needle = input.to_ascii_uppercase();
     if needle.is_empty() {
         return Vec::new();
     }
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
-        .filter_map(|c| {
-            let hay = c.to_ascii_uppercase();
+        .filter_map(|(text, suggestion)| {
+            let hay = text.to_ascii_uppercase();
             let mut score = strsim::normalized_damerau_levenshtein(&needle, &hay);
             if needle.len() >= 4 && (hay.contains(&needle) || needle.contains(&hay)) {
                 score = score.max(0.75);
             }
-            (score >= 0.6).then_some((score, c))
+            (score >= 0.6).then_some((score, suggestion))
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
@@ -114,6 +124,20 @@ mod tests {
         let got = closest("TLS_RSA_WITH_AES_256_CBC_SHA1", names);
         assert_eq!(got[0], "TLS_RSA_WITH_AES_256_CBC_SHA");
         assert!(closest("completely different", names).is_empty());
+    }
+
+    #[test]
+    fn compares_one_text_and_suggests_another() {
+        let candidates = [
+            ("dsa-11", "dsa-11"),
+            ("dsa-12", "dsa-12"),
+            ("Deep Security Agent FIPS mode", "dsa-fips"),
+        ];
+        assert_eq!(closest_by("fips mode", candidates), ["dsa-fips"]);
+        assert_eq!(closest_by("dsa-13", candidates)[..2], ["dsa-11", "dsa-12"]);
+        // One suggestion reached twice is listed once.
+        let twice = [("dsa-11", "dsa-11"), ("dsa-11.0", "dsa-11")];
+        assert_eq!(closest_by("dsa-11.1", twice), ["dsa-11"]);
     }
 
     #[test]

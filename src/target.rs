@@ -38,60 +38,10 @@ impl Target {
     /// Parses `host`, `host:port`, `[ipv6]:port`, `[ipv6]` or a bare IPv6
     /// address; a missing port is the role's default.
     pub fn parse(input: &str, role: Role) -> Result<Target, TargetError> {
-        let s = input.trim();
-        let err = |why: &'static str| TargetError {
-            input: input.to_string(),
-            why,
-        };
-        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
-            let (host, after) = rest
-                .split_once(']')
-                .ok_or(err("missing ']' after the IPv6 address"))?;
-            if host.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(err("not an IPv6 address inside '[…]'"));
-            }
-            match after {
-                "" => (host, None),
-                _ => (
-                    host,
-                    Some(
-                        after
-                            .strip_prefix(':')
-                            .ok_or(err("expected ':' and a port after ']'"))?,
-                    ),
-                ),
-            }
-        } else if s.matches(':').count() > 1 {
-            // A bare IPv6 address has no room for a port.
-            if s.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(err(
-                    "IPv6 addresses with a port need brackets: [2001:db8::1]:4120",
-                ));
-            }
-            (s, None)
-        } else {
-            match s.split_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (s, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(err("missing host"));
-        }
-        if host.parse::<IpAddr>().is_err() && !valid_hostname(host) {
-            return Err(err("not a valid host name or IP address"));
-        }
-        let port = match port {
-            None => role.default_port(),
-            Some(p) => p
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or(err("the port must be a number from 1 to 65535"))?,
-        };
+        let (host, port) = parse_address(input, role, Context::Target)?;
         Ok(Target {
             input: input.to_string(),
-            host: host.to_string(),
+            host,
             port,
             role,
         })
@@ -101,6 +51,98 @@ impl Target {
     pub fn ip(&self) -> Option<IpAddr> {
         self.host.parse().ok()
     }
+}
+
+/// Parses a `--listen` address: `host:port`, `[ipv6]:port`, `host`, an IPv6
+/// address, or a port alone (host `127.0.0.1`). A missing port is the
+/// role's; port 0 is allowed (any free port). Returns the host, unresolved,
+/// and the port.
+pub fn parse_listen(input: &str, role: Role) -> Result<(String, u16), TargetError> {
+    let s = input.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let port = parse_port(s, 0).ok_or_else(|| TargetError {
+            input: input.to_string(),
+            context: Context::Listen,
+            part: Some(("port", s.to_string())),
+            why: Context::Listen.port_rule(),
+        })?;
+        return Ok(("127.0.0.1".to_string(), port));
+    }
+    parse_address(input, role, Context::Listen)
+}
+
+/// Host and port of `input`; the port is the role's when none is given.
+fn parse_address(input: &str, role: Role, context: Context) -> Result<(String, u16), TargetError> {
+    let s = input.trim();
+    let err = |part: Option<(&'static str, &str)>, why: &'static str| TargetError {
+        input: input.to_string(),
+        context,
+        part: part.map(|(name, value)| (name, value.to_string())),
+        why,
+    };
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or(err(
+            None,
+            "missing ']' after the IPv6 address (write [2001:db8::1]:4120)",
+        ))?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(err(
+                Some(("IPv6 address", host)),
+                "only an IPv6 address goes inside '[…]'",
+            ));
+        }
+        match after {
+            "" => (host, None),
+            _ => (
+                host,
+                Some(after.strip_prefix(':').ok_or(err(
+                    None,
+                    "expected ':' and a port after ']' (write [2001:db8::1]:4120)",
+                ))?),
+            ),
+        }
+    } else if s.matches(':').count() > 1 {
+        // A bare IPv6 address has no room for a port.
+        if s.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(err(
+                None,
+                "an IPv6 address with a port needs brackets: [2001:db8::1]:4120",
+            ));
+        }
+        (s, None)
+    } else {
+        match s.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (s, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(err(
+            None,
+            "missing host (write HOST, HOST:PORT or [IPv6]:PORT)",
+        ));
+    }
+    if host.parse::<IpAddr>().is_err() && !valid_hostname(host) {
+        return Err(err(
+            Some(("host", host)),
+            "a host is an IP address or a DNS name (letters, digits, '-', '_' and '.')",
+        ));
+    }
+    let port = match port {
+        None => role.default_port(),
+        Some(p) => {
+            parse_port(p, context.min_port()).ok_or(err(Some(("port", p)), context.port_rule()))?
+        }
+    };
+    Ok((host.to_string(), port))
+}
+
+/// A port: decimal digits only (no sign, no spaces), at least `min`.
+fn parse_port(text: &str, min: u16) -> Option<u16> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<u16>().ok().filter(|p| *p >= min)
 }
 
 /// `host:port`, with brackets around IPv6 addresses.
@@ -185,14 +227,61 @@ pub struct InventoryError {
     pub message: String,
 }
 
-/// A target that cannot be parsed.
+/// Where an address was written, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// A scan target (command line or inventory).
+    Target,
+    /// `serve --listen`.
+    Listen,
+}
+
+impl Context {
+    fn min_port(self) -> u16 {
+        match self {
+            Context::Target => 1,
+            Context::Listen => 0,
+        }
+    }
+
+    fn port_rule(self) -> &'static str {
+        match self {
+            Context::Target => "a port is a number from 1 to 65535",
+            Context::Listen => "a port is a number from 0 to 65535 (0 picks a free port)",
+        }
+    }
+}
+
+/// A target or listen address that cannot be parsed: it names what the user
+/// wrote, the part that is wrong, and what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid target {input:?}: {why}")]
+#[error("{}", self.message())]
 pub struct TargetError {
     /// What the user wrote.
     pub input: String,
-    /// What is wrong.
+    /// Where it was written.
+    pub context: Context,
+    /// The part that is wrong and its text (`("port", "99999")`), when one is.
+    pub part: Option<(&'static str, String)>,
+    /// What is accepted.
     pub why: &'static str,
+}
+
+impl TargetError {
+    fn message(&self) -> String {
+        let (input, why) = (self.input.trim(), self.why);
+        let context = match self.context {
+            Context::Target => "target",
+            Context::Listen => "--listen",
+        };
+        match &self.part {
+            Some((part, value)) => format!("invalid {part} {value:?} in {context} {input}: {why}"),
+            None if self.context == Context::Listen => {
+                format!("invalid --listen address {input:?}: {why}")
+            }
+            None => format!("invalid target {input:?}: {why}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -264,7 +353,12 @@ mod tests {
         let err = read_inventory(&file, Role::Manager)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("inv.txt:1: invalid target"), "{err}");
+        assert!(
+            err.ends_with(
+                "inv.txt:1: invalid port \"99999\" in target h:99999: a port is a number from 1 to 65535"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -282,9 +376,64 @@ mod tests {
             "2001:db8::1:4120x",
             "a b",
             "-bad-.example",
+            "h:+4120",
+            "h:-1",
+            "h: 4120",
+            "h:0x10",
+            "h:4120x",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} accepted");
         }
-        assert!(parse("h:99999").unwrap_err().contains("1 to 65535"));
+        assert_eq!(
+            parse("h:99999").unwrap_err(),
+            "invalid port \"99999\" in target h:99999: a port is a number from 1 to 65535"
+        );
+        assert_eq!(
+            parse("h:+16099").unwrap_err(),
+            "invalid port \"+16099\" in target h:+16099: a port is a number from 1 to 65535"
+        );
+        assert_eq!(
+            parse("-bad-.example:1").unwrap_err(),
+            "invalid host \"-bad-.example\" in target -bad-.example:1: a host is an IP address \
+             or a DNS name (letters, digits, '-', '_' and '.')"
+        );
+        assert_eq!(
+            parse("2001:db8::1:4120x").unwrap_err(),
+            "invalid target \"2001:db8::1:4120x\": an IPv6 address with a port needs brackets: \
+             [2001:db8::1]:4120"
+        );
+        assert_eq!(parse("h:04120"), Ok(("h".into(), 4120)));
+    }
+
+    #[test]
+    fn listen_addresses() {
+        let listen = |s: &str| parse_listen(s, Role::Agent).map_err(|e| e.to_string());
+        assert_eq!(listen("0"), Ok(("127.0.0.1".into(), 0)));
+        assert_eq!(listen("4119"), Ok(("127.0.0.1".into(), 4119)));
+        assert_eq!(listen("0.0.0.0"), Ok(("0.0.0.0".into(), 4118)));
+        assert_eq!(listen("127.0.0.1:0"), Ok(("127.0.0.1".into(), 0)));
+        assert_eq!(listen("[::1]:4122"), Ok(("::1".into(), 4122)));
+        assert_eq!(listen("localhost:4120"), Ok(("localhost".into(), 4120)));
+        assert_eq!(
+            listen("127.0.0.1:99999").unwrap_err(),
+            "invalid port \"99999\" in --listen 127.0.0.1:99999: a port is a number from 0 to \
+             65535 (0 picks a free port)"
+        );
+        assert_eq!(
+            listen("99999").unwrap_err(),
+            "invalid port \"99999\" in --listen 99999: a port is a number from 0 to 65535 \
+             (0 picks a free port)"
+        );
+        assert!(
+            listen("127.0.0.1:+16099")
+                .unwrap_err()
+                .contains("\"+16099\"")
+        );
+        assert!(listen("+16099").is_err());
+        assert!(
+            listen("no such host!")
+                .unwrap_err()
+                .starts_with("invalid host \"no such host!\" in --listen no such host!: ")
+        );
     }
 }

@@ -4,6 +4,11 @@
 //! A user file whose id matches a shipped profile replaces it (so a site can
 //! correct a profile without rebuilding); two user files with the same id are
 //! an error, because which one wins would depend on file order.
+//!
+//! Ids and aliases share one name space: `-p dsa-12` must mean one profile.
+//! An alias that clashes with another profile's id or alias is an error,
+//! except that a shipped alias yields to a user file (a site that writes its
+//! own `dsa-12` profile gets it, and the shipped `dsa-11` loses that alias).
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +30,29 @@ struct Entry {
     profile: Profile,
     /// Where the `id` scalar is, for duplicate-id messages.
     id_at: Option<Location>,
+    /// Where each alias is, in the order of `profile.aliases`.
+    aliases_at: Vec<Option<Location>>,
+}
+
+impl Entry {
+    /// `file:line:column` of the node at `at`, or the file alone.
+    fn place(&self, at: Option<Location>) -> String {
+        match at {
+            Some(at) => format!("{}:{at}", self.profile.origin),
+            None => self.profile.origin.to_string(),
+        }
+    }
+
+    /// Every name of this profile: (name, is an alias, where it is defined).
+    fn names(&self) -> impl Iterator<Item = (&str, bool, Option<Location>)> {
+        std::iter::once((self.profile.id.as_str(), false, self.id_at)).chain(
+            self.profile
+                .aliases
+                .iter()
+                .zip(&self.aliases_at)
+                .map(|(a, at)| (a.as_str(), true, *at)),
+        )
+    }
 }
 
 /// A profile argument that is neither a known id nor a readable file.
@@ -80,8 +108,12 @@ impl Catalog {
         files.iter().map(|f| self.add_file(f)).collect()
     }
 
-    /// Adds one file; returns the id it defines.
+    /// Adds one file; returns the id it defines. A file already loaded (by
+    /// any spelling of its path) is not loaded again.
     pub fn add_file(&mut self, path: &Path) -> Result<String, ProfileError> {
+        if let Some(id) = self.loaded_from(path) {
+            return Ok(id);
+        }
         let origin = Origin::File(path.to_path_buf());
         let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
             origin: origin.clone(),
@@ -89,6 +121,17 @@ impl Catalog {
             kind: ProfileErrorKind::Read(e),
         })?;
         self.insert(&text, origin, true)
+    }
+
+    /// The id of the profile loaded from the file at `path`, if any.
+    fn loaded_from(&self, path: &Path) -> Option<String> {
+        let wanted = std::fs::canonicalize(path).ok()?;
+        self.all()
+            .find(|p| match &p.origin {
+                Origin::File(f) => std::fs::canonicalize(f).is_ok_and(|f| f == wanted),
+                Origin::Builtin(_) => false,
+            })
+            .map(|p| p.id.clone())
     }
 
     fn insert(
@@ -99,26 +142,78 @@ impl Catalog {
     ) -> Result<String, ProfileError> {
         let profile = Profile::parse(text, origin)?;
         let id_at = locate(text, &[Seg::Key("id")]);
-        let entry = Entry { profile, id_at };
+        let aliases_at = (0..profile.aliases.len())
+            .map(|i| locate(text, &[Seg::Key("aliases"), Seg::Index(i)]))
+            .collect();
+        let entry = Entry {
+            profile,
+            id_at,
+            aliases_at,
+        };
         let id = entry.profile.id.clone();
-        match self.profiles.iter_mut().find(|e| e.profile.id == id) {
-            Some(old) if may_override && matches!(old.profile.origin, Origin::Builtin(_)) => {
-                *old = entry;
-            }
-            Some(old) => {
-                let first = match old.id_at {
-                    Some(at) => format!("{}:{at}", old.profile.origin),
-                    None => old.profile.origin.to_string(),
-                };
-                return Err(ProfileError {
-                    origin: entry.profile.origin,
-                    location: entry.id_at,
-                    kind: ProfileErrorKind::DuplicateId { id, first },
-                });
-            }
+        // A user file with a shipped id replaces that profile: it is out of
+        // the name space from here on.
+        let replaces = self.profiles.iter().position(|e| {
+            may_override && e.profile.id == id && matches!(e.profile.origin, Origin::Builtin(_))
+        });
+        self.check_names(&entry, replaces, may_override)?;
+        match replaces {
+            Some(i) => self.profiles[i] = entry,
             None => self.profiles.push(entry),
         }
         Ok(id)
+    }
+
+    /// Fails when a name of `new` is already an id or alias of another
+    /// profile (but the one at `replaces`); drops shipped aliases that a
+    /// user file (`may_override`) takes over.
+    fn check_names(
+        &mut self,
+        new: &Entry,
+        replaces: Option<usize>,
+        may_override: bool,
+    ) -> Result<(), ProfileError> {
+        for (i, old) in self.profiles.iter_mut().enumerate() {
+            if Some(i) == replaces {
+                continue;
+            }
+            for (name, new_is_alias, new_at) in new.names() {
+                let Some((_, old_is_alias, old_at)) = old.names().find(|(n, ..)| *n == name) else {
+                    continue;
+                };
+                if old_is_alias && may_override && matches!(old.profile.origin, Origin::Builtin(_))
+                {
+                    let k = old.profile.aliases.iter().position(|a| a == name);
+                    if let Some(k) = k {
+                        old.profile.aliases.remove(k);
+                        old.aliases_at.remove(k);
+                    }
+                    continue;
+                }
+                let first = old.place(old_at);
+                let kind = match (new_is_alias, old_is_alias) {
+                    (false, false) => ProfileErrorKind::DuplicateId {
+                        id: name.to_string(),
+                        first,
+                    },
+                    _ => ProfileErrorKind::NameTaken {
+                        what: if new_is_alias { "alias" } else { "profile id" },
+                        name: name.to_string(),
+                        clash: if old_is_alias {
+                            format!("an alias of {} (first defined at {first})", old.profile.id)
+                        } else {
+                            format!("the id of another profile (first defined at {first})")
+                        },
+                    },
+                };
+                return Err(ProfileError {
+                    origin: new.profile.origin.clone(),
+                    location: new_at,
+                    kind,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Every profile, shipped ones first.
@@ -131,16 +226,22 @@ impl Catalog {
         self.all().filter(move |p| p.role == role)
     }
 
-    /// The profile with this id.
+    /// The profile with this id (not an alias: see [`Catalog::find`]).
     pub fn get(&self, id: &str) -> Option<&Profile> {
         self.all().find(|p| p.id == id)
     }
 
-    /// Resolves a command-line profile argument: an id, or else a path to a
-    /// profile file (which is loaded and added).
+    /// The profile with this id or alias.
+    pub fn find(&self, name: &str) -> Option<&Profile> {
+        self.get(name)
+            .or_else(|| self.all().find(|p| p.aliases.iter().any(|a| a == name)))
+    }
+
+    /// Resolves a command-line profile argument to a profile id: an id, an
+    /// alias, or else a path to a profile file (which is loaded and added).
     pub fn resolve(&mut self, arg: &str) -> Result<String, ResolveError> {
-        if self.get(arg).is_some() {
-            return Ok(arg.to_string());
+        if let Some(p) = self.find(arg) {
+            return Ok(p.id.clone());
         }
         let path = Path::new(arg);
         let looks_like_file = path.is_file()
@@ -149,9 +250,16 @@ impl Catalog {
         if looks_like_file {
             return self.add_file(path).map_err(ResolveError::Profile);
         }
+        // Ids and aliases are suggested as themselves; a name that matches
+        // suggests its profile's id.
+        let candidates = self.all().flat_map(|p| {
+            std::iter::once((p.id.as_str(), p.id.as_str()))
+                .chain(p.aliases.iter().map(|a| (a.as_str(), a.as_str())))
+                .chain(std::iter::once((p.name.as_str(), p.id.as_str())))
+        });
         Err(ResolveError::Unknown(UnknownProfile {
             input: arg.to_string(),
-            suggestions: crate::suggest::closest(arg, self.all().map(|p| p.id.as_str())),
+            suggestions: crate::suggest::closest_by(arg, candidates),
         }))
     }
 }

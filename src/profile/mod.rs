@@ -78,6 +78,9 @@ impl fmt::Display for Origin {
 pub struct Profile {
     /// Short stable id, e.g. `dsa-10.0-u16`.
     pub id: String,
+    /// Other ids that name this profile on the command line (`dsa-12` for
+    /// `dsa-11`); reports always use `id`.
+    pub aliases: Vec<String>,
     /// Human name.
     pub name: String,
     /// Which component this is.
@@ -161,6 +164,7 @@ impl Profile {
         versions.sort();
         Ok(Profile {
             id: raw.id,
+            aliases: raw.aliases,
             name: raw.name,
             role: raw.role,
             versions,
@@ -181,6 +185,8 @@ impl Profile {
 #[serde(deny_unknown_fields)]
 struct RawProfile {
     id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
     name: String,
     role: Role,
     versions: Vec<TlsVersion>,
@@ -203,18 +209,35 @@ impl RawProfile {
     fn check(&self) -> Result<(), Failure> {
         use ProfileErrorKind as K;
         // Ids end up in file names, flags and reports: keep them plain.
-        let id_ok = !self.id.is_empty()
-            && self
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if !id_ok {
+        if !plain_id(&self.id) {
             return Err((
                 vec![Seg::Key("id")],
                 K::BadId {
                     id: self.id.clone(),
                 },
             ));
+        }
+        for (i, alias) in self.aliases.iter().enumerate() {
+            let at = vec![Seg::Key("aliases"), Seg::Index(i)];
+            if !plain_id(alias) {
+                return Err((
+                    at,
+                    K::BadAlias {
+                        alias: alias.clone(),
+                    },
+                ));
+            }
+            if *alias == self.id {
+                return Err((
+                    at,
+                    K::AliasIsId {
+                        alias: alias.clone(),
+                    },
+                ));
+            }
+        }
+        if !self.aliases.is_empty() {
+            no_empty_or_duplicates("aliases", &self.aliases)?;
         }
         if self.name.trim().is_empty() {
             return Err((vec![Seg::Key("name")], K::Empty { field: "name" }));
@@ -268,6 +291,14 @@ impl RawProfile {
         }
         Ok(())
     }
+}
+
+/// Letters, digits, '.', '_' and '-', at least one.
+fn plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 fn no_empty_or_duplicates<T: PartialEq + fmt::Display>(
@@ -370,6 +401,30 @@ pub enum ProfileErrorKind {
         id: String,
         /// `file:line:column` of the first definition.
         first: String,
+    },
+    /// An alias with characters outside `[A-Za-z0-9._-]`.
+    #[error("alias {alias:?} must be non-empty letters, digits, '.', '_' or '-'")]
+    BadAlias {
+        /// The alias.
+        alias: String,
+    },
+    /// An alias equal to the profile's own id.
+    #[error("alias {alias:?} is the profile's own id")]
+    AliasIsId {
+        /// The alias.
+        alias: String,
+    },
+    /// An id or alias that another profile already uses as its id or alias
+    /// (ids and aliases share one name space).
+    #[error("{what} {name:?} is already {clash}")]
+    NameTaken {
+        /// `profile id` or `alias`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Whose name it is and where that is defined: `an alias of P (first
+        /// defined at file:line:column)`.
+        clash: String,
     },
     /// ECDHE suites or TLS 1.3 with only finite-field groups.
     #[error("ECDHE cipher suites and TLS 1.3 need an elliptic-curve group in `groups`")]

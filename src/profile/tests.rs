@@ -267,9 +267,9 @@ fn user_files_override_shipped_ids_but_not_each_other() {
 fn resolve_ids_files_and_typos() {
     let mut catalog = Catalog::builtin().unwrap();
     assert_eq!(catalog.resolve("dsa-11").unwrap(), "dsa-11");
-    let err = catalog.resolve("dsa-11.0").unwrap_err().to_string();
+    let err = catalog.resolve("dsa-11.1").unwrap_err().to_string();
     assert!(
-        err.contains("(did you mean dsa-10.0, dsa-11 or dsa-9.6?)"),
+        err.contains("(did you mean dsa-11.0, dsa-10.0 or dsa-11?)"),
         "{err}"
     );
     let dir = tempfile::tempdir().unwrap();
@@ -281,4 +281,115 @@ fn resolve_ids_files_and_typos() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn aliases_resolve_to_the_profile_id() {
+    let mut catalog = Catalog::builtin().unwrap();
+    for alias in ["dsa-11.0", "dsa-12", "dsa-12.0", "dsa-20", "dsa-20.0"] {
+        assert_eq!(catalog.resolve(alias).unwrap(), "dsa-11", "{alias}");
+    }
+    assert!(catalog.get("dsa-12").is_none(), "get takes ids only");
+    assert_eq!(catalog.find("dsa-20").unwrap().id, "dsa-11");
+    // Unknown ids are compared with aliases and names too.
+    let err = catalog.resolve("dsa-21").unwrap_err().to_string();
+    assert!(err.contains("dsa-20"), "{err}");
+    let err = catalog.resolve("FIPS mode").unwrap_err().to_string();
+    assert!(err.contains("(did you mean dsa-fips?)"), "{err}");
+}
+
+#[test]
+fn bad_and_repeated_aliases_are_located() {
+    let with =
+        |aliases: &str| GOOD.replace("id: test-1\n", &format!("id: test-1\naliases: {aliases}\n"));
+    assert_eq!(parse(&with("[t-2, t-3]")).unwrap().aliases, ["t-2", "t-3"]);
+    assert_eq!(parse(&with("[]")).unwrap().aliases, Vec::<String>::new());
+    assert_eq!(
+        error(&with("[t-2, \"a b\"]")),
+        "t.yaml:2:16: alias \"a b\" must be non-empty letters, digits, '.', '_' or '-'"
+    );
+    assert_eq!(
+        error(&with("[t-2, test-1]")),
+        "t.yaml:2:16: alias \"test-1\" is the profile's own id"
+    );
+    assert_eq!(
+        error(&with("[t-2, t-2]")),
+        "t.yaml:2:16: t-2 is listed twice in `aliases`"
+    );
+}
+
+#[test]
+fn aliases_share_the_name_space_with_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, id: &str, aliases: &str| {
+        let path = dir.path().join(name);
+        let text = GOOD.replace("id: test-1\n", &format!("id: {id}\naliases: [{aliases}]\n"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let a = file("a.yaml", "one", "uno, eins");
+    let mut catalog = Catalog::empty();
+    catalog.add_file(&a).unwrap();
+    // An alias that is another profile's alias, or id; an id that is another's alias.
+    let b = file("b.yaml", "two", "dos, eins");
+    assert_eq!(
+        catalog.add_file(&b).unwrap_err().to_string(),
+        format!(
+            "{}:2:16: alias \"eins\" is already an alias of one (first defined at {}:2:16)",
+            b.display(),
+            a.display()
+        )
+    );
+    let c = file("c.yaml", "three", "one");
+    assert_eq!(
+        catalog.add_file(&c).unwrap_err().to_string(),
+        format!(
+            "{}:2:11: alias \"one\" is already the id of another profile (first defined at {}:1:5)",
+            c.display(),
+            a.display()
+        )
+    );
+    let d = file("d.yaml", "uno", "");
+    assert_eq!(
+        catalog.add_file(&d).unwrap_err().to_string(),
+        format!(
+            "{}:1:5: profile id \"uno\" is already an alias of one (first defined at {}:2:11)",
+            d.display(),
+            a.display()
+        )
+    );
+    // The same file again, by another spelling of its path, is no clash.
+    let again = dir.path().join(".").join("a.yaml");
+    assert_eq!(catalog.add_file(&again).unwrap(), "one");
+    assert_eq!(catalog.all().count(), 1);
+}
+
+#[test]
+fn a_user_profile_takes_a_shipped_alias_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("dsa-12.yaml");
+    std::fs::write(&own, GOOD.replace("test-1", "dsa-12")).unwrap();
+    let mut catalog = Catalog::builtin().unwrap();
+    catalog.add_file(&own).unwrap();
+    assert_eq!(catalog.resolve("dsa-12").unwrap(), "dsa-12");
+    assert_eq!(catalog.resolve("dsa-20").unwrap(), "dsa-11");
+    assert!(
+        !catalog
+            .get("dsa-11")
+            .unwrap()
+            .aliases
+            .contains(&"dsa-12".to_string())
+    );
+    // A user alias may not take a shipped id.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        GOOD.replace("id: test-1\n", "id: mine\naliases: [dsa-10.0]\n"),
+    )
+    .unwrap();
+    let err = catalog.add_file(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains("alias \"dsa-10.0\" is already the id of another profile (first defined at profiles/dsa-10.0.yaml:"),
+        "{err}"
+    );
 }

@@ -36,11 +36,9 @@ pub fn text(out: &mut dyn Write, d: &DemoOutcome, show: &str) -> io::Result<()> 
         for agent in &d.agents {
             let cell = match e.report.profiles.iter().find(|p| &p.profile == agent) {
                 Some(p) if p.compatible => {
+                    // IANA names, as in every other report.
                     let a = p.negotiated.as_ref();
-                    let suite = a
-                        .and_then(|a| a.cipher_suite.suite())
-                        .and_then(|s| s.openssl_name)
-                        .unwrap_or_default();
+                    let suite = a.map(|a| a.cipher_suite.to_string()).unwrap_or_default();
                     format!(
                         "{} {}\n{suite}",
                         style::good("✓"),

@@ -80,6 +80,15 @@ fn summary(m: &Matrix) -> Vec<(&str, Vec<&str>, Vec<&str>)> {
         .collect()
 }
 
+/// How the matrix decided, in one sentence: whose suite order was used.
+fn how_decided(preference: Preference) -> String {
+    let order = match preference {
+        Preference::Server => "server's",
+        Preference::Client => "client's",
+    };
+    format!("Suites chosen in the {order} order; the newest common version wins.")
+}
+
 fn client_ids(pairs: Vec<&Pair>) -> Vec<&str> {
     pairs.into_iter().map(|p| p.client.as_str()).collect()
 }
@@ -111,17 +120,7 @@ pub fn text(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")?;
-    let order = match m.preference {
-        Preference::Server => "server's",
-        Preference::Client => "client's",
-    };
-    writeln!(
-        out,
-        "{}",
-        style::dim(&format!(
-            "Suites chosen in the {order} order; the newest common version wins."
-        ))
-    )?;
+    writeln!(out, "{}", style::dim(&how_decided(m.preference)))?;
     for (server, ok, lost) in summary(m) {
         let lost_text = if lost.is_empty() {
             style::good("none")
@@ -167,6 +166,8 @@ pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
             md_escape(&reason)
         )?;
     }
+    writeln!(out)?;
+    writeln!(out, "{}", how_decided(m.preference))?;
     writeln!(out)?;
     for (server, ok, lost) in summary(m) {
         let total = ok.len() + lost.len();

@@ -15,6 +15,7 @@ use crate::wire::codes::{NamedGroup, SignatureScheme};
 #[derive(Debug, Serialize)]
 pub struct ProfileJson<'a> {
     id: &'a str,
+    aliases: &'a [String],
     name: &'a str,
     role: Role,
     versions: &'a [TlsVersion],
@@ -71,6 +72,7 @@ impl<'a> ProfileJson<'a> {
     pub fn new(p: &'a Profile) -> Self {
         ProfileJson {
             id: &p.id,
+            aliases: &p.aliases,
             name: &p.name,
             role: p.role,
             versions: &p.versions,
@@ -121,10 +123,11 @@ pub fn list_text<'a>(
     out: &mut dyn Write,
     profiles: impl Iterator<Item = &'a Profile>,
 ) -> io::Result<()> {
-    let mut t = style::table(["ID", "Role", "Versions", "Suites", "Name"]);
+    let mut t = style::table(["ID", "Aliases", "Role", "Versions", "Suites", "Name"]);
     for p in profiles {
         t.add_row(vec![
             p.id.clone(),
+            p.aliases.join(", "),
             p.role.to_string(),
             join(&p.versions),
             p.cipher_suites.len().to_string(),
@@ -137,6 +140,9 @@ pub fn list_text<'a>(
 /// `profiles show` as text: the profile's facts, then every suite.
 pub fn show_text(out: &mut dyn Write, p: &Profile) -> io::Result<()> {
     writeln!(out, "{} {}", style::heading(&p.id), p.name)?;
+    if !p.aliases.is_empty() {
+        writeln!(out, "  aliases:    {}", p.aliases.join(", "))?;
+    }
     writeln!(out, "  role:       {}", p.role)?;
     writeln!(out, "  versions:   {}", join(&p.versions))?;
     let join = |items: Vec<String>| items.join(", ");

@@ -1,4 +1,5 @@
-//! The emulator's log: one line per event, as text or JSON.
+//! The emulator's log: one line per event, as text or JSON, and the text
+//! summary of a burst of failures.
 
 use std::io::{self, Write};
 
@@ -8,6 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::style;
 use crate::config::ServeJob;
+use crate::serve::summary::FailureSummary;
 use crate::serve::{ClientAuth, ServeEvent};
 
 #[derive(Serialize)]
@@ -60,7 +62,7 @@ pub fn text_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
                 style::good("handshake")
             )
         }
-        ServeEvent::Failed { peer, reason } => {
+        ServeEvent::Failed { peer, reason, .. } => {
             writeln!(out, "{time} {peer} {}: {reason}", style::bad("failed"))
         }
         ServeEvent::Refused { peer } => {
@@ -72,6 +74,36 @@ pub fn text_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
         }
         ServeEvent::Stopped { label } => writeln!(out, "{time} {label} stopped"),
     }
+}
+
+/// Failures folded into one line: `127.0.0.1: 14 more handshakes failed in
+/// the last 2 s: 9 no shared cipher, 5 closed after the server's first
+/// flight (a scanner's probes)`.
+pub fn summary_line(out: &mut dyn Write, summary: &FailureSummary) -> io::Result<()> {
+    let total = summary.total();
+    let handshakes = if total == 1 {
+        "handshake"
+    } else {
+        "handshakes"
+    };
+    // Whole seconds, rounded up: every failure counted is within that time.
+    let seconds = summary.period.as_millis().div_ceil(1000).max(1);
+    let reasons: Vec<String> = summary
+        .reasons
+        .iter()
+        .map(|r| {
+            let probes = if r.probe { " (a scanner's probes)" } else { "" };
+            format!("{} {}{probes}", r.count, r.reason)
+        })
+        .collect();
+    writeln!(
+        out,
+        "{} {}: {total} more {handshakes} {} in the last {seconds} s: {}",
+        now(),
+        summary.peer,
+        style::bad("failed"),
+        reasons.join(", ")
+    )
 }
 
 /// What the emulator serves, before the first event (text format only).

@@ -11,8 +11,12 @@
 //!
 //! The engine never prints: every handshake becomes a [`ServeEvent`] sent to
 //! whoever listens (the `serve` command prints them; tests assert on them).
+//! A scan of the emulator is hundreds of failed handshakes from one peer;
+//! [`summary`] folds them into a few lines for people.
 
+mod counted;
 mod openssl_server;
+pub mod summary;
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -27,6 +31,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_openssl::SslStream;
+
+use counted::Counted;
 
 use crate::tls_openssl::from_ssl_version;
 pub use crate::tls_openssl::{ContextError, openssl_can_serve};
@@ -217,8 +223,12 @@ pub enum ServeEvent {
     Failed {
         /// The client.
         peer: SocketAddr,
-        /// Why, as OpenSSL put it ("no shared cipher", "unsupported protocol" …).
+        /// Why, as OpenSSL put it ("no shared cipher", "unsupported protocol"
+        /// …), or "closed after the server's first flight".
         reason: String,
+        /// The client sent a ClientHello, read the server's first flight and
+        /// closed: what a scanner's probe does (`tlscompat scan` among them).
+        probe: bool,
     },
     /// A connection was closed on accept because of `max_connections`.
     Refused {
@@ -439,14 +449,37 @@ async fn handle(
     ctx: &SslContext,
     limits: Limits,
 ) -> ServeEvent {
-    let failed = |reason: String| ServeEvent::Failed { peer, reason };
+    let failed = |reason: String| ServeEvent::Failed {
+        peer,
+        reason,
+        probe: false,
+    };
+    let stream = Counted::new(stream);
     let mut tls = match Ssl::new(ctx).and_then(|ssl| SslStream::new(ssl, stream)) {
         Ok(tls) => tls,
         Err(e) => return failed(format!("OpenSSL: {e}")),
     };
     match tokio::time::timeout(limits.handshake_timeout, Pin::new(&mut tls).accept()).await {
         Err(_) => return failed("handshake timed out".into()),
-        Ok(Err(e)) => return failed(describe(&e)),
+        Ok(Err(e)) => {
+            let counted = tls.get_ref();
+            // The server writes only after it has read a ClientHello, so
+            // bytes written and then the client gone is a probe.
+            if closed_by_peer(&e) {
+                if counted.written() > 0 {
+                    return ServeEvent::Failed {
+                        peer,
+                        reason: PROBE_REASON.into(),
+                        probe: true,
+                    };
+                }
+                if counted.read() == 0 {
+                    // A port check: connected, sent nothing, left.
+                    return failed("closed before sending a ClientHello".into());
+                }
+            }
+            return failed(describe(&e));
+        }
         Ok(Ok(())) => {}
     }
     let ssl = tls.ssl();
@@ -470,6 +503,35 @@ async fn handle(
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), tls.shutdown()).await;
     event
+}
+
+/// The reason of a [`ServeEvent::Failed`] that is a probe.
+pub const PROBE_REASON: &str = "closed after the server's first flight";
+
+/// Whether a handshake failed because the client closed or reset the
+/// connection (not because of anything it said).
+fn closed_by_peer(e: &openssl::ssl::Error) -> bool {
+    use std::io::ErrorKind;
+    if let Some(io) = e.io_error() {
+        return matches!(
+            io.kind(),
+            ErrorKind::UnexpectedEof
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+        );
+    }
+    if let Some(stack) = e.ssl_error() {
+        // OpenSSL 3 reports an EOF during the handshake as an error.
+        return stack
+            .errors()
+            .iter()
+            .any(|e| e.reason().is_some_and(|r| r.contains("unexpected eof")));
+    }
+    matches!(
+        e.code(),
+        openssl::ssl::ErrorCode::ZERO_RETURN | openssl::ssl::ErrorCode::SYSCALL
+    )
 }
 
 /// OpenSSL's reason for a failed handshake, in its own words.

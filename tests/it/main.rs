@@ -7,8 +7,11 @@
     unreachable_pub
 )]
 
+mod aliases;
+mod cli_input;
 mod common;
 mod confirm;
+mod demo;
 mod hostile;
 mod matrix_cli;
 mod peers;

@@ -122,6 +122,18 @@ fn client_preference_flips_the_choice() {
         v["pairs"][0]["negotiated"]["cipher_suite"],
         "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
     );
+    // Text and Markdown both say whose order decided.
+    for format in ["text", "markdown"] {
+        let mut args = flipped.clone();
+        *args.iter_mut().find(|a| **a == "json").unwrap() = format;
+        let run = tlscompat(&args).expect_code(0);
+        assert!(
+            run.stdout.contains("Suites chosen in the client's order"),
+            "{format}:\n{}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains("server's order"), "{}", run.stdout);
+    }
 }
 
 #[test]
@@ -175,6 +187,12 @@ fn markdown_and_yaml() {
     assert!(
         run.stdout
             .contains("`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`")
+    );
+    assert!(
+        run.stdout
+            .contains("\nSuites chosen in the server's order; the newest common version wins.\n"),
+        "{}",
+        run.stdout
     );
     let run =
         tlscompat(&["matrix", "--server", "dsm-strong-12", "--format", "yaml"]).expect_code(0);

@@ -78,10 +78,10 @@ fn show_lists_every_suite_with_its_algorithms() {
 
 #[test]
 fn show_unknown_id_suggests() {
-    let run = tlscompat(&["profiles", "show", "dsa-11.0"]).expect_code(2);
+    let run = tlscompat(&["profiles", "show", "dsa-11.1"]).expect_code(2);
     assert_clean_error(&run);
     assert!(
-        run.stderr.contains("unknown profile \"dsa-11.0\""),
+        run.stderr.contains("unknown profile \"dsa-11.1\""),
         "{}",
         run.stderr
     );

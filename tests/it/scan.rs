@@ -639,7 +639,7 @@ fn bad_scan_input_exits_2() {
         vec!["scan"],
         vec!["scan", "h:0"],
         vec!["scan", "[::1"],
-        vec!["scan", "127.0.0.1", "-p", "dsa-12"],
+        vec!["scan", "127.0.0.1", "-p", "dsa-13"],
         vec!["scan", "127.0.0.1", "--timeout", "soon"],
         vec!["scan", "127.0.0.1", "--concurrency", "0"],
         vec!["scan", "-i", "/nonexistent/inventory.txt"],

@@ -341,7 +341,7 @@ fn serve_binary_logs_every_handshake_and_stops_on_sigterm() {
 #[test]
 fn serve_binary_with_client_certificates_written_to_a_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("pki");
+    let out = dir.path().join("pki").join("emulator");
     let (served, listening) = Served::start(&[
         "-p",
         "dsm-strong-12",
@@ -375,6 +375,17 @@ fn serve_binary_with_client_certificates_written_to_a_directory() {
     assert!(!s_client(addr, TlsVersion::Tls12, CipherSuiteId(0xC02F), &verify).ok);
     let (code, _) = served.terminate();
     assert_eq!(code, 0);
+
+    // The private key and the directories the tool created are the user's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&key), 0o600, "client.key");
+        assert_eq!(mode(&out), 0o700, "{}", out.display());
+        assert_eq!(mode(out.parent().unwrap()), 0o700, "pki/");
+        assert_eq!(mode(&cert) & 0o600, 0o600, "client.pem stays readable");
+    }
 }
 
 #[test]
@@ -432,10 +443,29 @@ fn serve_text_banner_and_user_certificates() {
 
 #[test]
 fn serve_bad_arguments_exit_2_with_one_line() {
-    let run = tlscompat(&["serve", "-p", "dsa-12"]);
+    let run = tlscompat(&["serve", "-p", "dsa-13"]);
     assert_eq!(run.code, 2);
     assert_clean_error(&run);
     assert!(run.stderr.contains("did you mean"), "{}", run.stderr);
+
+    // A listen address names the part that is wrong and what is accepted.
+    for (listen, bad) in [
+        ("127.0.0.1:99999", "99999"),
+        ("127.0.0.1:+16099", "+16099"),
+        ("99999", "99999"),
+        ("localhost:-1", "-1"),
+    ] {
+        let run = tlscompat(&["serve", "-p", "dsa-11", "--listen", listen]);
+        assert_eq!(run.code, 2, "{listen}: {}", run.stderr);
+        assert_clean_error(&run);
+        assert_eq!(
+            run.stderr.trim_end(),
+            format!(
+                "tlscompat: invalid port \"{bad}\" in --listen {listen}: a port is a number \
+                 from 0 to 65535 (0 picks a free port)"
+            )
+        );
+    }
 
     let run = tlscompat(&[
         "serve",
@@ -468,6 +498,12 @@ fn serve_bad_arguments_exit_2_with_one_line() {
     let run = tlscompat(&["serve", "-p", "dsa-11", "--listen", "no such host!"]);
     assert_eq!(run.code, 2);
     assert_clean_error(&run);
+    assert!(
+        run.stderr
+            .contains("invalid host \"no such host!\" in --listen no such host!: "),
+        "{}",
+        run.stderr
+    );
 
     let run = tlscompat(&["serve", "-p", "dsa-11", "--ca", "/x.pem"]);
     assert_eq!(
@@ -491,4 +527,200 @@ fn serve_bad_arguments_exit_2_with_one_line() {
         "{}",
         run.stderr
     );
+}
+
+/// `tlscompat serve` in text format, its stderr lines arriving on a channel.
+struct TextServed {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    addr: SocketAddr,
+}
+
+impl TextServed {
+    fn start(args: &[&str]) -> TextServed {
+        let mut child = bin()
+            .arg("serve")
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let addr = loop {
+            let line = lines
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .expect("a listening line");
+            if let Some((_, addr)) = line.split_once("listening on ") {
+                break addr.trim().parse().unwrap();
+            }
+        };
+        TextServed { child, lines, addr }
+    }
+
+    /// Waits for a line containing `want`; returns every line seen so far.
+    fn wait_for(&self, want: &str, seen: &mut Vec<String>) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(want);
+                    seen.push(line);
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// SIGTERM; the exit code and the lines not yet read.
+    fn terminate(mut self) -> (i32, Vec<String>) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        (status.code().unwrap_or(-1), self.lines.iter().collect())
+    }
+}
+
+/// The number at the start of `N more handshakes failed` in a summary line.
+fn summarized(line: &str) -> usize {
+    let (_, rest) = line.split_once(": ").unwrap();
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// A scan is a burst of failed handshakes from one peer: the text log shows
+/// the first and then one summary, not one line per probe; `--verbose` and
+/// the JSON log keep one line per event.
+#[test]
+fn serve_log_summarizes_a_scan() {
+    let scan = |addr: SocketAddr| -> u64 {
+        let run = tlscompat(&["scan", &addr.to_string(), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(v["targets"][0]["status"], "ok", "{}", run.stdout);
+        v["targets"][0]["stats"]["connections"].as_u64().unwrap()
+    };
+    let failed = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.contains(" failed: "))
+            .cloned()
+            .collect()
+    };
+
+    // Summarized: the first failure, then one line when the burst ends.
+    let served = TextServed::start(&["-p", "dsm-strong-12", "--listen", "127.0.0.1:0"]);
+    let connections = scan(served.addr);
+    assert!(connections > 10, "{connections}");
+    let mut lines = Vec::new();
+    let ended = served.wait_for("more handshakes failed", &mut lines);
+    let (code, rest) = served.terminate();
+    lines.extend(rest);
+    let log = lines.join("\n");
+    assert!(ended, "no summary when the burst ended:\n{log}");
+    assert_eq!(code, 0);
+    let summaries: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("more handshakes failed"))
+        .collect();
+    assert_eq!(failed(&lines).len(), 1, "{log}");
+    assert_eq!(summaries.len(), 1, "{log}");
+    let summary = summaries[0];
+    assert!(summary.contains(" 127.0.0.1: "), "{summary}");
+    assert!(summary.contains(" in the last "), "{summary}");
+    assert!(summary.contains(" no shared cipher"), "{summary}");
+    assert!(
+        summary.contains(" closed after the server's first flight (a scanner's probes)"),
+        "{summary}"
+    );
+    assert_eq!(
+        1 + summarized(summary) as u64,
+        connections,
+        "every connection of the scan is counted once:\n{log}"
+    );
+    assert!(lines.last().unwrap().ends_with("stopped"), "{log}");
+
+    // --verbose: one line per connection.
+    let served = TextServed::start(&[
+        "-p",
+        "dsm-strong-12",
+        "--listen",
+        "127.0.0.1:0",
+        "--verbose",
+    ]);
+    let connections = scan(served.addr);
+    let (code, lines) = served.terminate();
+    assert_eq!(code, 0);
+    let log = lines.join("\n");
+    assert_eq!(failed(&lines).len() as u64, connections, "{log}");
+    assert!(!log.contains("more handshakes failed"), "{log}");
+    assert!(
+        log.contains("failed: closed after the server's first flight"),
+        "{log}"
+    );
+
+    // JSON: one object per event, the probes marked as such.
+    let (served, listening) = Served::start(&["-p", "dsm-strong-12", "--listen", "127.0.0.1:0"]);
+    let connections = scan(listening["address"].as_str().unwrap().parse().unwrap());
+    let (code, events) = served.terminate();
+    assert_eq!(code, 0);
+    let failures: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["event"] == "failed").collect();
+    assert_eq!(failures.len() as u64, connections, "{events:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|e| e["probe"] == true && e["reason"] == "closed after the server's first flight"),
+        "{events:?}"
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|e| e["probe"] == false && e["reason"] == "no shared cipher"),
+        "{events:?}"
+    );
+}
+
+/// Completed handshakes are always logged, in the middle of a burst too.
+#[test]
+fn serve_log_keeps_completed_handshakes() {
+    let served = TextServed::start(&["-p", "dsa-10.0", "--listen", "127.0.0.1:0"]);
+    for _ in 0..3 {
+        assert_refuses(served.addr, TlsVersion::Tls12, CipherSuiteId(0xC030));
+    }
+    assert_accepts(served.addr, TlsVersion::Tls12, CipherSuiteId(0x003D));
+    assert_accepts(served.addr, TlsVersion::Tls12, CipherSuiteId(0x003C));
+    let mut lines = Vec::new();
+    assert!(served.wait_for("more handshakes failed", &mut lines));
+    let (_, rest) = served.terminate();
+    lines.extend(rest);
+    let log = lines.join("\n");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains(" handshake tls1.2 "))
+            .count(),
+        2,
+        "{log}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(" failed: ")).count(),
+        1,
+        "{log}"
+    );
+    assert!(
+        log.contains(": 2 more handshakes failed in the last "),
+        "{log}"
+    );
+    assert!(log.contains(": 2 no shared cipher"), "{log}");
 }
