@@ -211,10 +211,15 @@ codes!(IssueCode {
 pub struct ServerReport {
     /// Versions accepted, oldest first.
     pub versions: Vec<TlsVersion>,
-    /// Per version, the suites accepted, by id.
+    /// Per version, the suites accepted: in the server's order where it
+    /// enforces one (as far as the probes showed it), else by id.
     pub cipher_suites: BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
-    /// Whether the server picks by its own order; null when undetermined.
+    /// Whether the server picks by its own order at the newest version
+    /// where that could be judged; null when undetermined.
     pub server_preference: Option<bool>,
+    /// Per version with two or more accepted suites: `server` or `client`,
+    /// whose order decides.
+    pub preference: BTreeMap<TlsVersion, crate::negotiate::Preference>,
     /// `none`, `requested`, `required` or `unknown`.
     pub client_certificate: ClientCertificate,
     /// The leaf certificate, when one was seen (TLS 1.2 and older).

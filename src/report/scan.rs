@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::style;
 use super::{SCHEMA_VERSION, Tool};
+use crate::negotiate::Preference;
 use crate::results::{
     Confirmed, PolicyReport, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
 };
@@ -87,6 +88,27 @@ fn negotiated_cells(p: &ProfileReport) -> (String, String) {
     }
 }
 
+/// Whose order decides, per version: "the server's", or
+/// "tls1.0 the server's, tls1.2 the client's" when versions differ.
+fn order_text(server: &crate::results::ServerReport) -> String {
+    let whose = |p: &Preference| match p {
+        Preference::Server => "the server's",
+        Preference::Client => "the client's",
+    };
+    let mut distinct: Vec<&Preference> = server.preference.values().collect();
+    distinct.dedup();
+    match distinct.as_slice() {
+        [] => "undetermined".into(),
+        [one] => whose(one).into(),
+        _ => server
+            .preference
+            .iter()
+            .map(|(v, p)| format!("{v} {}", whose(p)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 /// How far a profile's result was proved, for people.
 fn confirmed_text(p: &ProfileReport) -> String {
     let engine = p.engine.map(|e| format!(" ({e})")).unwrap_or_default();
@@ -163,12 +185,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
         for line in accepted_lines(t) {
             writeln!(out, "    {line}")?;
         }
-        let order = match server.server_preference {
-            Some(true) => "the server's",
-            Some(false) => "the client's",
-            None => "undetermined",
-        };
-        writeln!(out, "  suite order: {order}")?;
+        writeln!(out, "  suite order: {}", order_text(server))?;
         writeln!(
             out,
             "  client certificate: {}",
@@ -306,6 +323,7 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
             for line in accepted_lines(t) {
                 writeln!(out, "- accepted {line}")?;
             }
+            writeln!(out, "- suite order: {}", order_text(server))?;
             writeln!(
                 out,
                 "- client certificate: {}",

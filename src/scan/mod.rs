@@ -38,24 +38,21 @@
 //! whether it insists, one real handshake without one tells "required" from
 //! "requested".
 
-mod analyze;
+mod checks;
 mod enumerate;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-pub(crate) use analyze::Knowledge;
+pub(crate) use checks::Knowledge;
 
 use crate::probe::handshake::{self, ClientIdentity, HandshakeResult};
 use crate::probe::{Endpoint, HelloSpec, Limits, Outcome, engine};
 use crate::profile::{DEFAULT_GROUPS, Profile};
-use crate::results::{
-    ClientCertificate, Engine, ErrorKind, ScanStats, TargetError, TargetReport, TargetStatus,
-};
+use crate::results::{Engine, ErrorKind, ScanStats, TargetError, TargetReport, TargetStatus};
 use crate::suites::{CipherSuiteId, registry};
 use crate::target::Target;
 use crate::version::TlsVersion;
@@ -95,6 +92,8 @@ pub(crate) enum Purpose {
     Enumerate,
     /// The accepted suites at one version, in id order (`false`) or reversed (`true`).
     Order(bool),
+    /// Two accepted suites, to learn which the server prefers.
+    Pair,
     /// A second try of the probe at this index (of the records), whose
     /// answer contradicted another; `true` when it is a full handshake.
     Retest(usize, bool),
@@ -168,50 +167,50 @@ pub async fn scan(
         identity: config.identity.clone(),
     };
     let groups = shape_groups(profiles.iter().chain(identify));
+    let sni_ref = sni.as_deref();
     let mut records = if config.all_suites {
         let (enumerated, replays) = tokio::join!(
             enumerate::enumerate(endpoint.clone(), sni.clone(), groups.clone()),
-            run.all(replay_plan(profiles, sni.as_deref()))
+            run.all(checks::profiles::plan(profiles, sni_ref))
         );
         let mut records = enumerated;
         records.extend(replays);
-        let knowledge = Knowledge::learn(&records);
-        records.extend(
-            run.all(order_plan(&knowledge, sni.as_deref(), &groups))
-                .await,
-        );
         records
     } else {
-        let mut records = run
-            .all(default_plan(profiles, identify, sni.as_deref(), &groups))
-            .await;
-        let knowledge = Knowledge::learn(&records);
-        records.extend(
-            run.all(second_plan(&knowledge, &records, sni.as_deref(), &groups))
-                .await,
-        );
+        let everyone: Vec<&Profile> = profiles.iter().chain(identify).copied().collect();
+        let candidates = checks::suites::candidates(&everyone);
+        // Replays first: with confirmation they are full handshakes, one
+        // round trip longer, and that round trip overlaps the rest.
+        let mut plan = checks::profiles::plan(profiles, sni_ref);
+        plan.extend(checks::suites::plan(&candidates, sni_ref, &groups));
+        plan.extend(checks::preference::plan(profiles, sni_ref));
+        plan.extend(checks::versions::plan(&candidates, sni_ref, &groups));
+        let mut records = run.all(plan).await;
+        let k = Knowledge::learn(&records);
+        let more = checks::versions::second_plan(&k, &records, sni_ref, &groups);
+        records.extend(run.all(more).await);
         records
     };
-    // Answers that contradict each other are asked once more.
-    let retests = analyze::consistency::retest_plan(&records, profiles);
-    if !retests.is_empty() {
-        let more = run.all(retests).await;
-        records.extend(more);
+    // One more round, all independent: orders still unsettled, and answers
+    // that contradict each other asked once more.
+    let k = Knowledge::learn(&records);
+    let mut plan = checks::preference::settle_plan(&records, &k, sni_ref, &groups);
+    plan.extend(checks::consistency::retest_plan(&records, profiles));
+    records.extend(run.all(plan).await);
+    if config.all_suites {
+        let k = Knowledge::learn(&records);
+        let pairs = checks::preference::pairs_plan(&records, &k, sni_ref, &groups);
+        records.extend(run.all(pairs).await);
     }
-    let knowledge = Knowledge::learn(&records);
-    if knowledge.client_certificate == ClientCertificate::Requested {
-        // No handshake settled whether the certificate is required: try one
-        // without a certificate, at a version and suite the server accepted.
-        if let Some((version, suite)) = knowledge.certificate_request_sample {
-            let mut spec = spec_at(version, vec![suite], sni.as_deref(), &groups);
-            spec.signature_algorithms = crate::probe::hello::broad_signature_algorithms();
-            let bare = Run {
-                identity: None,
-                confirm: true,
-                ..run.clone()
-            };
-            records.push(bare.one(Purpose::NoCertificate, spec).await);
-        }
+    let k = Knowledge::learn(&records);
+    if let Some((purpose, spec)) = checks::client_cert::plan(&k, sni_ref, &groups) {
+        // No handshake settled whether the certificate is required.
+        let bare = Run {
+            identity: None,
+            confirm: true,
+            ..run.clone()
+        };
+        records.push(bare.one(purpose, spec).await);
     }
     let knowledge = Knowledge::learn(&records);
     let address = endpoint.address().await;
@@ -220,7 +219,7 @@ pub async fn scan(
         endpoint.stats().snapshot(),
         started.elapsed(),
     );
-    analyze::report(
+    checks::report(
         target, sni, &addresses, address, &records, &knowledge, profiles, identify, config, stats,
     )
 }
@@ -374,114 +373,6 @@ fn spec_at(
 /// Every suite the registry allows at `version`.
 pub(crate) fn all_at(version: TlsVersion) -> Vec<CipherSuiteId> {
     registry().valid_at(version).map(|s| s.id).collect()
-}
-
-/// Versions the default scan always asks about.
-const DEFAULT_VERSIONS: [TlsVersion; 4] = [
-    TlsVersion::Tls10,
-    TlsVersion::Tls11,
-    TlsVersion::Tls12,
-    TlsVersion::Tls13,
-];
-
-fn replay_plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {
-    profiles
-        .iter()
-        .map(|p| {
-            (
-                Purpose::Replay(p.id.clone()),
-                HelloSpec::for_profile(p, sni),
-            )
-        })
-        .collect()
-}
-
-fn default_plan(
-    profiles: &[&Profile],
-    identify: &[&Profile],
-    sni: Option<&str>,
-    groups: &[NamedGroup],
-) -> Vec<(Purpose, HelloSpec)> {
-    let mut candidates: BTreeMap<TlsVersion, Vec<CipherSuiteId>> = BTreeMap::new();
-    for p in profiles.iter().chain(identify) {
-        for v in &p.versions {
-            let at = candidates.entry(*v).or_default();
-            for s in p.suites_at(*v) {
-                if !at.contains(&s) {
-                    at.push(s);
-                }
-            }
-        }
-    }
-    // Replays first: with confirmation they are full handshakes, one round
-    // trip longer, and that round trip overlaps the single-suite probes.
-    let mut plan: Vec<(Purpose, HelloSpec)> = replay_plan(profiles, sni);
-    for (v, suites) in &candidates {
-        plan.extend(
-            suites
-                .iter()
-                .map(|s| (Purpose::Suite, spec_at(*v, vec![*s], sni, groups))),
-        );
-    }
-    let largest = profiles
-        .iter()
-        .max_by_key(|p| p.suites_at(p.max_version()).count())
-        .filter(|p| p.suites_at(p.max_version()).count() >= 2);
-    if let Some(p) = largest {
-        let mut spec = HelloSpec::for_profile(p, sni);
-        spec.cipher_suites.reverse();
-        plan.push((Purpose::Reversed(p.id.clone()), spec));
-    }
-    for v in DEFAULT_VERSIONS {
-        if !candidates.contains_key(&v) {
-            plan.push((Purpose::Version, spec_at(v, all_at(v), sni, groups)));
-        }
-    }
-    plan
-}
-
-/// Whole-version hellos for candidate versions the single-suite probes
-/// could not settle.
-fn second_plan(
-    knowledge: &Knowledge,
-    records: &[ProbeRecord],
-    sni: Option<&str>,
-    groups: &[NamedGroup],
-) -> Vec<(Purpose, HelloSpec)> {
-    let mut versions: Vec<TlsVersion> = records
-        .iter()
-        .filter(|r| r.purpose == Purpose::Suite)
-        .map(|r| r.spec.max_version())
-        .filter(|v| !knowledge.accepted.contains_key(v) && !knowledge.unsupported.contains(v))
-        .collect();
-    versions.dedup();
-    if knowledge.answered == 0 {
-        // Nothing answered TLS at all: more probes would only add noise.
-        return Vec::new();
-    }
-    versions
-        .into_iter()
-        .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups)))
-        .collect()
-}
-
-/// `--all-suites`: forward and reversed offers of the accepted suites at the
-/// newest version with at least two.
-fn order_plan(
-    knowledge: &Knowledge,
-    sni: Option<&str>,
-    groups: &[NamedGroup],
-) -> Vec<(Purpose, HelloSpec)> {
-    let Some((v, suites)) = knowledge.accepted.iter().rev().find(|(_, s)| s.len() >= 2) else {
-        return Vec::new();
-    };
-    let forward: Vec<CipherSuiteId> = suites.iter().copied().collect();
-    let mut reversed = forward.clone();
-    reversed.reverse();
-    vec![
-        (Purpose::Order(false), spec_at(*v, forward, sni, groups)),
-        (Purpose::Order(true), spec_at(*v, reversed, sni, groups)),
-    ]
 }
 
 impl Run {

@@ -20,8 +20,8 @@ fn scan_json(args: &[&str]) -> (i32, Value) {
     (run.code, run.json())
 }
 
-/// `server.cipher_suites` as {version: [IANA names]}.
-fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
+/// `server.cipher_suites` as {version: [IANA names]}, in the report's order.
+fn accepted_in_order(target: &Value) -> BTreeMap<String, Vec<String>> {
     let map = target["server"]["cipher_suites"].as_object().unwrap();
     map.iter()
         .map(|(v, s)| {
@@ -33,6 +33,22 @@ fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
                     .map(|x| x.as_str().unwrap().to_string())
                     .collect(),
             )
+        })
+        .collect()
+}
+
+/// `server.cipher_suites` as {version: [IANA names]}, sorted by id: the
+/// accepted set, whatever order the server enforces.
+fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
+    accepted_in_order(target)
+        .into_iter()
+        .map(|(v, names)| {
+            let mut ids: Vec<u16> = names
+                .iter()
+                .map(|n| n.parse::<tlscompat::suites::CipherSuiteId>().unwrap().0)
+                .collect();
+            ids.sort();
+            (v, self::names(&ids))
         })
         .collect()
 }
@@ -80,17 +96,19 @@ fn every_emulated_profile_is_reported_exactly() {
     for (p, t) in servers.iter().zip(v["targets"].as_array().unwrap()) {
         assert_eq!(t["status"], "ok", "{}", p.id);
         assert_eq!(t["complete"], true, "{}: {:?}", p.id, t["issues"]);
+        // The emulator enforces the profile's order; with --all-suites the
+        // report lists every accepted suite in exactly that order.
         let want: BTreeMap<String, Vec<String>> = p
             .versions
             .iter()
             .map(|v| {
                 (
                     v.to_string(),
-                    names(&p.suites_at(*v).map(|s| s.0).collect::<Vec<_>>()),
+                    p.suites_at(*v).map(|s| s.to_string()).collect(),
                 )
             })
             .collect();
-        assert_eq!(accepted(t), want, "{}", p.id);
+        assert_eq!(accepted_in_order(t), want, "{}", p.id);
         assert_eq!(t["server"]["probed"]["all_suites"], true);
         assert!(t["server"]["probed"]["pairs"].as_u64().unwrap() > 300);
         let matches: Vec<&str> = t["server"]["matches_profiles"]
@@ -253,6 +271,47 @@ fn server_order_is_detected() {
     assert_eq!(
         profile(t, "dsa-11")["negotiated"]["cipher_suite"],
         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    );
+}
+
+/// An nginx-like endpoint: TLS 1.0 only, two suites, its own order. The
+/// order is judged at TLS 1.0 (not only at the largest profile's version)
+/// and the suites are listed in the server's order.
+#[test]
+fn server_order_at_tls10_is_detected_and_listed() {
+    let certs = CertFiles::new();
+    let s = SServer::rsa(
+        &certs,
+        &[
+            "-tls1",
+            "-serverpref",
+            "-cipher",
+            "AES128-SHA:AES256-SHA:@SECLEVEL=0",
+        ],
+    );
+    let (code, v) = scan_json(&[&addr_arg(s.addr)]);
+    assert_eq!(code, 0, "{v:#}");
+    let t = &v["targets"][0];
+    assert_eq!(t["server"]["preference"]["tls1.0"], "server", "{t:#}");
+    assert_eq!(t["server"]["server_preference"], true);
+    assert_eq!(
+        t["server"]["cipher_suites"]["tls1.0"],
+        serde_json::json!([
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_RSA_WITH_AES_256_CBC_SHA"
+        ]),
+        "the server's order, not the id order"
+    );
+    // dsa-9.6 offers AES256 first; the server's AES128 wins.
+    assert_eq!(
+        profile(t, "dsa-9.6")["negotiated"]["cipher_suite"],
+        "TLS_RSA_WITH_AES_128_CBC_SHA"
+    );
+    let text = tlscompat(&["scan", &addr_arg(s.addr)]);
+    assert!(
+        text.stdout.contains("suite order: the server's"),
+        "{}",
+        text.stdout
     );
 }
 
@@ -588,7 +647,8 @@ fn other_formats() {
     assert_eq!(text.code, 0);
     for want in [
         "accepted:",
-        "tls1.2: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        // In the server's order.
+        "tls1.2: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
         "suite order: the server's",
         "behaves like: dsa-11, dsm-strong-12",
         "no common suite at tls1.2",

@@ -1,9 +1,13 @@
 //! The analysis on synthetic outcomes: no network needed.
 
 use super::*;
+use crate::negotiate::Agreement;
+use crate::probe::CertificateRequested;
 use crate::probe::{Accepted, ConnectError, ConnectErrorKind, Fault, HelloSpec};
 use crate::profile::Catalog;
+use crate::results::Confirmed;
 use crate::target::Target;
+use crate::wire::codes::AlertDescription;
 
 fn accepted(version: TlsVersion, suite: u16) -> Outcome {
     Outcome::Accepted(Accepted {
@@ -109,11 +113,16 @@ fn strong_manager_outcomes() {
     assert!(r.complete);
     let server = r.server.as_ref().unwrap();
     assert_eq!(server.versions, [Tls12]);
+    // The server's order: C030 first (it won every hello that offered both).
     assert_eq!(
         server.cipher_suites[&Tls12],
-        [CipherSuiteId(0xC02F), CipherSuiteId(0xC030)]
+        [CipherSuiteId(0xC030), CipherSuiteId(0xC02F)]
     );
     assert_eq!(server.server_preference, Some(true));
+    assert_eq!(
+        server.preference.get(&Tls12),
+        Some(&crate::negotiate::Preference::Server)
+    );
     assert_eq!(server.client_certificate, ClientCertificate::None);
     assert_eq!(server.matches_profiles, ["dsa-11", "dsm-strong-12"]);
     let p = |id: &str| r.profiles.iter().find(|p| p.profile == id).unwrap();
@@ -330,4 +339,86 @@ fn certificate_requests_are_aggregated() {
         r.profiles[0].compatible,
         "the suite is accepted although the handshake cannot finish"
     );
+}
+
+/// Preference is judged at every accepted version with two suites, and a
+/// server-ordered version lists its suites in that order.
+#[test]
+fn preference_per_version_and_the_servers_order() {
+    use crate::negotiate::Preference;
+    use TlsVersion::*;
+    let catalog = Catalog::builtin().unwrap();
+    let (a96, fips) = (
+        catalog.get("dsa-9.6").unwrap(),
+        catalog.get("dsa-fips").unwrap(),
+    );
+    let records = vec![
+        suite_probe(Tls10, 0x0035, accepted(Tls10, 0x0035)),
+        suite_probe(Tls10, 0x002F, accepted(Tls10, 0x002F)),
+        suite_probe(Tls12, 0xC030, accepted(Tls12, 0xC030)),
+        suite_probe(Tls12, 0xC02F, accepted(Tls12, 0xC02F)),
+        suite_probe(Tls12, 0x003D, accepted(Tls12, 0x003D)),
+        // TLS 1.0: the server's order, 0x002F first, whatever the client says.
+        replay(a96, accepted(Tls10, 0x002F)),
+        reversed(a96, accepted(Tls10, 0x002F)),
+        // TLS 1.2: the client's order.
+        replay(fips, accepted(Tls12, 0xC030)),
+        reversed(fips, accepted(Tls12, 0x003D)),
+    ];
+    let r = run(&records, &[a96, fips], &[]);
+    let server = r.server.unwrap();
+    assert_eq!(server.preference.get(&Tls10), Some(&Preference::Server));
+    assert_eq!(server.preference.get(&Tls12), Some(&Preference::Client));
+    assert_eq!(
+        server.server_preference,
+        Some(false),
+        "the newest judged version"
+    );
+    assert_eq!(
+        server.cipher_suites[&Tls10],
+        [CipherSuiteId(0x002F), CipherSuiteId(0x0035)],
+        "listed in the server's order"
+    );
+    assert_eq!(
+        server.cipher_suites[&Tls12],
+        [
+            CipherSuiteId(0x003D),
+            CipherSuiteId(0xC02F),
+            CipherSuiteId(0xC030)
+        ],
+        "the client decides: listed by id"
+    );
+}
+
+/// The server's order from "a beats b" relations, transitively, and
+/// whether it is complete.
+#[test]
+fn server_order_from_pairs() {
+    use TlsVersion::*;
+    let pair = |a: u16, b: u16, chosen: u16| ProbeRecord {
+        purpose: Purpose::Pair,
+        spec: HelloSpec::at(Tls12, vec![CipherSuiteId(a), CipherSuiteId(b)], None),
+        outcome: accepted(Tls12, chosen),
+        handshake: None,
+    };
+    let mut records = vec![
+        suite_probe(Tls12, 0x0001, accepted(Tls12, 0x0001)),
+        suite_probe(Tls12, 0x0002, accepted(Tls12, 0x0002)),
+        suite_probe(Tls12, 0x0003, accepted(Tls12, 0x0003)),
+        pair(0x0001, 0x0002, 0x0002),
+        pair(0x0002, 0x0003, 0x0003),
+    ];
+    let k = Knowledge::learn(&records);
+    let (order, complete) = preference::server_order(&records, &k, Tls12);
+    assert_eq!(
+        order,
+        [CipherSuiteId(3), CipherSuiteId(2), CipherSuiteId(1)],
+        "3 > 2 > 1 by transitivity"
+    );
+    assert!(complete);
+    records.truncate(4);
+    let k = Knowledge::learn(&records);
+    let (order, complete) = preference::server_order(&records, &k, Tls12);
+    assert_eq!(order[0], CipherSuiteId(2));
+    assert!(!complete, "3 is not compared with anything");
 }

@@ -1,0 +1,221 @@
+//! Whose cipher-suite order decides, per version, and the server's order
+//! itself where the probes show it.
+//!
+//! A hello and the same suites reversed, both accepted at one version with
+//! at least two of those suites accepted there: the same choice means the
+//! server's order, different choices the client's. Every accepted version
+//! with two or more accepted suites is judged:
+//! - the first wave reverses, for each newest version among the profiles,
+//!   the largest profile's hello there (its replay is the forward one), so
+//!   the usual cases cost one probe each and no extra round trip;
+//! - a version still unsettled afterwards gets a forward and a reversed
+//!   offer of exactly its accepted suites.
+//!
+//! The server's order: every accepted hello that offered several accepted
+//! suites shows that the chosen one beats the others. Where the server
+//! enforces its order, its accepted suites are listed by those relations
+//! (transitively); `--all-suites` also asks each pair still unknown, so the
+//! order is complete there (up to [`MAX_PAIRS`] pairs per version).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::super::{ProbeRecord, Purpose, spec_at};
+use super::Knowledge;
+use crate::negotiate::Preference;
+use crate::probe::HelloSpec;
+use crate::profile::Profile;
+use crate::suites::CipherSuiteId;
+use crate::version::TlsVersion;
+use crate::wire::codes::NamedGroup;
+
+/// The most pairs asked at one version under `--all-suites`.
+pub(crate) const MAX_PAIRS: usize = 66;
+
+/// First wave: for each newest version among the profiles, the largest
+/// profile's hello there, reversed.
+pub(crate) fn plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {
+    let mut by_version: BTreeMap<TlsVersion, &Profile> = BTreeMap::new();
+    for p in profiles {
+        let v = p.max_version();
+        let n = p.suites_at(v).count();
+        if n < 2 {
+            continue;
+        }
+        let better = by_version
+            .get(&v)
+            .is_none_or(|q| q.suites_at(v).count() < n);
+        if better {
+            by_version.insert(v, p);
+        }
+    }
+    by_version
+        .values()
+        .map(|p| {
+            let mut spec = HelloSpec::for_profile(p, sni);
+            spec.cipher_suites.reverse();
+            (Purpose::Reversed(p.id.clone()), spec)
+        })
+        .collect()
+}
+
+/// Versions with two or more accepted suites that no pair settled yet:
+/// a forward and a reversed offer of exactly those suites.
+pub(crate) fn settle_plan(
+    records: &[ProbeRecord],
+    k: &Knowledge,
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
+    let judged = judge(records, k);
+    let mut plan = Vec::new();
+    for (v, suites) in &k.accepted {
+        if suites.len() < 2 || judged.contains_key(v) {
+            continue;
+        }
+        let forward: Vec<CipherSuiteId> = suites.iter().copied().collect();
+        let mut reversed = forward.clone();
+        reversed.reverse();
+        plan.push((Purpose::Order(false), spec_at(*v, forward, sni, groups)));
+        plan.push((Purpose::Order(true), spec_at(*v, reversed, sni, groups)));
+    }
+    plan
+}
+
+/// `--all-suites`: at each server-ordered version, every pair of accepted
+/// suites whose order no probe showed yet.
+pub(crate) fn pairs_plan(
+    records: &[ProbeRecord],
+    k: &Knowledge,
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
+    let mut plan = Vec::new();
+    for (v, pref) in judge(records, k) {
+        if pref != Preference::Server {
+            continue;
+        }
+        let beats = closure(&beats_at(records, k, v));
+        let suites: Vec<CipherSuiteId> =
+            k.accepted.get(&v).into_iter().flatten().copied().collect();
+        let unknown: Vec<(CipherSuiteId, CipherSuiteId)> = suites
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| suites[i + 1..].iter().map(move |b| (*a, *b)))
+            .filter(|(a, b)| !beats.contains(&(*a, *b)) && !beats.contains(&(*b, *a)))
+            .collect();
+        if unknown.len() > MAX_PAIRS {
+            continue;
+        }
+        plan.extend(
+            unknown
+                .into_iter()
+                .map(|(a, b)| (Purpose::Pair, spec_at(v, vec![a, b], sni, groups))),
+        );
+    }
+    plan
+}
+
+/// Whose order decides, per version where a forward/reversed pair shows it.
+pub(crate) fn judge(records: &[ProbeRecord], k: &Knowledge) -> BTreeMap<TlsVersion, Preference> {
+    let mut out = BTreeMap::new();
+    let pairs = records.iter().filter_map(|r| {
+        let forward = match &r.purpose {
+            Purpose::Reversed(id) => records
+                .iter()
+                .find(|f| f.purpose == Purpose::Replay(id.clone())),
+            Purpose::Order(true) => records.iter().find(|f| {
+                f.purpose == Purpose::Order(false) && f.spec.max_version() == r.spec.max_version()
+            }),
+            _ => None,
+        }?;
+        Some((forward, r))
+    });
+    for (forward, reversed) in pairs {
+        let (Some(a), Some(b)) = (forward.outcome.accepted(), reversed.outcome.accepted()) else {
+            continue;
+        };
+        if a.version != b.version || out.contains_key(&a.version) {
+            continue;
+        }
+        // Rule: order shows only among at least two suites accepted there.
+        let known = forward
+            .spec
+            .cipher_suites
+            .iter()
+            .filter(|s| k.accepts(a.version, **s))
+            .count();
+        if known >= 2 {
+            let pref = if a.cipher_suite == b.cipher_suite {
+                Preference::Server
+            } else {
+                Preference::Client
+            };
+            out.insert(a.version, pref);
+        }
+    }
+    out
+}
+
+/// "a beats b" at `v`: an accepted hello offered both (both accepted at
+/// `v`) and the server chose a.
+fn beats_at(
+    records: &[ProbeRecord],
+    k: &Knowledge,
+    v: TlsVersion,
+) -> BTreeSet<(CipherSuiteId, CipherSuiteId)> {
+    let mut beats = BTreeSet::new();
+    for r in records {
+        let Some(a) = r.outcome.accepted().filter(|a| a.version == v) else {
+            continue;
+        };
+        for s in &r.spec.cipher_suites {
+            if *s != a.cipher_suite && k.accepts(v, *s) {
+                beats.insert((a.cipher_suite, *s));
+            }
+        }
+    }
+    beats
+}
+
+/// The transitive closure of a relation.
+fn closure(
+    relation: &BTreeSet<(CipherSuiteId, CipherSuiteId)>,
+) -> BTreeSet<(CipherSuiteId, CipherSuiteId)> {
+    let mut out = relation.clone();
+    loop {
+        let more: Vec<_> = out
+            .iter()
+            .flat_map(|(a, b)| {
+                out.iter()
+                    .filter(move |(c, _)| c == b)
+                    .map(move |(_, d)| (*a, *d))
+            })
+            .filter(|p| p.0 != p.1 && !out.contains(p))
+            .collect();
+        if more.is_empty() {
+            return out;
+        }
+        out.extend(more);
+    }
+}
+
+/// The accepted suites at `v`, in the server's order as far as the probes
+/// showed it (suites beating more others first; ties by id), and whether
+/// that order is complete (every pair known).
+pub(crate) fn server_order(
+    records: &[ProbeRecord],
+    k: &Knowledge,
+    v: TlsVersion,
+) -> (Vec<CipherSuiteId>, bool) {
+    let suites: Vec<CipherSuiteId> = k.accepted.get(&v).into_iter().flatten().copied().collect();
+    let beats = closure(&beats_at(records, k, v));
+    let wins = |s: &CipherSuiteId| beats.iter().filter(|(a, _)| a == s).count();
+    let mut ordered = suites.clone();
+    ordered.sort_by_key(|s| std::cmp::Reverse(wins(s)));
+    let complete = suites.iter().enumerate().all(|(i, a)| {
+        suites[i + 1..]
+            .iter()
+            .all(|b| beats.contains(&(*a, *b)) || beats.contains(&(*b, *a)))
+    });
+    (ordered, complete)
+}

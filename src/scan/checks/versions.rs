@@ -1,0 +1,85 @@
+//! Which TLS versions the endpoint speaks.
+//!
+//! Versions no profile uses (by default TLS 1.0–1.3 are always asked about)
+//! get one hello offering every suite valid there; a candidate version where
+//! no single-suite probe was accepted gets one such hello afterwards. A
+//! version is shown unsupported when a hello offering only it is answered at
+//! an older version (servers before TLS 1.3 answer with the newest they
+//! speak) or refused with `protocol_version`.
+
+use std::collections::BTreeMap;
+
+use super::super::{ProbeRecord, Purpose, all_at, spec_at};
+use super::Knowledge;
+use crate::probe::{HelloSpec, Outcome};
+use crate::suites::CipherSuiteId;
+use crate::version::TlsVersion;
+use crate::wire::codes::{AlertDescription, NamedGroup};
+
+/// Versions the default scan always asks about.
+const DEFAULT_VERSIONS: [TlsVersion; 4] = [
+    TlsVersion::Tls10,
+    TlsVersion::Tls11,
+    TlsVersion::Tls12,
+    TlsVersion::Tls13,
+];
+
+/// First wave: a whole-version hello for each default version no candidate
+/// covers.
+pub(crate) fn plan(
+    candidates: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
+    DEFAULT_VERSIONS
+        .into_iter()
+        .filter(|v| !candidates.contains_key(v))
+        .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups)))
+        .collect()
+}
+
+/// Whole-version hellos for candidate versions the single-suite probes
+/// could not settle.
+pub(crate) fn second_plan(
+    k: &Knowledge,
+    records: &[ProbeRecord],
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
+    if k.answered == 0 {
+        // Nothing answered TLS at all: more probes would only add noise.
+        return Vec::new();
+    }
+    let mut versions: Vec<TlsVersion> = records
+        .iter()
+        .filter(|r| r.purpose == Purpose::Suite)
+        .map(|r| r.spec.max_version())
+        .filter(|v| !k.accepted.contains_key(v) && !k.unsupported.contains(v))
+        .collect();
+    versions.dedup();
+    versions
+        .into_iter()
+        .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups)))
+        .collect()
+}
+
+/// What one record says about versions.
+pub(super) fn observe(k: &mut Knowledge, r: &ProbeRecord) {
+    let max = r.spec.max_version();
+    let single_version = r.spec.versions.len() == 1;
+    k.probed_versions.insert(max);
+    match &r.outcome {
+        // A server answers a hello for a version it does not speak with the
+        // newest version it does.
+        Outcome::Accepted(a) if single_version && a.version < max => {
+            k.unsupported.insert(max);
+        }
+        Outcome::Rejected {
+            alert,
+            after_hello: None,
+        } if single_version && *alert == AlertDescription::PROTOCOL_VERSION => {
+            k.unsupported.insert(max);
+        }
+        _ => {}
+    }
+}
