@@ -5,11 +5,12 @@
 //! at least two of those suites accepted there: the same choice means the
 //! server's order, different choices the client's. Every accepted version
 //! with two or more accepted suites is judged:
-//! - the first wave reverses, for each newest version among the profiles,
-//!   the largest profile's hello there (its replay is the forward one), so
-//!   the usual cases cost one probe each and no extra round trip;
-//! - a version still unsettled afterwards gets a forward and a reversed
-//!   offer of exactly its accepted suites.
+//! - the first wave reverses the largest profile's hello (its replay is the
+//!   forward one), which settles the usual case (a TLS 1.2 manager) for one
+//!   probe and no extra round trip;
+//! - every other version with two or more accepted suites (a TLS 1.0-only
+//!   endpoint, say) gets a forward and a reversed offer of exactly its
+//!   accepted suites, in one more round trip.
 //!
 //! The server's order: every accepted hello that offered several accepted
 //! suites shows that the chosen one beats the others. Where the server
@@ -31,30 +32,21 @@ use crate::wire::codes::NamedGroup;
 /// The most pairs asked at one version under `--all-suites`.
 pub(crate) const MAX_PAIRS: usize = 66;
 
-/// First wave: for each newest version among the profiles, the largest
-/// profile's hello there, reversed.
+/// First wave: the largest profile's hello (at its newest version),
+/// reversed; its replay is the forward one. One probe: a sixteenth
+/// connection would start a third wave of eight.
 pub(crate) fn plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {
-    let mut by_version: BTreeMap<TlsVersion, &Profile> = BTreeMap::new();
-    for p in profiles {
-        let v = p.max_version();
-        let n = p.suites_at(v).count();
-        if n < 2 {
-            continue;
-        }
-        let better = by_version
-            .get(&v)
-            .is_none_or(|q| q.suites_at(v).count() < n);
-        if better {
-            by_version.insert(v, p);
-        }
-    }
-    by_version
-        .values()
+    let largest = profiles
+        .iter()
+        .max_by_key(|p| p.suites_at(p.max_version()).count())
+        .filter(|p| p.suites_at(p.max_version()).count() >= 2);
+    largest
         .map(|p| {
             let mut spec = HelloSpec::for_profile(p, sni);
             spec.cipher_suites.reverse();
             (Purpose::Reversed(p.id.clone()), spec)
         })
+        .into_iter()
         .collect()
 }
 
