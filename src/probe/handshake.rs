@@ -71,6 +71,9 @@ pub struct Handshake {
     pub first_flight: Outcome,
     /// How the handshake itself ended.
     pub result: HandshakeResult,
+    /// The certificate chain the server presented to the engine (DER, leaf
+    /// first): also under TLS 1.3, where the first flight hides it.
+    pub peer_chain: Vec<Vec<u8>>,
 }
 
 /// How a full handshake ended.
@@ -136,6 +139,21 @@ impl Stage {
     }
 }
 
+/// Where an engine leaves the chain the server presented.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct PeerChain(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl PeerChain {
+    /// Keeps `chain` (DER, leaf first).
+    pub(crate) fn set(&self, chain: Vec<Vec<u8>>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = chain;
+    }
+
+    fn take(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 /// What an engine reports; [`handshake`] adds where it broke off.
 #[derive(Debug)]
 pub(crate) enum EngineResult {
@@ -187,19 +205,22 @@ pub async fn handshake(
                 engine,
                 result: HandshakeResult::NotRun(e.to_string()),
                 first_flight: Outcome::ConnectFailed(e),
+                peer_chain: Vec::new(),
             };
         }
     };
     let peer = connection.stream.peer_addr().ok().map(|a| a.ip());
     let (tap, recording) = Tap::new(connection.stream);
+    let chain = PeerChain::default();
     let result = match engine {
-        Engine::Rustls => rustls_client::run(tap, spec, identity, peer, timeout).await,
-        Engine::Openssl => openssl_client::run(tap, spec, identity, timeout).await,
+        Engine::Rustls => rustls_client::run(tap, spec, identity, peer, timeout, &chain).await,
+        Engine::Openssl => openssl_client::run(tap, spec, identity, timeout, &chain).await,
     };
     let bytes = snapshot(&recording);
     endpoint.stats().sent(bytes.written.len());
     endpoint.stats().received(bytes.read.len());
-    let handshake = assemble(engine, result, &bytes);
+    let mut handshake = assemble(engine, result, &bytes);
+    handshake.peer_chain = chain.take();
     match handshake.first_flight {
         Outcome::Timeout => endpoint.note_silence(),
         _ => endpoint.note_answer(),
@@ -279,6 +300,7 @@ fn assemble(engine: Engine, result: EngineResult, bytes: &Recording) -> Handshak
         engine,
         first_flight,
         result,
+        peer_chain: Vec::new(),
     }
 }
 

@@ -15,7 +15,7 @@ use openssl::ssl::{Ssl, SslMethod, SslVerifyMode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio_openssl::SslStream;
 
-use super::handshake::{ClientIdentity, EngineResult, verdict_wait};
+use super::handshake::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
 use crate::suites::CipherSuiteId;
 use crate::tls_openssl::{OfferSpec, bare_builder, configure, from_ssl_version};
@@ -62,6 +62,7 @@ pub(crate) async fn run<S>(
     spec: &HelloSpec,
     identity: Option<&ClientIdentity>,
     timeout: Duration,
+    chain: &PeerChain,
 ) -> EngineResult
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -99,6 +100,9 @@ where
             };
         }
         Ok(Ok(())) => {}
+    }
+    if let Some(certs) = tls.ssl().peer_cert_chain() {
+        chain.set(certs.iter().filter_map(|c| c.to_der().ok()).collect());
     }
     let version = tls.ssl().version2().and_then(from_ssl_version);
     let suite = tls

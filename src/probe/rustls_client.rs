@@ -24,7 +24,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
-use super::handshake::{ClientIdentity, EngineResult, verdict_wait};
+use super::handshake::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
@@ -93,23 +93,30 @@ pub fn can_offer(spec: &HelloSpec) -> bool {
         && !schemes(spec, &provider.signature_verification_algorithms).is_empty()
 }
 
-/// Accepts any chain, verifies signatures for real, offers the profile's
-/// signature schemes.
+/// Accepts and records any chain, verifies signatures for real, offers the
+/// profile's signature schemes.
 #[derive(Debug)]
 struct AnyChain {
     algorithms: WebPkiSupportedAlgorithms,
     schemes: Vec<SignatureScheme>,
+    seen: PeerChain,
 }
 
 impl ServerCertVerifier for AnyChain {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        self.seen.set(
+            std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.to_vec())
+                .collect(),
+        );
         Ok(ServerCertVerified::assertion())
     }
 
@@ -208,12 +215,14 @@ fn config(
     spec: &HelloSpec,
     identity: Option<&ClientIdentity>,
     asked: Arc<AtomicBool>,
+    seen: PeerChain,
 ) -> Result<ClientConfig, String> {
     let provider = provider(spec).ok_or("rustls cannot offer this configuration")?;
     let versions = versions(spec).ok_or("rustls speaks only TLS 1.2 and 1.3")?;
     let verifier = AnyChain {
         algorithms: provider.signature_verification_algorithms,
         schemes: schemes(spec, &provider.signature_verification_algorithms),
+        seen,
     };
     let key = match identity {
         Some(id) => {
@@ -277,12 +286,13 @@ pub(crate) async fn run<S>(
     identity: Option<&ClientIdentity>,
     peer: Option<IpAddr>,
     timeout: Duration,
+    chain: &PeerChain,
 ) -> EngineResult
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let asked = Arc::new(AtomicBool::new(false));
-    let config = match config(spec, identity, asked.clone()) {
+    let config = match config(spec, identity, asked.clone(), chain.clone()) {
         Ok(c) => c,
         Err(why) => return EngineResult::NotRun(why),
     };

@@ -120,5 +120,6 @@ async fn step(
         spec,
         outcome,
         handshake: None,
+        peer_chain: Vec::new(),
     }
 }

@@ -110,6 +110,8 @@ pub(crate) struct ProbeRecord {
     pub(crate) outcome: Outcome,
     /// When the probe was a full handshake: the engine and how it ended.
     pub(crate) handshake: Option<(Engine, HandshakeResult)>,
+    /// The chain the server presented to a full handshake.
+    pub(crate) peer_chain: Vec<Vec<u8>>,
 }
 
 /// How to run one planned probe.
@@ -413,6 +415,7 @@ impl Run {
                     spec,
                     outcome: h.first_flight,
                     handshake: Some((h.engine, h.result)),
+                    peer_chain: h.peer_chain,
                 };
             }
         }
@@ -422,6 +425,7 @@ impl Run {
             spec,
             outcome,
             handshake: None,
+            peer_chain: Vec::new(),
         }
     }
 }

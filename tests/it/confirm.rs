@@ -198,6 +198,10 @@ fn tls13_is_confirmed_by_rustls() {
         ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"].contains(&suite),
         "{p:#}"
     );
+    // TLS 1.3 encrypts the Certificate; the handshake saw it.
+    let cert = &v["targets"][0]["server"]["certificate"];
+    assert_eq!(cert["key_type"], "rsa", "{cert:#}");
+    assert_eq!(cert["key_bits"], 2048, "{cert:#}");
     assert_eq!(v["policy"]["status"], "passed");
 }
 

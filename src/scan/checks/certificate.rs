@@ -10,8 +10,13 @@ use crate::probe::Outcome;
 use crate::profile::Profile;
 use crate::target::Target;
 
-/// Keeps the first chain seen, and why a chain could not be read.
+/// Keeps the first chain seen (in a first flight, or presented to a full
+/// handshake: TLS 1.3 hides it from the first), and why a chain could not
+/// be read.
 pub(super) fn observe(k: &mut Knowledge, r: &ProbeRecord) {
+    if k.certificate_chain.is_none() && !r.peer_chain.is_empty() {
+        k.certificate_chain = Some(r.peer_chain.clone());
+    }
     let Outcome::Accepted(a) = &r.outcome else {
         return;
     };

@@ -34,6 +34,7 @@ fn suite_probe(version: TlsVersion, suite: u16, outcome: Outcome) -> ProbeRecord
         spec: HelloSpec::at(version, vec![CipherSuiteId(suite)], None),
         outcome,
         handshake: None,
+        peer_chain: Vec::new(),
     }
 }
 
@@ -43,6 +44,7 @@ fn replay(p: &Profile, outcome: Outcome) -> ProbeRecord {
         spec: HelloSpec::for_profile(p, None),
         outcome,
         handshake: None,
+        peer_chain: Vec::new(),
     }
 }
 
@@ -54,6 +56,7 @@ fn reversed(p: &Profile, outcome: Outcome) -> ProbeRecord {
         spec,
         outcome,
         handshake: None,
+        peer_chain: Vec::new(),
     }
 }
 
@@ -400,6 +403,7 @@ fn server_order_from_pairs() {
         spec: HelloSpec::at(Tls12, vec![CipherSuiteId(a), CipherSuiteId(b)], None),
         outcome: accepted(Tls12, chosen),
         handshake: None,
+        peer_chain: Vec::new(),
     };
     let mut records = vec![
         suite_probe(Tls12, 0x0001, accepted(Tls12, 0x0001)),
