@@ -176,3 +176,11 @@ pub(crate) fn configure(
     }
     Ok(())
 }
+
+/// OpenSSL's reasons for a failed handshake, in its own words ("no shared
+/// cipher; …"), when its error stack has any.
+pub(crate) fn error_reasons(e: &openssl::ssl::Error) -> Option<String> {
+    let stack = e.ssl_error()?;
+    let reasons: Vec<&str> = stack.errors().iter().filter_map(|e| e.reason()).collect();
+    (!reasons.is_empty()).then(|| reasons.join("; "))
+}

@@ -176,6 +176,21 @@ pub(crate) enum EngineResult {
     NotRun(String),
 }
 
+impl EngineResult {
+    /// The handshake did not finish within the timeout.
+    pub(crate) fn timeout(certificate_requested: Option<bool>, certificate_sent: bool) -> Self {
+        EngineResult::Failed {
+            alert: None,
+            timed_out: true,
+            client_aborted: false,
+            detail: "the handshake timed out".into(),
+            after_finished: false,
+            certificate_requested,
+            certificate_sent,
+        }
+    }
+}
+
 /// The engine that can offer exactly `spec`: rustls when it implements every
 /// version, suite and group and at least one signature algorithm; else
 /// OpenSSL when the local build implements it all; else none (SSL 3.0,

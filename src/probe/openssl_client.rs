@@ -77,17 +77,7 @@ where
     };
     let sent = identity.is_some();
     match tokio::time::timeout(timeout, Pin::new(&mut tls).connect()).await {
-        Err(_) => {
-            return EngineResult::Failed {
-                alert: None,
-                timed_out: true,
-                client_aborted: false,
-                detail: "the handshake timed out".into(),
-                after_finished: false,
-                certificate_requested: None,
-                certificate_sent: sent,
-            };
-        }
+        Err(_) => return EngineResult::timeout(None, sent),
         Ok(Err(e)) => {
             return EngineResult::Failed {
                 alert: None,
@@ -140,11 +130,8 @@ where
 
 /// OpenSSL's words for a failed handshake, without the error-stack noise.
 fn describe(e: &openssl::ssl::Error) -> String {
-    if let Some(stack) = e.ssl_error() {
-        let reasons: Vec<&str> = stack.errors().iter().filter_map(|e| e.reason()).collect();
-        if !reasons.is_empty() {
-            return reasons.join("; ");
-        }
+    if let Some(reasons) = crate::tls_openssl::error_reasons(e) {
+        return reasons;
     }
     match e.io_error() {
         Some(io) => io.to_string(),

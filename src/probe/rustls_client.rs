@@ -304,15 +304,7 @@ where
     let requested = |asked: &AtomicBool| Some(asked.load(Ordering::Relaxed));
     let mut tls = match tokio::time::timeout(timeout, connector.connect(name, stream)).await {
         Err(_) => {
-            return EngineResult::Failed {
-                alert: None,
-                timed_out: true,
-                client_aborted: false,
-                detail: "the handshake timed out".into(),
-                after_finished: false,
-                certificate_requested: requested(&asked),
-                certificate_sent: sent && asked.load(Ordering::Relaxed),
-            };
+            return EngineResult::timeout(requested(&asked), sent && asked.load(Ordering::Relaxed));
         }
         Ok(Err(e)) => {
             return EngineResult::Failed {

@@ -536,11 +536,8 @@ fn closed_by_peer(e: &openssl::ssl::Error) -> bool {
 
 /// OpenSSL's reason for a failed handshake, in its own words.
 fn describe(e: &openssl::ssl::Error) -> String {
-    if let Some(stack) = e.ssl_error() {
-        let reasons: Vec<&str> = stack.errors().iter().filter_map(|e| e.reason()).collect();
-        if !reasons.is_empty() {
-            return reasons.join("; ");
-        }
+    if let Some(reasons) = crate::tls_openssl::error_reasons(e) {
+        return reasons;
     }
     match e.io_error() {
         Some(io) => format!("connection error: {io}"),

@@ -71,3 +71,24 @@ pub fn assert_clean_error(run: &Run) {
         run.stderr
     );
 }
+
+/// Runs `tlscompat scan --format json ARGS…`; returns (exit code, report).
+/// Never a panic, whatever the exit code.
+pub fn scan_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = tlscompat(&all);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    (run.code, run.json())
+}
+
+/// A target's verdict for profile `id`.
+#[track_caller]
+pub fn profile_of<'a>(target: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    target["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["profile"] == id)
+        .unwrap_or_else(|| panic!("{id} missing: {target:#}"))
+}

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use tlscompat::certs::{Authority, Identity, IssueOptions, KeyType, Usage};
 
-use crate::common::tlscompat;
 use crate::servers::{CertFiles, SServer};
 
 /// The agent profiles shipped with the tool.
@@ -28,21 +27,12 @@ source: \"test fixture\"
 
 /// Runs `tlscompat scan --format json ARGS…`; returns (exit code, report).
 fn scan_json(args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["scan", "--format", "json", "--timeout", "2s"];
-    all.extend_from_slice(args);
-    let run = tlscompat(&all);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    (run.code, run.json())
+    crate::common::scan_json(&[&["--timeout", "2s"], args].concat())
 }
 
 /// The first target's verdict for profile `id`.
 fn profile<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["targets"][0]["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["profile"] == id)
-        .unwrap_or_else(|| panic!("{id} missing: {v:#}"))
+    crate::common::profile_of(&v["targets"][0], id)
 }
 
 /// The codes of the first target's findings.

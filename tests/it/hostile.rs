@@ -9,24 +9,13 @@ use crate::peers::{ProxyRule, Script, proxy, scripted};
 use crate::servers::emulate;
 use tlscompat::wire::codes::AlertDescription;
 
-/// `scan ADDR ARGS… --format json`: exit code and report.
+/// `scan ADDR --timeout 2s ARGS… --format json`: exit code and report.
 fn scan(addr: &str, args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["scan", addr, "--timeout", "2s", "--format", "json"];
-    all.extend_from_slice(args);
-    let run = tlscompat(&all);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let v: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
-    (run.code, v)
+    crate::common::scan_json(&[&[addr, "--timeout", "2s"], args].concat())
 }
 
 fn profile<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["targets"][0]["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["profile"] == id)
-        .unwrap_or_else(|| panic!("no {id} in {v:#}"))
+    crate::common::profile_of(&v["targets"][0], id)
 }
 
 fn issue_codes(v: &Value) -> Vec<String> {

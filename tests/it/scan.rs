@@ -11,15 +11,6 @@ use tlscompat::profile::{Catalog, Profile};
 use crate::common::{assert_clean_error, tlscompat};
 use crate::servers::{CertFiles, Hostile, SServer, emulate, emulate_at, hostile, rustls_server};
 
-/// Runs `tlscompat scan --format json ARGS…`; returns (exit code, report).
-fn scan_json(args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["scan", "--format", "json"];
-    all.extend_from_slice(args);
-    let run = tlscompat(&all);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    (run.code, run.json())
-}
-
 /// `server.cipher_suites` as {version: [IANA names]}, in the report's order.
 fn accepted_in_order(target: &Value) -> BTreeMap<String, Vec<String>> {
     let map = target["server"]["cipher_suites"].as_object().unwrap();
@@ -61,14 +52,7 @@ fn names(ids: &[u16]) -> Vec<String> {
         .collect()
 }
 
-fn profile<'a>(target: &'a Value, id: &str) -> &'a Value {
-    target["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["profile"] == id)
-        .unwrap_or_else(|| panic!("{id} missing"))
-}
+use crate::common::{profile_of as profile, scan_json};
 
 fn addr_arg(addr: SocketAddr) -> String {
     addr.to_string()
