@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::findings::{Finding, FindingCode};
 use crate::negotiate::Agreement;
@@ -26,20 +26,20 @@ use crate::version::TlsVersion;
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// `"tool": {"name": "tlscompat", "version": "…"}` in every machine report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
     /// Always `tlscompat`.
-    pub name: &'static str,
-    /// The crate version.
-    pub version: &'static str,
+    pub name: String,
+    /// The version that wrote the report.
+    pub version: String,
 }
 
 impl Tool {
     /// This build.
     pub fn current() -> Tool {
         Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
         }
     }
 }
@@ -62,7 +62,7 @@ macro_rules! codes {
 }
 
 /// The whole report of a `scan`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanReport {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -75,7 +75,7 @@ pub struct ScanReport {
 }
 
 /// One endpoint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetReport {
     /// `host:port` as scanned.
     pub target: String,
@@ -112,7 +112,7 @@ pub struct TargetReport {
 }
 
 /// Whether a target could be scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetStatus {
     /// The endpoint answered TLS.
@@ -122,7 +122,7 @@ pub enum TargetStatus {
 }
 
 /// Why a target could not be scanned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetError {
     /// The class of failure.
     pub kind: ErrorKind,
@@ -131,7 +131,7 @@ pub struct TargetError {
 }
 
 /// Classes of scan failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The host name does not resolve.
@@ -169,7 +169,7 @@ codes!(ErrorKind {
 /// Something about the scan itself that a reader must know: probes that got
 /// no usable answer, server faults, answers that contradict each other, a
 /// real handshake that disagreed with the first flight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issue {
     /// The kind, stable.
     pub code: IssueCode,
@@ -182,7 +182,7 @@ pub struct Issue {
 }
 
 /// Kinds of issue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueCode {
     /// Probes ended without a usable TLS answer (timeout, close, garbage).
@@ -207,7 +207,7 @@ codes!(IssueCode {
 });
 
 /// What the endpoint accepted among what was probed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerReport {
     /// Versions accepted, oldest first.
     pub versions: Vec<TlsVersion>,
@@ -235,7 +235,7 @@ pub struct ServerReport {
 }
 
 /// The scope of the probing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Probed {
     /// Versions probed.
     pub versions: Vec<TlsVersion>,
@@ -246,7 +246,7 @@ pub struct Probed {
 }
 
 /// Client-certificate behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientCertificate {
     /// No CertificateRequest.
@@ -273,7 +273,7 @@ impl ClientCertificate {
 }
 
 /// The server's leaf certificate, summarized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateSummary {
     /// Subject DN.
     pub subject: String,
@@ -300,7 +300,7 @@ pub struct CertificateSummary {
 }
 
 /// One profile against one endpoint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProfileReport {
     /// The profile id.
     pub profile: String,
@@ -335,7 +335,7 @@ impl ProfileReport {
 }
 
 /// Why a profile is incompatible or unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonCode {
     /// No TLS version in common.
@@ -380,7 +380,7 @@ codes!(ReasonCode {
 });
 
 /// The TLS library that completed (or failed) a real handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Engine {
     /// rustls (ring provider): TLS 1.3 and TLS 1.2 ECDHE with AEAD suites.
@@ -396,7 +396,7 @@ codes!(Engine {
 });
 
 /// How far a profile's result was confirmed beyond the first flight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Confirmed {
     /// A full handshake completed.
@@ -410,7 +410,7 @@ pub enum Confirmed {
 }
 
 /// Per-target counters.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct ScanStats {
     /// Probes run.
     pub probes: u64,
@@ -441,7 +441,7 @@ impl ScanStats {
 }
 
 /// The verdict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PolicyReport {
     /// `passed`, `failed` or `incomplete`.
     pub status: PolicyStatus,
@@ -456,7 +456,7 @@ pub struct PolicyReport {
 }
 
 /// The three-valued verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyStatus {
     /// Everything required was established on every endpoint (exit 0).
@@ -474,7 +474,7 @@ codes!(PolicyStatus {
 });
 
 /// One failed or unresolved rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// The target.
     pub target: String,
@@ -487,7 +487,7 @@ pub struct Violation {
 }
 
 /// Why a rule failed or could not be decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationCode {
     /// A required profile is incompatible.

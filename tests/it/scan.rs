@@ -621,6 +621,10 @@ fn json_report_has_the_documented_shape() {
         v["policy"],
         serde_json::json!({"status": "passed", "passed": true, "violations": [], "unresolved": []})
     );
+    // The report reads back into the result model unchanged (saved reports
+    // are re-checked without the network).
+    let back: tlscompat::results::ScanReport = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&back).unwrap(), v);
 }
 
 #[test]
