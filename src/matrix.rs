@@ -80,7 +80,7 @@ mod tests {
             .map_err(|e| e.to_string())
     }
 
-    /// The facts of DOMAIN.md, "What managers offer": who each manager strands.
+    /// The facts of docs/domain.md, "What managers offer": who each manager strands.
     #[test]
     fn strong_cipher_managers_strand_old_agents() {
         let catalog = Catalog::builtin().unwrap();

@@ -60,7 +60,7 @@ fn shipped_profiles_match_the_vendor_tables() {
             .collect()
     };
     let versions = |id: &str| catalog.get(id).unwrap().versions.clone();
-    // DOMAIN.md, "What each agent version supports".
+    // docs/domain.md, "What each agent version offers".
     assert_eq!(suites("dsa-9.6"), [0x0035, 0x002F]);
     assert_eq!(versions("dsa-9.6"), [TlsVersion::Tls10]);
     assert_eq!(suites("dsa-10.0"), [0x003D, 0x003C]);
@@ -70,7 +70,7 @@ fn shipped_profiles_match_the_vendor_tables() {
         suites("dsa-fips"),
         [0xC030, 0xC02F, 0xC027, 0xC028, 0x003D, 0x003C]
     );
-    // DOMAIN.md, "What managers offer".
+    // docs/domain.md, "What managers offer".
     assert_eq!(suites("dsm-strong-10-11"), [0xC030, 0xC02F, 0xC028, 0xC027]);
     assert_eq!(suites("dsm-strong-12"), [0xC030, 0xC02F]);
     for id in [
