@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cli::{DataFormat, LogFormat, MatrixFormat, ScanFormat};
-use crate::config::{Config, Job, MatrixJob, ScanJob, ServeJob};
+use crate::cli::{DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, ScanFormat};
+use crate::config::{Config, DiagnoseJob, Job, MatrixJob, ScanJob, ServeJob};
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
@@ -58,6 +58,7 @@ pub fn run(
         }
         Job::Scan(job) => scan(catalog, job, stdout),
         Job::Demo { show } => demo(catalog, &show, stdout),
+        Job::Diagnose(job) => diagnose(catalog, *job, stdout),
     }
 }
 
@@ -100,6 +101,21 @@ fn demo(catalog: &Catalog, show: &str, stdout: &mut dyn Write) -> Result<Status,
         Status::Ok
     } else {
         Status::Failed
+    })
+}
+
+fn diagnose(catalog: &Catalog, job: DiagnoseJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let shipped: Vec<&Profile> = catalog.all().collect();
+    let diagnosis = runtime()?.block_on(crate::diagnose::run(&job.diagnose, &shipped));
+    write_report(job.output.as_deref(), stdout, |w| match job.format {
+        DiagnoseFormat::Text => report::diagnose::text(w, &diagnosis),
+        DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
+        DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
+    })?;
+    Ok(match diagnosis.status {
+        crate::results::PolicyStatus::Passed => Status::Ok,
+        crate::results::PolicyStatus::Failed => Status::Failed,
+        crate::results::PolicyStatus::Incomplete => Status::Incomplete,
     })
 }
 

@@ -50,6 +50,66 @@ pub enum Command {
     /// Emulate every shipped profile on loopback, scan each, and show the
     /// results.
     Demo(DemoArgs),
+    /// Why is this agent offline? Walk a heartbeat's path to the manager,
+    /// step by step, with advice.
+    Diagnose(DiagnoseArgs),
+}
+
+/// `tlscompat diagnose …`
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The manager: HOST, HOST:PORT or dsm://HOST:PORT/ (default port 4120).
+    #[arg(value_name = "MANAGER")]
+    pub manager: String,
+    /// The agent's profile, id or file.
+    #[arg(
+        long = "as",
+        value_name = "PROFILE",
+        required_unless_present = "agent_version",
+        conflicts_with = "agent_version"
+    )]
+    pub profile: Option<String>,
+    /// The agent's version as the manager shows it (e.g. 10.0.0-3445),
+    /// instead of --as.
+    #[arg(long, value_name = "VERSION")]
+    pub agent_version: Option<String>,
+    /// The agent's listening endpoint, HOST or HOST:PORT (default port
+    /// 4118): checks the other direction (manager → agent).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub agent: Option<String>,
+    /// The manager's configuration as a client, for --agent (default: what
+    /// the manager endpoint behaves like).
+    #[arg(long, value_name = "PROFILE")]
+    pub manager_profile: Option<String>,
+    /// The manager's console port, whose HTTP Date tells its clock.
+    #[arg(long, value_name = "PORT", default_value_t = 4119)]
+    pub console_port: u16,
+    /// A client certificate to present (the activated agent's), PEM.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Timeout for each step's connects and answers.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiagnoseFormat::Text)]
+    pub format: DiagnoseFormat,
+    /// Write the diagnosis to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats for the diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnoseFormat {
+    /// A checklist for people.
+    Text,
+    /// JSON.
+    Json,
+    /// Markdown, for a ticket.
+    Markdown,
 }
 
 /// `tlscompat scan …`

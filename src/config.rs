@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use crate::certs::{self, Identity};
 use crate::cli::{
-    Cli, ColorChoice, Command, DataFormat, LogFormat, MatrixArgs, MatrixFormat, ProfilesCommand,
-    RoleArg, ScanArgs, ScanFormat, ServeArgs,
+    Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat, LogFormat, MatrixArgs,
+    MatrixFormat, ProfilesCommand, RoleArg, ScanArgs, ScanFormat, ServeArgs,
 };
+use crate::diagnose::DiagnoseConfig;
 use crate::error::Error;
 use crate::negotiate::Preference;
 use crate::policy::Policy;
@@ -55,6 +56,8 @@ pub enum Job {
         /// Files to check.
         files: Vec<PathBuf>,
     },
+    /// `diagnose`.
+    Diagnose(Box<DiagnoseJob>),
     /// `matrix`.
     Matrix(MatrixJob),
     /// `serve`.
@@ -82,6 +85,17 @@ pub struct ScanJob {
     /// Output format.
     pub format: ScanFormat,
     /// Where the report goes.
+    pub output: Option<PathBuf>,
+}
+
+/// `diagnose` with its targets parsed and profiles loaded.
+#[derive(Debug)]
+pub struct DiagnoseJob {
+    /// What to diagnose.
+    pub diagnose: DiagnoseConfig,
+    /// Output format.
+    pub format: DiagnoseFormat,
+    /// Where the diagnosis goes.
     pub output: Option<PathBuf>,
 }
 
@@ -146,6 +160,13 @@ impl Config {
             Command::Scan(args) => {
                 let to_file = args.output.is_some();
                 (Job::Scan(scan_job(&mut catalog, args)?), to_file)
+            }
+            Command::Diagnose(args) => {
+                let to_file = args.output.is_some();
+                (
+                    Job::Diagnose(Box::new(diagnose_job(&mut catalog, args)?)),
+                    to_file,
+                )
             }
             Command::Demo(args) => (
                 Job::Demo {
@@ -357,4 +378,70 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
+}
+
+fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob, Error> {
+    // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
+    let manager = args
+        .manager
+        .strip_prefix("dsm://")
+        .map(|m| m.trim_end_matches('/'))
+        .unwrap_or(&args.manager);
+    let manager = Target::parse(manager, Role::Manager).map_err(Error::Target)?;
+    let (id, caveat) = match (&args.profile, &args.agent_version) {
+        (Some(p), _) => (catalog.resolve(p)?, None),
+        (None, Some(v)) => {
+            let mapped =
+                crate::agent_version::profile_for(v).map_err(|e| Error::Usage(e.to_string()))?;
+            (
+                mapped.profile.to_string(),
+                mapped.caveat.map(str::to_string),
+            )
+        }
+        (None, None) => {
+            return Err(Error::Usage(
+                "give --as PROFILE or --agent-version V".into(),
+            ));
+        }
+    };
+    let profile = catalog
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| Error::Usage(format!("no profile {id}")))?;
+    let agent = match &args.agent {
+        Some(a) => Some(Target::parse(a, Role::Agent).map_err(Error::Target)?),
+        None => None,
+    };
+    let manager_profile = match &args.manager_profile {
+        Some(p) => {
+            let id = catalog.resolve(p)?;
+            catalog.get(&id).cloned()
+        }
+        None => None,
+    };
+    Ok(DiagnoseJob {
+        diagnose: DiagnoseConfig {
+            manager,
+            profile,
+            caveat,
+            agent,
+            manager_profile,
+            console_port: args.console_port,
+            scan: ScanConfig {
+                limits: Limits {
+                    timeout: args.timeout,
+                    ..Limits::default()
+                },
+                identity: match (&args.client_cert, &args.client_key) {
+                    (Some(cert), Some(key)) => Some(Arc::new(
+                        ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
+                    )),
+                    _ => None,
+                },
+                ..ScanConfig::default()
+            },
+        },
+        format: args.format,
+        output: args.output,
+    })
 }

@@ -22,12 +22,14 @@
 //! - `error`: the error type and exit statuses.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod agent_version;
 pub mod app;
 pub mod certinfo;
 pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod diagnose;
 pub mod error;
 pub mod findings;
 pub mod matrix;

@@ -6,6 +6,7 @@
 //! the internal model changes.
 
 pub mod demo;
+pub mod diagnose;
 pub mod matrix;
 pub mod profiles;
 pub mod scan;
