@@ -69,29 +69,128 @@ fn scan(catalog: &Catalog, job: ScanJob, stdout: &mut dyn Write) -> Result<Statu
         .map(|id| lookup(catalog, id).clone())
         .collect();
     let identify: Vec<Profile> = catalog.all().cloned().collect();
-    let targets = runtime()?.block_on(crate::scan::scan_many(
-        job.targets,
-        Arc::new(profiles),
-        Arc::new(identify),
-        Arc::new(job.scan),
-    ));
+    // `-o` is opened before any probing: an unwritable path fails first.
+    let mut file = match job.output.as_deref() {
+        Some(path) => Some((path, open_output(path)?)),
+        None => None,
+    };
+    let tool = report::Tool::current();
+    let stream = job.format == ScanFormat::Jsonl;
+    let (targets, written) = {
+        let out: &mut dyn Write = match &mut file {
+            Some((_, f)) => f,
+            None => stdout,
+        };
+        runtime()?.block_on(collect(
+            &job,
+            profiles,
+            identify,
+            stream.then_some((out, &tool)),
+        ))
+    };
+    let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
     let policy = crate::policy::verdict(&targets, &job.policy);
     let status = crate::policy::status(&policy);
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,
-        tool: report::Tool::current(),
+        tool,
         targets,
         policy,
     };
-    write_report(job.output.as_deref(), stdout, |w| match job.format {
+    let print = |w: &mut dyn Write| match job.format {
         ScanFormat::Text => report::scan::text(w, &report),
         ScanFormat::Json => report::scan::json(w, &report),
         ScanFormat::Yaml => report::scan::yaml(w, &report),
-        ScanFormat::Jsonl => report::scan::jsonl(w, &report),
+        // Finished targets were streamed; the rest (not scanned), then the verdict.
+        ScanFormat::Jsonl => {
+            for (i, t) in report.targets.iter().enumerate() {
+                if !written.contains(&i) {
+                    report::scan::jsonl_target(w, &report.tool, t)?;
+                }
+            }
+            report::scan::jsonl_policy(w, &report.tool, &report.policy)
+        }
         ScanFormat::Markdown => report::scan::markdown(w, &report),
         ScanFormat::Junit => report::scan::junit(w, &report),
-    })?;
+    };
+    match &mut file {
+        Some((path, f)) => print(f)
+            .and_then(|()| f.flush())
+            .map_err(|e| output_error(Some(path), e))?,
+        None => print(stdout)
+            .and_then(|()| stdout.flush())
+            .map_err(Error::Stdout)?,
+    }
     Ok(status)
+}
+
+/// Scans every target, streaming each finished one to `stream` when given
+/// (JSON Lines), until done or until SIGINT/SIGTERM: then the targets not
+/// finished are reported `not_scanned`. Returns the reports in target order
+/// and the indexes already streamed.
+async fn collect(
+    job: &ScanJob,
+    profiles: Vec<Profile>,
+    identify: Vec<Profile>,
+    mut stream: Option<(&mut dyn Write, &report::Tool)>,
+) -> (Vec<crate::results::TargetReport>, io::Result<Vec<usize>>) {
+    let count = job.targets.len();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let work = crate::scan::scan_all(
+        job.targets.clone(),
+        Arc::new(profiles),
+        Arc::new(identify),
+        Arc::new(job.scan.clone()),
+        tx,
+    );
+    tokio::pin!(work);
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    let mut got: Vec<Option<crate::results::TargetReport>> = vec![None; count];
+    let mut written = Ok(Vec::new());
+    let mut finished = false;
+    loop {
+        tokio::select! {
+            received = rx.recv() => {
+                let Some((i, report)) = received else { break };
+                if let (Some((out, tool)), Ok(w)) = (&mut stream, &mut written) {
+                    match report::scan::jsonl_target(*out, tool, &report) {
+                        Ok(()) => w.push(i),
+                        Err(e) => written = Err(e),
+                    }
+                }
+                got[i] = Some(report);
+            }
+            () = &mut work, if !finished => finished = true,
+            // Interrupted: what finished is reported, the rest is not scanned.
+            () = &mut stop => break,
+        }
+    }
+    let targets = got
+        .into_iter()
+        .zip(&job.targets)
+        .map(|(r, t)| r.unwrap_or_else(|| crate::scan::not_scanned(t)))
+        .collect();
+    (targets, written)
+}
+
+fn open_output(path: &Path) -> Result<BufWriter<File>, Error> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|source| Error::Output {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn output_error(path: Option<&Path>, source: io::Error) -> Error {
+    match path {
+        Some(path) => Error::Output {
+            path: path.to_path_buf(),
+            source,
+        },
+        None => Error::Stdout(source),
+    }
 }
 
 fn demo(catalog: &Catalog, show: &str, stdout: &mut dyn Write) -> Result<Status, Error> {

@@ -172,6 +172,26 @@ pub struct ScanArgs {
     /// certificates (PEM).
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+    /// Connections in flight across all targets at once.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
+    /// At most N new connections per second across all targets (e.g. 50/s).
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// The longest one target may take, all its probes included.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub target_timeout: Duration,
+}
+
+/// `50/s`, `50`, `0.5/s`: a positive number of connections per second.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let number = s.trim().strip_suffix("/s").unwrap_or(s.trim());
+    match number.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "invalid rate {s:?}: a positive number of connections per second, like 50/s"
+        )),
+    }
 }
 
 /// `tlscompat demo …`

@@ -281,6 +281,12 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
                 )),
                 _ => None,
             },
+            fleet: crate::scan::Fleet {
+                max_connections: args.max_connections as usize,
+                rate: args.rate,
+                target_timeout: args.target_timeout,
+            },
+            shared: None,
             ca: match &args.ca {
                 Some(path) => Some(Arc::new(
                     certs::load_certs(path).map_err(Error::Certificate)?,

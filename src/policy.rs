@@ -37,11 +37,11 @@ pub fn verdict(targets: &[TargetReport], policy: &Policy) -> PolicyReport {
         };
         if t.status != TargetStatus::Ok {
             // Rule: an endpoint that could not be scanned establishes nothing.
-            let message = t
-                .error
-                .as_ref()
-                .map(|e| e.message.clone())
-                .unwrap_or_else(|| "the endpoint could not be scanned".into());
+            let message = match (&t.error, t.status) {
+                (Some(e), _) => e.message.clone(),
+                (None, TargetStatus::NotScanned) => "not scanned: the run was interrupted".into(),
+                (None, _) => "the endpoint could not be scanned".into(),
+            };
             unresolved.push(entry("scan".into(), ViolationCode::NotScanned, message));
             continue;
         }

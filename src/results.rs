@@ -119,6 +119,8 @@ pub enum TargetStatus {
     Ok,
     /// It could not be scanned.
     Error,
+    /// The run was interrupted before this target was scanned.
+    NotScanned,
 }
 
 /// Why a target could not be scanned.

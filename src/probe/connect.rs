@@ -155,12 +155,61 @@ enum Health {
     Down(ConnectError),
 }
 
+/// Bounds shared by every endpoint of one run: at most so many connections
+/// in flight across all targets, and optionally at most so many new
+/// connections per second (`--max-connections`, `--rate`).
+#[derive(Debug, Clone)]
+pub struct Shared {
+    connections: std::sync::Arc<Semaphore>,
+    pace: Option<std::sync::Arc<Pace>>,
+}
+
+/// A steady pace of new connections.
+#[derive(Debug)]
+struct Pace {
+    interval: Duration,
+    next: Mutex<tokio::time::Instant>,
+}
+
+impl Shared {
+    /// At most `max_connections` at once, and `rate` new ones per second.
+    pub fn new(max_connections: usize, rate: Option<f64>) -> Shared {
+        Shared {
+            connections: std::sync::Arc::new(Semaphore::new(max_connections.max(1))),
+            pace: rate.filter(|r| *r > 0.0).map(|r| {
+                std::sync::Arc::new(Pace {
+                    interval: Duration::from_secs_f64(1.0 / r),
+                    next: Mutex::new(tokio::time::Instant::now()),
+                })
+            }),
+        }
+    }
+
+    /// Waits for a global slot (and the pace); the slot is held until the
+    /// permit drops.
+    async fn enter(&self) -> Option<OwnedSemaphorePermit> {
+        let permit = self.connections.clone().acquire_owned().await.ok()?;
+        if let Some(pace) = &self.pace {
+            let at = {
+                let mut next = pace.next.lock().await;
+                let now = tokio::time::Instant::now();
+                let at = (*next).max(now);
+                *next = at + pace.interval;
+                at
+            };
+            tokio::time::sleep_until(at).await;
+        }
+        Some(permit)
+    }
+}
+
 /// One endpoint (a host's resolved addresses and a port) with its limits.
 #[derive(Debug)]
 pub struct Endpoint {
     addresses: Vec<SocketAddr>,
     limits: Limits,
     slots: std::sync::Arc<Semaphore>,
+    shared: Option<Shared>,
     health: std::sync::Mutex<Health>,
     /// Held by the one probe that retries (or picks among several addresses).
     leader: Mutex<()>,
@@ -178,6 +227,7 @@ pub struct Connection {
     /// The socket.
     pub stream: TcpStream,
     _slot: OwnedSemaphorePermit,
+    _global: Option<OwnedSemaphorePermit>,
 }
 
 impl Endpoint {
@@ -187,6 +237,7 @@ impl Endpoint {
             addresses,
             limits,
             slots: std::sync::Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            shared: None,
             health: std::sync::Mutex::new(Health::Unknown),
             leader: Mutex::new(()),
             settled: Notify::new(),
@@ -194,6 +245,12 @@ impl Endpoint {
             silent: AtomicU64::new(0),
             stats: Stats::default(),
         }
+    }
+
+    /// The same endpoint, also bound by the run's shared limits.
+    pub fn sharing(mut self, shared: Shared) -> Endpoint {
+        self.shared = Some(shared);
+        self
     }
 
     /// The limits in force.
@@ -275,10 +332,30 @@ impl Endpoint {
                 message: "not tried: earlier connections got no answer before the timeout".into(),
             });
         }
+        // The endpoint's own slot first, so no global slot is held while
+        // waiting for it.
+        let global = match &self.shared {
+            Some(shared) => {
+                let permit = shared.enter().await;
+                // The wait may have been long: the endpoint may have been
+                // found silent meanwhile.
+                if self.is_silent() {
+                    return Err(ConnectError {
+                        kind: ConnectErrorKind::Timeout,
+                        address: self.first_address(),
+                        message: "not tried: earlier connections got no answer before the timeout"
+                            .into(),
+                    });
+                }
+                permit
+            }
+            None => None,
+        };
         let stream = self.connect_settled().await?;
         Ok(Connection {
             stream,
             _slot: slot,
+            _global: global,
         })
     }
 

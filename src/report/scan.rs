@@ -42,24 +42,33 @@ struct PolicyLine<'a> {
 /// One JSON object per target, then one with the verdict.
 pub fn jsonl(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     for target in &report.targets {
-        serde_json::to_writer(
-            &mut *out,
-            &TargetLine {
-                schema_version: SCHEMA_VERSION,
-                tool: &report.tool,
-                target,
-            },
-        )
-        .map_err(io::Error::from)?;
-        writeln!(out)?;
+        jsonl_target(out, &report.tool, target)?;
     }
-    let line = PolicyLine {
+    jsonl_policy(out, &report.tool, &report.policy)
+}
+
+/// One target's JSON Lines line (streamed as each target finishes).
+pub fn jsonl_target(out: &mut dyn Write, tool: &Tool, target: &TargetReport) -> io::Result<()> {
+    let line = TargetLine {
         schema_version: SCHEMA_VERSION,
-        tool: &report.tool,
-        policy: &report.policy,
+        tool,
+        target,
     };
     serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
-    writeln!(out)
+    writeln!(out)?;
+    out.flush()
+}
+
+/// The last JSON Lines line: the verdict.
+pub fn jsonl_policy(out: &mut dyn Write, tool: &Tool, policy: &PolicyReport) -> io::Result<()> {
+    let line = PolicyLine {
+        schema_version: SCHEMA_VERSION,
+        tool,
+        policy,
+    };
+    serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
+    writeln!(out)?;
+    out.flush()
 }
 
 /// A profile's result as the reports label it.
@@ -159,6 +168,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
         TargetStatus::Ok if t.complete => style::good("ok"),
         TargetStatus::Ok => style::warn("incomplete"),
         TargetStatus::Error => style::bad("error"),
+        TargetStatus::NotScanned => style::warn("not scanned (interrupted)"),
     };
     let address = match (&t.address, t.addresses.len()) {
         (Some(a), n) if n > 1 => format!(" at {a} (of {n} addresses)"),
@@ -178,6 +188,9 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
             style::bad(&format!("{}:", e.kind)),
             e.message
         )?;
+        return Ok(());
+    }
+    if t.status == TargetStatus::NotScanned {
         return Ok(());
     }
     if let Some(server) = &t.server {
@@ -274,7 +287,7 @@ fn summary_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     let errors = report
         .targets
         .iter()
-        .filter(|t| t.status == TargetStatus::Error)
+        .filter(|t| t.status != TargetStatus::Ok)
         .count();
     let incomplete = report
         .targets
@@ -317,6 +330,10 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                 e.kind,
                 e.message.replace('|', "\\|")
             )?;
+            continue;
+        }
+        if t.status == TargetStatus::NotScanned {
+            writeln!(out, "**Not scanned**: the run was interrupted\n")?;
             continue;
         }
         if let Some(server) = &t.server {
@@ -422,6 +439,13 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
             name: "scan".into(),
             failure: None,
             error: Some((e.kind.to_string(), e.message.clone())),
+            out: None,
+        });
+    } else if t.status == TargetStatus::NotScanned {
+        cases.push(Case {
+            name: "scan".into(),
+            failure: None,
+            error: Some(("not_scanned".into(), "the run was interrupted".into())),
             out: None,
         });
     }

@@ -49,6 +49,7 @@ use tokio::task::JoinSet;
 
 pub(crate) use checks::Knowledge;
 
+use crate::probe::connect::Shared;
 use crate::probe::handshake::{self, ClientIdentity, HandshakeResult};
 use crate::probe::{Endpoint, HelloSpec, Limits, Outcome, engine};
 use crate::profile::{DEFAULT_GROUPS, Profile};
@@ -75,6 +76,32 @@ pub struct ScanConfig {
     pub identity: Option<Arc<ClientIdentity>>,
     /// CA certificates to check the server's chain and name against (`--ca`).
     pub ca: Option<Arc<Vec<openssl::x509::X509>>>,
+    /// Bounds across all targets of a run.
+    pub fleet: Fleet,
+    /// The run's shared connection bound, set by [`scan_all`].
+    pub shared: Option<Shared>,
+}
+
+/// Bounds across all targets of a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fleet {
+    /// Connections in flight across every target (`--max-connections`).
+    pub max_connections: usize,
+    /// New connections per second across every target (`--rate`).
+    pub rate: Option<f64>,
+    /// The longest one target may take, all probes included
+    /// (`--target-timeout`): a slow server cannot hold a run for minutes.
+    pub target_timeout: Duration,
+}
+
+impl Default for Fleet {
+    fn default() -> Fleet {
+        Fleet {
+            max_connections: 256,
+            rate: None,
+            target_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Why a probe was sent.
@@ -162,7 +189,11 @@ pub async fn scan(
             );
         }
     };
-    let endpoint = Arc::new(Endpoint::new(addresses.clone(), config.limits));
+    let mut endpoint = Endpoint::new(addresses.clone(), config.limits);
+    if let Some(shared) = &config.shared {
+        endpoint = endpoint.sharing(shared.clone());
+    }
+    let endpoint = Arc::new(endpoint);
     let run = Run {
         endpoint: endpoint.clone(),
         confirm: !config.no_confirm,
@@ -226,41 +257,75 @@ pub async fn scan(
     )
 }
 
-/// Targets scanned at once; each has its own connection bound.
-pub const PARALLEL_TARGETS: usize = 16;
-
-/// Scans several targets concurrently (at most [`PARALLEL_TARGETS`] at a
-/// time); reports come back in the order of `targets`. A target whose scan
-/// panics (a bug) becomes that target's error report, kind `internal`.
+/// Scans several targets; reports come back in the order of `targets`.
 pub async fn scan_many(
     targets: Vec<Target>,
     profiles: Arc<Vec<Profile>>,
     identify: Arc<Vec<Profile>>,
     config: Arc<ScanConfig>,
 ) -> Vec<TargetReport> {
-    let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL_TARGETS));
+    let count = targets.len();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    scan_all(targets, profiles, identify, config, tx).await;
+    let mut out: Vec<Option<TargetReport>> = vec![None; count];
+    while let Ok((i, report)) = rx.try_recv() {
+        out[i] = Some(report);
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// Scans every target at once, bounded by connections, not by targets:
+/// at most `fleet.max_connections` in flight across the run (and
+/// `fleet.rate` new ones per second), `limits.concurrency` per endpoint,
+/// and `fleet.target_timeout` per target. A dead or silent host costs one
+/// timeout, in parallel with everything else; it never holds a slot the
+/// others wait for. Each report goes to `done`, with its index, as soon as
+/// it is ready. A target whose scan panics (a bug) becomes that target's
+/// error report, kind `internal`. Dropping the future stops every scan.
+pub async fn scan_all(
+    targets: Vec<Target>,
+    profiles: Arc<Vec<Profile>>,
+    identify: Arc<Vec<Profile>>,
+    config: Arc<ScanConfig>,
+    done: tokio::sync::mpsc::UnboundedSender<(usize, TargetReport)>,
+) {
+    let mut shared_config = (*config).clone();
+    shared_config.shared = Some(Shared::new(config.fleet.max_connections, config.fleet.rate));
+    let config = Arc::new(shared_config);
+    let deadline = config.fleet.target_timeout;
     let mut set = JoinSet::new();
     let mut index = std::collections::HashMap::new();
-    let count = targets.len();
     for (i, target) in targets.iter().cloned().enumerate() {
-        let (profiles, identify, config, slots) = (
-            profiles.clone(),
-            identify.clone(),
-            config.clone(),
-            slots.clone(),
-        );
+        let (profiles, identify, config) = (profiles.clone(), identify.clone(), config.clone());
         let handle = set.spawn(async move {
-            let _slot = slots.acquire_owned().await;
             let p: Vec<&Profile> = profiles.iter().collect();
             let q: Vec<&Profile> = identify.iter().collect();
-            (i, scan(&target, &p, &q, &config).await)
+            let started = Instant::now();
+            match tokio::time::timeout(deadline, scan(&target, &p, &q, &config)).await {
+                Ok(report) => (i, report),
+                Err(_) => (
+                    i,
+                    error_report(
+                        &target,
+                        None,
+                        Vec::new(),
+                        TargetError {
+                            kind: ErrorKind::Timeout,
+                            message: format!(
+                                "the scan of this endpoint took longer than --target-timeout ({})",
+                                humantime(deadline)
+                            ),
+                        },
+                        started,
+                    ),
+                ),
+            }
         });
         index.insert(handle.id(), i);
     }
-    let mut out: Vec<Option<TargetReport>> = vec![None; count];
     while let Some(joined) = set.join_next_with_id().await {
-        match joined {
-            Ok((_, (i, report))) => out[i] = Some(report),
+        let (i, report) = match joined {
+            Ok((_, done)) => done,
             Err(e) => {
                 let Some(&i) = index.get(&e.id()) else {
                     continue;
@@ -270,7 +335,7 @@ pub async fn scan_many(
                 } else {
                     "the scan was cancelled".to_string()
                 };
-                out[i] = Some(error_report(
+                let report = error_report(
                     &targets[i],
                     None,
                     Vec::new(),
@@ -279,11 +344,42 @@ pub async fn scan_many(
                         message: format!("internal error in tlscompat while scanning: {why}"),
                     },
                     Instant::now(),
-                ));
+                );
+                (i, report)
             }
-        }
+        };
+        // The receiver may be gone (an interrupted run): nothing to do.
+        let _ = done.send((i, report));
     }
-    out.into_iter().flatten().collect()
+}
+
+/// The report of a target a run did not get to (it was interrupted).
+pub fn not_scanned(target: &Target) -> TargetReport {
+    TargetReport {
+        status: TargetStatus::NotScanned,
+        error: None,
+        ..error_report(
+            target,
+            None,
+            Vec::new(),
+            TargetError {
+                kind: ErrorKind::Internal,
+                message: String::new(),
+            },
+            Instant::now(),
+        )
+    }
+}
+
+/// `60s`, `1.5s`, `500ms`.
+fn humantime(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {

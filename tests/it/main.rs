@@ -13,6 +13,7 @@ mod common;
 mod confirm;
 mod demo;
 mod diagnose;
+mod fleet;
 mod hostile;
 mod matrix_cli;
 mod peers;

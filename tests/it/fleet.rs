@@ -1,0 +1,195 @@
+//! Many targets at once: the global connection bound, the per-target
+//! deadline, JSON Lines streamed as targets finish, and interruption.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{bin, scan_json};
+use crate::servers::{Hostile, emulate, hostile};
+
+/// Listeners that accept, hold each connection for a while without a
+/// word, then close it, and record the most connections open at once
+/// across all of them. The server closes first (and counts the close
+/// before the client can see it), so the count never lags the client's.
+struct Counting {
+    addrs: Vec<SocketAddr>,
+    peak: Arc<AtomicUsize>,
+}
+
+fn counting(ports: usize, hold: Duration) -> Counting {
+    let open = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let mut addrs = Vec::new();
+    for _ in 0..ports {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        addrs.push(listener.local_addr().unwrap());
+        let (open, peak) = (open.clone(), peak.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (open, peak) = (open.clone(), peak.clone());
+                std::thread::spawn(move || {
+                    let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(hold);
+                    open.fetch_sub(1, Ordering::SeqCst);
+                    drop(stream);
+                });
+            }
+        });
+    }
+    Counting { addrs, peak }
+}
+
+#[test]
+fn the_global_bound_holds_across_targets() {
+    let c = counting(6, Duration::from_millis(150));
+    let mut args: Vec<String> = c.addrs.iter().map(|a| a.to_string()).collect();
+    args.extend(["--max-connections", "4", "--timeout", "2s", "-p", "dsa-11"].map(String::from));
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, v) = scan_json(&all);
+    assert_eq!(code, 3, "{v:#}");
+    let peak = c.peak.load(Ordering::SeqCst);
+    assert!(peak <= 4, "{peak} connections at once across targets");
+    assert!(peak >= 2, "the targets ran concurrently: {peak}");
+    for t in v["targets"].as_array().unwrap() {
+        assert_eq!(t["status"], "error", "{t:#}");
+    }
+}
+
+#[test]
+fn a_target_that_takes_too_long_is_cut_at_the_deadline() {
+    let silent = hostile(Hostile::Silent);
+    let (code, v) = scan_json(&[
+        &silent.to_string(),
+        "--timeout",
+        "5s",
+        "--target-timeout",
+        "500ms",
+    ]);
+    assert_eq!(code, 3);
+    let e = &v["targets"][0]["error"];
+    assert_eq!(e["kind"], "timeout", "{e:#}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("--target-timeout (500ms)"),
+        "{e:#}"
+    );
+}
+
+#[test]
+fn json_lines_are_written_as_targets_finish() {
+    let good = emulate("dsa-11");
+    let silent = hostile(Hostile::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scan.jsonl");
+    let mut child = bin()
+        .args([
+            "scan",
+            &silent.to_string(),
+            &good.local_addr().to_string(),
+            "--timeout",
+            "4s",
+            "--format",
+            "jsonl",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The answering endpoint's line is on disk while the silent one is
+    // still being waited for.
+    let started = Instant::now();
+    let first = loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if let Some(line) = text.lines().next() {
+            break line.to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no line written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the scan was still running when the first line was on disk"
+    );
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["target"], good.local_addr().to_string());
+    assert_eq!(v["status"], "ok");
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[1]["target"], silent.to_string());
+    assert_eq!(lines[2]["policy"]["status"], "incomplete");
+}
+
+#[test]
+fn an_unwritable_output_fails_before_any_probing() {
+    let c = counting(1, Duration::from_millis(100));
+    let run = crate::common::tlscompat(&[
+        "scan",
+        &c.addrs[0].to_string(),
+        "-o",
+        "/nonexistent-dir/report.json",
+    ]);
+    assert_eq!(run.code, 2);
+    crate::common::assert_clean_error(&run);
+    assert_eq!(c.peak.load(Ordering::SeqCst), 0, "no connection was made");
+}
+
+#[test]
+fn sigterm_writes_what_finished_and_marks_the_rest_not_scanned() {
+    let good = emulate("dsa-11");
+    let silent = hostile(Hostile::Silent);
+    let mut child = bin()
+        .args([
+            "scan",
+            &good.local_addr().to_string(),
+            &silent.to_string(),
+            "--timeout",
+            "30s",
+            "--format",
+            "jsonl",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["status"], "ok", "the answering target finished first");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    let lines: Vec<Value> = rest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{rest}");
+    assert_eq!(lines[0]["target"], silent.to_string());
+    assert_eq!(lines[0]["status"], "not_scanned");
+    assert_eq!(lines[1]["policy"]["status"], "incomplete");
+    assert_eq!(lines[1]["policy"]["unresolved"][0]["code"], "not_scanned");
+}
