@@ -239,6 +239,10 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
             "no target: give TARGET arguments or -i FILE".into(),
         ));
     }
+    // The same endpoint twice (two inventory lines, an argument and a
+    // line) is scanned once: twice would double its connection bound.
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert((t.host.to_ascii_lowercase(), t.port)));
     let mut profiles = Vec::new();
     for p in &args.profiles {
         profiles.push(catalog.resolve(p)?);

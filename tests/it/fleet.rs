@@ -193,3 +193,19 @@ fn sigterm_writes_what_finished_and_marks_the_rest_not_scanned() {
     assert_eq!(lines[1]["policy"]["status"], "incomplete");
     assert_eq!(lines[1]["policy"]["unresolved"][0]["code"], "not_scanned");
 }
+
+#[test]
+fn duplicate_targets_are_scanned_once() {
+    let good = emulate("dsa-11");
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inventory.txt");
+    let addr = good.local_addr().to_string();
+    std::fs::write(
+        &inventory,
+        format!("{addr}\n{addr} manager\n# again\n{addr}\n"),
+    )
+    .unwrap();
+    let (code, v) = scan_json(&[&addr, "-i", inventory.to_str().unwrap(), "-p", "dsa-11"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["targets"].as_array().unwrap().len(), 1, "{v:#}");
+}
