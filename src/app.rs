@@ -149,10 +149,12 @@ async fn collect(
     let mut got: Vec<Option<crate::results::TargetReport>> = vec![None; count];
     let mut written = Ok(Vec::new());
     let mut finished = false;
+    let progress = Progress::new(job.progress, count);
     loop {
         tokio::select! {
             received = rx.recv() => {
                 let Some((i, report)) = received else { break };
+                progress.done(&report);
                 if let (Some((out, tool)), Ok(w)) = (&mut stream, &mut written) {
                     match report::scan::jsonl_target(*out, tool, &report) {
                         Ok(()) => w.push(i),
@@ -166,12 +168,55 @@ async fn collect(
             () = &mut stop => break,
         }
     }
+    progress.finish();
     let targets = got
         .into_iter()
         .zip(&job.targets)
         .map(|(r, t)| r.unwrap_or_else(|| crate::scan::not_scanned(t)))
         .collect();
     (targets, written)
+}
+
+/// The progress bar of a scan: done/total, failures, rate, ETA, on
+/// standard error when it is a terminal; nothing otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    failed: std::cell::Cell<u64>,
+}
+
+impl Progress {
+    fn new(show: bool, total: usize) -> Progress {
+        let bar = show.then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} targets, {msg} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message("0 could not be scanned,");
+            bar.tick();
+            bar
+        });
+        Progress {
+            bar,
+            failed: std::cell::Cell::new(0),
+        }
+    }
+
+    fn done(&self, report: &crate::results::TargetReport) {
+        let Some(bar) = &self.bar else { return };
+        if report.status != crate::results::TargetStatus::Ok {
+            self.failed.set(self.failed.get() + 1);
+            bar.set_message(format!("{} could not be scanned,", self.failed.get()));
+        }
+        bar.inc(1);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn open_output(path: &Path) -> Result<BufWriter<File>, Error> {

@@ -86,6 +86,8 @@ pub struct ScanJob {
     pub format: ScanFormat,
     /// Where the report goes.
     pub output: Option<PathBuf>,
+    /// A progress bar on standard error (only when it is a terminal).
+    pub progress: bool,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -300,6 +302,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         },
         format: args.format,
         output: args.output,
+        progress: std::io::stderr().is_terminal(),
     })
 }
 

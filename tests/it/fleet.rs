@@ -209,3 +209,31 @@ fn duplicate_targets_are_scanned_once() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["targets"].as_array().unwrap().len(), 1, "{v:#}");
 }
+
+/// On a terminal, a progress bar on standard error; elsewhere, nothing.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let good = emulate("dsa-11");
+    let addr = good.local_addr().to_string();
+    let quiet = crate::common::tlscompat(&["scan", &addr, "-p", "dsa-11", "--format", "json"]);
+    assert_eq!(quiet.code, 0);
+    assert_eq!(
+        quiet.stderr, "",
+        "no progress when stderr is not a terminal"
+    );
+    // `script` (Debian bsdutils) runs the command on a pseudo-terminal.
+    let command = format!(
+        "{} scan {addr} -p dsa-11 --format json -o /dev/null",
+        env!("CARGO_BIN_EXE_tlscompat")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .expect("the `script` command (Debian package bsdutils)");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("targets"),
+        "no progress bar on a terminal: {shown:?}"
+    );
+}
