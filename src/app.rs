@@ -94,6 +94,7 @@ fn scan(catalog: &Catalog, job: ScanJob, stdout: &mut dyn Write) -> Result<Statu
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,
         tool,
+        summary: crate::results::Summary::of(&targets),
         targets,
         policy,
     };
@@ -108,7 +109,7 @@ fn scan(catalog: &Catalog, job: ScanJob, stdout: &mut dyn Write) -> Result<Statu
                     report::scan::jsonl_target(w, &report.tool, t)?;
                 }
             }
-            report::scan::jsonl_policy(w, &report.tool, &report.policy)
+            report::scan::jsonl_policy(w, &report)
         }
         ScanFormat::Markdown => report::scan::markdown(w, &report),
         ScanFormat::Junit => report::scan::junit(w, &report),

@@ -70,8 +70,85 @@ pub struct ScanReport {
     pub tool: Tool,
     /// One entry per target, in the order given.
     pub targets: Vec<TargetReport>,
+    /// One row per endpoint and counts per profile.
+    #[serde(default)]
+    pub summary: Summary,
     /// The verdict.
     pub policy: PolicyReport,
+}
+
+/// The fleet at a glance: one row per endpoint, counts per profile.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// One row per endpoint, in target order.
+    pub endpoints: Vec<SummaryRow>,
+    /// Per profile: on how many of the endpoints that answered it is
+    /// compatible ("dsa-10.0: 240 of 970 endpoints").
+    pub profiles: BTreeMap<String, ProfileCount>,
+}
+
+/// One endpoint in the summary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// `host:port`.
+    pub target: String,
+    /// The role it plays.
+    pub role: Role,
+    /// `ok`, `error` or `not_scanned`.
+    pub status: TargetStatus,
+    /// Shipped profiles it behaves exactly like.
+    pub behaves_like: Vec<String>,
+    /// Profiles compatible with it.
+    pub compatible: Vec<String>,
+    /// Finding codes.
+    pub findings: Vec<FindingCode>,
+}
+
+/// One profile across the fleet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileCount {
+    /// Endpoints it is compatible with.
+    pub compatible: usize,
+    /// Endpoints that answered conclusively for it.
+    pub of: usize,
+}
+
+impl Summary {
+    /// The summary of `targets`.
+    pub fn of(targets: &[TargetReport]) -> Summary {
+        let mut profiles: BTreeMap<String, ProfileCount> = BTreeMap::new();
+        let endpoints = targets
+            .iter()
+            .map(|t| {
+                for p in t.profiles.iter().filter(|p| p.conclusive) {
+                    let c = profiles.entry(p.profile.clone()).or_default();
+                    c.of += 1;
+                    c.compatible += usize::from(p.compatible);
+                }
+                SummaryRow {
+                    target: t.target.clone(),
+                    role: t.role,
+                    status: t.status,
+                    behaves_like: t
+                        .server
+                        .as_ref()
+                        .map(|s| s.matches_profiles.clone())
+                        .unwrap_or_default(),
+                    compatible: t
+                        .profiles
+                        .iter()
+                        .filter(|p| p.compatible)
+                        .map(|p| p.profile.clone())
+                        .collect(),
+                    findings: t.findings.iter().map(|f| f.code).collect(),
+                }
+            })
+            .collect();
+        Summary {
+            endpoints,
+            profiles,
+        }
+    }
 }
 
 /// One endpoint.

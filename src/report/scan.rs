@@ -36,6 +36,7 @@ struct TargetLine<'a> {
 struct PolicyLine<'a> {
     schema_version: u32,
     tool: &'a Tool,
+    summary: &'a crate::results::Summary,
     policy: &'a PolicyReport,
 }
 
@@ -44,7 +45,7 @@ pub fn jsonl(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     for target in &report.targets {
         jsonl_target(out, &report.tool, target)?;
     }
-    jsonl_policy(out, &report.tool, &report.policy)
+    jsonl_policy(out, report)
 }
 
 /// One target's JSON Lines line (streamed as each target finishes).
@@ -59,12 +60,13 @@ pub fn jsonl_target(out: &mut dyn Write, tool: &Tool, target: &TargetReport) -> 
     out.flush()
 }
 
-/// The last JSON Lines line: the verdict.
-pub fn jsonl_policy(out: &mut dyn Write, tool: &Tool, policy: &PolicyReport) -> io::Result<()> {
+/// The last JSON Lines line: the summary and the verdict.
+pub fn jsonl_policy(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     let line = PolicyLine {
         schema_version: SCHEMA_VERSION,
-        tool,
-        policy,
+        tool: &report.tool,
+        summary: &report.summary,
+        policy: &report.policy,
     };
     serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
     writeln!(out)?;
@@ -283,7 +285,69 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
     Ok(())
 }
 
+/// The one-row-per-endpoint table and the counts per profile, shown when
+/// there are several targets.
+fn fleet_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    let s = &report.summary;
+    if s.endpoints.len() < 2 {
+        return Ok(());
+    }
+    let mut table = style::table([
+        "Target",
+        "Role",
+        "Status",
+        "Behaves like",
+        "Compatible",
+        "Findings",
+    ]);
+    for r in &s.endpoints {
+        table.add_row(vec![
+            r.target.clone(),
+            r.role.to_string(),
+            status_word(r.status).to_string(),
+            r.behaves_like.join(", "),
+            r.compatible.join(", "),
+            r.findings
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    for line in profile_counts(report) {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out)
+}
+
+fn status_word(s: TargetStatus) -> &'static str {
+    match s {
+        TargetStatus::Ok => "ok",
+        TargetStatus::Error => "error",
+        TargetStatus::NotScanned => "not scanned",
+    }
+}
+
+/// "dsa-10.0: compatible with 240 of 970 endpoints".
+fn profile_counts(report: &ScanReport) -> Vec<String> {
+    report
+        .summary
+        .profiles
+        .iter()
+        .map(|(id, c)| {
+            format!(
+                "{id}: compatible with {} of {} endpoint{}",
+                c.compatible,
+                c.of,
+                if c.of == 1 { "" } else { "s" }
+            )
+        })
+        .collect()
+}
+
 fn summary_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    fleet_text(out, report)?;
     let errors = report
         .targets
         .iter()
@@ -385,6 +449,35 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
         }
         for issue in &t.issues {
             writeln!(out, "\n> note (`{}`): {}", issue.code, issue.message)?;
+        }
+        writeln!(out)?;
+    }
+    if report.summary.endpoints.len() >= 2 {
+        writeln!(out, "## Summary\n")?;
+        writeln!(
+            out,
+            "| Target | Role | Status | Behaves like | Compatible | Findings |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|")?;
+        for r in &report.summary.endpoints {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                r.target,
+                r.role,
+                status_word(r.status),
+                r.behaves_like.join(", "),
+                r.compatible.join(", "),
+                r.findings
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+        writeln!(out)?;
+        for line in profile_counts(report) {
+            writeln!(out, "- {line}")?;
         }
         writeln!(out)?;
     }

@@ -237,3 +237,54 @@ fn progress_shows_on_a_terminal_only() {
         "no progress bar on a terminal: {shown:?}"
     );
 }
+
+/// One row per endpoint and the counts per profile, in JSON, text and
+/// Markdown.
+#[test]
+fn the_summary_counts_each_profile_across_endpoints() {
+    let strong = emulate("dsm-strong-12");
+    let old = emulate("dsa-10.0");
+    let (a, b) = (
+        strong.local_addr().to_string(),
+        old.local_addr().to_string(),
+    );
+    let (_, v) = scan_json(&[&a, &b]);
+    let s = &v["summary"];
+    assert_eq!(s["endpoints"].as_array().unwrap().len(), 2, "{s:#}");
+    assert_eq!(s["endpoints"][0]["target"], a.as_str());
+    assert_eq!(
+        s["endpoints"][0]["behaves_like"],
+        serde_json::json!(["dsa-11", "dsm-strong-12"])
+    );
+    assert_eq!(
+        s["profiles"]["dsa-11"],
+        serde_json::json!({"compatible": 1, "of": 2})
+    );
+    assert_eq!(
+        s["profiles"]["dsa-10.0"],
+        serde_json::json!({"compatible": 1, "of": 2})
+    );
+    assert_eq!(
+        s["profiles"]["dsa-fips"],
+        serde_json::json!({"compatible": 2, "of": 2})
+    );
+    let text = crate::common::tlscompat(&["scan", &a, &b]);
+    assert!(
+        text.stdout
+            .contains("dsa-11: compatible with 1 of 2 endpoints"),
+        "{}",
+        text.stdout
+    );
+    let md = crate::common::tlscompat(&["scan", &a, &b, "--format", "markdown"]);
+    assert!(md.stdout.contains("## Summary"), "{}", md.stdout);
+    assert!(
+        md.stdout
+            .contains("- dsa-fips: compatible with 2 of 2 endpoints"),
+        "{}",
+        md.stdout
+    );
+    // The last JSON Lines line carries the summary with the verdict.
+    let lines = crate::common::tlscompat(&["scan", &a, &b, "--format", "jsonl"]);
+    let last: Value = serde_json::from_str(lines.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["summary"]["profiles"]["dsa-11"]["of"], 2);
+}
