@@ -1,0 +1,187 @@
+//! Fleet benchmark: `cargo bench --bench fleet`.
+//!
+//! Stands up N endpoints on loopback (default 1,000): emulated managers and
+//! agents of several configurations, each behind its own delaying proxy
+//! (default 40 ms round trip), with about 3% of them dead: closed ports and
+//! silent listeners (they accept and never answer). Then it runs the real
+//! release binary, `tlscompat scan -i inventory --format jsonl` with the five
+//! agent profiles, under `/usr/bin/time -v`, and prints the wall time, the
+//! peak memory of the scanner, the connections it made and the verdicts.
+//! This is a benchmark, not a test: it asserts nothing and `cargo test`
+//! never runs it. Options after `--`: `--targets 1000`, `--rtt 40ms`,
+//! `--dead 3` (percent), `--timeout 2s`, `--max-connections 256`,
+//! `--no-confirm`.
+#![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tlscompat::cli::parse_duration;
+use tlscompat::profile::Catalog;
+use tlscompat::serve::{Emulator, EmulatorConfig};
+
+mod common;
+use common::delaying_proxy;
+
+fn main() {
+    let mut targets = 1000usize;
+    let mut rtt = Duration::from_millis(40);
+    let mut dead_percent = 3usize;
+    let mut timeout = "2s".to_string();
+    let mut max_connections = "256".to_string();
+    let mut no_confirm = false;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--targets" => targets = it.next().unwrap().parse().unwrap(),
+            "--rtt" => rtt = parse_duration(it.next().unwrap()).unwrap(),
+            "--dead" => dead_percent = it.next().unwrap().parse().unwrap(),
+            "--timeout" => timeout = it.next().unwrap().clone(),
+            "--max-connections" => max_connections = it.next().unwrap().clone(),
+            "--no-confirm" => no_confirm = true,
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let configs = [
+        "dsm-strong-12",
+        "dsm-strong-10-11",
+        "dsa-11",
+        "dsa-10.0",
+        "dsa-fips",
+    ];
+    // One certificate set per configuration, shared by its endpoints.
+    let templates: Vec<EmulatorConfig> = configs
+        .iter()
+        .map(|id| {
+            EmulatorConfig::for_profile(catalog.get(id).unwrap(), "127.0.0.1:0".parse().unwrap())
+                .unwrap()
+                .0
+        })
+        .collect();
+    let dead_every = 100usize.checked_div(dead_percent).unwrap_or(usize::MAX);
+    let mut keep = Vec::new();
+    let mut silent = Vec::new();
+    let mut lines = Vec::new();
+    let (mut closed_n, mut silent_n) = (0, 0);
+    let started = Instant::now();
+    rt.block_on(async {
+        for i in 0..targets {
+            let addr: SocketAddr = if i % dead_every == dead_every - 1 {
+                if (i / dead_every) % 2 == 0 {
+                    // Closed: chosen after every listener is bound (below),
+                    // so no listener takes the port again.
+                    closed_n += 1;
+                    lines.push(String::new());
+                    continue;
+                } else {
+                    // Silent: accepts (the kernel does), never answers.
+                    silent_n += 1;
+                    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                    let a = l.local_addr().unwrap();
+                    silent.push(l);
+                    a
+                }
+            } else {
+                let template = &templates[i % templates.len()];
+                let e = Emulator::start(template.clone(), None).await.unwrap();
+                let a = delaying_proxy(e.local_addr(), rtt).await;
+                keep.push(e);
+                a
+            };
+            lines.push(addr.to_string());
+        }
+    });
+    // Closed ports: bound together, then released together.
+    let closed: Vec<TcpListener> = (0..closed_n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let mut free = closed.iter().map(|l| l.local_addr().unwrap().to_string());
+    for line in lines.iter_mut().filter(|l| l.is_empty()) {
+        *line = free.next().unwrap();
+    }
+    drop(closed);
+    let setup = started.elapsed();
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inventory.txt");
+    std::fs::write(&inventory, lines.join("\n")).unwrap();
+    let out = dir.path().join("report.jsonl");
+    let mut scan_args = vec![
+        env!("CARGO_BIN_EXE_tlscompat").to_string(),
+        "scan".into(),
+        "-i".into(),
+        inventory.to_str().unwrap().into(),
+        "--format".into(),
+        "jsonl".into(),
+        "-o".into(),
+        out.to_str().unwrap().into(),
+        "--timeout".into(),
+        timeout.clone(),
+        "--max-connections".into(),
+        max_connections.clone(),
+    ];
+    if no_confirm {
+        scan_args.push("--no-confirm".into());
+    }
+    // The servers keep running on this runtime's threads while the scanner
+    // (another process) works.
+    let handle = std::thread::spawn(move || {
+        let started = Instant::now();
+        let run = Command::new("/usr/bin/time")
+            .arg("-v")
+            .args(&scan_args)
+            .output()
+            .expect("/usr/bin/time (Debian package time)");
+        (started.elapsed(), run)
+    });
+    let (wall, run) = rt.block_on(async {
+        loop {
+            if handle.is_finished() {
+                break handle.join().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let peak_kb: u64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let report = std::fs::read_to_string(&out).unwrap_or_default();
+    let (mut ok, mut errors, mut connections) = (0u64, 0u64, 0u64);
+    for line in report.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        match v["status"].as_str() {
+            Some("ok") => ok += 1,
+            Some(_) => errors += 1,
+            None => {}
+        }
+        connections += v["stats"]["connect_attempts"].as_u64().unwrap_or(0);
+    }
+    println!(
+        "fleet benchmark: {targets} endpoints ({closed_n} closed, {silent_n} silent), {} ms round trip, \
+         --timeout {timeout}, --max-connections {max_connections}{} (setup {:.1} s)",
+        rtt.as_millis(),
+        if no_confirm { ", --no-confirm" } else { "" },
+        setup.as_secs_f64()
+    );
+    println!(
+        "wall {:.2} s, exit {}, {ok} ok, {errors} could not be scanned, {connections} connects, \
+         peak memory {:.1} MB",
+        wall.as_secs_f64(),
+        run.status.code().unwrap_or(-1),
+        peak_kb as f64 / 1024.0
+    );
+    drop(silent);
+    drop(keep);
+}
