@@ -242,7 +242,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     Ok(ScanJob {
         targets,
         profiles,
-        policy: Policy { require },
+        policy: Policy::requiring(require, now()),
         scan: ScanConfig {
             all_suites: args.all_suites,
             limits: Limits {
@@ -357,4 +357,9 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
+}
+
+/// Seconds since the Unix epoch: the time certificates are judged at.
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
