@@ -11,6 +11,7 @@ pub mod profiles;
 pub mod scan;
 pub mod serve;
 pub(crate) mod style;
+pub mod whatif;
 
 use std::io::{self, Write};
 
