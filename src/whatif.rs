@@ -331,6 +331,75 @@ mod tests {
     use super::*;
     use crate::suites::SuiteClass;
 
+    /// A saved target accepting `accepted`, with dsa-9.6 and dsa-11
+    /// compatible as the report says.
+    fn saved(accepted: &str, probed: &str, all_suites: bool) -> TargetReport {
+        let profile = |id: &str| {
+            serde_json::json!({"profile": id, "compatible": true, "negotiated": null,
+                "mutual": {}, "confirmed": "not_attempted", "engine": null, "reason": null,
+                "reason_code": null, "conclusive": true})
+        };
+        let accepted: serde_json::Value = serde_json::from_str(accepted).unwrap();
+        let versions: Vec<String> = accepted.as_object().unwrap().keys().cloned().collect();
+        serde_json::from_value(serde_json::json!({
+            "target": "dsm:4120", "host": "dsm", "port": 4120, "address": null,
+            "addresses": [], "role": "manager", "sni": null, "status": "ok", "error": null,
+            "server": {"versions": versions, "cipher_suites": accepted,
+                "server_preference": true, "preference": {}, "client_certificate": "none",
+                "certificate": null, "matches_profiles": [],
+                "probed": {"versions": serde_json::from_str::<serde_json::Value>(probed).unwrap(),
+                    "pairs": 4, "all_suites": all_suites},
+                "hello_retry": false},
+            "profiles": [profile("dsa-9.6"), profile("dsa-11")],
+            "complete": true, "issues": [], "findings": [], "stats": {"probes": 0,
+                "connect_attempts": 0, "connections": 0, "bytes_sent": 0,
+                "bytes_received": 0, "elapsed_ms": 0}
+        }))
+        .unwrap()
+    }
+
+    fn outcomes(w: &WhatIf) -> Vec<(String, Outcome)> {
+        w.targets[0]
+            .profiles
+            .iter()
+            .map(|p| (p.profile.clone(), p.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn losses_keeps_and_what_cannot_be_told() {
+        let catalog = Catalog::builtin().unwrap();
+        let accepted = r#"{"tls1.0": ["TLS_RSA_WITH_AES_256_CBC_SHA"],
+            "tls1.2": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]}"#;
+        let t = [saved(accepted, r#"["tls1.0", "tls1.2"]"#, false)];
+        let drop = |d: &[&str]| -> Vec<Drop> { d.iter().map(|d| d.parse().unwrap()).collect() };
+        let w = what_if(&t, &drop(&["tls1.0"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::Lost);
+        assert_eq!(
+            outcomes(&w),
+            [
+                ("dsa-9.6".into(), Outcome::Loses),
+                ("dsa-11".into(), Outcome::Keeps)
+            ]
+        );
+        // The server's order decides after the drop.
+        let w = what_if(&t, &drop(&["sha1"]), &catalog);
+        let after = w.targets[0].profiles[1].negotiated_after.unwrap();
+        assert_eq!(after.cipher_suite, CipherSuiteId(0xC02F));
+        assert_eq!(w.targets[0].profiles[0].outcome, Outcome::Loses);
+        let w = what_if(&t, &drop(&["rc4"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::NoneLost);
+        // tls1.0 never probed: dsa-9.6 might still reach AES128-SHA there.
+        let t = [saved(accepted, r#"["tls1.2"]"#, false)];
+        let w = what_if(&t, &drop(&["TLS_RSA_WITH_AES_256_CBC_SHA"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::Unknown);
+        assert!(w.targets[0].profiles[0].message.contains("--all-suites"));
+        // With every suite probed, the same drop is a proven loss.
+        let t = [saved(accepted, r#"["tls1.2"]"#, true)];
+        let w = what_if(&t, &drop(&["TLS_RSA_WITH_AES_256_CBC_SHA"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::Lost);
+    }
+
     #[test]
     fn drops_parse_versions_classes_and_suites() {
         assert_eq!(
