@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cli::{DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, ScanFormat};
-use crate::config::{Config, DiagnoseJob, Job, MatrixJob, ScanJob, ServeJob};
+use crate::cli::{DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, ScanFormat, WhatIfFormat};
+use crate::config::{CheckJob, Config, DiagnoseJob, Job, MatrixJob, ScanJob, ServeJob, WhatIfJob};
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
@@ -56,13 +56,20 @@ pub fn run(
             let name = lookup(catalog, &job.profile).name.clone();
             serve(*job, &name, stderr)
         }
-        Job::Scan(job) => scan(catalog, job, stdout),
+        Job::Scan(job) => scan(catalog, job, stdout, stderr),
+        Job::Check(job) => check(job, stdout, stderr),
+        Job::WhatIf(job) => what_if(catalog, job, stdout),
         Job::Demo { show } => demo(catalog, &show, stdout),
         Job::Diagnose(job) => diagnose(catalog, *job, stdout),
     }
 }
 
-fn scan(catalog: &Catalog, job: ScanJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+fn scan(
+    catalog: &Catalog,
+    job: ScanJob,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
     let profiles: Vec<Profile> = job
         .profiles
         .iter()
@@ -89,16 +96,48 @@ fn scan(catalog: &Catalog, job: ScanJob, stdout: &mut dyn Write) -> Result<Statu
         ))
     };
     let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
-    let policy = crate::policy::verdict(&targets, &job.policy);
+    judge_and_write(
+        targets,
+        &job.policy,
+        job.format,
+        file,
+        &written,
+        stdout,
+        stderr,
+    )
+}
+
+/// `check`: the saved targets, judged again.
+fn check(job: CheckJob, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<Status, Error> {
+    let file = match job.output.as_deref() {
+        Some(path) => Some((path, open_output(path)?)),
+        None => None,
+    };
+    let targets = crate::saved::read_all(&job.reports)?;
+    judge_and_write(targets, &job.policy, job.format, file, &[], stdout, stderr)
+}
+
+/// The verdict, the report in its format (after the JSON Lines already
+/// streamed, by index in `written`), and the reasons on stderr.
+fn judge_and_write(
+    targets: Vec<crate::results::TargetReport>,
+    policy: &crate::policy::Policy,
+    format: ScanFormat,
+    mut file: Option<(&Path, BufWriter<File>)>,
+    written: &[usize],
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    let policy = crate::policy::verdict(&targets, policy);
     let status = crate::policy::status(&policy);
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,
-        tool,
+        tool: report::Tool::current(),
         summary: crate::results::Summary::of(&targets),
         targets,
         policy,
     };
-    let print = |w: &mut dyn Write| match job.format {
+    let print = |w: &mut dyn Write| match format {
         ScanFormat::Text => report::scan::text(w, &report),
         ScanFormat::Json => report::scan::json(w, &report),
         ScanFormat::Yaml => report::scan::yaml(w, &report),
@@ -122,7 +161,27 @@ fn scan(catalog: &Catalog, job: ScanJob, stdout: &mut dyn Write) -> Result<Statu
             .and_then(|()| stdout.flush())
             .map_err(Error::Stdout)?,
     }
+    // The reasons reach the CI log whatever the format and wherever the
+    // report went; a failing stderr leaves nothing to tell them with.
+    let _ = report::scan::policy_lines(stderr, &report.policy);
     Ok(status)
+}
+
+/// `what-if`: exit 1 when some profile loses an endpoint, 3 when the report
+/// cannot tell, 0 when nobody loses contact.
+fn what_if(catalog: &Catalog, job: WhatIfJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let targets = crate::saved::read(&job.report)?;
+    let answer = crate::whatif::what_if(&targets, &job.drop, catalog);
+    write_report(job.output.as_deref(), stdout, |w| match job.format {
+        WhatIfFormat::Text => report::whatif::text(w, &answer),
+        WhatIfFormat::Json => report::whatif::json(w, &answer),
+        WhatIfFormat::Markdown => report::whatif::markdown(w, &answer),
+    })?;
+    Ok(match answer.status {
+        crate::whatif::WhatIfStatus::NoneLost => Status::Ok,
+        crate::whatif::WhatIfStatus::Lost => Status::Failed,
+        crate::whatif::WhatIfStatus::Unknown => Status::Incomplete,
+    })
 }
 
 /// Scans every target, streaming each finished one to `stream` when given

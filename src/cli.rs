@@ -53,6 +53,12 @@ pub enum Command {
     /// Why is this agent offline? Walk a heartbeat's path to the manager,
     /// step by step, with advice.
     Diagnose(DiagnoseArgs),
+    /// Judge saved scan reports (JSON or JSON Lines) against a policy again,
+    /// without the network.
+    Check(CheckArgs),
+    /// Which client profiles would lose which endpoints if the endpoints
+    /// stopped accepting some versions, suites or classes (from a saved report).
+    WhatIf(WhatIfArgs),
 }
 
 /// `tlscompat diagnose …`
@@ -112,6 +118,74 @@ pub enum DiagnoseFormat {
     Markdown,
 }
 
+/// The rules of a run: a policy file and the command-line shorthands, which
+/// add one rule matching every target.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Fail (exit 1) unless this profile is compatible with every endpoint
+    /// that answered (repeatable; added to the profiles checked).
+    #[arg(long = "require", value_name = "PROFILE")]
+    pub require: Vec<String>,
+    /// Policy file (YAML): rules per role or target (see the README).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Fail when an endpoint accepts this TLS version (repeatable).
+    #[arg(long = "forbid-version", value_name = "VERSION")]
+    pub forbid_versions: Vec<String>,
+    /// Fail when an endpoint accepts this cipher suite (IANA or OpenSSL name,
+    /// hex id) or a suite of this class: cbc, rsa_kx, sha1, non_pfs, 3des,
+    /// rc4, null, export, anon (repeatable).
+    #[arg(long = "forbid-suite", value_name = "NAME|CLASS")]
+    pub forbid_suites: Vec<String>,
+}
+
+/// `tlscompat check …`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Saved reports: `scan --format json` documents or `--format jsonl` files.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// The rules to apply.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `tlscompat what-if …`
+#[derive(Debug, Args)]
+pub struct WhatIfArgs {
+    /// A saved report: a `scan --format json` document or a `--format jsonl` file.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// What the endpoints would stop accepting: a version (tls1.0), a cipher
+    /// suite (name or hex id) or a class (cbc, rsa_kx, sha1, non_pfs, 3des,
+    /// rc4, null, export, anon) (repeatable).
+    #[arg(long = "drop", required = true, value_name = "VERSION|SUITE|CLASS")]
+    pub drop: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = WhatIfFormat::Text)]
+    pub format: WhatIfFormat,
+    /// Write the answer to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats for `what-if`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WhatIfFormat {
+    /// A list for people.
+    Text,
+    /// JSON (with schema_version).
+    Json,
+    /// Markdown.
+    Markdown,
+}
+
 /// `tlscompat scan …`
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -134,10 +208,9 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Fail (exit 1) unless this profile is compatible with every endpoint
-    /// that answered (repeatable; added to the profiles checked).
-    #[arg(long = "require", value_name = "PROFILE")]
-    pub require: Vec<String>,
+    /// The compliance gate: --policy, --require, --forbid-version, --forbid-suite.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Enumerate every registered cipher suite at every version, not just the
     /// profiles' suites.
     #[arg(long)]

@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use crate::certs::{self, Identity};
 use crate::cli::{
-    Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat, LogFormat, MatrixArgs,
-    MatrixFormat, ProfilesCommand, RoleArg, ScanArgs, ScanFormat, ServeArgs,
+    CheckArgs, Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat, LogFormat,
+    MatrixArgs, MatrixFormat, PolicyArgs, ProfilesCommand, RoleArg, ScanArgs, ScanFormat,
+    ServeArgs, WhatIfArgs, WhatIfFormat,
 };
 use crate::diagnose::DiagnoseConfig;
 use crate::error::Error;
 use crate::negotiate::Preference;
-use crate::policy::Policy;
+use crate::policy::{Policy, Rule};
 use crate::probe::Limits;
 use crate::probe::handshake::ClientIdentity;
 use crate::profile::{Catalog, Role};
@@ -64,6 +65,10 @@ pub enum Job {
     Serve(Box<ServeJob>),
     /// `scan`.
     Scan(ScanJob),
+    /// `check`.
+    Check(CheckJob),
+    /// `what-if`.
+    WhatIf(WhatIfJob),
     /// `demo`.
     Demo {
         /// The emulated profile whose full report is printed.
@@ -98,6 +103,32 @@ pub struct DiagnoseJob {
     /// Output format.
     pub format: DiagnoseFormat,
     /// Where the diagnosis goes.
+    pub output: Option<PathBuf>,
+}
+
+/// `check` with its policy loaded.
+#[derive(Debug)]
+pub struct CheckJob {
+    /// Saved reports to read.
+    pub reports: Vec<PathBuf>,
+    /// The rules.
+    pub policy: Policy,
+    /// Output format.
+    pub format: ScanFormat,
+    /// Where the report goes.
+    pub output: Option<PathBuf>,
+}
+
+/// `what-if` with its drops parsed.
+#[derive(Debug)]
+pub struct WhatIfJob {
+    /// The saved report.
+    pub report: PathBuf,
+    /// What the endpoints would stop accepting.
+    pub drop: Vec<crate::whatif::Drop>,
+    /// Output format.
+    pub format: WhatIfFormat,
+    /// Where the answer goes.
     pub output: Option<PathBuf>,
 }
 
@@ -169,6 +200,14 @@ impl Config {
                     Job::Diagnose(Box::new(diagnose_job(&mut catalog, args)?)),
                     to_file,
                 )
+            }
+            Command::Check(args) => {
+                let to_file = args.output.is_some();
+                (Job::Check(check_job(&mut catalog, args)?), to_file)
+            }
+            Command::WhatIf(args) => {
+                let to_file = args.output.is_some();
+                (Job::WhatIf(what_if_job(args)?), to_file)
             }
             Command::Demo(args) => (
                 Job::Demo {
@@ -249,18 +288,15 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     for p in &args.profiles {
         profiles.push(catalog.resolve(p)?);
     }
-    let mut require = Vec::new();
-    for p in &args.require {
-        require.push(catalog.resolve(p)?);
-    }
-    dedup(&mut require);
+    let policy = build_policy(catalog, &args.policy)?;
     if profiles.is_empty() {
         profiles = catalog
             .with_role(Role::Agent)
             .map(|p| p.id.clone())
             .collect();
     }
-    for id in &require {
+    // Every profile a rule requires is checked too.
+    for id in &policy.required_profiles() {
         if !profiles.contains(id) {
             profiles.push(id.clone());
         }
@@ -269,7 +305,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     Ok(ScanJob {
         targets,
         profiles,
-        policy: Policy { require },
+        policy,
         scan: ScanConfig {
             all_suites: args.all_suites,
             limits: Limits {
@@ -303,6 +339,71 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         format: args.format,
         output: args.output,
         progress: std::io::stderr().is_terminal(),
+    })
+}
+
+/// The policy file, then the command-line shorthands as one more rule that
+/// matches every target.
+fn build_policy(catalog: &mut Catalog, args: &PolicyArgs) -> Result<Policy, Error> {
+    let now = now();
+    let mut policy = match &args.policy {
+        Some(path) => crate::policy::file::load(path, catalog, now)?,
+        None => Policy {
+            now,
+            ..Policy::default()
+        },
+    };
+    let mut require = Vec::new();
+    for p in &args.require {
+        require.push(catalog.resolve(p)?);
+    }
+    dedup(&mut require);
+    let mut rule = Rule {
+        require,
+        ..Rule::default()
+    };
+    for v in &args.forbid_versions {
+        let v = v
+            .parse()
+            .map_err(|e| Error::Usage(format!("--forbid-version: {e}")))?;
+        if !rule.forbid_versions.contains(&v) {
+            rule.forbid_versions.push(v);
+        }
+    }
+    for s in &args.forbid_suites {
+        let s = s
+            .parse()
+            .map_err(|e| Error::Usage(format!("--forbid-suite: {e}")))?;
+        if !rule.forbid_suites.contains(&s) {
+            rule.forbid_suites.push(s);
+        }
+    }
+    if !rule.is_empty() {
+        policy.rules.insert(0, rule);
+    }
+    Ok(policy)
+}
+
+fn check_job(catalog: &mut Catalog, args: CheckArgs) -> Result<CheckJob, Error> {
+    Ok(CheckJob {
+        policy: build_policy(catalog, &args.policy)?,
+        reports: args.reports,
+        format: args.format,
+        output: args.output,
+    })
+}
+
+fn what_if_job(args: WhatIfArgs) -> Result<WhatIfJob, Error> {
+    let drop = args
+        .drop
+        .iter()
+        .map(|d| d.parse().map_err(|e| Error::Usage(format!("--drop: {e}"))))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(WhatIfJob {
+        report: args.report,
+        drop,
+        format: args.format,
+        output: args.output,
     })
 }
 
@@ -457,4 +558,9 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
         format: args.format,
         output: args.output,
     })
+}
+
+/// Seconds since the Unix epoch: the time certificates are judged at.
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }

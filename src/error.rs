@@ -69,6 +69,17 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the runtime: {0}")]
     Runtime(#[source] io::Error),
+    /// A policy file is invalid.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    /// A saved report that cannot be read (`check`, `what-if`).
+    #[error("{}: {message}", path.display())]
+    Report {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A command-line value that clap cannot check alone.
     #[error("{0}")]
     Usage(String),

@@ -57,6 +57,9 @@ pub enum FindingCode {
     CertificateUntrusted,
     /// `--ca`: the certificate does not name the host that was scanned.
     CertificateNameMismatch,
+    /// An agent's own port answers where it should not be reachable (the
+    /// finding itself is added by the agent-port check; policies match it).
+    AgentPortExposed,
 }
 
 impl FindingCode {
@@ -72,6 +75,7 @@ impl FindingCode {
             FindingCode::CertificateChainUnreadable => "certificate_chain_unreadable",
             FindingCode::CertificateUntrusted => "certificate_untrusted",
             FindingCode::CertificateNameMismatch => "certificate_name_mismatch",
+            FindingCode::AgentPortExposed => "agent_port_exposed",
         }
     }
 }
@@ -98,6 +102,7 @@ mod tests {
             FindingCode::CertificateChainUnreadable,
             FindingCode::CertificateUntrusted,
             FindingCode::CertificateNameMismatch,
+            FindingCode::AgentPortExposed,
         ] {
             assert_eq!(
                 serde_json::to_value(code).unwrap(),

@@ -575,10 +575,22 @@ pub enum ViolationCode {
     Unknown,
     /// The target could not be scanned.
     NotScanned,
+    /// The endpoint accepts a version a rule forbids (`forbid_versions`).
+    ForbiddenVersion,
+    /// The endpoint accepts a suite a rule forbids (`forbid_suites`).
+    ForbiddenSuite,
+    /// The endpoint's certificate breaks a `certificate` rule.
+    Certificate,
+    /// The agent port is exposed where a rule forbids it.
+    AgentPortExposed,
 }
 
 codes!(ViolationCode {
     Incompatible => "incompatible",
     Unknown => "unknown",
     NotScanned => "not_scanned",
+    ForbiddenVersion => "forbidden_version",
+    ForbiddenSuite => "forbidden_suite",
+    Certificate => "certificate",
+    AgentPortExposed => "agent_port_exposed",
 });

@@ -8,7 +8,7 @@
 //! loaded, and every mistake is reported with file, line and column.
 
 mod catalog;
-mod locate;
+pub(crate) mod locate;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -324,7 +324,7 @@ fn no_empty_or_duplicates<T: PartialEq + fmt::Display>(
 
 /// serde_yaml's message without its own " at line L column C" suffix, which
 /// we print in `file:line:column:` form instead.
-fn yaml_message(e: &serde_yaml::Error) -> String {
+pub(crate) fn yaml_message(e: &serde_yaml::Error) -> String {
     let text = e.to_string();
     match e.location() {
         Some(l) => {

@@ -12,6 +12,7 @@ pub mod profiles;
 pub mod scan;
 pub mod serve;
 pub(crate) mod style;
+pub mod whatif;
 
 use std::io::{self, Write};
 

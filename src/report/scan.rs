@@ -382,6 +382,19 @@ fn summary_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     Ok(())
 }
 
+/// The reasons in the CI log: one line per failed rule and per rule that
+/// could not be decided, whatever the report's format (the caller writes
+/// them to standard error).
+pub fn policy_lines(out: &mut dyn Write, policy: &PolicyReport) -> io::Result<()> {
+    for v in &policy.violations {
+        writeln!(out, "failed: {}: {}: {}", v.target, v.rule, v.message)?;
+    }
+    for v in &policy.unresolved {
+        writeln!(out, "cannot tell: {}: {}: {}", v.target, v.rule, v.message)?;
+    }
+    Ok(())
+}
+
 /// Sections with tables, for pull requests and wikis.
 pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     writeln!(out, "# tlscompat scan\n")?;
@@ -573,6 +586,34 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
             });
         }
         cases.push(case);
+    }
+    // Every other failed rule (forbidden versions and suites, certificate,
+    // exposed agent port) is a failing case of its own.
+    for v in report
+        .policy
+        .violations
+        .iter()
+        .filter(|v| v.target == t.target && !v.rule.starts_with("require "))
+    {
+        cases.push(Case {
+            name: v.rule.clone(),
+            failure: Some(v.message.clone()),
+            error: None,
+            out: None,
+        });
+    }
+    for v in report
+        .policy
+        .unresolved
+        .iter()
+        .filter(|v| v.target == t.target && !v.rule.starts_with("require ") && v.rule != "scan")
+    {
+        cases.push(Case {
+            name: v.rule.clone(),
+            failure: None,
+            error: Some((v.code.to_string(), v.message.clone())),
+            out: None,
+        });
     }
     cases
 }

@@ -8,6 +8,7 @@
 //! `scripts/gen-openssl-names.py`), and the version rules are derived from the
 //! algorithms. A unit test cross-checks all of it against `openssl ciphers`.
 
+mod classes;
 mod openssl_names;
 
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ use std::sync::OnceLock;
 use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherEncMode, TlsCipherKx, TlsCipherMac};
 
 use crate::version::TlsVersion;
+
+pub use classes::{SuiteClass, SuiteSelector, UnknownSelector};
 
 /// A cipher-suite id as it travels on the wire. Open: ids outside the registry
 /// survive and print as hex.

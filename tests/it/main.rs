@@ -14,6 +14,7 @@ mod confirm;
 mod demo;
 mod diagnose;
 mod fleet;
+mod gate;
 mod hostile;
 mod matrix_cli;
 mod peers;

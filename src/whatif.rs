@@ -1,0 +1,420 @@
+//! `what-if`: "if these endpoints stopped accepting this, which client
+//! profiles would lose which endpoints?"
+//!
+//! Computed offline from a saved report: each endpoint's accepted set
+//! (`server.cipher_suites`) minus what is dropped, against each profile's
+//! suites and versions (from the catalog), with the same negotiation as
+//! `matrix` (`negotiate`), in the server's order when it enforces one.
+//! Before is what the report says; after is recomputed. A scan that did
+//! not probe everything can only prove that contact is kept (accepted
+//! suites stay accepted); a loss that rests on suites never probed is
+//! reported as unknown, with the advice to scan with `--all-suites`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::negotiate::{Agreement, Offer, Preference, negotiate};
+use crate::profile::{Catalog, Role};
+use crate::results::{TargetReport, TargetStatus};
+use crate::suites::{CipherSuiteId, SuiteSelector};
+use crate::version::TlsVersion;
+
+/// One thing the endpoints would stop accepting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drop {
+    /// A whole version.
+    Version(TlsVersion),
+    /// A suite or a class of suites, at every version.
+    Suites(SuiteSelector),
+}
+
+impl fmt::Display for Drop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Drop::Version(v) => v.fmt(f),
+            Drop::Suites(s) => s.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Drop {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A `--drop` value that is neither a version, a suite nor a class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown version, cipher suite or class {input:?}{}",
+    crate::suggest::did_you_mean(suggestions)
+)]
+pub struct UnknownDrop {
+    /// What the user wrote.
+    pub input: String,
+    /// The closest names.
+    pub suggestions: Vec<String>,
+}
+
+impl FromStr for Drop {
+    type Err = UnknownDrop;
+
+    /// A version first (`tls1.0`), then a class (`cbc`), then a suite.
+    fn from_str(s: &str) -> Result<Drop, UnknownDrop> {
+        if let Ok(v) = s.parse::<TlsVersion>() {
+            return Ok(Drop::Version(v));
+        }
+        match s.parse::<SuiteSelector>() {
+            Ok(sel) => Ok(Drop::Suites(sel)),
+            Err(e) => {
+                let mut suggestions = crate::suggest::closest(s, TlsVersion::names());
+                suggestions.extend(e.suggestions);
+                suggestions.truncate(3);
+                Err(UnknownDrop {
+                    input: s.to_string(),
+                    suggestions,
+                })
+            }
+        }
+    }
+}
+
+/// The whole answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    /// What was dropped.
+    pub drop: Vec<Drop>,
+    /// `none_lost`, `lost` or `unknown`.
+    pub status: WhatIfStatus,
+    /// One entry per endpoint of the report.
+    pub targets: Vec<TargetWhatIf>,
+}
+
+impl WhatIf {
+    /// Every (profile, target) pair that loses contact.
+    pub fn losses(&self) -> impl Iterator<Item = (&TargetWhatIf, &ProfileWhatIf)> {
+        self.targets.iter().flat_map(|t| {
+            t.profiles
+                .iter()
+                .filter(|p| p.outcome == Outcome::Loses)
+                .map(move |p| (t, p))
+        })
+    }
+}
+
+/// The answer in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhatIfStatus {
+    /// Every profile keeps every endpoint it had (exit 0).
+    NoneLost,
+    /// Some profile loses an endpoint (exit 1).
+    Lost,
+    /// Nobody is known to lose one, but something could not be told (exit 3).
+    Unknown,
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetWhatIf {
+    /// `host:port`.
+    pub target: String,
+    /// Its role.
+    pub role: Role,
+    /// Why nothing can be said about it (it was not scanned).
+    pub error: Option<String>,
+    /// What it would still accept, per version.
+    pub remaining: BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    /// One entry per profile of the report.
+    pub profiles: Vec<ProfileWhatIf>,
+}
+
+/// One profile against one endpoint, before and after.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileWhatIf {
+    /// The profile id.
+    pub profile: String,
+    /// `keeps`, `loses`, `still_incompatible` or `unknown`.
+    pub outcome: Outcome,
+    /// Compatible in the saved report.
+    pub compatible_before: bool,
+    /// Compatible after the drop; null when unknown.
+    pub compatible_after: Option<bool>,
+    /// What it negotiated in the saved report.
+    pub negotiated_before: Option<Agreement>,
+    /// What it would negotiate after the drop.
+    pub negotiated_after: Option<Agreement>,
+    /// Why, for people.
+    pub message: String,
+}
+
+/// What happens to one profile at one endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It can still talk to the endpoint.
+    Keeps,
+    /// It could talk before and cannot after.
+    Loses,
+    /// It could not talk before either.
+    StillIncompatible,
+    /// The report does not tell.
+    Unknown,
+}
+
+/// The answer for every endpoint and profile of a saved report.
+pub fn what_if(targets: &[TargetReport], drop: &[Drop], catalog: &Catalog) -> WhatIf {
+    let out: Vec<TargetWhatIf> = targets.iter().map(|t| target(t, drop, catalog)).collect();
+    let any = |o: Outcome| out.iter().flat_map(|t| &t.profiles).any(|p| p.outcome == o);
+    let status = if any(Outcome::Loses) {
+        WhatIfStatus::Lost
+    } else if any(Outcome::Unknown) || out.iter().any(|t| t.error.is_some()) {
+        WhatIfStatus::Unknown
+    } else {
+        WhatIfStatus::NoneLost
+    };
+    WhatIf {
+        drop: drop.to_vec(),
+        status,
+        targets: out,
+    }
+}
+
+fn dropped_version(drop: &[Drop], v: TlsVersion) -> bool {
+    drop.contains(&Drop::Version(v))
+}
+
+fn dropped_suite(drop: &[Drop], s: CipherSuiteId) -> bool {
+    drop.iter()
+        .any(|d| matches!(d, Drop::Suites(sel) if sel.selects(s)))
+}
+
+fn target(t: &TargetReport, drop: &[Drop], catalog: &Catalog) -> TargetWhatIf {
+    let mut out = TargetWhatIf {
+        target: t.target.clone(),
+        role: t.role,
+        error: None,
+        remaining: BTreeMap::new(),
+        profiles: Vec::new(),
+    };
+    let server = match (&t.status, &t.server) {
+        (TargetStatus::Ok, Some(server)) => server,
+        _ => {
+            out.error = Some(match &t.error {
+                Some(e) => format!("not scanned: {}", e.message),
+                None => "the report has no server data for this endpoint".into(),
+            });
+            return out;
+        }
+    };
+    // What the endpoint would still accept; a version left without a suite
+    // is gone too.
+    out.remaining = server
+        .cipher_suites
+        .iter()
+        .filter(|(v, _)| !dropped_version(drop, **v))
+        .map(|(v, suites)| {
+            let kept: Vec<CipherSuiteId> = suites
+                .iter()
+                .copied()
+                .filter(|s| !dropped_suite(drop, *s))
+                .collect();
+            (*v, kept)
+        })
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    let versions: Vec<TlsVersion> = out.remaining.keys().copied().collect();
+    let preference = if server.server_preference == Some(false) {
+        Preference::Client
+    } else {
+        Preference::Server
+    };
+    for p in &t.profiles {
+        let mut entry = ProfileWhatIf {
+            profile: p.profile.clone(),
+            outcome: Outcome::Unknown,
+            compatible_before: p.compatible,
+            compatible_after: None,
+            negotiated_before: p.negotiated,
+            negotiated_after: None,
+            message: String::new(),
+        };
+        let Some(profile) = catalog.find(&p.profile) else {
+            entry.message = format!(
+                "{} is not in the profile catalog (add its file with --profiles-dir)",
+                p.profile
+            );
+            out.profiles.push(entry);
+            continue;
+        };
+        if !p.conclusive {
+            entry.message = "the saved answer for this profile is unknown".into();
+            out.profiles.push(entry);
+            continue;
+        }
+        if !p.compatible {
+            entry.outcome = Outcome::StillIncompatible;
+            entry.compatible_after = Some(false);
+            entry.message = p.reason.clone().unwrap_or_default();
+            out.profiles.push(entry);
+            continue;
+        }
+        // The server picks the newest common version first, then a suite
+        // among what it still accepts there.
+        let newest = profile
+            .versions
+            .iter()
+            .copied()
+            .filter(|v| versions.contains(v))
+            .max();
+        let suites = newest
+            .and_then(|v| out.remaining.get(&v).cloned())
+            .unwrap_or_default();
+        let n = negotiate(
+            Offer::from(profile),
+            Offer {
+                versions: &versions,
+                suites: &suites,
+                groups: None,
+            },
+            preference,
+        );
+        match n.result {
+            Ok(a) => {
+                entry.outcome = Outcome::Keeps;
+                entry.compatible_after = Some(true);
+                entry.negotiated_after = Some(a);
+                entry.message = format!("{} {}", a.version, a.cipher_suite);
+            }
+            Err(failure) => {
+                // Suites the scan never asked about might still be accepted:
+                // without --all-suites, a loss is proved only when every
+                // (version, suite) this profile could still use was probed.
+                let unprobed: Vec<TlsVersion> = if server.probed.all_suites {
+                    Vec::new()
+                } else {
+                    profile
+                        .versions
+                        .iter()
+                        .copied()
+                        .filter(|v| !dropped_version(drop, *v))
+                        .filter(|v| !server.probed.versions.contains(v))
+                        .filter(|v| profile.suites_at(*v).any(|s| !dropped_suite(drop, s)))
+                        .collect()
+                };
+                if unprobed.is_empty() {
+                    entry.outcome = Outcome::Loses;
+                    entry.compatible_after = Some(false);
+                    entry.message = if versions.is_empty() {
+                        "the endpoint would accept nothing that was probed".into()
+                    } else {
+                        failure.to_string()
+                    };
+                } else {
+                    entry.message = format!(
+                        "after the drop it would depend on suites at {} that the scan never probed (scan again with --all-suites)",
+                        crate::version::join(&unprobed)
+                    );
+                }
+            }
+        }
+        out.profiles.push(entry);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suites::SuiteClass;
+
+    /// A saved target accepting `accepted`, with dsa-9.6 and dsa-11
+    /// compatible as the report says.
+    fn saved(accepted: &str, probed: &str, all_suites: bool) -> TargetReport {
+        let profile = |id: &str| {
+            serde_json::json!({"profile": id, "compatible": true, "negotiated": null,
+                "mutual": {}, "confirmed": "not_attempted", "engine": null, "reason": null,
+                "reason_code": null, "conclusive": true})
+        };
+        let accepted: serde_json::Value = serde_json::from_str(accepted).unwrap();
+        let versions: Vec<String> = accepted.as_object().unwrap().keys().cloned().collect();
+        serde_json::from_value(serde_json::json!({
+            "target": "dsm:4120", "host": "dsm", "port": 4120, "address": null,
+            "addresses": [], "role": "manager", "sni": null, "status": "ok", "error": null,
+            "server": {"versions": versions, "cipher_suites": accepted,
+                "server_preference": true, "preference": {}, "client_certificate": "none",
+                "certificate": null, "matches_profiles": [],
+                "probed": {"versions": serde_json::from_str::<serde_json::Value>(probed).unwrap(),
+                    "pairs": 4, "all_suites": all_suites},
+                "hello_retry": false},
+            "profiles": [profile("dsa-9.6"), profile("dsa-11")],
+            "complete": true, "issues": [], "findings": [], "stats": {"probes": 0,
+                "connect_attempts": 0, "connections": 0, "bytes_sent": 0,
+                "bytes_received": 0, "elapsed_ms": 0}
+        }))
+        .unwrap()
+    }
+
+    fn outcomes(w: &WhatIf) -> Vec<(String, Outcome)> {
+        w.targets[0]
+            .profiles
+            .iter()
+            .map(|p| (p.profile.clone(), p.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn losses_keeps_and_what_cannot_be_told() {
+        let catalog = Catalog::builtin().unwrap();
+        let accepted = r#"{"tls1.0": ["TLS_RSA_WITH_AES_256_CBC_SHA"],
+            "tls1.2": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]}"#;
+        let t = [saved(accepted, r#"["tls1.0", "tls1.2"]"#, false)];
+        let drop = |d: &[&str]| -> Vec<Drop> { d.iter().map(|d| d.parse().unwrap()).collect() };
+        let w = what_if(&t, &drop(&["tls1.0"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::Lost);
+        assert_eq!(
+            outcomes(&w),
+            [
+                ("dsa-9.6".into(), Outcome::Loses),
+                ("dsa-11".into(), Outcome::Keeps)
+            ]
+        );
+        // The server's order decides after the drop.
+        let w = what_if(&t, &drop(&["sha1"]), &catalog);
+        let after = w.targets[0].profiles[1].negotiated_after.unwrap();
+        assert_eq!(after.cipher_suite, CipherSuiteId(0xC02F));
+        assert_eq!(w.targets[0].profiles[0].outcome, Outcome::Loses);
+        let w = what_if(&t, &drop(&["rc4"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::NoneLost);
+        // tls1.0 never probed: dsa-9.6 might still reach AES128-SHA there.
+        let t = [saved(accepted, r#"["tls1.2"]"#, false)];
+        let w = what_if(&t, &drop(&["TLS_RSA_WITH_AES_256_CBC_SHA"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::Unknown);
+        assert!(w.targets[0].profiles[0].message.contains("--all-suites"));
+        // With every suite probed, the same drop is a proven loss.
+        let t = [saved(accepted, r#"["tls1.2"]"#, true)];
+        let w = what_if(&t, &drop(&["TLS_RSA_WITH_AES_256_CBC_SHA"]), &catalog);
+        assert_eq!(w.status, WhatIfStatus::Lost);
+    }
+
+    #[test]
+    fn drops_parse_versions_classes_and_suites() {
+        assert_eq!(
+            "tls1.0".parse::<Drop>(),
+            Ok(Drop::Version(TlsVersion::Tls10))
+        );
+        assert_eq!(
+            "cbc".parse::<Drop>(),
+            Ok(Drop::Suites(SuiteSelector::Class(SuiteClass::Cbc)))
+        );
+        assert_eq!(
+            "TLS_RSA_WITH_AES_128_CBC_SHA256".parse::<Drop>(),
+            Ok(Drop::Suites(SuiteSelector::Suite(CipherSuiteId(0x003C))))
+        );
+        let e = "tls1.4".parse::<Drop>().unwrap_err();
+        assert!(e.to_string().contains("did you mean"), "{e}");
+    }
+}
