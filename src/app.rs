@@ -58,6 +58,7 @@ pub fn run(
         }
         Job::Scan(job) => scan(catalog, job, stdout, stderr),
         Job::Check(job) => check(job, stdout, stderr),
+        Job::Merge { job, rules } => merge(job, rules, stdout, stderr),
         Job::WhatIf(job) => what_if(catalog, job, stdout),
         Job::Demo { show } => demo(catalog, &show, stdout),
         Job::Diagnose(job) => diagnose(catalog, *job, stdout),
@@ -117,18 +118,51 @@ fn check(job: CheckJob, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
     judge_and_write(targets, &job.policy, job.format, file, &[], stdout, stderr)
 }
 
+/// `merge`: the shard reports as one; with rules, judged again (as
+/// `check`), else with their saved verdicts joined.
+fn merge(
+    job: CheckJob,
+    rules: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    if rules {
+        return check(job, stdout, stderr);
+    }
+    let file = match job.output.as_deref() {
+        Some(path) => Some((path, open_output(path)?)),
+        None => None,
+    };
+    let (targets, verdicts) = crate::saved::read_all_with_verdicts(&job.reports)?;
+    let policy = crate::policy::merge(&verdicts);
+    write_scan(targets, policy, job.format, file, &[], stdout, stderr)
+}
+
 /// The verdict, the report in its format (after the JSON Lines already
 /// streamed, by index in `written`), and the reasons on stderr.
 fn judge_and_write(
     targets: Vec<crate::results::TargetReport>,
     policy: &crate::policy::Policy,
     format: ScanFormat,
-    mut file: Option<(&Path, BufWriter<File>)>,
+    file: Option<(&Path, BufWriter<File>)>,
     written: &[usize],
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     let policy = crate::policy::verdict(&targets, policy);
+    write_scan(targets, policy, format, file, written, stdout, stderr)
+}
+
+/// A scan report with its verdict, written; the reasons on stderr.
+fn write_scan(
+    targets: Vec<crate::results::TargetReport>,
+    policy: crate::results::PolicyReport,
+    format: ScanFormat,
+    mut file: Option<(&Path, BufWriter<File>)>,
+    written: &[usize],
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
     let status = crate::policy::status(&policy);
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,

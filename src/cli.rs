@@ -59,6 +59,9 @@ pub enum Command {
     /// Which client profiles would lose which endpoints if the endpoints
     /// stopped accepting some versions, suites or classes (from a saved report).
     WhatIf(WhatIfArgs),
+    /// Join shard reports (`scan --shard K/N`) into one report, with the
+    /// verdict and exit code of a single run.
+    Merge(CheckArgs),
 }
 
 /// `tlscompat diagnose …`
@@ -254,6 +257,24 @@ pub struct ScanArgs {
     /// The longest one target may take, all its probes included.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub target_timeout: Duration,
+    /// Scan only the K-th of N deterministic slices of the targets (1 ≤ K ≤
+    /// N); `tlscompat merge` joins the shard reports.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+}
+
+/// `2/5`: the second of five slices.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("invalid shard {s:?}: K/N with 1 ≤ K ≤ N, like 2/5");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit()) && !x.is_empty();
+    if !digits(k) || !digits(n) {
+        return Err(bad());
+    }
+    match (k.parse::<usize>(), n.parse::<usize>()) {
+        (Ok(k), Ok(n)) if 1 <= k && k <= n => Ok((k, n)),
+        _ => Err(bad()),
+    }
 }
 
 /// `50/s`, `50`, `0.5/s`: a positive number of connections per second.

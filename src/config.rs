@@ -59,6 +59,13 @@ pub enum Job {
     },
     /// `diagnose`.
     Diagnose(Box<DiagnoseJob>),
+    /// `merge`: `check` that keeps the saved verdicts when no rule is given.
+    Merge {
+        /// The reports, the rules and the output.
+        job: CheckJob,
+        /// Whether rules were given (then they are applied again).
+        rules: bool,
+    },
     /// `matrix`.
     Matrix(MatrixJob),
     /// `serve`.
@@ -205,6 +212,15 @@ impl Config {
                 let to_file = args.output.is_some();
                 (Job::Check(check_job(&mut catalog, args)?), to_file)
             }
+            Command::Merge(args) => {
+                let to_file = args.output.is_some();
+                let rules = !args.policy.require.is_empty()
+                    || args.policy.policy.is_some()
+                    || !args.policy.forbid_versions.is_empty()
+                    || !args.policy.forbid_suites.is_empty();
+                let job = check_job(&mut catalog, args)?;
+                (Job::Merge { job, rules }, to_file)
+            }
             Command::WhatIf(args) => {
                 let to_file = args.output.is_some();
                 (Job::WhatIf(what_if_job(args)?), to_file)
@@ -284,6 +300,16 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     // line) is scanned once: twice would double its connection bound.
     let mut seen = std::collections::HashSet::new();
     targets.retain(|t| seen.insert((t.host.to_ascii_lowercase(), t.port)));
+    // A shard is every N-th target from the K-th: disjoint, and together
+    // the whole inventory, whatever machine runs it.
+    if let Some((k, n)) = args.shard {
+        targets = targets
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, t)| t)
+            .collect();
+    }
     let mut profiles = Vec::new();
     for p in &args.profiles {
         profiles.push(catalog.resolve(p)?);

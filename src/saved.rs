@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::results::{SCHEMA_VERSION, ScanReport, TargetReport};
+use crate::results::{PolicyReport, SCHEMA_VERSION, ScanReport, TargetReport};
 
 /// Every target of the report in `path`, in the file's order.
 pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
@@ -25,7 +25,18 @@ pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
 
 /// The targets of one report's text; the error is a message for people.
 pub fn parse(text: &str) -> Result<Vec<TargetReport>, String> {
+    parse_with_verdicts(text, false).map(|(targets, _)| targets)
+}
+
+/// The targets and the saved verdicts of one report's text; with
+/// `verdicts`, a saved verdict that does not read is an error (else it is
+/// skipped: `check` computes its own).
+pub fn parse_with_verdicts(
+    text: &str,
+    verdicts_wanted: bool,
+) -> Result<(Vec<TargetReport>, Vec<PolicyReport>), String> {
     let mut targets = Vec::new();
+    let mut verdicts = Vec::new();
     let mut documents = 0;
     // One pretty document and JSON Lines are both a stream of values.
     for value in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
@@ -53,9 +64,16 @@ pub fn parse(text: &str) -> Result<Vec<TargetReport>, String> {
         if object.contains_key("targets") {
             let report: ScanReport = serde_json::from_value(value).map_err(shape)?;
             targets.extend(report.targets);
+            if verdicts_wanted {
+                verdicts.push(report.policy);
+            }
         } else if object.contains_key("target") {
             targets.push(serde_json::from_value(value).map_err(shape)?);
-        } else if !object.contains_key("policy") {
+        } else if let Some(policy) = object.get("policy") {
+            if verdicts_wanted {
+                verdicts.push(serde_json::from_value(policy.clone()).map_err(shape)?);
+            }
+        } else {
             return Err(
                 "not a tlscompat scan report: an object with neither targets, target nor policy"
                     .into(),
@@ -65,7 +83,25 @@ pub fn parse(text: &str) -> Result<Vec<TargetReport>, String> {
     if documents == 0 {
         return Err("not a tlscompat report: the file is empty".into());
     }
-    Ok(targets)
+    Ok((targets, verdicts))
+}
+
+/// Every target and every saved verdict of every report, in order.
+pub fn read_all_with_verdicts(
+    paths: &[PathBuf],
+) -> Result<(Vec<TargetReport>, Vec<PolicyReport>), Error> {
+    let mut out = (Vec::new(), Vec::new());
+    for path in paths {
+        let fail = |message: String| Error::Report {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+        let (targets, verdicts) = parse_with_verdicts(&text, true).map_err(fail)?;
+        out.0.extend(targets);
+        out.1.extend(verdicts);
+    }
+    Ok(out)
 }
 
 /// Every target of every report, in order.

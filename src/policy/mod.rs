@@ -494,3 +494,29 @@ pub fn status(report: &PolicyReport) -> Status {
         PolicyStatus::Incomplete => Status::Incomplete,
     }
 }
+
+/// The verdict of shard reports joined: every saved violation and
+/// unresolved rule, and the status a single run would have had (the verdict
+/// is per target, so the union is the whole run's).
+pub fn merge(verdicts: &[PolicyReport]) -> PolicyReport {
+    let violations: Vec<Violation> = verdicts.iter().flat_map(|v| v.violations.clone()).collect();
+    let unresolved: Vec<Violation> = verdicts.iter().flat_map(|v| v.unresolved.clone()).collect();
+    let status =
+        if !violations.is_empty() || verdicts.iter().any(|v| v.status == PolicyStatus::Failed) {
+            PolicyStatus::Failed
+        } else if !unresolved.is_empty()
+            || verdicts
+                .iter()
+                .any(|v| v.status == PolicyStatus::Incomplete)
+        {
+            PolicyStatus::Incomplete
+        } else {
+            PolicyStatus::Passed
+        };
+    PolicyReport {
+        status,
+        passed: status == PolicyStatus::Passed,
+        violations,
+        unresolved,
+    }
+}

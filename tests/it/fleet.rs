@@ -288,3 +288,97 @@ fn the_summary_counts_each_profile_across_endpoints() {
     let last: Value = serde_json::from_str(lines.stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["summary"]["profiles"]["dsa-11"]["of"], 2);
 }
+
+/// Shards are disjoint and cover the inventory; `merge` of the shard
+/// reports has the verdict and exit code of one run.
+#[test]
+fn shards_cover_the_inventory_and_merge_like_one_run() {
+    let ids = [
+        "dsm-strong-12",
+        "dsa-10.0",
+        "dsa-11",
+        "dsm-strong-10-11",
+        "dsa-fips",
+    ];
+    let emulators: Vec<_> = ids.iter().map(|id| emulate(id)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inventory.txt");
+    let mut lines: Vec<String> = emulators
+        .iter()
+        .map(|e| e.local_addr().to_string())
+        .collect();
+    lines.push(format!("127.0.0.1:{}", {
+        // A closed port: one endpoint that cannot be scanned.
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }));
+    std::fs::write(&inventory, lines.join("\n")).unwrap();
+    let inv = inventory.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "-i", inv, "--require", "dsa-10.0", "--retries", "0"];
+        args.extend_from_slice(extra);
+        crate::common::tlscompat(&args)
+    };
+    let whole = dir.path().join("whole.json");
+    let single = run(&["--format", "json", "-o", whole.to_str().unwrap()]);
+    assert_eq!(single.code, 1);
+    let whole: Value = serde_json::from_str(&std::fs::read_to_string(&whole).unwrap()).unwrap();
+    let mut shard_files = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for k in 1..=3 {
+        let f = dir.path().join(format!("shard{k}.jsonl"));
+        let shard = format!("{k}/3");
+        run(&[
+            "--shard",
+            &shard,
+            "--format",
+            "jsonl",
+            "-o",
+            f.to_str().unwrap(),
+        ]);
+        for line in std::fs::read_to_string(&f).unwrap().lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            if let Some(t) = v["target"].as_str() {
+                assert!(!seen.contains(&t.to_string()), "{t} in two shards");
+                seen.push(t.to_string());
+            }
+        }
+        shard_files.push(f.to_str().unwrap().to_string());
+    }
+    seen.sort();
+    let mut all: Vec<String> = lines.clone();
+    all.sort();
+    assert_eq!(seen, all, "the shards together are the inventory");
+    let mut args = vec!["merge", "--format", "json"];
+    args.extend(shard_files.iter().map(String::as_str));
+    let merged = crate::common::tlscompat(&args);
+    assert_eq!(merged.code, single.code, "{}", merged.stderr);
+    let merged = merged.json();
+    assert_eq!(merged["policy"]["status"], whole["policy"]["status"]);
+    let rules = |v: &Value, key: &str| {
+        let mut r: Vec<String> = v["policy"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| format!("{} {} {}", x["target"], x["rule"], x["code"]))
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(rules(&merged, "violations"), rules(&whole, "violations"));
+    assert_eq!(rules(&merged, "unresolved"), rules(&whole, "unresolved"));
+    assert_eq!(
+        merged["targets"].as_array().unwrap().len(),
+        whole["targets"].as_array().unwrap().len()
+    );
+    // With the rules given again, merge judges like check.
+    let mut again = vec!["merge", "--require", "dsa-10.0", "--format", "json"];
+    again.extend(shard_files.iter().map(String::as_str));
+    assert_eq!(crate::common::tlscompat(&again).code, 1);
+    let bad = crate::common::tlscompat(&["scan", "-i", inv, "--shard", "4/3"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("1 ≤ K ≤ N"), "{}", bad.stderr);
+}
