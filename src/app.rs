@@ -247,7 +247,10 @@ async fn collect(
     loop {
         tokio::select! {
             received = rx.recv() => {
-                let Some((i, report)) = received else { break };
+                let Some((i, mut report)) = received else { break };
+                if let Some(e) = job.expectations.get(i) {
+                    crate::scan::expectation::apply(&mut report, e);
+                }
                 progress.done(&report);
                 if let (Some((out, tool)), Ok(w)) = (&mut stream, &mut written) {
                     match report::scan::jsonl_target(*out, tool, &report) {

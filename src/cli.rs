@@ -195,10 +195,14 @@ pub struct ScanArgs {
     /// Endpoints: HOST, HOST:PORT or [IPv6]:PORT (default port: the role's).
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
-    /// Read more targets from FILE: one per line, optionally followed by a
-    /// role (`10.0.0.7 agent`); `#` comments.
+    /// Read more targets from FILE: text (one per line, optionally followed
+    /// by a role), CSV, YAML, or the manager's computer list (JSON); the
+    /// format from the extension or --inventory-format.
     #[arg(short, long, value_name = "FILE")]
     pub inventory: Vec<PathBuf>,
+    /// The format of -i files, when the extension does not say.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub inventory_format: Option<crate::inventory::InventoryFormat>,
     /// Client profile to check, id or file (repeatable; default: every agent profile).
     #[arg(short, long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,

@@ -24,7 +24,7 @@ use crate::probe::handshake::ClientIdentity;
 use crate::profile::{Catalog, Role};
 use crate::scan::ScanConfig;
 use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
-use crate::target::{self, Target, TargetError, read_inventory};
+use crate::target::{self, Target, TargetError};
 
 /// A validated run.
 #[derive(Debug)]
@@ -88,6 +88,8 @@ pub enum Job {
 pub struct ScanJob {
     /// Endpoints, in the order given (command line, then inventories).
     pub targets: Vec<Target>,
+    /// What the inventory expects of each target (same order).
+    pub expectations: Vec<crate::inventory::Expectation>,
     /// Profile ids to check.
     pub profiles: Vec<String>,
     /// Requirements.
@@ -284,14 +286,19 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         RoleArg::Agent => Role::Agent,
         RoleArg::Relay => Role::Relay,
     };
-    let mut targets = Vec::new();
+    let mut entries = Vec::new();
     for t in &args.targets {
-        targets.push(Target::parse(t, role).map_err(Error::Target)?);
+        entries.push(crate::inventory::Entry {
+            target: Target::parse(t, role).map_err(Error::Target)?,
+            expectation: Default::default(),
+        });
     }
     for file in &args.inventory {
-        targets.extend(read_inventory(file, role).map_err(Error::Inventory)?);
+        entries.extend(
+            crate::inventory::read(file, args.inventory_format, role).map_err(Error::Inventory)?,
+        );
     }
-    if targets.is_empty() {
+    if entries.is_empty() {
         return Err(Error::Usage(
             "no target: give TARGET arguments or -i FILE".into(),
         ));
@@ -299,22 +306,47 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     // The same endpoint twice (two inventory lines, an argument and a
     // line) is scanned once: twice would double its connection bound.
     let mut seen = std::collections::HashSet::new();
-    targets.retain(|t| seen.insert((t.host.to_ascii_lowercase(), t.port)));
+    entries.retain(|e| seen.insert((e.target.host.to_ascii_lowercase(), e.target.port)));
     // A shard is every N-th target from the K-th: disjoint, and together
     // the whole inventory, whatever machine runs it.
     if let Some((k, n)) = args.shard {
-        targets = targets
+        entries = entries
             .into_iter()
             .enumerate()
             .filter(|(i, _)| i % n == k - 1)
-            .map(|(_, t)| t)
+            .map(|(_, e)| e)
             .collect();
     }
     let mut profiles = Vec::new();
     for p in &args.profiles {
         profiles.push(catalog.resolve(p)?);
     }
-    let policy = build_policy(catalog, &args.policy)?;
+    let mut policy = build_policy(catalog, &args.policy)?;
+    // The inventory's per-target requirements: a rule scoped to that target.
+    for e in entries.iter().filter(|e| !e.expectation.require.is_empty()) {
+        let mut require = Vec::new();
+        for p in &e.expectation.require {
+            require.push(catalog.resolve(p)?);
+        }
+        policy.rules.push(crate::policy::Rule {
+            scope: crate::policy::Scope {
+                role: None,
+                target: Some(e.target.to_string()),
+            },
+            require,
+            ..Default::default()
+        });
+    }
+    // Expected profiles must be known: a typo is an input error.
+    for e in &mut entries {
+        for p in &mut e.expectation.expect {
+            *p = catalog.resolve(p)?;
+        }
+    }
+    let (targets, expectations): (Vec<Target>, Vec<_>) = entries
+        .into_iter()
+        .map(|e| (e.target, e.expectation))
+        .unzip();
     if profiles.is_empty() {
         profiles = catalog
             .with_role(Role::Agent)
@@ -330,6 +362,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     dedup(&mut profiles);
     Ok(ScanJob {
         targets,
+        expectations,
         profiles,
         policy,
         scan: ScanConfig {

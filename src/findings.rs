@@ -57,6 +57,8 @@ pub enum FindingCode {
     CertificateUntrusted,
     /// `--ca`: the certificate does not name the host that was scanned.
     CertificateNameMismatch,
+    /// The endpoint behaves like none of the profiles the inventory expects.
+    UnexpectedProfile,
     /// An agent's own port answers where it should not be reachable (the
     /// finding itself is added by the agent-port check; policies match it).
     AgentPortExposed,
@@ -75,6 +77,7 @@ impl FindingCode {
             FindingCode::CertificateChainUnreadable => "certificate_chain_unreadable",
             FindingCode::CertificateUntrusted => "certificate_untrusted",
             FindingCode::CertificateNameMismatch => "certificate_name_mismatch",
+            FindingCode::UnexpectedProfile => "unexpected_profile",
             FindingCode::AgentPortExposed => "agent_port_exposed",
         }
     }

@@ -32,6 +32,7 @@ pub mod demo;
 pub mod diagnose;
 pub mod error;
 pub mod findings;
+pub mod inventory;
 pub mod matrix;
 pub mod negotiate;
 pub mod policy;

@@ -184,6 +184,9 @@ pub struct TargetReport {
     pub issues: Vec<Issue>,
     /// Certificate (and later other) findings.
     pub findings: Vec<Finding>,
+    /// What the inventory expected of this endpoint, when it said anything.
+    #[serde(default)]
+    pub inventory: Option<Expectation>,
     /// Connections and bytes this target cost, and the wall time.
     pub stats: ScanStats,
 }
@@ -198,6 +201,57 @@ pub enum TargetStatus {
     Error,
     /// The run was interrupted before this target was scanned.
     NotScanned,
+}
+
+/// How an agent and the manager talk (DOMAIN: set per policy or computer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// The agent sends heartbeats to 4120 and listens on 4118 (default).
+    Bidirectional,
+    /// Only the manager connects, to the agent's 4118.
+    ManagerInitiated,
+    /// Only the agent connects, to the manager's 4120.
+    AgentInitiated,
+}
+
+impl std::str::FromStr for Direction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Direction, String> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "bidirectional" => Ok(Direction::Bidirectional),
+            "manager-initiated" => Ok(Direction::ManagerInitiated),
+            "agent-initiated" => Ok(Direction::AgentInitiated),
+            other => Err(format!(
+                "unknown direction {other:?} (expected bidirectional, manager-initiated or agent-initiated)"
+            )),
+        }
+    }
+}
+
+/// What the inventory says about one endpoint, beyond its address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expectation {
+    /// Profiles the endpoint should behave like (any one of them).
+    pub expect: Vec<String>,
+    /// The agent version the inventory gives, as written.
+    pub agent_version: Option<String>,
+    /// What the version alone could not decide.
+    pub note: Option<String>,
+    /// Profiles required on this endpoint.
+    pub require: Vec<String>,
+    /// How this agent and the manager talk.
+    pub direction: Option<Direction>,
+    /// Free labels.
+    pub labels: Vec<String>,
+}
+
+impl Expectation {
+    /// Whether the inventory said anything beyond the address.
+    pub fn is_empty(&self) -> bool {
+        *self == Expectation::default()
+    }
 }
 
 /// Why a target could not be scanned.

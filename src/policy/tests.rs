@@ -82,6 +82,7 @@ fn target(name: &str, role: Role, accepted: &[(TlsVersion, &[u16])]) -> TargetRe
         complete: true,
         issues: Vec::new(),
         findings: Vec::new(),
+        inventory: None,
         stats: ScanStats::default(),
     }
 }

@@ -39,6 +39,7 @@
 //! "requested".
 
 mod checks;
+pub use checks::expectation;
 mod enumerate;
 
 use std::net::SocketAddr;
@@ -436,6 +437,7 @@ fn error_report(
         complete: false,
         issues: Vec::new(),
         findings: Vec::new(),
+        inventory: None,
         stats: ScanStats {
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             ..ScanStats::default()

@@ -382,3 +382,85 @@ fn shards_cover_the_inventory_and_merge_like_one_run() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("1 ≤ K ≤ N"), "{}", bad.stderr);
 }
+
+/// CSV and YAML inventories: expected profiles (from an agent version),
+/// per-target requirements, and located errors.
+#[test]
+fn csv_and_yaml_inventories() {
+    let old = emulate("dsa-9.6");
+    let new = emulate("dsa-11");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("agents.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "host,port,role,agent_version,labels\n\
+             127.0.0.1,{},agent,20.0.0-3445,web\n\
+             127.0.0.1,{},agent,20.0.0-3445,db\n",
+            old.local_addr().port(),
+            new.local_addr().port()
+        ),
+    )
+    .unwrap();
+    let (_, v) = scan_json(&["-i", csv.to_str().unwrap()]);
+    let t = &v["targets"];
+    assert_eq!(t[0]["role"], "agent");
+    assert_eq!(t[0]["inventory"]["expect"], serde_json::json!(["dsa-11"]));
+    assert_eq!(t[0]["inventory"]["labels"], serde_json::json!(["web"]));
+    let f = t[0]["findings"].as_array().unwrap();
+    let unexpected = f
+        .iter()
+        .find(|f| f["code"] == "unexpected_profile")
+        .unwrap();
+    let m = unexpected["message"].as_str().unwrap();
+    assert!(
+        m.contains("expected to behave like dsa-11 (agent version 20.0.0-3445"),
+        "{m}"
+    );
+    assert!(m.contains("it behaves like dsa-9.6"), "{m}");
+    assert!(
+        !t[1]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "unexpected_profile"),
+        "{:#}",
+        t[1]
+    );
+    // YAML: a requirement on one target only.
+    let yaml = dir.path().join("fleet.yaml");
+    std::fs::write(
+        &yaml,
+        format!(
+            "defaults:\n  role: manager\ntargets:\n  - host: 127.0.0.1\n    port: {}\n    require: [dsa-11]\n  - host: 127.0.0.1\n    port: {}\n",
+            old.local_addr().port(),
+            new.local_addr().port()
+        ),
+    )
+    .unwrap();
+    let (code, v) = scan_json(&["-i", yaml.to_str().unwrap(), "-p", "dsa-11"]);
+    assert_eq!(code, 1, "{v:#}");
+    let violations = v["policy"]["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0]["target"], old.local_addr().to_string());
+    // Errors name the file and line; exit 2.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "host,role\n127.0.0.1,agent\n127.0.0.1,wizard\n").unwrap();
+    let run = crate::common::tlscompat(&["scan", "-i", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    crate::common::assert_clean_error(&run);
+    assert!(
+        run.stderr.contains("bad.csv:3: unknown role \"wizard\""),
+        "{}",
+        run.stderr
+    );
+    let typo = dir.path().join("typo.yaml");
+    std::fs::write(&typo, "targets:\n  - host: h\n    expct: dsa-11\n").unwrap();
+    let run = crate::common::tlscompat(&["scan", "-i", typo.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("typo.yaml:3:"), "{}", run.stderr);
+    let unknown = dir.path().join("unknown.yaml");
+    std::fs::write(&unknown, "targets:\n  - host: h\n    expect: dsa-99\n").unwrap();
+    let run = crate::common::tlscompat(&["scan", "-i", unknown.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

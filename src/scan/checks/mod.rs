@@ -24,6 +24,7 @@ pub(crate) mod certificate;
 pub(crate) mod client_cert;
 pub(crate) mod confirmation;
 pub(crate) mod consistency;
+pub mod expectation;
 pub(crate) mod preference;
 pub(crate) mod profiles;
 pub(crate) mod suites;
@@ -150,6 +151,7 @@ pub(crate) fn report(
         complete: true,
         issues: issues(records),
         findings: Vec::new(),
+        inventory: None,
         stats,
     };
     // Nothing spoke TLS: the endpoint could not be scanned.

@@ -1,0 +1,480 @@
+//! Inventories: the estate to scan, in the forms admins already have.
+//!
+//! - plain text: one target per line, optionally followed by a role;
+//! - CSV with a header: `host`, and optionally `port`, `role`, `profile` or
+//!   `agent_version`, `direction`, `labels` (`;`-separated);
+//! - YAML: a `defaults:` block (`role`, `port`, `profiles`, `direction`)
+//!   and `targets:`, each with `host` and optionally `port`, `role`,
+//!   `expect` (the profile an agent should behave like), `agent_version`,
+//!   `require`, `direction`, `labels`;
+//! - the manager's own computer list as JSON (what the API's computer
+//!   listing returns: `hostName`, `lastIPUsed`, `agentVersion`, …), so an
+//!   export can be fed in as it is.
+//!
+//! The format comes from the extension (`.txt`, `.csv`, `.yaml`/`.yml`,
+//! `.json`) or `--inventory-format`. An agent version maps to the profile
+//! that version offers ([`crate::agent_version`]); where the version alone
+//! cannot decide (10.0 before or after Update 16), every candidate is
+//! expected and the scan's identification decides. Errors name the file
+//! and the line.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::profile::Role;
+pub use crate::results::{Direction, Expectation};
+use crate::target::{InventoryError, Target};
+
+/// How an inventory file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InventoryFormat {
+    /// One target per line.
+    Text,
+    /// CSV with a header row.
+    Csv,
+    /// YAML with defaults and targets.
+    Yaml,
+    /// The manager's computer list (JSON).
+    Computers,
+}
+
+impl InventoryFormat {
+    /// The format a file's extension says.
+    pub fn of(path: &Path) -> InventoryFormat {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+        {
+            Some(e) if e == "csv" => InventoryFormat::Csv,
+            Some(e) if e == "yaml" || e == "yml" => InventoryFormat::Yaml,
+            Some(e) if e == "json" => InventoryFormat::Computers,
+            _ => InventoryFormat::Text,
+        }
+    }
+}
+
+/// One inventory entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The endpoint.
+    pub target: Target,
+    /// What the inventory expects of it.
+    pub expectation: Expectation,
+}
+
+/// Reads an inventory.
+pub fn read(
+    path: &Path,
+    format: Option<InventoryFormat>,
+    default_role: Role,
+) -> Result<Vec<Entry>, InventoryError> {
+    let fail = |line: Option<usize>, message: String| InventoryError {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let format = format.unwrap_or_else(|| InventoryFormat::of(path));
+    let parse = match format {
+        InventoryFormat::Text => {
+            return Ok(crate::target::read_inventory(path, default_role)?
+                .into_iter()
+                .map(|target| Entry {
+                    target,
+                    expectation: Expectation::default(),
+                })
+                .collect());
+        }
+        InventoryFormat::Csv => csv_entries,
+        InventoryFormat::Yaml => yaml_entries,
+        InventoryFormat::Computers => computers,
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(None, format!("cannot read: {e}")))?;
+    parse(&text, default_role).map_err(|(l, m)| fail(l, m))
+}
+
+type Located<T> = Result<T, (Option<usize>, String)>;
+
+fn role_of(s: &str) -> Result<Role, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "manager" => Ok(Role::Manager),
+        "agent" => Ok(Role::Agent),
+        "relay" => Ok(Role::Relay),
+        other => Err(format!(
+            "unknown role {other:?} (expected manager, agent or relay)"
+        )),
+    }
+}
+
+/// The target from a host and an optional port.
+fn target(host: &str, port: Option<&str>, role: Role) -> Result<Target, String> {
+    let host = host.trim();
+    let input = match port.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) if host.contains(':') && !host.starts_with('[') => format!("[{host}]:{p}"),
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    Target::parse(&input, role).map_err(|e| e.to_string())
+}
+
+/// What an agent version expects.
+fn from_version(version: &str) -> Result<(Vec<String>, Option<String>), String> {
+    let mapped = crate::agent_version::profile_for(version).map_err(|e| e.to_string())?;
+    let mut expect = vec![mapped.profile.to_string()];
+    if mapped.profile == "dsa-10.0" {
+        // Before or after Update 16: the scan's identification decides.
+        expect.extend(["dsa-10.0-u16".to_string(), "dsa-fips".to_string()]);
+    }
+    Ok((expect, mapped.caveat.map(str::to_string)))
+}
+
+fn csv_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| (Some(1), format!("cannot read the header: {e}")))?
+        .clone();
+    const KNOWN: [&str; 7] = [
+        "host",
+        "port",
+        "role",
+        "profile",
+        "agent_version",
+        "direction",
+        "labels",
+    ];
+    for h in headers.iter() {
+        if !KNOWN.contains(&h) {
+            return Err((
+                Some(1),
+                format!(
+                    "unknown column {h:?}{} (columns: {})",
+                    crate::suggest::did_you_mean(&crate::suggest::closest(
+                        h,
+                        KNOWN.iter().copied()
+                    )),
+                    KNOWN.join(", ")
+                ),
+            ));
+        }
+    }
+    if !headers.iter().any(|h| h == "host") {
+        return Err((Some(1), "the header has no `host` column".into()));
+    }
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize);
+            (line, format!("malformed CSV: {e}"))
+        })?;
+        let line = record.position().map(|p| p.line() as usize);
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| record.get(i))
+                .filter(|v| !v.is_empty())
+        };
+        let at = |m: String| (line, m);
+        let host = get("host").ok_or_else(|| at("no host".into()))?;
+        let role = match get("role") {
+            Some(r) => role_of(r).map_err(at)?,
+            None => default_role,
+        };
+        let target = target(host, get("port"), role).map_err(at)?;
+        let mut expectation = Expectation::default();
+        if let Some(p) = get("profile") {
+            expectation.expect = vec![p.to_string()];
+        }
+        if let Some(v) = get("agent_version") {
+            let (expect, note) = from_version(v).map_err(at)?;
+            if expectation.expect.is_empty() {
+                expectation.expect = expect;
+            }
+            expectation.agent_version = Some(v.to_string());
+            expectation.note = note;
+        }
+        if let Some(d) = get("direction") {
+            expectation.direction = Some(d.parse().map_err(at)?);
+        }
+        if let Some(l) = get("labels") {
+            expectation.labels = l
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        out.push(Entry {
+            target,
+            expectation,
+        });
+    }
+    Ok(out)
+}
+
+/// The YAML inventory's shape.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlInventory {
+    #[serde(default)]
+    defaults: YamlDefaults,
+    targets: Vec<YamlTarget>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlDefaults {
+    role: Option<String>,
+    port: Option<u16>,
+    #[serde(default)]
+    profiles: Vec<String>,
+    direction: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlTarget {
+    host: String,
+    port: Option<u16>,
+    role: Option<String>,
+    expect: Option<String>,
+    agent_version: Option<String>,
+    #[serde(default)]
+    require: Vec<String>,
+    direction: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+fn yaml_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
+    let doc: YamlInventory = serde_yaml::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        let message = match e.location() {
+            Some(l) => format!(
+                "column {}: {}",
+                l.column(),
+                crate::profile::yaml_message(&e)
+            ),
+            None => e.to_string(),
+        };
+        (line, message)
+    })?;
+    // Lines for messages: where each `host:` of the targets list stands.
+    let host_lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().trim_start_matches("- ").starts_with("host:"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    let d = &doc.defaults;
+    let default_role = match &d.role {
+        Some(r) => role_of(r).map_err(|m| (None, format!("defaults: {m}")))?,
+        None => default_role,
+    };
+    let default_direction = match &d.direction {
+        Some(s) => Some(
+            s.parse::<Direction>()
+                .map_err(|m| (None, format!("defaults: {m}")))?,
+        ),
+        None => None,
+    };
+    let mut out = Vec::new();
+    for (i, t) in doc.targets.iter().enumerate() {
+        let line = host_lines.get(i).copied();
+        let at = |m: String| (line, m);
+        let role = match &t.role {
+            Some(r) => role_of(r).map_err(at)?,
+            None => default_role,
+        };
+        let port = t.port.or(d.port).map(|p| p.to_string());
+        let target = target(&t.host, port.as_deref(), role).map_err(at)?;
+        let mut expectation = Expectation {
+            require: t.require.clone(),
+            labels: t.labels.clone(),
+            direction: match &t.direction {
+                Some(s) => Some(s.parse().map_err(at)?),
+                None => default_direction,
+            },
+            ..Expectation::default()
+        };
+        if let Some(v) = &t.agent_version {
+            let (expect, note) = from_version(v).map_err(at)?;
+            expectation.expect = expect;
+            expectation.agent_version = Some(v.clone());
+            expectation.note = note;
+        }
+        if let Some(e) = &t.expect {
+            expectation.expect = vec![e.clone()];
+        } else if expectation.expect.is_empty() && !d.profiles.is_empty() {
+            expectation.expect = d.profiles.clone();
+        }
+        out.push(Entry {
+            target,
+            expectation,
+        });
+    }
+    Ok(out)
+}
+
+/// One computer of the manager's list (only the fields used).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Computer {
+    host_name: Option<String>,
+    #[serde(rename = "lastIPUsed")]
+    last_ip_used: Option<String>,
+    agent_version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ComputerList {
+    Wrapped { computers: Vec<Computer> },
+    Bare(Vec<Computer>),
+}
+
+fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
+    let list: ComputerList = serde_json::from_str(text).map_err(|e| {
+        (
+            Some(e.line()),
+            format!(
+                "column {}: not a computer list ({{\"computers\": [{{\"hostName\", \"lastIPUsed\", \"agentVersion\"}}]}}): {e}",
+                e.column()
+            ),
+        )
+    })?;
+    let computers = match list {
+        ComputerList::Wrapped { computers } | ComputerList::Bare(computers) => computers,
+    };
+    let mut out = Vec::new();
+    for (i, c) in computers.iter().enumerate() {
+        let at = |m: String| (None, format!("computer {}: {m}", i + 1));
+        // The name agents are known by; the last address when there is none.
+        let host = c
+            .host_name
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .or(c.last_ip_used.as_deref().filter(|h| !h.is_empty()))
+            .ok_or_else(|| at("neither hostName nor lastIPUsed".into()))?;
+        let target = target(host, None, Role::Agent).map_err(at)?;
+        let mut expectation = Expectation::default();
+        if let Some(v) = c.agent_version.as_deref().filter(|v| !v.is_empty()) {
+            let (expect, note) = from_version(v).map_err(at)?;
+            expectation.expect = expect;
+            expectation.agent_version = Some(v.to_string());
+            expectation.note = note;
+        }
+        out.push(Entry {
+            target,
+            expectation,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_versions_and_labels() {
+        let text = "host,port,role,agent_version,direction,labels\n\
+                    10.0.0.7,,agent,20.0.0-3445,agent-initiated,web;prod\n\
+                    dsm.example,4120,manager,,,\n\
+                    # a comment\n\
+                    10.0.0.8,4118,agent,10.0.0-3445,,\n";
+        let e = csv_entries(text, Role::Manager).unwrap();
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[0].target.to_string(), "10.0.0.7:4118");
+        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(e[0].expectation.direction, Some(Direction::AgentInitiated));
+        assert_eq!(e[0].expectation.labels, ["web", "prod"]);
+        assert_eq!(e[1].target.to_string(), "dsm.example:4120");
+        assert!(e[1].expectation.is_empty());
+        assert_eq!(
+            e[2].expectation.expect,
+            ["dsa-10.0", "dsa-10.0-u16", "dsa-fips"]
+        );
+        assert!(
+            e[2].expectation
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("Update 16")
+        );
+    }
+
+    #[test]
+    fn csv_errors_name_the_line() {
+        let (line, m) = csv_entries("host,rol\nh,agent\n", Role::Agent).unwrap_err();
+        assert_eq!(line, Some(1));
+        assert!(
+            m.contains("unknown column \"rol\"") && m.contains("role"),
+            "{m}"
+        );
+        let (line, m) = csv_entries("host,role\nh,agent\nh2,bogus\n", Role::Agent).unwrap_err();
+        assert_eq!(line, Some(3));
+        assert!(m.contains("unknown role"), "{m}");
+        let (line, m) = csv_entries("host,agent_version\nh,banana\n", Role::Agent).unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(m.contains("cannot map agent version"), "{m}");
+        assert!(
+            csv_entries("port\n1\n", Role::Agent)
+                .unwrap_err()
+                .1
+                .contains("host")
+        );
+    }
+
+    #[test]
+    fn yaml_with_defaults() {
+        let text = "defaults:\n  role: agent\n  direction: bidirectional\n\
+                    targets:\n  - host: 10.0.0.7\n    expect: dsa-11\n    require: [dsa-11]\n\
+                    \x20 - host: 10.0.0.9\n    port: 4122\n    role: relay\n    labels: [dmz]\n";
+        let e = yaml_entries(text, Role::Manager).unwrap();
+        assert_eq!(e[0].target.to_string(), "10.0.0.7:4118");
+        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(e[0].expectation.require, ["dsa-11"]);
+        assert_eq!(e[0].expectation.direction, Some(Direction::Bidirectional));
+        assert_eq!(e[1].target.to_string(), "10.0.0.9:4122");
+        assert_eq!(e[1].expectation.labels, ["dmz"]);
+        let (line, m) =
+            yaml_entries("targets:\n  - host: h\n    expct: dsa-11\n", Role::Agent).unwrap_err();
+        assert_eq!(line, Some(3), "{m}");
+        assert!(m.contains("expct"), "{m}");
+        let (line, m) = yaml_entries(
+            "targets:\n  - host: h\n  - host: h2\n    direction: sideways\n",
+            Role::Agent,
+        )
+        .unwrap_err();
+        assert_eq!(line, Some(3), "{m}");
+        assert!(m.contains("unknown direction"), "{m}");
+    }
+
+    #[test]
+    fn the_managers_computer_list() {
+        let text = r#"{"computers": [
+            {"hostName": "web1.example", "lastIPUsed": "10.0.0.7", "agentVersion": "11.0.0-211", "ID": 1},
+            {"hostName": "", "lastIPUsed": "10.0.0.8", "agentVersion": "9.6.2-7723"},
+            {"hostName": "db1.example", "agentVersion": ""}
+        ]}"#;
+        let e = computers(text, Role::Agent).unwrap();
+        assert_eq!(e[0].target.to_string(), "web1.example:4118");
+        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(e[1].target.to_string(), "10.0.0.8:4118");
+        assert_eq!(e[1].expectation.expect, ["dsa-9.6"]);
+        assert!(e[2].expectation.expect.is_empty());
+        assert!(
+            computers("[{}]", Role::Agent)
+                .unwrap_err()
+                .1
+                .contains("neither hostName")
+        );
+        assert!(computers("{\"x\": 1}", Role::Agent).is_err());
+    }
+}
