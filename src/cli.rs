@@ -55,7 +55,9 @@ pub enum Command {
 /// `tlscompat scan …`
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Endpoints: HOST, HOST:PORT or [IPv6]:PORT (default port: the role's).
+    /// Endpoints: HOST, HOST:PORT or [IPv6]:PORT (default port: the role's),
+    /// or a URL: dsm://HOST[:PORT]/ (default 4120) or https://HOST[:PORT]/
+    /// (default 443).
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
     /// Read more targets from FILE: one per line, optionally followed by a

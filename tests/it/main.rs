@@ -20,3 +20,4 @@ mod scan;
 mod serve;
 mod servers;
 mod tls_clients;
+mod url_targets;
