@@ -7,10 +7,11 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// What kind of finding, stable.
     pub code: FindingCode,
@@ -35,7 +36,9 @@ impl fmt::Display for Finding {
 }
 
 /// The kinds of finding, serialised as snake_case codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
     /// The leaf certificate's `notAfter` is in the past.
@@ -57,6 +60,10 @@ pub enum FindingCode {
     CertificateUntrusted,
     /// `--ca`: the certificate does not name the host that was scanned.
     CertificateNameMismatch,
+    /// An agent's listening port answered this scanner: the manager's hidden
+    /// priority-4 bypass rule that opens it to any address was never
+    /// restricted to the manager's addresses.
+    AgentPortExposed,
 }
 
 impl FindingCode {
@@ -72,6 +79,7 @@ impl FindingCode {
             FindingCode::CertificateChainUnreadable => "certificate_chain_unreadable",
             FindingCode::CertificateUntrusted => "certificate_untrusted",
             FindingCode::CertificateNameMismatch => "certificate_name_mismatch",
+            FindingCode::AgentPortExposed => "agent_port_exposed",
         }
     }
 }
@@ -98,6 +106,7 @@ mod tests {
             FindingCode::CertificateChainUnreadable,
             FindingCode::CertificateUntrusted,
             FindingCode::CertificateNameMismatch,
+            FindingCode::AgentPortExposed,
         ] {
             assert_eq!(
                 serde_json::to_value(code).unwrap(),
