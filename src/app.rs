@@ -58,6 +58,13 @@ pub fn run(
         }
         Job::Scan(job) => scan(catalog, job, stdout),
         Job::Demo { show } => demo(catalog, &show, stdout),
+        Job::Schema { name } => {
+            stdout
+                .write_all(crate::schema::render(name).as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(Error::Stdout)?;
+            Ok(Status::Ok)
+        }
     }
 }
 

@@ -50,6 +50,17 @@ pub enum Command {
     /// Emulate every shipped profile on loopback, scan each, and show the
     /// results.
     Demo(DemoArgs),
+    /// Print the JSON Schema of a JSON document the tool writes.
+    Schema(SchemaArgs),
+}
+
+/// `tlscompat schema NAME`
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document: scan (the report), scan-line (one JSON Lines line),
+    /// matrix, or profiles (list and show).
+    #[arg(value_enum, value_name = "NAME")]
+    pub name: crate::schema::SchemaName,
 }
 
 /// `tlscompat scan …`

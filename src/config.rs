@@ -61,6 +61,11 @@ pub enum Job {
     Serve(Box<ServeJob>),
     /// `scan`.
     Scan(ScanJob),
+    /// `schema NAME`.
+    Schema {
+        /// Which schema.
+        name: crate::schema::SchemaName,
+    },
     /// `demo`.
     Demo {
         /// The emulated profile whose full report is printed.
@@ -138,6 +143,7 @@ impl Config {
             Command::Profiles(ProfilesCommand::Validate { files }) => {
                 (Job::ProfilesValidate { files }, false)
             }
+            Command::Schema(args) => (Job::Schema { name: args.name }, false),
             Command::Matrix(args) => {
                 let to_file = args.output.is_some();
                 (Job::Matrix(matrix_job(&mut catalog, args)?), to_file)
@@ -200,12 +206,16 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
     })
 }
 
-fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
-    let role = match args.role {
+fn role(arg: RoleArg) -> Role {
+    match arg {
         RoleArg::Manager => Role::Manager,
         RoleArg::Agent => Role::Agent,
         RoleArg::Relay => Role::Relay,
-    };
+    }
+}
+
+fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
+    let role = role(args.role);
     let mut targets = Vec::new();
     for t in &args.targets {
         targets.push(Target::parse(t, role).map_err(Error::Target)?);

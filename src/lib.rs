@@ -19,6 +19,8 @@
 //! - `certinfo`: certificate summaries; `demo`: everything on loopback.
 //! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown);
 //!   they only format.
+//! - `schema`: JSON Schemas of the JSON documents, generated from the
+//!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -38,6 +40,7 @@ pub mod profile;
 pub mod report;
 pub mod results;
 pub mod scan;
+pub mod schema;
 pub mod serve;
 pub mod suggest;
 pub mod suites;

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::findings::{Finding, FindingCode};
@@ -26,7 +27,7 @@ use crate::version::TlsVersion;
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// `"tool": {"name": "tlscompat", "version": "…"}` in every machine report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     /// Always `tlscompat`.
     pub name: String,
@@ -62,9 +63,9 @@ macro_rules! codes {
 }
 
 /// The whole report of a `scan`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ScanReport {
-    /// Always [`SCHEMA_VERSION`].
+    /// The schema version of this document (see `SCHEMA_VERSION`).
     pub schema_version: u32,
     /// This tool.
     pub tool: Tool,
@@ -75,7 +76,7 @@ pub struct ScanReport {
 }
 
 /// One endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TargetReport {
     /// `host:port` as scanned.
     pub target: String,
@@ -112,7 +113,7 @@ pub struct TargetReport {
 }
 
 /// Whether a target could be scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetStatus {
     /// The endpoint answered TLS.
@@ -122,7 +123,7 @@ pub enum TargetStatus {
 }
 
 /// Why a target could not be scanned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TargetError {
     /// The class of failure.
     pub kind: ErrorKind,
@@ -131,7 +132,7 @@ pub struct TargetError {
 }
 
 /// Classes of scan failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The host name does not resolve.
@@ -169,7 +170,7 @@ codes!(ErrorKind {
 /// Something about the scan itself that a reader must know: probes that got
 /// no usable answer, server faults, answers that contradict each other, a
 /// real handshake that disagreed with the first flight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Issue {
     /// The kind, stable.
     pub code: IssueCode,
@@ -182,7 +183,9 @@ pub struct Issue {
 }
 
 /// Kinds of issue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueCode {
     /// Probes ended without a usable TLS answer (timeout, close, garbage).
@@ -207,7 +210,7 @@ codes!(IssueCode {
 });
 
 /// What the endpoint accepted among what was probed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ServerReport {
     /// Versions accepted, oldest first.
     pub versions: Vec<TlsVersion>,
@@ -235,7 +238,7 @@ pub struct ServerReport {
 }
 
 /// The scope of the probing.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Probed {
     /// Versions probed.
     pub versions: Vec<TlsVersion>,
@@ -246,7 +249,7 @@ pub struct Probed {
 }
 
 /// Client-certificate behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientCertificate {
     /// No CertificateRequest.
@@ -273,7 +276,7 @@ impl ClientCertificate {
 }
 
 /// The server's leaf certificate, summarized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CertificateSummary {
     /// Subject DN.
     pub subject: String,
@@ -300,7 +303,7 @@ pub struct CertificateSummary {
 }
 
 /// One profile against one endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ProfileReport {
     /// The profile id.
     pub profile: String,
@@ -335,7 +338,7 @@ impl ProfileReport {
 }
 
 /// Why a profile is incompatible or unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonCode {
     /// No TLS version in common.
@@ -380,7 +383,7 @@ codes!(ReasonCode {
 });
 
 /// The TLS library that completed (or failed) a real handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Engine {
     /// rustls (ring provider): TLS 1.3 and TLS 1.2 ECDHE with AEAD suites.
@@ -396,7 +399,7 @@ codes!(Engine {
 });
 
 /// How far a profile's result was confirmed beyond the first flight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Confirmed {
     /// A full handshake completed.
@@ -410,7 +413,7 @@ pub enum Confirmed {
 }
 
 /// Per-target counters.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ScanStats {
     /// Probes run.
     pub probes: u64,
@@ -441,7 +444,7 @@ impl ScanStats {
 }
 
 /// The verdict.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyReport {
     /// `passed`, `failed` or `incomplete`.
     pub status: PolicyStatus,
@@ -456,7 +459,7 @@ pub struct PolicyReport {
 }
 
 /// The three-valued verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyStatus {
     /// Everything required was established on every endpoint (exit 0).
@@ -474,7 +477,7 @@ codes!(PolicyStatus {
 });
 
 /// One failed or unresolved rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Violation {
     /// The target.
     pub target: String,
@@ -487,7 +490,7 @@ pub struct Violation {
 }
 
 /// Why a rule failed or could not be decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationCode {
     /// A required profile is incompatible.

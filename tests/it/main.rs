@@ -18,6 +18,7 @@ mod matrix_cli;
 mod peers;
 mod profiles_cli;
 mod scan;
+mod schema;
 mod serve;
 mod servers;
 mod tls_clients;
