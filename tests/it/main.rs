@@ -14,6 +14,7 @@ mod confirm;
 mod demo;
 mod exposure;
 mod hostile;
+mod junit;
 mod matrix_cli;
 mod peers;
 mod profiles_cli;
