@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cli::{DataFormat, LogFormat, MatrixFormat, ScanFormat};
-use crate::config::{Config, Job, MatrixJob, ScanJob, ServeJob};
+use crate::config::{CaptureJob, Config, Job, MatrixJob, ScanJob, ServeJob};
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
@@ -65,6 +65,49 @@ pub fn run(
                 .map_err(Error::Stdout)?;
             Ok(Status::Ok)
         }
+        Job::ProfilesCapture(job) => capture(catalog, job, stdout, stderr),
+    }
+}
+
+/// Scans the endpoint with every suite, writes the profile file, and says
+/// what it captured.
+fn capture(
+    catalog: &Catalog,
+    job: CaptureJob,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    let identify: Vec<&Profile> = catalog.all().collect();
+    let report = runtime()?.block_on(crate::capture::scan_all_suites(
+        &job.target,
+        &identify,
+        &job.scan,
+    ));
+    let date = time::OffsetDateTime::now_utc().date().to_string();
+    let text = crate::capture::profile_yaml(&report, job.target.role, job.id.as_deref(), &date)?;
+    write_report(Some(&job.output), stdout, |w| w.write_all(text.as_bytes()))?;
+    let profile =
+        crate::profile::Profile::parse(&text, crate::profile::Origin::File(job.output.clone()))?;
+    writeln!(
+        stdout,
+        "{}: captured {} as {} ({}; {} cipher suites)",
+        job.output.display(),
+        report.target,
+        profile.id,
+        crate::version::join(&profile.versions),
+        profile.cipher_suites.len()
+    )
+    .map_err(Error::Stdout)?;
+    if report.complete {
+        Ok(Status::Ok)
+    } else {
+        // A warning only: the file is written, and says so in `notes`.
+        let _ = writeln!(
+            stderr,
+            "tlscompat: warning: the scan of {} was incomplete; suites may be missing",
+            report.target
+        );
+        Ok(Status::Incomplete)
     }
 }
 

@@ -211,6 +211,30 @@ pub enum ProfilesCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Scan an endpoint with every registered suite and write what it
+    /// accepts as a profile file (exit 3 when it cannot be scanned).
+    Capture(CaptureArgs),
+}
+
+/// `tlscompat profiles capture TARGET -o FILE`
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// The endpoint: HOST, HOST:PORT, [IPv6]:PORT, dsm://HOST[:PORT]/ or
+    /// https://HOST[:PORT]/.
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// The profile file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The endpoint's role: the profile's role and the default port.
+    #[arg(long, value_enum, default_value_t = RoleArg::Manager)]
+    pub role: RoleArg,
+    /// The profile id [default: from the host, e.g. dsm-example-com].
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 /// `tlscompat matrix …`

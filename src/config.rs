@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use crate::certs::{self, Identity};
 use crate::cli::{
-    Cli, ColorChoice, Command, DataFormat, LogFormat, MatrixArgs, MatrixFormat, ProfilesCommand,
-    RoleArg, ScanArgs, ScanFormat, ServeArgs,
+    CaptureArgs, Cli, ColorChoice, Command, DataFormat, LogFormat, MatrixArgs, MatrixFormat,
+    ProfilesCommand, RoleArg, ScanArgs, ScanFormat, ServeArgs,
 };
 use crate::error::Error;
 use crate::negotiate::Preference;
@@ -66,6 +66,8 @@ pub enum Job {
         /// Which schema.
         name: crate::schema::SchemaName,
     },
+    /// `profiles capture`.
+    ProfilesCapture(CaptureJob),
     /// `demo`.
     Demo {
         /// The emulated profile whose full report is printed.
@@ -88,6 +90,19 @@ pub struct ScanJob {
     pub format: ScanFormat,
     /// Where the report goes.
     pub output: Option<PathBuf>,
+}
+
+/// `profiles capture` with its target parsed.
+#[derive(Debug)]
+pub struct CaptureJob {
+    /// The endpoint.
+    pub target: Target,
+    /// The file to write.
+    pub output: PathBuf,
+    /// The profile id, when given.
+    pub id: Option<String>,
+    /// How to probe (`all_suites` is set by the capture itself).
+    pub scan: ScanConfig,
 }
 
 /// `serve` with its certificates loaded or generated.
@@ -142,6 +157,9 @@ impl Config {
             ),
             Command::Profiles(ProfilesCommand::Validate { files }) => {
                 (Job::ProfilesValidate { files }, false)
+            }
+            Command::Profiles(ProfilesCommand::Capture(args)) => {
+                (Job::ProfilesCapture(capture_job(args)?), false)
             }
             Command::Schema(args) => (Job::Schema { name: args.name }, false),
             Command::Matrix(args) => {
@@ -212,6 +230,34 @@ fn role(arg: RoleArg) -> Role {
         RoleArg::Agent => Role::Agent,
         RoleArg::Relay => Role::Relay,
     }
+}
+
+fn capture_job(args: CaptureArgs) -> Result<CaptureJob, Error> {
+    let role = role(args.role);
+    if let Some(id) = &args.id {
+        let plain = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !plain {
+            return Err(Error::Usage(format!(
+                "invalid --id {id:?}: a profile id is letters, digits, '.', '_' and '-'"
+            )));
+        }
+    }
+    Ok(CaptureJob {
+        target: Target::parse(&args.target, role).map_err(Error::Target)?,
+        output: args.output,
+        id: args.id,
+        scan: ScanConfig {
+            all_suites: true,
+            limits: Limits {
+                timeout: args.timeout,
+                ..Limits::default()
+            },
+            ..ScanConfig::default()
+        },
+    })
 }
 
 fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {

@@ -16,7 +16,8 @@
 //! - `scan`: the probing strategy for one endpoint and the pure analysis that
 //!   turns outcomes into `results`; `policy` is the verdict.
 //! - `serve`, `certs`: the emulator, a real TLS endpoint for any profile.
-//! - `certinfo`: certificate summaries; `demo`: everything on loopback.
+//! - `certinfo`: certificate summaries; `demo`: everything on loopback;
+//!   `capture`: a live endpoint written as a profile file.
 //! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown);
 //!   they only format.
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
@@ -25,6 +26,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod app;
+pub mod capture;
 pub mod certinfo;
 pub mod certs;
 pub mod cli;

@@ -8,6 +8,7 @@
 )]
 
 mod aliases;
+mod capture;
 mod cli_input;
 mod common;
 mod confirm;
