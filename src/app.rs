@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cli::{DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, ScanFormat, WhatIfFormat};
-use crate::config::{CheckJob, Config, DiagnoseJob, Job, MatrixJob, ScanJob, ServeJob, WhatIfJob};
+use crate::config::{
+    CaptureJob, CheckJob, Config, DiagnoseJob, Job, MatrixJob, ScanJob, ServeJob, WhatIfJob,
+};
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
 use crate::profile::{Catalog, Profile};
@@ -62,6 +64,56 @@ pub fn run(
         Job::WhatIf(job) => what_if(catalog, job, stdout),
         Job::Demo { show } => demo(catalog, &show, stdout),
         Job::Diagnose(job) => diagnose(catalog, *job, stdout),
+        Job::Schema { name } => {
+            stdout
+                .write_all(crate::schema::render(name).as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(Error::Stdout)?;
+            Ok(Status::Ok)
+        }
+        Job::ProfilesCapture(job) => capture(catalog, job, stdout, stderr),
+    }
+}
+
+/// Scans the endpoint with every suite, writes the profile file, and says
+/// what it captured.
+fn capture(
+    catalog: &Catalog,
+    job: CaptureJob,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    let identify: Vec<&Profile> = catalog.all().collect();
+    let report = runtime()?.block_on(crate::capture::scan_all_suites(
+        &job.target,
+        &identify,
+        &job.scan,
+    ));
+    let date = time::OffsetDateTime::now_utc().date().to_string();
+    let text = crate::capture::profile_yaml(&report, job.target.role, job.id.as_deref(), &date)?;
+    write_report(Some(&job.output), stdout, |w| w.write_all(text.as_bytes()))?;
+    let profile =
+        crate::profile::Profile::parse(&text, crate::profile::Origin::File(job.output.clone()))?;
+    writeln!(
+        stdout,
+        "{}: captured {} as {} ({}; {} cipher suites)",
+        job.output.display(),
+        report.target,
+        profile.id,
+        crate::version::join(&profile.versions),
+        profile.cipher_suites.len()
+    )
+    .map_err(Error::Stdout)?;
+    if report.complete {
+        Ok(Status::Ok)
+    } else {
+        // A warning only: the file is written, and says so in `notes`.
+        let _ = writeln!(
+            stderr,
+            "tlscompat: warning: the scan of {} was incomplete; suites may be missing",
+            report.target
+        );
+        Ok(Status::Incomplete)
     }
 }
 

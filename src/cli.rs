@@ -62,6 +62,8 @@ pub enum Command {
     /// Join shard reports (`scan --shard K/N`) into one report, with the
     /// verdict and exit code of a single run.
     Merge(CheckArgs),
+    /// Print the JSON Schema of a JSON document the tool writes.
+    Schema(SchemaArgs),
 }
 
 /// `tlscompat diagnose …`
@@ -189,10 +191,21 @@ pub enum WhatIfFormat {
     Markdown,
 }
 
+/// `tlscompat schema NAME`
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document: scan (the report), scan-line (one JSON Lines line),
+    /// matrix, or profiles (list and show).
+    #[arg(value_enum, value_name = "NAME")]
+    pub name: crate::schema::SchemaName,
+}
+
 /// `tlscompat scan …`
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Endpoints: HOST, HOST:PORT or [IPv6]:PORT (default port: the role's).
+    /// Endpoints: HOST, HOST:PORT or [IPv6]:PORT (default port: the role's),
+    /// or a URL: dsm://HOST[:PORT]/ (default 4120) or https://HOST[:PORT]/
+    /// (default 443).
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
     /// Read more targets from FILE: text (one per line, optionally followed
@@ -376,6 +389,30 @@ pub enum ProfilesCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Scan an endpoint with every registered suite and write what it
+    /// accepts as a profile file (exit 3 when it cannot be scanned).
+    Capture(CaptureArgs),
+}
+
+/// `tlscompat profiles capture TARGET -o FILE`
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// The endpoint: HOST, HOST:PORT, [IPv6]:PORT, dsm://HOST[:PORT]/ or
+    /// https://HOST[:PORT]/.
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// The profile file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The endpoint's role: the profile's role and the default port.
+    #[arg(long, value_enum, default_value_t = RoleArg::Manager)]
+    pub role: RoleArg,
+    /// The profile id [default: from the host, e.g. dsm-example-com].
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 /// `tlscompat matrix …`

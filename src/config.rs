@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use crate::certs::{self, Identity};
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat, LogFormat,
-    MatrixArgs, MatrixFormat, PolicyArgs, ProfilesCommand, RoleArg, ScanArgs, ScanFormat,
-    ServeArgs, WhatIfArgs, WhatIfFormat,
+    CaptureArgs, CheckArgs, Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat,
+    LogFormat, MatrixArgs, MatrixFormat, PolicyArgs, ProfilesCommand, RoleArg, ScanArgs,
+    ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
 };
 use crate::diagnose::DiagnoseConfig;
 use crate::error::Error;
@@ -76,6 +76,13 @@ pub enum Job {
     Check(CheckJob),
     /// `what-if`.
     WhatIf(WhatIfJob),
+    /// `schema NAME`.
+    Schema {
+        /// Which schema.
+        name: crate::schema::SchemaName,
+    },
+    /// `profiles capture`.
+    ProfilesCapture(CaptureJob),
     /// `demo`.
     Demo {
         /// The emulated profile whose full report is printed.
@@ -141,6 +148,19 @@ pub struct WhatIfJob {
     pub output: Option<PathBuf>,
 }
 
+/// `profiles capture` with its target parsed.
+#[derive(Debug)]
+pub struct CaptureJob {
+    /// The endpoint.
+    pub target: Target,
+    /// The file to write.
+    pub output: PathBuf,
+    /// The profile id, when given.
+    pub id: Option<String>,
+    /// How to probe (`all_suites` is set by the capture itself).
+    pub scan: ScanConfig,
+}
+
 /// `serve` with its certificates loaded or generated.
 #[derive(Debug)]
 pub struct ServeJob {
@@ -194,6 +214,10 @@ impl Config {
             Command::Profiles(ProfilesCommand::Validate { files }) => {
                 (Job::ProfilesValidate { files }, false)
             }
+            Command::Profiles(ProfilesCommand::Capture(args)) => {
+                (Job::ProfilesCapture(capture_job(args)?), false)
+            }
+            Command::Schema(args) => (Job::Schema { name: args.name }, false),
             Command::Matrix(args) => {
                 let to_file = args.output.is_some();
                 (Job::Matrix(matrix_job(&mut catalog, args)?), to_file)
@@ -280,12 +304,44 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
     })
 }
 
-fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
-    let role = match args.role {
+fn role(arg: RoleArg) -> Role {
+    match arg {
         RoleArg::Manager => Role::Manager,
         RoleArg::Agent => Role::Agent,
         RoleArg::Relay => Role::Relay,
-    };
+    }
+}
+
+fn capture_job(args: CaptureArgs) -> Result<CaptureJob, Error> {
+    let role = role(args.role);
+    if let Some(id) = &args.id {
+        let plain = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !plain {
+            return Err(Error::Usage(format!(
+                "invalid --id {id:?}: a profile id is letters, digits, '.', '_' and '-'"
+            )));
+        }
+    }
+    Ok(CaptureJob {
+        target: Target::parse(&args.target, role).map_err(Error::Target)?,
+        output: args.output,
+        id: args.id,
+        scan: ScanConfig {
+            all_suites: true,
+            limits: Limits {
+                timeout: args.timeout,
+                ..Limits::default()
+            },
+            ..ScanConfig::default()
+        },
+    })
+}
+
+fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
+    let role = role(args.role);
     let mut entries = Vec::new();
     for t in &args.targets {
         entries.push(crate::inventory::Entry {

@@ -45,7 +45,7 @@ pub struct DiagnoseConfig {
 }
 
 /// The whole diagnosis.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     /// The schema version of this document.
     pub schema_version: u32,
@@ -63,7 +63,7 @@ pub struct Diagnosis {
 }
 
 /// One step.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Step {
     /// Which step, stable.
     pub code: StepCode,
@@ -80,7 +80,7 @@ pub struct Step {
 }
 
 /// The steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepCode {
     /// The manager's name resolves.
@@ -104,7 +104,7 @@ pub enum StepCode {
 }
 
 /// How a step went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// ✓

@@ -35,8 +35,9 @@ impl Status {
     }
 }
 
-/// Everything that stops a run before it can produce its report. All of
-/// these are usage or input errors: exit code 2.
+/// Everything that stops a run before it can produce its report: usage or
+/// input errors (exit code 2), and an endpoint `profiles capture` could not
+/// scan (exit code 3).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A profile file is invalid.
@@ -91,15 +92,23 @@ pub enum Error {
         /// Why.
         source: io::Error,
     },
+    /// `profiles capture` could not capture the endpoint.
+    #[error(transparent)]
+    Capture(#[from] crate::capture::CaptureError),
     /// Standard output went away or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] io::Error),
 }
 
 impl Error {
-    /// The process exit code for this error.
+    /// The process exit code for this error: 3 when an endpoint could not
+    /// be scanned (as for `scan`), 2 for every usage or input error.
     pub fn exit_code(&self) -> u8 {
-        2
+        use crate::capture::CaptureError as C;
+        match self {
+            Error::Capture(C::NotScanned { .. } | C::NothingAccepted { .. }) => 3,
+            _ => 2,
+        }
     }
 
     /// A closed pipe on stdout (`tlscompat … | head`) is not worth a message.

@@ -7,10 +7,11 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// What kind of finding, stable.
     pub code: FindingCode,
@@ -35,7 +36,9 @@ impl fmt::Display for Finding {
 }
 
 /// The kinds of finding, serialised as snake_case codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
     /// The leaf certificate's `notAfter` is in the past.
@@ -59,8 +62,9 @@ pub enum FindingCode {
     CertificateNameMismatch,
     /// The endpoint behaves like none of the profiles the inventory expects.
     UnexpectedProfile,
-    /// An agent's own port answers where it should not be reachable (the
-    /// finding itself is added by the agent-port check; policies match it).
+    /// An agent's listening port answered this scanner: the manager's hidden
+    /// priority-4 bypass rule that opens it to any address was never
+    /// restricted to the manager's addresses.
     AgentPortExposed,
 }
 
@@ -105,6 +109,7 @@ mod tests {
             FindingCode::CertificateChainUnreadable,
             FindingCode::CertificateUntrusted,
             FindingCode::CertificateNameMismatch,
+            FindingCode::UnexpectedProfile,
             FindingCode::AgentPortExposed,
         ] {
             assert_eq!(

@@ -16,14 +16,18 @@
 //! - `scan`: the probing strategy for one endpoint and the pure analysis that
 //!   turns outcomes into `results`; `policy` is the verdict.
 //! - `serve`, `certs`: the emulator, a real TLS endpoint for any profile.
-//! - `certinfo`: certificate summaries; `demo`: everything on loopback.
+//! - `certinfo`: certificate summaries; `demo`: everything on loopback;
+//!   `capture`: a live endpoint written as a profile file.
 //! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown);
 //!   they only format.
+//! - `schema`: JSON Schemas of the JSON documents, generated from the
+//!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod agent_version;
 pub mod app;
+pub mod capture;
 pub mod certinfo;
 pub mod certs;
 pub mod cli;
@@ -42,6 +46,7 @@ pub mod report;
 pub mod results;
 pub mod saved;
 pub mod scan;
+pub mod schema;
 pub mod serve;
 pub mod suggest;
 pub mod suites;

@@ -43,7 +43,9 @@ impl<'a> From<&'a Profile> for Offer<'a> {
 }
 
 /// Whose cipher-suite order decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Preference {
     /// The server picks the first suite of its own list that the client offers
@@ -55,7 +57,9 @@ pub enum Preference {
 }
 
 /// The version and suite a handshake settles on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Agreement {
     /// The negotiated version.
     pub version: TlsVersion,

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::findings::{Finding, FindingCode};
@@ -26,7 +27,7 @@ use crate::version::TlsVersion;
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// `"tool": {"name": "tlscompat", "version": "…"}` in every machine report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     /// Always `tlscompat`.
     pub name: String,
@@ -62,9 +63,9 @@ macro_rules! codes {
 }
 
 /// The whole report of a `scan`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ScanReport {
-    /// Always [`SCHEMA_VERSION`].
+    /// The schema version of this document (see `SCHEMA_VERSION`).
     pub schema_version: u32,
     /// This tool.
     pub tool: Tool,
@@ -78,7 +79,7 @@ pub struct ScanReport {
 }
 
 /// The fleet at a glance: one row per endpoint, counts per profile.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// One row per endpoint, in target order.
     pub endpoints: Vec<SummaryRow>,
@@ -88,7 +89,7 @@ pub struct Summary {
 }
 
 /// One endpoint in the summary.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SummaryRow {
     /// `host:port`.
     pub target: String,
@@ -105,7 +106,7 @@ pub struct SummaryRow {
 }
 
 /// One profile across the fleet.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProfileCount {
     /// Endpoints it is compatible with.
     pub compatible: usize,
@@ -152,7 +153,7 @@ impl Summary {
 }
 
 /// One endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TargetReport {
     /// `host:port` as scanned.
     pub target: String,
@@ -192,7 +193,7 @@ pub struct TargetReport {
 }
 
 /// Whether a target could be scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetStatus {
     /// The endpoint answered TLS.
@@ -204,7 +205,7 @@ pub enum TargetStatus {
 }
 
 /// How an agent and the manager talk (DOMAIN: set per policy or computer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// The agent sends heartbeats to 4120 and listens on 4118 (default).
@@ -231,7 +232,7 @@ impl std::str::FromStr for Direction {
 }
 
 /// What the inventory says about one endpoint, beyond its address.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Expectation {
     /// Profiles the endpoint should behave like (any one of them).
     pub expect: Vec<String>,
@@ -255,7 +256,7 @@ impl Expectation {
 }
 
 /// Why a target could not be scanned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TargetError {
     /// The class of failure.
     pub kind: ErrorKind,
@@ -264,7 +265,7 @@ pub struct TargetError {
 }
 
 /// Classes of scan failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The host name does not resolve.
@@ -302,7 +303,7 @@ codes!(ErrorKind {
 /// Something about the scan itself that a reader must know: probes that got
 /// no usable answer, server faults, answers that contradict each other, a
 /// real handshake that disagreed with the first flight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Issue {
     /// The kind, stable.
     pub code: IssueCode,
@@ -315,7 +316,9 @@ pub struct Issue {
 }
 
 /// Kinds of issue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueCode {
     /// Probes ended without a usable TLS answer (timeout, close, garbage).
@@ -340,7 +343,7 @@ codes!(IssueCode {
 });
 
 /// What the endpoint accepted among what was probed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ServerReport {
     /// Versions accepted, oldest first.
     pub versions: Vec<TlsVersion>,
@@ -368,7 +371,7 @@ pub struct ServerReport {
 }
 
 /// The scope of the probing.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Probed {
     /// Versions probed.
     pub versions: Vec<TlsVersion>,
@@ -379,7 +382,7 @@ pub struct Probed {
 }
 
 /// Client-certificate behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientCertificate {
     /// No CertificateRequest.
@@ -406,7 +409,7 @@ impl ClientCertificate {
 }
 
 /// The server's leaf certificate, summarized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CertificateSummary {
     /// Subject DN.
     pub subject: String,
@@ -433,7 +436,7 @@ pub struct CertificateSummary {
 }
 
 /// One profile against one endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ProfileReport {
     /// The profile id.
     pub profile: String,
@@ -468,7 +471,7 @@ impl ProfileReport {
 }
 
 /// Why a profile is incompatible or unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonCode {
     /// No TLS version in common.
@@ -513,7 +516,7 @@ codes!(ReasonCode {
 });
 
 /// The TLS library that completed (or failed) a real handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Engine {
     /// rustls (ring provider): TLS 1.3 and TLS 1.2 ECDHE with AEAD suites.
@@ -529,7 +532,7 @@ codes!(Engine {
 });
 
 /// How far a profile's result was confirmed beyond the first flight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Confirmed {
     /// A full handshake completed.
@@ -543,7 +546,7 @@ pub enum Confirmed {
 }
 
 /// Per-target counters.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ScanStats {
     /// Probes run.
     pub probes: u64,
@@ -574,7 +577,7 @@ impl ScanStats {
 }
 
 /// The verdict.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyReport {
     /// `passed`, `failed` or `incomplete`.
     pub status: PolicyStatus,
@@ -589,7 +592,7 @@ pub struct PolicyReport {
 }
 
 /// The three-valued verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyStatus {
     /// Everything required was established on every endpoint (exit 0).
@@ -607,7 +610,7 @@ codes!(PolicyStatus {
 });
 
 /// One failed or unresolved rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Violation {
     /// The target.
     pub target: String,
@@ -620,7 +623,7 @@ pub struct Violation {
 }
 
 /// Why a rule failed or could not be decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationCode {
     /// A required profile is incompatible.

@@ -4,6 +4,12 @@
 //! install time), so a target without a port takes its role's default:
 //! manager 4120 (agents connect there), agent 4118 (the manager connects
 //! there), relay 4122.
+//!
+//! Users paste URLs too: the manager URL an agent is configured with
+//! (`dsm://HOST:4120/`) and the console's (`https://HOST:4119/`). A URL gives
+//! a host and a port and nothing else (the role still comes from `--role`):
+//! without a port, `dsm://` means 4120 and `https://` 443, as a browser or
+//! an agent would connect.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -36,9 +42,16 @@ pub struct Target {
 
 impl Target {
     /// Parses `host`, `host:port`, `[ipv6]:port`, `[ipv6]` or a bare IPv6
-    /// address; a missing port is the role's default.
+    /// address; a missing port is the role's default. `dsm://HOST[:PORT]/`
+    /// and `https://HOST[:PORT]/` give the host and port (default 4120 and
+    /// 443); a path after the address is ignored.
     pub fn parse(input: &str, role: Role) -> Result<Target, TargetError> {
-        let (host, port) = parse_address(input, role, Context::Target)?;
+        let (host, port) = match split_url(input)? {
+            Some((authority, default_port)) => {
+                parse_address_with(input, authority, default_port, Context::Target)?
+            }
+            None => parse_address(input, role, Context::Target)?,
+        };
         Ok(Target {
             input: input.to_string(),
             host,
@@ -71,9 +84,58 @@ pub fn parse_listen(input: &str, role: Role) -> Result<(String, u16), TargetErro
     parse_address(input, role, Context::Listen)
 }
 
+/// The URL schemes a target may have, and the port each implies.
+const SCHEMES: [(&str, u16); 2] = [("dsm", 4120), ("https", 443)];
+
+/// For a URL (`SCHEME://AUTHORITY[/PATH]`), the authority and the scheme's
+/// default port; `None` when `input` is not a URL. An unknown scheme or
+/// credentials in the URL are errors.
+fn split_url(input: &str) -> Result<Option<(&str, u16)>, TargetError> {
+    let s = input.trim();
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return Ok(None);
+    };
+    let err = |part: Option<(&'static str, &str)>, why: &'static str| TargetError {
+        input: input.to_string(),
+        context: Context::Target,
+        part: part.map(|(name, value)| (name, value.to_string())),
+        why,
+    };
+    let Some(&(_, default_port)) = SCHEMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(scheme))
+    else {
+        return Err(err(
+            Some(("scheme", scheme)),
+            "a URL target is dsm://HOST[:PORT]/ (the agent's manager URL) or \
+             https://HOST[:PORT]/ (the console)",
+        ));
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('@') {
+        return Err(err(
+            None,
+            "a URL target has no user name or password: write dsm://HOST:PORT/",
+        ));
+    }
+    Ok(Some((authority, default_port)))
+}
+
 /// Host and port of `input`; the port is the role's when none is given.
 fn parse_address(input: &str, role: Role, context: Context) -> Result<(String, u16), TargetError> {
-    let s = input.trim();
+    parse_address_with(input, input, role.default_port(), context)
+}
+
+/// Host and port of `address` (part of `input`, which errors name); the port
+/// is `default_port` when none is given.
+fn parse_address_with(
+    input: &str,
+    address: &str,
+    default_port: u16,
+    context: Context,
+) -> Result<(String, u16), TargetError> {
+    let s = address.trim();
     let err = |part: Option<(&'static str, &str)>, why: &'static str| TargetError {
         input: input.to_string(),
         context,
@@ -129,7 +191,7 @@ fn parse_address(input: &str, role: Role, context: Context) -> Result<(String, u
         ));
     }
     let port = match port {
-        None => role.default_port(),
+        None => default_port,
         Some(p) => {
             parse_port(p, context.min_port()).ok_or(err(Some(("port", p)), context.port_rule()))?
         }
@@ -403,6 +465,64 @@ mod tests {
              [2001:db8::1]:4120"
         );
         assert_eq!(parse("h:04120"), Ok(("h".into(), 4120)));
+    }
+
+    #[test]
+    fn urls_give_host_and_port() {
+        assert_eq!(
+            parse("dsm://dsm.example:4120/"),
+            Ok(("dsm.example".into(), 4120))
+        );
+        assert_eq!(
+            parse("dsm://dsm.example/"),
+            Ok(("dsm.example".into(), 4120))
+        );
+        assert_eq!(parse("DSM://dsm.example"), Ok(("dsm.example".into(), 4120)));
+        assert_eq!(
+            parse("https://dsm.example:4119/"),
+            Ok(("dsm.example".into(), 4119))
+        );
+        assert_eq!(
+            parse("https://dsm.example"),
+            Ok(("dsm.example".into(), 443))
+        );
+        assert_eq!(
+            parse("https://dsm.example:4119/SignIn.screen?x=1"),
+            Ok(("dsm.example".into(), 4119))
+        );
+        assert_eq!(
+            parse("dsm://[2001:db8::1]:4120/"),
+            Ok(("2001:db8::1".into(), 4120))
+        );
+        assert_eq!(parse("https://[::1]/"), Ok(("::1".into(), 443)));
+        // The scheme gives the default port, never the role.
+        let agent = Target::parse("dsm://10.0.0.1/", Role::Agent).unwrap();
+        assert_eq!((agent.port, agent.role), (4120, Role::Agent));
+        assert_eq!(agent.to_string(), "10.0.0.1:4120");
+        assert_eq!(agent.input, "dsm://10.0.0.1/");
+    }
+
+    #[test]
+    fn bad_urls_say_what_is_wrong() {
+        assert_eq!(
+            parse("http://dsm.example/").unwrap_err(),
+            "invalid scheme \"http\" in target http://dsm.example/: a URL target is \
+             dsm://HOST[:PORT]/ (the agent's manager URL) or https://HOST[:PORT]/ (the console)"
+        );
+        assert_eq!(
+            parse("dsm://dsm.example:99999/").unwrap_err(),
+            "invalid port \"99999\" in target dsm://dsm.example:99999/: a port is a number \
+             from 1 to 65535"
+        );
+        for bad in [
+            "dsm://",
+            "dsm:///",
+            "https://:443/",
+            "https://u:p@h/",
+            "dsm://h:/",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

@@ -166,6 +166,22 @@ impl serde::Serialize for TlsVersion {
     }
 }
 
+/// A string: `ssl3`, `tls1.0`, `tls1.1`, `tls1.2` or `tls1.3`.
+impl schemars::JsonSchema for TlsVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TlsVersion".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = TlsVersion::ALL.iter().map(|v| v.name()).collect();
+        schemars::json_schema!({
+            "description": "A TLS (or SSL 3.0) protocol version.",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for TlsVersion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(crate::suggest::FromStrVisitor::<TlsVersion>::new(

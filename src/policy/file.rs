@@ -14,7 +14,7 @@ use crate::suites::SuiteSelector;
 use crate::version::TlsVersion;
 
 /// A policy file as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
     #[serde(default)]
@@ -23,7 +23,7 @@ struct RawPolicy {
     allow_incomplete: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
     #[serde(default, rename = "match")]
@@ -38,6 +38,12 @@ struct RawRule {
     certificate: Option<CertificateRule>,
     #[serde(default)]
     agent_port_exposed: Option<Exposure>,
+}
+
+/// The JSON Schema of a policy file (for editor completion: YAML language
+/// servers read JSON Schema).
+pub(crate) fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<RawPolicy>()
 }
 
 /// A policy file that cannot be used.

@@ -100,7 +100,7 @@ impl Rule {
 }
 
 /// Which targets a rule applies to; an empty scope matches every target.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scope {
     /// Only targets of this role (`any` matches every role).
@@ -147,7 +147,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Limits on the leaf certificate.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateRule {
     /// RSA keys must have at least this many bits (other key types are not
@@ -163,7 +163,7 @@ pub struct CertificateRule {
 }
 
 /// `agent_port_exposed: forbid | allow`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Exposure {
     /// A finding `agent_port_exposed` fails the rule.

@@ -24,7 +24,19 @@ use crate::version::TlsVersion;
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
 /// Which side of the Deep Security channel a profile describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A Deep Security Agent: TLS client to the manager (4120), server on 4118.

@@ -13,23 +13,41 @@ use crate::profile::Role;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 
-#[derive(Serialize)]
+/// The matrix document (`matrix --format json`).
+#[derive(Serialize, schemars::JsonSchema)]
 struct MatrixJson<'a> {
+    /// The schema version of this document.
     schema_version: u32,
+    /// The tool that wrote it.
     tool: Tool,
+    /// Whose suite order decided (`server` or `client`).
     preference: Preference,
+    /// Every client profile against every server profile.
     pairs: Vec<PairJson<'a>>,
 }
 
-#[derive(Serialize)]
+/// One client profile against one server profile.
+#[derive(Serialize, schemars::JsonSchema)]
 struct PairJson<'a> {
+    /// The client profile id.
     client: &'a str,
+    /// The server profile id.
     server: &'a str,
+    /// The role the server profile plays.
     server_role: Role,
+    /// Whether they agree on a version and suite.
     compatible: bool,
+    /// What they negotiate, when compatible.
     negotiated: Option<Agreement>,
+    /// Per common version, the suites both sides could use there.
     mutual: &'a BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    /// Why not, when incompatible.
     reason: Option<String>,
+}
+
+/// The JSON Schema of [`data`]'s document.
+pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<MatrixJson<'static>>()
 }
 
 /// The matrix as data for JSON and YAML.

@@ -12,31 +12,50 @@ use crate::version::{TlsVersion, join};
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
 /// One profile as JSON/YAML.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ProfileJson<'a> {
+    /// The profile id.
     id: &'a str,
+    /// Other ids that name it.
     aliases: &'a [String],
+    /// A name for people.
     name: &'a str,
+    /// `agent`, `manager`, `relay` or `any`.
     role: Role,
+    /// The versions it speaks, oldest first.
     versions: &'a [TlsVersion],
+    /// Its cipher suites, in its order.
     cipher_suites: Vec<SuiteJson>,
+    /// Supported groups (curves), in its order.
     groups: &'a [NamedGroup],
+    /// Signature algorithms, in its order.
     signature_algorithms: &'a [SignatureScheme],
+    /// Where the facts come from.
     source: Option<&'a str>,
+    /// Remarks.
     notes: Option<&'a str>,
+    /// `builtin` or the file it was loaded from.
     origin: String,
 }
 
 /// One cipher suite as JSON/YAML.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SuiteJson {
+    /// The IANA name (or 0x and hex digits).
     name: String,
+    /// The OpenSSL name, where OpenSSL has one.
     openssl_name: Option<&'static str>,
+    /// The id, `0xC030`.
     id: String,
+    /// Key exchange.
     kx: &'static str,
+    /// Authentication.
     auth: &'static str,
+    /// Encryption.
     enc: String,
+    /// MAC (`AEAD` for AEAD suites).
     mac: &'static str,
+    /// The versions it can run at.
     versions: Vec<TlsVersion>,
 }
 
@@ -86,18 +105,43 @@ impl<'a> ProfileJson<'a> {
     }
 }
 
-#[derive(Serialize)]
+/// `profiles list --format json`.
+#[derive(Serialize, schemars::JsonSchema)]
 struct ListJson<'a> {
+    /// The schema version of this document.
     schema_version: u32,
+    /// The tool that wrote it.
     tool: Tool,
+    /// Every profile.
     profiles: Vec<ProfileJson<'a>>,
 }
 
-#[derive(Serialize)]
+/// `profiles show --format json`.
+#[derive(Serialize, schemars::JsonSchema)]
 struct ShowJson<'a> {
+    /// The schema version of this document.
     schema_version: u32,
+    /// The tool that wrote it.
     tool: Tool,
+    /// The profile.
     profile: ProfileJson<'a>,
+}
+
+/// Either document of `profiles list` and `profiles show`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema is used
+enum ProfilesJson<'a> {
+    /// `profiles list`.
+    List(ListJson<'a>),
+    /// `profiles show`.
+    Show(ShowJson<'a>),
+}
+
+/// The JSON Schema of `profiles list` and `profiles show` documents (one of
+/// the two shapes).
+pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<ProfilesJson<'static>>()
 }
 
 /// `profiles list` as data.

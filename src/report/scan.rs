@@ -24,20 +24,52 @@ pub fn yaml(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     super::write_yaml(out, report)
 }
 
-#[derive(Serialize)]
+/// A JSON Lines line for one target: the target report with the document's
+/// version and tool.
+#[derive(Serialize, schemars::JsonSchema)]
 struct TargetLine<'a> {
+    /// The schema version of this document.
     schema_version: u32,
+    /// The tool that wrote it.
     tool: &'a Tool,
+    /// The target's report.
     #[serde(flatten)]
     target: &'a TargetReport,
 }
 
-#[derive(Serialize)]
+/// The last JSON Lines line: the verdict.
+#[derive(Serialize, schemars::JsonSchema)]
 struct PolicyLine<'a> {
+    /// The schema version of this document.
     schema_version: u32,
+    /// The tool that wrote it.
     tool: &'a Tool,
+    /// Every endpoint at a glance.
     summary: &'a crate::results::Summary,
+    /// The verdict over every target.
     policy: &'a PolicyReport,
+}
+
+/// Any line of `scan --format jsonl`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema is used
+enum Line<'a> {
+    /// One per target, in the order given.
+    Target(TargetLine<'a>),
+    /// The last line.
+    Policy(PolicyLine<'a>),
+}
+
+/// The JSON Schema of the report (`scan --format json`).
+pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<ScanReport>()
+}
+
+/// The JSON Schema of one line of `scan --format jsonl`: a target line or
+/// the final policy line.
+pub fn line_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<Line<'static>>()
 }
 
 /// One JSON object per target, then one with the verdict.

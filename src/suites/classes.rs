@@ -174,6 +174,19 @@ impl serde::Serialize for SuiteSelector {
     }
 }
 
+impl schemars::JsonSchema for SuiteSelector {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SuiteSelector".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A cipher suite (IANA or OpenSSL name, or a hex id such as 0xC030) or a class: cbc, rsa_kx, sha1, non_pfs, 3des, rc4, null, export, anon.",
+            "type": "string",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

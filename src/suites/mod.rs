@@ -81,6 +81,22 @@ impl serde::Serialize for CipherSuiteId {
     }
 }
 
+/// A string: the IANA name, or `0x` and four upper-case hex digits for an
+/// unregistered id.
+impl schemars::JsonSchema for CipherSuiteId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CipherSuite".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A cipher suite: its IANA name (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), or 0x and four hex digits for an unregistered id.",
+            "type": "string",
+            "pattern": "^(TLS_[A-Za-z0-9_]+|0x[0-9A-F]{4})$",
+        })
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for CipherSuiteId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(crate::suggest::FromStrVisitor::<CipherSuiteId>::new(

@@ -94,6 +94,20 @@ macro_rules! wire_enum {
             }
         }
 
+        /// A string: the registered name, or `0x` and hex digits.
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "description": concat!("A ", stringify!($name), ": its registered name, or 0x and hex digits for an unregistered value."),
+                    "type": "string",
+                })
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 d.deserialize_str(crate::suggest::FromStrVisitor::<$name>::new(stringify!($name)))

@@ -190,12 +190,13 @@ fn require_through_the_sample_policy() {
         r.stderr
     );
 
-    // The manager rules do not apply to an agent; the agent rule passes.
+    // The manager rules do not apply to an agent; the agent rule does: an
+    // agent port that answers this scanner is exposed.
     let agent = emulate("dsa-10.0");
     let agent_addr = agent.local_addr().to_string();
     let (r, v) = scan(&[&agent_addr, "--role", "agent", "--policy", policy]);
-    r.expect_code(0);
-    assert!(rules(&v, "violations").is_empty());
+    r.expect_code(1);
+    assert_eq!(rules(&v, "violations"), ["agent_port_exposed forbid"]);
 }
 
 #[test]

@@ -8,18 +8,23 @@
 )]
 
 mod aliases;
+mod capture;
 mod cli_input;
 mod common;
 mod confirm;
 mod demo;
 mod diagnose;
+mod exposure;
 mod fleet;
 mod gate;
 mod hostile;
+mod junit;
 mod matrix_cli;
 mod peers;
 mod profiles_cli;
 mod scan;
+mod schema;
 mod serve;
 mod servers;
 mod tls_clients;
+mod url_targets;

@@ -12,6 +12,7 @@
 //! - `preference`: whose order decides, per version, and the server's order;
 //! - `client_cert`: none, requested or required;
 //! - `certificate`: the chain and its findings;
+//! - `exposure`: an agent port that answers the scanner (a finding);
 //! - `confirmation`: the real handshake behind each replay;
 //! - `consistency`: answers that contradict each other, and retests.
 //!
@@ -25,6 +26,7 @@ pub(crate) mod client_cert;
 pub(crate) mod confirmation;
 pub(crate) mod consistency;
 pub mod expectation;
+pub(crate) mod exposure;
 pub(crate) mod preference;
 pub(crate) mod profiles;
 pub(crate) mod suites;
@@ -232,6 +234,9 @@ pub(crate) fn report(
         }
         report.issues.push(c);
     }
+    report
+        .findings
+        .extend(exposure::findings(target, k, &report.profiles));
     report
 }
 
