@@ -27,17 +27,20 @@ pub enum SchemaName {
     Diagnose,
     /// A policy file (`--policy FILE`), for editors.
     Policy,
+    /// `what-if --format json`.
+    WhatIf,
 }
 
 impl SchemaName {
     /// Every published schema.
-    pub const ALL: [SchemaName; 6] = [
+    pub const ALL: [SchemaName; 7] = [
         SchemaName::Scan,
         SchemaName::ScanLine,
         SchemaName::Matrix,
         SchemaName::Profiles,
         SchemaName::Diagnose,
         SchemaName::Policy,
+        SchemaName::WhatIf,
     ];
 
     /// The name on the command line (`tlscompat schema NAME`).
@@ -49,6 +52,7 @@ impl SchemaName {
             SchemaName::Profiles => "profiles",
             SchemaName::Diagnose => "diagnose",
             SchemaName::Policy => "policy",
+            SchemaName::WhatIf => "what-if",
         }
     }
 
@@ -65,6 +69,7 @@ impl SchemaName {
             SchemaName::Profiles => "tlscompat profiles list or show",
             SchemaName::Diagnose => "tlscompat diagnose",
             SchemaName::Policy => "tlscompat policy file",
+            SchemaName::WhatIf => "tlscompat what-if",
         }
     }
 }
@@ -87,6 +92,7 @@ pub fn generate(name: SchemaName) -> Schema {
         SchemaName::Profiles => report::profiles::schema(&mut generator),
         SchemaName::Diagnose => generator.root_schema_for::<crate::diagnose::Diagnosis>(),
         SchemaName::Policy => crate::policy::file::schema(&mut generator),
+        SchemaName::WhatIf => report::whatif::schema(&mut generator),
     };
     // An untagged enum is an `anyOf`; its shapes exclude each other (each
     // has required fields the others lack), so say exactly one matches.

@@ -46,6 +46,19 @@ impl Serialize for Drop {
     }
 }
 
+impl schemars::JsonSchema for Drop {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Drop".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "What the endpoints would stop accepting: a version, a cipher suite (IANA name) or a class.",
+            "type": "string",
+        })
+    }
+}
+
 /// A `--drop` value that is neither a version, a suite nor a class.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -83,7 +96,7 @@ impl FromStr for Drop {
 }
 
 /// The whole answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhatIf {
     /// What was dropped.
     pub drop: Vec<Drop>,
@@ -106,7 +119,7 @@ impl WhatIf {
 }
 
 /// The answer in one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WhatIfStatus {
     /// Every profile keeps every endpoint it had (exit 0).
@@ -118,7 +131,7 @@ pub enum WhatIfStatus {
 }
 
 /// One endpoint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TargetWhatIf {
     /// `host:port`.
     pub target: String,
@@ -133,7 +146,7 @@ pub struct TargetWhatIf {
 }
 
 /// One profile against one endpoint, before and after.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProfileWhatIf {
     /// The profile id.
     pub profile: String,
@@ -152,7 +165,7 @@ pub struct ProfileWhatIf {
 }
 
 /// What happens to one profile at one endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// It can still talk to the endpoint.

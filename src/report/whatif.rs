@@ -7,12 +7,17 @@ use serde::Serialize;
 use super::{SCHEMA_VERSION, Tool};
 use crate::whatif::{Outcome, ProfileWhatIf, WhatIf, WhatIfStatus};
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Document<'a> {
     schema_version: u32,
     tool: Tool,
     #[serde(flatten)]
     what_if: &'a WhatIf,
+}
+
+/// The schema of [`json`]'s document.
+pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<Document<'static>>()
 }
 
 /// The answer as JSON: `{schema_version, tool, drop, status, targets}`.

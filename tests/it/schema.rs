@@ -185,3 +185,30 @@ fn schemas_reject_what_the_tool_never_writes() {
         .remove("compatible");
     assert!(!jsonschema::is_valid(&schema, &bad));
 }
+
+#[test]
+fn what_if_answers_validate() {
+    let manager = emulate("dsm-strong-10-11");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    tlscompat(&[
+        "scan",
+        &manager.local_addr().to_string(),
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let run = tlscompat(&[
+        "what-if",
+        report.to_str().unwrap(),
+        "--drop",
+        "cbc",
+        "--drop",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "--format",
+        "json",
+    ]);
+    assert_valid(SchemaName::WhatIf, &run.json());
+}
