@@ -12,6 +12,7 @@ mod cli_input;
 mod common;
 mod confirm;
 mod demo;
+mod flood;
 mod hostile;
 mod matrix_cli;
 mod peers;
