@@ -18,7 +18,7 @@
 //! finished handshakes that trickle a byte now and then must not keep real
 //! clients out. Every phase has a deadline ([`Limits`]), one source address
 //! holds a bounded share of the slots, and a full emulator gives a slot up to
-//! a newcomer ([`slots`] says who goes); refusals are reported once per
+//! a newcomer (the `slots` module says who goes); refusals are reported once per
 //! source and second, with a count.
 
 mod counted;
