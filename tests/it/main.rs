@@ -17,6 +17,7 @@ mod hostile;
 mod matrix_cli;
 mod peers;
 mod profiles_cli;
+mod props;
 mod scan;
 mod serve;
 mod servers;
