@@ -4,8 +4,8 @@
 
 use std::io::Write;
 
-use tlscompat::profile::{Origin, Profile};
 use tlscompat::profile::Role;
+use tlscompat::profile::{Origin, Profile};
 use tlscompat::wire::{ClientHello, FlightReader, Message, ServerHello, WireError};
 
 /// A server's first flight, fed to the reader whole and then byte by byte:
@@ -62,7 +62,8 @@ pub fn profile(data: &[u8]) {
 /// An inventory file (it is read from a path, so the bytes go to a
 /// per-process temporary file first).
 pub fn inventory(data: &[u8]) {
-    let path = std::env::temp_dir().join(format!("tlscompat-fuzz-inventory-{}", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("tlscompat-fuzz-inventory-{}", std::process::id()));
     let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(data));
     if written.is_ok() {
         let _ = tlscompat::target::read_inventory(&path, Role::Manager);
