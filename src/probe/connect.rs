@@ -14,9 +14,11 @@
 //! - every connect has a timeout; refused, reset or unreachable connects are
 //!   retried with exponential backoff (timeouts are not: the wait already
 //!   happened);
-//! - an endpoint that accepts connections but never answers gets one wave:
-//!   once `concurrency` probes have timed out with no answer anywhere, the
-//!   rest are not sent.
+//! - an endpoint that accepts connections but never answers gets one wave
+//!   and one timeout: once a probe has timed out with no answer anywhere,
+//!   the next probes wait for the rest of the wave instead of taking the
+//!   freed slots, and when the whole wave has timed out unanswered they are
+//!   not sent.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -218,7 +220,34 @@ pub struct Endpoint {
     answered: std::sync::atomic::AtomicBool,
     /// Probes that connected and then heard nothing before the timeout.
     silent: AtomicU64,
+    /// Connections open now, and a signal whenever one ends or a probe's
+    /// verdict (answer or silence) is noted.
+    open: std::sync::Arc<Open>,
     stats: Stats,
+}
+
+#[derive(Debug, Default)]
+struct Open {
+    count: std::sync::atomic::AtomicUsize,
+    changed: Notify,
+}
+
+/// Counts one open connection until dropped.
+#[derive(Debug)]
+struct OpenGuard(std::sync::Arc<Open>);
+
+impl OpenGuard {
+    fn new(open: &std::sync::Arc<Open>) -> OpenGuard {
+        open.count.fetch_add(1, Ordering::SeqCst);
+        OpenGuard(open.clone())
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::SeqCst);
+        self.0.changed.notify_waiters();
+    }
 }
 
 /// An open probe connection; holds one of the endpoint's slots until dropped.
@@ -226,6 +255,7 @@ pub struct Endpoint {
 pub struct Connection {
     /// The socket.
     pub stream: TcpStream,
+    _open: OpenGuard,
     _slot: OwnedSemaphorePermit,
     _global: Option<OwnedSemaphorePermit>,
 }
@@ -243,6 +273,7 @@ impl Endpoint {
             settled: Notify::new(),
             answered: std::sync::atomic::AtomicBool::new(false),
             silent: AtomicU64::new(0),
+            open: std::sync::Arc::new(Open::default()),
             stats: Stats::default(),
         }
     }
@@ -283,20 +314,40 @@ impl Endpoint {
 
     /// Records that a probe ended other than by timing out.
     pub fn note_answer(&self) {
-        self.answered.store(true, Ordering::Relaxed);
+        self.answered.store(true, Ordering::SeqCst);
+        self.open.changed.notify_waiters();
     }
 
     /// Records that a probe connected and heard nothing before the timeout.
     pub fn note_silence(&self) {
-        self.silent.fetch_add(1, Ordering::Relaxed);
+        self.silent.fetch_add(1, Ordering::SeqCst);
+        self.open.changed.notify_waiters();
     }
 
-    /// A whole wave of probes connected and heard nothing: the endpoint
-    /// accepts connections but never speaks, and more probes would only
-    /// wait out more timeouts.
-    fn is_silent(&self) -> bool {
-        !self.answered.load(Ordering::Relaxed)
-            && self.silent.load(Ordering::Relaxed) >= self.limits.concurrency.max(1) as u64
+    /// Waits, holding a slot, while the endpoint's silence is being judged:
+    /// a probe timed out and nothing has answered yet, but connections of
+    /// its wave are still open. True when the whole wave then timed out with
+    /// no answer: the endpoint accepts connections but never speaks, and
+    /// more probes would only wait out more timeouts.
+    async fn is_silent(&self) -> bool {
+        loop {
+            // Registered before the checks, so no change is missed.
+            let changed = self.open.changed.notified();
+            if self.answered.load(Ordering::SeqCst) || self.silent.load(Ordering::SeqCst) == 0 {
+                return false;
+            }
+            if self.open.count.load(Ordering::SeqCst) == 0 {
+                return true;
+            }
+            changed.await;
+        }
+    }
+
+    /// Whether the endpoint has already been judged silent (no waiting).
+    fn known_silent(&self) -> bool {
+        !self.answered.load(Ordering::SeqCst)
+            && self.silent.load(Ordering::SeqCst) > 0
+            && self.open.count.load(Ordering::SeqCst) == 0
     }
 
     /// The address that answered, once one has.
@@ -325,7 +376,7 @@ impl Endpoint {
                 address: self.first_address(),
                 message: "the endpoint was shut down".into(),
             })?;
-        if self.is_silent() {
+        if self.is_silent().await {
             return Err(ConnectError {
                 kind: ConnectErrorKind::Timeout,
                 address: self.first_address(),
@@ -338,8 +389,9 @@ impl Endpoint {
             Some(shared) => {
                 let permit = shared.enter().await;
                 // The wait may have been long: the endpoint may have been
-                // found silent meanwhile.
-                if self.is_silent() {
+                // found silent meanwhile (without waiting again, a global
+                // slot in hand).
+                if self.known_silent() {
                     return Err(ConnectError {
                         kind: ConnectErrorKind::Timeout,
                         address: self.first_address(),
@@ -354,6 +406,7 @@ impl Endpoint {
         let stream = self.connect_settled().await?;
         Ok(Connection {
             stream,
+            _open: OpenGuard::new(&self.open),
             _slot: slot,
             _global: global,
         })

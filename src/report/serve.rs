@@ -65,11 +65,21 @@ pub fn text_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
         ServeEvent::Failed { peer, reason, .. } => {
             writeln!(out, "{time} {peer} {}: {reason}", style::bad("failed"))
         }
-        ServeEvent::Refused { peer } => {
+        ServeEvent::Refused {
+            peer,
+            reason,
+            count,
+        } => {
+            let count = match count {
+                1 => String::new(),
+                n => format!(" ({n} connections since the last line)"),
+            };
             writeln!(
                 out,
-                "{time} {peer} {}: too many connections",
-                style::bad("refused")
+                "{time} {} {}: {}{count}",
+                peer.ip(),
+                style::bad("refused"),
+                reason.describe()
             )
         }
         ServeEvent::Stopped { label } => writeln!(out, "{time} {label} stopped"),

@@ -13,26 +13,36 @@
 //! whoever listens (the `serve` command prints them; tests assert on them).
 //! A scan of the emulator is hundreds of failed handshakes from one peer;
 //! [`summary`] folds them into a few lines for people.
+//!
+//! It must hold under flood: idle connections, half-sent ClientHellos and
+//! finished handshakes that trickle a byte now and then must not keep real
+//! clients out. Every phase has a deadline ([`Limits`]), one source address
+//! holds a bounded share of the slots, and a full emulator gives a slot up to
+//! a newcomer (the `slots` module says who goes); refusals are reported once per
+//! source and second, with a count.
 
 mod counted;
 mod openssl_server;
+mod slots;
 pub mod summary;
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openssl::ssl::{Ssl, SslContext};
 use openssl::x509::X509;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_openssl::SslStream;
 
 use counted::Counted;
+pub use slots::RefusalReason;
+use slots::{Slot, Slots};
 
 use crate::tls_openssl::from_ssl_version;
 pub use crate::tls_openssl::{ContextError, openssl_can_serve};
@@ -94,25 +104,38 @@ pub enum ClientAuth {
     Require(Vec<X509>),
 }
 
-/// Bounds that keep the emulator well-behaved.
+/// Bounds that keep the emulator well-behaved, also under flood.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Connections handled at once; more are closed on accept.
+    /// Connections handled at once. When all are taken, a newcomer takes the
+    /// slot of the oldest connection past its handshake, else of the oldest
+    /// unfinished handshake of the source holding the most slots.
     pub max_connections: usize,
-    /// Time a client gets to complete the handshake.
+    /// Connections one source address may hold at once; more are closed on
+    /// accept. At least a scan's largest `--concurrency` (64).
+    pub max_per_peer: usize,
+    /// Time a client gets to complete the whole handshake, counted from the
+    /// accept (the first byte included).
     pub handshake_timeout: Duration,
     /// After a handshake, time the client may stay silent before we close.
     pub idle_timeout: Duration,
+    /// After a handshake, time the connection may stay open at all, however
+    /// the client trickles bytes.
+    pub session_lifetime: Duration,
     /// On shutdown, time in-flight connections get to finish.
     pub grace: Duration,
 }
 
 impl Default for Limits {
+    /// 256 connections, 64 per source address, 10 s for the handshake, then 5
+    /// s of silence or 10 s in all, 2 s of grace on shutdown.
     fn default() -> Self {
         Limits {
             max_connections: 256,
+            max_per_peer: 64,
             handshake_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(5),
+            session_lifetime: Duration::from_secs(10),
             grace: Duration::from_secs(2),
         }
     }
@@ -230,10 +253,17 @@ pub enum ServeEvent {
         /// closed: what a scanner's probe does (`tlscompat scan` among them).
         probe: bool,
     },
-    /// A connection was closed on accept because of `max_connections`.
+    /// Connections were closed on accept: their source holds
+    /// [`Limits::max_per_peer`] slots already, or every slot was taken and
+    /// none could be given up. Reported at most once per source address and
+    /// second: the first refusal at once, the rest counted into the next event.
     Refused {
-        /// The client.
+        /// The client (of the latest refusal counted).
         peer: SocketAddr,
+        /// Why (of the latest refusal counted).
+        reason: RefusalReason,
+        /// Connections from this address refused since its previous event.
+        count: u64,
     },
     /// Stopped accepting.
     Stopped {
@@ -387,13 +417,28 @@ async fn prepare(config: &EmulatorConfig) -> Result<(TcpListener, SslContext), S
         &config.extra_identities,
         client_ca,
     )?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| ServeError::Bind {
-            address: config.listen,
-            source,
-        })?;
+    let listener = listen(config.listen).map_err(|source| ServeError::Bind {
+        address: config.listen,
+        source,
+    })?;
     Ok((listener, ctx))
+}
+
+/// The pending-connection queue the kernel keeps for us. A flood fills the
+/// default 128 between two turns of the accept loop, and then the kernel
+/// drops every newcomer's SYN (a real client waits a second per retransmit);
+/// with 4096 the accept loop keeps up.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds like `TcpListener::bind` (address reuse on) with a deep backlog.
+fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 fn emit(events: &EventSink, event: ServeEvent) {
@@ -411,28 +456,45 @@ async fn accept_loop(
     events: EventSink,
     mut stop: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let slots = Slots::new(&limits);
+    let mut refusals = RefusalLog::default();
+    let mut tick = tokio::time::interval(RefusalLog::PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut tasks = JoinSet::new();
     loop {
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
-                    Ok(permit) => {
+                Ok((stream, peer)) => match slots.admit(peer.ip()) {
+                    Ok((slot, evict)) => {
                         let (ctx, events) = (ctx.clone(), events.clone());
                         tasks.spawn(async move {
-                            let event = handle(stream, peer, &ctx, limits).await;
+                            let event = handle(stream, peer, &ctx, limits, &slot, evict).await;
+                            drop(slot);
                             emit(&events, event);
-                            drop(permit);
                         });
                     }
-                    Err(_) => emit(&events, ServeEvent::Refused { peer }),
+                    Err(reason) => {
+                        // Closed at once, before any byte is read.
+                        drop(stream);
+                        if let Some(event) = refusals.refused(peer, reason, Instant::now()) {
+                            emit(&events, event);
+                        }
+                    }
                 },
                 // Out of file descriptors or a reset before accept: back off briefly.
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             },
+            _ = tick.tick() => {
+                for event in refusals.flush(Instant::now()) {
+                    emit(&events, event);
+                }
+            }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
+    }
+    for event in refusals.flush_all() {
+        emit(&events, event);
     }
     drop(listener);
     let drain = async { while tasks.join_next().await.is_some() {} };
@@ -442,12 +504,113 @@ async fn accept_loop(
     emit(&events, ServeEvent::Stopped { label });
 }
 
-/// One connection: the handshake, then a quiet wait for the client to close.
+/// Refusals per source address, reported at most once per [`Self::PERIOD`].
+#[derive(Debug, Default)]
+struct RefusalLog {
+    by_ip: HashMap<IpAddr, Refusals>,
+}
+
+#[derive(Debug)]
+struct Refusals {
+    /// When the last event for this address went out.
+    reported: Instant,
+    /// Refused since then.
+    count: u64,
+    /// The latest refused peer and why.
+    peer: SocketAddr,
+    reason: RefusalReason,
+}
+
+impl RefusalLog {
+    const PERIOD: Duration = Duration::from_secs(1);
+
+    /// One refusal: the event to emit now, if this address has had none in
+    /// the last period.
+    fn refused(
+        &mut self,
+        peer: SocketAddr,
+        reason: RefusalReason,
+        now: Instant,
+    ) -> Option<ServeEvent> {
+        match self.by_ip.get_mut(&peer.ip()) {
+            Some(r) if now.duration_since(r.reported) < Self::PERIOD => {
+                r.count += 1;
+                r.peer = peer;
+                r.reason = reason;
+                None
+            }
+            _ => {
+                self.by_ip.insert(
+                    peer.ip(),
+                    Refusals {
+                        reported: now,
+                        count: 0,
+                        peer,
+                        reason,
+                    },
+                );
+                Some(ServeEvent::Refused {
+                    peer,
+                    reason,
+                    count: 1,
+                })
+            }
+        }
+    }
+
+    /// Events for the refusals counted but not reported, of addresses whose
+    /// period is over; addresses quiet for a period are forgotten.
+    fn flush(&mut self, now: Instant) -> Vec<ServeEvent> {
+        let mut out = Vec::new();
+        self.by_ip.retain(|_, r| {
+            if now.duration_since(r.reported) < Self::PERIOD {
+                return true;
+            }
+            if r.count == 0 {
+                return false;
+            }
+            out.push(r.event());
+            r.reported = now;
+            r.count = 0;
+            true
+        });
+        out
+    }
+
+    /// Every refusal counted and not reported yet (on shutdown).
+    fn flush_all(&mut self) -> Vec<ServeEvent> {
+        self.by_ip
+            .drain()
+            .filter(|(_, r)| r.count > 0)
+            .map(|(_, r)| r.event())
+            .collect()
+    }
+}
+
+impl Refusals {
+    fn event(&self) -> ServeEvent {
+        ServeEvent::Refused {
+            peer: self.peer,
+            reason: self.reason,
+            count: self.count,
+        }
+    }
+}
+
+/// The reason of a [`ServeEvent::Failed`] for a connection that gave its
+/// slot up to a newcomer before its handshake was done.
+pub const EVICTED_REASON: &str =
+    "evicted before the handshake was done: every connection slot was taken";
+
+/// One connection: the handshake, then a quiet wait for the client to close,
+/// each with its deadline; it ends at once when told to give its slot up.
 async fn handle(
     stream: TcpStream,
     peer: SocketAddr,
     ctx: &SslContext,
     limits: Limits,
+    slot: &Slot,
+    mut evict: oneshot::Receiver<()>,
 ) -> ServeEvent {
     let failed = |reason: String| ServeEvent::Failed {
         peer,
@@ -459,7 +622,12 @@ async fn handle(
         Ok(tls) => tls,
         Err(e) => return failed(format!("OpenSSL: {e}")),
     };
-    match tokio::time::timeout(limits.handshake_timeout, Pin::new(&mut tls).accept()).await {
+    let handshake = tokio::time::timeout(limits.handshake_timeout, Pin::new(&mut tls).accept());
+    let result = tokio::select! {
+        result = handshake => result,
+        _ = &mut evict => return failed(EVICTED_REASON.into()),
+    };
+    match result {
         Err(_) => return failed("handshake timed out".into()),
         Ok(Err(e)) => {
             let counted = tls.get_ref();
@@ -482,6 +650,7 @@ async fn handle(
         }
         Ok(Ok(())) => {}
     }
+    slot.established();
     let ssl = tls.ssl();
     let event = ServeEvent::Handshake {
         peer,
@@ -494,11 +663,19 @@ async fn handle(
         client_certificate: ssl.peer_certificate().map(|c| certs::subject_line(&c)),
     };
     // The emulator speaks no application protocol: discard what the client
-    // sends until it closes or goes quiet, then close politely.
+    // sends until it closes, goes quiet or the session's lifetime is over,
+    // then close politely (unless the slot is wanted: then at once).
+    let end = tokio::time::Instant::now() + limits.session_lifetime;
     let mut buf = [0u8; 4096];
-    while let Ok(Ok(n)) = tokio::time::timeout(limits.idle_timeout, tls.read(&mut buf)).await {
-        if n == 0 {
-            break;
+    loop {
+        let quiet = tokio::time::Instant::now() + limits.idle_timeout;
+        let read = tokio::time::timeout_at(quiet.min(end), tls.read(&mut buf));
+        tokio::select! {
+            read = read => match read {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => break,
+            },
+            _ = &mut evict => return event,
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), tls.shutdown()).await;

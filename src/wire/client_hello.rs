@@ -13,7 +13,7 @@ use super::codes::{
     CompressionMethod, ContentType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
 };
-use super::server_flight::WireError;
+use super::error::WireError;
 use crate::suites::CipherSuiteId;
 
 /// A ClientHello, field by field in wire order.

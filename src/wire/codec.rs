@@ -7,7 +7,7 @@
 //! [`records`] frames a payload into TLS records.
 
 use super::codes::{ContentType, ProtocolVersion};
-use super::server_flight::WireError;
+use super::error::WireError;
 
 /// The largest TLS record payload we accept: the TLSCiphertext limit
 /// (2^14 + 2048, RFC 5246 §6.2.3). Longer records are invalid.

@@ -1,13 +1,24 @@
 //! Bytes on the wire: the values, the ClientHello we send and the server's
 //! first flight we read.
+//!
+//! `codes` (open newtypes) and `codec` (lengths and records) are the
+//! vocabulary; `client_hello` is what we send; `messages` and `flight` read
+//! what the server sends first; every decoder reports one [`WireError`].
 
 pub mod client_hello;
 pub mod codec;
 pub mod codes;
+pub mod error;
+pub mod flight;
+pub mod messages;
 pub mod server_flight;
 
 pub use client_hello::{ClientHello, Extension, KeyShareEntry};
-pub use server_flight::{Alert, CertificateRequest, FlightReader, Message, ServerHello, WireError};
+pub use error::WireError;
+pub use flight::{FlightReader, Message};
+pub use messages::{Alert, CertificateRequest, ServerHello};
 
+#[cfg(test)]
+mod tests;
 #[cfg(test)]
 mod testutil;

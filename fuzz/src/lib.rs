@@ -1,0 +1,71 @@
+//! The bodies of the fuzz targets, one function per target, so that
+//! libFuzzer (`fuzz_targets/*.rs`) and anything else can drive the same code.
+//! Each must return normally on any input: a panic is a bug.
+
+use std::io::Write;
+
+use tlscompat::profile::Role;
+use tlscompat::profile::{Origin, Profile};
+use tlscompat::wire::{ClientHello, FlightReader, Message, ServerHello, WireError};
+
+/// A server's first flight, fed to the reader whole and then byte by byte:
+/// both must hand out the same messages and fail (or not) alike, whatever
+/// the bytes. The bytes also go to `ServerHello::decode_body` whole.
+pub fn server_flight(data: &[u8]) {
+    let whole = drain(data, data.len().max(1));
+    let bytewise = drain(data, 1);
+    assert_eq!(whole.0, bytewise.0, "chunking changed the messages");
+    assert_eq!(
+        whole.1.as_ref().map(std::mem::discriminant),
+        bytewise.1.as_ref().map(std::mem::discriminant),
+        "chunking changed the outcome: {:?} vs {:?}",
+        whole.1,
+        bytewise.1
+    );
+    let _ = ServerHello::decode_body(data);
+}
+
+/// Feeds `data` in pieces of `step` bytes, taking every message after each
+/// piece: the messages, and the error that stopped the reader.
+fn drain(data: &[u8], step: usize) -> (Vec<Message>, Option<WireError>) {
+    let mut reader = FlightReader::new();
+    let mut messages = Vec::new();
+    for chunk in data.chunks(step) {
+        reader.feed(chunk);
+        loop {
+            match reader.next_message() {
+                Ok(Some(m)) => messages.push(m),
+                Ok(None) => break,
+                Err(e) => return (messages, Some(e)),
+            }
+        }
+    }
+    (messages, None)
+}
+
+/// A ClientHello decoded, and when it decodes, encoded and decoded again to
+/// the same value.
+pub fn client_hello(data: &[u8]) {
+    if let Ok(hello) = ClientHello::decode(data) {
+        let again = ClientHello::decode(&hello.encode());
+        assert_eq!(again.as_ref(), Ok(&hello), "re-encoding changed the hello");
+    }
+}
+
+/// A profile file's text.
+pub fn profile(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = Profile::parse(text, Origin::File("fuzz.yaml".into()));
+    }
+}
+
+/// An inventory file (it is read from a path, so the bytes go to a
+/// per-process temporary file first).
+pub fn inventory(data: &[u8]) {
+    let path =
+        std::env::temp_dir().join(format!("tlscompat-fuzz-inventory-{}", std::process::id()));
+    let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(data));
+    if written.is_ok() {
+        let _ = tlscompat::target::read_inventory(&path, Role::Manager);
+    }
+}
