@@ -156,7 +156,7 @@ pub async fn run(config: &DiagnoseConfig, shipped: &[&Profile]) -> Diagnosis {
         "the manager's name resolves",
         true,
     );
-    let addresses = match resolve(&config.manager, timeout).await {
+    let addresses = match crate::scan::resolve(&config.manager, timeout).await {
         Ok(a) => a,
         Err(why) => {
             steps.push(resolution.set(StepStatus::Fail, why).advise(
@@ -226,29 +226,6 @@ fn finish(config: &DiagnoseConfig, mut steps: Vec<Step>) -> Diagnosis {
         profile: config.profile.id.clone(),
         status,
         steps,
-    }
-}
-
-async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
-    if let Some(ip) = target.ip() {
-        return Ok(vec![SocketAddr::new(ip, target.port)]);
-    }
-    match tokio::time::timeout(
-        timeout,
-        tokio::net::lookup_host((target.host.as_str(), target.port)),
-    )
-    .await
-    {
-        Err(_) => Err(format!("resolving {} timed out", target.host)),
-        Ok(Err(e)) => Err(format!("{} does not resolve: {e}", target.host)),
-        Ok(Ok(a)) => {
-            let a: Vec<SocketAddr> = a.collect();
-            if a.is_empty() {
-                Err(format!("{} has no address", target.host))
-            } else {
-                Ok(a)
-            }
-        }
     }
 }
 

@@ -391,7 +391,9 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "a panic".into())
 }
 
-async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+/// The addresses of `target` (its IP, or its name resolved within
+/// `timeout`); the error is a sentence for people.
+pub(crate) async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
     if let Some(ip) = target.ip() {
         return Ok(vec![SocketAddr::new(ip, target.port)]);
     }
