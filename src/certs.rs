@@ -78,7 +78,7 @@ pub enum CertError {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     /// The file is not a PEM certificate or key, or they do not match.
     #[error("{}: {what}", path.display())]
@@ -288,9 +288,11 @@ impl Identity {
     /// checks that they belong together.
     pub fn load(cert_path: &Path, key_path: &Path) -> Result<Identity, CertError> {
         let read = |p: &Path| {
-            std::fs::read(p).map_err(|source| CertError::Read {
-                path: p.to_path_buf(),
-                source,
+            crate::input::read_bytes(p, crate::input::Kind::Certificate).map_err(|source| {
+                CertError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                }
             })
         };
         let invalid = |p: &Path, what: String| CertError::Invalid {
@@ -348,10 +350,13 @@ impl Identity {
 
 /// Loads every certificate of a PEM file (a CA bundle).
 pub fn load_certs(path: &Path) -> Result<Vec<X509>, CertError> {
-    let pem = std::fs::read(path).map_err(|source| CertError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let pem =
+        crate::input::read_bytes(path, crate::input::Kind::Certificate).map_err(|source| {
+            CertError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     let certs = X509::stack_from_pem(&pem).map_err(|e| CertError::Invalid {
         path: path.to_path_buf(),
         what: format!("not a PEM certificate ({e})"),

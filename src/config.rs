@@ -399,6 +399,9 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
             *p = catalog.resolve(p)?;
         }
     }
+    if let Some(sni) = &args.sni {
+        check_server_name(sni)?;
+    }
     let (targets, expectations): (Vec<Target>, Vec<_>) = entries
         .into_iter()
         .map(|e| (e.target, e.expectation))
@@ -678,4 +681,35 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
 /// Seconds since the Unix epoch: the time certificates are judged at.
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// `--sni`: a DNS host name that fits the server_name extension (RFC 6066:
+/// at most 253 bytes, labels of 1–63 letters, digits and hyphens).
+fn check_server_name(name: &str) -> Result<(), Error> {
+    let bad = |why: &str| {
+        Err(Error::Usage(format!(
+            "invalid --sni {:?}: {why}",
+            if name.chars().count() > 80 {
+                format!("{}…", name.chars().take(80).collect::<String>())
+            } else {
+                name.to_string()
+            }
+        )))
+    };
+    if name.len() > 253 {
+        return bad(&format!("{} bytes; a host name is at most 253", name.len()));
+    }
+    let labels_ok = name.split('.').all(|l| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if !labels_ok {
+        return bad(
+            "a host name is labels of 1 to 63 letters, digits and hyphens, separated by dots",
+        );
+    }
+    Ok(())
 }

@@ -90,8 +90,11 @@ pub fn read(
         InventoryFormat::Yaml => yaml_entries,
         InventoryFormat::Computers => computers,
     };
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail(None, format!("cannot read: {e}")))?;
+    let text = crate::input::read_text(path, crate::input::Kind::Inventory)
+        .map_err(|e| fail(None, format!("cannot read: {e}")))?;
+    if format == InventoryFormat::Yaml {
+        crate::input::check_yaml_depth(&text).map_err(|e| fail(None, e.to_string()))?;
+    }
     parse(&text, default_role).map_err(|(l, m)| fail(l, m))
 }
 

@@ -36,6 +36,7 @@ pub mod demo;
 pub mod diagnose;
 pub mod error;
 pub mod findings;
+pub mod input;
 pub mod inventory;
 pub mod matrix;
 pub mod negotiate;

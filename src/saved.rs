@@ -19,7 +19,8 @@ pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let text = crate::input::read_text(path, crate::input::Kind::Report)
+        .map_err(|e| fail(format!("cannot read: {e}")))?;
     parse(&text).map_err(fail)
 }
 
@@ -96,7 +97,8 @@ pub fn read_all_with_verdicts(
             path: path.to_path_buf(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+        let text = crate::input::read_text(path, crate::input::Kind::Report)
+            .map_err(|e| fail(format!("cannot read: {e}")))?;
         let (targets, verdicts) = parse_with_verdicts(&text, true).map_err(fail)?;
         out.0.extend(targets);
         out.1.extend(verdicts);

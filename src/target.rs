@@ -240,10 +240,12 @@ pub fn read_inventory(
     path: &std::path::Path,
     default_role: Role,
 ) -> Result<Vec<Target>, InventoryError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InventoryError {
-        path: path.to_path_buf(),
-        line: None,
-        message: format!("cannot read: {e}"),
+    let text = crate::input::read_text(path, crate::input::Kind::Inventory).map_err(|e| {
+        InventoryError {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        }
     })?;
     let mut targets = Vec::new();
     for (i, raw) in text.lines().enumerate() {

@@ -76,8 +76,8 @@ pub fn load(path: &Path, catalog: &mut Catalog, now: i64) -> Result<Policy, Poli
         location,
         message,
     };
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail(None, format!("cannot read: {e}")))?;
+    let text = crate::input::read_yaml(path, crate::input::Kind::Policy)
+        .map_err(|e| fail(None, format!("cannot read: {e}")))?;
     parse(&text, path, catalog, now)
 }
 

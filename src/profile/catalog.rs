@@ -94,10 +94,10 @@ impl Catalog {
 
     /// Adds every `*.yaml`/`*.yml` file of `dir`, in file-name order.
     pub fn add_dir(&mut self, dir: &Path) -> Result<Vec<String>, ProfileError> {
-        let read_err = |e| ProfileError {
+        let read_err = |e: std::io::Error| ProfileError {
             origin: Origin::File(dir.to_path_buf()),
             location: None,
-            kind: ProfileErrorKind::Read(e),
+            kind: ProfileErrorKind::Read(e.into()),
         };
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(read_err)?
@@ -115,10 +115,12 @@ impl Catalog {
             return Ok(id);
         }
         let origin = Origin::File(path.to_path_buf());
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
-            origin: origin.clone(),
-            location: None,
-            kind: ProfileErrorKind::Read(e),
+        let text = crate::input::read_yaml(path, crate::input::Kind::Profile).map_err(|e| {
+            ProfileError {
+                origin: origin.clone(),
+                location: None,
+                kind: ProfileErrorKind::Read(e),
+            }
         })?;
         self.insert(&text, origin, true)
     }

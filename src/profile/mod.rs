@@ -313,12 +313,33 @@ fn plain_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// The longest lists a profile may have: what fits in a ClientHello as
+/// real clients send it (OpenSSL offers about 60 suites, 10 groups and 30
+/// signature algorithms; the whole suite registry is about 330).
+fn max_len(field: &str) -> usize {
+    match field {
+        "cipher_suites" => 512,
+        "groups" | "signature_algorithms" => 64,
+        _ => usize::MAX,
+    }
+}
+
 fn no_empty_or_duplicates<T: PartialEq + fmt::Display>(
     field: &'static str,
     items: &[T],
 ) -> Result<(), Failure> {
     if items.is_empty() {
         return Err((vec![Seg::Key(field)], ProfileErrorKind::Empty { field }));
+    }
+    if items.len() > max_len(field) {
+        return Err((
+            vec![Seg::Key(field)],
+            ProfileErrorKind::TooLong {
+                field,
+                count: items.len(),
+                max: max_len(field),
+            },
+        ));
     }
     for (i, item) in items.iter().enumerate() {
         if items[..i].contains(item) {
@@ -367,7 +388,7 @@ pub struct ProfileError {
 pub enum ProfileErrorKind {
     /// The file could not be read.
     #[error("cannot read: {0}")]
-    Read(#[source] std::io::Error),
+    Read(#[source] crate::input::InputError),
     /// Malformed YAML, a missing or unknown field, or a name we do not know
     /// (the parser's message, which carries our suggestions).
     #[error("{0}")]
@@ -377,6 +398,18 @@ pub enum ProfileErrorKind {
     Empty {
         /// The field.
         field: &'static str,
+    },
+    /// A list longer than a ClientHello can carry as real clients send it.
+    #[error(
+        "`{field}` lists {count} entries; at most {max} fit in a ClientHello as real clients send it"
+    )]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// How many.
+        count: usize,
+        /// The limit.
+        max: usize,
     },
     /// The same entry twice in one list.
     #[error("{value} is listed twice in `{field}`")]

@@ -20,6 +20,7 @@ mod flood;
 mod gate;
 mod hostile;
 mod junit;
+mod limits;
 mod matrix_cli;
 mod peers;
 mod profiles_cli;
