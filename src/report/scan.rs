@@ -405,24 +405,29 @@ fn summary_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
         PolicyStatus::Incomplete => style::warn("incomplete"),
     };
     writeln!(out, "policy: {label}")?;
-    for v in &policy.violations {
-        writeln!(out, "  failed: {} {}: {}", v.target, v.rule, v.message)?;
-    }
-    for v in &policy.unresolved {
-        writeln!(out, "  unknown: {} {}: {}", v.target, v.rule, v.message)?;
-    }
-    Ok(())
+    reason_lines(out, policy, "  ")
 }
 
 /// The reasons in the CI log: one line per failed rule and per rule that
 /// could not be decided, whatever the report's format (the caller writes
 /// them to standard error).
 pub fn policy_lines(out: &mut dyn Write, policy: &PolicyReport) -> io::Result<()> {
-    for v in &policy.violations {
-        writeln!(out, "failed: {}: {}: {}", v.target, v.rule, v.message)?;
-    }
-    for v in &policy.unresolved {
-        writeln!(out, "cannot tell: {}: {}: {}", v.target, v.rule, v.message)?;
+    reason_lines(out, policy, "")
+}
+
+/// `failed: TARGET: RULE: why` and `cannot tell: …`, after `indent`.
+fn reason_lines(out: &mut dyn Write, policy: &PolicyReport, indent: &str) -> io::Result<()> {
+    for (word, list) in [
+        ("failed", &policy.violations),
+        ("cannot tell", &policy.unresolved),
+    ] {
+        for v in list {
+            writeln!(
+                out,
+                "{indent}{word}: {}: {}: {}",
+                v.target, v.rule, v.message
+            )?;
+        }
     }
     Ok(())
 }
