@@ -193,12 +193,7 @@ pub async fn run(config: &DiagnoseConfig, shipped: &[&Profile]) -> Diagnosis {
     // The other direction: with the manager's offer (given, or as this
     // scan identified it), so it runs after.
     if let Some(target) = &config.agent {
-        let check = AgentCheck {
-            target: target.clone(),
-            scan: config.scan.clone(),
-            profile: config.manager_profile.clone(),
-        };
-        steps.extend(check.resolve(&report, shipped).await);
+        steps.extend(agent_steps(config, target, &report, shipped).await);
     }
     finish(config, steps)
 }
@@ -627,106 +622,103 @@ fn client_certificate_step(config: &DiagnoseConfig, report: &TargetReport) -> St
     }
 }
 
-/// The other direction, prepared before the manager's scan and finished
-/// with what it showed.
-struct AgentCheck {
-    target: Target,
-    scan: ScanConfig,
-    profile: Option<Profile>,
-}
-
-impl AgentCheck {
-    async fn resolve(self, manager: &TargetReport, shipped: &[&Profile]) -> Vec<Step> {
-        let step = Step::new(
-            StepCode::AgentPort,
-            "the manager's offer works against the agent's port",
-            true,
-        );
-        // The manager's configuration: given, or what it behaves like.
-        let profile = self.profile.or_else(|| {
-            let behaves = manager.server.as_ref()?.matches_profiles.clone();
-            shipped
-                .iter()
-                .find(|p| p.role == Role::Manager && behaves.contains(&p.id))
-                .map(|p| (*p).clone())
-        });
-        let Some(profile) = profile else {
-            return vec![step.set(
-                StepStatus::Unknown,
-                "cannot tell which configuration the manager uses as a client: give \
+/// The other direction (step 6): the manager's offer against the agent's port,
+/// and whether that port answers this machine at all.
+async fn agent_steps(
+    config: &DiagnoseConfig,
+    target: &Target,
+    manager: &TargetReport,
+    shipped: &[&Profile],
+) -> Vec<Step> {
+    let step = Step::new(
+        StepCode::AgentPort,
+        "the manager's offer works against the agent's port",
+        true,
+    );
+    // The manager's configuration: given, or what it behaves like.
+    let profile = config.manager_profile.clone().or_else(|| {
+        let behaves = manager.server.as_ref()?.matches_profiles.clone();
+        shipped
+            .iter()
+            .find(|p| p.role == Role::Manager && behaves.contains(&p.id))
+            .map(|p| (*p).clone())
+    });
+    let Some(profile) = profile else {
+        return vec![step.set(
+            StepStatus::Unknown,
+            "cannot tell which configuration the manager uses as a client: give \
                  --manager-profile",
-            )];
-        };
-        let report = scan(&self.target, &[&profile], shipped, &self.scan).await;
-        let mut steps = Vec::new();
-        let answered = report.status == TargetStatus::Ok;
-        let p = report.profiles.first();
-        steps.push(match (answered, p) {
-            (false, _) => step
-                .set(
-                    StepStatus::Fail,
-                    report
-                        .error
-                        .as_ref()
-                        .map(|e| format!("{}: {}", self.target, e.message))
-                        .unwrap_or_default(),
-                )
-                .advise(
-                    "manager-initiated and bidirectional communication need the agent's port \
+        )];
+    };
+    let report = scan(target, &[&profile], shipped, &config.scan).await;
+    let mut steps = Vec::new();
+    let answered = report.status == TargetStatus::Ok;
+    let p = report.profiles.first();
+    steps.push(match (answered, p) {
+        (false, _) => step
+            .set(
+                StepStatus::Fail,
+                report
+                    .error
+                    .as_ref()
+                    .map(|e| format!("{}: {}", target, e.message))
+                    .unwrap_or_default(),
+            )
+            .advise(
+                "manager-initiated and bidirectional communication need the agent's port \
                      (4118 by default) reachable from the manager: check the agent service and \
                      firewalls, or switch the agent to agent-initiated communication",
-                ),
-            (true, Some(p)) if p.compatible => step.set(
-                StepStatus::Pass,
+            ),
+        (true, Some(p)) if p.compatible => step.set(
+            StepStatus::Pass,
+            format!(
+                "{} as {}: {}",
+                target,
+                profile.id,
+                p.negotiated
+                    .map(|a| format!("{} {}", a.version, a.cipher_suite))
+                    .unwrap_or_default()
+            ),
+        ),
+        (true, Some(p)) if !p.conclusive => {
+            step.set(StepStatus::Unknown, p.reason.clone().unwrap_or_default())
+        }
+        (true, Some(p)) => step
+            .set(
+                StepStatus::Fail,
                 format!(
                     "{} as {}: {}",
-                    self.target,
+                    target,
                     profile.id,
-                    p.negotiated
-                        .map(|a| format!("{} {}", a.version, a.cipher_suite))
-                        .unwrap_or_default()
+                    p.reason.clone().unwrap_or_default()
                 ),
-            ),
-            (true, Some(p)) if !p.conclusive => {
-                step.set(StepStatus::Unknown, p.reason.clone().unwrap_or_default())
-            }
-            (true, Some(p)) => step
-                .set(
-                    StepStatus::Fail,
-                    format!(
-                        "{} as {}: {}",
-                        self.target,
-                        profile.id,
-                        p.reason.clone().unwrap_or_default()
-                    ),
-                )
-                .advise(
-                    "the manager cannot reach this agent with its TLS settings: upgrade the \
+            )
+            .advise(
+                "the manager cannot reach this agent with its TLS settings: upgrade the \
                      agent, or use agent-initiated communication for it",
-                ),
-            (true, None) => step.set(StepStatus::Unknown, "not checked"),
-        });
-        if answered {
-            steps.push(
-                Step::new(
-                    StepCode::AgentPortExposed,
-                    "the agent's port is closed to strangers",
-                    false,
-                )
-                .set(
-                    StepStatus::Fail,
-                    format!("{} answers TLS from this machine", self.target),
-                )
-                .advise(
-                    "by default the manager opens the agent's port to any IP and MAC address \
+            ),
+        (true, None) => step.set(StepStatus::Unknown, "not checked"),
+    });
+    if answered {
+        steps.push(
+            Step::new(
+                StepCode::AgentPortExposed,
+                "the agent's port is closed to strangers",
+                false,
+            )
+            .set(
+                StepStatus::Fail,
+                format!("{} answers TLS from this machine", target),
+            )
+            .advise(
+                "by default the manager opens the agent's port to any IP and MAC address \
                          with a hidden priority-4 bypass rule: add a priority-4 force-allow or \
                          bypass firewall rule (incoming, TCP, destination port = the agent's port) \
                          limited to the manager's addresses",
-                ),
-            );
-        }
-        steps
+            ),
+        );
     }
+    steps
 }
 
 #[cfg(test)]

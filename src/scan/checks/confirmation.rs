@@ -15,7 +15,7 @@
 use super::super::{ProbeRecord, Purpose};
 use crate::probe::handshake::{Failure, HandshakeResult};
 use crate::profile::Profile;
-use crate::results::{Confirmed, Engine, Issue, IssueCode, ProfileReport, ReasonCode};
+use crate::results::{Confirmed, Issue, IssueCode, ProfileReport, ReasonCode};
 
 /// Applies the replay's handshake, if there was one, to `out`.
 pub(super) fn apply(
@@ -69,7 +69,7 @@ pub(super) fn apply(
             let message = if f.client_aborted {
                 format!(
                     "{chose}, but the {} client aborted the handshake {}: {}",
-                    engine_name(*engine),
+                    engine.name(),
                     f.after.describe(),
                     f.detail
                 )
@@ -78,7 +78,7 @@ pub(super) fn apply(
                     "{chose} and then {} {} ({}: {})",
                     ending(f),
                     f.after.describe(),
-                    engine_name(*engine),
+                    engine.name(),
                     f.detail
                 )
             };
@@ -106,8 +106,4 @@ fn ending(f: &Failure) -> String {
         (None, true) => "sent nothing more before the timeout".into(),
         (None, false) => "closed the connection".into(),
     }
-}
-
-fn engine_name(e: Engine) -> &'static str {
-    e.name()
 }
