@@ -238,6 +238,7 @@ fn write_scan(
         }
         ScanFormat::Markdown => report::scan::markdown(w, &report),
         ScanFormat::Junit => report::scan::junit(w, &report),
+        ScanFormat::Html => report::html::scan(w, &report),
     };
     match &mut file {
         Some((path, f)) => print(f)
@@ -604,6 +605,7 @@ fn matrix(catalog: &Catalog, job: MatrixJob, stdout: &mut dyn Write) -> Result<S
         MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),
         MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
         MatrixFormat::Markdown => report::matrix::markdown(w, &m),
+        MatrixFormat::Html => report::html::matrix(w, &m),
     })?;
     Ok(Status::Ok)
 }

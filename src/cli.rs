@@ -339,6 +339,8 @@ pub enum ScanFormat {
     Markdown,
     /// JSON Lines: one object per endpoint, then the verdict.
     Jsonl,
+    /// One self-contained HTML page: summary, grid, details.
+    Html,
 }
 
 /// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
@@ -522,4 +524,6 @@ pub enum MatrixFormat {
     Yaml,
     /// A GitHub-flavoured Markdown table.
     Markdown,
+    /// One self-contained HTML page: the grid coloured by verdict.
+    Html,
 }

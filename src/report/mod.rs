@@ -1,4 +1,4 @@
-//! Printers: turn results into text, JSON, YAML or Markdown.
+//! Printers: turn results into text, JSON, YAML, Markdown or HTML.
 //!
 //! Reports never touch the network and never decide anything: they get plain
 //! data and a writer. The JSON and YAML shapes are separate `…Json` types that
@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod diagnose;
+pub mod html;
 pub mod matrix;
 pub mod profiles;
 pub mod scan;
