@@ -19,6 +19,7 @@ mod fleet;
 mod flood;
 mod gate;
 mod hostile;
+mod html;
 mod junit;
 mod limits;
 mod matrix_cli;

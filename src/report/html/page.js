@@ -2,6 +2,10 @@
   "use strict";
   var d = document;
   d.documentElement.setAttribute("data-js", "ready");
+  // Whether the style sheet was applied (the CSP allows it by hash): it
+  // sets the body's margin to 0, the browser's default is 8px.
+  d.documentElement.setAttribute("data-css",
+    window.getComputedStyle(d.body).marginTop === "0px" ? "applied" : "missing");
   var all = [].slice.call(d.querySelectorAll("details.item"));
   var opened = [];
   window.addEventListener("beforeprint", function () {
@@ -12,6 +16,14 @@
     opened.forEach(function (s) { s.open = false; });
     opened = [];
   });
+  // A link to an item (from the grid, or in the address) unfolds it.
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && d.getElementById(id);
+    if (target && target.tagName === "DETAILS") { target.open = true; }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
   var grid = d.getElementById("grid");
   var controls = d.getElementById("controls");
   if (!grid || !controls || !grid.tBodies.length) { return; }

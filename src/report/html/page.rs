@@ -98,6 +98,27 @@ impl Markup {
         )
     }
 
+    /// Like [`Markup::list`], but at most `max` items, then one saying how
+    /// many more (`more` names where to find them).
+    pub fn list_capped(
+        items: impl IntoIterator<Item = Markup>,
+        max: usize,
+        empty: &str,
+        more: &str,
+    ) -> Markup {
+        let mut items: Vec<Markup> = items.into_iter().collect();
+        let hidden = items.len().saturating_sub(max);
+        if hidden > 0 {
+            items.truncate(max);
+            items.push(Markup::el_text(
+                "span",
+                &[("class", "none")],
+                &format!("… and {hidden} more: {more}"),
+            ));
+        }
+        Markup::list(items, empty)
+    }
+
     /// A definition list of (term, description) pairs.
     pub fn facts(pairs: impl IntoIterator<Item = (&'static str, Markup)>) -> Markup {
         Markup::el(

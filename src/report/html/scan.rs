@@ -256,8 +256,11 @@ fn per_profile(report: &ScanReport, ids: &[String]) -> Markup {
     )
 }
 
+/// How many endpoints a summary list names before it says "… and N more".
+const LIST_MAX: usize = 20;
+
 fn losers(losing: &[&TargetReport]) -> Markup {
-    Markup::list(
+    Markup::list_capped(
         losing.iter().map(|t| {
             let lost: Vec<&str> = t
                 .profiles
@@ -272,12 +275,14 @@ fn losers(losing: &[&TargetReport]) -> Markup {
             ));
             m
         }),
+        LIST_MAX,
         "nobody: every endpoint that answered is compatible with every profile that answered conclusively",
+        "filter the grid by verdict incompatible",
     )
 }
 
 fn failures(report: &ScanReport) -> Markup {
-    Markup::list(
+    Markup::list_capped(
         report.targets.iter().filter_map(|t| {
             let (_, word) = status(t)?;
             let mut m = Markup::el_text("strong", &[], &t.target);
@@ -287,7 +292,9 @@ fn failures(report: &ScanReport) -> Markup {
             };
             Some(m)
         }),
+        LIST_MAX,
         "none",
+        "filter the grid by verdict could not be scanned",
     )
 }
 
@@ -312,11 +319,21 @@ fn policy(report: &ScanReport) -> Markup {
     );
     if !p.violations.is_empty() {
         m.push(Markup::el_text("p", &[], "failed:"))
-            .push(Markup::list(p.violations.iter().map(violation), ""));
+            .push(Markup::list_capped(
+                p.violations.iter().map(violation),
+                LIST_MAX,
+                "",
+                "see each endpoint's details",
+            ));
     }
     if !p.unresolved.is_empty() {
         m.push(Markup::el_text("p", &[], "cannot tell:"))
-            .push(Markup::list(p.unresolved.iter().map(violation), ""));
+            .push(Markup::list_capped(
+                p.unresolved.iter().map(violation),
+                LIST_MAX,
+                "",
+                "see each endpoint's details",
+            ));
     }
     m
 }
@@ -775,6 +792,26 @@ mod tests {
                 "TLS_<wbr>ECDHE_<wbr>RSA_<wbr>WITH_<wbr>AES_<wbr>256_<wbr>GCM_<wbr>SHA384"
             )
         );
+    }
+
+    #[test]
+    fn a_fleet_summary_names_the_first_endpoints_and_counts_the_rest() {
+        let mut r = report();
+        let one = r.targets[0].clone();
+        r.targets = (0..LIST_MAX + 5)
+            .map(|i| {
+                let mut t = one.clone();
+                t.target = format!("10.0.0.{i}:4120");
+                t
+            })
+            .collect();
+        let html = page(&r).render();
+        assert!(html.contains("10.0.0.19:4120</strong>"), "{html}");
+        assert!(!html.contains("10.0.0.20:4120</strong>"), "{html}");
+        assert!(html.contains("… and 5 more: filter the grid by verdict incompatible"));
+        // The grid and the details keep every endpoint.
+        assert_eq!(html.matches("<tr data-key=").count(), LIST_MAX + 5);
+        assert_eq!(html.matches("<details ").count(), LIST_MAX + 5);
     }
 
     #[test]
