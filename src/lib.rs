@@ -18,8 +18,9 @@
 //! - `serve`, `certs`: the emulator, a real TLS endpoint for any profile.
 //! - `certinfo`: certificate summaries; `demo`: everything on loopback;
 //!   `capture`: a live endpoint written as a profile file.
-//! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown);
-//!   they only format.
+//! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown,
+//!   HTML through one page builder in `report::html::page`); they only
+//!   format.
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
 //!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.

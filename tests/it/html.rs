@@ -126,6 +126,18 @@ fn text_of<'a>(dom: &'a str, id: &str) -> &'a str {
     &rest[start..start + end]
 }
 
+/// The `data-key` of every `element` (`<tr `, `<details `) the script hid.
+fn hidden(dom: &str, element: &str) -> Vec<String> {
+    dom.match_indices(element)
+        .map(|(i, _)| &dom[i..i + dom[i..].find('>').unwrap()])
+        .filter(|tag| tag.contains(" hidden=\"\""))
+        .filter_map(|tag| {
+            let at = tag.find("data-key=\"")? + "data-key=\"".len();
+            Some(tag[at..at + tag[at..].find('"')?].to_string())
+        })
+        .collect()
+}
+
 /// The page's own checks: its script ran, its style applied, the title is
 /// its own, and it has exactly one script element.
 #[track_caller]
@@ -307,6 +319,22 @@ fn fleet_report_from_stdout_has_a_row_per_endpoint() {
     assert!(dom.contains("could not be scanned"), "{dom}");
     assert!(dom.contains(&closed_addr), "{dom}");
     screenshot(&browser, &report, "", "fleet.png", "1280,900");
+
+    // Filtered and sorted (as a link can ask): the endpoint that could not
+    // be scanned alone, then every endpoint worst first.
+    let dom = dump_dom(&browser, &report, "?verdict=could+not+be+scanned");
+    assert_eq!(text_of(&dom, "shown"), "showing 1 of 4");
+    assert_eq!(dom.matches("<tr data-key=").count(), 4, "{dom}");
+    assert_eq!(hidden(&dom, "<tr "), ["row-0", "row-1", "row-2"], "{dom}");
+    assert_eq!(
+        hidden(&dom, "<details "),
+        ["row-0", "row-1", "row-2"],
+        "{dom}"
+    );
+    let dom = dump_dom(&browser, &report, "?sort=verdict");
+    assert_eq!(text_of(&dom, "shown"), "showing 4 of 4");
+    let first = dom.find("<tr data-key=").unwrap();
+    assert!(dom[first..].starts_with("<tr data-key=\"row-3\""), "{dom}");
 }
 
 #[test]

@@ -63,6 +63,14 @@
     });
     shown.textContent = "showing " + n + " of " + rows.length;
   }
+  // A filtered view can be linked: report.html?verdict=incompatible&sort=role
+  var params = new URLSearchParams(window.location.search);
+  facets.forEach(function (f) {
+    var v = params.get(f.getAttribute("data-facet"));
+    if (v !== null) { f.value = v; }
+  });
+  if (params.get("sort") !== null) { sort.value = params.get("sort"); }
+  if (params.get("q") !== null) { search.value = params.get("q"); }
   facets.concat([sort]).forEach(function (el) { el.addEventListener("change", apply); });
   search.addEventListener("input", apply);
   controls.addEventListener("submit", function (e) { e.preventDefault(); });

@@ -751,6 +751,15 @@ mod tests {
     }
 
     #[test]
+    fn print_drops_the_controls_and_unfolds_the_details() {
+        let print = CSS.split("@media print{").nth(1).unwrap();
+        assert!(print.contains(".controls{display:none!important}"));
+        assert!(print.contains("details::details-content{display:block"));
+        // And for browsers without ::details-content, the script opens them.
+        assert!(SCRIPT.contains("\"beforeprint\""));
+    }
+
+    #[test]
     fn sha256_source_is_base64_of_the_digest() {
         // echo -n abc | openssl dgst -sha256 -binary | base64
         assert_eq!(
