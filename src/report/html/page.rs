@@ -10,6 +10,50 @@
 //! is escaped when written, and markup can only be built through
 //! [`Markup`], whose tag and attribute names are `&'static str` chosen by
 //! the code and whose text and attribute values are always escaped.
+//!
+//! A new report is a function from its model to a [`Page`]; for example a
+//! pre-upgrade plan, one row per agent:
+//!
+//! ```
+//! use tlscompat::report::html::page::{Cell, Facet, Grid, Markup, Page, Row, Section, Stat, Tone};
+//!
+//! let page = Page {
+//!     title: "tlscompat plan".into(),
+//!     subtitle: "upgrade the manager to dsm-strong-12".into(),
+//!     stats: vec![Stat::new("agents that lose contact", 1, Tone::Bad)],
+//!     grid: Grid {
+//!         caption: "Agents".into(),
+//!         head_columns: vec!["Agent".into(), "Behaves like".into()],
+//!         columns: vec!["After the change".into(), "Upgrade to".into()],
+//!         rows: vec![Row {
+//!             name: "10.0.0.7:4118".into(),
+//!             heads: vec![Markup::text("dsa-10.0")],
+//!             cells: vec![
+//!                 Cell::new(Tone::Bad, "loses contact").detail("no common suite at tls1.2"),
+//!                 Cell::new(Tone::Neutral, "dsa-10.0-u16"),
+//!             ],
+//!             facets: vec![("group", vec!["wave 1".into()])],
+//!             sort: vec![],
+//!             search: vec![],
+//!         }],
+//!         facets: vec![Facet { key: "group", label: "group" }],
+//!         sorts: vec![],
+//!     },
+//!     sections_heading: "Steps".into(),
+//!     sections: vec![Some(Section {
+//!         title: "10.0.0.7:4118".into(),
+//!         badge: Some((Tone::Bad, "loses contact".into())),
+//!         body: Markup::list(
+//!             ["upgrade the agent to 10.0 Update 16", "then switch the manager"]
+//!                 .map(Markup::text),
+//!             "nothing to do",
+//!         ),
+//!     })],
+//!     ..Page::default()
+//! };
+//! let html = page.render();
+//! assert!(html.contains("<span class=\"word\">loses contact</span>"));
+//! ```
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
