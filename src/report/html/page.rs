@@ -795,6 +795,45 @@ mod tests {
     }
 
     #[test]
+    fn without_the_script_the_controls_stay_hidden_and_the_content_is_there() {
+        let page = Page {
+            grid: Grid {
+                caption: "grid".into(),
+                head_columns: vec!["Name".into()],
+                columns: vec!["p".into()],
+                rows: vec![Row {
+                    name: "a".into(),
+                    heads: vec![],
+                    cells: vec![Cell::new(Tone::Good, "compatible").detail("tls1.2 X_Y")],
+                    facets: vec![("verdict", vec!["compatible".into()])],
+                    sort: vec![],
+                    search: vec![],
+                }],
+                facets: vec![Facet {
+                    key: "verdict",
+                    label: "verdict",
+                }],
+                sorts: vec![],
+            },
+            sections: vec![Some(Section {
+                title: "a".into(),
+                badge: None,
+                body: Markup::text("details of a"),
+            })],
+            ..Page::default()
+        };
+        let html = page.render();
+        // Hidden in the markup; only the script shows the controls.
+        assert!(html.contains("<form id=\"controls\" class=\"controls\" hidden=\"\">"));
+        // The grid and the (folded) details are plain HTML.
+        assert!(html.contains("<td class=\"cell good\">"));
+        assert!(html.contains("<span class=\"detail\">tls1.2 X_<wbr>Y</span>"));
+        assert!(html.contains("<a href=\"#row-0\">a</a>"));
+        assert!(html.contains("<details id=\"row-0\" data-key=\"row-0\" class=\"item\">"));
+        assert!(html.contains("details of a"));
+    }
+
+    #[test]
     fn print_drops_the_controls_and_unfolds_the_details() {
         let print = CSS.split("@media print{").nth(1).unwrap();
         assert!(print.contains(".controls{display:none!important}"));
