@@ -29,5 +29,6 @@ mod scan;
 mod schema;
 mod serve;
 mod servers;
+mod text80;
 mod tls_clients;
 mod url_targets;
