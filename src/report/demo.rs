@@ -40,7 +40,7 @@ pub fn text(out: &mut dyn Write, d: &DemoOutcome, show: &str, view: &View) -> io
             writeln!(out, "{line}")?;
         }
         for line in wrap(
-            "✓ compatible (TLS version, cipher suite)  ✗ incompatible  ? inconclusive",
+            "✓ compatible (TLS version, cipher suite below); ✗ incompatible; ? inconclusive",
             max,
             "",
             "  ",
