@@ -536,7 +536,7 @@ impl Table {
             .collect();
         out.push(painted(&segments[..2]));
         let indent = " ".repeat(self.indent + 4);
-        out.extend(wrap(&rest.join("  "), max, &indent, &indent));
+        out.extend(wrap(&rest.join("; "), max, &indent, &indent));
         out
     }
 }
@@ -694,6 +694,39 @@ mod tests {
                 assert!(width(&l) <= max || !l.trim().contains(' '), "{max}: {l:?}");
             }
         }
+    }
+
+    #[test]
+    fn long_cells_wrap_under_their_row() {
+        colored::control::set_override(false);
+        let mut g = Grid::new(0, vec!["Target", "Role", "Status", "Behaves like"]);
+        let host = "dsm-primary.datacenter-frankfurt.corp.example.com:4120";
+        g.push(Row::new(vec![
+            host.into(),
+            "manager".into(),
+            Cell::new("ok", Paint::Good),
+            "dsa-11, dsm-strong-12, dsm-strong-10-11".into(),
+        ]));
+        g.push(
+            Row::new(vec!["10.0.0.7:4118".into(), "agent".into(), "error".into()]).note(Cell::new(
+                "refused: connection to 10.0.0.7:4118 refused",
+                Paint::Bad,
+            )),
+        );
+        for max in [40, 60, 80] {
+            let lines = g.render(max);
+            for l in &lines {
+                assert!(width(l) <= max || !l.trim().contains(' '), "{max}: {l:?}");
+            }
+            let all = lines.join(" ");
+            for word in ["dsm-strong-10-11", "refused:", "manager", host] {
+                assert!(all.contains(word), "{max}: {word} lost: {lines:#?}");
+            }
+        }
+        // Wide enough: a line per row, the note beside it.
+        let wide = g.render(200);
+        assert_eq!(wide.len(), 3, "{wide:#?}");
+        assert!(wide[2].ends_with("refused: connection to 10.0.0.7:4118 refused"));
     }
 
     #[test]
