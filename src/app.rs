@@ -28,6 +28,7 @@ pub fn run(
 ) -> Result<Status, Error> {
     colored::control::set_override(config.color);
     let catalog = &config.catalog;
+    let view = &config.view;
     match config.job {
         Job::ProfilesList { format } => {
             let out = |w: &mut dyn Write| match format {
@@ -53,16 +54,16 @@ pub fn run(
             Ok(Status::Ok)
         }
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
-        Job::Matrix(job) => matrix(catalog, job, stdout),
+        Job::Matrix(job) => matrix(catalog, job, view, stdout),
         Job::Serve(job) => {
             let name = lookup(catalog, &job.profile).name.clone();
             serve(*job, &name, stderr)
         }
-        Job::Scan(job) => scan(catalog, job, stdout, stderr),
-        Job::Check(job) => check(job, stdout, stderr),
-        Job::Merge { job, rules } => merge(job, rules, stdout, stderr),
+        Job::Scan(job) => scan(catalog, job, view, stdout, stderr),
+        Job::Check(job) => check(job, view, stdout, stderr),
+        Job::Merge { job, rules } => merge(job, rules, view, stdout, stderr),
         Job::WhatIf(job) => what_if(catalog, job, stdout),
-        Job::Demo { show } => demo(catalog, &show, stdout),
+        Job::Demo { show } => demo(catalog, &show, view, stdout),
         Job::Diagnose(job) => diagnose(catalog, *job, stdout),
         Job::Schema { name } => {
             stdout
@@ -120,6 +121,7 @@ fn capture(
 fn scan(
     catalog: &Catalog,
     job: ScanJob,
+    view: &report::View,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
@@ -152,7 +154,10 @@ fn scan(
     judge_and_write(
         targets,
         &job.policy,
-        job.format,
+        Presentation {
+            format: job.format,
+            view,
+        },
         file,
         &written,
         stdout,
@@ -161,13 +166,29 @@ fn scan(
 }
 
 /// `check`: the saved targets, judged again.
-fn check(job: CheckJob, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<Status, Error> {
+fn check(
+    job: CheckJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
     let file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),
         None => None,
     };
     let targets = crate::saved::read_all(&job.reports)?;
-    judge_and_write(targets, &job.policy, job.format, file, &[], stdout, stderr)
+    judge_and_write(
+        targets,
+        &job.policy,
+        Presentation {
+            format: job.format,
+            view,
+        },
+        file,
+        &[],
+        stdout,
+        stderr,
+    )
 }
 
 /// `merge`: the shard reports as one; with rules, judged again (as
@@ -175,11 +196,12 @@ fn check(job: CheckJob, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
 fn merge(
     job: CheckJob,
     rules: bool,
+    view: &report::View,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     if rules {
-        return check(job, stdout, stderr);
+        return check(job, view, stdout, stderr);
     }
     let file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),
@@ -187,7 +209,11 @@ fn merge(
     };
     let (targets, verdicts) = crate::saved::read_all_with_verdicts(&job.reports)?;
     let policy = crate::policy::merge(&verdicts);
-    write_scan(targets, policy, job.format, file, &[], stdout, stderr)
+    let how = Presentation {
+        format: job.format,
+        view,
+    };
+    write_scan(targets, policy, how, file, &[], stdout, stderr)
 }
 
 /// The verdict, the report in its format (after the JSON Lines already
@@ -195,21 +221,29 @@ fn merge(
 fn judge_and_write(
     targets: Vec<crate::results::TargetReport>,
     policy: &crate::policy::Policy,
-    format: ScanFormat,
+    how: Presentation<'_>,
     file: Option<(&Path, BufWriter<File>)>,
     written: &[usize],
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     let policy = crate::policy::verdict(&targets, policy);
-    write_scan(targets, policy, format, file, written, stdout, stderr)
+    write_scan(targets, policy, how, file, written, stdout, stderr)
+}
+
+/// How a scan report is written: its format and, for text and Markdown,
+/// its layout.
+#[derive(Clone, Copy)]
+struct Presentation<'a> {
+    format: ScanFormat,
+    view: &'a report::View,
 }
 
 /// A scan report with its verdict, written; the reasons on stderr.
 fn write_scan(
     targets: Vec<crate::results::TargetReport>,
     policy: crate::results::PolicyReport,
-    format: ScanFormat,
+    how: Presentation<'_>,
     mut file: Option<(&Path, BufWriter<File>)>,
     written: &[usize],
     stdout: &mut dyn Write,
@@ -223,8 +257,9 @@ fn write_scan(
         targets,
         policy,
     };
-    let print = |w: &mut dyn Write| match format {
-        ScanFormat::Text => report::scan::text(w, &report),
+    let view = how.view;
+    let print = |w: &mut dyn Write| match how.format {
+        ScanFormat::Text => report::scan::text(w, &report, view),
         ScanFormat::Json => report::scan::json(w, &report),
         ScanFormat::Yaml => report::scan::yaml(w, &report),
         // Finished targets were streamed; the rest (not scanned), then the verdict.
@@ -236,7 +271,7 @@ fn write_scan(
             }
             report::scan::jsonl_policy(w, &report)
         }
-        ScanFormat::Markdown => report::scan::markdown(w, &report),
+        ScanFormat::Markdown => report::scan::markdown(w, &report, view),
         ScanFormat::Junit => report::scan::junit(w, &report),
         ScanFormat::Html => report::html::scan(w, &report),
     };
@@ -388,9 +423,14 @@ fn output_error(path: Option<&Path>, source: io::Error) -> Error {
     }
 }
 
-fn demo(catalog: &Catalog, show: &str, stdout: &mut dyn Write) -> Result<Status, Error> {
+fn demo(
+    catalog: &Catalog,
+    show: &str,
+    view: &report::View,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
     let outcome = runtime()?.block_on(crate::demo::run(catalog))?;
-    report::demo::text(stdout, &outcome, show).map_err(Error::Stdout)?;
+    report::demo::text(stdout, &outcome, show, view).map_err(Error::Stdout)?;
     Ok(if outcome.disagreements().is_empty() {
         Status::Ok
     } else {
@@ -596,15 +636,20 @@ fn validate(
     Ok(status)
 }
 
-fn matrix(catalog: &Catalog, job: MatrixJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+fn matrix(
+    catalog: &Catalog,
+    job: MatrixJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
     let clients: Vec<&Profile> = job.clients.iter().map(|id| lookup(catalog, id)).collect();
     let servers: Vec<&Profile> = job.servers.iter().map(|id| lookup(catalog, id)).collect();
     let m = Matrix::build(&clients, &servers, job.preference);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        MatrixFormat::Text => report::matrix::text(w, &m),
+        MatrixFormat::Text => report::matrix::text(w, &m, view),
         MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),
         MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
-        MatrixFormat::Markdown => report::matrix::markdown(w, &m),
+        MatrixFormat::Markdown => report::matrix::markdown(w, &m, view),
         MatrixFormat::Html => report::html::matrix(w, &m),
     })?;
     Ok(Status::Ok)

@@ -159,6 +159,15 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
+    /// Print every target's full report in text and Markdown, not only the
+    /// one-row-per-endpoint summary (shown instead when there are two or
+    /// more targets).
+    #[arg(long)]
+    pub details: bool,
 }
 
 /// `tlscompat what-if …`
@@ -278,6 +287,15 @@ pub struct ScanArgs {
     /// N); `tlscompat merge` joins the shard reports.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
+    /// Print every target's full report in text and Markdown, not only the
+    /// one-row-per-endpoint summary (shown instead when there are two or
+    /// more targets).
+    #[arg(long)]
+    pub details: bool,
 }
 
 /// `2/5`: the second of five slices.
@@ -311,6 +329,10 @@ pub struct DemoArgs {
     /// The emulated endpoint whose full report is shown.
     #[arg(long, value_name = "PROFILE", default_value = "dsm-strong-12")]
     pub show: String,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
 }
 
 /// `--role`.
@@ -430,6 +452,10 @@ pub struct MatrixArgs {
     /// Let the server follow the client's suite order instead of its own.
     #[arg(long)]
     pub client_preference: bool,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = MatrixFormat::Text)]
     pub format: MatrixFormat,

@@ -33,6 +33,9 @@ pub struct Config {
     pub catalog: Catalog,
     /// Whether text output is colored.
     pub color: bool,
+    /// How text and Markdown reports are laid out: width, suite names,
+    /// details.
+    pub view: crate::report::View,
     /// What to do.
     pub job: Job,
 }
@@ -200,6 +203,13 @@ impl Config {
         for dir in &cli.profiles_dir {
             catalog.add_dir(dir)?;
         }
+        let (openssl_names, details) = match &cli.command {
+            Command::Scan(a) => (a.openssl_names, a.details),
+            Command::Check(a) | Command::Merge(a) => (a.openssl_names, a.details),
+            Command::Matrix(a) => (a.openssl_names, false),
+            Command::Demo(a) => (a.openssl_names, false),
+            _ => (false, false),
+        };
         let (job, to_file) = match cli.command {
             Command::Profiles(ProfilesCommand::List { format }) => {
                 (Job::ProfilesList { format }, false)
@@ -261,6 +271,15 @@ impl Config {
         Ok(Config {
             catalog,
             color: use_color(cli.color, to_file),
+            view: crate::report::View {
+                width: text_width(to_file),
+                names: if openssl_names {
+                    crate::report::SuiteNames::Openssl
+                } else {
+                    crate::report::SuiteNames::Iana
+                },
+                details,
+            },
             job,
         })
     }
@@ -610,6 +629,27 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
+}
+
+/// The width text reports are laid out for: the terminal's when standard
+/// output is one (and the report goes there), else `COLUMNS` when it is a
+/// number, else 80; never less than 40.
+fn text_width(to_file: bool) -> usize {
+    use crate::report::layout::{DEFAULT_WIDTH, MIN_WIDTH};
+    let terminal = (!to_file && std::io::stdout().is_terminal())
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|c| *c > 0)
+    };
+    terminal
+        .or_else(columns)
+        .unwrap_or(DEFAULT_WIDTH)
+        .max(MIN_WIDTH)
 }
 
 fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob, Error> {

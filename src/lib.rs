@@ -20,7 +20,8 @@
 //!   `capture`: a live endpoint written as a profile file.
 //! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown,
 //!   HTML through one page builder in `report::html::page`); they only
-//!   format.
+//!   format. `report::layout` fits text to a width (wrapping, the column
+//!   grid) and names suites one way per view.
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
 //!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.

@@ -1,12 +1,14 @@
-//! The compatibility matrix as a table, Markdown, or data.
+//! The compatibility matrix as text (a block per server, laid out for the
+//! terminal's width), Markdown, or data.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::layout::{Cell, Grid, Paint, Row, md_table, wrap};
 use super::style;
-use super::{SCHEMA_VERSION, Tool};
+use super::{SCHEMA_VERSION, Tool, View};
 use crate::matrix::{Matrix, Pair};
 use crate::negotiate::{Agreement, Preference};
 use crate::profile::Role;
@@ -72,14 +74,15 @@ pub fn data(m: &Matrix) -> impl Serialize + '_ {
     }
 }
 
-fn cells(p: &Pair) -> [String; 3] {
+/// Version, suite (named the view's way) and reason cells.
+fn cells(p: &Pair, view: &View) -> [String; 3] {
     match &p.negotiation.result {
         Ok(a) => [
             a.version.to_string(),
-            a.cipher_suite.to_string(),
+            view.suite(a.cipher_suite),
             String::new(),
         ],
-        Err(e) => [String::new(), String::new(), e.to_string()],
+        Err(e) => [String::new(), String::new(), view.text(&e.to_string())],
     }
 }
 
@@ -111,79 +114,128 @@ fn client_ids(pairs: Vec<&Pair>) -> Vec<&str> {
     pairs.into_iter().map(|p| p.client.as_str()).collect()
 }
 
-/// The matrix as a colored table plus a per-server summary.
-pub fn text(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
-    let mut t = style::table([
-        "Server",
-        "Client",
-        "Result",
-        "Version",
-        "Cipher suite",
-        "Reason",
-    ]);
-    for p in &m.pairs {
-        let result = if p.negotiation.result.is_ok() {
-            style::good("compatible")
-        } else {
-            style::bad("incompatible")
-        };
-        let [version, suite, reason] = cells(p);
-        t.add_row(vec![
-            format!("{} ({})", p.server, p.server_role),
-            p.client.clone(),
-            result.to_string(),
-            version,
-            suite,
-            reason,
-        ]);
+/// Per server a block: a line per client (verdict, version, suite) with
+/// the reason underneath, laid out for the view's width; then how the
+/// matrix decided and a line per server.
+pub fn text(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
+    let mut grid = Grid::new(2, vec!["Client", "Result", "Version", "Cipher suite"])
+        .without_header()
+        .notes_header("Reason");
+    for server in m.servers() {
+        let role = m
+            .pairs
+            .iter()
+            .find(|p| p.server == server)
+            .map(|p| p.server_role.to_string())
+            .unwrap_or_default();
+        grid.push(Row::section(Cell::new(
+            format!("{server} ({role})"),
+            Paint::Heading,
+        )));
+        for p in m.pairs.iter().filter(|p| p.server == server) {
+            let result = if p.negotiation.result.is_ok() {
+                Cell::new("compatible", Paint::Good)
+            } else {
+                Cell::new("incompatible", Paint::Bad)
+            };
+            let [version, suite, reason] = cells(p, view);
+            let mut row = Row::new(vec![
+                p.client.as_str().into(),
+                result,
+                version.into(),
+                suite.into(),
+            ]);
+            if !reason.is_empty() {
+                row = row.note(reason);
+            }
+            grid.push(row);
+        }
     }
-    writeln!(out, "{t}")?;
-    writeln!(out, "{}", style::dim(&how_decided(m.preference)))?;
+    for line in grid.render(view.width) {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out)?;
+    for line in wrap(&how_decided(m.preference), view.width, "", "") {
+        writeln!(out, "{}", style::dim(&line))?;
+    }
     for (server, ok, lost) in summary(m) {
         let lost_text = if lost.is_empty() {
-            style::good("none")
+            "none".to_string()
         } else {
-            style::bad(&lost.join(", "))
+            lost.join(", ")
         };
-        writeln!(
-            out,
-            "{}: {} of {} clients compatible; incompatible: {}",
-            style::heading(server),
+        let head = format!("{server}:");
+        let line = format!(
+            "{head} {} of {} clients compatible; incompatible: {lost_text}",
             ok.len(),
             ok.len() + lost.len(),
-            lost_text
-        )?;
+        );
+        let mut lines = wrap(&line, view.width, "", "  ");
+        // The heading and the lost clients painted, once the words are placed.
+        if let Some(first) = lines.first_mut() {
+            if let Some(rest) = first.strip_prefix(&head) {
+                *first = format!("{}{rest}", style::heading(&head));
+            }
+        }
+        if let Some(last) = lines.last_mut() {
+            if let Some(start) = last.strip_suffix(&lost_text) {
+                let paint = if lost.is_empty() {
+                    Paint::Good
+                } else {
+                    Paint::Bad
+                };
+                *last = format!("{start}{}", paint.apply(&lost_text));
+            }
+        }
+        for line in lines {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
 
-/// The matrix as a GitHub-flavoured Markdown table.
-pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
-    writeln!(
-        out,
-        "| Server | Client | Result | Version | Cipher suite | Reason |"
+/// The matrix as a Markdown table (GitHub and GitLab), then how it decided
+/// and a line per server.
+pub fn markdown(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
+    let rows: Vec<Vec<String>> = m
+        .pairs
+        .iter()
+        .map(|p| {
+            let result = if p.negotiation.result.is_ok() {
+                "✅ compatible"
+            } else {
+                "❌ incompatible"
+            };
+            let [version, suite, reason] = cells(p, view);
+            let suite = if suite.is_empty() {
+                suite
+            } else {
+                format!("`{suite}`")
+            };
+            vec![
+                p.server.clone(),
+                p.client.clone(),
+                result.to_string(),
+                version,
+                suite,
+                reason,
+            ]
+        })
+        .collect();
+    out.write_all(
+        md_table(
+            &[
+                "Server",
+                "Client",
+                "Result",
+                "Version",
+                "Cipher suite",
+                "Reason",
+            ],
+            &rows,
+        )
+        .as_bytes(),
     )?;
-    writeln!(out, "|---|---|---|---|---|---|")?;
-    for p in &m.pairs {
-        let result = if p.negotiation.result.is_ok() {
-            "✅ compatible"
-        } else {
-            "❌ incompatible"
-        };
-        let [version, suite, reason] = cells(p);
-        let suite = if suite.is_empty() {
-            suite
-        } else {
-            format!("`{suite}`")
-        };
-        writeln!(
-            out,
-            "| {} | {} | {result} | {version} | {suite} | {} |",
-            p.server,
-            p.client,
-            md_escape(&reason)
-        )?;
-    }
     writeln!(out)?;
     writeln!(out, "{}", how_decided(m.preference))?;
     writeln!(out)?;
@@ -196,13 +248,16 @@ pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
         };
         writeln!(
             out,
-            "- **{server}**: {} of {total} clients compatible; incompatible: {lost}",
-            ok.len()
+            "- **{}**: {} of {total} clients compatible; incompatible: {}",
+            md_escape(server),
+            ok.len(),
+            md_escape(&lost)
         )?;
     }
     Ok(())
 }
 
+/// Text outside a table: `<` and `>` escaped so nothing reads as HTML.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
+    s.replace('<', "\\<").replace('>', "\\>")
 }

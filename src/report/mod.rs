@@ -8,6 +8,7 @@
 pub mod demo;
 pub mod diagnose;
 pub mod html;
+pub mod layout;
 pub mod matrix;
 pub mod profiles;
 pub mod scan;
@@ -20,6 +21,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 pub use crate::results::{SCHEMA_VERSION, Tool};
+pub use layout::{SuiteNames, View};
 
 /// Writes `value` as pretty JSON and a final newline.
 pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {

@@ -30,5 +30,6 @@ mod scan;
 mod schema;
 mod serve;
 mod servers;
+mod text80;
 mod tls_clients;
 mod url_targets;
