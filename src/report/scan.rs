@@ -149,7 +149,7 @@ fn order_text(server: &crate::results::ServerReport) -> String {
 }
 
 /// How far a profile's result was proved, for people.
-fn confirmed_text(p: &ProfileReport) -> String {
+pub(crate) fn confirmed_text(p: &ProfileReport) -> String {
     let engine = p.engine.map(|e| format!(" ({e})")).unwrap_or_default();
     match p.confirmed {
         Confirmed::FullHandshake => format!("full handshake{engine}"),

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
 use crate::negotiate::Preference;
+use crate::report::scan::confirmed_text;
 use crate::results::{
-    CertificateSummary, Confirmed, PolicyStatus, ProfileReport, ScanReport, TargetReport,
-    TargetStatus, Violation,
+    CertificateSummary, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
+    Violation,
 };
 use crate::version::TlsVersion;
 
@@ -20,18 +21,6 @@ fn verdict(p: &ProfileReport) -> (Tone, &'static str) {
         (false, _) => (Tone::Unknown, "inconclusive"),
         (true, true) => (Tone::Good, "compatible"),
         (true, false) => (Tone::Bad, "incompatible"),
-    }
-}
-
-/// How far a profile's result was proved, for people.
-fn confirmed_text(p: &ProfileReport) -> String {
-    let engine = p.engine.map(|e| format!(" ({e})")).unwrap_or_default();
-    match p.confirmed {
-        Confirmed::FullHandshake => format!("full handshake{engine}"),
-        Confirmed::ClientCertificateRequired => "client certificate required".into(),
-        Confirmed::Failed => format!("handshake failed{engine}"),
-        Confirmed::NotAttempted if p.compatible => "first flight only".into(),
-        Confirmed::NotAttempted => String::new(),
     }
 }
 
