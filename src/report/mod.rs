@@ -34,3 +34,15 @@ pub fn write_yaml<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()
     let text = serde_yaml::to_string(value).map_err(io::Error::other)?;
     out.write_all(text.as_bytes())
 }
+
+/// The profile ids a scan report checked, in the order they first appear
+/// (the order the profiles were given, not alphabetical).
+pub(crate) fn profile_order(report: &crate::results::ScanReport) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for p in report.targets.iter().flat_map(|t| &t.profiles) {
+        if !ids.contains(&p.profile) {
+            ids.push(p.profile.clone());
+        }
+    }
+    ids
+}

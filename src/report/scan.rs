@@ -512,10 +512,19 @@ fn status_word(s: TargetStatus) -> &'static str {
 
 /// "dsa-10.0: compatible with 240 of 970 endpoints".
 fn profile_counts(report: &ScanReport) -> Vec<String> {
-    report
-        .summary
-        .profiles
-        .iter()
+    // In the order the profiles were given; the JSON map is alphabetical.
+    let mut ids = super::profile_order(report);
+    ids.extend(
+        report
+            .summary
+            .profiles
+            .keys()
+            .filter(|k| !ids.contains(k))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    ids.iter()
+        .filter_map(|id| report.summary.profiles.get(id).map(|c| (id, c)))
         .map(|(id, c)| {
             format!(
                 "{id}: compatible with {} of {} endpoint{}",

@@ -193,6 +193,18 @@ fn many_targets_get_the_summary_and_details_on_request() {
         out.contains("dsa-fips: compatible with 2 of 2 endpoints"),
         "{out}"
     );
+    // The counts follow the profiles' order, not the alphabet.
+    let order: Vec<usize> = [
+        "dsa-9.6:",
+        "dsa-10.0:",
+        "dsa-10.0-u16:",
+        "dsa-11:",
+        "dsa-fips:",
+    ]
+    .iter()
+    .map(|id| line_index(out, id))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{out}");
 
     let details = at(80, &["scan", &a, &b, &c, "--retries", "0", "--details"]).expect_code(3);
     assert_fits(&details.stdout, 80);

@@ -24,17 +24,6 @@ fn verdict(p: &ProfileReport) -> (Tone, &'static str) {
     }
 }
 
-/// The profile ids checked, in the order they first appear.
-fn profile_columns(report: &ScanReport) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
-    for p in report.targets.iter().flat_map(|t| &t.profiles) {
-        if !ids.contains(&p.profile) {
-            ids.push(p.profile.clone());
-        }
-    }
-    ids
-}
-
 /// Per profile: compatible, incompatible, inconclusive endpoints.
 fn counts(report: &ScanReport, ids: &[String]) -> BTreeMap<String, [usize; 3]> {
     let mut m: BTreeMap<String, [usize; 3]> = ids.iter().map(|id| (id.clone(), [0; 3])).collect();
@@ -86,7 +75,7 @@ fn policy_tone(s: PolicyStatus) -> Tone {
 
 /// The page for a scan report.
 pub fn page(report: &ScanReport) -> Page {
-    let ids = profile_columns(report);
+    let ids = crate::report::profile_order(report);
     let n = report.targets.len();
     let errors = report
         .targets
@@ -758,7 +747,7 @@ mod tests {
         );
         assert_eq!(stat("could not be scanned"), ("1".into(), Tone::Error));
         assert_eq!(stat("policy"), ("failed".into(), Tone::Bad));
-        let ids = profile_columns(&report);
+        let ids = crate::report::profile_order(&report);
         assert_eq!(ids, [HOSTILE, "dsa-11", "dsa-10.0"]);
         let c = counts(&report, &ids);
         assert_eq!(c[HOSTILE], [0, 1, 0]);
