@@ -10,7 +10,10 @@
 //! This is a benchmark, not a test: it asserts nothing and `cargo test`
 //! never runs it. Options after `--`: `--targets 1000`, `--rtt 40ms`,
 //! `--dead 3` (percent), `--timeout 2s`, `--max-connections 256`,
-//! `--no-confirm`.
+//! `--no-confirm`, and `--serve-only SECONDS --inventory PATH`: stand the
+//! endpoints up, write the inventory to PATH, serve for SECONDS and print
+//! this process's CPU time (the servers' and proxies'), so that a scanner
+//! run by hand (under `valgrind --tool=callgrind`, say) is measured alone.
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::net::{SocketAddr, TcpListener};
@@ -31,6 +34,8 @@ fn main() {
     let mut timeout = "2s".to_string();
     let mut max_connections = "256".to_string();
     let mut no_confirm = false;
+    let mut serve_only: Option<u64> = None;
+    let mut inventory_path: Option<std::path::PathBuf> = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -41,6 +46,8 @@ fn main() {
             "--timeout" => timeout = it.next().unwrap().clone(),
             "--max-connections" => max_connections = it.next().unwrap().clone(),
             "--no-confirm" => no_confirm = true,
+            "--serve-only" => serve_only = Some(it.next().unwrap().parse().unwrap()),
+            "--inventory" => inventory_path = Some(it.next().unwrap().into()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -109,8 +116,22 @@ fn main() {
     drop(closed);
     let setup = started.elapsed();
     let dir = tempfile::tempdir().unwrap();
-    let inventory = dir.path().join("inventory.txt");
+    let inventory = inventory_path.unwrap_or_else(|| dir.path().join("inventory.txt"));
     std::fs::write(&inventory, lines.join("\n")).unwrap();
+    if let Some(seconds) = serve_only {
+        println!(
+            "serving {targets} endpoints ({closed_n} closed, {silent_n} silent) for {seconds} s; \
+             inventory: {}",
+            inventory.display()
+        );
+        let before = own_cpu_seconds();
+        rt.block_on(async { tokio::time::sleep(Duration::from_secs(seconds)).await });
+        println!(
+            "CPU while serving: emulated servers and proxies {:.2} s",
+            own_cpu_seconds() - before
+        );
+        return;
+    }
     let out = dir.path().join("report.jsonl");
     let mut scan_args = vec![
         env!("CARGO_BIN_EXE_tlscompat").to_string(),
@@ -130,7 +151,9 @@ fn main() {
         scan_args.push("--no-confirm".into());
     }
     // The servers keep running on this runtime's threads while the scanner
-    // (another process) works.
+    // (another process) works. Their CPU time during the scan is this
+    // process's CPU time over the same span (the proxies included).
+    let servers_before = own_cpu_seconds();
     let handle = std::thread::spawn(move || {
         let started = Instant::now();
         let run = Command::new("/usr/bin/time")
@@ -148,7 +171,16 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     });
+    let servers_cpu = own_cpu_seconds() - servers_before;
     let stderr = String::from_utf8_lossy(&run.stderr);
+    let seconds = |label: &str| -> f64 {
+        stderr
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let scanner_cpu = seconds("User time (seconds): ") + seconds("System time (seconds): ");
     let peak_kb: u64 = stderr
         .lines()
         .find_map(|l| {
@@ -182,6 +214,33 @@ fn main() {
         run.status.code().unwrap_or(-1),
         peak_kb as f64 / 1024.0
     );
+    println!(
+        "CPU during the scan: scanner {scanner_cpu:.2} s (user {:.2} + sys {:.2}), \
+         emulated servers and proxies (this process) {servers_cpu:.2} s",
+        seconds("User time (seconds): "),
+        seconds("System time (seconds): "),
+    );
     drop(silent);
     drop(keep);
+}
+
+/// This process's user + system CPU time so far, in seconds (Linux; 0
+/// elsewhere).
+fn own_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) in parentheses:
+    // utime and stime are the 12th and 13th, in clock ticks (100 a second).
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
