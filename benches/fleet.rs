@@ -9,7 +9,8 @@
 //! peak memory of the scanner, the connections it made and the verdicts.
 //! This is a benchmark, not a test: it asserts nothing and `cargo test`
 //! never runs it. Options after `--`: `--targets 1000`, `--rtt 40ms`,
-//! `--dead 3` (percent), `--timeout 2s`, `--max-connections 256`,
+//! `--dead 3` (percent; `--rtt 0` connects straight to the emulators, no
+//! proxy), `--timeout 2s`, `--max-connections 256`,
 //! `--no-confirm`, and `--serve-only SECONDS --inventory PATH`: stand the
 //! endpoints up, write the inventory to PATH, serve for SECONDS and print
 //! this process's CPU time (the servers' and proxies'), so that a scanner
@@ -41,7 +42,14 @@ fn main() {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--targets" => targets = it.next().unwrap().parse().unwrap(),
-            "--rtt" => rtt = parse_duration(it.next().unwrap()).unwrap(),
+            "--rtt" => {
+                let v = it.next().unwrap();
+                rtt = if v == "0" {
+                    Duration::ZERO
+                } else {
+                    parse_duration(v).unwrap()
+                };
+            }
             "--dead" => dead_percent = it.next().unwrap().parse().unwrap(),
             "--timeout" => timeout = it.next().unwrap().clone(),
             "--max-connections" => max_connections = it.next().unwrap().clone(),
@@ -98,7 +106,12 @@ fn main() {
             } else {
                 let template = &templates[i % templates.len()];
                 let e = Emulator::start(template.clone(), None).await.unwrap();
-                let a = delaying_proxy(e.local_addr(), rtt).await;
+                // `--rtt 0`: no proxy, so the emulators' own CPU shows alone.
+                let a = if rtt.is_zero() {
+                    e.local_addr()
+                } else {
+                    delaying_proxy(e.local_addr(), rtt).await
+                };
                 keep.push(e);
                 a
             };
@@ -127,7 +140,7 @@ fn main() {
         let before = own_cpu_seconds();
         rt.block_on(async { tokio::time::sleep(Duration::from_secs(seconds)).await });
         println!(
-            "CPU while serving: emulated servers and proxies {:.2} s",
+            "CPU while serving: emulated servers and proxies {}",
             own_cpu_seconds() - before
         );
         return;
@@ -216,7 +229,7 @@ fn main() {
     );
     println!(
         "CPU during the scan: scanner {scanner_cpu:.2} s (user {:.2} + sys {:.2}), \
-         emulated servers and proxies (this process) {servers_cpu:.2} s",
+         emulated servers and proxies (this process) {servers_cpu}",
         seconds("User time (seconds): "),
         seconds("System time (seconds): "),
     );
@@ -224,16 +237,16 @@ fn main() {
     drop(keep);
 }
 
-/// This process's user + system CPU time so far, in seconds (Linux; 0
+/// This process's user and system CPU time so far, in seconds (Linux; 0
 /// elsewhere).
-fn own_cpu_seconds() -> f64 {
+fn own_cpu_seconds() -> Cpu {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
+        return Cpu::default();
     };
     // Fields after the command name (which may hold spaces) in parentheses:
     // utime and stime are the 12th and 13th, in clock ticks (100 a second).
     let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-        return 0.0;
+        return Cpu::default();
     };
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| {
@@ -242,5 +255,37 @@ fn own_cpu_seconds() -> f64 {
             .and_then(|f| f.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
-    (ticks(11) + ticks(12)) / 100.0
+    Cpu {
+        user: ticks(11) / 100.0,
+        sys: ticks(12) / 100.0,
+    }
+}
+
+/// CPU seconds, user and system.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cpu {
+    user: f64,
+    sys: f64,
+}
+
+impl std::ops::Sub for Cpu {
+    type Output = Cpu;
+    fn sub(self, o: Cpu) -> Cpu {
+        Cpu {
+            user: self.user - o.user,
+            sys: self.sys - o.sys,
+        }
+    }
+}
+
+impl std::fmt::Display for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2} s (user {:.2} + sys {:.2})",
+            self.user + self.sys,
+            self.user,
+            self.sys
+        )
+    }
 }

@@ -3,20 +3,28 @@
 //!
 //! # Strategy
 //!
-//! Default (a few profiles): every probe is independent, so all of them start
-//! at once and the connector's bound (8 at a time) is the only queue:
-//! - one probe per (version, suite) that any profile (selected or shipped,
-//!   for identification) can use, offering that suite alone;
+//! Default (a few profiles): the probes of a wave are independent, so all
+//! of them start at once and the connector's bound (8 at a time) is the
+//! only queue. The first wave:
 //! - each selected profile's own hello, replayed once: what that client
 //!   really negotiates;
 //! - the largest profile's hello with its suites reversed: with the replay,
 //!   whether the server enforces its own order;
 //! - one hello per other version (TLS 1.0–1.3) offering every suite valid
-//!   there: which versions the endpoint speaks at all.
+//!   there: which versions the endpoint speaks at all;
+//! - one probe per (version, suite) that any profile (selected or shipped,
+//!   for identification) can use, offering that suite alone, at versions
+//!   no probe above offers alone.
 //!
-//! Then, only for a profile version where no single-suite probe was
-//! accepted, one such whole-version hello. Sixteen probes for the five agent
-//! profiles: two waves of eight, each a TCP connect and one exchange.
+//! Then the single-suite probes at the other versions, except at a version
+//! the first wave showed unsupported (`checks::suites`); then, only for a
+//! profile version where no single-suite probe was accepted, one
+//! whole-version hello. For the five agent profiles: a first wave of eight
+//! (five replays, the reversed hello, TLS 1.1 and TLS 1.3), then the eight
+//! single-suite probes, six of them against a TLS 1.2-only manager (the
+//! TLS 1.0 suites of `dsa-9.6` are not asked once its replay was refused
+//! with `protocol_version`): fourteen connections, each a TCP connect and
+//! one exchange, about five round trips.
 //!
 //! `--all-suites`: every registered suite at every version, by elimination
 //! (offer all, drop the chosen one, repeat until refused) in parallel,
@@ -216,10 +224,19 @@ pub async fn scan(
         // Replays first: with confirmation they are full handshakes, one
         // round trip longer, and that round trip overlaps the rest.
         let mut plan = checks::profiles::plan(profiles, sni_ref);
-        plan.extend(checks::suites::plan(&candidates, sni_ref, &groups));
         plan.extend(checks::preference::plan(profiles, sni_ref));
         plan.extend(checks::versions::plan(&candidates, sni_ref, &groups));
+        // Single-suite probes at a version this wave can show unsupported
+        // wait for it (see `checks::suites`); the rest go now.
+        let (now, later) = checks::suites::split(&candidates, &plan);
+        plan.extend(checks::suites::plan(&now, sni_ref, &groups));
         let mut records = run.all(plan).await;
+        let k = Knowledge::learn(&records);
+        let later = checks::suites::unsettled(later, &k);
+        records.extend(
+            run.all(checks::suites::plan(&later, sni_ref, &groups))
+                .await,
+        );
         let k = Knowledge::learn(&records);
         let more = checks::versions::second_plan(&k, &records, sni_ref, &groups);
         records.extend(run.all(more).await);

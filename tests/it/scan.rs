@@ -138,6 +138,88 @@ fn every_emulated_profile_is_reported_exactly() {
     }
 }
 
+/// The default scan (no `--all-suites`) of every emulated profile: the
+/// verdicts equal the offline matrix, the accepted versions and suites equal
+/// the profile's, and the single-suite probes at a version the endpoint was
+/// shown not to speak are not sent: sixteen connections (eighteen for a
+/// TLS 1.0-only endpoint, whose order takes two more), less two for an
+/// endpoint without TLS 1.0 (the TLS 1.0 suites of `dsa-9.6`), less six for
+/// one with TLS 1.0 only (the TLS 1.2 suites of the others).
+#[test]
+fn default_scan_skips_suites_at_versions_shown_unsupported_and_verdicts_hold() {
+    let catalog = Catalog::builtin().unwrap();
+    let servers: Vec<&Profile> = catalog.all().collect();
+    let mut emulators = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    for p in &servers {
+        let e = emulate(&p.id);
+        args.push(addr_arg(e.local_addr()));
+        emulators.push(e);
+    }
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, v) = scan_json(&all);
+    assert!(code == 0, "{v:#}");
+    let matrix = tlscompat(&["matrix", "--format", "json"]).json();
+    for (p, t) in servers.iter().zip(v["targets"].as_array().unwrap()) {
+        assert_eq!(t["status"], "ok", "{}", p.id);
+        assert_eq!(t["complete"], true, "{}: {:?}", p.id, t["issues"]);
+        let want: BTreeMap<String, Vec<String>> = p
+            .versions
+            .iter()
+            .map(|v| {
+                let mut s: Vec<String> = p.suites_at(*v).map(|s| s.to_string()).collect();
+                s.sort();
+                (v.to_string(), s)
+            })
+            .collect();
+        let mut got = accepted(t);
+        got.values_mut().for_each(|s| s.sort());
+        assert_eq!(got, want, "{}", p.id);
+        assert!(
+            t["server"]["matches_profiles"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(p.id.as_str())),
+            "{}",
+            p.id
+        );
+        for agent in catalog.with_role(tlscompat::profile::Role::Agent) {
+            let live = profile(t, &agent.id);
+            let pair = matrix["pairs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["client"] == agent.id.as_str() && x["server"] == p.id.as_str())
+                .unwrap();
+            for field in ["compatible", "negotiated", "mutual"] {
+                assert_eq!(
+                    live[field], pair[field],
+                    "{field}: {} against {}",
+                    agent.id, p.id
+                );
+            }
+            if live["compatible"] == true {
+                assert_eq!(live["confirmed"], "full_handshake", "{}", agent.id);
+            } else {
+                assert!(live["reason_code"].is_string(), "{live:#}");
+            }
+        }
+        let speaks = |v: &str| p.versions.iter().any(|x| x.to_string() == v);
+        let skipped = if speaks("tls1.0") { 0 } else { 2 } + if speaks("tls1.2") { 0 } else { 6 };
+        // Whose order decides at TLS 1.0 takes a forward and a reversed
+        // offer of the accepted suites (the first wave reverses a TLS 1.2
+        // hello).
+        let settle = if speaks("tls1.2") { 0 } else { 2 };
+        assert_eq!(
+            t["stats"]["connections"].as_u64().unwrap(),
+            16 - skipped + settle,
+            "{}: {:#}",
+            p.id,
+            t["stats"]
+        );
+    }
+}
+
 #[test]
 fn tls10_only_server() {
     let certs = CertFiles::new();

@@ -1,6 +1,18 @@
 //! Which suites the endpoint accepts: one probe per (version, suite) that
 //! any profile (selected, or shipped for identification) can use, offering
 //! that suite alone; and which shipped profile the endpoint behaves like.
+//!
+//! Rule: a suite cannot be accepted at a version the server does not speak,
+//! so the single-suite probes at a version that a first-wave probe (a
+//! profile's replay or a whole-version hello offering that version alone)
+//! can show unsupported wait for that wave, and are not sent when it did:
+//! a TLS 1.2-only manager is not asked the TLS 1.0 suites of `dsa-9.6` one
+//! by one after the replay of `dsa-9.6` was refused with `protocol_version`
+//! (two connections of sixteen), a TLS 1.0-only agent not the six TLS 1.2
+//! suites. What the report says does not change: those probes could only be
+//! refused, and a server that accepted one anyway would contradict itself,
+//! which the remaining probes at that version (the replay, or a
+//! whole-version hello) still show.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +54,42 @@ pub(crate) fn plan(
                 .iter()
                 .map(move |s| (Purpose::Suite, spec_at(*v, vec![*s], sni, groups)))
         })
+        .collect()
+}
+
+/// The candidates split in two: versions no probe of `first_wave` offers
+/// alone (probed at once), and versions one does (probed after it, by
+/// [`unsettled`]).
+pub(crate) fn split(
+    candidates: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    first_wave: &[(Purpose, HelloSpec)],
+) -> (
+    BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+) {
+    candidates
+        .iter()
+        .map(|(v, s)| (*v, s.clone()))
+        .partition(|(v, _)| {
+            !first_wave
+                .iter()
+                .any(|(_, spec)| spec.versions.as_slice() == [*v])
+        })
+}
+
+/// The deferred candidates still worth a probe: those at versions the first
+/// wave did not show unsupported. None when nothing answered TLS at all
+/// (more probes would only add noise, as for [`super::versions::second_plan`]).
+pub(crate) fn unsettled(
+    later: BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    k: &Knowledge,
+) -> BTreeMap<TlsVersion, Vec<CipherSuiteId>> {
+    if k.answered == 0 {
+        return BTreeMap::new();
+    }
+    later
+        .into_iter()
+        .filter(|(v, _)| !k.unsupported.contains(v))
         .collect()
 }
 
