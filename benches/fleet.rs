@@ -10,7 +10,7 @@
 //! This is a benchmark, not a test: it asserts nothing and `cargo test`
 //! never runs it. Options after `--`: `--targets 1000`, `--rtt 40ms`,
 //! `--dead 3` (percent; `--rtt 0` connects straight to the emulators, no
-//! proxy), `--timeout 2s`, `--max-connections 256`,
+//! proxy), `--timeout 2s`, `--max-connections 512` (the default),
 //! `--no-confirm`, and `--serve-only SECONDS --inventory PATH`: stand the
 //! endpoints up, write the inventory to PATH, serve for SECONDS and print
 //! this process's CPU time (the servers' and proxies'), so that a scanner
@@ -33,7 +33,7 @@ fn main() {
     let mut rtt = Duration::from_millis(40);
     let mut dead_percent = 3usize;
     let mut timeout = "2s".to_string();
-    let mut max_connections = "256".to_string();
+    let mut max_connections = "512".to_string();
     let mut no_confirm = false;
     let mut serve_only: Option<u64> = None;
     let mut inventory_path: Option<std::path::PathBuf> = None;

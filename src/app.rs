@@ -120,7 +120,7 @@ fn capture(
 
 fn scan(
     catalog: &Catalog,
-    job: ScanJob,
+    mut job: ScanJob,
     view: &report::View,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -131,6 +131,17 @@ fn scan(
         .map(|id| lookup(catalog, id).clone())
         .collect();
     let identify: Vec<Profile> = catalog.all().cloned().collect();
+    let wanted = job.scan.fleet.max_connections;
+    job.scan.fleet.max_connections = crate::probe::connect::room_for(wanted);
+    if job.scan.fleet.max_connections < wanted {
+        // Best effort: a diagnostic that cannot be written changes nothing.
+        let _ = writeln!(
+            stderr,
+            "tlscompat: the open-files limit allows {} connections at once, not the {wanted} of \
+             --max-connections (raise it with ulimit -n)",
+            job.scan.fleet.max_connections
+        );
+    }
     // `-o` is opened before any probing: an unwritable path fails first.
     let mut file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),

@@ -166,6 +166,47 @@ pub struct Shared {
     pace: Option<std::sync::Arc<Pace>>,
 }
 
+/// Open files kept for everything but probe sockets: the standard streams,
+/// the output file, the runtime's own descriptors, name lookups.
+const RESERVED_FILES: u64 = 64;
+
+/// Makes room for `connections` probe sockets at once and returns how many
+/// fit: the soft limit on open files is raised toward the hard limit when it
+/// is too low (what Go's runtime does for every program, and what a user
+/// would do with `ulimit -n`), and where even the hard limit is lower, fewer
+/// connections are used. A connect that fails for want of a descriptor
+/// would otherwise look like an endpoint that cannot be reached.
+#[cfg(unix)]
+pub fn room_for(connections: usize) -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let want = (connections as u64).saturating_add(RESERVED_FILES);
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_some_and(|soft| soft < want) {
+        let raised = limit.maximum.map_or(want, |hard| hard.min(want));
+        // Refused (a sandbox): the limit stays, and so does the check below.
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(raised),
+                maximum: limit.maximum,
+            },
+        );
+    }
+    match getrlimit(Resource::Nofile).current {
+        None => connections,
+        Some(soft) => usize::try_from(soft.saturating_sub(RESERVED_FILES))
+            .unwrap_or(usize::MAX)
+            .clamp(1, connections.max(1)),
+    }
+}
+
+/// Makes room for `connections` probe sockets at once and returns how many
+/// fit (no per-process limit to raise here).
+#[cfg(not(unix))]
+pub fn room_for(connections: usize) -> usize {
+    connections
+}
+
 /// A steady pace of new connections.
 #[derive(Debug)]
 struct Pace {

@@ -106,7 +106,7 @@ pub struct Fleet {
 impl Default for Fleet {
     fn default() -> Fleet {
         Fleet {
-            max_connections: 256,
+            max_connections: 512,
             rate: None,
             target_timeout: Duration::from_secs(60),
         }

@@ -464,3 +464,57 @@ fn csv_and_yaml_inventories() {
     let run = crate::common::tlscompat(&["scan", "-i", unknown.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// `sh -c 'ulimit …; exec tlscompat scan …'`: the scan's exit code,
+/// report and stderr.
+fn scan_under_ulimit(ulimit: &str, args: &[&str]) -> (i32, Value, String) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{ulimit} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_tlscompat"))
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (
+        out.status.code().unwrap_or(-1),
+        v,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A low soft limit on open files is raised toward the hard one; where the
+/// hard limit itself is low, fewer connections are used, with a line on
+/// stderr, and no endpoint is reported unreachable for want of a descriptor.
+#[test]
+fn the_open_files_limit_is_raised_or_respected() {
+    let emulators: Vec<_> = (0..12).map(|_| emulate("dsm-strong-12")).collect();
+    let addrs: Vec<String> = emulators
+        .iter()
+        .map(|e| e.local_addr().to_string())
+        .collect();
+    let mut args: Vec<&str> = addrs.iter().map(String::as_str).collect();
+    args.extend(["--max-connections", "512", "--timeout", "5s"]);
+    // Soft 80, hard as it was: raised to fit 512, quietly.
+    let (code, v, stderr) = scan_under_ulimit("ulimit -S -n 80", &args);
+    assert_eq!(code, 0, "{stderr}\n{v:#}");
+    assert!(!stderr.contains("open-files limit"), "{stderr}");
+    // Hard 80: 16 connections at once fit, and are used.
+    let (code, v, stderr) = scan_under_ulimit("ulimit -n 80", &args);
+    assert!(
+        stderr.contains("the open-files limit allows 16 connections at once, not the 512"),
+        "{stderr}"
+    );
+    assert_eq!(code, 0, "{stderr}\n{v:#}");
+    for t in v["targets"].as_array().unwrap() {
+        assert_eq!(t["status"], "ok", "{t:#}");
+        assert_eq!(
+            crate::common::profile_of(t, "dsa-11")["compatible"],
+            true,
+            "{t:#}"
+        );
+    }
+}
