@@ -33,8 +33,9 @@ use crate::wire::codes::NamedGroup;
 pub(crate) const MAX_PAIRS: usize = 66;
 
 /// First wave: the largest profile's hello (at its newest version),
-/// reversed; its replay is the forward one. One probe: a sixteenth
-/// connection would start a third wave of eight.
+/// reversed; its replay is the forward one. One probe: with the five
+/// replays and the TLS 1.1 and TLS 1.3 hellos it fills the first wave of
+/// eight exactly.
 pub(crate) fn plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {
     let largest = profiles
         .iter()
