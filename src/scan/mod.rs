@@ -17,13 +17,14 @@
 //!   no probe above offers alone.
 //!
 //! Then the single-suite probes at the other versions, except at a version
-//! the first wave showed unsupported (`checks::suites`); then, only for a
-//! profile version where no single-suite probe was accepted, one
-//! whole-version hello. For the five agent profiles: a first wave of eight
-//! (five replays, the reversed hello, TLS 1.1 and TLS 1.3), then the eight
-//! single-suite probes, six of them against a TLS 1.2-only manager (the
-//! TLS 1.0 suites of `dsa-9.6` are not asked once its replay was refused
-//! with `protocol_version`): fourteen connections, each a TCP connect and
+//! the first wave showed unsupported, which gets one whole-version hello
+//! instead (`checks::suites`); then, only for a profile version where no
+//! single-suite probe was accepted, one whole-version hello. For the five
+//! agent profiles: a first wave of eight (five replays, the reversed hello,
+//! TLS 1.1 and TLS 1.3), then the eight single-suite probes, or against a
+//! TLS 1.2-only manager the six at TLS 1.2 and one TLS 1.0 hello (the TLS 1.0
+//! suites of `dsa-9.6` are not asked one by one once its replay was refused
+//! with `protocol_version`): fifteen connections, each a TCP connect and
 //! one exchange, about five round trips.
 //!
 //! `--all-suites`: every registered suite at every version, by elimination
@@ -232,11 +233,8 @@ pub async fn scan(
         plan.extend(checks::suites::plan(&now, sni_ref, &groups));
         let mut records = run.all(plan).await;
         let k = Knowledge::learn(&records);
-        let later = checks::suites::unsettled(later, &k);
-        records.extend(
-            run.all(checks::suites::plan(&later, sni_ref, &groups))
-                .await,
-        );
+        let second = checks::suites::second_plan(&later, &k, sni_ref, &groups);
+        records.extend(run.all(second).await);
         let k = Knowledge::learn(&records);
         let more = checks::versions::second_plan(&k, &records, sni_ref, &groups);
         records.extend(run.all(more).await);

@@ -158,6 +158,36 @@ fn suites_accepted_in_a_hello_but_refused_alone_are_inconsistent() {
     assert_eq!(code, 3);
 }
 
+/// A client's hello refused as an unsupported version by a server that
+/// speaks that version: the single-suite probes at that version are not
+/// sent (the replay showed it unsupported), but the whole-version hello
+/// sent instead is accepted, and the contradiction is reported.
+#[test]
+fn a_version_refused_in_a_hello_but_spoken_is_inconsistent() {
+    let upstream = emulate("dsa-11");
+    let peer = proxy(
+        upstream.local_addr(),
+        ProxyRule::ProtocolVersionForTwoSuites,
+    );
+    let (code, v) = scan(
+        &peer.addr.to_string(),
+        &["-p", "dsa-11", "--require", "dsa-11"],
+    );
+    let p = profile(&v, "dsa-11");
+    assert_eq!(p["conclusive"], false, "{p:#}");
+    assert_eq!(p["compatible"], false, "{p:#}");
+    assert_eq!(p["reason_code"], "inconsistent", "{p:#}");
+    let reason = p["reason"].as_str().unwrap();
+    assert!(
+        reason
+            .contains("accepted tls1.2 on one connection and refused it as an unsupported version"),
+        "{reason}"
+    );
+    assert_eq!(v["targets"][0]["complete"], false);
+    assert_eq!(v["policy"]["status"], "incomplete");
+    assert_eq!(code, 3, "{v:#}");
+}
+
 #[test]
 fn the_same_hello_refused_then_accepted_is_inconsistent() {
     let upstream = emulate("dsa-11");

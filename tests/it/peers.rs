@@ -47,6 +47,9 @@ const PROXY_IDLE: Duration = Duration::from_secs(30);
 /// The fatal handshake_failure alert record the proxy refuses with.
 pub const REFUSAL: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
 
+/// A fatal protocol_version alert, as one TLS record.
+pub const PROTOCOL_VERSION_REFUSAL: [u8; 7] = [21, 3, 3, 0, 2, 2, 70];
+
 /// A running test peer.
 pub struct Peer {
     /// Where it listens (127.0.0.1, a free port).
@@ -553,6 +556,12 @@ pub enum ProxyRule {
     /// forwarding it. Exercises: the server chose a suite and then closed
     /// the connection after the client key exchange.
     CutAfterServerFlight,
+    /// Refuses every hello that offers exactly two suites (signaling values
+    /// aside) with the fatal protocol_version alert
+    /// [`PROTOCOL_VERSION_REFUSAL`] instead, forwards the others.
+    /// Exercises: a client's hello (`dsa-11` offers two suites) refused as
+    /// an unsupported version by a server that speaks that version.
+    ProtocolVersionForTwoSuites,
 }
 
 /// A proxy on 127.0.0.1 in front of `upstream`, refusing or cutting
@@ -577,11 +586,23 @@ pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
             }
             ProxyRule::Alternate => n % 2 == 0,
             ProxyRule::CutAfterServerFlight => true,
+            ProxyRule::ProtocolVersionForTwoSuites => {
+                hello
+                    .cipher_suites
+                    .iter()
+                    .filter(|s| !s.is_signaling())
+                    .count()
+                    != 2
+            }
+        };
+        let refusal = match rule {
+            ProxyRule::ProtocolVersionForTwoSuites => PROTOCOL_VERSION_REFUSAL,
+            _ => REFUSAL,
         };
         if forward {
             let cut = rule == ProxyRule::CutAfterServerFlight;
             pump(client, &raw, upstream, cut);
-        } else if client.write_all(&REFUSAL).is_ok() {
+        } else if client.write_all(&refusal).is_ok() {
             close(&mut client);
         }
     })

@@ -5,18 +5,20 @@
 //! Rule: a suite cannot be accepted at a version the server does not speak,
 //! so the single-suite probes at a version that a first-wave probe (a
 //! profile's replay or a whole-version hello offering that version alone)
-//! can show unsupported wait for that wave, and are not sent when it did:
-//! a TLS 1.2-only manager is not asked the TLS 1.0 suites of `dsa-9.6` one
-//! by one after the replay of `dsa-9.6` was refused with `protocol_version`
-//! (two connections of sixteen), a TLS 1.0-only agent not the six TLS 1.2
-//! suites. What the report says does not change: those probes could only be
-//! refused, and a server that accepted one anyway would contradict itself,
-//! which the remaining probes at that version (the replay, or a
-//! whole-version hello) still show.
+//! can show unsupported wait for that wave, and when it did, one hello
+//! offering every suite valid at that version goes instead: a TLS 1.2-only
+//! manager is asked TLS 1.0 once, not the two TLS 1.0 suites of `dsa-9.6`
+//! one by one, after the replay of `dsa-9.6` was refused with
+//! `protocol_version`; a TLS 1.0-only agent TLS 1.2 once instead of six
+//! times. What the report says does not change: those probes could only be
+//! refused, and a server that would accept one anyway (it refused a
+//! client's hello as an unsupported version but speaks that version)
+//! accepts the whole-version hello too, which is the contradiction the
+//! consistency check reports.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::{Purpose, spec_at};
+use super::super::{Purpose, all_at, spec_at};
 use super::Knowledge;
 use crate::probe::HelloSpec;
 use crate::profile::Profile;
@@ -77,20 +79,31 @@ pub(crate) fn split(
         })
 }
 
-/// The deferred candidates still worth a probe: those at versions the first
-/// wave did not show unsupported. None when nothing answered TLS at all
-/// (more probes would only add noise, as for [`super::versions::second_plan`]).
-pub(crate) fn unsettled(
-    later: BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+/// The second wave for the deferred candidates: one probe per suite at
+/// versions the first wave did not show unsupported, and one whole-version
+/// hello (every suite valid there) at each version it did, to cross-check.
+/// Nothing when nothing answered TLS at all (more probes would only add
+/// noise, as for [`super::versions::second_plan`]).
+pub(crate) fn second_plan(
+    later: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
     k: &Knowledge,
-) -> BTreeMap<TlsVersion, Vec<CipherSuiteId>> {
+    sni: Option<&str>,
+    groups: &[NamedGroup],
+) -> Vec<(Purpose, HelloSpec)> {
     if k.answered == 0 {
-        return BTreeMap::new();
+        return Vec::new();
     }
-    later
-        .into_iter()
-        .filter(|(v, _)| !k.unsupported.contains(v))
-        .collect()
+    let (shown, open): (BTreeMap<_, _>, BTreeMap<_, _>) = later
+        .iter()
+        .map(|(v, s)| (*v, s.clone()))
+        .partition(|(v, _)| k.unsupported.contains(v));
+    let mut plan = self::plan(&open, sni, groups);
+    plan.extend(
+        shown
+            .into_keys()
+            .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups))),
+    );
+    plan
 }
 
 /// The endpoint accepts exactly the profile's versions and, at each, exactly
