@@ -11,7 +11,8 @@
 //! never runs it. Options after `--`: `--targets 1000`, `--rtt 40ms`,
 //! `--dead 3` (percent; `--rtt 0` connects straight to the emulators, no
 //! proxy), `--timeout 2s`, `--max-connections 512` (the default),
-//! `--no-confirm`, and `--serve-only SECONDS --inventory PATH`: stand the
+//! `--no-confirm`, `--scanner PATH` (another build of `tlscompat`, to
+//! compare), and `--serve-only SECONDS --inventory PATH`: stand the
 //! endpoints up, write the inventory to PATH, serve for SECONDS and print
 //! this process's CPU time (the servers' and proxies'), so that a scanner
 //! run by hand (under `valgrind --tool=callgrind`, say) is measured alone.
@@ -37,6 +38,7 @@ fn main() {
     let mut no_confirm = false;
     let mut serve_only: Option<u64> = None;
     let mut inventory_path: Option<std::path::PathBuf> = None;
+    let mut scanner = env!("CARGO_BIN_EXE_tlscompat").to_string();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -56,6 +58,7 @@ fn main() {
             "--no-confirm" => no_confirm = true,
             "--serve-only" => serve_only = Some(it.next().unwrap().parse().unwrap()),
             "--inventory" => inventory_path = Some(it.next().unwrap().into()),
+            "--scanner" => scanner = it.next().unwrap().clone(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -147,7 +150,7 @@ fn main() {
     }
     let out = dir.path().join("report.jsonl");
     let mut scan_args = vec![
-        env!("CARGO_BIN_EXE_tlscompat").to_string(),
+        scanner,
         "scan".into(),
         "-i".into(),
         inventory.to_str().unwrap().into(),
