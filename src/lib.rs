@@ -9,7 +9,9 @@
 //!   `wire::codes` (open newtypes), `target` (host:port and roles).
 //! - `profile`: per-version client/server profiles from YAML, with located
 //!   validation errors; the shipped ones are compiled in.
-//! - `negotiate`, `matrix`: offline negotiation between profiles.
+//! - `negotiate`, `matrix`: offline negotiation between profiles;
+//!   `directions`: which legs (agent → manager:4120, manager → agent:4118)
+//!   an agent relies on, judged per leg; `plan`: the pre-upgrade audit.
 //! - `wire`: the ClientHello we send and the server first flight we read.
 //! - `probe`: one connection, one hello, an outcome as data; the polite
 //!   connector; a real OpenSSL handshake for client-certificate checks.
@@ -34,6 +36,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod diagnose;
+pub mod directions;
 pub mod error;
 pub mod findings;
 pub mod input;
