@@ -8,9 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cli::{DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, ScanFormat, WhatIfFormat};
+use crate::cli::{
+    DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, PlanFormat, ScanFormat, WhatIfFormat,
+};
 use crate::config::{
-    CaptureJob, CheckJob, Config, DiagnoseJob, Job, MatrixJob, ScanJob, ServeJob, WhatIfJob,
+    CaptureJob, CheckJob, Config, DiagnoseJob, Job, MatrixJob, PlanFleet, PlanJob, ScanJob,
+    ServeJob, WhatIfJob,
 };
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
@@ -62,6 +65,7 @@ pub fn run(
         Job::Check(job) => check(job, stdout, stderr),
         Job::Merge { job, rules } => merge(job, rules, stdout, stderr),
         Job::WhatIf(job) => what_if(catalog, job, stdout),
+        Job::Plan(job) => plan(catalog, *job, stdout),
         Job::Demo { show } => demo(catalog, &show, stdout),
         Job::Diagnose(job) => diagnose(catalog, *job, stdout),
         Job::Schema { name } => {
@@ -267,6 +271,92 @@ fn what_if(catalog: &Catalog, job: WhatIfJob, stdout: &mut dyn Write) -> Result<
         crate::whatif::WhatIfStatus::NoneLost => Status::Ok,
         crate::whatif::WhatIfStatus::Lost => Status::Failed,
         crate::whatif::WhatIfStatus::Unknown => Status::Incomplete,
+    })
+}
+
+/// `plan`: the fleet scanned now (with the planned manager's offer as one
+/// more client profile), read from a saved report, or taken from the
+/// inventory alone; the manager as it is now scanned when given. Exit 1
+/// when some agent would lose contact, 3 when none is known to but some
+/// cannot be told, 0 otherwise.
+fn plan(catalog: &Catalog, job: PlanJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+    use crate::plan::{PlanSource, PlanTarget};
+    let to = lookup(catalog, &job.to);
+    let from_entries = |entries: Vec<crate::inventory::Entry>| -> Vec<PlanTarget> {
+        entries
+            .into_iter()
+            .map(|e| PlanTarget {
+                target: e.target.to_string(),
+                role: e.target.role,
+                expectation: e.expectation,
+                scan: None,
+            })
+            .collect()
+    };
+    let (source, mut targets, mut to_scan) = match job.fleet {
+        PlanFleet::Scan(entries) => {
+            let scan = entries.iter().map(|e| e.target.clone()).collect();
+            (PlanSource::Inventory, from_entries(entries), scan)
+        }
+        PlanFleet::Offline(entries) => (PlanSource::Offline, from_entries(entries), Vec::new()),
+        PlanFleet::Report(path) => {
+            let targets = crate::saved::read(&path)?
+                .into_iter()
+                .map(|t| PlanTarget {
+                    target: t.target.clone(),
+                    role: t.role,
+                    expectation: t.inventory.clone().unwrap_or_default(),
+                    scan: Some(t),
+                })
+                .collect();
+            (PlanSource::Report, targets, Vec::new())
+        }
+    };
+    let fleet_count = to_scan.len();
+    if let Some(m) = &job.manager {
+        to_scan.push(m.clone());
+    }
+    let manager = if to_scan.is_empty() {
+        None
+    } else {
+        // Every agent profile, and the planned manager's offer: its probe of
+        // each agent is the manager-initiated leg after the switch.
+        let mut profiles: Vec<Profile> = catalog
+            .with_role(crate::profile::Role::Agent)
+            .cloned()
+            .collect();
+        if !profiles.iter().any(|p| p.id == to.id) {
+            profiles.push(to.clone());
+        }
+        let identify: Vec<Profile> = catalog.all().cloned().collect();
+        let mut reports = runtime()?.block_on(crate::scan::scan_many(
+            to_scan,
+            Arc::new(profiles),
+            Arc::new(identify),
+            Arc::new(job.scan.clone()),
+        ));
+        let manager = (reports.len() > fleet_count).then(|| reports.remove(fleet_count));
+        for (t, r) in targets.iter_mut().zip(reports) {
+            t.scan = Some(r);
+        }
+        manager
+    };
+    let report = crate::plan::build(crate::plan::PlanInput {
+        to,
+        catalog,
+        source,
+        targets,
+        manager: if job.manager.is_some() { manager } else { None },
+    });
+    write_report(job.output.as_deref(), stdout, |w| match job.format {
+        PlanFormat::Text => report::plan::text(w, &report),
+        PlanFormat::Json => report::plan::json(w, &report),
+        PlanFormat::Markdown => report::plan::markdown(w, &report),
+    })?;
+    Ok(match report.summary.status {
+        crate::results::PolicyStatus::Passed => Status::Ok,
+        crate::results::PolicyStatus::Failed => Status::Failed,
+        crate::results::PolicyStatus::Incomplete => Status::Incomplete,
     })
 }
 

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::certs::{self, Identity};
 use crate::cli::{
     CaptureArgs, CheckArgs, Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat,
-    LogFormat, MatrixArgs, MatrixFormat, PolicyArgs, ProfilesCommand, RoleArg, ScanArgs,
-    ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
+    LogFormat, MatrixArgs, MatrixFormat, PlanArgs, PlanFormat, PolicyArgs, ProfilesCommand,
+    RoleArg, ScanArgs, ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
 };
 use crate::diagnose::DiagnoseConfig;
 use crate::error::Error;
@@ -76,6 +76,8 @@ pub enum Job {
     Check(CheckJob),
     /// `what-if`.
     WhatIf(WhatIfJob),
+    /// `plan`.
+    Plan(Box<PlanJob>),
     /// `schema NAME`.
     Schema {
         /// Which schema.
@@ -109,6 +111,34 @@ pub struct ScanJob {
     pub output: Option<PathBuf>,
     /// A progress bar on standard error (only when it is a terminal).
     pub progress: bool,
+}
+
+/// Where `plan`'s fleet comes from.
+#[derive(Debug)]
+pub enum PlanFleet {
+    /// An inventory, scanned now.
+    Scan(Vec<crate::inventory::Entry>),
+    /// A saved scan report.
+    Report(PathBuf),
+    /// An inventory judged from agent versions, not probed.
+    Offline(Vec<crate::inventory::Entry>),
+}
+
+/// `plan` with its profile resolved and its fleet read.
+#[derive(Debug)]
+pub struct PlanJob {
+    /// The planned manager profile (a resolved id).
+    pub to: String,
+    /// The fleet.
+    pub fleet: PlanFleet,
+    /// The manager's current endpoint (`--manager`).
+    pub manager: Option<Target>,
+    /// How to probe.
+    pub scan: ScanConfig,
+    /// Output format.
+    pub format: PlanFormat,
+    /// Where the plan goes.
+    pub output: Option<PathBuf>,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -246,6 +276,10 @@ impl Config {
                     || !args.policy.forbid_suites.is_empty();
                 let job = check_job(&mut catalog, args)?;
                 (Job::Merge { job, rules }, to_file)
+            }
+            Command::Plan(args) => {
+                let to_file = args.output.is_some();
+                (Job::Plan(Box::new(plan_job(&mut catalog, args)?)), to_file)
             }
             Command::WhatIf(args) => {
                 let to_file = args.output.is_some();
@@ -506,6 +540,67 @@ fn check_job(catalog: &mut Catalog, args: CheckArgs) -> Result<CheckJob, Error> 
     Ok(CheckJob {
         policy: build_policy(catalog, &args.policy)?,
         reports: args.reports,
+        format: args.format,
+        output: args.output,
+    })
+}
+
+fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
+    let to = catalog.resolve(&args.to)?;
+    let manager = match &args.manager {
+        Some(m) => {
+            // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
+            let m = m
+                .strip_prefix("dsm://")
+                .map(|m| m.trim_end_matches('/'))
+                .unwrap_or(m);
+            Some(Target::parse(m, Role::Manager).map_err(Error::Target)?)
+        }
+        None => None,
+    };
+    let fleet = match (&args.inventory, &args.from) {
+        (Some(file), _) => {
+            // A plan is about agents: an inventory line without a role is one.
+            let mut entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
+                .map_err(Error::Inventory)?;
+            let mut seen = std::collections::HashSet::new();
+            entries.retain(|e| seen.insert((e.target.host.to_ascii_lowercase(), e.target.port)));
+            // Expected profiles must be known: a typo is an input error.
+            for e in &mut entries {
+                for p in &mut e.expectation.expect {
+                    *p = catalog.resolve(p)?;
+                }
+            }
+            if args.offline {
+                PlanFleet::Offline(entries)
+            } else {
+                PlanFleet::Scan(entries)
+            }
+        }
+        (None, Some(report)) => PlanFleet::Report(report.clone()),
+        (None, None) => {
+            return Err(Error::Usage(
+                "no fleet: give -i INVENTORY (with --offline to probe nothing) or --from REPORT"
+                    .into(),
+            ));
+        }
+    };
+    Ok(PlanJob {
+        to,
+        fleet,
+        manager,
+        scan: ScanConfig {
+            limits: Limits {
+                timeout: args.timeout,
+                ..Limits::default()
+            },
+            fleet: crate::scan::Fleet {
+                max_connections: args.max_connections as usize,
+                target_timeout: args.target_timeout,
+                ..crate::scan::Fleet::default()
+            },
+            ..ScanConfig::default()
+        },
         format: args.format,
         output: args.output,
     })

@@ -43,6 +43,7 @@ pub mod input;
 pub mod inventory;
 pub mod matrix;
 pub mod negotiate;
+pub mod plan;
 pub mod policy;
 pub mod probe;
 pub mod profile;

@@ -8,6 +8,7 @@
 pub mod demo;
 pub mod diagnose;
 pub mod matrix;
+pub mod plan;
 pub mod profiles;
 pub mod scan;
 pub mod serve;

@@ -23,6 +23,7 @@ mod junit;
 mod limits;
 mod matrix_cli;
 mod peers;
+mod plan;
 mod profiles_cli;
 mod props;
 mod scan;
