@@ -346,7 +346,7 @@ fn plan(catalog: &Catalog, job: PlanJob, stdout: &mut dyn Write) -> Result<Statu
         catalog,
         source,
         targets,
-        manager: if job.manager.is_some() { manager } else { None },
+        manager,
     });
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         PlanFormat::Text => report::plan::text(w, &report),

@@ -356,6 +356,10 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
                 let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
                 let note = match role {
                     Role::Manager if chosen => "the manager as it is now: the before column".into(),
+                    Role::Manager if source == PlanSource::Offline => format!(
+                        "a manager: not probed offline (give --manager {} to scan it for the before column)",
+                        t.target
+                    ),
                     Role::Manager => "a manager, not an agent: not planned".into(),
                     Role::Relay => "a relay: not planned as an agent (list its agent with role agent to plan it)".into(),
                     _ => format!("role {role}: not planned"),
@@ -730,7 +734,7 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
             let name = match candidates.as_slice() {
                 [] => "agents not identified".to_string(),
                 [one] => name_of(catalog, one),
-                many => format!("{} (cannot tell which)", many.join(" or ")),
+                [many @ .., last] => format!("{} or {last}", many.join(", ")),
             };
             let advice = advice(&candidates, unknown, upgrade.as_ref(), to, catalog);
             PlanGroup {
@@ -769,9 +773,7 @@ fn advice(
     match (candidates, lowest, upgrade) {
         ([], ..) => "these agents behave like no known agent profile: scan their 4118 or give their agent_version in the inventory".into(),
         (_, Some(low), Some(up)) if unknown => format!(
-            "the version alone cannot tell whether they behave like {}: check them; those on {} need {} → {}",
-            candidates.join(" or "),
-            low,
+            "the version alone cannot tell which they behave like: check their Update level and whether strong cipher suites or FIPS mode are on; those that behave like {low} need {} → {}",
             name_of(catalog, low),
             target(up)
         ),
@@ -814,8 +816,13 @@ fn steps(groups: &[PlanGroup], to: &Profile) -> Vec<PlanStep> {
                 }
             ),
             (Some(up), None) => format!(
-                "check {these} ({}): upgrade those that need it to {up}",
-                g.candidates.join(" or ")
+                "check {these} ({}): those that behave like {} need {up}",
+                g.name,
+                g.candidates
+                    .iter()
+                    .filter(|c| directions::rung(c).is_some())
+                    .min_by_key(|c| directions::rung(c))
+                    .map_or("?", |c| c.as_str())
             ),
             _ => format!("resolve {these} ({}): {}", g.name, g.advice),
         };

@@ -169,7 +169,7 @@ pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
     writeln!(
         out,
         "{}",
-        style::dim("Each leg: before and after, then (what before / after rest on).")
+        style::dim("Per leg: before and after the switch, then (evidence before / after).")
     )?;
     for a in &p.agents {
         writeln!(out)?;
@@ -179,7 +179,12 @@ pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
         }
         writeln!(out, "  {}", verdict(a))?;
         if a.loses_contact != Some(false) {
-            para(out, &a.reason, "    ", "    ")?;
+            let why = a
+                .reason
+                .strip_prefix("loses contact: ")
+                .or_else(|| a.reason.strip_prefix("cannot tell: "))
+                .unwrap_or(&a.reason);
+            para(out, why, "    ", "    ")?;
         }
         if let Some(u) = &a.upgrade_to {
             writeln!(out, "    upgrade to: {u}")?;
