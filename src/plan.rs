@@ -329,6 +329,12 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
                 .into(),
         );
     }
+    if to.role != Role::Manager {
+        notes.push(format!(
+            "--to {} is a profile of role {}, not a manager: it is taken as the manager's planned configuration all the same",
+            to.id, to.role
+        ));
+    }
     notes.push(format!(
         "after, agent-initiated: each agent's profile negotiated offline against {} (the future manager cannot be probed)",
         to.id
@@ -507,9 +513,13 @@ fn probed_verdict(
 }
 
 /// Who the agent may be, how that was found, and a remark.
-fn identify(t: &PlanTarget, catalog: &Catalog) -> (Vec<String>, IdentifiedBy, Option<String>) {
+fn identify(
+    scan: Option<&TargetReport>,
+    e: &Expectation,
+    catalog: &Catalog,
+) -> (Vec<String>, IdentifiedBy, Option<String>) {
     let mut remark = None;
-    if let Some(scan) = &t.scan {
+    if let Some(scan) = scan {
         match (&scan.status, &scan.server) {
             (TargetStatus::Ok, Some(server)) => {
                 let agents: Vec<String> = server
@@ -519,7 +529,21 @@ fn identify(t: &PlanTarget, catalog: &Catalog) -> (Vec<String>, IdentifiedBy, Op
                     .cloned()
                     .collect();
                 if !agents.is_empty() {
-                    return (agents, IdentifiedBy::Scan, None);
+                    // The scan wins; a different expectation is worth a word.
+                    let remark = (!e.expect.is_empty()
+                        && !e.expect.iter().any(|x| agents.contains(x)))
+                    .then(|| {
+                        format!(
+                            "the inventory expected {}{}, but it behaves like {}",
+                            e.expect.join(" or "),
+                            e.agent_version
+                                .as_deref()
+                                .map(|v| format!(" (agent version {v})"))
+                                .unwrap_or_default(),
+                            agents.join(", ")
+                        )
+                    });
+                    return (agents, IdentifiedBy::Scan, remark);
                 }
                 remark = Some("its endpoint behaves like no agent profile".to_string());
             }
@@ -534,7 +558,6 @@ fn identify(t: &PlanTarget, catalog: &Catalog) -> (Vec<String>, IdentifiedBy, Op
             }
         }
     }
-    let e = &t.expectation;
     if e.expect.is_empty() {
         return (Vec::new(), IdentifiedBy::None, remark);
     }
@@ -547,6 +570,102 @@ fn identify(t: &PlanTarget, catalog: &Catalog) -> (Vec<String>, IdentifiedBy, Op
     (e.expect.clone(), by, remark)
 }
 
+/// The scan of an endpoint that answered, with what it accepted.
+fn answered(scan: Option<&TargetReport>) -> Option<(&TargetReport, &ServerReport)> {
+    scan.filter(|s| s.status == TargetStatus::Ok)
+        .and_then(|s| s.server.as_ref().map(|server| (s, server)))
+}
+
+/// One leg judged with every candidate profile, combined.
+fn by_candidates(
+    leg: Leg,
+    profiles: &[&Profile],
+    f: &dyn Fn(&Profile) -> LegVerdict,
+) -> LegVerdict {
+    if profiles.is_empty() {
+        return LegVerdict::unknown(
+            leg,
+            "nothing tells which agent profile it behaves like (give its agent_version in the inventory)",
+        );
+    }
+    combine(
+        leg,
+        &profiles
+            .iter()
+            .map(|p| (p.id.clone(), f(p)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// One leg with the manager as it is now.
+fn leg_now(
+    leg: Leg,
+    now: &Now<'_>,
+    own: Option<(&TargetReport, &ServerReport)>,
+    profiles: &[&Profile],
+) -> LegVerdict {
+    match leg {
+        Leg::AgentInitiated => by_candidates(leg, profiles, &|p| {
+            probed_verdict(leg, now.report, &p.id, now.evidence)
+                .unwrap_or_else(|| against_scanned(leg, &p.versions, &p.cipher_suites, now.server))
+        }),
+        Leg::ManagerInitiated => {
+            let (mv, ms) = accepted(now.server);
+            match own {
+                Some((_, server)) => against_scanned(leg, &mv, &ms, server),
+                None => by_candidates(leg, profiles, &|p| {
+                    let n = negotiate(
+                        Offer {
+                            versions: &mv,
+                            suites: &ms,
+                            groups: None,
+                        },
+                        Offer::from(p),
+                        Preference::Server,
+                    );
+                    LegVerdict::negotiated(leg, n.result, Evidence::ScannedSet)
+                }),
+            }
+        }
+    }
+}
+
+/// Each leg an agent's direction relies on, judged from its scan and the
+/// manager's (both made now, or both `saved`): what `scan` reports as an
+/// agent's `directions` when the inventory has one manager. `None` when
+/// the manager did not answer or the target is not an agent.
+pub fn legs_now(
+    agent: &TargetReport,
+    manager: &TargetReport,
+    catalog: &Catalog,
+    saved: bool,
+) -> Option<Vec<LegVerdict>> {
+    if agent.role != Role::Agent {
+        return None;
+    }
+    let (report, server) = answered(Some(manager))?;
+    let now = Now {
+        report,
+        server,
+        evidence: if saved {
+            Evidence::SavedScan
+        } else {
+            Evidence::Probe
+        },
+    };
+    let e = agent.inventory.clone().unwrap_or_default();
+    let (candidates, ..) = identify(Some(agent), &e, catalog);
+    let profiles: Vec<&Profile> = candidates.iter().filter_map(|c| catalog.get(c)).collect();
+    let own = answered(Some(agent));
+    let direction = e.direction.unwrap_or(Direction::Bidirectional);
+    Some(
+        legs(direction)
+            .iter()
+            .map(|&leg| leg_now(leg, &now, own, &profiles))
+            .collect(),
+    )
+}
+
 fn agent(
     t: &PlanTarget,
     to: &Profile,
@@ -555,38 +674,19 @@ fn agent(
     saved: bool,
 ) -> AgentPlan {
     let direction = t.expectation.direction.unwrap_or(Direction::Bidirectional);
-    let (candidates, identified_by, remark) = identify(t, catalog);
+    let (candidates, identified_by, remark) = identify(t.scan.as_ref(), &t.expectation, catalog);
     let profiles: Vec<&Profile> = candidates.iter().filter_map(|c| catalog.get(c)).collect();
-    let own_scan = t
-        .scan
-        .as_ref()
-        .filter(|s| s.status == TargetStatus::Ok)
-        .and_then(|s| s.server.as_ref().map(|server| (s, server)));
+    let own_scan = answered(t.scan.as_ref());
     let scan_evidence = if saved {
         Evidence::SavedScan
     } else {
         Evidence::Probe
     };
-    let by_candidates = |leg: Leg, f: &dyn Fn(&Profile) -> LegVerdict| -> LegVerdict {
-        if profiles.is_empty() {
-            return LegVerdict::unknown(
-                leg,
-                "nothing tells which agent profile it behaves like (give its agent_version in the inventory)",
-            );
-        }
-        combine(
-            leg,
-            &profiles
-                .iter()
-                .map(|p| (p.id.clone(), f(p)))
-                .collect::<Vec<_>>(),
-        )
-    };
     let mut before = Vec::new();
     let mut after = Vec::new();
     for &leg in legs(direction) {
         after.push(match leg {
-            Leg::AgentInitiated => by_candidates(leg, &|p| judge_leg(leg, p, to)),
+            Leg::AgentInitiated => by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to)),
             Leg::ManagerInitiated => own_scan
                 .and_then(|(s, _)| probed_verdict(leg, s, &to.id, scan_evidence))
                 .or_else(|| {
@@ -594,35 +694,11 @@ fn agent(
                         against_scanned(leg, &to.versions, &to.cipher_suites, server)
                     })
                 })
-                .unwrap_or_else(|| by_candidates(leg, &|p| judge_leg(leg, p, to))),
+                .unwrap_or_else(|| by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to))),
         });
         before.push(match now {
             None => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
-            Some(now) => match leg {
-                Leg::AgentInitiated => by_candidates(leg, &|p| {
-                    probed_verdict(leg, now.report, &p.id, now.evidence).unwrap_or_else(|| {
-                        against_scanned(leg, &p.versions, &p.cipher_suites, now.server)
-                    })
-                }),
-                Leg::ManagerInitiated => {
-                    let (mv, ms) = accepted(now.server);
-                    match own_scan {
-                        Some((_, server)) => against_scanned(leg, &mv, &ms, server),
-                        None => by_candidates(leg, &|p| {
-                            let n = negotiate(
-                                Offer {
-                                    versions: &mv,
-                                    suites: &ms,
-                                    groups: None,
-                                },
-                                Offer::from(p),
-                                Preference::Server,
-                            );
-                            LegVerdict::negotiated(leg, n.result, Evidence::ScannedSet)
-                        }),
-                    }
-                }
-            },
+            Some(now) => leg_now(leg, now, own_scan, &profiles),
         });
     }
     let loses = directions::loses_contact(&after);
@@ -947,6 +1023,11 @@ mod tests {
         // too; against FIPS mode's six suites, all three agree.
         let p = plan("dsa-fips", vec![offline("t", "10.0.0-1234", None)]);
         assert_eq!(p.agents[0].loses_contact, Some(false), "{:?}", p.agents[0]);
+        assert!(
+            p.notes.iter().any(|n| n.contains("not a manager")),
+            "{:?}",
+            p.notes
+        );
         assert_eq!(p.summary.exit_code, 0);
         assert_eq!(p.steps.len(), 1);
         assert!(p.steps[0].action.contains("every agent keeps contact"));

@@ -231,6 +231,122 @@ impl std::str::FromStr for Direction {
     }
 }
 
+/// One TLS connection between an agent and its manager.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Leg {
+    /// The agent connects to the manager's 4120 (the agent is the client).
+    AgentInitiated,
+    /// The manager connects to the agent's 4118 (the manager is the client).
+    ManagerInitiated,
+}
+
+impl Leg {
+    /// The spelling used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Leg::AgentInitiated => "agent-initiated",
+            Leg::ManagerInitiated => "manager-initiated",
+        }
+    }
+
+    /// Who listens, on which default port: for people.
+    pub fn path(self) -> &'static str {
+        match self {
+            Leg::AgentInitiated => "agent → manager:4120",
+            Leg::ManagerInitiated => "manager → agent:4118",
+        }
+    }
+}
+
+impl fmt::Display for Leg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether a leg works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegStatus {
+    /// A handshake completes (or would).
+    Works,
+    /// No handshake can complete.
+    Fails,
+    /// Cannot be told from what is known.
+    Unknown,
+}
+
+/// What a verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// A probe of the live endpoint in this run, with that client's hello.
+    Probe,
+    /// A probe recorded in a saved scan report.
+    SavedScan,
+    /// Offline negotiation against what a scan saw an endpoint accept.
+    ScannedSet,
+    /// Offline negotiation between two profiles.
+    Profiles,
+    /// Nothing to judge by.
+    None,
+}
+
+/// One leg, judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LegVerdict {
+    /// Which connection.
+    pub direction: Leg,
+    /// `works`, `fails` or `unknown`.
+    pub status: LegStatus,
+    /// What the handshake settles on, when it works and is known.
+    pub negotiated: Option<Agreement>,
+    /// Why it fails or cannot be told.
+    pub reason: Option<String>,
+    /// What the verdict rests on.
+    pub evidence: Evidence,
+}
+
+impl LegVerdict {
+    /// A leg that cannot be judged, and why.
+    pub fn unknown(direction: Leg, reason: impl Into<String>) -> LegVerdict {
+        LegVerdict {
+            direction,
+            status: LegStatus::Unknown,
+            negotiated: None,
+            reason: Some(reason.into()),
+            evidence: Evidence::None,
+        }
+    }
+
+    /// The verdict of an offline negotiation.
+    pub fn negotiated(
+        direction: Leg,
+        result: Result<Agreement, impl fmt::Display>,
+        evidence: Evidence,
+    ) -> LegVerdict {
+        match result {
+            Ok(a) => LegVerdict {
+                direction,
+                status: LegStatus::Works,
+                negotiated: Some(a),
+                reason: None,
+                evidence,
+            },
+            Err(e) => LegVerdict {
+                direction,
+                status: LegStatus::Fails,
+                negotiated: None,
+                reason: Some(e.to_string()),
+                evidence,
+            },
+        }
+    }
+}
+
 /// What the inventory says about one endpoint, beyond its address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Expectation {

@@ -326,10 +326,11 @@ fn before_is_the_manager_as_it_is_now() {
     let inv = csv(
         dir.path(),
         "agents.csv",
-        "host,port",
+        "host,port,agent_version",
         &[
-            format!("127.0.0.1,{}", port(&ten)),
-            format!("127.0.0.1,{}", port(&eleven)),
+            // The inventory is wrong about this one: the scan wins, and says so.
+            format!("127.0.0.1,{},11.0.0-211", port(&ten)),
+            format!("127.0.0.1,{},", port(&eleven)),
         ],
     );
     let manager = format!("dsm://127.0.0.1:{}/", port(&strong));
