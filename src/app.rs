@@ -153,6 +153,8 @@ fn scan(
         ))
     };
     let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
+    let mut targets = targets;
+    crate::plan::judge_directions(&mut targets, catalog, false);
     judge_and_write(
         targets,
         &job.policy,

@@ -666,6 +666,19 @@ pub fn legs_now(
     )
 }
 
+/// Sets `directions` on every agent of a run that also scanned exactly one
+/// manager: each leg the agent relies on, judged from the two scans.
+pub fn judge_directions(targets: &mut [TargetReport], catalog: &Catalog, saved: bool) {
+    let managers: Vec<&TargetReport> = targets.iter().filter(|t| t.role == Role::Manager).collect();
+    let [manager] = managers.as_slice() else {
+        return;
+    };
+    let manager = (*manager).clone();
+    for t in targets.iter_mut().filter(|t| t.role == Role::Agent) {
+        t.directions = legs_now(t, &manager, catalog, saved);
+    }
+}
+
 fn agent(
     t: &PlanTarget,
     to: &Profile,

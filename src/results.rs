@@ -188,6 +188,12 @@ pub struct TargetReport {
     /// What the inventory expected of this endpoint, when it said anything.
     #[serde(default)]
     pub inventory: Option<Expectation>,
+    /// For an agent, when the same run scanned its manager (the
+    /// inventory's one manager target): each leg its direction relies on,
+    /// judged from the two scans. Null otherwise (and in JSON Lines, whose
+    /// lines are written before the manager's answer is known).
+    #[serde(default)]
+    pub directions: Option<Vec<LegVerdict>>,
     /// Connections and bytes this target cost, and the wall time.
     pub stats: ScanStats,
 }

@@ -83,6 +83,7 @@ fn target(name: &str, role: Role, accepted: &[(TlsVersion, &[u16])]) -> TargetRe
         issues: Vec::new(),
         findings: Vec::new(),
         inventory: None,
+        directions: None,
         stats: ScanStats::default(),
     }
 }

@@ -222,6 +222,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
             style::bad(&format!("{}:", e.kind)),
             e.message
         )?;
+        directions_text(out, t)?;
         return Ok(());
     }
     if t.status == TargetStatus::NotScanned {
@@ -296,6 +297,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
         }
         writeln!(out, "{table}")?;
     }
+    directions_text(out, t)?;
     for finding in &t.findings {
         writeln!(
             out,
@@ -315,6 +317,37 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
         )?;
     }
     Ok(())
+}
+
+/// `agent-initiated works; manager-initiated fails: why`.
+fn directions_summary(legs: &[crate::results::LegVerdict]) -> String {
+    use crate::results::LegStatus;
+    legs.iter()
+        .map(|l| match (l.status, &l.reason) {
+            (LegStatus::Works, _) => format!("{} works", l.direction),
+            (LegStatus::Fails, Some(r)) => format!("{} fails: {r}", l.direction),
+            (LegStatus::Fails, None) => format!("{} fails", l.direction),
+            (LegStatus::Unknown, Some(r)) => format!("{} unknown: {r}", l.direction),
+            (LegStatus::Unknown, None) => format!("{} unknown", l.direction),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The line about an agent's legs with the manager of the same run.
+fn directions_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<()> {
+    let Some(legs) = &t.directions else {
+        return Ok(());
+    };
+    let all_work = legs
+        .iter()
+        .all(|l| l.status == crate::results::LegStatus::Works);
+    let label = if all_work {
+        style::good("with the manager:")
+    } else {
+        style::warn("with the manager:")
+    };
+    writeln!(out, "  {label} {}", directions_summary(legs))
 }
 
 /// The one-row-per-endpoint table and the counts per profile, shown when
@@ -492,6 +525,13 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                 "| {} | {result} | {version} | {suite} | {} | {reason} |",
                 p.profile,
                 confirmed_text(p)
+            )?;
+        }
+        if let Some(legs) = &t.directions {
+            writeln!(
+                out,
+                "\n> with the manager: {}",
+                directions_summary(legs).replace('|', "\\|")
             )?;
         }
         for finding in &t.findings {

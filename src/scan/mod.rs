@@ -440,6 +440,7 @@ fn error_report(
         issues: Vec::new(),
         findings: Vec::new(),
         inventory: None,
+        directions: None,
         stats: ScanStats {
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             ..ScanStats::default()

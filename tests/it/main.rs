@@ -14,6 +14,7 @@ mod common;
 mod confirm;
 mod demo;
 mod diagnose;
+mod directions;
 mod exposure;
 mod fleet;
 mod flood;

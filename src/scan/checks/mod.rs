@@ -154,6 +154,7 @@ pub(crate) fn report(
         issues: issues(records),
         findings: Vec::new(),
         inventory: None,
+        directions: None,
         stats,
     };
     // Nothing spoke TLS: the endpoint could not be scanned.
