@@ -690,7 +690,11 @@ fn validate(
 fn matrix(catalog: &Catalog, job: MatrixJob, stdout: &mut dyn Write) -> Result<Status, Error> {
     let clients: Vec<&Profile> = job.clients.iter().map(|id| lookup(catalog, id)).collect();
     let servers: Vec<&Profile> = job.servers.iter().map(|id| lookup(catalog, id)).collect();
-    let m = Matrix::build(&clients, &servers, job.preference);
+    let m = if job.directions.is_empty() {
+        Matrix::build(&clients, &servers, job.preference)
+    } else {
+        Matrix::directions(&clients, &servers, &job.directions, job.preference)
+    };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         MatrixFormat::Text => report::matrix::text(w, &m),
         MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),

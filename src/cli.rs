@@ -480,10 +480,15 @@ pub struct MatrixArgs {
     /// Client profile id or file (repeatable; default: every agent profile).
     #[arg(long = "client", value_name = "PROFILE")]
     pub clients: Vec<String>,
-    /// Server profile id or file (repeatable; default: every manager profile
-    /// and every agent profile acting as a server).
+    /// Server profile id or file (repeatable; default: every manager profile).
     #[arg(long = "server", value_name = "PROFILE")]
     pub servers: Vec<String>,
+    /// Without --client and --server: which directions of the channel to
+    /// pair. agent-initiated: agent profiles as clients of manager profiles
+    /// (4120); manager-initiated: manager profiles as clients of agent
+    /// profiles (4118); both [default]. Never an agent with an agent.
+    #[arg(long, value_enum, value_name = "DIRECTION", conflicts_with_all = ["clients", "servers"])]
+    pub direction: Option<MatrixDirection>,
     /// Let the server follow the client's suite order instead of its own.
     #[arg(long)]
     pub client_preference: bool,
@@ -568,6 +573,17 @@ pub enum DataFormat {
     Json,
     /// YAML.
     Yaml,
+}
+
+/// `matrix --direction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixDirection {
+    /// Agents (clients) against managers (servers), port 4120.
+    AgentInitiated,
+    /// Managers (clients) against agents (servers), port 4118.
+    ManagerInitiated,
+    /// Both, agent-initiated first.
+    Both,
 }
 
 /// Formats for the matrix.

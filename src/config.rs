@@ -213,8 +213,11 @@ pub struct ServeJob {
 pub struct MatrixJob {
     /// Client profile ids.
     pub clients: Vec<String>,
-    /// Server profile ids.
+    /// Server profile ids (with `directions`: the manager side).
     pub servers: Vec<String>,
+    /// The channel directions to pair (agents with managers, both ways);
+    /// empty when the client and server lists were given.
+    pub directions: Vec<crate::results::Leg>,
     /// Whose order decides.
     pub preference: Preference,
     /// Output format.
@@ -314,13 +317,24 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
             .map(|p| p.id.clone())
             .collect::<Vec<_>>()
     };
+    // Neither list: the channel's directions, agents with managers.
+    let directions = if clients.is_empty() && servers.is_empty() {
+        use crate::cli::MatrixDirection as D;
+        use crate::results::Leg;
+        match args.direction.unwrap_or(D::Both) {
+            D::AgentInitiated => vec![Leg::AgentInitiated],
+            D::ManagerInitiated => vec![Leg::ManagerInitiated],
+            D::Both => vec![Leg::AgentInitiated, Leg::ManagerInitiated],
+        }
+    } else {
+        Vec::new()
+    };
     if clients.is_empty() {
         clients = ids(catalog, Role::Agent);
     }
     if servers.is_empty() {
         servers = ids(catalog, Role::Manager);
         servers.extend(ids(catalog, Role::Relay));
-        servers.extend(ids(catalog, Role::Agent));
     }
     // `--client dsa-11 --client dsa-12` names one profile twice.
     dedup(&mut clients);
@@ -328,6 +342,7 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
     Ok(MatrixJob {
         clients,
         servers,
+        directions,
         preference: if args.client_preference {
             Preference::Client
         } else {

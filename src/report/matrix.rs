@@ -10,6 +10,7 @@ use super::{SCHEMA_VERSION, Tool};
 use crate::matrix::{Matrix, Pair};
 use crate::negotiate::{Agreement, Preference};
 use crate::profile::Role;
+use crate::results::Leg;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 
@@ -35,6 +36,9 @@ struct PairJson<'a> {
     server: &'a str,
     /// The role the server profile plays.
     server_role: Role,
+    /// `agent-initiated` (an agent client of a manager or relay),
+    /// `manager-initiated` (a manager client of an agent), or null.
+    direction: Option<Leg>,
     /// Whether they agree on a version and suite.
     compatible: bool,
     /// What they negotiate, when compatible.
@@ -63,6 +67,7 @@ pub fn data(m: &Matrix) -> impl Serialize + '_ {
                 client: &p.client,
                 server: &p.server,
                 server_role: p.server_role,
+                direction: p.direction,
                 compatible: p.negotiation.result.is_ok(),
                 negotiated: p.negotiation.result.as_ref().ok().copied(),
                 mutual: &p.negotiation.mutual,
@@ -111,33 +116,60 @@ fn client_ids(pairs: Vec<&Pair>) -> Vec<&str> {
     pairs.into_iter().map(|p| p.client.as_str()).collect()
 }
 
-/// The matrix as a colored table plus a per-server summary.
-pub fn text(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
-    let mut t = style::table([
-        "Server",
-        "Client",
-        "Result",
-        "Version",
-        "Cipher suite",
-        "Reason",
-    ]);
-    for p in &m.pairs {
-        let result = if p.negotiation.result.is_ok() {
-            style::good("compatible")
-        } else {
-            style::bad("incompatible")
-        };
-        let [version, suite, reason] = cells(p);
-        t.add_row(vec![
-            format!("{} ({})", p.server, p.server_role),
-            p.client.clone(),
-            result.to_string(),
-            version,
-            suite,
-            reason,
-        ]);
+/// The pairs in printing order, each group under its heading: one group
+/// per direction when the matrix was built by direction, else one group.
+fn groups(m: &Matrix) -> Vec<(Option<String>, Vec<&Pair>)> {
+    if m.directions.is_empty() {
+        return vec![(None, m.pairs.iter().collect())];
     }
-    writeln!(out, "{t}")?;
+    m.directions
+        .iter()
+        .map(|leg| {
+            let title = match leg {
+                Leg::AgentInitiated => {
+                    "agent-initiated: agents (clients) → managers (servers, 4120)"
+                }
+                Leg::ManagerInitiated => {
+                    "manager-initiated: managers (clients) → agents (servers, 4118)"
+                }
+            };
+            (Some(title.to_string()), m.pairs_of(*leg).collect())
+        })
+        .collect()
+}
+
+/// The matrix as a colored table (one per direction) plus a per-server summary.
+pub fn text(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
+    for (title, pairs) in groups(m) {
+        if let Some(title) = title {
+            writeln!(out, "{}", style::heading(&title))?;
+        }
+        let mut t = style::table([
+            "Server",
+            "Client",
+            "Result",
+            "Version",
+            "Cipher suite",
+            "Reason",
+        ]);
+        for p in pairs {
+            let result = if p.negotiation.result.is_ok() {
+                style::good("compatible")
+            } else {
+                style::bad("incompatible")
+            };
+            let [version, suite, reason] = cells(p);
+            t.add_row(vec![
+                format!("{} ({})", p.server, p.server_role),
+                p.client.clone(),
+                result.to_string(),
+                version,
+                suite,
+                reason,
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
     writeln!(out, "{}", style::dim(&how_decided(m.preference)))?;
     for (server, ok, lost) in summary(m) {
         let lost_text = if lost.is_empty() {
@@ -159,12 +191,38 @@ pub fn text(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
 
 /// The matrix as a GitHub-flavoured Markdown table.
 pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
+    for (title, pairs) in groups(m) {
+        markdown_table(out, title.as_deref(), &pairs)?;
+    }
+    writeln!(out, "{}", how_decided(m.preference))?;
+    writeln!(out)?;
+    for (server, ok, lost) in summary(m) {
+        let total = ok.len() + lost.len();
+        let lost = if lost.is_empty() {
+            "none".to_string()
+        } else {
+            lost.join(", ")
+        };
+        writeln!(
+            out,
+            "- **{server}**: {} of {total} clients compatible; incompatible: {lost}",
+            ok.len()
+        )?;
+    }
+    Ok(())
+}
+
+/// One table, under its heading when it has one.
+fn markdown_table(out: &mut dyn Write, title: Option<&str>, pairs: &[&Pair]) -> io::Result<()> {
+    if let Some(title) = title {
+        writeln!(out, "## {title}\n")?;
+    }
     writeln!(
         out,
         "| Server | Client | Result | Version | Cipher suite | Reason |"
     )?;
     writeln!(out, "|---|---|---|---|---|---|")?;
-    for p in &m.pairs {
+    for p in pairs {
         let result = if p.negotiation.result.is_ok() {
             "✅ compatible"
         } else {
@@ -184,23 +242,7 @@ pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
             md_escape(&reason)
         )?;
     }
-    writeln!(out)?;
-    writeln!(out, "{}", how_decided(m.preference))?;
-    writeln!(out)?;
-    for (server, ok, lost) in summary(m) {
-        let total = ok.len() + lost.len();
-        let lost = if lost.is_empty() {
-            "none".to_string()
-        } else {
-            lost.join(", ")
-        };
-        writeln!(
-            out,
-            "- **{server}**: {} of {total} clients compatible; incompatible: {lost}",
-            ok.len()
-        )?;
-    }
-    Ok(())
+    writeln!(out)
 }
 
 fn md_escape(s: &str) -> String {
