@@ -365,6 +365,39 @@ fn before_is_the_manager_as_it_is_now() {
     let b = agent(&v, &format!("127.0.0.1:{}", port(&eleven)));
     assert_eq!(b["before"][0]["status"], "works");
 
+    // Offline with --manager: the manager is the one endpoint probed; the
+    // agents are judged from their versions.
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inv.to_str().unwrap(),
+        "--offline",
+        "--manager",
+        &manager,
+        "--format",
+        "json",
+    ])
+    .expect_code(3)
+    .json();
+    let a = agent(&v, &format!("127.0.0.1:{}", port(&ten)));
+    assert_eq!(a["identified_by"], "agent_version");
+    assert_eq!(a["behaves_like"], "dsa-11", "the inventory's word, offline");
+    assert_eq!(
+        legs(&a["before"]),
+        [
+            leg("agent-initiated", "works", "probe"),
+            leg("manager-initiated", "works", "scanned_set")
+        ]
+    );
+    assert_eq!(
+        legs(&a["after"])[1].2,
+        "profiles",
+        "the agent was not probed"
+    );
+    let b = agent(&v, &format!("127.0.0.1:{}", port(&eleven)));
+    assert_eq!(b["loses_contact"], Value::Null, "no version, no probe");
+
     // No manager: the before column is unknown, and the notes say how to fill it.
     let v = plan(&[
         "--to",
