@@ -314,10 +314,15 @@ fn plan(catalog: &Catalog, job: PlanJob, stdout: &mut dyn Write) -> Result<Statu
             (PlanSource::Report, targets, Vec::new())
         }
     };
-    let fleet_count = to_scan.len();
-    if let Some(m) = &job.manager {
-        to_scan.push(m.clone());
-    }
+    // The manager is scanned once, also when the inventory lists it.
+    let manager_index = job.manager.as_ref().map(|m| {
+        let same =
+            |t: &crate::target::Target| t.host.eq_ignore_ascii_case(&m.host) && t.port == m.port;
+        to_scan.iter().position(same).unwrap_or_else(|| {
+            to_scan.push(m.clone());
+            to_scan.len() - 1
+        })
+    });
     let manager = if to_scan.is_empty() {
         None
     } else {
@@ -331,15 +336,19 @@ fn plan(catalog: &Catalog, job: PlanJob, stdout: &mut dyn Write) -> Result<Statu
             profiles.push(to.clone());
         }
         let identify: Vec<Profile> = catalog.all().cloned().collect();
-        let mut reports = runtime()?.block_on(crate::scan::scan_many(
+        let reports = runtime()?.block_on(crate::scan::scan_many(
             to_scan,
             Arc::new(profiles),
             Arc::new(identify),
             Arc::new(job.scan.clone()),
         ));
-        let manager = (reports.len() > fleet_count).then(|| reports.remove(fleet_count));
+        let manager = manager_index.and_then(|i| reports.get(i).cloned());
+        // The fleet's targets come first, in order (none when offline or
+        // from a report).
         for (t, r) in targets.iter_mut().zip(reports) {
-            t.scan = Some(r);
+            if source == PlanSource::Inventory {
+                t.scan = Some(r);
+            }
         }
         manager
     };
