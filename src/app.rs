@@ -573,8 +573,8 @@ fn lookup<'a>(catalog: &'a Catalog, id: &str) -> &'a Profile {
     catalog.get(id).expect("config resolved every profile id")
 }
 
-/// Checks each file on its own (and ids across the files); every problem is
-/// one line on stderr.
+/// Checks each file on its own (and ids across the files); every problem of
+/// every file is one line on stderr.
 fn validate(
     files: &[std::path::PathBuf],
     stdout: &mut dyn Write,
@@ -583,11 +583,13 @@ fn validate(
     let mut catalog = Catalog::empty();
     let mut status = Status::Ok;
     for file in files {
-        match catalog.add_file(file) {
+        match catalog.add_file_all(file) {
             Ok(id) => writeln!(stdout, "{}: ok ({id})", file.display()).map_err(Error::Stdout)?,
-            Err(e) => {
-                // stderr failing leaves nothing else to tell the user with.
-                let _ = writeln!(stderr, "{e}");
+            Err(errors) => {
+                for e in errors {
+                    // stderr failing leaves nothing else to tell the user with.
+                    let _ = writeln!(stderr, "{e}");
+                }
                 status = Status::Invalid;
             }
         }

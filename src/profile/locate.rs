@@ -16,6 +16,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 pub(crate) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
+    /// The key itself of the mapping entry named so (last in a path): where
+    /// an unknown field is.
+    Name(&'a str),
 }
 
 impl fmt::Display for Seg<'_> {
@@ -23,6 +26,7 @@ impl fmt::Display for Seg<'_> {
         match self {
             Seg::Key(k) => f.write_str(k),
             Seg::Index(i) => write!(f, "[{i}]"),
+            Seg::Name(k) => write!(f, "{k}:"),
         }
     }
 }
@@ -137,6 +141,13 @@ impl<'de> Visitor<'de> for Locator<'_, '_> {
         self.here()?;
         let (want, rest) = match self.path.split_first() {
             Some((Seg::Key(k), rest)) => (Some(*k), rest),
+            Some((Seg::Name(k), _)) => {
+                // Raises FOUND at the key named `k`.
+                while map.next_key_seed(KeyLocator(k))?.is_some() {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                return Ok(());
+            }
             _ => (None, &[][..]),
         };
         while let Some(key) = map.next_key::<serde_yaml::Value>()? {
@@ -147,6 +158,33 @@ impl<'de> Visitor<'de> for Locator<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A mapping key that is found when it is the one named.
+struct KeyLocator<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for KeyLocator<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyLocator<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        if v == self.0 {
+            Err(E::custom(FOUND))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -182,6 +220,8 @@ nested:
             Some((7, 14))
         );
         assert_eq!(at(&[]), Some((1, 1)));
+        assert_eq!(at(&[Seg::Name("cipher_suites")]), Some((3, 1)));
+        assert_eq!(at(&[Seg::Key("nested"), Seg::Name("inner")]), Some((7, 3)));
     }
 
     #[test]
