@@ -25,6 +25,7 @@ mod matrix_cli;
 mod peers;
 mod profiles_cli;
 mod props;
+mod repeat;
 mod scan;
 mod schema;
 mod serve;
