@@ -119,10 +119,21 @@ fn capture(
 
 fn scan(
     catalog: &Catalog,
-    job: ScanJob,
+    mut job: ScanJob,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
+    if job.all_addresses {
+        let each = runtime()?.block_on(crate::scan::each_address(
+            &job.targets,
+            job.scan.limits.timeout,
+        ));
+        job.expectations = each
+            .iter()
+            .map(|(i, _)| job.expectations[*i].clone())
+            .collect();
+        job.targets = each.into_iter().map(|(_, t)| t).collect();
+    }
     let profiles: Vec<Profile> = job
         .profiles
         .iter()

@@ -250,6 +250,10 @@ pub struct ScanArgs {
     /// Send no server name at all.
     #[arg(long)]
     pub no_sni: bool,
+    /// Scan every address a host name resolves to, each as its own
+    /// endpoint (by default only the first that answers is probed).
+    #[arg(long)]
+    pub all_addresses: bool,
     /// Skip the full-handshake confirmation of each compatible-looking
     /// profile (first flights only: faster, weaker).
     #[arg(long)]

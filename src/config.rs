@@ -109,6 +109,8 @@ pub struct ScanJob {
     pub output: Option<PathBuf>,
     /// A progress bar on standard error (only when it is a terminal).
     pub progress: bool,
+    /// Each address of a host name is its own target (`--all-addresses`).
+    pub all_addresses: bool,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -457,6 +459,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         format: args.format,
         output: args.output,
         progress: std::io::stderr().is_terminal(),
+        all_addresses: args.all_addresses,
     })
 }
 

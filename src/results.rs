@@ -165,6 +165,11 @@ pub struct TargetReport {
     pub address: Option<String>,
     /// Every address the host resolved to.
     pub addresses: Vec<String>,
+    /// Each address the host resolved to, and whether it was probed: only
+    /// the first that answers is, unless `--all-addresses` made each one
+    /// its own target.
+    #[serde(default)]
+    pub resolved: Vec<ResolvedAddress>,
     /// The role the endpoint plays.
     pub role: Role,
     /// The server name sent (SNI), if any.
@@ -190,6 +195,27 @@ pub struct TargetReport {
     pub inventory: Option<Expectation>,
     /// Connections and bytes this target cost, and the wall time.
     pub stats: ScanStats,
+}
+
+/// One address of a target's host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResolvedAddress {
+    /// The IP address.
+    pub address: String,
+    /// Whether the scan's probes went to this address.
+    pub probed: bool,
+}
+
+impl ResolvedAddress {
+    /// Every address in `all`, `probed` for the one in `probed`.
+    pub fn list(all: &[std::net::SocketAddr], probed: Option<std::net::SocketAddr>) -> Vec<Self> {
+        all.iter()
+            .map(|a| ResolvedAddress {
+                address: a.ip().to_string(),
+                probed: probed.is_some_and(|p| p.ip() == a.ip()),
+            })
+            .collect()
+    }
 }
 
 /// Whether a target could be scanned.

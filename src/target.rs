@@ -38,6 +38,9 @@ pub struct Target {
     pub port: u16,
     /// The role the endpoint plays.
     pub role: Role,
+    /// One address of the host to probe instead of resolving it
+    /// (`--all-addresses` scans each address as its own endpoint).
+    pub pinned: Option<IpAddr>,
 }
 
 impl Target {
@@ -57,7 +60,17 @@ impl Target {
             host,
             port,
             role,
+            pinned: None,
         })
+    }
+
+    /// This target, probed at `address` only (its name is kept for the
+    /// report and for SNI).
+    pub fn pinned_to(&self, address: IpAddr) -> Target {
+        Target {
+            pinned: Some(address),
+            ..self.clone()
+        }
     }
 
     /// The host as an IP address, when it is one.

@@ -56,6 +56,7 @@ fn target(name: &str, role: Role, accepted: &[(TlsVersion, &[u16])]) -> TargetRe
         port: 4120,
         address: Some("192.0.2.1".into()),
         addresses: vec!["192.0.2.1".into()],
+        resolved: Vec::new(),
         role,
         sni: None,
         status: TargetStatus::Ok,

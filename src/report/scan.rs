@@ -215,6 +215,21 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
         style::heading(&t.target),
         t.role
     )?;
+    if t.resolved.len() > 1 {
+        let each: Vec<String> = t
+            .resolved
+            .iter()
+            .map(|r| {
+                let how = if r.probed { "probed" } else { "not probed" };
+                format!("{} ({how})", r.address)
+            })
+            .collect();
+        writeln!(
+            out,
+            "  addresses: {} (--all-addresses scans each)",
+            each.join(", ")
+        )?;
+    }
     if let Some(e) = &t.error {
         writeln!(
             out,

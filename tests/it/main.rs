@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod addresses;
 mod aliases;
 mod capture;
 mod cli_input;
