@@ -226,7 +226,7 @@ fn write_scan(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let status = crate::policy::status(&policy);
+    let status = Status::from(policy.status);
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,
         tool: report::Tool::current(),
@@ -416,11 +416,7 @@ fn diagnose(catalog: &Catalog, job: DiagnoseJob, stdout: &mut dyn Write) -> Resu
         DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
         DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
     })?;
-    Ok(match diagnosis.status {
-        crate::results::PolicyStatus::Passed => Status::Ok,
-        crate::results::PolicyStatus::Failed => Status::Failed,
-        crate::results::PolicyStatus::Incomplete => Status::Incomplete,
-    })
+    Ok(Status::from(diagnosis.status))
 }
 
 /// A multi-threaded runtime for the network commands.
@@ -455,7 +451,13 @@ fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<St
         let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
         if format == LogFormat::Text {
-            let _ = report::serve::banner(stderr, &job, profile_name, written.as_deref());
+            let _ = report::serve::banner(
+                stderr,
+                &job.emulator,
+                &job.profile,
+                profile_name,
+                written.as_deref(),
+            );
         }
         let stop = shutdown_signal();
         tokio::pin!(stop);

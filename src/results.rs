@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::findings::{Finding, FindingCode};
 use crate::negotiate::Agreement;
-use crate::probe::connect::StatsSnapshot;
 use crate::profile::Role;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
@@ -586,20 +585,6 @@ pub struct ScanStats {
     pub bytes_received: u64,
     /// Wall time of this target's scan.
     pub elapsed_ms: u64,
-}
-
-impl ScanStats {
-    /// Counters from the connector plus probes and time.
-    pub fn new(probes: u64, s: StatsSnapshot, elapsed: std::time::Duration) -> ScanStats {
-        ScanStats {
-            probes,
-            connect_attempts: s.connect_attempts,
-            connections: s.connections,
-            bytes_sent: s.bytes_sent,
-            bytes_received: s.bytes_received,
-            elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        }
-    }
 }
 
 /// The verdict.

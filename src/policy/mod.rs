@@ -21,7 +21,6 @@ pub mod file;
 #[cfg(test)]
 mod tests;
 
-use crate::error::Status;
 use crate::findings::FindingCode;
 use crate::profile::Role;
 use crate::results::{
@@ -484,15 +483,6 @@ pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
-/// The exit status of a verdict: 1 failed, 3 incomplete, 0 passed.
-pub fn status(report: &PolicyReport) -> Status {
-    match report.status {
-        PolicyStatus::Passed => Status::Ok,
-        PolicyStatus::Failed => Status::Failed,
-        PolicyStatus::Incomplete => Status::Incomplete,
-    }
 }
 
 /// The verdict of shard reports joined: every saved violation and

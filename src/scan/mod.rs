@@ -248,11 +248,15 @@ pub async fn scan(
     }
     let knowledge = Knowledge::learn(&records);
     let address = endpoint.address().await;
-    let stats = ScanStats::new(
-        records.len() as u64,
-        endpoint.stats().snapshot(),
-        started.elapsed(),
-    );
+    let s = endpoint.stats().snapshot();
+    let stats = ScanStats {
+        probes: records.len() as u64,
+        connect_attempts: s.connect_attempts,
+        connections: s.connections,
+        bytes_sent: s.bytes_sent,
+        bytes_received: s.bytes_received,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    };
     checks::report(
         target, sni, &addresses, address, &records, &knowledge, profiles, identify, config, stats,
     )

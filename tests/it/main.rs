@@ -23,6 +23,7 @@ mod hostile;
 mod junit;
 mod limits;
 mod matrix_cli;
+mod module_graph;
 mod peers;
 mod profiles_cli;
 mod props;
