@@ -42,8 +42,8 @@ pub fn run(
             out(stdout).map_err(Error::Stdout)?;
             Ok(Status::Ok)
         }
-        Job::ProfilesShow { id, format } => {
-            let profile = lookup(catalog, &id);
+        Job::ProfilesShow { profile, format } => {
+            let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
                 DataFormat::Text => report::profiles::show_text(w, profile),
                 DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
@@ -53,11 +53,8 @@ pub fn run(
             Ok(Status::Ok)
         }
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
-        Job::Matrix(job) => matrix(catalog, job, stdout),
-        Job::Serve(job) => {
-            let name = lookup(catalog, &job.profile).name.clone();
-            serve(*job, &name, stderr)
-        }
+        Job::Matrix(job) => matrix(job, stdout),
+        Job::Serve(job) => serve(*job, stderr),
         Job::Scan(job) => scan(catalog, job, stdout, stderr),
         Job::Check(job) => check(job, stdout, stderr),
         Job::Merge { job, rules } => merge(job, rules, stdout, stderr),
@@ -134,11 +131,7 @@ fn scan(
             .collect();
         job.targets = each.into_iter().map(|(_, t)| t).collect();
     }
-    let profiles: Vec<Profile> = job
-        .profiles
-        .iter()
-        .map(|id| lookup(catalog, id).clone())
-        .collect();
+    let profiles = std::mem::take(&mut job.profiles);
     let identify: Vec<Profile> = catalog.all().cloned().collect();
     // `-o` is opened before any probing: an unwritable path fails first.
     let mut file = match job.output.as_deref() {
@@ -430,7 +423,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// Runs the emulator until SIGINT or SIGTERM, logging to stderr: every event
 /// in JSON; in text, bursts of failures from one peer folded into summaries
 /// unless `--verbose`.
-fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<Status, Error> {
+fn serve(job: ServeJob, stderr: &mut dyn Write) -> Result<Status, Error> {
     let written = match (&job.write_client_cert, &job.pki) {
         (Some(dir), Some(pki)) => Some(write_client_files(dir, pki)?),
         _ => None,
@@ -454,8 +447,8 @@ fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<St
             let _ = report::serve::banner(
                 stderr,
                 &job.emulator,
-                &job.profile,
-                profile_name,
+                &job.profile.id,
+                &job.profile.name,
                 written.as_deref(),
             );
         }
@@ -581,11 +574,6 @@ fn write_file(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
     file.flush()
 }
 
-/// Ids in a `Config` were resolved against this catalog.
-fn lookup<'a>(catalog: &'a Catalog, id: &str) -> &'a Profile {
-    catalog.get(id).expect("config resolved every profile id")
-}
-
 /// Checks each file on its own (and ids across the files); every problem of
 /// every file is one line on stderr.
 fn validate(
@@ -610,9 +598,9 @@ fn validate(
     Ok(status)
 }
 
-fn matrix(catalog: &Catalog, job: MatrixJob, stdout: &mut dyn Write) -> Result<Status, Error> {
-    let clients: Vec<&Profile> = job.clients.iter().map(|id| lookup(catalog, id)).collect();
-    let servers: Vec<&Profile> = job.servers.iter().map(|id| lookup(catalog, id)).collect();
+fn matrix(job: MatrixJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let clients: Vec<&Profile> = job.clients.iter().collect();
+    let servers: Vec<&Profile> = job.servers.iter().collect();
     let m = Matrix::build(&clients, &servers, job.preference);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         MatrixFormat::Text => report::matrix::text(w, &m),

@@ -252,6 +252,28 @@ impl Catalog {
         self.all().find(|p| p.id == id)
     }
 
+    /// The profiles with these ids, cloned: what a job is handed once every
+    /// argument is resolved (a user file resolved later may replace a
+    /// shipped profile with the same id, so build after resolving).
+    pub fn built(&self, ids: &[String]) -> Result<Vec<Profile>, ResolveError> {
+        ids.iter()
+            .map(|id| {
+                self.get(id).cloned().ok_or_else(|| {
+                    ResolveError::Unknown(UnknownProfile {
+                        input: id.clone(),
+                        suggestions: crate::suggest::closest(id, self.all().map(|p| p.id.as_str())),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// [`Catalog::built`] for one id.
+    pub fn built_one(&self, id: &str) -> Result<Profile, ResolveError> {
+        let mut one = self.built(&[id.to_string()])?;
+        Ok(one.swap_remove(0))
+    }
+
     /// The profile with this id or alias.
     pub fn find(&self, name: &str) -> Option<&Profile> {
         self.get(name)

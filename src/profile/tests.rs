@@ -437,3 +437,22 @@ fn missing_fields_are_all_named() {
         ]
     );
 }
+
+#[test]
+fn built_profiles_are_the_ones_resolved_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.yaml");
+    std::fs::write(&a, GOOD.replace("test-1", "dsa-11")).unwrap();
+    let mut catalog = Catalog::builtin().unwrap();
+    // `-p dsa-11 -p a.yaml`: both name dsa-11, and the file replaced the
+    // shipped profile; what a job is handed is the file's.
+    let ids = [
+        catalog.resolve("dsa-11").unwrap(),
+        catalog.resolve(a.to_str().unwrap()).unwrap(),
+    ];
+    let built = catalog.built(&ids).unwrap();
+    assert!(built.iter().all(|p| p.cipher_suites.len() == 3));
+    assert_eq!(built[0].origin, Origin::File(a.clone()));
+    let err = catalog.built_one("dsa-1").unwrap_err().to_string();
+    assert!(err.starts_with("unknown profile \"dsa-1\""), "{err}");
+}
