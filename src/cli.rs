@@ -346,6 +346,10 @@ pub enum ScanFormat {
 }
 
 /// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
+///
+/// Hand-written on purpose: `humantime` (the usual crate) rejects the
+/// fractions (`2.5s`) and bare numbers (`5`) that the README documents, and
+/// has no bound; this is twenty lines with its own tests.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {

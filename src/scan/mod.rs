@@ -376,7 +376,8 @@ pub fn not_scanned(target: &Target) -> TargetReport {
     }
 }
 
-/// `60s`, `1.5s`, `500ms`.
+/// `60s`, `1.5s`, `500ms`: the way `--target-timeout` is written
+/// (`humantime::format_duration` would print `1s 500ms`).
 fn humantime(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
