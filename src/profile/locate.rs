@@ -16,9 +16,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 pub(crate) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
-    /// The key itself of the mapping entry named so (last in a path): where
-    /// an unknown field is.
-    Name(&'a str),
+    /// The key itself of the mapping entry named so, its n-th occurrence
+    /// from 0 (last in a path): where an unknown or repeated field is.
+    Name(&'a str, usize),
 }
 
 impl fmt::Display for Seg<'_> {
@@ -26,7 +26,7 @@ impl fmt::Display for Seg<'_> {
         match self {
             Seg::Key(k) => f.write_str(k),
             Seg::Index(i) => write!(f, "[{i}]"),
-            Seg::Name(k) => write!(f, "{k}:"),
+            Seg::Name(k, _) => write!(f, "{k}:"),
         }
     }
 }
@@ -141,9 +141,16 @@ impl<'de> Visitor<'de> for Locator<'_, '_> {
         self.here()?;
         let (want, rest) = match self.path.split_first() {
             Some((Seg::Key(k), rest)) => (Some(*k), rest),
-            Some((Seg::Name(k), _)) => {
-                // Raises FOUND at the key named `k`.
-                while map.next_key_seed(KeyLocator(k))?.is_some() {
+            Some((Seg::Name(k, nth), _)) => {
+                // Raises FOUND at the `nth` key named `k`.
+                let mut skip = *nth;
+                while map
+                    .next_key_seed(KeyLocator {
+                        name: k,
+                        skip: &mut skip,
+                    })?
+                    .is_some()
+                {
                     map.next_value::<IgnoredAny>()?;
                 }
                 return Ok(());
@@ -161,10 +168,14 @@ impl<'de> Visitor<'de> for Locator<'_, '_> {
     }
 }
 
-/// A mapping key that is found when it is the one named.
-struct KeyLocator<'a>(&'a str);
+/// A mapping key that is found when it is the one named, after `skip`
+/// earlier keys of that name.
+struct KeyLocator<'a, 's> {
+    name: &'a str,
+    skip: &'s mut usize,
+}
 
-impl<'de> DeserializeSeed<'de> for KeyLocator<'_> {
+impl<'de> DeserializeSeed<'de> for KeyLocator<'_, '_> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -172,7 +183,7 @@ impl<'de> DeserializeSeed<'de> for KeyLocator<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeyLocator<'_> {
+impl<'de> Visitor<'de> for KeyLocator<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -180,9 +191,12 @@ impl<'de> Visitor<'de> for KeyLocator<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        if v == self.0 {
+        if v != self.name {
+            Ok(())
+        } else if *self.skip == 0 {
             Err(E::custom(FOUND))
         } else {
+            *self.skip -= 1;
             Ok(())
         }
     }
@@ -220,8 +234,15 @@ nested:
             Some((7, 14))
         );
         assert_eq!(at(&[]), Some((1, 1)));
-        assert_eq!(at(&[Seg::Name("cipher_suites")]), Some((3, 1)));
-        assert_eq!(at(&[Seg::Key("nested"), Seg::Name("inner")]), Some((7, 3)));
+        assert_eq!(at(&[Seg::Name("cipher_suites", 0)]), Some((3, 1)));
+        assert_eq!(at(&[Seg::Name("cipher_suites", 1)]), None);
+        assert_eq!(
+            at(&[Seg::Key("nested"), Seg::Name("inner", 0)]),
+            Some((7, 3))
+        );
+        let twice = "a: 1\nb: 2\na: 3\n";
+        let second = locate(twice, &[Seg::Name("a", 1)]).map(|l| (l.line, l.column));
+        assert_eq!(second, Some((3, 1)));
     }
 
     #[test]

@@ -199,7 +199,7 @@ impl Profile {
                 origin: origin.clone(),
                 location: match place {
                     read::Place::Node(path) => locate(text, &path),
-                    read::Place::Key(key) => locate(text, &[Seg::Name(&key)]),
+                    read::Place::Key(key, nth) => locate(text, &[Seg::Name(&key, nth)]),
                     read::Place::At(at) => at,
                 },
                 kind,

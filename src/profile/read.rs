@@ -43,8 +43,9 @@ const REQUIRED: &[&str] = &["id", "name", "role", "versions", "cipher_suites"];
 pub(super) enum Place {
     /// The node at this path.
     Node(Vec<Seg<'static>>),
-    /// The key of this top-level field (an unknown field).
-    Key(String),
+    /// The key of this top-level field, its n-th occurrence from 0 (an
+    /// unknown or repeated field).
+    Key(String, usize),
     /// Already known (serde_yaml told us).
     At(Option<super::Location>),
 }
@@ -150,11 +151,14 @@ impl<'de> Visitor<'de> for Doc<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut unknown: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             let Some(&field) = FIELDS.iter().find(|f| **f == key) else {
                 let expected: Vec<String> = FIELDS.iter().map(|f| format!("`{f}`")).collect();
+                let nth = unknown.iter().filter(|k| **k == key).count();
+                unknown.push(key.clone());
                 self.problems.push((
-                    Place::Key(key.clone()),
+                    Place::Key(key.clone(), nth),
                     yaml(format!(
                         "unknown field `{key}`, expected one of {}",
                         expected.join(", ")
@@ -164,8 +168,12 @@ impl<'de> Visitor<'de> for Doc<'_> {
                 continue;
             };
             if self.seen.contains(&field) {
-                self.problems
-                    .push((Place::At(None), yaml(format!("duplicate field `{field}`"))));
+                let nth = self.seen.iter().filter(|f| **f == field).count();
+                self.seen.push(field);
+                self.problems.push((
+                    Place::Key(field.to_string(), nth),
+                    yaml(format!("duplicate field `{field}`")),
+                ));
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }

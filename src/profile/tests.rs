@@ -456,3 +456,17 @@ fn built_profiles_are_the_ones_resolved_last() {
     let err = catalog.built_one("dsa-1").unwrap_err().to_string();
     assert!(err.starts_with("unknown profile \"dsa-1\""), "{err}");
 }
+
+#[test]
+fn repeated_and_unknown_fields_point_at_their_own_key() {
+    let text = format!("{GOOD}colour: 1\nname: Again\ncolour: 2\n");
+    let msgs: Vec<String> = Profile::parse_all(&text, Origin::File("t.yaml".into()))
+        .expect_err("rejected")
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(msgs.len(), 3, "{msgs:#?}");
+    assert!(msgs[0].starts_with("t.yaml:9:1: unknown field `colour`"));
+    assert_eq!(msgs[1], "t.yaml:10:1: duplicate field `name`");
+    assert!(msgs[2].starts_with("t.yaml:11:1: unknown field `colour`"));
+}
