@@ -43,8 +43,8 @@ pub fn run(
             out(stdout).map_err(Error::Stdout)?;
             Ok(Status::Ok)
         }
-        Job::ProfilesShow { id, format } => {
-            let profile = lookup(catalog, &id);
+        Job::ProfilesShow { profile, format } => {
+            let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
                 DataFormat::Text => report::profiles::show_text(w, profile),
                 DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
@@ -54,11 +54,8 @@ pub fn run(
             Ok(Status::Ok)
         }
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
-        Job::Matrix(job) => matrix(catalog, job, view, stdout),
-        Job::Serve(job) => {
-            let name = lookup(catalog, &job.profile).name.clone();
-            serve(*job, &name, stderr)
-        }
+        Job::Matrix(job) => matrix(job, view, stdout),
+        Job::Serve(job) => serve(*job, stderr),
         Job::Scan(job) => scan(catalog, job, view, stdout, stderr),
         Job::Check(job) => check(job, view, stdout, stderr),
         Job::Merge { job, rules } => merge(job, rules, view, stdout, stderr),
@@ -120,16 +117,23 @@ fn capture(
 
 fn scan(
     catalog: &Catalog,
-    job: ScanJob,
+    mut job: ScanJob,
     view: &report::View,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let profiles: Vec<Profile> = job
-        .profiles
-        .iter()
-        .map(|id| lookup(catalog, id).clone())
-        .collect();
+    if job.all_addresses {
+        let each = runtime()?.block_on(crate::scan::each_address(
+            &job.targets,
+            job.scan.limits.timeout,
+        ));
+        job.expectations = each
+            .iter()
+            .map(|(i, _)| job.expectations[*i].clone())
+            .collect();
+        job.targets = each.into_iter().map(|(_, t)| t).collect();
+    }
+    let profiles = std::mem::take(&mut job.profiles);
     let identify: Vec<Profile> = catalog.all().cloned().collect();
     // `-o` is opened before any probing: an unwritable path fails first.
     let mut file = match job.output.as_deref() {
@@ -249,7 +253,7 @@ fn write_scan(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let status = crate::policy::status(&policy);
+    let status = Status::from(policy.status);
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,
         tool: report::Tool::current(),
@@ -446,11 +450,7 @@ fn diagnose(catalog: &Catalog, job: DiagnoseJob, stdout: &mut dyn Write) -> Resu
         DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
         DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
     })?;
-    Ok(match diagnosis.status {
-        crate::results::PolicyStatus::Passed => Status::Ok,
-        crate::results::PolicyStatus::Failed => Status::Failed,
-        crate::results::PolicyStatus::Incomplete => Status::Incomplete,
-    })
+    Ok(Status::from(diagnosis.status))
 }
 
 /// A multi-threaded runtime for the network commands.
@@ -464,7 +464,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// Runs the emulator until SIGINT or SIGTERM, logging to stderr: every event
 /// in JSON; in text, bursts of failures from one peer folded into summaries
 /// unless `--verbose`.
-fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<Status, Error> {
+fn serve(job: ServeJob, stderr: &mut dyn Write) -> Result<Status, Error> {
     let written = match (&job.write_client_cert, &job.pki) {
         (Some(dir), Some(pki)) => Some(write_client_files(dir, pki)?),
         _ => None,
@@ -485,7 +485,13 @@ fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<St
         let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
         if format == LogFormat::Text {
-            let _ = report::serve::banner(stderr, &job, profile_name, written.as_deref());
+            let _ = report::serve::banner(
+                stderr,
+                &job.emulator,
+                &job.profile.id,
+                &job.profile.name,
+                written.as_deref(),
+            );
         }
         let stop = shutdown_signal();
         tokio::pin!(stop);
@@ -609,13 +615,8 @@ fn write_file(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
     file.flush()
 }
 
-/// Ids in a `Config` were resolved against this catalog.
-fn lookup<'a>(catalog: &'a Catalog, id: &str) -> &'a Profile {
-    catalog.get(id).expect("config resolved every profile id")
-}
-
-/// Checks each file on its own (and ids across the files); every problem is
-/// one line on stderr.
+/// Checks each file on its own (and ids across the files); every problem of
+/// every file is one line on stderr.
 fn validate(
     files: &[std::path::PathBuf],
     stdout: &mut dyn Write,
@@ -624,11 +625,13 @@ fn validate(
     let mut catalog = Catalog::empty();
     let mut status = Status::Ok;
     for file in files {
-        match catalog.add_file(file) {
+        match catalog.add_file_all(file) {
             Ok(id) => writeln!(stdout, "{}: ok ({id})", file.display()).map_err(Error::Stdout)?,
-            Err(e) => {
-                // stderr failing leaves nothing else to tell the user with.
-                let _ = writeln!(stderr, "{e}");
+            Err(errors) => {
+                for e in errors {
+                    // stderr failing leaves nothing else to tell the user with.
+                    let _ = writeln!(stderr, "{e}");
+                }
                 status = Status::Invalid;
             }
         }
@@ -636,14 +639,9 @@ fn validate(
     Ok(status)
 }
 
-fn matrix(
-    catalog: &Catalog,
-    job: MatrixJob,
-    view: &report::View,
-    stdout: &mut dyn Write,
-) -> Result<Status, Error> {
-    let clients: Vec<&Profile> = job.clients.iter().map(|id| lookup(catalog, id)).collect();
-    let servers: Vec<&Profile> = job.servers.iter().map(|id| lookup(catalog, id)).collect();
+fn matrix(job: MatrixJob, view: &report::View, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let clients: Vec<&Profile> = job.clients.iter().collect();
+    let servers: Vec<&Profile> = job.servers.iter().collect();
     let m = Matrix::build(&clients, &servers, job.preference);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         MatrixFormat::Text => report::matrix::text(w, &m, view),

@@ -259,6 +259,10 @@ pub struct ScanArgs {
     /// Send no server name at all.
     #[arg(long)]
     pub no_sni: bool,
+    /// Scan every address a host name resolves to, each as its own
+    /// endpoint (by default only the first that answers is probed).
+    #[arg(long)]
+    pub all_addresses: bool,
     /// Skip the full-handshake confirmation of each compatible-looking
     /// profile (first flights only: faster, weaker).
     #[arg(long)]
@@ -366,6 +370,10 @@ pub enum ScanFormat {
 }
 
 /// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
+///
+/// Hand-written on purpose: `humantime` (the usual crate) rejects the
+/// fractions (`2.5s`) and bare numbers (`5`) that the README documents, and
+/// has no bound; this is twenty lines with its own tests.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {

@@ -21,7 +21,7 @@ use crate::negotiate::Preference;
 use crate::policy::{Policy, Rule};
 use crate::probe::Limits;
 use crate::probe::handshake::ClientIdentity;
-use crate::profile::{Catalog, Role};
+use crate::profile::{Catalog, Profile, Role};
 use crate::scan::ScanConfig;
 use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
 use crate::target::{self, Target, TargetError};
@@ -50,8 +50,8 @@ pub enum Job {
     },
     /// `profiles show`.
     ProfilesShow {
-        /// The resolved profile id.
-        id: String,
+        /// The profile.
+        profile: Box<Profile>,
         /// Output format.
         format: DataFormat,
     },
@@ -100,8 +100,8 @@ pub struct ScanJob {
     pub targets: Vec<Target>,
     /// What the inventory expects of each target (same order).
     pub expectations: Vec<crate::inventory::Expectation>,
-    /// Profile ids to check.
-    pub profiles: Vec<String>,
+    /// The profiles to check.
+    pub profiles: Vec<Profile>,
     /// Requirements.
     pub policy: Policy,
     /// How to probe.
@@ -112,6 +112,8 @@ pub struct ScanJob {
     pub output: Option<PathBuf>,
     /// A progress bar on standard error (only when it is a terminal).
     pub progress: bool,
+    /// Each address of a host name is its own target (`--all-addresses`).
+    pub all_addresses: bool,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -168,7 +170,7 @@ pub struct CaptureJob {
 #[derive(Debug)]
 pub struct ServeJob {
     /// The profile served.
-    pub profile: String,
+    pub profile: Profile,
     /// The emulator, ready to start.
     pub emulator: EmulatorConfig,
     /// The generated CA and client certificate, when one was made.
@@ -184,10 +186,10 @@ pub struct ServeJob {
 /// `matrix` with profiles resolved.
 #[derive(Debug)]
 pub struct MatrixJob {
-    /// Client profile ids.
-    pub clients: Vec<String>,
-    /// Server profile ids.
-    pub servers: Vec<String>,
+    /// Client profiles.
+    pub clients: Vec<Profile>,
+    /// Server profiles.
+    pub servers: Vec<Profile>,
     /// Whose order decides.
     pub preference: Preference,
     /// Output format.
@@ -214,13 +216,11 @@ impl Config {
             Command::Profiles(ProfilesCommand::List { format }) => {
                 (Job::ProfilesList { format }, false)
             }
-            Command::Profiles(ProfilesCommand::Show { id, format }) => (
-                Job::ProfilesShow {
-                    id: catalog.resolve(&id)?,
-                    format,
-                },
-                false,
-            ),
+            Command::Profiles(ProfilesCommand::Show { id, format }) => {
+                let id = catalog.resolve(&id)?;
+                let profile = Box::new(catalog.built_one(&id)?);
+                (Job::ProfilesShow { profile, format }, false)
+            }
             Command::Profiles(ProfilesCommand::Validate { files }) => {
                 (Job::ProfilesValidate { files }, false)
             }
@@ -311,8 +311,8 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
     dedup(&mut clients);
     dedup(&mut servers);
     Ok(MatrixJob {
-        clients,
-        servers,
+        clients: catalog.built(&clients)?,
+        servers: catalog.built(&servers)?,
         preference: if args.client_preference {
             Preference::Client
         } else {
@@ -441,7 +441,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     Ok(ScanJob {
         targets,
         expectations,
-        profiles,
+        profiles: catalog.built(&profiles)?,
         policy,
         scan: ScanConfig {
             all_suites: args.all_suites,
@@ -476,6 +476,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         format: args.format,
         output: args.output,
         progress: std::io::stderr().is_terminal(),
+        all_addresses: args.all_addresses,
     })
 }
 
@@ -546,7 +547,7 @@ fn what_if_job(args: WhatIfArgs) -> Result<WhatIfJob, Error> {
 
 fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> {
     let id = catalog.resolve(&args.profile)?;
-    let profile = catalog.get(&id).expect("just resolved");
+    let profile = catalog.built_one(&id)?;
     let listen = listen_addr(args.listen.as_deref(), profile.role)?;
     let own_identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(Identity::load(cert, key).map_err(ServeError::from)?),
@@ -569,10 +570,10 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         (None, Some(pki)) => ClientAuth::Require(vec![pki.ca.identity.cert.clone()]),
         (None, None) => unreachable!("a PKI is generated when no CA is given"),
     };
-    let mut spec = ServerSpec::from_profile(profile);
+    let mut spec = ServerSpec::from_profile(&profile);
     spec.server_preference = !args.client_preference;
     Ok(ServeJob {
-        profile: id.clone(),
+        profile,
         emulator: EmulatorConfig {
             client_auth,
             ..EmulatorConfig::new(&id, spec, identity, listen)
@@ -676,10 +677,9 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
             ));
         }
     };
-    let profile = catalog
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| Error::Usage(format!("no profile {id}")))?;
+    // An agent version maps to a shipped id, which a user file may have
+    // replaced or (with an id of its own) not: resolved like `--as`.
+    let profile = catalog.built_one(&id)?;
     let agent = match &args.agent {
         Some(a) => Some(Target::parse(a, Role::Agent).map_err(Error::Target)?),
         None => None,
@@ -687,7 +687,7 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
     let manager_profile = match &args.manager_profile {
         Some(p) => {
             let id = catalog.resolve(p)?;
-            catalog.get(&id).cloned()
+            Some(catalog.built_one(&id)?)
         }
         None => None,
     };

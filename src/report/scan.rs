@@ -264,6 +264,28 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
         }
     }
     write_lines(out, lines)?;
+    if t.resolved.len() > 1 {
+        let each: Vec<String> = t
+            .resolved
+            .iter()
+            .map(|r| {
+                let how = if r.probed { "probed" } else { "not probed" };
+                format!("{} ({how})", r.address)
+            })
+            .collect();
+        write_lines(
+            out,
+            wrap(
+                &format!(
+                    "addresses: {} (--all-addresses scans each)",
+                    each.join(", ")
+                ),
+                max,
+                "  ",
+                "    ",
+            ),
+        )?;
+    }
     if let Some(e) = &t.error {
         let label = format!("{}:", e.kind);
         return write_lines(
@@ -858,6 +880,10 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
 /// JUnit XML: a test suite per target, a test case per profile. A required
 /// profile that is incompatible fails; a target that could not be scanned,
 /// or a profile whose answer is unknown, is an error.
+///
+/// Written by hand: four elements and attribute escaping (`xml`) do not
+/// justify `quick-junit` and its dependencies (chrono, uuid, quick-xml);
+/// `tests/it/junit.rs` reads the output back with `junit-parser`.
 pub fn junit(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     let suites: Vec<(&TargetReport, Vec<Case>)> = report
         .targets

@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod addresses;
 mod aliases;
 mod capture;
 mod cli_input;
@@ -23,9 +24,11 @@ mod html;
 mod junit;
 mod limits;
 mod matrix_cli;
+mod module_graph;
 mod peers;
 mod profiles_cli;
 mod props;
+mod repeat;
 mod scan;
 mod schema;
 mod serve;
