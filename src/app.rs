@@ -31,6 +31,7 @@ pub fn run(
 ) -> Result<Status, Error> {
     colored::control::set_override(config.color);
     let catalog = &config.catalog;
+    let view = &config.view;
     match config.job {
         Job::ProfilesList { format } => {
             let out = |w: &mut dyn Write| match format {
@@ -45,8 +46,8 @@ pub fn run(
             out(stdout).map_err(Error::Stdout)?;
             Ok(Status::Ok)
         }
-        Job::ProfilesShow { id, format } => {
-            let profile = lookup(catalog, &id);
+        Job::ProfilesShow { profile, format } => {
+            let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
                 DataFormat::Text => report::profiles::show_text(w, profile),
                 DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
@@ -56,17 +57,14 @@ pub fn run(
             Ok(Status::Ok)
         }
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
-        Job::Matrix(job) => matrix(catalog, job, stdout),
-        Job::Serve(job) => {
-            let name = lookup(catalog, &job.profile).name.clone();
-            serve(*job, &name, stderr)
-        }
-        Job::Scan(job) => scan(catalog, job, stdout, stderr),
-        Job::Check(job) => check(job, stdout, stderr),
-        Job::Merge { job, rules } => merge(job, rules, stdout, stderr),
+        Job::Matrix(job) => matrix(job, view, stdout),
+        Job::Serve(job) => serve(*job, stderr),
+        Job::Scan(job) => scan(catalog, job, view, stdout, stderr),
+        Job::Check(job) => check(job, view, stdout, stderr),
+        Job::Merge { job, rules } => merge(job, rules, view, stdout, stderr),
         Job::WhatIf(job) => what_if(catalog, job, stdout),
-        Job::Plan(job) => plan(catalog, *job, stdout),
-        Job::Demo { show } => demo(catalog, &show, stdout),
+        Job::Plan(job) => plan(catalog, *job, view, stdout),
+        Job::Demo { show } => demo(catalog, &show, view, stdout),
         Job::Diagnose(job) => diagnose(catalog, *job, stdout),
         Job::Schema { name } => {
             stdout
@@ -123,15 +121,23 @@ fn capture(
 
 fn scan(
     catalog: &Catalog,
-    job: ScanJob,
+    mut job: ScanJob,
+    view: &report::View,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let profiles: Vec<Profile> = job
-        .profiles
-        .iter()
-        .map(|id| lookup(catalog, id).clone())
-        .collect();
+    if job.all_addresses {
+        let each = runtime()?.block_on(crate::scan::each_address(
+            &job.targets,
+            job.scan.limits.timeout,
+        ));
+        job.expectations = each
+            .iter()
+            .map(|(i, _)| job.expectations[*i].clone())
+            .collect();
+        job.targets = each.into_iter().map(|(_, t)| t).collect();
+    }
+    let profiles = std::mem::take(&mut job.profiles);
     let identify: Vec<Profile> = catalog.all().cloned().collect();
     // `-o` is opened before any probing: an unwritable path fails first.
     let mut file = match job.output.as_deref() {
@@ -158,7 +164,10 @@ fn scan(
     judge_and_write(
         targets,
         &job.policy,
-        job.format,
+        Presentation {
+            format: job.format,
+            view,
+        },
         file,
         &written,
         stdout,
@@ -167,13 +176,29 @@ fn scan(
 }
 
 /// `check`: the saved targets, judged again.
-fn check(job: CheckJob, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<Status, Error> {
+fn check(
+    job: CheckJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
     let file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),
         None => None,
     };
     let targets = crate::saved::read_all(&job.reports)?;
-    judge_and_write(targets, &job.policy, job.format, file, &[], stdout, stderr)
+    judge_and_write(
+        targets,
+        &job.policy,
+        Presentation {
+            format: job.format,
+            view,
+        },
+        file,
+        &[],
+        stdout,
+        stderr,
+    )
 }
 
 /// `merge`: the shard reports as one; with rules, judged again (as
@@ -181,11 +206,12 @@ fn check(job: CheckJob, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
 fn merge(
     job: CheckJob,
     rules: bool,
+    view: &report::View,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     if rules {
-        return check(job, stdout, stderr);
+        return check(job, view, stdout, stderr);
     }
     let file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),
@@ -193,7 +219,11 @@ fn merge(
     };
     let (targets, verdicts) = crate::saved::read_all_with_verdicts(&job.reports)?;
     let policy = crate::policy::merge(&verdicts);
-    write_scan(targets, policy, job.format, file, &[], stdout, stderr)
+    let how = Presentation {
+        format: job.format,
+        view,
+    };
+    write_scan(targets, policy, how, file, &[], stdout, stderr)
 }
 
 /// The verdict, the report in its format (after the JSON Lines already
@@ -201,27 +231,35 @@ fn merge(
 fn judge_and_write(
     targets: Vec<crate::results::TargetReport>,
     policy: &crate::policy::Policy,
-    format: ScanFormat,
+    how: Presentation<'_>,
     file: Option<(&Path, BufWriter<File>)>,
     written: &[usize],
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     let policy = crate::policy::verdict(&targets, policy);
-    write_scan(targets, policy, format, file, written, stdout, stderr)
+    write_scan(targets, policy, how, file, written, stdout, stderr)
+}
+
+/// How a scan report is written: its format and, for text and Markdown,
+/// its layout.
+#[derive(Clone, Copy)]
+struct Presentation<'a> {
+    format: ScanFormat,
+    view: &'a report::View,
 }
 
 /// A scan report with its verdict, written; the reasons on stderr.
 fn write_scan(
     targets: Vec<crate::results::TargetReport>,
     policy: crate::results::PolicyReport,
-    format: ScanFormat,
+    how: Presentation<'_>,
     mut file: Option<(&Path, BufWriter<File>)>,
     written: &[usize],
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let status = crate::policy::status(&policy);
+    let status = Status::from(policy.status);
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,
         tool: report::Tool::current(),
@@ -229,8 +267,9 @@ fn write_scan(
         targets,
         policy,
     };
-    let print = |w: &mut dyn Write| match format {
-        ScanFormat::Text => report::scan::text(w, &report),
+    let view = how.view;
+    let print = |w: &mut dyn Write| match how.format {
+        ScanFormat::Text => report::scan::text(w, &report, view),
         ScanFormat::Json => report::scan::json(w, &report),
         ScanFormat::Yaml => report::scan::yaml(w, &report),
         // Finished targets were streamed; the rest (not scanned), then the verdict.
@@ -242,8 +281,9 @@ fn write_scan(
             }
             report::scan::jsonl_policy(w, &report)
         }
-        ScanFormat::Markdown => report::scan::markdown(w, &report),
+        ScanFormat::Markdown => report::scan::markdown(w, &report, view),
         ScanFormat::Junit => report::scan::junit(w, &report),
+        ScanFormat::Html => report::html::scan(w, &report),
     };
     match &mut file {
         Some((path, f)) => print(f)
@@ -281,9 +321,14 @@ fn what_if(catalog: &Catalog, job: WhatIfJob, stdout: &mut dyn Write) -> Result<
 /// inventory alone; the manager as it is now scanned when given. Exit 1
 /// when some agent would lose contact, 3 when none is known to but some
 /// cannot be told, 0 otherwise.
-fn plan(catalog: &Catalog, job: PlanJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+fn plan(
+    catalog: &Catalog,
+    job: PlanJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
     use crate::plan::{PlanSource, PlanTarget};
-    let to = lookup(catalog, &job.to);
+    let to = &job.to;
     let from_entries = |entries: Vec<crate::inventory::Entry>| -> Vec<PlanTarget> {
         entries
             .into_iter()
@@ -360,7 +405,7 @@ fn plan(catalog: &Catalog, job: PlanJob, stdout: &mut dyn Write) -> Result<Statu
         manager,
     });
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        PlanFormat::Text => report::plan::text(w, &report),
+        PlanFormat::Text => report::plan::text(w, &report, view),
         PlanFormat::Json => report::plan::json(w, &report),
         PlanFormat::Markdown => report::plan::markdown(w, &report),
     })?;
@@ -488,9 +533,14 @@ fn output_error(path: Option<&Path>, source: io::Error) -> Error {
     }
 }
 
-fn demo(catalog: &Catalog, show: &str, stdout: &mut dyn Write) -> Result<Status, Error> {
+fn demo(
+    catalog: &Catalog,
+    show: &str,
+    view: &report::View,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
     let outcome = runtime()?.block_on(crate::demo::run(catalog))?;
-    report::demo::text(stdout, &outcome, show).map_err(Error::Stdout)?;
+    report::demo::text(stdout, &outcome, show, view).map_err(Error::Stdout)?;
     Ok(if outcome.disagreements().is_empty() {
         Status::Ok
     } else {
@@ -506,11 +556,7 @@ fn diagnose(catalog: &Catalog, job: DiagnoseJob, stdout: &mut dyn Write) -> Resu
         DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
         DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
     })?;
-    Ok(match diagnosis.status {
-        crate::results::PolicyStatus::Passed => Status::Ok,
-        crate::results::PolicyStatus::Failed => Status::Failed,
-        crate::results::PolicyStatus::Incomplete => Status::Incomplete,
-    })
+    Ok(Status::from(diagnosis.status))
 }
 
 /// A multi-threaded runtime for the network commands.
@@ -524,7 +570,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// Runs the emulator until SIGINT or SIGTERM, logging to stderr: every event
 /// in JSON; in text, bursts of failures from one peer folded into summaries
 /// unless `--verbose`.
-fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<Status, Error> {
+fn serve(job: ServeJob, stderr: &mut dyn Write) -> Result<Status, Error> {
     let written = match (&job.write_client_cert, &job.pki) {
         (Some(dir), Some(pki)) => Some(write_client_files(dir, pki)?),
         _ => None,
@@ -545,7 +591,13 @@ fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<St
         let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
         if format == LogFormat::Text {
-            let _ = report::serve::banner(stderr, &job, profile_name, written.as_deref());
+            let _ = report::serve::banner(
+                stderr,
+                &job.emulator,
+                &job.profile.id,
+                &job.profile.name,
+                written.as_deref(),
+            );
         }
         let stop = shutdown_signal();
         tokio::pin!(stop);
@@ -669,13 +721,8 @@ fn write_file(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
     file.flush()
 }
 
-/// Ids in a `Config` were resolved against this catalog.
-fn lookup<'a>(catalog: &'a Catalog, id: &str) -> &'a Profile {
-    catalog.get(id).expect("config resolved every profile id")
-}
-
-/// Checks each file on its own (and ids across the files); every problem is
-/// one line on stderr.
+/// Checks each file on its own (and ids across the files); every problem of
+/// every file is one line on stderr.
 fn validate(
     files: &[std::path::PathBuf],
     stdout: &mut dyn Write,
@@ -684,11 +731,13 @@ fn validate(
     let mut catalog = Catalog::empty();
     let mut status = Status::Ok;
     for file in files {
-        match catalog.add_file(file) {
+        match catalog.add_file_all(file) {
             Ok(id) => writeln!(stdout, "{}: ok ({id})", file.display()).map_err(Error::Stdout)?,
-            Err(e) => {
-                // stderr failing leaves nothing else to tell the user with.
-                let _ = writeln!(stderr, "{e}");
+            Err(errors) => {
+                for e in errors {
+                    // stderr failing leaves nothing else to tell the user with.
+                    let _ = writeln!(stderr, "{e}");
+                }
                 status = Status::Invalid;
             }
         }
@@ -696,19 +745,20 @@ fn validate(
     Ok(status)
 }
 
-fn matrix(catalog: &Catalog, job: MatrixJob, stdout: &mut dyn Write) -> Result<Status, Error> {
-    let clients: Vec<&Profile> = job.clients.iter().map(|id| lookup(catalog, id)).collect();
-    let servers: Vec<&Profile> = job.servers.iter().map(|id| lookup(catalog, id)).collect();
+fn matrix(job: MatrixJob, view: &report::View, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let clients: Vec<&Profile> = job.clients.iter().collect();
+    let servers: Vec<&Profile> = job.servers.iter().collect();
     let m = if job.directions.is_empty() {
         Matrix::build(&clients, &servers, job.preference)
     } else {
         Matrix::directions(&clients, &servers, &job.directions, job.preference)
     };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        MatrixFormat::Text => report::matrix::text(w, &m),
+        MatrixFormat::Text => report::matrix::text(w, &m, view),
         MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),
         MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
-        MatrixFormat::Markdown => report::matrix::markdown(w, &m),
+        MatrixFormat::Markdown => report::matrix::markdown(w, &m, view),
+        MatrixFormat::Html => report::html::matrix(w, &m),
     })?;
     Ok(Status::Ok)
 }

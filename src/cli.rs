@@ -162,6 +162,15 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
+    /// Print every target's full report in text and Markdown, not only the
+    /// one-row-per-endpoint summary (shown instead when there are two or
+    /// more targets).
+    #[arg(long)]
+    pub details: bool,
 }
 
 /// `tlscompat what-if …`
@@ -309,6 +318,10 @@ pub struct ScanArgs {
     /// Send no server name at all.
     #[arg(long)]
     pub no_sni: bool,
+    /// Scan every address a host name resolves to, each as its own
+    /// endpoint (by default only the first that answers is probed).
+    #[arg(long)]
+    pub all_addresses: bool,
     /// Skip the full-handshake confirmation of each compatible-looking
     /// profile (first flights only: faster, weaker).
     #[arg(long)]
@@ -337,6 +350,15 @@ pub struct ScanArgs {
     /// N); `tlscompat merge` joins the shard reports.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
+    /// Print every target's full report in text and Markdown, not only the
+    /// one-row-per-endpoint summary (shown instead when there are two or
+    /// more targets).
+    #[arg(long)]
+    pub details: bool,
 }
 
 /// `2/5`: the second of five slices.
@@ -370,6 +392,10 @@ pub struct DemoArgs {
     /// The emulated endpoint whose full report is shown.
     #[arg(long, value_name = "PROFILE", default_value = "dsm-strong-12")]
     pub show: String,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
 }
 
 /// `--role`.
@@ -398,9 +424,15 @@ pub enum ScanFormat {
     Markdown,
     /// JSON Lines: one object per endpoint, then the verdict.
     Jsonl,
+    /// One self-contained HTML page: summary, grid, details.
+    Html,
 }
 
 /// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
+///
+/// Hand-written on purpose: `humantime` (the usual crate) rejects the
+/// fractions (`2.5s`) and bare numbers (`5`) that the README documents, and
+/// has no bound; this is twenty lines with its own tests.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
@@ -492,6 +524,10 @@ pub struct MatrixArgs {
     /// Let the server follow the client's suite order instead of its own.
     #[arg(long)]
     pub client_preference: bool,
+    /// Name cipher suites in text and Markdown by their OpenSSL names
+    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
+    #[arg(long)]
+    pub openssl_names: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = MatrixFormat::Text)]
     pub format: MatrixFormat,
@@ -597,4 +633,6 @@ pub enum MatrixFormat {
     Yaml,
     /// A GitHub-flavoured Markdown table.
     Markdown,
+    /// One self-contained HTML page: the grid coloured by verdict.
+    Html,
 }

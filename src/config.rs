@@ -21,7 +21,7 @@ use crate::negotiate::Preference;
 use crate::policy::{Policy, Rule};
 use crate::probe::Limits;
 use crate::probe::handshake::ClientIdentity;
-use crate::profile::{Catalog, Role};
+use crate::profile::{Catalog, Profile, Role};
 use crate::scan::ScanConfig;
 use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
 use crate::target::{self, Target, TargetError};
@@ -33,6 +33,9 @@ pub struct Config {
     pub catalog: Catalog,
     /// Whether text output is colored.
     pub color: bool,
+    /// How text and Markdown reports are laid out: width, suite names,
+    /// details.
+    pub view: crate::report::View,
     /// What to do.
     pub job: Job,
 }
@@ -47,8 +50,8 @@ pub enum Job {
     },
     /// `profiles show`.
     ProfilesShow {
-        /// The resolved profile id.
-        id: String,
+        /// The profile.
+        profile: Box<Profile>,
         /// Output format.
         format: DataFormat,
     },
@@ -99,8 +102,8 @@ pub struct ScanJob {
     pub targets: Vec<Target>,
     /// What the inventory expects of each target (same order).
     pub expectations: Vec<crate::inventory::Expectation>,
-    /// Profile ids to check.
-    pub profiles: Vec<String>,
+    /// The profiles to check.
+    pub profiles: Vec<Profile>,
     /// Requirements.
     pub policy: Policy,
     /// How to probe.
@@ -111,6 +114,8 @@ pub struct ScanJob {
     pub output: Option<PathBuf>,
     /// A progress bar on standard error (only when it is a terminal).
     pub progress: bool,
+    /// Each address of a host name is its own target (`--all-addresses`).
+    pub all_addresses: bool,
 }
 
 /// Where `plan`'s fleet comes from.
@@ -127,8 +132,8 @@ pub enum PlanFleet {
 /// `plan` with its profile resolved and its fleet read.
 #[derive(Debug)]
 pub struct PlanJob {
-    /// The planned manager profile (a resolved id).
-    pub to: String,
+    /// The planned manager profile.
+    pub to: Profile,
     /// The fleet.
     pub fleet: PlanFleet,
     /// The manager's current endpoint (`--manager`).
@@ -195,7 +200,7 @@ pub struct CaptureJob {
 #[derive(Debug)]
 pub struct ServeJob {
     /// The profile served.
-    pub profile: String,
+    pub profile: Profile,
     /// The emulator, ready to start.
     pub emulator: EmulatorConfig,
     /// The generated CA and client certificate, when one was made.
@@ -211,10 +216,10 @@ pub struct ServeJob {
 /// `matrix` with profiles resolved.
 #[derive(Debug)]
 pub struct MatrixJob {
-    /// Client profile ids.
-    pub clients: Vec<String>,
-    /// Server profile ids (with `directions`: the manager side).
-    pub servers: Vec<String>,
+    /// Client profiles.
+    pub clients: Vec<Profile>,
+    /// Server profiles (with `directions`: the manager side).
+    pub servers: Vec<Profile>,
     /// The channel directions to pair (agents with managers, both ways);
     /// empty when the client and server lists were given.
     pub directions: Vec<crate::results::Leg>,
@@ -233,17 +238,22 @@ impl Config {
         for dir in &cli.profiles_dir {
             catalog.add_dir(dir)?;
         }
+        let (openssl_names, details) = match &cli.command {
+            Command::Scan(a) => (a.openssl_names, a.details),
+            Command::Check(a) | Command::Merge(a) => (a.openssl_names, a.details),
+            Command::Matrix(a) => (a.openssl_names, false),
+            Command::Demo(a) => (a.openssl_names, false),
+            _ => (false, false),
+        };
         let (job, to_file) = match cli.command {
             Command::Profiles(ProfilesCommand::List { format }) => {
                 (Job::ProfilesList { format }, false)
             }
-            Command::Profiles(ProfilesCommand::Show { id, format }) => (
-                Job::ProfilesShow {
-                    id: catalog.resolve(&id)?,
-                    format,
-                },
-                false,
-            ),
+            Command::Profiles(ProfilesCommand::Show { id, format }) => {
+                let id = catalog.resolve(&id)?;
+                let profile = Box::new(catalog.built_one(&id)?);
+                (Job::ProfilesShow { profile, format }, false)
+            }
             Command::Profiles(ProfilesCommand::Validate { files }) => {
                 (Job::ProfilesValidate { files }, false)
             }
@@ -298,6 +308,15 @@ impl Config {
         Ok(Config {
             catalog,
             color: use_color(cli.color, to_file),
+            view: crate::report::View {
+                width: text_width(to_file),
+                names: if openssl_names {
+                    crate::report::SuiteNames::Openssl
+                } else {
+                    crate::report::SuiteNames::Iana
+                },
+                details,
+            },
             job,
         })
     }
@@ -340,8 +359,8 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
     dedup(&mut clients);
     dedup(&mut servers);
     Ok(MatrixJob {
-        clients,
-        servers,
+        clients: catalog.built(&clients)?,
+        servers: catalog.built(&servers)?,
         directions,
         preference: if args.client_preference {
             Preference::Client
@@ -471,7 +490,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     Ok(ScanJob {
         targets,
         expectations,
-        profiles,
+        profiles: catalog.built(&profiles)?,
         policy,
         scan: ScanConfig {
             all_suites: args.all_suites,
@@ -506,6 +525,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         format: args.format,
         output: args.output,
         progress: std::io::stderr().is_terminal(),
+        all_addresses: args.all_addresses,
     })
 }
 
@@ -600,6 +620,11 @@ fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
             ));
         }
     };
+    // Built once every argument is resolved (a later file may replace it).
+    let to = catalog
+        .built(std::slice::from_ref(&to))?
+        .pop()
+        .ok_or_else(|| Error::Usage(format!("no profile {to}")))?;
     Ok(PlanJob {
         to,
         fleet,
@@ -637,7 +662,7 @@ fn what_if_job(args: WhatIfArgs) -> Result<WhatIfJob, Error> {
 
 fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> {
     let id = catalog.resolve(&args.profile)?;
-    let profile = catalog.get(&id).expect("just resolved");
+    let profile = catalog.built_one(&id)?;
     let listen = listen_addr(args.listen.as_deref(), profile.role)?;
     let own_identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(Identity::load(cert, key).map_err(ServeError::from)?),
@@ -660,10 +685,10 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         (None, Some(pki)) => ClientAuth::Require(vec![pki.ca.identity.cert.clone()]),
         (None, None) => unreachable!("a PKI is generated when no CA is given"),
     };
-    let mut spec = ServerSpec::from_profile(profile);
+    let mut spec = ServerSpec::from_profile(&profile);
     spec.server_preference = !args.client_preference;
     Ok(ServeJob {
-        profile: id.clone(),
+        profile,
         emulator: EmulatorConfig {
             client_auth,
             ..EmulatorConfig::new(&id, spec, identity, listen)
@@ -722,6 +747,27 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
     }
 }
 
+/// The width text reports are laid out for: the terminal's when standard
+/// output is one (and the report goes there), else `COLUMNS` when it is a
+/// number, else 80; never less than 40.
+fn text_width(to_file: bool) -> usize {
+    use crate::report::layout::{DEFAULT_WIDTH, MIN_WIDTH};
+    let terminal = (!to_file && std::io::stdout().is_terminal())
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|c| *c > 0)
+    };
+    terminal
+        .or_else(columns)
+        .unwrap_or(DEFAULT_WIDTH)
+        .max(MIN_WIDTH)
+}
+
 fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob, Error> {
     // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
     let manager = args
@@ -746,10 +792,9 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
             ));
         }
     };
-    let profile = catalog
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| Error::Usage(format!("no profile {id}")))?;
+    // An agent version maps to a shipped id, which a user file may have
+    // replaced or (with an id of its own) not: resolved like `--as`.
+    let profile = catalog.built_one(&id)?;
     let agent = match &args.agent {
         Some(a) => Some(Target::parse(a, Role::Agent).map_err(Error::Target)?),
         None => None,
@@ -757,7 +802,7 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
     let manager_profile = match &args.manager_profile {
         Some(p) => {
             let id = catalog.resolve(p)?;
-            catalog.get(&id).cloned()
+            Some(catalog.built_one(&id)?)
         }
         None => None,
     };

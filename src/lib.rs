@@ -20,11 +20,26 @@
 //! - `serve`, `certs`: the emulator, a real TLS endpoint for any profile.
 //! - `certinfo`: certificate summaries; `demo`: everything on loopback;
 //!   `capture`: a live endpoint written as a profile file.
-//! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown);
-//!   they only format.
+//! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown,
+//!   HTML through one page builder in `report::html::page`); they only
+//!   format. `report::layout` fits text to a width (wrapping, the column
+//!   grid) and names suites one way per view.
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
 //!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.
+//!
+//! Dependencies point down, and the top-level modules form no cycle: from
+//! the bottom, `wire` (it knows nothing above it; `wire::codes` holds the
+//! open newtypes, `CipherSuiteId` too), then `version`, then `suites`; then
+//! `profile`, `negotiate`, `results` (pure data: it never imports `probe`
+//! or `report`); then `probe` (never `serve`), `scan`, `policy`; then
+//! `serve` and the printers in `report` (which take built objects, never a
+//! `config` job); then `error`, `cli`, `config` and `app` on top.
+//! `tests/it/module_graph.rs` checks this: it reads every `crate::NAME`
+//! path in `src/` (outside comments, strings and test modules), builds the
+//! graph of top-level modules, and fails naming any cycle and the file and
+//! line of each step, and on a breach of the `wire`, `probe` and `results`
+//! rules above.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod agent_version;

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::findings::{Finding, FindingCode};
 use crate::negotiate::Agreement;
-use crate::probe::connect::StatsSnapshot;
 use crate::profile::Role;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
@@ -165,6 +164,11 @@ pub struct TargetReport {
     pub address: Option<String>,
     /// Every address the host resolved to.
     pub addresses: Vec<String>,
+    /// Each address the host resolved to, and whether it was probed: only
+    /// the first that answers is, unless `--all-addresses` made each one
+    /// its own target.
+    #[serde(default)]
+    pub resolved: Vec<ResolvedAddress>,
     /// The role the endpoint plays.
     pub role: Role,
     /// The server name sent (SNI), if any.
@@ -196,6 +200,27 @@ pub struct TargetReport {
     pub directions: Option<Vec<LegVerdict>>,
     /// Connections and bytes this target cost, and the wall time.
     pub stats: ScanStats,
+}
+
+/// One address of a target's host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResolvedAddress {
+    /// The IP address.
+    pub address: String,
+    /// Whether the scan's probes went to this address.
+    pub probed: bool,
+}
+
+impl ResolvedAddress {
+    /// Every address in `all`, `probed` for the one in `probed`.
+    pub fn list(all: &[std::net::SocketAddr], probed: Option<std::net::SocketAddr>) -> Vec<Self> {
+        all.iter()
+            .map(|a| ResolvedAddress {
+                address: a.ip().to_string(),
+                probed: probed.is_some_and(|p| p.ip() == a.ip()),
+            })
+            .collect()
+    }
 }
 
 /// Whether a target could be scanned.
@@ -682,20 +707,6 @@ pub struct ScanStats {
     pub bytes_received: u64,
     /// Wall time of this target's scan.
     pub elapsed_ms: u64,
-}
-
-impl ScanStats {
-    /// Counters from the connector plus probes and time.
-    pub fn new(probes: u64, s: StatsSnapshot, elapsed: std::time::Duration) -> ScanStats {
-        ScanStats {
-            probes,
-            connect_attempts: s.connect_attempts,
-            connections: s.connections,
-            bytes_sent: s.bytes_sent,
-            bytes_received: s.bytes_received,
-            elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        }
-    }
 }
 
 /// The verdict.

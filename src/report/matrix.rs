@@ -1,12 +1,14 @@
-//! The compatibility matrix as a table, Markdown, or data.
+//! The compatibility matrix as text (a block per server, laid out for the
+//! terminal's width), Markdown, or data.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::layout::{Cell, Grid, Paint, Row, md_table, wrap};
 use super::style;
-use super::{SCHEMA_VERSION, Tool};
+use super::{SCHEMA_VERSION, Tool, View};
 use crate::matrix::{Matrix, Pair};
 use crate::negotiate::{Agreement, Preference};
 use crate::profile::Role;
@@ -77,14 +79,15 @@ pub fn data(m: &Matrix) -> impl Serialize + '_ {
     }
 }
 
-fn cells(p: &Pair) -> [String; 3] {
+/// Version, suite (named the view's way) and reason cells.
+fn cells(p: &Pair, view: &View) -> [String; 3] {
     match &p.negotiation.result {
         Ok(a) => [
             a.version.to_string(),
-            a.cipher_suite.to_string(),
+            view.suite(a.cipher_suite),
             String::new(),
         ],
-        Err(e) => [String::new(), String::new(), e.to_string()],
+        Err(e) => [String::new(), String::new(), view.text(&e.to_string())],
     }
 }
 
@@ -118,7 +121,7 @@ fn client_ids(pairs: Vec<&Pair>) -> Vec<&str> {
 
 /// The pairs in printing order, each group under its heading: one group
 /// per direction when the matrix was built by direction, else one group.
-fn groups(m: &Matrix) -> Vec<(Option<String>, Vec<&Pair>)> {
+fn groups(m: &Matrix) -> Vec<(Option<&'static str>, Vec<&Pair>)> {
     if m.directions.is_empty() {
         return vec![(None, m.pairs.iter().collect())];
     }
@@ -133,66 +136,146 @@ fn groups(m: &Matrix) -> Vec<(Option<String>, Vec<&Pair>)> {
                     "manager-initiated: managers (clients) → agents (servers, 4118)"
                 }
             };
-            (Some(title.to_string()), m.pairs_of(*leg).collect())
+            (Some(title), m.pairs_of(*leg).collect())
         })
         .collect()
 }
 
-/// The matrix as a colored table (one per direction) plus a per-server summary.
-pub fn text(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
+/// Per server a block: a line per client (verdict, version, suite) with
+/// the reason underneath, laid out for the view's width (under a heading per
+/// direction when the matrix was built by direction); then how the matrix
+/// decided and a line per server.
+pub fn text(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
     for (title, pairs) in groups(m) {
         if let Some(title) = title {
-            writeln!(out, "{}", style::heading(&title))?;
+            for line in wrap(title, view.width, "", "  ") {
+                writeln!(out, "{}", style::heading(&line))?;
+            }
         }
-        let mut t = style::table([
-            "Server",
-            "Client",
-            "Result",
-            "Version",
-            "Cipher suite",
-            "Reason",
-        ]);
-        for p in pairs {
-            let result = if p.negotiation.result.is_ok() {
-                style::good("compatible")
-            } else {
-                style::bad("incompatible")
-            };
-            let [version, suite, reason] = cells(p);
-            t.add_row(vec![
-                format!("{} ({})", p.server, p.server_role),
-                p.client.clone(),
-                result.to_string(),
-                version,
-                suite,
-                reason,
-            ]);
+        let mut grid = Grid::new(2, vec!["Client", "Result", "Version", "Cipher suite"])
+            .without_header()
+            .notes_header("Reason");
+        let mut servers: Vec<&Pair> = Vec::new();
+        for p in &pairs {
+            if !servers.iter().any(|s| s.server == p.server) {
+                servers.push(p);
+            }
         }
-        writeln!(out, "{t}")?;
+        for first in servers {
+            grid.push(Row::section(Cell::new(
+                format!("{} ({})", first.server, first.server_role),
+                Paint::Heading,
+            )));
+            for p in pairs.iter().filter(|p| p.server == first.server) {
+                let result = if p.negotiation.result.is_ok() {
+                    Cell::new("compatible", Paint::Good)
+                } else {
+                    Cell::new("incompatible", Paint::Bad)
+                };
+                let [version, suite, reason] = cells(p, view);
+                let mut row = Row::new(vec![
+                    p.client.as_str().into(),
+                    result,
+                    version.into(),
+                    suite.into(),
+                ]);
+                if !reason.is_empty() {
+                    row = row.note(reason);
+                }
+                grid.push(row);
+            }
+        }
+        for line in grid.render(view.width) {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out)?;
     }
-    writeln!(out, "{}", style::dim(&how_decided(m.preference)))?;
+    for line in wrap(&how_decided(m.preference), view.width, "", "") {
+        writeln!(out, "{}", style::dim(&line))?;
+    }
     for (server, ok, lost) in summary(m) {
         let lost_text = if lost.is_empty() {
-            style::good("none")
+            "none".to_string()
         } else {
-            style::bad(&lost.join(", "))
+            lost.join(", ")
         };
-        writeln!(
-            out,
-            "{}: {} of {} clients compatible; incompatible: {}",
-            style::heading(server),
+        let head = format!("{server}:");
+        let line = format!(
+            "{head} {} of {} clients compatible; incompatible: {lost_text}",
             ok.len(),
             ok.len() + lost.len(),
-            lost_text
-        )?;
+        );
+        let mut lines = wrap(&line, view.width, "", "  ");
+        // The heading and the lost clients painted, once the words are placed.
+        if let Some(first) = lines.first_mut() {
+            if let Some(rest) = first.strip_prefix(&head) {
+                *first = format!("{}{rest}", style::heading(&head));
+            }
+        }
+        if let Some(last) = lines.last_mut() {
+            if let Some(start) = last.strip_suffix(&lost_text) {
+                let paint = if lost.is_empty() {
+                    Paint::Good
+                } else {
+                    Paint::Bad
+                };
+                *last = format!("{start}{}", paint.apply(&lost_text));
+            }
+        }
+        for line in lines {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
 
-/// The matrix as a GitHub-flavoured Markdown table.
-pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
+/// The matrix as a Markdown table (GitHub and GitLab), one per direction
+/// under its heading when built by direction, then how it decided and a
+/// line per server.
+pub fn markdown(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
     for (title, pairs) in groups(m) {
-        markdown_table(out, title.as_deref(), &pairs)?;
+        if let Some(title) = title {
+            writeln!(out, "## {}\n", md_escape(title))?;
+        }
+        let rows: Vec<Vec<String>> = pairs
+            .iter()
+            .map(|p| {
+                let result = if p.negotiation.result.is_ok() {
+                    "✅ compatible"
+                } else {
+                    "❌ incompatible"
+                };
+                let [version, suite, reason] = cells(p, view);
+                let suite = if suite.is_empty() {
+                    suite
+                } else {
+                    format!("`{suite}`")
+                };
+                vec![
+                    p.server.clone(),
+                    p.client.clone(),
+                    result.to_string(),
+                    version,
+                    suite,
+                    reason,
+                ]
+            })
+            .collect();
+        out.write_all(
+            md_table(
+                &[
+                    "Server",
+                    "Client",
+                    "Result",
+                    "Version",
+                    "Cipher suite",
+                    "Reason",
+                ],
+                &rows,
+            )
+            .as_bytes(),
+        )?;
+        writeln!(out)?;
     }
     writeln!(out, "{}", how_decided(m.preference))?;
     writeln!(out)?;
@@ -205,46 +288,16 @@ pub fn markdown(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
         };
         writeln!(
             out,
-            "- **{server}**: {} of {total} clients compatible; incompatible: {lost}",
-            ok.len()
+            "- **{}**: {} of {total} clients compatible; incompatible: {}",
+            md_escape(server),
+            ok.len(),
+            md_escape(&lost)
         )?;
     }
     Ok(())
 }
 
-/// One table, under its heading when it has one.
-fn markdown_table(out: &mut dyn Write, title: Option<&str>, pairs: &[&Pair]) -> io::Result<()> {
-    if let Some(title) = title {
-        writeln!(out, "## {title}\n")?;
-    }
-    writeln!(
-        out,
-        "| Server | Client | Result | Version | Cipher suite | Reason |"
-    )?;
-    writeln!(out, "|---|---|---|---|---|---|")?;
-    for p in pairs {
-        let result = if p.negotiation.result.is_ok() {
-            "✅ compatible"
-        } else {
-            "❌ incompatible"
-        };
-        let [version, suite, reason] = cells(p);
-        let suite = if suite.is_empty() {
-            suite
-        } else {
-            format!("`{suite}`")
-        };
-        writeln!(
-            out,
-            "| {} | {} | {result} | {version} | {suite} | {} |",
-            p.server,
-            p.client,
-            md_escape(&reason)
-        )?;
-    }
-    writeln!(out)
-}
-
+/// Text outside a table: `<` and `>` escaped so nothing reads as HTML.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
+    s.replace('<', "\\<").replace('>', "\\>")
 }

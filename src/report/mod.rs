@@ -1,4 +1,4 @@
-//! Printers: turn results into text, JSON, YAML or Markdown.
+//! Printers: turn results into text, JSON, YAML, Markdown or HTML.
 //!
 //! Reports never touch the network and never decide anything: they get plain
 //! data and a writer. The JSON and YAML shapes are separate `…Json` types that
@@ -7,6 +7,8 @@
 
 pub mod demo;
 pub mod diagnose;
+pub mod html;
+pub mod layout;
 pub mod matrix;
 pub mod plan;
 pub mod profiles;
@@ -20,6 +22,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 pub use crate::results::{SCHEMA_VERSION, Tool};
+pub use layout::{SuiteNames, View};
 
 /// Writes `value` as pretty JSON and a final newline.
 pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
@@ -31,4 +34,16 @@ pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()
 pub fn write_yaml<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     let text = serde_yaml::to_string(value).map_err(io::Error::other)?;
     out.write_all(text.as_bytes())
+}
+
+/// The profile ids a scan report checked, in the order they first appear
+/// (the order the profiles were given, not alphabetical).
+pub(crate) fn profile_order(report: &crate::results::ScanReport) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for p in report.targets.iter().flat_map(|t| &t.profiles) {
+        if !ids.contains(&p.profile) {
+            ids.push(p.profile.clone());
+        }
+    }
+    ids
 }

@@ -4,13 +4,11 @@
 
 use std::io::{self, Write};
 
-use super::style;
+use super::layout::wrap;
+use super::{View, style};
 use crate::directions::{Evidence, LegStatus, LegVerdict, direction_name};
 use crate::plan::{AgentPlan, PlanReport, PlanSource};
 use crate::results::PolicyStatus;
-
-/// The width text output is laid out for.
-const WIDTH: usize = 80;
 
 /// The schema of [`json`]'s document.
 pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -22,28 +20,8 @@ pub fn json(out: &mut dyn Write, plan: &PlanReport) -> io::Result<()> {
     super::write_json(out, plan)
 }
 
-/// Greedy word wrap: the first line after `first`, the others after `rest`.
-fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
-            lines.push(std::mem::replace(&mut line, rest.to_string()));
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    lines.push(line);
-    lines
-}
-
-fn para(out: &mut dyn Write, text: &str, first: &str, rest: &str) -> io::Result<()> {
-    for l in wrap(text, first, rest) {
+fn para(out: &mut dyn Write, text: &str, first: &str, rest: &str, width: usize) -> io::Result<()> {
+    for l in wrap(text, width, first, rest) {
         writeln!(out, "{l}")?;
     }
     Ok(())
@@ -152,14 +130,16 @@ fn leg_line(before: &LegVerdict, after: &LegVerdict) -> String {
     )
 }
 
-/// The plan for people, within 80 columns.
-pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
+/// The plan for people, within the view's width (80 columns unless the
+/// terminal or `COLUMNS` says otherwise).
+pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
+    let w = view.width;
     let head = format!("Plan: switch the manager to {} ({})", p.to.id, p.to.name);
-    for l in wrap(&head, "", "  ") {
+    for l in wrap(&head, w, "", "  ") {
         writeln!(out, "{}", style::heading(&l))?;
     }
-    para(out, &format!("Fleet: {}", source(p)), "", "  ")?;
-    para(out, &format!("Before: {}", before_line(p)), "", "  ")?;
+    para(out, &format!("Fleet: {}", source(p)), "", "  ", w)?;
+    para(out, &format!("Before: {}", before_line(p)), "", "  ", w)?;
     let s = &p.summary;
     writeln!(
         out,
@@ -173,7 +153,7 @@ pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
     )?;
     for a in &p.agents {
         writeln!(out)?;
-        para(out, &format!("{} {}", a.target, who(a)), "", "    ")?;
+        para(out, &format!("{} {}", a.target, who(a)), "", "    ", w)?;
         for (b, af) in a.before.iter().zip(&a.after) {
             writeln!(out, "{}", leg_line(b, af))?;
         }
@@ -184,7 +164,7 @@ pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
                 .strip_prefix("loses contact: ")
                 .or_else(|| a.reason.strip_prefix("cannot tell: "))
                 .unwrap_or(&a.reason);
-            para(out, why, "    ", "    ")?;
+            para(out, &view.text(why), "    ", "    ", w)?;
         }
         if let Some(u) = &a.upgrade_to {
             writeln!(out, "    upgrade to: {u}")?;
@@ -208,6 +188,7 @@ pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
                 ),
                 "  - ",
                 "    ",
+                w,
             )?;
         }
     }
@@ -215,9 +196,9 @@ pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
     for (i, step) in p.steps.iter().enumerate() {
         let first = format!("  {}. ", i + 1);
         let rest = " ".repeat(first.len());
-        para(out, &step.action, &first, &rest)?;
+        para(out, &step.action, &first, &rest, w)?;
         if !step.agents.is_empty() {
-            para(out, &step.agents.join(", "), &rest, &rest)?;
+            para(out, &step.agents.join(", "), &rest, &rest, w)?;
         }
     }
     if !p.others.is_empty() {
@@ -228,12 +209,13 @@ pub fn text(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
                 &format!("{} ({}): {}", o.target, o.role, o.note),
                 "  ",
                 "    ",
+                w,
             )?;
         }
     }
     writeln!(out, "\n{}", style::heading("Notes"))?;
     for n in &p.notes {
-        para(out, n, "  - ", "    ")?;
+        para(out, n, "  - ", "    ", w)?;
     }
     let status = match s.status {
         PolicyStatus::Passed => style::good("every agent keeps contact").to_string(),
@@ -373,24 +355,4 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
         ),
     };
     writeln!(out, "\n**Plan: {status}**")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrap_keeps_lines_within_80_columns() {
-        let text = "loses contact: agent-initiated: no common version: client tls1.0, server tls1.2; manager-initiated: no common version: client tls1.2, server tls1.0";
-        let lines = wrap(text, "    ", "    ");
-        assert!(lines.len() > 1);
-        for l in &lines {
-            assert!(l.chars().count() <= WIDTH, "{l}");
-            assert!(l.starts_with("    "));
-        }
-        assert_eq!(
-            lines.join(" ").split_whitespace().collect::<Vec<_>>(),
-            text.split_whitespace().collect::<Vec<_>>()
-        );
-    }
 }

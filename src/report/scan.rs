@@ -1,16 +1,20 @@
-//! The scan report in every format: text (tables per endpoint), JSON and
-//! YAML (the stable schema), JSON Lines (one object per endpoint, then the
-//! verdict), JUnit XML (one test case per profile) and Markdown.
+//! The scan report in every format: text (laid out for the terminal's
+//! width: one target in full, or one row per endpoint), JSON and YAML (the
+//! stable schema), JSON Lines (one object per endpoint, then the verdict),
+//! JUnit XML (one test case per profile) and Markdown (the text's summary,
+//! for a change ticket).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::layout::{Cell, Grid, Paint, Row, labelled, md_table, width, wrap};
 use super::style;
-use super::{SCHEMA_VERSION, Tool};
+use super::{SCHEMA_VERSION, Tool, View};
 use crate::negotiate::Preference;
 use crate::results::{
     Confirmed, PolicyReport, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
+    Violation,
 };
 use crate::version::TlsVersion;
 
@@ -123,14 +127,6 @@ impl Verdict {
     }
 }
 
-/// The negotiated version and suite, or two empty cells.
-fn negotiated_cells(p: &ProfileReport) -> (String, String) {
-    match &p.negotiated {
-        Some(a) => (a.version.to_string(), a.cipher_suite.to_string()),
-        None => (String::new(), String::new()),
-    }
-}
-
 /// Whose order decides, per version: "the server's", or
 /// "tls1.0 the server's, tls1.2 the client's" when versions differ.
 fn order_text(server: &crate::results::ServerReport) -> String {
@@ -153,7 +149,7 @@ fn order_text(server: &crate::results::ServerReport) -> String {
 }
 
 /// How far a profile's result was proved, for people.
-fn confirmed_text(p: &ProfileReport) -> String {
+pub(crate) fn confirmed_text(p: &ProfileReport) -> String {
     let engine = p.engine.map(|e| format!(" ({e})")).unwrap_or_default();
     match p.confirmed {
         Confirmed::FullHandshake => format!("full handshake{engine}"),
@@ -164,76 +160,164 @@ fn confirmed_text(p: &ProfileReport) -> String {
     }
 }
 
-fn accepted_lines(t: &TargetReport) -> Vec<String> {
+/// Text for people, laid out for the view's width: with one target (or
+/// `--details`) its full report; with two or more, one row per endpoint and
+/// the counts per profile; then the verdict.
+pub fn text(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Result<()> {
+    let details = view.details || report.targets.len() < SUMMARY_FROM;
+    if details {
+        for (i, t) in report.targets.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            target_text(out, t, view)?;
+        }
+        writeln!(out)?;
+    }
+    summary_text(out, report, view, details)
+}
+
+/// From this many targets on, text and Markdown show the one-row-per-
+/// endpoint summary instead of every target's full report (`--details`
+/// shows both).
+pub const SUMMARY_FROM: usize = 2;
+
+/// A profile's verdict as a word, with its paint.
+fn verdict_cell(p: &ProfileReport) -> Cell {
+    match Verdict::of(p) {
+        Verdict::Unknown => Cell::new("inconclusive", Paint::Warn),
+        Verdict::Compatible => Cell::new("compatible", Paint::Good),
+        Verdict::Incompatible => Cell::new("incompatible", Paint::Bad),
+    }
+}
+
+/// Why not, for people: the reason, or what stopped a compatible profile
+/// short of a handshake.
+fn reason_text(p: &ProfileReport) -> Option<String> {
+    if p.confirmed == Confirmed::ClientCertificateRequired {
+        return Some("suite accepted; the endpoint requires a client certificate".into());
+    }
+    p.reason.clone()
+}
+
+/// The target's status as a word, with its paint.
+fn status_cell(t: &TargetReport) -> Cell {
+    match t.status {
+        TargetStatus::Ok if t.complete => Cell::new("ok", Paint::Good),
+        TargetStatus::Ok => Cell::new("incomplete", Paint::Warn),
+        TargetStatus::Error => Cell::new("error", Paint::Bad),
+        TargetStatus::NotScanned => Cell::new("not scanned", Paint::Warn),
+    }
+}
+
+/// Per version probed: what the endpoint accepted, named the view's way.
+fn accepted_by_version(t: &TargetReport, view: &View) -> Vec<(TlsVersion, Vec<String>)> {
     let Some(server) = &t.server else {
         return Vec::new();
     };
     TlsVersion::ALL
         .iter()
         .filter(|v| server.probed.versions.contains(v) || server.versions.contains(v))
-        .map(|v| match server.cipher_suites.get(v) {
-            Some(suites) => format!(
-                "{v}: {}",
-                suites
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => format!("{v}: -"),
+        .map(|v| {
+            let suites = server
+                .cipher_suites
+                .get(v)
+                .map(|s| s.iter().map(|id| view.suite(*id)).collect())
+                .unwrap_or_default();
+            (*v, suites)
         })
         .collect()
 }
 
-/// Tables for people: per target what it accepts, then per profile.
-pub fn text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
-    for (i, t) in report.targets.iter().enumerate() {
-        if i > 0 {
-            writeln!(out)?;
-        }
-        target_text(out, t)?;
+fn write_lines(out: &mut dyn Write, lines: Vec<String>) -> io::Result<()> {
+    for line in lines {
+        writeln!(out, "{line}")?;
     }
-    writeln!(out)?;
-    summary_text(out, report)
+    Ok(())
 }
 
-pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<()> {
-    let status = match t.status {
-        TargetStatus::Ok if t.complete => style::good("ok"),
-        TargetStatus::Ok => style::warn("incomplete"),
-        TargetStatus::Error => style::bad("error"),
-        TargetStatus::NotScanned => style::warn("not scanned (interrupted)"),
-    };
+/// One target's full report: what it accepts, its certificate, and a line
+/// per profile with the reason underneath.
+pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
+    let max = view.width;
     let address = match (&t.address, t.addresses.len()) {
         (Some(a), n) if n > 1 => format!(" at {a} (of {n} addresses)"),
         (Some(a), _) if a != &t.host => format!(" at {a}"),
         _ => String::new(),
     };
-    writeln!(
-        out,
-        "{} ({}){address}: {status}",
-        style::heading(&t.target),
-        t.role
-    )?;
-    if let Some(e) = &t.error {
-        writeln!(
+    let status = status_cell(t);
+    let status_word = if t.status == TargetStatus::NotScanned {
+        "not scanned (interrupted)".to_string()
+    } else {
+        status.text().to_string()
+    };
+    let head = format!("{} ({}){address}:", t.target, t.role);
+    let mut lines = wrap(&format!("{head} {status_word}"), max, "", "  ");
+    if let Some(first) = lines.first_mut() {
+        if let Some(rest) = first.strip_prefix(&head) {
+            *first = format!("{}{rest}", style::heading(&head));
+        }
+    }
+    if let Some(last) = lines.last_mut() {
+        if let Some(start) = last.strip_suffix(&status_word) {
+            *last = format!("{start}{}", status.paint().apply(&status_word));
+        }
+    }
+    write_lines(out, lines)?;
+    if t.resolved.len() > 1 {
+        let each: Vec<String> = t
+            .resolved
+            .iter()
+            .map(|r| {
+                let how = if r.probed { "probed" } else { "not probed" };
+                format!("{} ({how})", r.address)
+            })
+            .collect();
+        write_lines(
             out,
-            "  {} {}",
-            style::bad(&format!("{}:", e.kind)),
-            e.message
+            wrap(
+                &format!(
+                    "addresses: {} (--all-addresses scans each)",
+                    each.join(", ")
+                ),
+                max,
+                "  ",
+                "    ",
+            ),
         )?;
-        directions_text(out, t)?;
-        return Ok(());
+    }
+    if let Some(e) = &t.error {
+        let label = format!("{}:", e.kind);
+        write_lines(
+            out,
+            labelled(2, &label, Paint::Bad, &view.text(&e.message), max),
+        )?;
+        return directions_text(out, t, view);
     }
     if t.status == TargetStatus::NotScanned {
         return Ok(());
     }
     if let Some(server) = &t.server {
         writeln!(out, "  accepted:")?;
-        for line in accepted_lines(t) {
-            writeln!(out, "    {line}")?;
+        for (v, suites) in accepted_by_version(t, view) {
+            let label = format!("    {v}: ");
+            let hang = " ".repeat(width(&label));
+            let list = if suites.is_empty() {
+                "-".to_string()
+            } else {
+                suites.join(", ")
+            };
+            write_lines(out, wrap(&list, max, &label, &hang))?;
         }
-        writeln!(out, "  suite order: {}", order_text(server))?;
+        write_lines(
+            out,
+            wrap(
+                &format!("suite order: {}", order_text(server)),
+                max,
+                "  ",
+                "    ",
+            ),
+        )?;
         writeln!(
             out,
             "  client certificate: {}",
@@ -241,80 +325,55 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<(
         )?;
         if let Some(c) = &server.certificate {
             let expiry = if c.expired {
-                style::bad(&format!("expired {}", c.not_after))
+                format!("expired {}", c.not_after)
             } else {
-                style::dim(&format!("valid until {}", c.not_after))
+                format!("valid until {}", c.not_after)
             };
-            writeln!(
-                out,
-                "  certificate: {} ({} {}) {expiry}",
+            let text = format!(
+                "certificate: {} ({} {}), {expiry}",
                 c.subject, c.key_type, c.key_bits
-            )?;
+            );
+            for line in wrap(&text, max, "  ", "    ") {
+                let paint = if c.expired { Paint::Bad } else { Paint::Plain };
+                writeln!(out, "{}", paint.apply(&line))?;
+            }
             if c.key_type != "rsa" {
-                writeln!(
+                write_lines(
                     out,
-                    "    {}",
-                    style::warn("not RSA: no Deep Security cipher suite can use this certificate")
+                    labelled(
+                        4,
+                        "not RSA:",
+                        Paint::Warn,
+                        "no Deep Security cipher suite can use this certificate",
+                        max,
+                    ),
                 )?;
             }
         }
         if !server.matches_profiles.is_empty() {
-            writeln!(
+            write_lines(
                 out,
-                "  behaves like: {}",
-                server.matches_profiles.join(", ")
+                wrap(
+                    &format!("behaves like: {}", server.matches_profiles.join(", ")),
+                    max,
+                    "  ",
+                    "    ",
+                ),
             )?;
         }
     }
     if !t.profiles.is_empty() {
-        let mut table = style::table([
-            "Profile",
-            "Result",
-            "Version",
-            "Cipher suite",
-            "Confirmed",
-            "Reason",
-        ]);
-        for p in &t.profiles {
-            let result = match Verdict::of(p) {
-                Verdict::Unknown => style::warn("unknown"),
-                Verdict::Compatible => style::good("compatible"),
-                Verdict::Incompatible => style::bad("incompatible"),
-            };
-            let (version, suite) = negotiated_cells(p);
-            let mut reason = p.reason.clone().unwrap_or_default();
-            if p.confirmed == Confirmed::ClientCertificateRequired {
-                reason = "suite accepted; the endpoint requires a client certificate".into();
-            }
-            table.add_row(vec![
-                p.profile.clone(),
-                result.to_string(),
-                version,
-                suite,
-                confirmed_text(p),
-                reason,
-            ]);
-        }
-        writeln!(out, "{table}")?;
+        writeln!(out)?;
+        write_lines(out, profile_grid(t, view).render(max))?;
     }
-    directions_text(out, t)?;
+    directions_text(out, t, view)?;
     for finding in &t.findings {
-        writeln!(
-            out,
-            "  {} {} [{}]",
-            style::warn("finding:"),
-            finding.message,
-            finding.code
-        )?;
+        let text = format!("{} [{}]", view.text(&finding.message), finding.code);
+        write_lines(out, labelled(2, "finding:", Paint::Warn, &text, max))?;
     }
     for issue in &t.issues {
-        writeln!(
-            out,
-            "  {} {} [{}]",
-            style::warn("note:"),
-            issue.message,
-            issue.code
-        )?;
+        let text = format!("{} [{}]", view.text(&issue.message), issue.code);
+        write_lines(out, labelled(2, "note:", Paint::Warn, &text, max))?;
     }
     Ok(())
 }
@@ -334,56 +393,178 @@ fn directions_summary(legs: &[crate::results::LegVerdict]) -> String {
         .join("; ")
 }
 
-/// The line about an agent's legs with the manager of the same run.
-fn directions_text(out: &mut dyn Write, t: &TargetReport) -> io::Result<()> {
+/// The lines about an agent's legs with the manager of the same run.
+fn directions_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
     let Some(legs) = &t.directions else {
         return Ok(());
     };
     let all_work = legs
         .iter()
         .all(|l| l.status == crate::results::LegStatus::Works);
-    let label = if all_work {
-        style::good("with the manager:")
-    } else {
-        style::warn("with the manager:")
-    };
-    writeln!(out, "  {label} {}", directions_summary(legs))
+    let paint = if all_work { Paint::Good } else { Paint::Warn };
+    let text = view.text(&directions_summary(legs));
+    write_lines(
+        out,
+        labelled(2, "with the manager:", paint, &text, view.width),
+    )
 }
 
-/// The one-row-per-endpoint table and the counts per profile, shown when
-/// there are several targets.
-fn fleet_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
-    let s = &report.summary;
-    if s.endpoints.len() < 2 {
-        return Ok(());
-    }
-    let mut table = style::table([
-        "Target",
-        "Role",
-        "Status",
-        "Behaves like",
-        "Compatible",
-        "Findings",
-    ]);
-    for r in &s.endpoints {
-        table.add_row(vec![
-            r.target.clone(),
-            r.role.to_string(),
-            status_word(r.status).to_string(),
-            r.behaves_like.join(", "),
-            r.compatible.join(", "),
-            r.findings
-                .iter()
-                .map(|f| f.name())
-                .collect::<Vec<_>>()
-                .join(", "),
+/// A line per profile: verdict, version, suite (and, when it fits, how
+/// far it was confirmed); the reason underneath.
+fn profile_grid(t: &TargetReport, view: &View) -> Grid {
+    let mut grid = Grid::new(
+        2,
+        vec!["Profile", "Result", "Version", "Cipher suite", "Confirmed"],
+    )
+    .optional(4)
+    .notes_header("Reason");
+    for p in &t.profiles {
+        let (version, suite) = match &p.negotiated {
+            Some(a) => (a.version.to_string(), view.suite(a.cipher_suite)),
+            None => (String::new(), String::new()),
+        };
+        let mut row = Row::new(vec![
+            p.profile.as_str().into(),
+            verdict_cell(p),
+            version.into(),
+            suite.into(),
+            confirmed_text(p).into(),
         ]);
+        if let Some(reason) = reason_text(p) {
+            row = row.note(view.text(&reason));
+        }
+        if p.compatible && p.confirmed == Confirmed::NotAttempted {
+            row = row.narrow_note("first flight only: not confirmed by a handshake");
+        }
+        grid.push(row);
     }
-    writeln!(out, "{table}")?;
-    for line in profile_counts(report) {
-        writeln!(out, "{line}")?;
+    grid
+}
+
+/// The one-row-per-endpoint grid: status, compatible profiles, what it
+/// behaves like; an error or findings underneath.
+fn fleet_grid(report: &ScanReport, view: &View) -> Grid {
+    let mut grid = Grid::new(
+        0,
+        vec!["Target", "Role", "Status", "Compatible", "Behaves like"],
+    )
+    .notes_header("Notes");
+    for (t, r) in report.targets.iter().zip(&report.summary.endpoints) {
+        let checked = t.profiles.len();
+        let compatible = t.profiles.iter().filter(|p| p.compatible).count();
+        let inconclusive = t.profiles.iter().filter(|p| !p.conclusive).count();
+        let count = if t.status != TargetStatus::Ok {
+            Cell::from("-")
+        } else {
+            let paint = if compatible == checked {
+                Paint::Good
+            } else if compatible + inconclusive == checked {
+                Paint::Warn
+            } else {
+                Paint::Bad
+            };
+            Cell::new(format!("{compatible} of {checked}"), paint)
+        };
+        let mut row = Row::new(vec![
+            r.target.as_str().into(),
+            r.role.to_string().into(),
+            status_cell(t),
+            count,
+            r.behaves_like.join(", ").into(),
+        ]);
+        if let Some(e) = &t.error {
+            row = row.note(Cell::new(
+                format!("{}: {}", e.kind, view.text(&e.message)),
+                Paint::Bad,
+            ));
+        }
+        // A leg that does not work with the run's manager (all working: quiet).
+        if let Some(legs) = t.directions.as_ref().filter(|l| {
+            l.iter()
+                .any(|l| l.status != crate::results::LegStatus::Works)
+        }) {
+            row = row.note(Cell::new(
+                format!("with the manager: {}", view.text(&directions_summary(legs))),
+                Paint::Warn,
+            ));
+        }
+        if !r.findings.is_empty() {
+            let names: Vec<&str> = r.findings.iter().map(|f| f.name()).collect();
+            row = row.note(Cell::new(
+                format!("findings: {}", names.join(", ")),
+                Paint::Warn,
+            ));
+        }
+        grid.push(row);
     }
-    writeln!(out)
+    grid
+}
+
+/// The fleet summary (two or more targets), the counts, and the verdict.
+fn summary_text(
+    out: &mut dyn Write,
+    report: &ScanReport,
+    view: &View,
+    details: bool,
+) -> io::Result<()> {
+    let max = view.width;
+    if report.targets.len() >= SUMMARY_FROM {
+        write_lines(out, fleet_grid(report, view).render(max))?;
+        writeln!(out)?;
+        for line in profile_counts(report) {
+            write_lines(out, wrap(&line, max, "", "  "))?;
+        }
+        writeln!(out)?;
+    }
+    let errors = report
+        .targets
+        .iter()
+        .filter(|t| t.status != TargetStatus::Ok)
+        .count();
+    let incomplete = report
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Ok && !t.complete)
+        .count();
+    let counts = format!(
+        "{} target(s): {} ok, {} incomplete, {} could not be scanned",
+        report.targets.len(),
+        report.targets.len() - errors - incomplete,
+        incomplete,
+        errors
+    );
+    write_lines(out, wrap(&counts, max, "", "  "))?;
+    if !details {
+        write_lines(
+            out,
+            wrap(
+                "(--details prints every target's full report)",
+                max,
+                "",
+                "  ",
+            )
+            .into_iter()
+            .map(|l| Paint::Dim.apply(&l))
+            .collect(),
+        )?;
+    }
+    let policy = &report.policy;
+    let label = match policy.status {
+        PolicyStatus::Passed => style::good("passed"),
+        PolicyStatus::Failed => style::bad("failed"),
+        PolicyStatus::Incomplete => style::warn("incomplete"),
+    };
+    writeln!(out, "policy: {label}")?;
+    for (word, v) in reasons(policy) {
+        let text = format!("{}: {}: {}", v.target, v.rule, view.text(&v.message));
+        let paint = if word == "failed" {
+            Paint::Bad
+        } else {
+            Paint::Warn
+        };
+        write_lines(out, labelled(2, &format!("{word}:"), paint, &text, max))?;
+    }
+    Ok(())
 }
 
 fn status_word(s: TargetStatus) -> &'static str {
@@ -396,10 +577,19 @@ fn status_word(s: TargetStatus) -> &'static str {
 
 /// "dsa-10.0: compatible with 240 of 970 endpoints".
 fn profile_counts(report: &ScanReport) -> Vec<String> {
-    report
-        .summary
-        .profiles
-        .iter()
+    // In the order the profiles were given; the JSON map is alphabetical.
+    let mut ids = super::profile_order(report);
+    ids.extend(
+        report
+            .summary
+            .profiles
+            .keys()
+            .filter(|k| !ids.contains(k))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    ids.iter()
+        .filter_map(|id| report.summary.profiles.get(id).map(|c| (id, c)))
         .map(|(id, c)| {
             format!(
                 "{id}: compatible with {} of {} endpoint{}",
@@ -411,182 +601,224 @@ fn profile_counts(report: &ScanReport) -> Vec<String> {
         .collect()
 }
 
-fn summary_text(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
-    fleet_text(out, report)?;
-    let errors = report
-        .targets
-        .iter()
-        .filter(|t| t.status != TargetStatus::Ok)
-        .count();
-    let incomplete = report
-        .targets
-        .iter()
-        .filter(|t| t.status == TargetStatus::Ok && !t.complete)
-        .count();
-    writeln!(
-        out,
-        "{} target(s): {} ok, {} incomplete, {} could not be scanned",
-        report.targets.len(),
-        report.targets.len() - errors - incomplete,
-        incomplete,
-        errors
-    )?;
-    let policy = &report.policy;
-    let label = match policy.status {
-        PolicyStatus::Passed => style::good("passed"),
-        PolicyStatus::Failed => style::bad("failed"),
-        PolicyStatus::Incomplete => style::warn("incomplete"),
-    };
-    writeln!(out, "policy: {label}")?;
-    reason_lines(out, policy, "  ")
-}
-
 /// The reasons in the CI log: one line per failed rule and per rule that
 /// could not be decided, whatever the report's format (the caller writes
-/// them to standard error).
+/// them to standard error). Never wrapped: one rule, one line.
 pub fn policy_lines(out: &mut dyn Write, policy: &PolicyReport) -> io::Result<()> {
-    reason_lines(out, policy, "")
-}
-
-/// `failed: TARGET: RULE: why` and `cannot tell: …`, after `indent`.
-fn reason_lines(out: &mut dyn Write, policy: &PolicyReport, indent: &str) -> io::Result<()> {
-    for (word, list) in [
-        ("failed", &policy.violations),
-        ("cannot tell", &policy.unresolved),
-    ] {
-        for v in list {
-            writeln!(
-                out,
-                "{indent}{word}: {}: {}: {}",
-                v.target, v.rule, v.message
-            )?;
-        }
+    for (word, v) in reasons(policy) {
+        writeln!(out, "{word}: {}: {}: {}", v.target, v.rule, v.message)?;
     }
     Ok(())
 }
 
-/// Sections with tables, for pull requests and wikis.
-pub fn markdown(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+/// Every failed rule (`failed`), then every rule that could not be decided
+/// (`cannot tell`).
+fn reasons(policy: &PolicyReport) -> impl Iterator<Item = (&'static str, &Violation)> {
+    let failed = policy.violations.iter().map(|v| ("failed", v));
+    let unknown = policy.unresolved.iter().map(|v| ("cannot tell", v));
+    failed.chain(unknown)
+}
+
+/// Markdown for a change ticket: the same summary as the text (one table
+/// row per endpoint when there are two or more targets; every target's
+/// section with one or with `--details`), then the verdict. Tables render
+/// on GitHub and GitLab: every cell is escaped.
+pub fn markdown(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Result<()> {
     writeln!(out, "# tlscompat scan\n")?;
-    for t in &report.targets {
-        writeln!(out, "## {} ({})\n", t.target, t.role)?;
-        if let Some(e) = &t.error {
-            writeln!(
-                out,
-                "**Could not be scanned** ({}): {}\n",
-                e.kind,
-                e.message.replace('|', "\\|")
-            )?;
-            continue;
-        }
-        if t.status == TargetStatus::NotScanned {
-            writeln!(out, "**Not scanned**: the run was interrupted\n")?;
-            continue;
-        }
-        if let Some(server) = &t.server {
-            for line in accepted_lines(t) {
-                writeln!(out, "- accepted {line}")?;
-            }
-            writeln!(out, "- suite order: {}", order_text(server))?;
-            writeln!(
-                out,
-                "- client certificate: {}",
-                server.client_certificate.name()
-            )?;
-            if !server.matches_profiles.is_empty() {
-                writeln!(
-                    out,
-                    "- behaves like: {}",
-                    server.matches_profiles.join(", ")
-                )?;
-            }
-            writeln!(out)?;
-        }
-        writeln!(
-            out,
-            "| Profile | Result | Version | Cipher suite | Confirmed | Reason |"
-        )?;
-        writeln!(out, "|---|---|---|---|---|---|")?;
-        for p in &t.profiles {
-            let result = match Verdict::of(p) {
-                Verdict::Unknown => "❔ unknown",
-                Verdict::Compatible => "✅ compatible",
-                Verdict::Incompatible => "❌ incompatible",
-            };
-            let (version, suite) = negotiated_cells(p);
-            let suite = if suite.is_empty() {
-                suite
-            } else {
-                format!("`{suite}`")
-            };
-            let reason = p.reason.clone().unwrap_or_default().replace('|', "\\|");
-            writeln!(
-                out,
-                "| {} | {result} | {version} | {suite} | {} | {reason} |",
-                p.profile,
-                confirmed_text(p)
-            )?;
-        }
-        if let Some(legs) = &t.directions {
-            writeln!(
-                out,
-                "\n> with the manager: {}",
-                directions_summary(legs).replace('|', "\\|")
-            )?;
-        }
-        for finding in &t.findings {
-            writeln!(out, "\n> finding (`{}`): {}", finding.code, finding.message)?;
-        }
-        for issue in &t.issues {
-            writeln!(out, "\n> note (`{}`): {}", issue.code, issue.message)?;
-        }
-        writeln!(out)?;
-    }
-    if report.summary.endpoints.len() >= 2 {
+    let many = report.targets.len() >= SUMMARY_FROM;
+    if many {
         writeln!(out, "## Summary\n")?;
-        writeln!(
-            out,
-            "| Target | Role | Status | Behaves like | Compatible | Findings |"
-        )?;
-        writeln!(out, "|---|---|---|---|---|---|")?;
-        for r in &report.summary.endpoints {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                r.target,
-                r.role,
-                status_word(r.status),
-                r.behaves_like.join(", "),
-                r.compatible.join(", "),
-                r.findings
+        let rows: Vec<Vec<String>> = report
+            .targets
+            .iter()
+            .zip(&report.summary.endpoints)
+            .map(|(t, r)| {
+                let not: Vec<String> = t
+                    .profiles
                     .iter()
-                    .map(|f| f.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )?;
-        }
+                    .filter(|p| !p.compatible)
+                    .map(|p| match Verdict::of(p) {
+                        Verdict::Unknown => format!("{} (inconclusive)", p.profile),
+                        _ => p.profile.clone(),
+                    })
+                    .collect();
+                let status = match t.status {
+                    TargetStatus::Ok if !t.complete => "incomplete".to_string(),
+                    TargetStatus::Error => match &t.error {
+                        Some(e) => format!("error ({}: {})", e.kind, view.text(&e.message)),
+                        None => "error".into(),
+                    },
+                    s => status_word(s).to_string(),
+                };
+                vec![
+                    r.target.clone(),
+                    r.role.to_string(),
+                    status,
+                    r.behaves_like.join(", "),
+                    r.compatible.join(", "),
+                    not.join(", "),
+                    r.findings
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .collect();
+        out.write_all(
+            md_table(
+                &[
+                    "Target",
+                    "Role",
+                    "Status",
+                    "Behaves like",
+                    "Compatible",
+                    "Not compatible",
+                    "Findings",
+                ],
+                &rows,
+            )
+            .as_bytes(),
+        )?;
         writeln!(out)?;
         for line in profile_counts(report) {
             writeln!(out, "- {line}")?;
         }
         writeln!(out)?;
-    }
-    writeln!(out, "**Policy {}**", report.policy.status)?;
-    for (what, list) in [
-        ("failed", &report.policy.violations),
-        ("unknown", &report.policy.unresolved),
-    ] {
-        for v in list {
-            writeln!(
-                out,
-                "- {what}: {}: {}: {}",
-                v.target,
-                v.rule,
-                v.message.replace('|', "\\|")
-            )?;
+        if !view.details {
+            writeln!(out, "Every target's full report: `--details`.\n")?;
         }
     }
+    if !many || view.details {
+        for t in &report.targets {
+            target_markdown(out, t, view)?;
+        }
+    }
+    writeln!(out, "**Policy {}**", report.policy.status)?;
+    for (word, v) in reasons(&report.policy) {
+        writeln!(
+            out,
+            "- {word}: {}: {}: {}",
+            md_text(&v.target),
+            md_text(&v.rule),
+            md_text(&view.text(&v.message))
+        )?;
+    }
     Ok(())
+}
+
+/// Text outside a table: `<` and `>` escaped so nothing reads as HTML.
+fn md_text(s: &str) -> String {
+    s.replace('<', "\\<").replace('>', "\\>")
+}
+
+/// One target's section: what it accepts, then a table row per profile.
+fn target_markdown(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
+    writeln!(out, "## {} ({})\n", md_text(&t.target), t.role)?;
+    if let Some(e) = &t.error {
+        writeln!(
+            out,
+            "**Could not be scanned** ({}): {}\n",
+            e.kind,
+            md_text(&view.text(&e.message))
+        )?;
+        return Ok(());
+    }
+    if t.status == TargetStatus::NotScanned {
+        return writeln!(out, "**Not scanned**: the run was interrupted\n");
+    }
+    if let Some(server) = &t.server {
+        for (v, suites) in accepted_by_version(t, view) {
+            let list = if suites.is_empty() {
+                "-".to_string()
+            } else {
+                suites
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            writeln!(out, "- accepted {v}: {list}")?;
+        }
+        writeln!(out, "- suite order: {}", order_text(server))?;
+        writeln!(
+            out,
+            "- client certificate: {}",
+            server.client_certificate.name()
+        )?;
+        if !server.matches_profiles.is_empty() {
+            writeln!(
+                out,
+                "- behaves like: {}",
+                server.matches_profiles.join(", ")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let rows: Vec<Vec<String>> = t
+        .profiles
+        .iter()
+        .map(|p| {
+            let result = match Verdict::of(p) {
+                Verdict::Unknown => "❔ inconclusive",
+                Verdict::Compatible => "✅ compatible",
+                Verdict::Incompatible => "❌ incompatible",
+            };
+            let (version, suite) = match &p.negotiated {
+                Some(a) => (
+                    a.version.to_string(),
+                    format!("`{}`", view.suite(a.cipher_suite)),
+                ),
+                None => (String::new(), String::new()),
+            };
+            vec![
+                p.profile.clone(),
+                result.to_string(),
+                version,
+                suite,
+                confirmed_text(p),
+                reason_text(p).map(|r| view.text(&r)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.write_all(
+        md_table(
+            &[
+                "Profile",
+                "Result",
+                "Version",
+                "Cipher suite",
+                "Confirmed",
+                "Reason",
+            ],
+            &rows,
+        )
+        .as_bytes(),
+    )?;
+    if let Some(legs) = &t.directions {
+        writeln!(
+            out,
+            "\n> with the manager: {}",
+            md_text(&view.text(&directions_summary(legs)))
+        )?;
+    }
+    for finding in &t.findings {
+        writeln!(
+            out,
+            "\n> finding (`{}`): {}",
+            finding.code,
+            md_text(&view.text(&finding.message))
+        )?;
+    }
+    for issue in &t.issues {
+        writeln!(
+            out,
+            "\n> note (`{}`): {}",
+            issue.code,
+            md_text(&view.text(&issue.message))
+        )?;
+    }
+    writeln!(out)
 }
 
 fn xml(s: &str) -> String {
@@ -698,6 +930,10 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
 /// JUnit XML: a test suite per target, a test case per profile. A required
 /// profile that is incompatible fails; a target that could not be scanned,
 /// or a profile whose answer is unknown, is an error.
+///
+/// Written by hand: four elements and attribute escaping (`xml`) do not
+/// justify `quick-junit` and its dependencies (chrono, uuid, quick-xml);
+/// `tests/it/junit.rs` reads the output back with `junit-parser`.
 pub fn junit(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     let suites: Vec<(&TargetReport, Vec<Case>)> = report
         .targets

@@ -31,7 +31,8 @@ impl Run {
 
 pub fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscompat"));
-    cmd.env_remove("NO_COLOR");
+    // Text is laid out for 80 columns unless a test says otherwise.
+    cmd.env_remove("NO_COLOR").env_remove("COLUMNS");
     cmd
 }
 

@@ -72,7 +72,23 @@ fn agents_are_judged_per_leg_against_the_inventorys_manager() {
     );
     assert_eq!(legs(target(&v, e)), [leg("agent-initiated", "works")]);
     assert_eq!(target(&v, m)["directions"], Value::Null, "not an agent");
-    let text = tlscompat(&["scan", "-i", inv, "--timeout", "2s", "--color", "never"]);
+    // Every target's report (--details), wide enough for one line each.
+    let text = crate::common::finish(
+        crate::common::bin()
+            .args([
+                "scan",
+                "-i",
+                inv,
+                "--timeout",
+                "2s",
+                "--color",
+                "never",
+                "--details",
+            ])
+            .env("COLUMNS", "400")
+            .output()
+            .unwrap(),
+    );
     assert!(
         text.stdout.contains(
             "  with the manager: agent-initiated fails: no common suite at tls1.2 (the server answered handshake_failure); manager-initiated fails: no common suite at tls1.2"
@@ -85,6 +101,14 @@ fn agents_are_judged_per_leg_against_the_inventorys_manager() {
             .contains("  with the manager: agent-initiated works\n"),
         "{}",
         text.stdout
+    );
+    // The fleet summary names the agent whose legs fail, and only it.
+    let summary = tlscompat(&["scan", "-i", inv, "--timeout", "2s", "--color", "never"]);
+    assert_eq!(
+        summary.stdout.matches("with the manager:").count(),
+        1,
+        "{}",
+        summary.stdout
     );
 
     // Without a manager in the run, nothing is said about directions.

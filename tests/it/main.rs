@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod addresses;
 mod aliases;
 mod capture;
 mod cli_input;
@@ -20,16 +21,20 @@ mod fleet;
 mod flood;
 mod gate;
 mod hostile;
+mod html;
 mod junit;
 mod limits;
 mod matrix_cli;
+mod module_graph;
 mod peers;
 mod plan;
 mod profiles_cli;
 mod props;
+mod repeat;
 mod scan;
 mod schema;
 mod serve;
 mod servers;
+mod text80;
 mod tls_clients;
 mod url_targets;

@@ -7,12 +7,15 @@ use crate::common::{assert_clean_error, bin, finish, testdata, tlscompat};
 #[test]
 fn strong_12_manager_strands_9_6_and_10_0() {
     let run = tlscompat(&["matrix", "--server", "dsm-strong-12"]).expect_code(0);
+    // A client's line, and its reason on the line underneath.
     let line = |client: &str| {
-        run.stdout
-            .lines()
-            .find(|l| l.contains(&format!(" {client} ")))
-            .unwrap_or_else(|| panic!("no row for {client}:\n{}", run.stdout))
-            .to_string()
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("  {client} ")))
+            .unwrap_or_else(|| panic!("no row for {client}:\n{}", run.stdout));
+        let reason = lines.get(i + 1).filter(|l| l.starts_with("    "));
+        format!("{} {}", lines[i], reason.map_or("", |r| r.trim()))
     };
     assert!(line("dsa-9.6").contains("incompatible"));
     assert!(line("dsa-9.6").contains("no common version: client tls1.0, server tls1.2"));

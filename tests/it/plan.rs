@@ -10,7 +10,7 @@ use tlscompat::profile::{Origin, Profile};
 use tlscompat::schema::SchemaName;
 use tlscompat::serve::{Emulator, EmulatorConfig};
 
-use crate::common::{Run, assert_clean_error, testdata, tlscompat};
+use crate::common::{Run, assert_clean_error, bin, finish, testdata, tlscompat};
 use crate::schema::assert_valid;
 use crate::servers::emulate;
 
@@ -46,10 +46,11 @@ fn csv(dir: &Path, name: &str, header: &str, rows: &[String]) -> PathBuf {
     path
 }
 
+/// `tlscompat plan ARGS…` laid out for 80 columns.
 fn plan(args: &[&str]) -> Run {
     let mut all = vec!["plan", "--timeout", "2s", "--color", "never"];
     all.extend_from_slice(args);
-    let run = tlscompat(&all);
+    let run = finish(bin().args(&all).env("COLUMNS", "80").output().unwrap());
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     run
 }

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use serde_json::Value;
 use tlscompat::profile::{Catalog, Profile};
 
-use crate::common::{assert_clean_error, tlscompat};
+use crate::common::{assert_clean_error, bin, finish, tlscompat};
 use crate::servers::{CertFiles, Hostile, SServer, emulate, emulate_at, hostile, rustls_server};
 
 /// `server.cipher_suites` as {version: [IANA names]}, in the report's order.
@@ -637,7 +637,14 @@ fn json_report_has_the_documented_shape() {
 fn other_formats() {
     let e = emulate("dsa-11");
     let addr = e.local_addr().to_string();
-    let text = tlscompat(&["scan", &addr]);
+    // Wide enough for the suites on one line and the Confirmed column.
+    let text = finish(
+        bin()
+            .args(["scan", &addr])
+            .env("COLUMNS", "160")
+            .output()
+            .unwrap(),
+    );
     assert_eq!(text.code, 0);
     for want in [
         "accepted:",

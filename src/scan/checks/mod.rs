@@ -144,6 +144,7 @@ pub(crate) fn report(
         port: target.port,
         address: address.map(|a| a.ip().to_string()),
         addresses: addresses.iter().map(|a| a.ip().to_string()).collect(),
+        resolved: crate::results::ResolvedAddress::list(addresses, address),
         role: target.role,
         sni,
         status: TargetStatus::Ok,

@@ -1,0 +1,853 @@
+//! The page builder every HTML report shares: a header with a summary, one
+//! grid of rows × columns coloured by verdict, and a folded details section
+//! per row; filter and sort controls, a print stylesheet and a
+//! Content-Security-Policy that allows only the page's own inline style and
+//! script (by hash).
+//!
+//! It exists so that each report (`scan`, `matrix`, later `plan`) only maps
+//! its model onto [`Page`], [`Grid`], [`Row`], [`Cell`] and [`Section`], and
+//! so that escaping is decided in one place: every string these types take
+//! is escaped when written, and markup can only be built through
+//! [`Markup`], whose tag and attribute names are `&'static str` chosen by
+//! the code and whose text and attribute values are always escaped.
+//!
+//! A new report is a function from its model to a [`Page`]; for example a
+//! pre-upgrade plan, one row per agent:
+//!
+//! ```
+//! use tlscompat::report::html::page::{Cell, Facet, Grid, Markup, Page, Row, Section, Stat, Tone};
+//!
+//! let page = Page {
+//!     title: "tlscompat plan".into(),
+//!     subtitle: "upgrade the manager to dsm-strong-12".into(),
+//!     stats: vec![Stat::new("agents that lose contact", 1, Tone::Bad)],
+//!     grid: Grid {
+//!         caption: "Agents".into(),
+//!         head_columns: vec!["Agent".into(), "Behaves like".into()],
+//!         columns: vec!["After the change".into(), "Upgrade to".into()],
+//!         rows: vec![Row {
+//!             name: "10.0.0.7:4118".into(),
+//!             heads: vec![Markup::text("dsa-10.0")],
+//!             cells: vec![
+//!                 Cell::new(Tone::Bad, "loses contact").detail("no common suite at tls1.2"),
+//!                 Cell::new(Tone::Neutral, "dsa-10.0-u16"),
+//!             ],
+//!             facets: vec![("group", vec!["wave 1".into()])],
+//!             sort: vec![],
+//!             search: vec![],
+//!         }],
+//!         facets: vec![Facet { key: "group", label: "group" }],
+//!         sorts: vec![],
+//!     },
+//!     sections_heading: "Steps".into(),
+//!     sections: vec![Some(Section {
+//!         title: "10.0.0.7:4118".into(),
+//!         badge: Some((Tone::Bad, "loses contact".into())),
+//!         body: Markup::list(
+//!             ["upgrade the agent to 10.0 Update 16", "then switch the manager"]
+//!                 .map(Markup::text),
+//!             "nothing to do",
+//!         ),
+//!     })],
+//!     ..Page::default()
+//! };
+//! let html = page.render();
+//! assert!(html.contains("<span class=\"word\">loses contact</span>"));
+//! ```
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// A fragment of HTML that is safe by construction: its tags and attribute
+/// names are literals of this program, and every text and attribute value
+/// in it went through [`escape`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Markup(String);
+
+impl Markup {
+    /// Nothing.
+    pub fn new() -> Markup {
+        Markup::default()
+    }
+
+    /// Text, escaped.
+    pub fn text(s: &str) -> Markup {
+        Markup(escape(s))
+    }
+
+    /// `<tag attrs…>body</tag>`; attribute values are escaped.
+    pub fn el(tag: &'static str, attrs: &[(&'static str, &str)], body: Markup) -> Markup {
+        let mut m = Markup::open(tag, attrs);
+        m.0.push_str(&body.0);
+        let _ = write!(m.0, "</{tag}>");
+        m
+    }
+
+    /// `<tag>text</tag>` with the text escaped.
+    pub fn el_text(tag: &'static str, attrs: &[(&'static str, &str)], text: &str) -> Markup {
+        Markup::el(tag, attrs, Markup::text(text))
+    }
+
+    /// The opening tag alone (for void elements such as `<input>`).
+    pub fn open(tag: &'static str, attrs: &[(&'static str, &str)]) -> Markup {
+        let mut s = format!("<{tag}");
+        for (name, value) in attrs {
+            let _ = write!(s, " {name}=\"{}\"", escape(value));
+        }
+        s.push('>');
+        Markup(s)
+    }
+
+    /// Appends another fragment.
+    pub fn push(&mut self, m: Markup) -> &mut Markup {
+        self.0.push_str(&m.0);
+        self
+    }
+
+    /// Appends escaped text.
+    pub fn push_text(&mut self, s: &str) -> &mut Markup {
+        self.0.push_str(&escape(s));
+        self
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The HTML.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Fragments one after the other.
+    pub fn concat(parts: impl IntoIterator<Item = Markup>) -> Markup {
+        let mut m = Markup::new();
+        for p in parts {
+            m.push(p);
+        }
+        m
+    }
+
+    /// A `<ul>` of items; `empty` (escaped, in a `<p>`) when there are none.
+    pub fn list(items: impl IntoIterator<Item = Markup>, empty: &str) -> Markup {
+        let items: Vec<Markup> = items.into_iter().collect();
+        if items.is_empty() {
+            return Markup::el_text("p", &[("class", "none")], empty);
+        }
+        Markup::el(
+            "ul",
+            &[],
+            Markup::concat(items.into_iter().map(|i| Markup::el("li", &[], i))),
+        )
+    }
+
+    /// Like [`Markup::list`], but at most `max` items, then one saying how
+    /// many more (`more` names where to find them).
+    pub fn list_capped(
+        items: impl IntoIterator<Item = Markup>,
+        max: usize,
+        empty: &str,
+        more: &str,
+    ) -> Markup {
+        let mut items: Vec<Markup> = items.into_iter().collect();
+        let hidden = items.len().saturating_sub(max);
+        if hidden > 0 {
+            items.truncate(max);
+            items.push(Markup::el_text(
+                "span",
+                &[("class", "none")],
+                &format!("… and {hidden} more: {more}"),
+            ));
+        }
+        Markup::list(items, empty)
+    }
+
+    /// A definition list of (term, description) pairs.
+    pub fn facts(pairs: impl IntoIterator<Item = (&'static str, Markup)>) -> Markup {
+        Markup::el(
+            "dl",
+            &[],
+            Markup::concat(pairs.into_iter().map(|(term, desc)| {
+                Markup::concat([
+                    Markup::el_text("dt", &[], term),
+                    Markup::el("dd", &[], desc),
+                ])
+            })),
+        )
+    }
+
+    /// A plain table: a header row, then rows of cells.
+    pub fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<Markup>>) -> Markup {
+        let head = Markup::el(
+            "thead",
+            &[],
+            Markup::el(
+                "tr",
+                &[],
+                Markup::concat(header.iter().map(|h| Markup::el_text("th", &[], h))),
+            ),
+        );
+        let body = Markup::el(
+            "tbody",
+            &[],
+            Markup::concat(rows.into_iter().map(|r| {
+                Markup::el(
+                    "tr",
+                    &[],
+                    Markup::concat(r.into_iter().map(|c| Markup::el("td", &[], c))),
+                )
+            })),
+        );
+        Markup::el("table", &[("class", "plain")], Markup::concat([head, body]))
+    }
+
+    /// `text` in a `<code>`, breakable after underscores.
+    pub fn code(text: &str) -> Markup {
+        Markup::el("code", &[], Markup::breakable(text))
+    }
+
+    /// Text, escaped, with a line-break opportunity after each underscore
+    /// (long IANA suite names wrap between words, not inside them).
+    pub fn breakable(s: &str) -> Markup {
+        // `escape` never produces an underscore, so only the text's own are
+        // touched.
+        Markup(escape(s).replace('_', "_<wbr>"))
+    }
+
+    /// `text` in a verdict badge: the tone's colour and the word itself.
+    pub fn badge(tone: Tone, text: &str) -> Markup {
+        Markup::el_text("span", &[("class", tone.badge_class())], text)
+    }
+}
+
+/// Escapes `s` for HTML text and for double- or single-quoted attribute
+/// values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // NUL is replaced by browsers anyway; say so visibly.
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What a verdict looks like: each tone has a colour and, in the cell, a
+/// word and a sign, so colour is never the only cue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tone {
+    /// Compatible, passed.
+    Good,
+    /// Nothing to judge (a header, a count).
+    Neutral,
+    /// Inconclusive, incomplete.
+    Unknown,
+    /// Incompatible, failed.
+    Bad,
+    /// Could not be scanned.
+    Error,
+}
+
+impl Tone {
+    fn cell_class(self) -> &'static str {
+        match self {
+            Tone::Good => "cell good",
+            Tone::Neutral => "cell neutral",
+            Tone::Unknown => "cell unknown",
+            Tone::Bad => "cell bad",
+            Tone::Error => "cell error",
+        }
+    }
+
+    fn badge_class(self) -> &'static str {
+        match self {
+            Tone::Good => "badge good",
+            Tone::Neutral => "badge neutral",
+            Tone::Unknown => "badge unknown",
+            Tone::Bad => "badge bad",
+            Tone::Error => "badge error",
+        }
+    }
+
+    fn sign(self) -> &'static str {
+        match self {
+            Tone::Good => "✔",
+            Tone::Neutral => "",
+            Tone::Unknown => "?",
+            Tone::Bad => "✘",
+            Tone::Error => "!",
+        }
+    }
+
+    /// How serious, for sorting: errors and failures first.
+    pub fn rank(self) -> u8 {
+        match self {
+            Tone::Error => 0,
+            Tone::Bad => 1,
+            Tone::Unknown => 2,
+            Tone::Neutral => 3,
+            Tone::Good => 4,
+        }
+    }
+}
+
+/// A count in the summary ("incompatible: 3").
+#[derive(Debug, Clone)]
+pub struct Stat {
+    /// What is counted.
+    pub label: String,
+    /// The value, as shown.
+    pub value: String,
+    /// Its colour.
+    pub tone: Tone,
+}
+
+impl Stat {
+    /// A stat.
+    pub fn new(label: impl Into<String>, value: impl ToString, tone: Tone) -> Stat {
+        Stat {
+            label: label.into(),
+            value: value.to_string(),
+            tone,
+        }
+    }
+}
+
+/// One cell of the grid: a verdict word (with its sign and colour), an
+/// optional second line (the negotiated suite), an optional tooltip.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Its colour and sign.
+    pub tone: Tone,
+    /// The verdict word ("compatible").
+    pub word: String,
+    /// A second, smaller line (the suite, the reason).
+    pub detail: Option<String>,
+    /// A tooltip.
+    pub title: Option<String>,
+    /// How many columns it spans.
+    pub span: usize,
+}
+
+impl Cell {
+    /// A one-column cell.
+    pub fn new(tone: Tone, word: impl Into<String>) -> Cell {
+        Cell {
+            tone,
+            word: word.into(),
+            detail: None,
+            title: None,
+            span: 1,
+        }
+    }
+
+    /// With a second line.
+    pub fn detail(mut self, detail: impl Into<String>) -> Cell {
+        let d = detail.into();
+        self.detail = (!d.is_empty()).then_some(d);
+        self
+    }
+
+    /// With a tooltip.
+    pub fn title(mut self, title: impl Into<String>) -> Cell {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Spanning `n` columns.
+    pub fn span(mut self, n: usize) -> Cell {
+        self.span = n.max(1);
+        self
+    }
+}
+
+/// What rows can be filtered by: a `<select>` whose options are the values
+/// the rows carry.
+#[derive(Debug, Clone)]
+pub struct Facet {
+    /// Its key (`verdict`, `role`, `label`): part of a `data-` attribute.
+    pub key: &'static str,
+    /// The control's label.
+    pub label: &'static str,
+}
+
+/// A sort order the reader can choose.
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    /// Its key: part of a `data-` attribute.
+    pub key: &'static str,
+    /// The option's label.
+    pub label: &'static str,
+}
+
+/// One row of the grid; its [`Section`] (if any) shares its key.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The row's name (first column), linked to its section when there is one.
+    pub name: String,
+    /// Columns after the name and before the cells (role, behaves like).
+    pub heads: Vec<Markup>,
+    /// The verdict cells.
+    pub cells: Vec<Cell>,
+    /// Per facet key, the values this row has (a row may have several).
+    pub facets: Vec<(&'static str, Vec<String>)>,
+    /// Per sort key, the value to sort by (compared as text, numbers
+    /// numerically).
+    pub sort: Vec<(&'static str, String)>,
+    /// Extra text the search box matches (labels, addresses).
+    pub search: Vec<String>,
+}
+
+/// The grid: rows × columns, filterable and sortable.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    /// The caption above it.
+    pub caption: String,
+    /// The headers of the name column and the `heads` columns.
+    pub head_columns: Vec<String>,
+    /// The headers of the verdict cells.
+    pub columns: Vec<String>,
+    /// The rows, in their default order.
+    pub rows: Vec<Row>,
+    /// Filters offered.
+    pub facets: Vec<Facet>,
+    /// Sort orders offered (besides the default order).
+    pub sorts: Vec<SortKey>,
+}
+
+/// A folded block of details under the grid, one per row.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The summary line (the row's name).
+    pub title: String,
+    /// A badge after the title.
+    pub badge: Option<(Tone, String)>,
+    /// The body.
+    pub body: Markup,
+}
+
+/// A whole report page.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// `<title>` and `<h1>`.
+    pub title: String,
+    /// A line under the title (tool version, what was asked).
+    pub subtitle: String,
+    /// The counts at the top.
+    pub stats: Vec<Stat>,
+    /// Blocks under the counts (who loses contact, the policy's reasons).
+    pub summary: Vec<(String, Markup)>,
+    /// The grid.
+    pub grid: Grid,
+    /// The heading over the sections.
+    pub sections_heading: String,
+    /// One per row of the grid, in the same order (`None`: no details).
+    pub sections: Vec<Option<Section>>,
+}
+
+/// The page's style sheet; its hash is in the CSP.
+const CSS: &str = include_str!("page.css");
+/// The page's script; its hash is in the CSP.
+const SCRIPT: &str = include_str!("page.js");
+
+/// `'sha256-…'` of `s`, as a CSP source.
+fn csp_hash(s: &str) -> String {
+    let digest = openssl::sha::sha256(s.as_bytes());
+    format!("'sha256-{}'", openssl::base64::encode_block(&digest))
+}
+
+impl Page {
+    /// Writes the page: one self-contained HTML document.
+    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.render().as_bytes())
+    }
+
+    /// The page as one string.
+    pub fn render(&self) -> String {
+        let csp = format!(
+            "default-src 'none'; style-src {}; script-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+            csp_hash(CSS),
+            csp_hash(SCRIPT)
+        );
+        let mut head = Markup::new();
+        head.push(Markup::open("meta", &[("charset", "utf-8")]))
+            .push(Markup::open(
+                "meta",
+                &[("http-equiv", "Content-Security-Policy"), ("content", &csp)],
+            ))
+            .push(Markup::open(
+                "meta",
+                &[
+                    ("name", "viewport"),
+                    ("content", "width=device-width, initial-scale=1"),
+                ],
+            ))
+            .push(Markup::el_text("title", &[], &self.title));
+        let mut body = Markup::new();
+        body.push(self.header())
+            .push(self.grid())
+            .push(self.sections());
+        // The style and script are constants of this program (hashed above).
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n{}\n<style>{CSS}</style>\n</head>\n<body>\n{}\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+            head.as_str(),
+            body.as_str()
+        )
+    }
+
+    fn header(&self) -> Markup {
+        let stats = Markup::concat(self.stats.iter().map(|s| {
+            Markup::el(
+                "div",
+                &[("class", tone_stat(s.tone))],
+                Markup::concat([
+                    Markup::el_text("span", &[("class", "value")], &s.value),
+                    Markup::el_text("span", &[("class", "label")], &s.label),
+                ]),
+            )
+        }));
+        let blocks = Markup::concat(self.summary.iter().map(|(heading, body)| {
+            Markup::el(
+                "div",
+                &[("class", "block")],
+                Markup::concat([Markup::el_text("h3", &[], heading), body.clone()]),
+            )
+        }));
+        Markup::el(
+            "header",
+            &[],
+            Markup::concat([
+                Markup::el_text("h1", &[], &self.title),
+                Markup::el_text("p", &[("class", "subtitle")], &self.subtitle),
+                Markup::el("section", &[("class", "stats"), ("id", "stats")], stats),
+                Markup::el("section", &[("class", "summary")], blocks),
+            ]),
+        )
+    }
+
+    fn controls(&self) -> Markup {
+        let g = &self.grid;
+        let mut m = Markup::new();
+        for facet in &g.facets {
+            let mut values: Vec<&String> = g
+                .rows
+                .iter()
+                .flat_map(|r| r.facets.iter().filter(|(k, _)| *k == facet.key))
+                .flat_map(|(_, v)| v)
+                .collect();
+            values.sort();
+            values.dedup();
+            if values.is_empty() {
+                continue;
+            }
+            let mut options = Markup::el_text("option", &[("value", "")], "any");
+            for v in values {
+                options.push(Markup::el_text("option", &[("value", v)], v));
+            }
+            m.push(Markup::el(
+                "label",
+                &[],
+                Markup::concat([
+                    Markup::text(facet.label),
+                    Markup::text(" "),
+                    Markup::el("select", &[("data-facet", facet.key)], options),
+                ]),
+            ));
+        }
+        m.push(Markup::el(
+            "label",
+            &[],
+            Markup::concat([
+                Markup::text("search "),
+                Markup::open("input", &[("type", "search"), ("id", "q")]),
+            ]),
+        ));
+        let mut sorts = Markup::el_text("option", &[("value", "")], "as scanned");
+        for s in &g.sorts {
+            sorts.push(Markup::el_text("option", &[("value", s.key)], s.label));
+        }
+        m.push(Markup::el(
+            "label",
+            &[],
+            Markup::concat([
+                Markup::text("sort by "),
+                Markup::el("select", &[("id", "sort")], sorts),
+            ]),
+        ));
+        m.push(Markup::el_text(
+            "output",
+            &[("id", "shown"), ("aria-live", "polite")],
+            "",
+        ));
+        // Hidden until the script shows it: without JS there is nothing
+        // that would not work.
+        Markup::el(
+            "form",
+            &[("id", "controls"), ("class", "controls"), ("hidden", "")],
+            m,
+        )
+    }
+
+    fn grid(&self) -> Markup {
+        let g = &self.grid;
+        let head = Markup::el(
+            "tr",
+            &[],
+            Markup::concat(
+                g.head_columns
+                    .iter()
+                    .chain(&g.columns)
+                    .map(|c| Markup::el_text("th", &[("scope", "col")], c)),
+            ),
+        );
+        let rows = Markup::concat(g.rows.iter().enumerate().map(|(i, r)| self.row(i, r)));
+        Markup::el(
+            "main",
+            &[],
+            Markup::concat([
+                Markup::el_text("h2", &[], &g.caption),
+                self.controls(),
+                Markup::el(
+                    "div",
+                    &[("class", "scroll")],
+                    Markup::el(
+                        "table",
+                        &[("id", "grid"), ("class", "grid")],
+                        Markup::concat([
+                            Markup::el("thead", &[], head),
+                            Markup::el("tbody", &[], rows),
+                        ]),
+                    ),
+                ),
+            ]),
+        )
+    }
+
+    fn row(&self, i: usize, r: &Row) -> Markup {
+        let key = row_key(i);
+        let has_section = matches!(self.sections.get(i), Some(Some(_)));
+        let name = if has_section {
+            let href = format!("#{key}");
+            Markup::el_text("a", &[("href", &href)], &r.name)
+        } else {
+            Markup::text(&r.name)
+        };
+        let mut cells = Markup::el("th", &[("scope", "row")], name);
+        for h in &r.heads {
+            cells.push(Markup::el("td", &[], h.clone()));
+        }
+        for c in &r.cells {
+            cells.push(cell(c));
+        }
+        let facets: Vec<(String, String)> = r
+            .facets
+            .iter()
+            .map(|(k, v)| (format!("data-f-{k}"), v.join("\n")))
+            .collect();
+        let sorts: Vec<(String, String)> = r
+            .sort
+            .iter()
+            .map(|(k, v)| (format!("data-s-{k}"), v.clone()))
+            .collect();
+        let search = std::iter::once(r.name.as_str())
+            .chain(r.search.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_lowercase();
+        // `data-f-*` and `data-s-*` names come from the code's facet and sort
+        // keys (static), never from input.
+        let mut tr = format!(
+            "<tr data-key=\"{}\" data-text=\"{}\"",
+            escape(&key),
+            escape(&search)
+        );
+        for (name, value) in facets.iter().chain(&sorts) {
+            let _ = write!(tr, " {}=\"{}\"", escape(name), escape(value));
+        }
+        tr.push('>');
+        tr.push_str(cells.as_str());
+        tr.push_str("</tr>");
+        Markup(tr)
+    }
+
+    fn sections(&self) -> Markup {
+        let items = self.sections.iter().enumerate().filter_map(|(i, s)| {
+            let s = s.as_ref()?;
+            let key = row_key(i);
+            let mut summary = Markup::el_text("span", &[("class", "name")], &s.title);
+            if let Some((tone, word)) = &s.badge {
+                summary
+                    .push(Markup::text(" "))
+                    .push(Markup::badge(*tone, word));
+            }
+            Some(Markup::el(
+                "details",
+                &[("id", &key), ("data-key", &key), ("class", "item")],
+                Markup::concat([
+                    Markup::el("summary", &[], summary),
+                    Markup::el("div", &[("class", "body")], s.body.clone()),
+                ]),
+            ))
+        });
+        let items = Markup::concat(items);
+        if items.is_empty() {
+            return Markup::new();
+        }
+        Markup::el(
+            "section",
+            &[("id", "details"), ("class", "details")],
+            Markup::concat([Markup::el_text("h2", &[], &self.sections_heading), items]),
+        )
+    }
+}
+
+fn row_key(i: usize) -> String {
+    format!("row-{i}")
+}
+
+fn tone_stat(t: Tone) -> &'static str {
+    match t {
+        Tone::Good => "stat good",
+        Tone::Neutral => "stat neutral",
+        Tone::Unknown => "stat unknown",
+        Tone::Bad => "stat bad",
+        Tone::Error => "stat error",
+    }
+}
+
+fn cell(c: &Cell) -> Markup {
+    let span = c.span.to_string();
+    let mut attrs: Vec<(&'static str, &str)> = vec![("class", c.tone.cell_class())];
+    if c.span > 1 {
+        attrs.push(("colspan", &span));
+    }
+    if let Some(t) = &c.title {
+        attrs.push(("title", t));
+    }
+    let sign = c.tone.sign();
+    let mut body = Markup::new();
+    if !sign.is_empty() {
+        body.push(Markup::el_text(
+            "span",
+            &[("class", "sign"), ("aria-hidden", "true")],
+            sign,
+        ));
+        body.push(Markup::text(" "));
+    }
+    body.push(Markup::el_text("span", &[("class", "word")], &c.word));
+    if let Some(d) = &c.detail {
+        body.push(Markup::el(
+            "span",
+            &[("class", "detail")],
+            Markup::breakable(d),
+        ));
+    }
+    Markup::el("td", &attrs, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_text_and_attribute_contexts() {
+        assert_eq!(
+            escape(r#"<a href='x'>"&"</a>"#),
+            "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;"
+        );
+        let m = Markup::el_text("td", &[("title", "\" onmouseover=\"x")], "<script>");
+        assert_eq!(
+            m.as_str(),
+            "<td title=\"&quot; onmouseover=&quot;x\">&lt;script&gt;</td>"
+        );
+    }
+
+    #[test]
+    fn the_csp_hashes_the_style_and_script_that_are_written() {
+        let html = Page::default().render();
+        let style = html
+            .split("<style>")
+            .nth(1)
+            .and_then(|s| s.split("</style>").next())
+            .unwrap();
+        let script = html
+            .split("<script>")
+            .nth(1)
+            .and_then(|s| s.split("</script>").next())
+            .unwrap();
+        assert_eq!(style, CSS);
+        assert_eq!(script, SCRIPT);
+        assert!(html.contains(&escape(&csp_hash(CSS))));
+        assert!(html.contains(&escape(&csp_hash(SCRIPT))));
+        // One style and one script element, and no way to load anything.
+        assert_eq!(html.matches("<script").count(), 1);
+        assert_eq!(html.matches("<style").count(), 1);
+        assert!(html.contains("default-src &#39;none&#39;"));
+        assert!(!html.contains("http://") && !html.contains("https://"));
+    }
+
+    #[test]
+    fn without_the_script_the_controls_stay_hidden_and_the_content_is_there() {
+        let page = Page {
+            grid: Grid {
+                caption: "grid".into(),
+                head_columns: vec!["Name".into()],
+                columns: vec!["p".into()],
+                rows: vec![Row {
+                    name: "a".into(),
+                    heads: vec![],
+                    cells: vec![Cell::new(Tone::Good, "compatible").detail("tls1.2 X_Y")],
+                    facets: vec![("verdict", vec!["compatible".into()])],
+                    sort: vec![],
+                    search: vec![],
+                }],
+                facets: vec![Facet {
+                    key: "verdict",
+                    label: "verdict",
+                }],
+                sorts: vec![],
+            },
+            sections: vec![Some(Section {
+                title: "a".into(),
+                badge: None,
+                body: Markup::text("details of a"),
+            })],
+            ..Page::default()
+        };
+        let html = page.render();
+        // Hidden in the markup; only the script shows the controls.
+        assert!(html.contains("<form id=\"controls\" class=\"controls\" hidden=\"\">"));
+        // The grid and the (folded) details are plain HTML.
+        assert!(html.contains("<td class=\"cell good\">"));
+        assert!(html.contains("<span class=\"detail\">tls1.2 X_<wbr>Y</span>"));
+        assert!(html.contains("<a href=\"#row-0\">a</a>"));
+        assert!(html.contains("<details id=\"row-0\" data-key=\"row-0\" class=\"item\">"));
+        assert!(html.contains("details of a"));
+    }
+
+    #[test]
+    fn print_drops_the_controls_and_unfolds_the_details() {
+        let print = CSS.split("@media print{").nth(1).unwrap();
+        assert!(print.contains(".controls{display:none!important}"));
+        assert!(print.contains("details::details-content{display:block"));
+        // And for browsers without ::details-content, the script opens them.
+        assert!(SCRIPT.contains("\"beforeprint\""));
+    }
+
+    #[test]
+    fn sha256_source_is_base64_of_the_digest() {
+        // echo -n abc | openssl dgst -sha256 -binary | base64
+        assert_eq!(
+            csp_hash("abc"),
+            "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='"
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! `--format html` rendered in a real browser (headless Chromium): what a
+//! person would see. A certificate whose subject is markup, served by
+//! `openssl s_server`, must show as text, never as an element or a script;
+//! the summary, the grid and the filter script must be there after load.
+//!
+//! Without Chromium the tests are skipped with a note, unless
+//! `TLSCOMPAT_REQUIRE_BROWSER=1` (set by `.ci/run`), which makes a missing
+//! browser a failure. Screenshots are kept under `target/html-report/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::tlscompat;
+use crate::servers::{SServer, emulate};
+
+/// Markup in a subject: an image with an onerror handler in the CN, a
+/// script in the O (a CN holds at most 64 characters).
+const HOSTILE_CN: &str = r#"<img src=x onerror="document.title='pwned'">"#;
+const HOSTILE_O: &str = "<script>document.title='pwned'</script>";
+
+/// The browser, or `None` (with a note) when it is missing and not required.
+fn chromium() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("TLSCOMPAT_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "TLSCOMPAT_REQUIRE_BROWSER=1 but no chromium on PATH (Debian package chromium)"
+        );
+        eprintln!("note: chromium not found; skipping the browser test");
+    }
+    found
+}
+
+/// Where the screenshots go: `target/html-report/`.
+fn artifacts() -> PathBuf {
+    // CARGO_BIN_EXE_tlscompat is target/<profile>/tlscompat.
+    let exe = Path::new(env!("CARGO_BIN_EXE_tlscompat"));
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."))
+        .join("html-report");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs headless Chromium on `page` with `args`; returns its stdout. A
+/// fresh profile directory per run, no network, no background services.
+fn headless(browser: &Path, page: &Path, fragment: &str, args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!(
+        "file://{}{fragment}",
+        page.canonicalize().unwrap().display()
+    );
+    let out_file = profile.path().join("stdout");
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_file).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // A guard against a hung browser, not a timing assertion.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish rendering {url}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "chromium failed on {url}: {status}");
+    std::fs::read_to_string(out_file).unwrap()
+}
+
+/// The DOM after the page's script ran.
+fn dump_dom(browser: &Path, page: &Path, fragment: &str) -> String {
+    headless(browser, page, fragment, &["--dump-dom"])
+}
+
+/// A screenshot kept as a test artifact; checks that it is a PNG.
+/// `size` is `W,H`: tall enough for what should be seen without scrolling.
+fn screenshot(browser: &Path, page: &Path, fragment: &str, name: &str, size: &str) -> PathBuf {
+    let png = artifacts().join(name);
+    let _ = std::fs::remove_file(&png);
+    let arg = format!("--screenshot={}", png.display());
+    let size = format!("--window-size={size}");
+    headless(browser, page, fragment, &[&arg, &size]);
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", png.display());
+    png
+}
+
+/// The text of the element with `id` (its first child text).
+fn text_of<'a>(dom: &'a str, id: &str) -> &'a str {
+    let open = format!("id=\"{id}\"");
+    let at = dom
+        .find(&open)
+        .unwrap_or_else(|| panic!("no #{id}:\n{dom}"));
+    let rest = &dom[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap();
+    &rest[start..start + end]
+}
+
+/// The `data-key` of every `element` (`<tr `, `<details `) the script hid.
+fn hidden(dom: &str, element: &str) -> Vec<String> {
+    dom.match_indices(element)
+        .map(|(i, _)| &dom[i..i + dom[i..].find('>').unwrap()])
+        .filter(|tag| tag.contains(" hidden=\"\""))
+        .filter_map(|tag| {
+            let at = tag.find("data-key=\"")? + "data-key=\"".len();
+            Some(tag[at..at + tag[at..].find('"')?].to_string())
+        })
+        .collect()
+}
+
+/// The page's own checks: its script ran, its style applied, the title is
+/// its own, and it has exactly one script element.
+#[track_caller]
+fn assert_page_intact(dom: &str, title: &str) {
+    assert!(
+        dom.contains("data-js=\"ready\""),
+        "script did not run:\n{dom}"
+    );
+    assert!(
+        dom.contains("data-css=\"applied\""),
+        "style blocked:\n{dom}"
+    );
+    assert!(dom.contains(&format!("<title>{title}</title>")), "{dom}");
+    assert!(!dom.contains("pwned</title>"), "{dom}");
+    assert_eq!(dom.matches("<script").count(), 1, "{dom}");
+    assert!(!dom.contains("<img"), "{dom}");
+    // The controls were shown by the script.
+    assert!(
+        !dom.contains("id=\"controls\" class=\"controls\" hidden"),
+        "{dom}"
+    );
+}
+
+#[test]
+fn hostile_certificate_subject_renders_as_text() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("hostile.key");
+    let cert = dir.path().join("hostile.pem");
+    let subj = format!("/CN={HOSTILE_CN}/O={}", HOSTILE_O.replace('/', "\\/"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-subj", &subj])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("the `openssl` command (Debian package openssl) is needed");
+    assert!(made.success(), "openssl req failed");
+    let srv = SServer::start(&[
+        "-cert",
+        cert.to_str().unwrap(),
+        "-key",
+        key.to_str().unwrap(),
+        "-tls1_2",
+        "-cipher",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+    ]);
+    // A label from the inventory is input too.
+    let inventory = dir.path().join("inventory.csv");
+    std::fs::write(
+        &inventory,
+        format!(
+            "host,port,role,labels\n127.0.0.1,{},manager,<b>bold</b>;prod\n",
+            srv.addr.port()
+        ),
+    )
+    .unwrap();
+    let report = dir.path().join("report.html");
+    let run = tlscompat(&[
+        "scan",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-p",
+        "dsa-10.0",
+        "-p",
+        "dsa-11",
+        "--timeout",
+        "2s",
+        "--format",
+        "html",
+        "-o",
+        report.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+
+    // Linked from the grid: the endpoint's details unfold, showing the
+    // certificate.
+    let dom = dump_dom(&browser, &report, "#row-0");
+    assert_page_intact(&dom, "tlscompat scan");
+    assert!(
+        dom.contains("<details id=\"row-0\" data-key=\"row-0\" class=\"item\" open=\"\">"),
+        "{dom}"
+    );
+    // The subject, as text a person reads: escaped in the serialized DOM.
+    assert!(
+        dom.contains(r#"CN=&lt;img src=x onerror="document.title='pwned'"&gt;"#),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("O=&lt;script&gt;document.title='pwned'&lt;/script&gt;"),
+        "{dom}"
+    );
+    assert!(dom.contains("&lt;b&gt;bold&lt;/b&gt;"), "{dom}");
+    assert!(!dom.contains("<b>"), "{dom}");
+    // The summary: one endpoint, one losing dsa-10.0, policy passed.
+    assert!(
+        dom.contains("<span class=\"value\">1</span><span class=\"label\">endpoints</span>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(
+            "<span class=\"value\">1</span><span class=\"label\">lose contact with some profile</span>"
+        ),
+        "{dom}"
+    );
+    assert!(dom.contains("incompatible with dsa-10.0"), "{dom}");
+    // The grid: dsa-10.0 incompatible, dsa-11 compatible with its suite.
+    let row = &dom[dom.find("<tr data-key=\"row-0\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    let words: Vec<&str> = row
+        .match_indices("<span class=\"word\">")
+        .map(|(i, m)| {
+            let s = &row[i + m.len()..];
+            &s[..s.find('<').unwrap()]
+        })
+        .collect();
+    assert_eq!(words, ["incompatible", "compatible"], "{row}");
+    assert!(
+        row.contains("ECDHE_<wbr>RSA_<wbr>WITH_<wbr>AES_<wbr>256_<wbr>GCM_<wbr>SHA384"),
+        "{row}"
+    );
+    // The filter script counted the rows.
+    assert_eq!(text_of(&dom, "shown"), "showing 1 of 1");
+
+    let png = screenshot(&browser, &report, "#row-0", "hostile.png", "1280,1700");
+    eprintln!("screenshot: {}", png.display());
+}
+
+#[test]
+fn fleet_report_from_stdout_has_a_row_per_endpoint() {
+    let Some(browser) = chromium() else { return };
+    let servers = [
+        emulate("dsm-strong-12"),
+        emulate("dsa-9.6"),
+        emulate("dsa-10.0"),
+    ];
+    let mut args: Vec<String> = ["scan", "--format", "html", "--timeout", "2s"]
+        .map(String::from)
+        .to_vec();
+    args.extend(servers.iter().map(|s| s.local_addr().to_string()));
+    // A closed port: an endpoint that cannot be scanned.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_addr = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    args.extend(["--retries".into(), "0".into(), closed_addr.clone()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = tlscompat(&args).expect_code(3);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("fleet.html");
+    std::fs::write(&report, &run.stdout).unwrap();
+
+    let dom = dump_dom(&browser, &report, "");
+    assert_page_intact(&dom, "tlscompat scan");
+    assert!(!dom.contains(" open=\"\""), "{dom}");
+    assert!(
+        dom.contains("<span class=\"value\">4</span><span class=\"label\">endpoints</span>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(
+            "<span class=\"value\">1</span><span class=\"label\">could not be scanned</span>"
+        ),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<span class=\"value\">3</span><span class=\"label\">lose contact with some profile</span>"),
+        "{dom}"
+    );
+    assert_eq!(text_of(&dom, "shown"), "showing 4 of 4");
+    assert_eq!(dom.matches("<tr data-key=").count(), 4, "{dom}");
+    assert_eq!(dom.matches("<details ").count(), 4, "{dom}");
+    assert!(dom.contains("could not be scanned"), "{dom}");
+    assert!(dom.contains(&closed_addr), "{dom}");
+    screenshot(&browser, &report, "", "fleet.png", "1280,900");
+
+    // Filtered and sorted (as a link can ask): the endpoint that could not
+    // be scanned alone, then every endpoint worst first.
+    let dom = dump_dom(&browser, &report, "?verdict=could+not+be+scanned");
+    assert_eq!(text_of(&dom, "shown"), "showing 1 of 4");
+    assert_eq!(dom.matches("<tr data-key=").count(), 4, "{dom}");
+    assert_eq!(hidden(&dom, "<tr "), ["row-0", "row-1", "row-2"], "{dom}");
+    assert_eq!(
+        hidden(&dom, "<details "),
+        ["row-0", "row-1", "row-2"],
+        "{dom}"
+    );
+    let dom = dump_dom(&browser, &report, "?sort=verdict");
+    assert_eq!(text_of(&dom, "shown"), "showing 4 of 4");
+    let first = dom.find("<tr data-key=").unwrap();
+    assert!(dom[first..].starts_with("<tr data-key=\"row-3\""), "{dom}");
+}
+
+#[test]
+fn matrix_report_shows_every_pair() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("matrix.html");
+    tlscompat(&[
+        "matrix",
+        "--server",
+        "dsm-strong-12",
+        "--client",
+        "dsa-9.6",
+        "--client",
+        "dsa-11",
+        "--format",
+        "html",
+        "-o",
+        report.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let dom = dump_dom(&browser, &report, "");
+    assert_page_intact(&dom, "tlscompat matrix");
+    assert_eq!(text_of(&dom, "shown"), "showing 1 of 1");
+    assert_eq!(dom.matches("class=\"cell good\"").count(), 1, "{dom}");
+    assert_eq!(dom.matches("class=\"cell bad\"").count(), 1, "{dom}");
+    assert!(dom.contains("lost by dsa-9.6"), "{dom}");
+    screenshot(&browser, &report, "", "matrix.png", "1280,900");
+}
