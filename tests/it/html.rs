@@ -364,3 +364,81 @@ fn matrix_report_shows_every_pair() {
     assert!(dom.contains("lost by dsa-9.6"), "{dom}");
     screenshot(&browser, &report, "", "matrix.png", "1280,900");
 }
+
+/// The rows (`<tr data-key=…>`) inside the table with `id`.
+fn table_rows<'a>(dom: &'a str, id: &str) -> Vec<&'a str> {
+    let at = dom
+        .find(&format!("<table id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table #{id}:\n{dom}"));
+    let table = &dom[at..at + dom[at..].find("</table>").unwrap()];
+    table
+        .match_indices("<tr data-key=")
+        .map(|(i, _)| &table[i..i + table[i..].find("</tr>").unwrap()])
+        .collect()
+}
+
+/// The cells' verdict words of a row, in order.
+fn words(row: &str) -> Vec<&str> {
+    row.match_indices("<span class=\"word\">")
+        .map(|(i, m)| {
+            let s = &row[i + m.len()..];
+            &s[..s.find('<').unwrap()]
+        })
+        .collect()
+}
+
+#[test]
+fn matrix_by_direction_has_a_grid_per_direction() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("directions.html");
+    tlscompat(&["matrix", "--format", "html", "-o", report.to_str().unwrap()]).expect_code(0);
+    let dom = dump_dom(&browser, &report, "");
+    assert_page_intact(&dom, "tlscompat matrix");
+    // Agent-initiated: the 2 managers × the 5 agent clients; then
+    // manager-initiated: the 5 agents × the 2 manager clients.
+    assert!(dom.contains("<h2>Agent-initiated"), "{dom}");
+    assert!(dom.contains("<h2>Manager-initiated"), "{dom}");
+    let agent_initiated = table_rows(&dom, "grid");
+    let manager_initiated = table_rows(&dom, "grid-1");
+    assert_eq!(agent_initiated.len(), 2, "{dom}");
+    assert_eq!(manager_initiated.len(), 5, "{dom}");
+    for row in &agent_initiated {
+        assert!(row.contains(">dsm-"), "{row}");
+        assert_eq!(words(row).len(), 5, "{row}");
+    }
+    for row in &manager_initiated {
+        assert!(row.contains(">dsa-"), "{row}");
+        assert_eq!(words(row).len(), 2, "{row}");
+    }
+    // Every cell is a pair: none is empty, none pairs a manager with a
+    // manager.
+    let all: Vec<&str> = agent_initiated
+        .iter()
+        .chain(&manager_initiated)
+        .flat_map(|r| words(r))
+        .collect();
+    assert_eq!(all.len(), 20);
+    assert!(
+        all.iter()
+            .all(|w| *w == "compatible" || *w == "incompatible"),
+        "{all:?}"
+    );
+    assert!(!dom.contains("not checked"), "{dom}");
+    assert!(!dom.contains("class=\"cell neutral\""), "{dom}");
+    // The strong 12.x manager as the client of a 10.0 agent's 4118.
+    let dsa10 = manager_initiated
+        .iter()
+        .find(|r| r.contains(">dsa-10.0</a>"))
+        .unwrap();
+    assert!(
+        dsa10.contains("title=\"dsm-strong-12 against dsa-10.0: incompatible\""),
+        "{dsa10}"
+    );
+    assert_eq!(text_of(&dom, "shown"), "showing 7 of 7");
+    // One set of controls filters both grids.
+    let dom = dump_dom(&browser, &report, "?direction=manager-initiated");
+    assert_eq!(text_of(&dom, "shown"), "showing 5 of 7");
+    assert_eq!(hidden(&dom, "<tr "), ["row-0", "row-1"], "{dom}");
+    screenshot(&browser, &report, "", "matrix-directions.png", "1280,1100");
+}

@@ -447,6 +447,12 @@ pub struct Page {
     pub summary: Vec<(String, Markup)>,
     /// The grid.
     pub grid: Grid,
+    /// Further grids under the first, each under its own caption (a
+    /// matrix's second direction). They share the first grid's controls:
+    /// its facets and sorts filter and sort every grid, so their rows
+    /// should carry the same keys. [`Page::sections`] continues across
+    /// them: one entry per row of the first grid, then of each further one.
+    pub more_grids: Vec<Grid>,
     /// The heading over the sections.
     pub sections_heading: String,
     /// One per row of the grid, in the same order (`None`: no details).
@@ -533,13 +539,18 @@ impl Page {
         )
     }
 
+    /// The first grid, then the further ones.
+    fn grids(&self) -> impl Iterator<Item = &Grid> {
+        std::iter::once(&self.grid).chain(&self.more_grids)
+    }
+
     fn controls(&self) -> Markup {
         let g = &self.grid;
         let mut m = Markup::new();
         for facet in &g.facets {
-            let mut values: Vec<&String> = g
-                .rows
-                .iter()
+            let mut values: Vec<&String> = self
+                .grids()
+                .flat_map(|g| &g.rows)
                 .flat_map(|r| r.facets.iter().filter(|(k, _)| *k == facet.key))
                 .flat_map(|(_, v)| v)
                 .collect();
@@ -570,7 +581,7 @@ impl Page {
                 Markup::open("input", &[("type", "search"), ("id", "q")]),
             ]),
         ));
-        let mut sorts = Markup::el_text("option", &[("value", "")], "as scanned");
+        let mut sorts = Markup::el_text("option", &[("value", "")], "as listed");
         for s in &g.sorts {
             sorts.push(Markup::el_text("option", &[("value", s.key)], s.label));
         }
@@ -596,39 +607,52 @@ impl Page {
         )
     }
 
+    /// The grids under one set of controls; the first grid's caption
+    /// heads them all, each further grid has its own `<h2>`.
     fn grid(&self) -> Markup {
-        let g = &self.grid;
-        let head = Markup::el(
-            "tr",
-            &[],
-            Markup::concat(
-                g.head_columns
-                    .iter()
-                    .chain(&g.columns)
-                    .map(|c| Markup::el_text("th", &[("scope", "col")], c)),
-            ),
-        );
-        let rows = Markup::concat(g.rows.iter().enumerate().map(|(i, r)| self.row(i, r)));
-        Markup::el(
-            "main",
-            &[],
-            Markup::concat([
-                Markup::el_text("h2", &[], &g.caption),
-                self.controls(),
-                Markup::el(
-                    "div",
-                    &[("class", "scroll")],
-                    Markup::el(
-                        "table",
-                        &[("id", "grid"), ("class", "grid")],
-                        Markup::concat([
-                            Markup::el("thead", &[], head),
-                            Markup::el("tbody", &[], rows),
-                        ]),
-                    ),
+        let mut body = Markup::concat([
+            Markup::el_text("h2", &[], &self.grid.caption),
+            self.controls(),
+        ]);
+        let mut first_row = 0;
+        for (n, g) in self.grids().enumerate() {
+            let head = Markup::el(
+                "tr",
+                &[],
+                Markup::concat(
+                    g.head_columns
+                        .iter()
+                        .chain(&g.columns)
+                        .map(|c| Markup::el_text("th", &[("scope", "col")], c)),
                 ),
-            ]),
-        )
+            );
+            let rows = Markup::concat(
+                g.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| self.row(first_row + i, r)),
+            );
+            first_row += g.rows.len();
+            let id = if n == 0 {
+                "grid".to_string()
+            } else {
+                body.push(Markup::el_text("h2", &[], &g.caption));
+                format!("grid-{n}")
+            };
+            body.push(Markup::el(
+                "div",
+                &[("class", "scroll")],
+                Markup::el(
+                    "table",
+                    &[("id", &id), ("class", "grid")],
+                    Markup::concat([
+                        Markup::el("thead", &[], head),
+                        Markup::el("tbody", &[], rows),
+                    ]),
+                ),
+            ));
+        }
+        Markup::el("main", &[], body)
     }
 
     fn row(&self, i: usize, r: &Row) -> Markup {
