@@ -276,8 +276,9 @@ fn groups(p: &PlanReport) -> Markup {
     Markup::list(
         p.groups.iter().map(|g| {
             let n = g.agents.len();
-            let (tone, fate) = match g.loses_contact {
-                Some(true) => (Tone::Bad, "lose contact"),
+            let (tone, fate) = match (g.loses_contact, n) {
+                (Some(true), 1) => (Tone::Bad, "loses contact"),
+                (Some(true), _) => (Tone::Bad, "lose contact"),
                 _ => (Tone::Unknown, "cannot tell"),
             };
             let mut item = Markup::el_text("strong", &[], &g.name);
