@@ -1,10 +1,11 @@
-//! The page builder every HTML report shares: a header with a summary, one
-//! grid of rows × columns coloured by verdict, and a folded details section
+//! The page builder every HTML report shares: a header with a summary, a
+//! grid of rows × columns coloured by verdict (or several, one under the
+//! other, sharing the controls), and a folded details section
 //! per row; filter and sort controls, a print stylesheet and a
 //! Content-Security-Policy that allows only the page's own inline style and
 //! script (by hash).
 //!
-//! It exists so that each report (`scan`, `matrix`, later `plan`) only maps
+//! It exists so that each report (`scan`, `matrix`, `plan`) only maps
 //! its model onto [`Page`], [`Grid`], [`Row`], [`Cell`] and [`Section`], and
 //! so that escaping is decided in one place: every string these types take
 //! is escaped when written, and markup can only be built through
@@ -873,5 +874,57 @@ mod tests {
             csp_hash("abc"),
             "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='"
         );
+    }
+
+    #[test]
+    fn further_grids_share_the_controls_and_continue_the_row_keys() {
+        let grid = |caption: &str, names: &[&str], verdict: &str| Grid {
+            caption: caption.into(),
+            head_columns: vec!["Name".into()],
+            columns: vec!["p".into()],
+            rows: names
+                .iter()
+                .map(|n| Row {
+                    name: (*n).into(),
+                    heads: vec![],
+                    cells: vec![Cell::new(Tone::Good, verdict)],
+                    facets: vec![("verdict", vec![verdict.into()])],
+                    sort: vec![],
+                    search: vec![],
+                })
+                .collect(),
+            facets: vec![Facet {
+                key: "verdict",
+                label: "verdict",
+            }],
+            sorts: vec![],
+        };
+        let section = |t: &str| {
+            Some(Section {
+                title: t.into(),
+                badge: None,
+                body: Markup::new(),
+            })
+        };
+        let page = Page {
+            grid: grid("first", &["a", "b"], "compatible"),
+            more_grids: vec![grid("second", &["c"], "incompatible")],
+            sections: vec![section("a"), section("b"), section("c")],
+            ..Page::default()
+        };
+        let html = page.render();
+        assert_eq!(html.matches("<form id=\"controls\"").count(), 1);
+        assert!(html.contains("<table id=\"grid\" class=\"grid\">"));
+        assert!(html.contains("<h2>second</h2>"));
+        assert!(html.contains("<table id=\"grid-1\" class=\"grid\">"));
+        // The filter offers the values of every grid.
+        assert!(html.contains("<option value=\"compatible\">"));
+        assert!(html.contains("<option value=\"incompatible\">"));
+        // The second grid's row is row-2, linked to the third section.
+        let second = &html[html.find("id=\"grid-1\"").unwrap()..];
+        assert!(second.starts_with("id=\"grid-1\""));
+        assert!(second.contains("<tr data-key=\"row-2\""));
+        assert!(second.contains("<a href=\"#row-2\">c</a>"));
+        assert!(html.contains("<details id=\"row-2\" data-key=\"row-2\" class=\"item\">"));
     }
 }
