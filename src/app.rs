@@ -408,6 +408,7 @@ fn plan(
         PlanFormat::Text => report::plan::text(w, &report, view),
         PlanFormat::Json => report::plan::json(w, &report),
         PlanFormat::Markdown => report::plan::markdown(w, &report),
+        PlanFormat::Html => report::html::plan(w, &report),
     })?;
     Ok(match report.summary.status {
         crate::results::PolicyStatus::Passed => Status::Ok,

@@ -245,6 +245,8 @@ pub enum PlanFormat {
     Json,
     /// Markdown tables (GitHub, GitLab).
     Markdown,
+    /// One self-contained HTML page: the steps, the groups, the agents grid.
+    Html,
 }
 
 /// Formats for `what-if`.

@@ -55,7 +55,8 @@ pub fn evidence(e: Evidence) -> &'static str {
     }
 }
 
-fn source(p: &PlanReport) -> &'static str {
+/// Where the fleet came from, in words.
+pub(crate) fn source(p: &PlanReport) -> &'static str {
     match p.source {
         PlanSource::Inventory => "the inventory, scanned now",
         PlanSource::Report => "a saved scan report",
@@ -63,7 +64,8 @@ fn source(p: &PlanReport) -> &'static str {
     }
 }
 
-fn before_line(p: &PlanReport) -> String {
+/// The manager as it is now (the before column), in words.
+pub(crate) fn before_line(p: &PlanReport) -> String {
     match &p.manager {
         None => "unknown (no manager scanned: give --manager TARGET)".into(),
         Some(m) if m.error.is_some() => format!(

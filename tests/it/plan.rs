@@ -85,16 +85,16 @@ fn leg(d: &str, s: &str, e: &str) -> (String, String, String) {
 
 /// The emulated fleet: one agent per shipped agent profile, a manager as
 /// it is now (TLS 1.0 and every agent suite), two agents that do not
-/// listen.
-struct Fleet {
+/// listen. The HTML plan test (`html.rs`) uses it too.
+pub struct Fleet {
     _emulators: Vec<Emulator>,
     agents: Vec<(String, u16)>,
-    manager: u16,
-    dead_versioned: u16,
-    dead_unknown: u16,
+    pub manager: u16,
+    pub dead_versioned: u16,
+    pub dead_unknown: u16,
 }
 
-fn fleet() -> Fleet {
+pub fn fleet() -> Fleet {
     let mut emulators = Vec::new();
     let mut agents = Vec::new();
     for id in ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
@@ -115,7 +115,7 @@ fn fleet() -> Fleet {
 }
 
 impl Fleet {
-    fn port_of(&self, id: &str) -> u16 {
+    pub fn port_of(&self, id: &str) -> u16 {
         self.agents.iter().find(|(p, _)| p == id).unwrap().1
     }
 
