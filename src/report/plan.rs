@@ -237,8 +237,10 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
 }
 
 /// `|` inside a Markdown table cell.
+/// Markdown text from the plan (reasons, labels, names): `|`, `<` and `>`
+/// escaped, so a table keeps its shape and nothing reads as HTML.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    super::layout::md_cell(s)
 }
 
 fn md_status(s: LegStatus) -> &'static str {
@@ -336,17 +338,17 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
                     .join(", ")
             )
         };
-        writeln!(out, "{}. {}{agents}", i + 1, step.action)?;
+        writeln!(out, "{}. {}{agents}", i + 1, cell(&step.action))?;
     }
     if !p.others.is_empty() {
         writeln!(out, "\n## Not planned\n")?;
         for o in &p.others {
-            writeln!(out, "- `{}` ({}): {}", o.target, o.role, o.note)?;
+            writeln!(out, "- `{}` ({}): {}", o.target, o.role, cell(&o.note))?;
         }
     }
     writeln!(out, "\n## Notes\n")?;
     for n in &p.notes {
-        writeln!(out, "- {n}")?;
+        writeln!(out, "- {}", cell(n))?;
     }
     let status = match s.status {
         PolicyStatus::Passed => "every agent keeps contact".to_string(),

@@ -579,6 +579,49 @@ fn offline_from_agent_versions() {
     assert!(run.stdout.contains("plan: every agent keeps contact"));
 }
 
+/// A profile's name is the user's text: in Markdown it cannot become HTML
+/// or break a table.
+#[test]
+fn markdown_escapes_names_from_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = csv(
+        dir.path(),
+        "fleet.csv",
+        "host,port,role,agent_version",
+        &["10.0.0.1,,agent,9.6.2-7723".into()],
+    );
+    let legacy = std::fs::read_to_string(testdata("profiles/dsm-legacy.yaml")).unwrap();
+    let hostile: String = legacy
+        .lines()
+        .map(|l| {
+            if l.starts_with("name:") {
+                "name: \"<script>alert(1)</script> | x\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let to = dir.path().join("to.yaml");
+    std::fs::write(&to, hostile).unwrap();
+    let run = plan(&[
+        "--to",
+        to.to_str().unwrap(),
+        "-i",
+        fleet.to_str().unwrap(),
+        "--offline",
+        "--format",
+        "markdown",
+    ])
+    .expect_code(0);
+    let md = &run.stdout;
+    assert!(
+        md.contains("\\<script\\>alert(1)\\</script\\> \\| x"),
+        "{md}"
+    );
+    assert!(!md.contains("<script>"), "{md}");
+}
+
 #[test]
 fn an_agent_that_cannot_be_judged_makes_the_plan_incomplete() {
     let eleven = emulate("dsa-11");
