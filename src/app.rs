@@ -8,9 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cli::{DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, ScanFormat, WhatIfFormat};
+use crate::cli::{
+    DataFormat, DiagnoseFormat, LogFormat, MatrixFormat, PlanFormat, ScanFormat, WhatIfFormat,
+};
 use crate::config::{
-    CaptureJob, CheckJob, Config, DiagnoseJob, Job, MatrixJob, ScanJob, ServeJob, WhatIfJob,
+    CaptureJob, CheckJob, Config, DiagnoseJob, Job, MatrixJob, PlanFleet, PlanJob, ScanJob,
+    ServeJob, WhatIfJob,
 };
 use crate::error::{Error, Status};
 use crate::matrix::Matrix;
@@ -43,8 +46,8 @@ pub fn run(
             out(stdout).map_err(Error::Stdout)?;
             Ok(Status::Ok)
         }
-        Job::ProfilesShow { id, format } => {
-            let profile = lookup(catalog, &id);
+        Job::ProfilesShow { profile, format } => {
+            let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
                 DataFormat::Text => report::profiles::show_text(w, profile),
                 DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
@@ -54,15 +57,13 @@ pub fn run(
             Ok(Status::Ok)
         }
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
-        Job::Matrix(job) => matrix(catalog, job, view, stdout),
-        Job::Serve(job) => {
-            let name = lookup(catalog, &job.profile).name.clone();
-            serve(*job, &name, stderr)
-        }
+        Job::Matrix(job) => matrix(job, view, stdout),
+        Job::Serve(job) => serve(*job, stderr),
         Job::Scan(job) => scan(catalog, job, view, stdout, stderr),
         Job::Check(job) => check(job, view, stdout, stderr),
         Job::Merge { job, rules } => merge(job, rules, view, stdout, stderr),
         Job::WhatIf(job) => what_if(catalog, job, stdout),
+        Job::Plan(job) => plan(catalog, *job, view, stdout),
         Job::Demo { show } => demo(catalog, &show, view, stdout),
         Job::Diagnose(job) => diagnose(catalog, *job, stdout),
         Job::Schema { name } => {
@@ -125,11 +126,18 @@ fn scan(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let profiles: Vec<Profile> = job
-        .profiles
-        .iter()
-        .map(|id| lookup(catalog, id).clone())
-        .collect();
+    if job.all_addresses {
+        let each = runtime()?.block_on(crate::scan::each_address(
+            &job.targets,
+            job.scan.limits.timeout,
+        ));
+        job.expectations = each
+            .iter()
+            .map(|(i, _)| job.expectations[*i].clone())
+            .collect();
+        job.targets = each.into_iter().map(|(_, t)| t).collect();
+    }
+    let profiles = std::mem::take(&mut job.profiles);
     let identify: Vec<Profile> = catalog.all().cloned().collect();
     let wanted = job.scan.fleet.max_connections;
     job.scan.fleet.max_connections = crate::probe::connect::room_for(wanted);
@@ -162,6 +170,8 @@ fn scan(
         ))
     };
     let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
+    let mut targets = targets;
+    crate::plan::judge_directions(&mut targets, catalog, false);
     judge_and_write(
         targets,
         &job.policy,
@@ -260,7 +270,7 @@ fn write_scan(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let status = crate::policy::status(&policy);
+    let status = Status::from(policy.status);
     let report = ScanReport {
         schema_version: report::SCHEMA_VERSION,
         tool: report::Tool::current(),
@@ -314,6 +324,107 @@ fn what_if(catalog: &Catalog, job: WhatIfJob, stdout: &mut dyn Write) -> Result<
         crate::whatif::WhatIfStatus::NoneLost => Status::Ok,
         crate::whatif::WhatIfStatus::Lost => Status::Failed,
         crate::whatif::WhatIfStatus::Unknown => Status::Incomplete,
+    })
+}
+
+/// `plan`: the fleet scanned now (with the planned manager's offer as one
+/// more client profile), read from a saved report, or taken from the
+/// inventory alone; the manager as it is now scanned when given. Exit 1
+/// when some agent would lose contact, 3 when none is known to but some
+/// cannot be told, 0 otherwise.
+fn plan(
+    catalog: &Catalog,
+    job: PlanJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
+    use crate::plan::{PlanSource, PlanTarget};
+    let to = &job.to;
+    let from_entries = |entries: Vec<crate::inventory::Entry>| -> Vec<PlanTarget> {
+        entries
+            .into_iter()
+            .map(|e| PlanTarget {
+                target: e.target.to_string(),
+                role: e.target.role,
+                expectation: e.expectation,
+                scan: None,
+            })
+            .collect()
+    };
+    let (source, mut targets, mut to_scan) = match job.fleet {
+        PlanFleet::Scan(entries) => {
+            let scan = entries.iter().map(|e| e.target.clone()).collect();
+            (PlanSource::Inventory, from_entries(entries), scan)
+        }
+        PlanFleet::Offline(entries) => (PlanSource::Offline, from_entries(entries), Vec::new()),
+        PlanFleet::Report(path) => {
+            let targets = crate::saved::read(&path)?
+                .into_iter()
+                .map(|t| PlanTarget {
+                    target: t.target.clone(),
+                    role: t.role,
+                    expectation: t.inventory.clone().unwrap_or_default(),
+                    scan: Some(t),
+                })
+                .collect();
+            (PlanSource::Report, targets, Vec::new())
+        }
+    };
+    // The manager is scanned once, also when the inventory lists it.
+    let manager_index = job.manager.as_ref().map(|m| {
+        let same =
+            |t: &crate::target::Target| t.host.eq_ignore_ascii_case(&m.host) && t.port == m.port;
+        to_scan.iter().position(same).unwrap_or_else(|| {
+            to_scan.push(m.clone());
+            to_scan.len() - 1
+        })
+    });
+    let manager = if to_scan.is_empty() {
+        None
+    } else {
+        // Every agent profile, and the planned manager's offer: its probe of
+        // each agent is the manager-initiated leg after the switch.
+        let mut profiles: Vec<Profile> = catalog
+            .with_role(crate::profile::Role::Agent)
+            .cloned()
+            .collect();
+        if !profiles.iter().any(|p| p.id == to.id) {
+            profiles.push(to.clone());
+        }
+        let identify: Vec<Profile> = catalog.all().cloned().collect();
+        let reports = runtime()?.block_on(crate::scan::scan_many(
+            to_scan,
+            Arc::new(profiles),
+            Arc::new(identify),
+            Arc::new(job.scan.clone()),
+        ));
+        let manager = manager_index.and_then(|i| reports.get(i).cloned());
+        // The fleet's targets come first, in order (none when offline or
+        // from a report).
+        for (t, r) in targets.iter_mut().zip(reports) {
+            if source == PlanSource::Inventory {
+                t.scan = Some(r);
+            }
+        }
+        manager
+    };
+    let report = crate::plan::build(crate::plan::PlanInput {
+        to,
+        catalog,
+        source,
+        targets,
+        manager,
+    });
+    write_report(job.output.as_deref(), stdout, |w| match job.format {
+        PlanFormat::Text => report::plan::text(w, &report, view),
+        PlanFormat::Json => report::plan::json(w, &report),
+        PlanFormat::Markdown => report::plan::markdown(w, &report),
+        PlanFormat::Html => report::html::plan(w, &report),
+    })?;
+    Ok(match report.summary.status {
+        crate::results::PolicyStatus::Passed => Status::Ok,
+        crate::results::PolicyStatus::Failed => Status::Failed,
+        crate::results::PolicyStatus::Incomplete => Status::Incomplete,
     })
 }
 
@@ -457,11 +568,7 @@ fn diagnose(catalog: &Catalog, job: DiagnoseJob, stdout: &mut dyn Write) -> Resu
         DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
         DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
     })?;
-    Ok(match diagnosis.status {
-        crate::results::PolicyStatus::Passed => Status::Ok,
-        crate::results::PolicyStatus::Failed => Status::Failed,
-        crate::results::PolicyStatus::Incomplete => Status::Incomplete,
-    })
+    Ok(Status::from(diagnosis.status))
 }
 
 /// A multi-threaded runtime for the network commands.
@@ -475,7 +582,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// Runs the emulator until SIGINT or SIGTERM, logging to stderr: every event
 /// in JSON; in text, bursts of failures from one peer folded into summaries
 /// unless `--verbose`.
-fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<Status, Error> {
+fn serve(job: ServeJob, stderr: &mut dyn Write) -> Result<Status, Error> {
     let written = match (&job.write_client_cert, &job.pki) {
         (Some(dir), Some(pki)) => Some(write_client_files(dir, pki)?),
         _ => None,
@@ -496,7 +603,13 @@ fn serve(job: ServeJob, profile_name: &str, stderr: &mut dyn Write) -> Result<St
         let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
         if format == LogFormat::Text {
-            let _ = report::serve::banner(stderr, &job, profile_name, written.as_deref());
+            let _ = report::serve::banner(
+                stderr,
+                &job.emulator,
+                &job.profile.id,
+                &job.profile.name,
+                written.as_deref(),
+            );
         }
         let stop = shutdown_signal();
         tokio::pin!(stop);
@@ -620,13 +733,8 @@ fn write_file(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
     file.flush()
 }
 
-/// Ids in a `Config` were resolved against this catalog.
-fn lookup<'a>(catalog: &'a Catalog, id: &str) -> &'a Profile {
-    catalog.get(id).expect("config resolved every profile id")
-}
-
-/// Checks each file on its own (and ids across the files); every problem is
-/// one line on stderr.
+/// Checks each file on its own (and ids across the files); every problem of
+/// every file is one line on stderr.
 fn validate(
     files: &[std::path::PathBuf],
     stdout: &mut dyn Write,
@@ -635,11 +743,13 @@ fn validate(
     let mut catalog = Catalog::empty();
     let mut status = Status::Ok;
     for file in files {
-        match catalog.add_file(file) {
+        match catalog.add_file_all(file) {
             Ok(id) => writeln!(stdout, "{}: ok ({id})", file.display()).map_err(Error::Stdout)?,
-            Err(e) => {
-                // stderr failing leaves nothing else to tell the user with.
-                let _ = writeln!(stderr, "{e}");
+            Err(errors) => {
+                for e in errors {
+                    // stderr failing leaves nothing else to tell the user with.
+                    let _ = writeln!(stderr, "{e}");
+                }
                 status = Status::Invalid;
             }
         }
@@ -647,15 +757,14 @@ fn validate(
     Ok(status)
 }
 
-fn matrix(
-    catalog: &Catalog,
-    job: MatrixJob,
-    view: &report::View,
-    stdout: &mut dyn Write,
-) -> Result<Status, Error> {
-    let clients: Vec<&Profile> = job.clients.iter().map(|id| lookup(catalog, id)).collect();
-    let servers: Vec<&Profile> = job.servers.iter().map(|id| lookup(catalog, id)).collect();
-    let m = Matrix::build(&clients, &servers, job.preference);
+fn matrix(job: MatrixJob, view: &report::View, stdout: &mut dyn Write) -> Result<Status, Error> {
+    let clients: Vec<&Profile> = job.clients.iter().collect();
+    let servers: Vec<&Profile> = job.servers.iter().collect();
+    let m = if job.directions.is_empty() {
+        Matrix::build(&clients, &servers, job.preference)
+    } else {
+        Matrix::directions(&clients, &servers, &job.directions, job.preference)
+    };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         MatrixFormat::Text => report::matrix::text(w, &m, view),
         MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),

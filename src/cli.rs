@@ -59,6 +59,9 @@ pub enum Command {
     /// Which client profiles would lose which endpoints if the endpoints
     /// stopped accepting some versions, suites or classes (from a saved report).
     WhatIf(WhatIfArgs),
+    /// Before switching the manager to a new TLS configuration: which
+    /// agents would lose contact, and the smallest upgrade that keeps each.
+    Plan(PlanArgs),
     /// Join shard reports (`scan --shard K/N`) into one report, with the
     /// verdict and exit code of a single run.
     Merge(CheckArgs),
@@ -189,6 +192,63 @@ pub struct WhatIfArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `tlscompat plan …`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("fleet").required(true).args(["inventory", "from"])))]
+pub struct PlanArgs {
+    /// The manager's planned configuration: a profile id (dsm-strong-12), a
+    /// profile file, or one written by `profiles capture`.
+    #[arg(long, value_name = "PROFILE")]
+    pub to: String,
+    /// The fleet: an inventory (text, CSV, YAML or the manager's computer
+    /// list), scanned now; with --offline, judged from agent versions.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "from")]
+    pub inventory: Option<PathBuf>,
+    /// The format of the -i file, when the extension does not say.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub inventory_format: Option<crate::inventory::InventoryFormat>,
+    /// The fleet from a saved scan report (`scan --format json` or `jsonl`).
+    #[arg(long, value_name = "REPORT", conflicts_with = "offline")]
+    pub from: Option<PathBuf>,
+    /// The manager as it is now: HOST, HOST:PORT or dsm://HOST:PORT/
+    /// (default port 4120), scanned for the before column (default: the
+    /// fleet's one manager target, if it has exactly one).
+    #[arg(long, value_name = "TARGET")]
+    pub manager: Option<String>,
+    /// Probe no agent: judge each one from its agent_version (or profile)
+    /// in the inventory. --manager, if given, is still scanned.
+    #[arg(long, requires = "inventory")]
+    pub offline: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Write the plan to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Connections in flight across all targets at once.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
+    /// The longest one target may take, all its probes included.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub target_timeout: Duration,
+}
+
+/// Formats for `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Text for people, within 80 columns.
+    Text,
+    /// JSON (with schema_version).
+    Json,
+    /// Markdown tables (GitHub, GitLab).
+    Markdown,
+    /// One self-contained HTML page: the steps, the groups, the agents grid.
+    Html,
+}
+
 /// Formats for `what-if`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WhatIfFormat {
@@ -204,7 +264,8 @@ pub enum WhatIfFormat {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Which document: scan (the report), scan-line (one JSON Lines line),
-    /// matrix, or profiles (list and show).
+    /// matrix, profiles (list and show), diagnose, policy (a policy file),
+    /// what-if, or plan.
     #[arg(value_enum, value_name = "NAME")]
     pub name: crate::schema::SchemaName,
 }
@@ -259,6 +320,10 @@ pub struct ScanArgs {
     /// Send no server name at all.
     #[arg(long)]
     pub no_sni: bool,
+    /// Scan every address a host name resolves to, each as its own
+    /// endpoint (by default only the first that answers is probed).
+    #[arg(long)]
+    pub all_addresses: bool,
     /// Skip the full-handshake confirmation of each compatible-looking
     /// profile (first flights only: faster, weaker).
     #[arg(long)]
@@ -374,6 +439,10 @@ pub enum ScanFormat {
 }
 
 /// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
+///
+/// Hand-written on purpose: `humantime` (the usual crate) rejects the
+/// fractions (`2.5s`) and bare numbers (`5`) that the README documents, and
+/// has no bound; this is twenty lines with its own tests.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
@@ -453,10 +522,15 @@ pub struct MatrixArgs {
     /// Client profile id or file (repeatable; default: every agent profile).
     #[arg(long = "client", value_name = "PROFILE")]
     pub clients: Vec<String>,
-    /// Server profile id or file (repeatable; default: every manager profile
-    /// and every agent profile acting as a server).
+    /// Server profile id or file (repeatable; default: every manager profile).
     #[arg(long = "server", value_name = "PROFILE")]
     pub servers: Vec<String>,
+    /// Without --client and --server: which directions of the channel to
+    /// pair. agent-initiated: agent profiles as clients of manager profiles
+    /// (4120); manager-initiated: manager profiles as clients of agent
+    /// profiles (4118); both [default]. Never an agent with an agent.
+    #[arg(long, value_enum, value_name = "DIRECTION", conflicts_with_all = ["clients", "servers"])]
+    pub direction: Option<MatrixDirection>,
     /// Let the server follow the client's suite order instead of its own.
     #[arg(long)]
     pub client_preference: bool,
@@ -545,6 +619,17 @@ pub enum DataFormat {
     Json,
     /// YAML.
     Yaml,
+}
+
+/// `matrix --direction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixDirection {
+    /// Agents (clients) against managers (servers), port 4120.
+    AgentInitiated,
+    /// Managers (clients) against agents (servers), port 4118.
+    ManagerInitiated,
+    /// Both, agent-initiated first.
+    Both,
 }
 
 /// Formats for the matrix.

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::certs::{self, Identity};
 use crate::cli::{
     CaptureArgs, CheckArgs, Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat,
-    LogFormat, MatrixArgs, MatrixFormat, PolicyArgs, ProfilesCommand, RoleArg, ScanArgs,
-    ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
+    LogFormat, MatrixArgs, MatrixFormat, PlanArgs, PlanFormat, PolicyArgs, ProfilesCommand,
+    RoleArg, ScanArgs, ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
 };
 use crate::diagnose::DiagnoseConfig;
 use crate::error::Error;
@@ -21,7 +21,7 @@ use crate::negotiate::Preference;
 use crate::policy::{Policy, Rule};
 use crate::probe::Limits;
 use crate::probe::handshake::ClientIdentity;
-use crate::profile::{Catalog, Role};
+use crate::profile::{Catalog, Profile, Role};
 use crate::scan::ScanConfig;
 use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
 use crate::target::{self, Target, TargetError};
@@ -50,8 +50,8 @@ pub enum Job {
     },
     /// `profiles show`.
     ProfilesShow {
-        /// The resolved profile id.
-        id: String,
+        /// The profile.
+        profile: Box<Profile>,
         /// Output format.
         format: DataFormat,
     },
@@ -79,6 +79,8 @@ pub enum Job {
     Check(CheckJob),
     /// `what-if`.
     WhatIf(WhatIfJob),
+    /// `plan`.
+    Plan(Box<PlanJob>),
     /// `schema NAME`.
     Schema {
         /// Which schema.
@@ -100,8 +102,8 @@ pub struct ScanJob {
     pub targets: Vec<Target>,
     /// What the inventory expects of each target (same order).
     pub expectations: Vec<crate::inventory::Expectation>,
-    /// Profile ids to check.
-    pub profiles: Vec<String>,
+    /// The profiles to check.
+    pub profiles: Vec<Profile>,
     /// Requirements.
     pub policy: Policy,
     /// How to probe.
@@ -112,6 +114,36 @@ pub struct ScanJob {
     pub output: Option<PathBuf>,
     /// A progress bar on standard error (only when it is a terminal).
     pub progress: bool,
+    /// Each address of a host name is its own target (`--all-addresses`).
+    pub all_addresses: bool,
+}
+
+/// Where `plan`'s fleet comes from.
+#[derive(Debug)]
+pub enum PlanFleet {
+    /// An inventory, scanned now.
+    Scan(Vec<crate::inventory::Entry>),
+    /// A saved scan report.
+    Report(PathBuf),
+    /// An inventory judged from agent versions, not probed.
+    Offline(Vec<crate::inventory::Entry>),
+}
+
+/// `plan` with its profile resolved and its fleet read.
+#[derive(Debug)]
+pub struct PlanJob {
+    /// The planned manager profile.
+    pub to: Profile,
+    /// The fleet.
+    pub fleet: PlanFleet,
+    /// The manager's current endpoint (`--manager`).
+    pub manager: Option<Target>,
+    /// How to probe.
+    pub scan: ScanConfig,
+    /// Output format.
+    pub format: PlanFormat,
+    /// Where the plan goes.
+    pub output: Option<PathBuf>,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -168,7 +200,7 @@ pub struct CaptureJob {
 #[derive(Debug)]
 pub struct ServeJob {
     /// The profile served.
-    pub profile: String,
+    pub profile: Profile,
     /// The emulator, ready to start.
     pub emulator: EmulatorConfig,
     /// The generated CA and client certificate, when one was made.
@@ -184,10 +216,13 @@ pub struct ServeJob {
 /// `matrix` with profiles resolved.
 #[derive(Debug)]
 pub struct MatrixJob {
-    /// Client profile ids.
-    pub clients: Vec<String>,
-    /// Server profile ids.
-    pub servers: Vec<String>,
+    /// Client profiles.
+    pub clients: Vec<Profile>,
+    /// Server profiles (with `directions`: the manager side).
+    pub servers: Vec<Profile>,
+    /// The channel directions to pair (agents with managers, both ways);
+    /// empty when the client and server lists were given.
+    pub directions: Vec<crate::results::Leg>,
     /// Whose order decides.
     pub preference: Preference,
     /// Output format.
@@ -214,13 +249,11 @@ impl Config {
             Command::Profiles(ProfilesCommand::List { format }) => {
                 (Job::ProfilesList { format }, false)
             }
-            Command::Profiles(ProfilesCommand::Show { id, format }) => (
-                Job::ProfilesShow {
-                    id: catalog.resolve(&id)?,
-                    format,
-                },
-                false,
-            ),
+            Command::Profiles(ProfilesCommand::Show { id, format }) => {
+                let id = catalog.resolve(&id)?;
+                let profile = Box::new(catalog.built_one(&id)?);
+                (Job::ProfilesShow { profile, format }, false)
+            }
             Command::Profiles(ProfilesCommand::Validate { files }) => {
                 (Job::ProfilesValidate { files }, false)
             }
@@ -256,6 +289,10 @@ impl Config {
                     || !args.policy.forbid_suites.is_empty();
                 let job = check_job(&mut catalog, args)?;
                 (Job::Merge { job, rules }, to_file)
+            }
+            Command::Plan(args) => {
+                let to_file = args.output.is_some();
+                (Job::Plan(Box::new(plan_job(&mut catalog, args)?)), to_file)
             }
             Command::WhatIf(args) => {
                 let to_file = args.output.is_some();
@@ -299,20 +336,32 @@ fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Erro
             .map(|p| p.id.clone())
             .collect::<Vec<_>>()
     };
+    // Neither list: the channel's directions, agents with managers.
+    let directions = if clients.is_empty() && servers.is_empty() {
+        use crate::cli::MatrixDirection as D;
+        use crate::results::Leg;
+        match args.direction.unwrap_or(D::Both) {
+            D::AgentInitiated => vec![Leg::AgentInitiated],
+            D::ManagerInitiated => vec![Leg::ManagerInitiated],
+            D::Both => vec![Leg::AgentInitiated, Leg::ManagerInitiated],
+        }
+    } else {
+        Vec::new()
+    };
     if clients.is_empty() {
         clients = ids(catalog, Role::Agent);
     }
     if servers.is_empty() {
         servers = ids(catalog, Role::Manager);
         servers.extend(ids(catalog, Role::Relay));
-        servers.extend(ids(catalog, Role::Agent));
     }
     // `--client dsa-11 --client dsa-12` names one profile twice.
     dedup(&mut clients);
     dedup(&mut servers);
     Ok(MatrixJob {
-        clients,
-        servers,
+        clients: catalog.built(&clients)?,
+        servers: catalog.built(&servers)?,
+        directions,
         preference: if args.client_preference {
             Preference::Client
         } else {
@@ -441,7 +490,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
     Ok(ScanJob {
         targets,
         expectations,
-        profiles,
+        profiles: catalog.built(&profiles)?,
         policy,
         scan: ScanConfig {
             all_suites: args.all_suites,
@@ -476,6 +525,7 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         format: args.format,
         output: args.output,
         progress: std::io::stderr().is_terminal(),
+        all_addresses: args.all_addresses,
     })
 }
 
@@ -530,6 +580,72 @@ fn check_job(catalog: &mut Catalog, args: CheckArgs) -> Result<CheckJob, Error> 
     })
 }
 
+fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
+    let to = catalog.resolve(&args.to)?;
+    let manager = match &args.manager {
+        Some(m) => {
+            // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
+            let m = m
+                .strip_prefix("dsm://")
+                .map(|m| m.trim_end_matches('/'))
+                .unwrap_or(m);
+            Some(Target::parse(m, Role::Manager).map_err(Error::Target)?)
+        }
+        None => None,
+    };
+    let fleet = match (&args.inventory, &args.from) {
+        (Some(file), _) => {
+            // A plan is about agents: an inventory line without a role is one.
+            let mut entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
+                .map_err(Error::Inventory)?;
+            let mut seen = std::collections::HashSet::new();
+            entries.retain(|e| seen.insert((e.target.host.to_ascii_lowercase(), e.target.port)));
+            // Expected profiles must be known: a typo is an input error.
+            for e in &mut entries {
+                for p in &mut e.expectation.expect {
+                    *p = catalog.resolve(p)?;
+                }
+            }
+            if args.offline {
+                PlanFleet::Offline(entries)
+            } else {
+                PlanFleet::Scan(entries)
+            }
+        }
+        (None, Some(report)) => PlanFleet::Report(report.clone()),
+        (None, None) => {
+            return Err(Error::Usage(
+                "no fleet: give -i INVENTORY (with --offline to probe nothing) or --from REPORT"
+                    .into(),
+            ));
+        }
+    };
+    // Built once every argument is resolved (a later file may replace it).
+    let to = catalog
+        .built(std::slice::from_ref(&to))?
+        .pop()
+        .ok_or_else(|| Error::Usage(format!("no profile {to}")))?;
+    Ok(PlanJob {
+        to,
+        fleet,
+        manager,
+        scan: ScanConfig {
+            limits: Limits {
+                timeout: args.timeout,
+                ..Limits::default()
+            },
+            fleet: crate::scan::Fleet {
+                max_connections: args.max_connections as usize,
+                target_timeout: args.target_timeout,
+                ..crate::scan::Fleet::default()
+            },
+            ..ScanConfig::default()
+        },
+        format: args.format,
+        output: args.output,
+    })
+}
+
 fn what_if_job(args: WhatIfArgs) -> Result<WhatIfJob, Error> {
     let drop = args
         .drop
@@ -546,7 +662,7 @@ fn what_if_job(args: WhatIfArgs) -> Result<WhatIfJob, Error> {
 
 fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> {
     let id = catalog.resolve(&args.profile)?;
-    let profile = catalog.get(&id).expect("just resolved");
+    let profile = catalog.built_one(&id)?;
     let listen = listen_addr(args.listen.as_deref(), profile.role)?;
     let own_identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(Identity::load(cert, key).map_err(ServeError::from)?),
@@ -569,10 +685,10 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         (None, Some(pki)) => ClientAuth::Require(vec![pki.ca.identity.cert.clone()]),
         (None, None) => unreachable!("a PKI is generated when no CA is given"),
     };
-    let mut spec = ServerSpec::from_profile(profile);
+    let mut spec = ServerSpec::from_profile(&profile);
     spec.server_preference = !args.client_preference;
     Ok(ServeJob {
-        profile: id.clone(),
+        profile,
         emulator: EmulatorConfig {
             client_auth,
             ..EmulatorConfig::new(&id, spec, identity, listen)
@@ -676,10 +792,9 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
             ));
         }
     };
-    let profile = catalog
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| Error::Usage(format!("no profile {id}")))?;
+    // An agent version maps to a shipped id, which a user file may have
+    // replaced or (with an id of its own) not: resolved like `--as`.
+    let profile = catalog.built_one(&id)?;
     let agent = match &args.agent {
         Some(a) => Some(Target::parse(a, Role::Agent).map_err(Error::Target)?),
         None => None,
@@ -687,7 +802,7 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
     let manager_profile = match &args.manager_profile {
         Some(p) => {
             let id = catalog.resolve(p)?;
-            catalog.get(&id).cloned()
+            Some(catalog.built_one(&id)?)
         }
         None => None,
     };

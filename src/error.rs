@@ -35,6 +35,18 @@ impl Status {
     }
 }
 
+/// The exit status of a verdict: 1 failed, 3 incomplete, 0 passed.
+impl From<crate::results::PolicyStatus> for Status {
+    fn from(status: crate::results::PolicyStatus) -> Status {
+        use crate::results::PolicyStatus;
+        match status {
+            PolicyStatus::Passed => Status::Ok,
+            PolicyStatus::Failed => Status::Failed,
+            PolicyStatus::Incomplete => Status::Incomplete,
+        }
+    }
+}
+
 /// Everything that stops a run before it can produce its report: usage or
 /// input errors (exit code 2), and an endpoint `profiles capture` could not
 /// scan (exit code 3).

@@ -9,7 +9,9 @@
 //!   `wire::codes` (open newtypes), `target` (host:port and roles).
 //! - `profile`: per-version client/server profiles from YAML, with located
 //!   validation errors; the shipped ones are compiled in.
-//! - `negotiate`, `matrix`: offline negotiation between profiles.
+//! - `negotiate`, `matrix`: offline negotiation between profiles;
+//!   `directions`: which legs (agent → manager:4120, manager → agent:4118)
+//!   an agent relies on, judged per leg; `plan`: the pre-upgrade audit.
 //! - `wire`: the ClientHello we send and the server first flight we read.
 //! - `probe`: one connection, one hello, an outcome as data; the polite
 //!   connector; a real OpenSSL handshake for client-certificate checks.
@@ -25,6 +27,19 @@
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
 //!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.
+//!
+//! Dependencies point down, and the top-level modules form no cycle: from
+//! the bottom, `wire` (it knows nothing above it; `wire::codes` holds the
+//! open newtypes, `CipherSuiteId` too), then `version`, then `suites`; then
+//! `profile`, `negotiate`, `results` (pure data: it never imports `probe`
+//! or `report`); then `probe` (never `serve`), `scan`, `policy`; then
+//! `serve` and the printers in `report` (which take built objects, never a
+//! `config` job); then `error`, `cli`, `config` and `app` on top.
+//! `tests/it/module_graph.rs` checks this: it reads every `crate::NAME`
+//! path in `src/` (outside comments, strings and test modules), builds the
+//! graph of top-level modules, and fails naming any cycle and the file and
+//! line of each step, and on a breach of the `wire`, `probe` and `results`
+//! rules above.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod agent_version;
@@ -36,12 +51,14 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod diagnose;
+pub mod directions;
 pub mod error;
 pub mod findings;
 pub mod input;
 pub mod inventory;
 pub mod matrix;
 pub mod negotiate;
+pub mod plan;
 pub mod policy;
 pub mod probe;
 pub mod profile;

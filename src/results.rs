@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::findings::{Finding, FindingCode};
 use crate::negotiate::Agreement;
-use crate::probe::connect::StatsSnapshot;
 use crate::profile::Role;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
@@ -165,6 +164,11 @@ pub struct TargetReport {
     pub address: Option<String>,
     /// Every address the host resolved to.
     pub addresses: Vec<String>,
+    /// Each address the host resolved to, and whether it was probed: only
+    /// the first that answers is, unless `--all-addresses` made each one
+    /// its own target.
+    #[serde(default)]
+    pub resolved: Vec<ResolvedAddress>,
     /// The role the endpoint plays.
     pub role: Role,
     /// The server name sent (SNI), if any.
@@ -188,8 +192,35 @@ pub struct TargetReport {
     /// What the inventory expected of this endpoint, when it said anything.
     #[serde(default)]
     pub inventory: Option<Expectation>,
+    /// For an agent, when the same run scanned its manager (the
+    /// inventory's one manager target): each leg its direction relies on,
+    /// judged from the two scans. Null otherwise (and in JSON Lines, whose
+    /// lines are written before the manager's answer is known).
+    #[serde(default)]
+    pub directions: Option<Vec<LegVerdict>>,
     /// Connections and bytes this target cost, and the wall time.
     pub stats: ScanStats,
+}
+
+/// One address of a target's host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResolvedAddress {
+    /// The IP address.
+    pub address: String,
+    /// Whether the scan's probes went to this address.
+    pub probed: bool,
+}
+
+impl ResolvedAddress {
+    /// Every address in `all`, `probed` for the one in `probed`.
+    pub fn list(all: &[std::net::SocketAddr], probed: Option<std::net::SocketAddr>) -> Vec<Self> {
+        all.iter()
+            .map(|a| ResolvedAddress {
+                address: a.ip().to_string(),
+                probed: probed.is_some_and(|p| p.ip() == a.ip()),
+            })
+            .collect()
+    }
 }
 
 /// Whether a target could be scanned.
@@ -227,6 +258,122 @@ impl std::str::FromStr for Direction {
             other => Err(format!(
                 "unknown direction {other:?} (expected bidirectional, manager-initiated or agent-initiated)"
             )),
+        }
+    }
+}
+
+/// One TLS connection between an agent and its manager.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Leg {
+    /// The agent connects to the manager's 4120 (the agent is the client).
+    AgentInitiated,
+    /// The manager connects to the agent's 4118 (the manager is the client).
+    ManagerInitiated,
+}
+
+impl Leg {
+    /// The spelling used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Leg::AgentInitiated => "agent-initiated",
+            Leg::ManagerInitiated => "manager-initiated",
+        }
+    }
+
+    /// Who listens, on which default port: for people.
+    pub fn path(self) -> &'static str {
+        match self {
+            Leg::AgentInitiated => "agent → manager:4120",
+            Leg::ManagerInitiated => "manager → agent:4118",
+        }
+    }
+}
+
+impl fmt::Display for Leg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether a leg works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegStatus {
+    /// A handshake completes (or would).
+    Works,
+    /// No handshake can complete.
+    Fails,
+    /// Cannot be told from what is known.
+    Unknown,
+}
+
+/// What a verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// A probe of the live endpoint in this run, with that client's hello.
+    Probe,
+    /// A probe recorded in a saved scan report.
+    SavedScan,
+    /// Offline negotiation against what a scan saw an endpoint accept.
+    ScannedSet,
+    /// Offline negotiation between two profiles.
+    Profiles,
+    /// Nothing to judge by.
+    None,
+}
+
+/// One leg, judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LegVerdict {
+    /// Which connection.
+    pub direction: Leg,
+    /// `works`, `fails` or `unknown`.
+    pub status: LegStatus,
+    /// What the handshake settles on, when it works and is known.
+    pub negotiated: Option<Agreement>,
+    /// Why it fails or cannot be told.
+    pub reason: Option<String>,
+    /// What the verdict rests on.
+    pub evidence: Evidence,
+}
+
+impl LegVerdict {
+    /// A leg that cannot be judged, and why.
+    pub fn unknown(direction: Leg, reason: impl Into<String>) -> LegVerdict {
+        LegVerdict {
+            direction,
+            status: LegStatus::Unknown,
+            negotiated: None,
+            reason: Some(reason.into()),
+            evidence: Evidence::None,
+        }
+    }
+
+    /// The verdict of an offline negotiation.
+    pub fn negotiated(
+        direction: Leg,
+        result: Result<Agreement, impl fmt::Display>,
+        evidence: Evidence,
+    ) -> LegVerdict {
+        match result {
+            Ok(a) => LegVerdict {
+                direction,
+                status: LegStatus::Works,
+                negotiated: Some(a),
+                reason: None,
+                evidence,
+            },
+            Err(e) => LegVerdict {
+                direction,
+                status: LegStatus::Fails,
+                negotiated: None,
+                reason: Some(e.to_string()),
+                evidence,
+            },
         }
     }
 }
@@ -560,20 +707,6 @@ pub struct ScanStats {
     pub bytes_received: u64,
     /// Wall time of this target's scan.
     pub elapsed_ms: u64,
-}
-
-impl ScanStats {
-    /// Counters from the connector plus probes and time.
-    pub fn new(probes: u64, s: StatsSnapshot, elapsed: std::time::Duration) -> ScanStats {
-        ScanStats {
-            probes,
-            connect_attempts: s.connect_attempts,
-            connections: s.connections,
-            bytes_sent: s.bytes_sent,
-            bytes_received: s.bytes_received,
-            elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        }
-    }
 }
 
 /// The verdict.

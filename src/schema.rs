@@ -4,7 +4,8 @@
 //! and a test fails when they are stale.
 //!
 //! One schema per document kind: the scan report, one JSON Lines line, the
-//! matrix, and the `profiles list` / `profiles show` documents. Fields may be
+//! matrix, the `profiles list` / `profiles show` documents, `diagnose`,
+//! policy files, `what-if` and `plan`. Fields may be
 //! added within a `schema_version`, so objects stay open to unknown fields.
 
 use schemars::generate::SchemaSettings;
@@ -29,11 +30,13 @@ pub enum SchemaName {
     Policy,
     /// `what-if --format json`.
     WhatIf,
+    /// `plan --format json`.
+    Plan,
 }
 
 impl SchemaName {
     /// Every published schema.
-    pub const ALL: [SchemaName; 7] = [
+    pub const ALL: [SchemaName; 8] = [
         SchemaName::Scan,
         SchemaName::ScanLine,
         SchemaName::Matrix,
@@ -41,6 +44,7 @@ impl SchemaName {
         SchemaName::Diagnose,
         SchemaName::Policy,
         SchemaName::WhatIf,
+        SchemaName::Plan,
     ];
 
     /// The name on the command line (`tlscompat schema NAME`).
@@ -53,6 +57,7 @@ impl SchemaName {
             SchemaName::Diagnose => "diagnose",
             SchemaName::Policy => "policy",
             SchemaName::WhatIf => "what-if",
+            SchemaName::Plan => "plan",
         }
     }
 
@@ -70,6 +75,7 @@ impl SchemaName {
             SchemaName::Diagnose => "tlscompat diagnose",
             SchemaName::Policy => "tlscompat policy file",
             SchemaName::WhatIf => "tlscompat what-if",
+            SchemaName::Plan => "tlscompat plan",
         }
     }
 }
@@ -93,6 +99,7 @@ pub fn generate(name: SchemaName) -> Schema {
         SchemaName::Diagnose => generator.root_schema_for::<crate::diagnose::Diagnosis>(),
         SchemaName::Policy => crate::policy::file::schema(&mut generator),
         SchemaName::WhatIf => report::whatif::schema(&mut generator),
+        SchemaName::Plan => report::plan::schema(&mut generator),
     };
     // An untagged enum is an `anyOf`; its shapes exclude each other (each
     // has required fields the others lack), so say exactly one matches.

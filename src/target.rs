@@ -38,6 +38,9 @@ pub struct Target {
     pub port: u16,
     /// The role the endpoint plays.
     pub role: Role,
+    /// One address of the host to probe instead of resolving it
+    /// (`--all-addresses` scans each address as its own endpoint).
+    pub pinned: Option<IpAddr>,
 }
 
 impl Target {
@@ -57,7 +60,17 @@ impl Target {
             host,
             port,
             role,
+            pinned: None,
         })
+    }
+
+    /// This target, probed at `address` only (its name is kept for the
+    /// report and for SNI).
+    pub fn pinned_to(&self, address: IpAddr) -> Target {
+        Target {
+            pinned: Some(address),
+            ..self.clone()
+        }
     }
 
     /// The host as an IP address, when it is one.
@@ -209,11 +222,18 @@ fn parse_port(text: &str, min: u16) -> Option<u16> {
 
 /// `host:port`, with brackets around IPv6 addresses.
 impl fmt::Display for Target {
+    /// `host:port` (`[v6]:port`); a target pinned to one of its addresses
+    /// (`--all-addresses`) adds it, `host:port@address`, so its rows, policy
+    /// verdicts and JUnit suites stay apart from its siblings'.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.host.contains(':') {
-            write!(f, "[{}]:{}", self.host, self.port)
+            write!(f, "[{}]:{}", self.host, self.port)?;
         } else {
-            write!(f, "{}:{}", self.host, self.port)
+            write!(f, "{}:{}", self.host, self.port)?;
+        }
+        match self.pinned {
+            Some(ip) if self.ip() != Some(ip) => write!(f, "@{ip}"),
+            _ => Ok(()),
         }
     }
 }
@@ -372,6 +392,16 @@ mod tests {
         assert_eq!(parse("::1"), Ok(("::1".into(), 4120)));
         assert_eq!(Target::parse("a", Role::Agent).unwrap().port, 4118);
         assert_eq!(Target::parse("a", Role::Relay).unwrap().port, 4122);
+    }
+
+    #[test]
+    fn display_names_a_pinned_address() {
+        let t = Target::parse("h:1", Role::Agent).unwrap();
+        let ip: IpAddr = "::1".parse().unwrap();
+        assert_eq!(t.pinned_to(ip).to_string(), "h:1@::1");
+        let literal = Target::parse("127.0.0.1:1", Role::Agent).unwrap();
+        let own = literal.ip().unwrap();
+        assert_eq!(literal.pinned_to(own).to_string(), "127.0.0.1:1");
     }
 
     #[test]

@@ -52,10 +52,25 @@ pub fn client_hello(data: &[u8]) {
     }
 }
 
-/// A profile file's text.
+/// A profile file's text, read for the first problem and for every one
+/// (`profiles validate`): both must agree on whether the file is valid.
 pub fn profile(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = Profile::parse(text, Origin::File("fuzz.yaml".into()));
+        let first = Profile::parse(text, Origin::File("fuzz.yaml".into()));
+        let all = Profile::parse_all(text, Origin::File("fuzz.yaml".into()));
+        assert_eq!(first.is_ok(), all.is_ok(), "parse and parse_all disagree");
+    }
+}
+
+/// A policy file's text, validated against the shipped profiles (a
+/// `require:` naming a file resolves under a directory that does not exist).
+pub fn policy(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let Ok(mut catalog) = tlscompat::profile::Catalog::builtin() else {
+            return;
+        };
+        let path = std::path::Path::new("/nonexistent-tlscompat-fuzz/policy.yaml");
+        let _ = tlscompat::policy::file::parse(text, path, &mut catalog, 1_800_000_000);
     }
 }
 

@@ -21,7 +21,6 @@ pub mod file;
 #[cfg(test)]
 mod tests;
 
-use crate::error::Status;
 use crate::findings::FindingCode;
 use crate::profile::Role;
 use crate::results::{
@@ -460,39 +459,12 @@ fn agent_port(j: &mut Judgement<'_>, rule: &Rule) {
     }
 }
 
-/// Seconds since the epoch of an RFC 3339 UTC time (`2027-11-25T17:33:04Z`;
-/// fractions and offsets other than `Z` are not written by tlscompat).
+/// Seconds since the epoch of an RFC 3339 time (`2027-11-25T17:33:04Z`,
+/// as tlscompat writes it; an offset or fraction is understood too).
 pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        s.get(r)
-            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?
-            .parse()
-            .ok()
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if s.get(4..5) != Some("-") || s.get(7..8) != Some("-") || !(1..=12).contains(&m) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
-/// The exit status of a verdict: 1 failed, 3 incomplete, 0 passed.
-pub fn status(report: &PolicyReport) -> Status {
-    match report.status {
-        PolicyStatus::Passed => Status::Ok,
-        PolicyStatus::Failed => Status::Failed,
-        PolicyStatus::Incomplete => Status::Incomplete,
-    }
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
 }
 
 /// The verdict of shard reports joined: every saved violation and

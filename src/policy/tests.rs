@@ -56,6 +56,7 @@ fn target(name: &str, role: Role, accepted: &[(TlsVersion, &[u16])]) -> TargetRe
         port: 4120,
         address: Some("192.0.2.1".into()),
         addresses: vec!["192.0.2.1".into()],
+        resolved: Vec::new(),
         role,
         sni: None,
         status: TargetStatus::Ok,
@@ -83,6 +84,7 @@ fn target(name: &str, role: Role, accepted: &[(TlsVersion, &[u16])]) -> TargetRe
         issues: Vec::new(),
         findings: Vec::new(),
         inventory: None,
+        directions: None,
         stats: ScanStats::default(),
     }
 }
@@ -405,6 +407,8 @@ fn rfc3339_times() {
     assert_eq!(unix_seconds("2026-11-25T00:00:00Z"), Some(NOW));
     assert_eq!(unix_seconds("2000-03-01T01:02:03Z"), Some(951_872_523));
     assert_eq!(unix_seconds("garbage"), None);
+    assert_eq!(unix_seconds("2000-03-01T02:02:03+01:00"), Some(951_872_523));
+    assert_eq!(unix_seconds("2026-02-30T00:00:00Z"), None);
 }
 
 fn parse(text: &str) -> Result<Policy, String> {

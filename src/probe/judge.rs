@@ -329,7 +329,7 @@ impl<'a> Judge<'a> {
         }
         // Rule: RFC 8446 §4.1.3: a client that offered a newer version
         // aborts on the downgrade sentinel of an older one.
-        if let Some(signalled) = hello.downgrade_sentinel() {
+        if let Some(signalled) = hello.downgrade_sentinel().and_then(TlsVersion::from_wire) {
             let newer_offered = match signalled {
                 TlsVersion::Tls12 => offer.offers_tls13(),
                 _ => offer.versions.iter().any(|v| *v >= TlsVersion::Tls12),

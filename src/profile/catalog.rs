@@ -111,18 +111,27 @@ impl Catalog {
     /// Adds one file; returns the id it defines. A file already loaded (by
     /// any spelling of its path) is not loaded again.
     pub fn add_file(&mut self, path: &Path) -> Result<String, ProfileError> {
+        self.add_file_all(path)
+            .map_err(|mut all| all.swap_remove(0))
+    }
+
+    /// [`Catalog::add_file`], with every problem of the file (at least one)
+    /// rather than the first.
+    pub fn add_file_all(&mut self, path: &Path) -> Result<String, Vec<ProfileError>> {
         if let Some(id) = self.loaded_from(path) {
             return Ok(id);
         }
         let origin = Origin::File(path.to_path_buf());
         let text = crate::input::read_yaml(path, crate::input::Kind::Profile).map_err(|e| {
-            ProfileError {
+            vec![ProfileError {
                 origin: origin.clone(),
                 location: None,
                 kind: ProfileErrorKind::Read(e),
-            }
+            }]
         })?;
-        self.insert(&text, origin, true)
+        let profile = Profile::parse_all(&text, origin)?;
+        self.insert_parsed(&text, profile, true)
+            .map_err(|e| vec![e])
     }
 
     /// The id of the profile loaded from the file at `path`, if any.
@@ -143,6 +152,16 @@ impl Catalog {
         may_override: bool,
     ) -> Result<String, ProfileError> {
         let profile = Profile::parse(text, origin)?;
+        self.insert_parsed(text, profile, may_override)
+    }
+
+    /// Adds a parsed profile (from `text`) once its names are checked.
+    fn insert_parsed(
+        &mut self,
+        text: &str,
+        profile: Profile,
+        may_override: bool,
+    ) -> Result<String, ProfileError> {
         let id_at = locate(text, &[Seg::Key("id")]);
         let aliases_at = (0..profile.aliases.len())
             .map(|i| locate(text, &[Seg::Key("aliases"), Seg::Index(i)]))
@@ -231,6 +250,28 @@ impl Catalog {
     /// The profile with this id (not an alias: see [`Catalog::find`]).
     pub fn get(&self, id: &str) -> Option<&Profile> {
         self.all().find(|p| p.id == id)
+    }
+
+    /// The profiles with these ids, cloned: what a job is handed once every
+    /// argument is resolved (a user file resolved later may replace a
+    /// shipped profile with the same id, so build after resolving).
+    pub fn built(&self, ids: &[String]) -> Result<Vec<Profile>, ResolveError> {
+        ids.iter()
+            .map(|id| {
+                self.get(id).cloned().ok_or_else(|| {
+                    ResolveError::Unknown(UnknownProfile {
+                        input: id.clone(),
+                        suggestions: crate::suggest::closest(id, self.all().map(|p| p.id.as_str())),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// [`Catalog::built`] for one id.
+    pub fn built_one(&self, id: &str) -> Result<Profile, ResolveError> {
+        let mut one = self.built(&[id.to_string()])?;
+        Ok(one.swap_remove(0))
     }
 
     /// The profile with this id or alias.

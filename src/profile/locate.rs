@@ -16,6 +16,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 pub(crate) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
+    /// The key itself of the mapping entry named so, its n-th occurrence
+    /// from 0 (last in a path): where an unknown or repeated field is.
+    Name(&'a str, usize),
 }
 
 impl fmt::Display for Seg<'_> {
@@ -23,6 +26,7 @@ impl fmt::Display for Seg<'_> {
         match self {
             Seg::Key(k) => f.write_str(k),
             Seg::Index(i) => write!(f, "[{i}]"),
+            Seg::Name(k, _) => write!(f, "{k}:"),
         }
     }
 }
@@ -137,6 +141,20 @@ impl<'de> Visitor<'de> for Locator<'_, '_> {
         self.here()?;
         let (want, rest) = match self.path.split_first() {
             Some((Seg::Key(k), rest)) => (Some(*k), rest),
+            Some((Seg::Name(k, nth), _)) => {
+                // Raises FOUND at the `nth` key named `k`.
+                let mut skip = *nth;
+                while map
+                    .next_key_seed(KeyLocator {
+                        name: k,
+                        skip: &mut skip,
+                    })?
+                    .is_some()
+                {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                return Ok(());
+            }
             _ => (None, &[][..]),
         };
         while let Some(key) = map.next_key::<serde_yaml::Value>()? {
@@ -147,6 +165,40 @@ impl<'de> Visitor<'de> for Locator<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A mapping key that is found when it is the one named, after `skip`
+/// earlier keys of that name.
+struct KeyLocator<'a, 's> {
+    name: &'a str,
+    skip: &'s mut usize,
+}
+
+impl<'de> DeserializeSeed<'de> for KeyLocator<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyLocator<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        if v != self.name {
+            Ok(())
+        } else if *self.skip == 0 {
+            Err(E::custom(FOUND))
+        } else {
+            *self.skip -= 1;
+            Ok(())
+        }
     }
 }
 
@@ -182,6 +234,15 @@ nested:
             Some((7, 14))
         );
         assert_eq!(at(&[]), Some((1, 1)));
+        assert_eq!(at(&[Seg::Name("cipher_suites", 0)]), Some((3, 1)));
+        assert_eq!(at(&[Seg::Name("cipher_suites", 1)]), None);
+        assert_eq!(
+            at(&[Seg::Key("nested"), Seg::Name("inner", 0)]),
+            Some((7, 3))
+        );
+        let twice = "a: 1\nb: 2\na: 3\n";
+        let second = locate(twice, &[Seg::Name("a", 1)]).map(|l| (l.line, l.column));
+        assert_eq!(second, Some((3, 1)));
     }
 
     #[test]

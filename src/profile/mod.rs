@@ -9,6 +9,7 @@
 
 mod catalog;
 pub(crate) mod locate;
+mod read;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -159,150 +160,183 @@ impl Profile {
             .filter(move |s| s.suite().is_some_and(|c| c.valid_at(v)))
     }
 
-    /// Parses and validates one profile document.
+    /// Parses and validates one profile document; the first problem.
     pub fn parse(text: &str, origin: Origin) -> Result<Profile, ProfileError> {
-        let raw: RawProfile = serde_yaml::from_str(text).map_err(|e| ProfileError {
-            origin: origin.clone(),
-            location: Location::of(&e),
-            kind: ProfileErrorKind::Yaml(yaml_message(&e)),
-        })?;
-        let fail = |path: &[Seg<'_>], kind: ProfileErrorKind| ProfileError {
-            origin: origin.clone(),
-            location: locate(text, path),
-            kind,
-        };
-        raw.check().map_err(|(path, kind)| fail(&path, kind))?;
-        let mut versions = raw.versions;
-        versions.sort();
-        Ok(Profile {
-            id: raw.id,
-            aliases: raw.aliases,
-            name: raw.name,
-            role: raw.role,
-            versions,
-            cipher_suites: raw.cipher_suites,
-            groups: raw.groups.unwrap_or_else(|| DEFAULT_GROUPS.to_vec()),
-            signature_algorithms: raw
-                .signature_algorithms
-                .unwrap_or_else(|| DEFAULT_SIGNATURE_ALGORITHMS.to_vec()),
-            source: raw.source,
-            notes: raw.notes,
-            origin,
-        })
+        Profile::parse_all(text, origin).map_err(|mut all| all.swap_remove(0))
+    }
+
+    /// Parses and validates one profile document; every problem found (at
+    /// least one), each located: the bad values in file order, missing
+    /// fields, then the rules that span fields.
+    pub fn parse_all(text: &str, origin: Origin) -> Result<Profile, Vec<ProfileError>> {
+        // Malformed YAML (or several documents) stops here: nothing after
+        // the first syntax error can be trusted.
+        if let Err(e) = serde_yaml::from_str::<serde::de::IgnoredAny>(text) {
+            return Err(vec![ProfileError {
+                origin,
+                location: Location::of(&e),
+                kind: ProfileErrorKind::Yaml(yaml_message(&e)),
+            }]);
+        }
+        let (fields, mut problems) = read::read(text);
+        if !fields.stopped {
+            problems.extend(check(&fields));
+        }
+        if problems.is_empty() {
+            if let Some(profile) = build(fields, origin.clone()) {
+                return Ok(profile);
+            }
+            // Every field a profile needs is required, so a profile that
+            // cannot be built has a problem to tell; this is a safety net.
+            problems.push((
+                read::Place::At(None),
+                ProfileErrorKind::Yaml("not a complete profile".into()),
+            ));
+        }
+        Err(problems
+            .into_iter()
+            .map(|(place, kind)| ProfileError {
+                origin: origin.clone(),
+                location: match place {
+                    read::Place::Node(path) => locate(text, &path),
+                    read::Place::Key(key, nth) => locate(text, &[Seg::Name(&key, nth)]),
+                    read::Place::At(at) => at,
+                },
+                kind,
+            })
+            .collect())
     }
 }
 
-/// The profile file as written, before the checks that span fields.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProfile {
-    id: String,
-    #[serde(default)]
-    aliases: Vec<String>,
-    name: String,
-    role: Role,
-    versions: Vec<TlsVersion>,
-    cipher_suites: Vec<CipherSuiteId>,
-    #[serde(default)]
-    groups: Option<Vec<NamedGroup>>,
-    #[serde(default)]
-    signature_algorithms: Option<Vec<SignatureScheme>>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    notes: Option<String>,
+/// The profile, when every field it needs was read.
+fn build(f: read::Fields, origin: Origin) -> Option<Profile> {
+    let mut versions = f.versions?.values();
+    versions.sort();
+    Some(Profile {
+        id: f.id?,
+        aliases: f.aliases.map(|a| a.values()).unwrap_or_default(),
+        name: f.name?,
+        role: f.role?,
+        versions,
+        cipher_suites: f.cipher_suites?.values(),
+        groups: f
+            .groups
+            .map(|g| g.values())
+            .unwrap_or_else(|| DEFAULT_GROUPS.to_vec()),
+        signature_algorithms: f
+            .signature_algorithms
+            .map(|s| s.values())
+            .unwrap_or_else(|| DEFAULT_SIGNATURE_ALGORITHMS.to_vec()),
+        source: f.source,
+        notes: f.notes,
+        origin,
+    })
 }
 
-type Failure = (Vec<Seg<'static>>, ProfileErrorKind);
-
-impl RawProfile {
-    /// Every rule that single fields cannot check alone. Each failure names
-    /// the path of the node to blame.
-    fn check(&self) -> Result<(), Failure> {
-        use ProfileErrorKind as K;
-        // Ids end up in file names, flags and reports: keep them plain.
-        if !plain_id(&self.id) {
-            return Err((
-                vec![Seg::Key("id")],
-                K::BadId {
-                    id: self.id.clone(),
-                },
-            ));
+/// Every rule that single values cannot check alone, on what could be
+/// read. Each failure names the path of the node to blame. A rule about a
+/// list with bad entries is checked only where they cannot change the
+/// answer.
+fn check(f: &read::Fields) -> Vec<read::Problem> {
+    use ProfileErrorKind as K;
+    let mut out: Vec<read::Problem> = Vec::new();
+    let mut fail = |path: Vec<Seg<'static>>, kind| out.push((read::Place::Node(path), kind));
+    // Ids end up in file names, flags and reports: keep them plain.
+    if let Some(id) = &f.id {
+        if !plain_id(id) {
+            fail(vec![Seg::Key("id")], K::BadId { id: id.clone() });
         }
-        for (i, alias) in self.aliases.iter().enumerate() {
-            let at = vec![Seg::Key("aliases"), Seg::Index(i)];
+    }
+    if let Some(aliases) = &f.aliases {
+        for (i, alias) in &aliases.items {
+            let at = vec![Seg::Key("aliases"), Seg::Index(*i)];
             if !plain_id(alias) {
-                return Err((
+                fail(
                     at,
                     K::BadAlias {
                         alias: alias.clone(),
                     },
-                ));
-            }
-            if *alias == self.id {
-                return Err((
+                );
+            } else if f.id.as_ref() == Some(alias) {
+                fail(
                     at,
                     K::AliasIsId {
                         alias: alias.clone(),
                     },
-                ));
+                );
             }
         }
-        if !self.aliases.is_empty() {
-            no_empty_or_duplicates("aliases", &self.aliases)?;
+        if aliases.len > 0 {
+            list_rules("aliases", aliases, &mut fail);
         }
-        if self.name.trim().is_empty() {
-            return Err((vec![Seg::Key("name")], K::Empty { field: "name" }));
+    }
+    if let Some(name) = &f.name {
+        if name.trim().is_empty() {
+            fail(vec![Seg::Key("name")], K::Empty { field: "name" });
         }
-        no_empty_or_duplicates("versions", &self.versions)?;
-        no_empty_or_duplicates("cipher_suites", &self.cipher_suites)?;
-        if let Some(groups) = &self.groups {
-            no_empty_or_duplicates("groups", groups)?;
-        }
-        if let Some(sigalgs) = &self.signature_algorithms {
-            no_empty_or_duplicates("signature_algorithms", sigalgs)?;
-        }
-        // A suite no listed version can carry would never be negotiated: the
-        // profile is wrong about this client (GCM on TLS 1.0, a TLS 1.3 suite
-        // on 1.2).
-        for (i, id) in self.cipher_suites.iter().enumerate() {
-            let suite = id.suite().expect("parsed ids are registered");
-            if !self.versions.iter().any(|v| suite.valid_at(*v)) {
-                return Err((
-                    vec![Seg::Key("cipher_suites"), Seg::Index(i)],
+    }
+    if let Some(versions) = &f.versions {
+        list_rules("versions", versions, &mut fail);
+    }
+    if let Some(suites) = &f.cipher_suites {
+        list_rules("cipher_suites", suites, &mut fail);
+    }
+    if let Some(groups) = &f.groups {
+        list_rules("groups", groups, &mut fail);
+    }
+    if let Some(sigalgs) = &f.signature_algorithms {
+        list_rules("signature_algorithms", sigalgs, &mut fail);
+    }
+    let (Some(versions), Some(suites)) = (&f.versions, &f.cipher_suites) else {
+        return out;
+    };
+    // A suite no listed version can carry would never be negotiated: the
+    // profile is wrong about this client (GCM on TLS 1.0, a TLS 1.3 suite
+    // on 1.2). Only when every version is known: a bad one might be the
+    // one the suite needs.
+    if versions.complete() && versions.len > 0 {
+        let listed = versions.values();
+        for (i, id) in &suites.items {
+            let Some(suite) = id.suite() else { continue };
+            if !listed.iter().any(|v| suite.valid_at(*v)) {
+                fail(
+                    vec![Seg::Key("cipher_suites"), Seg::Index(*i)],
                     K::SuiteVersion {
                         suite: *id,
-                        listed: self.versions.clone(),
+                        listed: listed.clone(),
                     },
-                ));
+                );
             }
         }
-        // A version with no suite that can run on it could never be negotiated.
-        for (i, v) in self.versions.iter().enumerate() {
-            if !self
-                .cipher_suites
-                .iter()
-                .any(|id| id.suite().is_some_and(|s| s.valid_at(*v)))
-            {
-                return Err((
-                    vec![Seg::Key("versions"), Seg::Index(i)],
-                    K::VersionWithoutSuite { version: *v },
-                ));
-            }
-        }
-        // ECDHE suites and TLS 1.3 need at least one elliptic-curve group.
-        let needs_ec = self.versions.contains(&TlsVersion::Tls13)
-            || self
-                .cipher_suites
-                .iter()
-                .any(|id| id.suite().is_some_and(|s| s.uses_ecdhe()));
-        if let Some(groups) = &self.groups {
-            if needs_ec && groups.iter().all(|g| g.is_ffdhe()) {
-                return Err((vec![Seg::Key("groups")], K::NoEcGroup));
-            }
-        }
-        Ok(())
     }
+    // A version with no suite that can run on it could never be negotiated.
+    if suites.complete() && suites.len > 0 {
+        for (i, v) in &versions.items {
+            if !suites
+                .items
+                .iter()
+                .any(|(_, id)| id.suite().is_some_and(|s| s.valid_at(*v)))
+            {
+                fail(
+                    vec![Seg::Key("versions"), Seg::Index(*i)],
+                    K::VersionWithoutSuite { version: *v },
+                );
+            }
+        }
+    }
+    // ECDHE suites and TLS 1.3 need at least one elliptic-curve group.
+    let needs_ec = versions.items.iter().any(|(_, v)| *v == TlsVersion::Tls13)
+        || suites
+            .items
+            .iter()
+            .any(|(_, id)| id.suite().is_some_and(|s| s.uses_ecdhe()));
+    if let Some(groups) = &f.groups {
+        let only_ff = groups.items.iter().all(|(_, g)| g.is_ffdhe());
+        if needs_ec && groups.complete() && groups.len > 0 && only_ff {
+            fail(vec![Seg::Key("groups")], K::NoEcGroup);
+        }
+    }
+    out
 }
 
 /// Letters, digits, '.', '_' and '-', at least one.
@@ -324,35 +358,41 @@ fn max_len(field: &str) -> usize {
     }
 }
 
-fn no_empty_or_duplicates<T: PartialEq + fmt::Display>(
+/// Not empty, not longer than a ClientHello carries, no entry twice.
+fn list_rules<T: PartialEq + fmt::Display + Clone>(
     field: &'static str,
-    items: &[T],
-) -> Result<(), Failure> {
-    if items.is_empty() {
-        return Err((vec![Seg::Key(field)], ProfileErrorKind::Empty { field }));
+    list: &read::List<T>,
+    fail: &mut impl FnMut(Vec<Seg<'static>>, ProfileErrorKind),
+) {
+    if list.len == 0 {
+        fail(vec![Seg::Key(field)], ProfileErrorKind::Empty { field });
+        return;
     }
-    if items.len() > max_len(field) {
-        return Err((
+    if list.len > max_len(field) {
+        // Its repeats would only bury this line.
+        fail(
             vec![Seg::Key(field)],
             ProfileErrorKind::TooLong {
                 field,
-                count: items.len(),
+                count: list.len,
                 max: max_len(field),
             },
-        ));
+        );
+        return;
     }
-    for (i, item) in items.iter().enumerate() {
-        if items[..i].contains(item) {
-            return Err((
-                vec![Seg::Key(field), Seg::Index(i)],
+    // Each repeated entry once, where it is first repeated.
+    for (k, (i, item)) in list.items.iter().enumerate() {
+        let count = list.items[..k].iter().filter(|(_, o)| o == item).count();
+        if count == 1 {
+            fail(
+                vec![Seg::Key(field), Seg::Index(*i)],
                 ProfileErrorKind::Duplicate {
                     field,
                     value: item.to_string(),
                 },
-            ));
+            );
         }
     }
-    Ok(())
 }
 
 /// serde_yaml's message without its own " at line L column C" suffix, which

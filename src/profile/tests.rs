@@ -393,3 +393,80 @@ fn a_user_profile_takes_a_shipped_alias_over() {
         "{err}"
     );
 }
+
+#[test]
+fn parse_all_names_every_problem_and_parse_the_first() {
+    let text = "\
+id: \"a b\"
+name: X
+role: agent
+versions: [tls1.0, tls1.4]
+cipher_suites: [AES256-SHA, NOPE-SHA, AES256-SHA]
+groups: secp256r1
+";
+    let all: Vec<String> = Profile::parse_all(text, Origin::File("t.yaml".into()))
+        .expect_err("rejected")
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(all.len(), 5, "{all:#?}");
+    assert!(all[0].starts_with("t.yaml:4:20: versions[1]: unknown TLS version"));
+    assert!(all[1].starts_with("t.yaml:5:29: cipher_suites[1]: unknown cipher suite"));
+    assert!(all[2].starts_with("t.yaml:6:9: groups: invalid type: string \"secp256r1\""));
+    assert!(all[3].starts_with("t.yaml:1:5: profile id \"a b\""));
+    assert_eq!(
+        all[4],
+        "t.yaml:5:39: TLS_RSA_WITH_AES_256_CBC_SHA is listed twice in `cipher_suites`"
+    );
+    // With a bad version, no suite is blamed for the version it may need.
+    assert!(!all.iter().any(|e| e.contains("cannot run on")));
+    assert_eq!(error(text), all[0]);
+}
+
+#[test]
+fn missing_fields_are_all_named() {
+    let all = Profile::parse_all("id: x\nrole: agent\n", Origin::File("t.yaml".into()))
+        .expect_err("rejected");
+    let msgs: Vec<String> = all.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "t.yaml:1:1: missing field `name`",
+            "t.yaml:1:1: missing field `versions`",
+            "t.yaml:1:1: missing field `cipher_suites`",
+        ]
+    );
+}
+
+#[test]
+fn built_profiles_are_the_ones_resolved_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.yaml");
+    std::fs::write(&a, GOOD.replace("test-1", "dsa-11")).unwrap();
+    let mut catalog = Catalog::builtin().unwrap();
+    // `-p dsa-11 -p a.yaml`: both name dsa-11, and the file replaced the
+    // shipped profile; what a job is handed is the file's.
+    let ids = [
+        catalog.resolve("dsa-11").unwrap(),
+        catalog.resolve(a.to_str().unwrap()).unwrap(),
+    ];
+    let built = catalog.built(&ids).unwrap();
+    assert!(built.iter().all(|p| p.cipher_suites.len() == 3));
+    assert_eq!(built[0].origin, Origin::File(a.clone()));
+    let err = catalog.built_one("dsa-1").unwrap_err().to_string();
+    assert!(err.starts_with("unknown profile \"dsa-1\""), "{err}");
+}
+
+#[test]
+fn repeated_and_unknown_fields_point_at_their_own_key() {
+    let text = format!("{GOOD}colour: 1\nname: Again\ncolour: 2\n");
+    let msgs: Vec<String> = Profile::parse_all(&text, Origin::File("t.yaml".into()))
+        .expect_err("rejected")
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(msgs.len(), 3, "{msgs:#?}");
+    assert!(msgs[0].starts_with("t.yaml:9:1: unknown field `colour`"));
+    assert_eq!(msgs[1], "t.yaml:10:1: duplicate field `name`");
+    assert!(msgs[2].starts_with("t.yaml:11:1: unknown field `colour`"));
+}

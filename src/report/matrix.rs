@@ -12,6 +12,7 @@ use super::{SCHEMA_VERSION, Tool, View};
 use crate::matrix::{Matrix, Pair};
 use crate::negotiate::{Agreement, Preference};
 use crate::profile::Role;
+use crate::results::Leg;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 
@@ -37,6 +38,9 @@ struct PairJson<'a> {
     server: &'a str,
     /// The role the server profile plays.
     server_role: Role,
+    /// `agent-initiated` (an agent client of a manager or relay),
+    /// `manager-initiated` (a manager client of an agent), or null.
+    direction: Option<Leg>,
     /// Whether they agree on a version and suite.
     compatible: bool,
     /// What they negotiate, when compatible.
@@ -65,6 +69,7 @@ pub fn data(m: &Matrix) -> impl Serialize + '_ {
                 client: &p.client,
                 server: &p.server,
                 server_role: p.server_role,
+                direction: p.direction,
                 compatible: p.negotiation.result.is_ok(),
                 negotiated: p.negotiation.result.as_ref().ok().copied(),
                 mutual: &p.negotiation.mutual,
@@ -114,47 +119,77 @@ fn client_ids(pairs: Vec<&Pair>) -> Vec<&str> {
     pairs.into_iter().map(|p| p.client.as_str()).collect()
 }
 
-/// Per server a block: a line per client (verdict, version, suite) with
-/// the reason underneath, laid out for the view's width; then how the
-/// matrix decided and a line per server.
-pub fn text(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
-    let mut grid = Grid::new(2, vec!["Client", "Result", "Version", "Cipher suite"])
-        .without_header()
-        .notes_header("Reason");
-    for server in m.servers() {
-        let role = m
-            .pairs
-            .iter()
-            .find(|p| p.server == server)
-            .map(|p| p.server_role.to_string())
-            .unwrap_or_default();
-        grid.push(Row::section(Cell::new(
-            format!("{server} ({role})"),
-            Paint::Heading,
-        )));
-        for p in m.pairs.iter().filter(|p| p.server == server) {
-            let result = if p.negotiation.result.is_ok() {
-                Cell::new("compatible", Paint::Good)
-            } else {
-                Cell::new("incompatible", Paint::Bad)
+/// The pairs in printing order, each group under its heading: one group
+/// per direction when the matrix was built by direction, else one group.
+fn groups(m: &Matrix) -> Vec<(Option<&'static str>, Vec<&Pair>)> {
+    if m.directions.is_empty() {
+        return vec![(None, m.pairs.iter().collect())];
+    }
+    m.directions
+        .iter()
+        .map(|leg| {
+            let title = match leg {
+                Leg::AgentInitiated => {
+                    "agent-initiated: agents (clients) → managers (servers, 4120)"
+                }
+                Leg::ManagerInitiated => {
+                    "manager-initiated: managers (clients) → agents (servers, 4118)"
+                }
             };
-            let [version, suite, reason] = cells(p, view);
-            let mut row = Row::new(vec![
-                p.client.as_str().into(),
-                result,
-                version.into(),
-                suite.into(),
-            ]);
-            if !reason.is_empty() {
-                row = row.note(reason);
+            (Some(title), m.pairs_of(*leg).collect())
+        })
+        .collect()
+}
+
+/// Per server a block: a line per client (verdict, version, suite) with
+/// the reason underneath, laid out for the view's width (under a heading per
+/// direction when the matrix was built by direction); then how the matrix
+/// decided and a line per server.
+pub fn text(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
+    for (title, pairs) in groups(m) {
+        if let Some(title) = title {
+            for line in wrap(title, view.width, "", "  ") {
+                writeln!(out, "{}", style::heading(&line))?;
             }
-            grid.push(row);
         }
+        let mut grid = Grid::new(2, vec!["Client", "Result", "Version", "Cipher suite"])
+            .without_header()
+            .notes_header("Reason");
+        let mut servers: Vec<&Pair> = Vec::new();
+        for p in &pairs {
+            if !servers.iter().any(|s| s.server == p.server) {
+                servers.push(p);
+            }
+        }
+        for first in servers {
+            grid.push(Row::section(Cell::new(
+                format!("{} ({})", first.server, first.server_role),
+                Paint::Heading,
+            )));
+            for p in pairs.iter().filter(|p| p.server == first.server) {
+                let result = if p.negotiation.result.is_ok() {
+                    Cell::new("compatible", Paint::Good)
+                } else {
+                    Cell::new("incompatible", Paint::Bad)
+                };
+                let [version, suite, reason] = cells(p, view);
+                let mut row = Row::new(vec![
+                    p.client.as_str().into(),
+                    result,
+                    version.into(),
+                    suite.into(),
+                ]);
+                if !reason.is_empty() {
+                    row = row.note(reason);
+                }
+                grid.push(row);
+            }
+        }
+        for line in grid.render(view.width) {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out)?;
     }
-    for line in grid.render(view.width) {
-        writeln!(out, "{line}")?;
-    }
-    writeln!(out)?;
     for line in wrap(&how_decided(m.preference), view.width, "", "") {
         writeln!(out, "{}", style::dim(&line))?;
     }
@@ -194,49 +229,54 @@ pub fn text(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
     Ok(())
 }
 
-/// The matrix as a Markdown table (GitHub and GitLab), then how it decided
-/// and a line per server.
+/// The matrix as a Markdown table (GitHub and GitLab), one per direction
+/// under its heading when built by direction, then how it decided and a
+/// line per server.
 pub fn markdown(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
-    let rows: Vec<Vec<String>> = m
-        .pairs
-        .iter()
-        .map(|p| {
-            let result = if p.negotiation.result.is_ok() {
-                "✅ compatible"
-            } else {
-                "❌ incompatible"
-            };
-            let [version, suite, reason] = cells(p, view);
-            let suite = if suite.is_empty() {
-                suite
-            } else {
-                format!("`{suite}`")
-            };
-            vec![
-                p.server.clone(),
-                p.client.clone(),
-                result.to_string(),
-                version,
-                suite,
-                reason,
-            ]
-        })
-        .collect();
-    out.write_all(
-        md_table(
-            &[
-                "Server",
-                "Client",
-                "Result",
-                "Version",
-                "Cipher suite",
-                "Reason",
-            ],
-            &rows,
-        )
-        .as_bytes(),
-    )?;
-    writeln!(out)?;
+    for (title, pairs) in groups(m) {
+        if let Some(title) = title {
+            writeln!(out, "## {}\n", md_escape(title))?;
+        }
+        let rows: Vec<Vec<String>> = pairs
+            .iter()
+            .map(|p| {
+                let result = if p.negotiation.result.is_ok() {
+                    "✅ compatible"
+                } else {
+                    "❌ incompatible"
+                };
+                let [version, suite, reason] = cells(p, view);
+                let suite = if suite.is_empty() {
+                    suite
+                } else {
+                    format!("`{suite}`")
+                };
+                vec![
+                    p.server.clone(),
+                    p.client.clone(),
+                    result.to_string(),
+                    version,
+                    suite,
+                    reason,
+                ]
+            })
+            .collect();
+        out.write_all(
+            md_table(
+                &[
+                    "Server",
+                    "Client",
+                    "Result",
+                    "Version",
+                    "Cipher suite",
+                    "Reason",
+                ],
+                &rows,
+            )
+            .as_bytes(),
+        )?;
+        writeln!(out)?;
+    }
     writeln!(out, "{}", how_decided(m.preference))?;
     writeln!(out)?;
     for (server, ok, lost) in summary(m) {

@@ -264,12 +264,35 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
         }
     }
     write_lines(out, lines)?;
+    if t.resolved.len() > 1 {
+        let each: Vec<String> = t
+            .resolved
+            .iter()
+            .map(|r| {
+                let how = if r.probed { "probed" } else { "not probed" };
+                format!("{} ({how})", r.address)
+            })
+            .collect();
+        write_lines(
+            out,
+            wrap(
+                &format!(
+                    "addresses: {} (--all-addresses scans each)",
+                    each.join(", ")
+                ),
+                max,
+                "  ",
+                "    ",
+            ),
+        )?;
+    }
     if let Some(e) = &t.error {
         let label = format!("{}:", e.kind);
-        return write_lines(
+        write_lines(
             out,
             labelled(2, &label, Paint::Bad, &view.text(&e.message), max),
-        );
+        )?;
+        return directions_text(out, t, view);
     }
     if t.status == TargetStatus::NotScanned {
         return Ok(());
@@ -343,6 +366,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
         writeln!(out)?;
         write_lines(out, profile_grid(t, view).render(max))?;
     }
+    directions_text(out, t, view)?;
     for finding in &t.findings {
         let text = format!("{} [{}]", view.text(&finding.message), finding.code);
         write_lines(out, labelled(2, "finding:", Paint::Warn, &text, max))?;
@@ -352,6 +376,37 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
         write_lines(out, labelled(2, "note:", Paint::Warn, &text, max))?;
     }
     Ok(())
+}
+
+/// `agent-initiated works; manager-initiated fails: why`.
+fn directions_summary(legs: &[crate::results::LegVerdict]) -> String {
+    use crate::results::LegStatus;
+    legs.iter()
+        .map(|l| match (l.status, &l.reason) {
+            (LegStatus::Works, _) => format!("{} works", l.direction),
+            (LegStatus::Fails, Some(r)) => format!("{} fails: {r}", l.direction),
+            (LegStatus::Fails, None) => format!("{} fails", l.direction),
+            (LegStatus::Unknown, Some(r)) => format!("{} unknown: {r}", l.direction),
+            (LegStatus::Unknown, None) => format!("{} unknown", l.direction),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The lines about an agent's legs with the manager of the same run.
+fn directions_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
+    let Some(legs) = &t.directions else {
+        return Ok(());
+    };
+    let all_work = legs
+        .iter()
+        .all(|l| l.status == crate::results::LegStatus::Works);
+    let paint = if all_work { Paint::Good } else { Paint::Warn };
+    let text = view.text(&directions_summary(legs));
+    write_lines(
+        out,
+        labelled(2, "with the manager:", paint, &text, view.width),
+    )
 }
 
 /// A line per profile: verdict, version, suite (and, when it fits, how
@@ -421,6 +476,16 @@ fn fleet_grid(report: &ScanReport, view: &View) -> Grid {
             row = row.note(Cell::new(
                 format!("{}: {}", e.kind, view.text(&e.message)),
                 Paint::Bad,
+            ));
+        }
+        // A leg that does not work with the run's manager (all working: quiet).
+        if let Some(legs) = t.directions.as_ref().filter(|l| {
+            l.iter()
+                .any(|l| l.status != crate::results::LegStatus::Works)
+        }) {
+            row = row.note(Cell::new(
+                format!("with the manager: {}", view.text(&directions_summary(legs))),
+                Paint::Warn,
             ));
         }
         if !r.findings.is_empty() {
@@ -730,6 +795,13 @@ fn target_markdown(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Re
         )
         .as_bytes(),
     )?;
+    if let Some(legs) = &t.directions {
+        writeln!(
+            out,
+            "\n> with the manager: {}",
+            md_text(&view.text(&directions_summary(legs)))
+        )?;
+    }
     for finding in &t.findings {
         writeln!(
             out,
@@ -858,6 +930,10 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
 /// JUnit XML: a test suite per target, a test case per profile. A required
 /// profile that is incompatible fails; a target that could not be scanned,
 /// or a profile whose answer is unknown, is an error.
+///
+/// Written by hand: four elements and attribute escaping (`xml`) do not
+/// justify `quick-junit` and its dependencies (chrono, uuid, quick-xml);
+/// `tests/it/junit.rs` reads the output back with `junit-parser`.
 pub fn junit(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     let suites: Vec<(&TargetReport, Vec<Case>)> = report
         .targets

@@ -8,7 +8,6 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::style;
-use crate::config::ServeJob;
 use crate::serve::summary::FailureSummary;
 use crate::serve::{ClientAuth, ServeEvent};
 
@@ -119,16 +118,13 @@ pub fn summary_line(out: &mut dyn Write, summary: &FailureSummary) -> io::Result
 /// What the emulator serves, before the first event (text format only).
 pub fn banner(
     out: &mut dyn Write,
-    job: &ServeJob,
+    emulator: &crate::serve::EmulatorConfig,
+    profile: &str,
     profile_name: &str,
     client_files: Option<&[String]>,
 ) -> io::Result<()> {
-    let spec = &job.emulator.spec;
-    writeln!(
-        out,
-        "serving {} ({profile_name})",
-        style::heading(&job.profile)
-    )?;
+    let spec = &emulator.spec;
+    writeln!(out, "serving {} ({profile_name})", style::heading(profile))?;
     writeln!(
         out,
         "  versions:      {}",
@@ -143,14 +139,14 @@ pub fn banner(
     for s in &spec.cipher_suites {
         writeln!(out, "    {s}")?;
     }
-    let id = &job.emulator.identity;
+    let id = &emulator.identity;
     writeln!(
         out,
         "  certificate:   {} ({})",
         crate::certs::subject_line(&id.cert),
         id.key_summary()
     )?;
-    match &job.emulator.client_auth {
+    match &emulator.client_auth {
         ClientAuth::None => writeln!(out, "  client certificate: not requested")?,
         ClientAuth::Require(cas) => {
             let names: Vec<String> = cas.iter().map(crate::certs::subject_line).collect();

@@ -263,11 +263,15 @@ pub async fn scan(
     }
     let knowledge = Knowledge::learn(&records);
     let address = endpoint.address().await;
-    let stats = ScanStats::new(
-        records.len() as u64,
-        endpoint.stats().snapshot(),
-        started.elapsed(),
-    );
+    let s = endpoint.stats().snapshot();
+    let stats = ScanStats {
+        probes: records.len() as u64,
+        connect_attempts: s.connect_attempts,
+        connections: s.connections,
+        bytes_sent: s.bytes_sent,
+        bytes_received: s.bytes_received,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    };
     checks::report(
         target, sni, &addresses, address, &records, &knowledge, profiles, identify, config, stats,
     )
@@ -387,7 +391,8 @@ pub fn not_scanned(target: &Target) -> TargetReport {
     }
 }
 
-/// `60s`, `1.5s`, `500ms`.
+/// `60s`, `1.5s`, `500ms`: the way `--target-timeout` is written
+/// (`humantime::format_duration` would print `1s 500ms`).
 fn humantime(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
@@ -409,8 +414,15 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 /// The addresses of `target` (its IP, or its name resolved within
 /// `timeout`); the error is a sentence for people.
 pub(crate) async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
-    if let Some(ip) = target.ip() {
+    if let Some(ip) = target.pinned.or_else(|| target.ip()) {
         return Ok(vec![SocketAddr::new(ip, target.port)]);
+    }
+    #[cfg(debug_assertions)]
+    if let Some(ips) = test_hosts(&target.host) {
+        return Ok(ips
+            .into_iter()
+            .map(|ip| SocketAddr::new(ip, target.port))
+            .collect());
     }
     match tokio::time::timeout(
         timeout,
@@ -432,6 +444,52 @@ pub(crate) async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<So
     }
 }
 
+/// Test hook, debug builds only: `TLSCOMPAT_TEST_HOSTS=name=ip,ip;name2=ip`
+/// resolves those names to those addresses, in that order, like a hosts
+/// file the tests can write (the sandbox's `localhost` may have one
+/// address only).
+#[cfg(debug_assertions)]
+fn test_hosts(host: &str) -> Option<Vec<std::net::IpAddr>> {
+    let table = std::env::var("TLSCOMPAT_TEST_HOSTS").ok()?;
+    table.split(';').find_map(|entry| {
+        let (name, ips) = entry.split_once('=')?;
+        name.eq_ignore_ascii_case(host).then(|| {
+            ips.split(',')
+                .filter_map(|ip| ip.trim().parse().ok())
+                .collect()
+        })
+    })
+}
+
+/// `--all-addresses`: every target whose host is a name, once per address
+/// it resolves to, each pinned to that address; with the index of the
+/// target it came from. A name that does not resolve stays as it is (its
+/// scan reports why).
+pub async fn each_address(targets: &[Target], timeout: Duration) -> Vec<(usize, Target)> {
+    let mut set = JoinSet::new();
+    for (i, t) in targets.iter().enumerate() {
+        let t = t.clone();
+        set.spawn(async move {
+            let found = match t.ip() {
+                Some(_) => Err(String::new()),
+                None => resolve(&t, timeout).await,
+            };
+            (i, t, found)
+        });
+    }
+    let mut expanded: Vec<Vec<Target>> = targets.iter().map(|t| vec![t.clone()]).collect();
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, t, Ok(addrs))) = joined {
+            expanded[i] = addrs.iter().map(|a| t.pinned_to(a.ip())).collect();
+        }
+    }
+    expanded
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, ts)| ts.into_iter().map(move |t| (i, t)))
+        .collect()
+}
+
 fn error_report(
     target: &Target,
     sni: Option<String>,
@@ -445,6 +503,7 @@ fn error_report(
         port: target.port,
         address: None,
         addresses: addresses.iter().map(|a| a.ip().to_string()).collect(),
+        resolved: crate::results::ResolvedAddress::list(&addresses, None),
         role: target.role,
         sni,
         status: TargetStatus::Error,
@@ -455,6 +514,7 @@ fn error_report(
         issues: Vec::new(),
         findings: Vec::new(),
         inventory: None,
+        directions: None,
         stats: ScanStats {
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             ..ScanStats::default()

@@ -21,10 +21,9 @@ use crate::version::TlsVersion;
 
 pub use classes::{SuiteClass, SuiteSelector, UnknownSelector};
 
-/// A cipher-suite id as it travels on the wire. Open: ids outside the registry
-/// survive and print as hex.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CipherSuiteId(pub u16);
+/// Defined with the other wire codes (the wire knows nothing of the
+/// registry); its names, parsing and registry lookups are here.
+pub use crate::wire::codes::CipherSuiteId;
 
 impl CipherSuiteId {
     /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746): a signal, not a suite.

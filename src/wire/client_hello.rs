@@ -14,7 +14,7 @@ use super::codes::{
     ProtocolVersion, SignatureScheme,
 };
 use super::error::WireError;
-use crate::suites::CipherSuiteId;
+use crate::wire::codes::CipherSuiteId;
 
 /// A ClientHello, field by field in wire order.
 #[derive(Debug, Clone, PartialEq, Eq)]

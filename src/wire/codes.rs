@@ -10,6 +10,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// A cipher-suite id as it travels on the wire. Open: ids outside the
+/// registry survive and print as hex. Its names, parsing and registry
+/// lookups live in [`crate::suites`], above the wire.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CipherSuiteId(pub u16);
+
 /// Declares an open wire newtype with named constants, `name()`,
 /// case-insensitive `from_name()`, `Display` (name or hex), `Debug`, and
 /// serde as the display string.

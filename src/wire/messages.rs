@@ -10,8 +10,7 @@ use super::codes::{
     HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use super::error::WireError;
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
+use crate::wire::codes::CipherSuiteId;
 
 /// A ServerHello (or HelloRetryRequest), with its extensions left raw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,11 +78,11 @@ impl ServerHello {
 
     /// The downgrade sentinel in the last eight bytes of the random
     /// (RFC 8446 §4.1.3): a TLS 1.3 server that negotiated TLS 1.2 (or
-    /// below 1.2) says so.
-    pub fn downgrade_sentinel(&self) -> Option<TlsVersion> {
+    /// below 1.2) says so: the version it signals.
+    pub fn downgrade_sentinel(&self) -> Option<ProtocolVersion> {
         match self.random.get(24..)? {
-            b"DOWNGRD\x01" => Some(TlsVersion::Tls12),
-            b"DOWNGRD\x00" => Some(TlsVersion::Tls11),
+            b"DOWNGRD\x01" => Some(ProtocolVersion::TLS12),
+            b"DOWNGRD\x00" => Some(ProtocolVersion::TLS11),
             _ => None,
         }
     }

@@ -179,9 +179,9 @@ fn server_hello_accessors() {
     assert_eq!(hello.downgrade_sentinel(), None);
 
     hello.random[24..].copy_from_slice(b"DOWNGRD\x01");
-    assert_eq!(hello.downgrade_sentinel(), Some(TlsVersion::Tls12));
+    assert_eq!(hello.downgrade_sentinel(), Some(ProtocolVersion::TLS12));
     hello.random[24..].copy_from_slice(b"DOWNGRD\x00");
-    assert_eq!(hello.downgrade_sentinel(), Some(TlsVersion::Tls11));
+    assert_eq!(hello.downgrade_sentinel(), Some(ProtocolVersion::TLS11));
     hello.random[24..].copy_from_slice(b"DOWNGRD\x02");
     assert_eq!(hello.downgrade_sentinel(), None);
 
@@ -1024,7 +1024,7 @@ fn captured_openssl_downgrade_sentinel() {
     let Some(Message::ServerHello(hello)) = msgs.first() else {
         panic!("{msgs:?}");
     };
-    assert_eq!(hello.downgrade_sentinel(), Some(TlsVersion::Tls12));
+    assert_eq!(hello.downgrade_sentinel(), Some(TlsVersion::Tls12.wire()));
     assert_eq!(msgs.last(), Some(&Message::ServerHelloDone));
     assert_eq!(msgs.len(), 4, "no CertificateRequest this time: {msgs:?}");
 }

@@ -364,3 +364,270 @@ fn matrix_report_shows_every_pair() {
     assert!(dom.contains("lost by dsa-9.6"), "{dom}");
     screenshot(&browser, &report, "", "matrix.png", "1280,900");
 }
+
+/// The rows (`<tr data-key=…>`) inside the table with `id`.
+fn table_rows<'a>(dom: &'a str, id: &str) -> Vec<&'a str> {
+    let at = dom
+        .find(&format!("<table id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table #{id}:\n{dom}"));
+    let table = &dom[at..at + dom[at..].find("</table>").unwrap()];
+    table
+        .match_indices("<tr data-key=")
+        .map(|(i, _)| &table[i..i + table[i..].find("</tr>").unwrap()])
+        .collect()
+}
+
+/// The cells' verdict words of a row, in order.
+fn words(row: &str) -> Vec<&str> {
+    row.match_indices("<span class=\"word\">")
+        .map(|(i, m)| {
+            let s = &row[i + m.len()..];
+            &s[..s.find('<').unwrap()]
+        })
+        .collect()
+}
+
+#[test]
+fn matrix_by_direction_has_a_grid_per_direction() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("directions.html");
+    tlscompat(&["matrix", "--format", "html", "-o", report.to_str().unwrap()]).expect_code(0);
+    let dom = dump_dom(&browser, &report, "");
+    assert_page_intact(&dom, "tlscompat matrix");
+    // Agent-initiated: the 2 managers × the 5 agent clients; then
+    // manager-initiated: the 5 agents × the 2 manager clients.
+    assert!(dom.contains("<h2>Agent-initiated"), "{dom}");
+    assert!(dom.contains("<h2>Manager-initiated"), "{dom}");
+    let agent_initiated = table_rows(&dom, "grid");
+    let manager_initiated = table_rows(&dom, "grid-1");
+    assert_eq!(agent_initiated.len(), 2, "{dom}");
+    assert_eq!(manager_initiated.len(), 5, "{dom}");
+    for row in &agent_initiated {
+        assert!(row.contains(">dsm-"), "{row}");
+        assert_eq!(words(row).len(), 5, "{row}");
+    }
+    for row in &manager_initiated {
+        assert!(row.contains(">dsa-"), "{row}");
+        assert_eq!(words(row).len(), 2, "{row}");
+    }
+    // Every cell is a pair: none is empty, none pairs a manager with a
+    // manager.
+    let all: Vec<&str> = agent_initiated
+        .iter()
+        .chain(&manager_initiated)
+        .flat_map(|r| words(r))
+        .collect();
+    assert_eq!(all.len(), 20);
+    assert!(
+        all.iter()
+            .all(|w| *w == "compatible" || *w == "incompatible"),
+        "{all:?}"
+    );
+    assert!(!dom.contains("not checked"), "{dom}");
+    assert!(!dom.contains("class=\"cell neutral\""), "{dom}");
+    // The strong 12.x manager as the client of a 10.0 agent's 4118.
+    let dsa10 = manager_initiated
+        .iter()
+        .find(|r| r.contains(">dsa-10.0</a>"))
+        .unwrap();
+    assert!(
+        dsa10.contains("title=\"dsm-strong-12 against dsa-10.0: incompatible\""),
+        "{dsa10}"
+    );
+    assert_eq!(text_of(&dom, "shown"), "showing 7 of 7");
+    // One set of controls filters both grids.
+    let dom = dump_dom(&browser, &report, "?direction=manager-initiated");
+    assert_eq!(text_of(&dom, "shown"), "showing 5 of 7");
+    assert_eq!(hidden(&dom, "<tr "), ["row-0", "row-1"], "{dom}");
+    screenshot(&browser, &report, "", "matrix-directions.png", "1280,1100");
+}
+
+/// The text of each `<li>` of the numbered steps, as serialized.
+fn steps(dom: &str) -> Vec<&str> {
+    let at = dom
+        .find("<ol class=\"steps\">")
+        .unwrap_or_else(|| panic!("no steps:\n{dom}"));
+    let ol = &dom[at..at + dom[at..].find("</ol>").unwrap()];
+    ol.match_indices("<span class=\"action\">")
+        .map(|(i, m)| {
+            let s = &ol[i + m.len()..];
+            &s[..s.find('<').unwrap()]
+        })
+        .collect()
+}
+
+/// Text as the serialized DOM writes it (`'` and `"` stay as they are).
+fn as_dom_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[test]
+fn plan_report_of_emulated_agents() {
+    let Some(browser) = chromium() else { return };
+    let f = crate::plan::fleet();
+    let dir = tempfile::tempdir().unwrap();
+    // The plan test's fleet, with labels; one is markup.
+    let inventory = dir.path().join("fleet.csv");
+    let rows = [
+        format!(
+            "127.0.0.1,{},agent,9.6.2-7723,,{HOSTILE_O};wave 1",
+            f.port_of("dsa-9.6")
+        ),
+        format!(
+            "127.0.0.1,{},agent,10.0.0-1234,,wave 1",
+            f.port_of("dsa-10.0")
+        ),
+        format!(
+            "127.0.0.1,{},agent,10.0.0-3445,,<b>wave 2</b>",
+            f.port_of("dsa-10.0-u16")
+        ),
+        format!(
+            "127.0.0.1,{},agent,20.0.0-3445,agent-initiated,",
+            f.port_of("dsa-11")
+        ),
+        format!(
+            "127.0.0.1,{},agent,,manager-initiated,",
+            f.port_of("dsa-fips")
+        ),
+        format!("127.0.0.1,{},manager,,,dsm", f.manager),
+        format!(
+            "127.0.0.1,{},agent,11.0.0-211,agent-initiated,",
+            f.dead_versioned
+        ),
+        format!("127.0.0.1,{},agent,,,", f.dead_unknown),
+    ];
+    std::fs::write(
+        &inventory,
+        format!(
+            "host,port,role,agent_version,direction,labels\n{}\n",
+            rows.join("\n")
+        ),
+    )
+    .unwrap();
+    let report = dir.path().join("plan.html");
+    let args = |format: &'static str| {
+        vec![
+            "plan".to_string(),
+            "--to".into(),
+            "dsm-strong-12".into(),
+            "-i".into(),
+            inventory.to_str().unwrap().into(),
+            "--timeout".into(),
+            "2s".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let mut html_args = args("html");
+    html_args.extend(["-o".into(), report.to_str().unwrap().into()]);
+    let run = tlscompat(&html_args.iter().map(String::as_str).collect::<Vec<_>>()).expect_code(1);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // The same plan as JSON, for the steps' wording.
+    let json = tlscompat(&args("json").iter().map(String::as_str).collect::<Vec<_>>())
+        .expect_code(1)
+        .json();
+
+    let dom = dump_dom(&browser, &report, "");
+    assert_page_intact(&dom, "tlscompat plan");
+    // The counts: 7 agents; 9.6 and 10.0 lose contact, the one that
+    // cannot be reached and has no version cannot be judged.
+    for (value, label) in [
+        ("7", "agents"),
+        ("4", "keep contact"),
+        ("2", "lose contact"),
+        ("1", "cannot be judged"),
+        ("dsm-strong-12", "switch the manager to"),
+        ("failed", "plan"),
+    ] {
+        assert!(
+            dom.contains(&format!(
+                "<span class=\"value\">{value}</span><span class=\"label\">{label}</span>"
+            )),
+            "{label}:\n{dom}"
+        );
+    }
+    assert!(
+        dom.contains(&format!("127.0.0.1:{} as it is now", f.manager)),
+        "the before column's source:\n{dom}"
+    );
+    // The steps, numbered, as the plan has them: upgrades, then the switch.
+    let want: Vec<String> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| as_dom_text(s["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(steps(&dom), want, "{dom}");
+    assert_eq!(want.len(), 4, "{want:?}");
+    assert!(
+        want[0].starts_with("upgrade this agent (dsa-9.6) to dsa-10.0-u16"),
+        "{want:?}"
+    );
+    assert!(
+        want[1].starts_with("upgrade this agent (dsa-10.0) to dsa-10.0-u16"),
+        "{want:?}"
+    );
+    assert!(want[3].starts_with("then switch the manager to dsm-strong-12"));
+    // The grid: each leg before and after in words, then the verdict and
+    // the upgrade.
+    let grid = table_rows(&dom, "grid");
+    assert_eq!(grid.len(), 7, "{dom}");
+    let row_of = |port: u16| {
+        let name = format!(">127.0.0.1:{port}</a>");
+        *grid
+            .iter()
+            .find(|r| r.contains(&name))
+            .unwrap_or_else(|| panic!("no row for {port}:\n{dom}"))
+    };
+    assert_eq!(
+        words(row_of(f.port_of("dsa-9.6"))),
+        [
+            "works",
+            "fails",
+            "works",
+            "fails",
+            "loses contact",
+            "dsa-10.0-u16"
+        ]
+    );
+    assert_eq!(
+        words(row_of(f.port_of("dsa-11"))),
+        [
+            "works",
+            "works",
+            "not used",
+            "not used",
+            "keeps contact",
+            "none needed"
+        ]
+    );
+    assert_eq!(
+        words(row_of(f.dead_unknown))[4..],
+        ["cannot tell", "unknown"]
+    );
+    // The label is text: in the grid, the label filter and the details.
+    let hostile = as_dom_text(HOSTILE_O);
+    assert!(
+        row_of(f.port_of("dsa-9.6")).contains(&format!("<span class=\"tag\">{hostile}</span>")),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(&format!("<option value=\"{hostile}\">")),
+        "{dom}"
+    );
+    assert!(dom.contains("&lt;b&gt;wave 2&lt;/b&gt;"), "{dom}");
+    assert!(!dom.contains("<b>"), "{dom}");
+    assert_eq!(dom.matches("<details ").count(), 7, "{dom}");
+    // The script ran: it counted the rows, and filters them as a link asks.
+    assert_eq!(text_of(&dom, "shown"), "showing 7 of 7");
+    let dom = dump_dom(&browser, &report, "?verdict=loses+contact");
+    assert_eq!(text_of(&dom, "shown"), "showing 2 of 7");
+    let dom = dump_dom(&browser, &report, "?label=wave+1");
+    assert_eq!(text_of(&dom, "shown"), "showing 2 of 7");
+    let dom = dump_dom(&browser, &report, "?direction=agent-initiated");
+    assert_eq!(text_of(&dom, "shown"), "showing 2 of 7");
+    screenshot(&browser, &report, "", "plan.png", "1280,1500");
+}

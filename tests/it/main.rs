@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod addresses;
 mod aliases;
 mod capture;
 mod cli_input;
@@ -14,6 +15,7 @@ mod common;
 mod confirm;
 mod demo;
 mod diagnose;
+mod directions;
 mod exposure;
 mod fleet;
 mod flood;
@@ -23,9 +25,12 @@ mod html;
 mod junit;
 mod limits;
 mod matrix_cli;
+mod module_graph;
 mod peers;
+mod plan;
 mod profiles_cli;
 mod props;
+mod repeat;
 mod scan;
 mod schema;
 mod serve;

@@ -73,30 +73,93 @@ fn json_matrix_matches_the_domain_facts() {
 }
 
 #[test]
-fn default_matrix_covers_managers_and_agents_as_servers() {
+fn default_matrix_pairs_agents_and_managers_both_ways() {
     let v = tlscompat(&["matrix", "--format", "json"])
         .expect_code(0)
         .json();
     let pairs = v["pairs"].as_array().unwrap();
-    // 5 agent clients × (2 managers + 5 agents as servers).
-    assert_eq!(pairs.len(), 35);
+    // 5 agents × 2 managers, agent-initiated and manager-initiated.
+    assert_eq!(pairs.len(), 20);
     let find = |c: &str, s: &str| {
         pairs
             .iter()
             .find(|p| p["client"] == c && p["server"] == s)
-            .unwrap()
+            .unwrap_or_else(|| panic!("no pair {c} → {s}"))
     };
-    // The 10.0 strong set still has the CBC suites: u16 negotiates GCM.
     assert_eq!(find("dsa-10.0", "dsm-strong-10-11")["compatible"], false);
     assert_eq!(
-        find("dsa-fips", "dsa-10.0")["negotiated"]["cipher_suite"],
-        "TLS_RSA_WITH_AES_256_CBC_SHA256"
+        find("dsa-10.0", "dsm-strong-10-11")["direction"],
+        "agent-initiated"
     );
+    // The manager as the client of the agent's 4118.
+    let back = find("dsm-strong-12", "dsa-10.0");
+    assert_eq!(back["direction"], "manager-initiated");
+    assert_eq!(back["server_role"], "agent");
+    assert_eq!(back["reason"], "no common suite at tls1.2");
     assert_eq!(
-        find("dsa-9.6", "dsa-9.6")["negotiated"]["version"],
-        "tls1.0"
+        find("dsm-strong-12", "dsa-fips")["negotiated"]["cipher_suite"],
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
     );
-    assert_eq!(find("dsa-9.6", "dsa-9.6")["server_role"], "agent");
+    // Never an agent with an agent.
+    assert!(
+        !pairs
+            .iter()
+            .any(|p| p["client"].as_str().unwrap().starts_with("dsa-")
+                && p["server_role"] == "agent"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn one_direction_at_a_time() {
+    let v = tlscompat(&[
+        "matrix",
+        "--direction",
+        "manager-initiated",
+        "--format",
+        "json",
+    ])
+    .expect_code(0)
+    .json();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 10);
+    assert!(pairs.iter().all(|p| p["direction"] == "manager-initiated"));
+    let run = tlscompat(&[
+        "--color",
+        "never",
+        "matrix",
+        "--direction",
+        "agent-initiated",
+    ])
+    .expect_code(0);
+    assert!(
+        run.stdout
+            .starts_with("agent-initiated: agents (clients) → managers (servers, 4120)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("manager-initiated"), "{}", run.stdout);
+    let md = tlscompat(&["matrix", "--format", "markdown"]).expect_code(0);
+    assert!(
+        md.stdout.contains(
+            "## manager-initiated: managers (clients) → agents (servers, 4118)\n\n| Server | Client |"
+        ),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("| dsa-10.0 | dsm-strong-12 | ❌ incompatible |")
+    );
+    // Explicit lists pair as given; --direction is for the defaults only.
+    let run = tlscompat(&["matrix", "--direction", "both", "--server", "dsm-strong-12"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let v = tlscompat(&[
+        "matrix", "--client", "dsa-11", "--server", "dsa-9.6", "--format", "json",
+    ])
+    .expect_code(0)
+    .json();
+    assert_eq!(v["pairs"][0]["direction"], serde_json::Value::Null);
 }
 
 #[test]

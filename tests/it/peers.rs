@@ -866,7 +866,7 @@ fn scripted_downgrade_sentinel() {
     // TLS 1.3 suite skipped: not valid at TLS 1.2.
     assert_valid_tls12(sh, ECDHE_RSA_AES128);
     assert_eq!(&sh.random[24..], b"DOWNGRD\x01");
-    assert_eq!(sh.downgrade_sentinel(), Some(TlsVersion::Tls12));
+    assert_eq!(sh.downgrade_sentinel(), Some(TlsVersion::Tls12.wire()));
     assert_certificate_flight(&flight);
     assert_eq!(
         rustls_error(peer.addr),

@@ -188,3 +188,45 @@ fn usage_errors_exit_2() {
     tlscompat(&["--help"]).expect_code(0);
     tlscompat(&["--version"]).expect_code(0);
 }
+
+/// Every problem of every file, one located line each, in file order
+/// within a file (then the rules that span fields); exit 2.
+#[test]
+fn validate_reports_every_error_of_every_file() {
+    let many = testdata("profiles/invalid/many-errors.yaml");
+    let good = testdata("profiles/custom-client.yaml");
+    let gcm = testdata("profiles/invalid/gcm-on-tls10.yaml");
+    let run = tlscompat(&[
+        "profiles",
+        "validate",
+        many.to_str().unwrap(),
+        good.to_str().unwrap(),
+        gcm.to_str().unwrap(),
+    ])
+    .expect_code(2);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stdout.contains("ok (custom-client)"), "{}", run.stdout);
+    let m = many.display();
+    let want = [
+        format!("{m}:4:7: role: unknown variant `agnet`, expected one of `agent`"),
+        format!("{m}:5:20: versions[1]: unknown TLS version \"tls1.4\""),
+        format!(
+            "{m}:8:5: cipher_suites[1]: unknown cipher suite \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA265\" \
+             (did you mean TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        ),
+        format!("{m}:11:1: unknown field `colour`, expected one of `id`"),
+        format!(
+            "{m}:9:5: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 is listed twice in `cipher_suites`"
+        ),
+        format!("{m}:10:9: `groups` lists 65 entries; at most 64"),
+        format!(
+            "{}:7:5: TLS_RSA_WITH_AES_256_GCM_SHA384 cannot run on tls1.0",
+            gcm.display()
+        ),
+    ];
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), want.len(), "{}", run.stderr);
+    for (line, want) in lines.iter().zip(&want) {
+        assert!(line.starts_with(want.as_str()), "want {want}\ngot  {line}");
+    }
+}

@@ -234,14 +234,23 @@ fn soak() {
     eprintln!("soak: {secs} s, seed {seed:#x}");
     let mut rng = XorShift(seed | 1);
     let inventory = std::env::temp_dir().join(format!("tlscompat-soak-{}", std::process::id()));
-    let targets: [(&str, Check<'_>); 4] = [
+    let targets: [(&str, Check<'_>); 5] = [
         ("server_flight", &|d, rng| {
             check_flight(d, 1 + rng.below(16))
         }),
         ("client_hello", &|d, _| check_client_hello(d)),
         ("profile", &|d, _| {
             if let Ok(text) = std::str::from_utf8(d) {
-                let _ = Profile::parse(text, Origin::File("soak.yaml".into()));
+                let first = Profile::parse(text, Origin::File("soak.yaml".into()));
+                let all = Profile::parse_all(text, Origin::File("soak.yaml".into()));
+                assert_eq!(first.is_ok(), all.is_ok(), "parse and parse_all disagree");
+            }
+        }),
+        ("policy", &|d, _| {
+            if let Ok(text) = std::str::from_utf8(d) {
+                let mut catalog = tlscompat::profile::Catalog::builtin().unwrap();
+                let path = std::path::Path::new("/nonexistent-tlscompat-soak/policy.yaml");
+                let _ = tlscompat::policy::file::parse(text, path, &mut catalog, 1_800_000_000);
             }
         }),
         ("inventory", &|d, _| {
@@ -251,7 +260,7 @@ fn soak() {
     ];
     for (name, check) in targets {
         let corpus = seeds(name);
-        let until = Instant::now() + Duration::from_secs(secs) / 4;
+        let until = Instant::now() + Duration::from_secs(secs) / 5;
         let mut runs = 0u64;
         while Instant::now() < until {
             for _ in 0..64 {

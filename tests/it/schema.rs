@@ -30,7 +30,7 @@ fn committed(name: SchemaName) -> Value {
 
 /// Fails with every validation error when `instance` does not match.
 #[track_caller]
-fn assert_valid(name: SchemaName, instance: &Value) {
+pub(crate) fn assert_valid(name: SchemaName, instance: &Value) {
     let schema = committed(name);
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator

@@ -384,6 +384,7 @@ fn markdown_tables_are_well_formed() {
         "{}",
         one.stdout
     );
+    // One table per direction (agent-initiated, manager-initiated).
     let matrix = at(80, &["matrix", "--format", "markdown"]).expect_code(0);
-    assert_well_formed(&matrix.stdout, 1);
+    assert_well_formed(&matrix.stdout, 2);
 }

@@ -1,24 +1,85 @@
 //! `matrix --format html`: the offline client × server matrix on the page
 //! builder. Rows are server profiles, columns client profiles; each cell
 //! shows the verdict and the negotiated version and suite (or why not).
+//! A matrix built by direction has one grid per direction: agent-initiated
+//! (managers × agent clients, the manager's 4120) and manager-initiated
+//! (agents × manager clients, the agent's 4118), so no cell pairs a manager
+//! with a manager or an agent with an agent.
 
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
 use crate::matrix::{Matrix, Pair};
 use crate::negotiate::Preference;
+use crate::results::Leg;
 
-/// The client ids in matrix order, without repeats.
-fn clients(m: &Matrix) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for p in &m.pairs {
-        if !out.contains(&p.client.as_str()) {
-            out.push(&p.client);
-        }
-    }
-    out
+/// The pairs of one grid: one direction, or the whole matrix.
+struct Part<'a> {
+    leg: Option<Leg>,
+    pairs: Vec<&'a Pair>,
 }
 
-fn pairs_of<'a>(m: &'a Matrix, server: &str) -> Vec<&'a Pair> {
-    m.pairs.iter().filter(|p| p.server == server).collect()
+impl<'a> Part<'a> {
+    /// Ids in matrix order, without repeats.
+    fn ids(&self, of: impl Fn(&'a Pair) -> &'a str) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in &self.pairs {
+            let id = of(p);
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
+    }
+
+    fn servers(&self) -> Vec<&'a str> {
+        self.ids(|p| p.server.as_str())
+    }
+
+    fn clients(&self) -> Vec<&'a str> {
+        self.ids(|p| p.client.as_str())
+    }
+
+    fn pairs_of(&self, server: &str) -> Vec<&'a Pair> {
+        self.pairs
+            .iter()
+            .copied()
+            .filter(|p| p.server == server)
+            .collect()
+    }
+
+    /// Per server, the clients that do not reach it (servers nobody
+    /// loses left out).
+    fn losing(&self) -> Vec<(&'a str, Vec<&'a str>)> {
+        self.servers()
+            .into_iter()
+            .map(|s| {
+                let lost = self
+                    .pairs_of(s)
+                    .into_iter()
+                    .filter(|p| p.negotiation.result.is_err())
+                    .map(|p| p.client.as_str())
+                    .collect::<Vec<_>>();
+                (s, lost)
+            })
+            .filter(|(_, lost)| !lost.is_empty())
+            .collect()
+    }
+}
+
+/// One part per direction the matrix was built for, else one for all.
+fn parts(m: &Matrix) -> Vec<Part<'_>> {
+    if m.directions.is_empty() {
+        return vec![Part {
+            leg: None,
+            pairs: m.pairs.iter().collect(),
+        }];
+    }
+    m.directions
+        .iter()
+        .map(|leg| Part {
+            leg: Some(*leg),
+            pairs: m.pairs_of(*leg).collect(),
+        })
+        .collect()
 }
 
 fn cell(p: Option<&Pair>) -> Cell {
@@ -36,66 +97,29 @@ fn cell(p: Option<&Pair>) -> Cell {
     }
 }
 
-/// The page for a matrix.
-pub fn page(m: &Matrix) -> Page {
-    let servers = m.servers();
-    let clients = clients(m);
-    let ok = m
-        .pairs
-        .iter()
-        .filter(|p| p.negotiation.result.is_ok())
-        .count();
-    let bad = m.pairs.len() - ok;
-    let losing: Vec<(&str, Vec<&str>)> = servers
-        .iter()
-        .map(|s| {
-            let lost = pairs_of(m, s)
-                .into_iter()
-                .filter(|p| p.negotiation.result.is_err())
-                .map(|p| p.client.as_str())
-                .collect::<Vec<_>>();
-            (*s, lost)
-        })
-        .filter(|(_, lost)| !lost.is_empty())
-        .collect();
-    let order = match m.preference {
-        Preference::Server => "server's",
-        Preference::Client => "client's",
-    };
-    let stats = vec![
-        Stat::new("server profiles", servers.len(), Tone::Neutral),
-        Stat::new("client profiles", clients.len(), Tone::Neutral),
-        Stat::new("compatible pairs", ok, Tone::Good),
-        Stat::new(
-            "incompatible pairs",
-            bad,
-            if bad == 0 { Tone::Neutral } else { Tone::Bad },
+/// A grid's caption and the header of its server column.
+fn caption(leg: Option<Leg>) -> (&'static str, &'static str) {
+    match leg {
+        None => ("Servers × clients", "Server"),
+        Some(Leg::AgentInitiated) => (
+            "Agent-initiated (the agent connects to the manager's 4120): managers × agent clients",
+            "Manager (server)",
         ),
-        Stat::new(
-            "servers some client loses",
-            losing.len(),
-            if losing.is_empty() {
-                Tone::Good
-            } else {
-                Tone::Bad
-            },
+        Some(Leg::ManagerInitiated) => (
+            "Manager-initiated (the manager connects to the agent's 4118): agents × manager clients",
+            "Agent (server)",
         ),
-    ];
-    let who = Markup::list(
-        losing.iter().map(|(server, lost)| {
-            let mut item = Markup::el_text("strong", &[], server);
-            item.push_text(": ").push(Markup::badge(
-                Tone::Bad,
-                &format!("lost by {}", lost.join(", ")),
-            ));
-            item
-        }),
-        "nobody: every client reaches every server",
-    );
-    let rows = servers
-        .iter()
+    }
+}
+
+fn grid(part: &Part<'_>, facets: Vec<Facet>, sorts: Vec<SortKey>) -> Grid {
+    let clients = part.clients();
+    let (caption, server_column) = caption(part.leg);
+    let rows = part
+        .servers()
+        .into_iter()
         .map(|s| {
-            let pairs = pairs_of(m, s);
+            let pairs = part.pairs_of(s);
             let role = pairs.first().map(|p| p.server_role.name()).unwrap_or("any");
             let cells: Vec<Cell> = clients
                 .iter()
@@ -105,70 +129,195 @@ pub fn page(m: &Matrix) -> Page {
             verdicts.sort();
             verdicts.dedup();
             let rank = cells.iter().map(|c| c.tone.rank()).min().unwrap_or(9);
+            let mut facets = vec![("verdict", verdicts), ("role", vec![role.to_string()])];
+            if let Some(leg) = part.leg {
+                facets.push(("direction", vec![leg.name().to_string()]));
+            }
             Row {
-                name: (*s).to_string(),
+                name: s.to_string(),
                 heads: vec![Markup::text(role)],
                 cells,
-                facets: vec![("verdict", verdicts), ("role", vec![role.to_string()])],
+                facets,
                 sort: vec![
                     ("verdict", format!("{rank} {s}")),
-                    ("server", (*s).to_string()),
+                    ("server", s.to_string()),
                     ("role", format!("{role} {s}")),
                 ],
                 search: Vec::new(),
             }
         })
         .collect();
-    let sections = servers
+    Grid {
+        caption: caption.into(),
+        head_columns: vec![server_column.into(), "Role".into()],
+        columns: clients.iter().map(|c| (*c).to_string()).collect(),
+        rows,
+        facets,
+        sorts,
+    }
+}
+
+/// How many distinct profiles `side` picks from the pairs.
+fn distinct(m: &Matrix, side: fn(&Pair) -> Option<&str>) -> usize {
+    let mut ids: Vec<&str> = m.pairs.iter().filter_map(side).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
+}
+
+fn server_side(p: &Pair) -> Option<&str> {
+    Some(&p.server)
+}
+
+fn client_side(p: &Pair) -> Option<&str> {
+    Some(&p.client)
+}
+
+/// The agent of a pair that has a direction.
+fn agent_side(p: &Pair) -> Option<&str> {
+    Some(match p.direction? {
+        Leg::AgentInitiated => &p.client,
+        Leg::ManagerInitiated => &p.server,
+    })
+}
+
+/// The manager (or relay) of a pair that has a direction.
+fn manager_side(p: &Pair) -> Option<&str> {
+    Some(match p.direction? {
+        Leg::AgentInitiated => &p.server,
+        Leg::ManagerInitiated => &p.client,
+    })
+}
+
+/// The page for a matrix.
+pub fn page(m: &Matrix) -> Page {
+    let parts = parts(m);
+    let by_direction = !m.directions.is_empty();
+    let ok = m
+        .pairs
         .iter()
-        .map(|s| Some(section(s, &pairs_of(m, s))))
+        .filter(|p| p.negotiation.result.is_ok())
+        .count();
+    let bad = m.pairs.len() - ok;
+    let losing: usize = parts.iter().map(|p| p.losing().len()).sum();
+    let order = match m.preference {
+        Preference::Server => "server's",
+        Preference::Client => "client's",
+    };
+    let (sides, shape) = if by_direction {
+        let (agents, managers) = (distinct(m, agent_side), distinct(m, manager_side));
+        let legs = m
+            .directions
+            .iter()
+            .map(|l| l.name())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        (
+            [("agent profiles", agents), ("manager profiles", managers)],
+            format!("{legs} pairs of {agents} agent and {managers} manager profiles"),
+        )
+    } else {
+        let (servers, clients) = (distinct(m, server_side), distinct(m, client_side));
+        (
+            [("server profiles", servers), ("client profiles", clients)],
+            format!("{clients} client × {servers} server profiles"),
+        )
+    };
+    let stats = vec![
+        Stat::new(sides[0].0, sides[0].1, Tone::Neutral),
+        Stat::new(sides[1].0, sides[1].1, Tone::Neutral),
+        Stat::new("compatible pairs", ok, Tone::Good),
+        Stat::new(
+            "incompatible pairs",
+            bad,
+            if bad == 0 { Tone::Neutral } else { Tone::Bad },
+        ),
+        Stat::new(
+            "servers some client loses",
+            losing,
+            if losing == 0 { Tone::Good } else { Tone::Bad },
+        ),
+    ];
+    let summary = parts
+        .iter()
+        .map(|part| {
+            let heading = match part.leg {
+                None => "Who loses contact".to_string(),
+                Some(leg) => format!("Who loses contact, {}", leg.name()),
+            };
+            let who = Markup::list(
+                part.losing().iter().map(|(server, lost)| {
+                    let mut item = Markup::el_text("strong", &[], server);
+                    item.push_text(": ").push(Markup::badge(
+                        Tone::Bad,
+                        &format!("lost by {}", lost.join(", ")),
+                    ));
+                    item
+                }),
+                "nobody: every client reaches every server",
+            );
+            (heading, who)
+        })
+        .collect();
+    let mut facets = vec![
+        Facet {
+            key: "verdict",
+            label: "verdict",
+        },
+        Facet {
+            key: "role",
+            label: "role",
+        },
+    ];
+    if by_direction {
+        facets.push(Facet {
+            key: "direction",
+            label: "direction",
+        });
+    }
+    let sorts = vec![
+        SortKey {
+            key: "verdict",
+            label: "verdict (worst first)",
+        },
+        SortKey {
+            key: "server",
+            label: "server",
+        },
+        SortKey {
+            key: "role",
+            label: "role",
+        },
+    ];
+    let mut grids = parts
+        .iter()
+        .map(|part| grid(part, facets.clone(), sorts.clone()));
+    let first = grids.next().unwrap_or_default();
+    let more_grids: Vec<Grid> = grids.collect();
+    let sections = parts
+        .iter()
+        .flat_map(|part| {
+            part.servers()
+                .into_iter()
+                .map(|s| Some(section(s, part.leg, &part.pairs_of(s))))
+        })
         .collect();
     Page {
         title: "tlscompat matrix".into(),
         subtitle: format!(
-            "tlscompat {} · {} client × {} server profiles · suites chosen in the {order} order; the newest common version wins",
+            "tlscompat {} · {shape} · suites chosen in the {order} order; the newest common version wins",
             env!("CARGO_PKG_VERSION"),
-            clients.len(),
-            servers.len()
         ),
         stats,
-        summary: vec![("Who loses contact".into(), who)],
-        grid: Grid {
-            caption: "Servers × clients".into(),
-            head_columns: vec!["Server".into(), "Role".into()],
-            columns: clients.iter().map(|c| (*c).to_string()).collect(),
-            rows,
-            facets: vec![
-                Facet {
-                    key: "verdict",
-                    label: "verdict",
-                },
-                Facet {
-                    key: "role",
-                    label: "role",
-                },
-            ],
-            sorts: vec![
-                SortKey {
-                    key: "verdict",
-                    label: "verdict (worst first)",
-                },
-                SortKey {
-                    key: "server",
-                    label: "server",
-                },
-                SortKey {
-                    key: "role",
-                    label: "role",
-                },
-            ],
-        },
+        summary,
+        grid: first,
+        more_grids,
         sections_heading: "Per server".into(),
         sections,
     }
 }
 
-fn section(server: &str, pairs: &[&Pair]) -> Section {
+fn section(server: &str, leg: Option<Leg>, pairs: &[&Pair]) -> Section {
     let lost = pairs
         .iter()
         .filter(|p| p.negotiation.result.is_err())
@@ -215,8 +364,12 @@ fn section(server: &str, pairs: &[&Pair]) -> Section {
         }
     });
     let role = pairs.first().map(|p| p.server_role.name()).unwrap_or("any");
+    let title = match leg {
+        None => format!("{server} ({role})"),
+        Some(leg) => format!("{server} ({role}), {}", leg.name()),
+    };
     Section {
-        title: format!("{server} ({role})"),
+        title,
         badge: Some(badge),
         body: Markup::table(
             &[
@@ -279,5 +432,54 @@ mod tests {
         assert!(html.contains("lost by dsa-9.6"), "{html}");
         assert_eq!(html.matches("class=\"cell good\"").count(), 1);
         assert_eq!(html.matches("class=\"cell bad\"").count(), 1);
+    }
+
+    #[test]
+    fn by_direction_one_grid_per_direction_and_no_cell_without_a_pair() {
+        let catalog = Catalog::builtin().unwrap();
+        let all: Vec<_> = catalog.all().collect();
+        let both = [Leg::AgentInitiated, Leg::ManagerInitiated];
+        let m = Matrix::directions(&all, &all, &both, Preference::Server);
+        let p = page(&m);
+        let grids: Vec<&Grid> = std::iter::once(&p.grid).chain(&p.more_grids).collect();
+        assert_eq!(grids.len(), 2);
+        // Agent-initiated: managers (and relays) as rows, agents as columns.
+        assert!(grids[0].caption.starts_with("Agent-initiated"));
+        assert!(grids[0].rows.iter().all(|r| r.name.starts_with("dsm-")));
+        assert!(grids[0].columns.iter().all(|c| c.starts_with("dsa-")));
+        // Manager-initiated: agents as rows, managers as columns.
+        assert!(grids[1].caption.starts_with("Manager-initiated"));
+        assert!(grids[1].rows.iter().all(|r| r.name.starts_with("dsa-")));
+        assert!(grids[1].columns.iter().all(|c| c.starts_with("dsm-")));
+        let cells: usize = grids
+            .iter()
+            .flat_map(|g| &g.rows)
+            .map(|r| r.cells.len())
+            .sum();
+        assert_eq!(cells, m.pairs.len(), "one cell per pair, none empty");
+        assert!(
+            grids
+                .iter()
+                .flat_map(|g| &g.rows)
+                .flat_map(|r| &r.cells)
+                .all(|c| c.word != "not checked")
+        );
+        // A section per row of both grids, in order.
+        let rows: usize = grids.iter().map(|g| g.rows.len()).sum();
+        assert_eq!(p.sections.len(), rows);
+        let html = p.render();
+        assert!(html.contains("<table id=\"grid\" class=\"grid\">"));
+        assert!(html.contains("<table id=\"grid-1\" class=\"grid\">"));
+        assert!(!html.contains("not checked"));
+        assert!(html.contains("Who loses contact, manager-initiated"));
+        assert!(html.contains(&format!("<details id=\"row-{}\"", rows - 1)));
+        // The strong 12.x manager cannot reach a 10.0 agent's 4118.
+        let dsa10 = grids[1].rows.iter().find(|r| r.name == "dsa-10.0").unwrap();
+        let col = grids[1]
+            .columns
+            .iter()
+            .position(|c| c == "dsm-strong-12")
+            .unwrap();
+        assert_eq!(dsa10.cells[col].word, "incompatible");
     }
 }

@@ -1,4 +1,5 @@
-//! Self-contained HTML reports (`--format html`) for `scan` and `matrix`.
+//! Self-contained HTML reports (`--format html`) for `scan`, `matrix` and
+//! `plan`.
 //!
 //! Why a separate printer: a fleet audit is read by people who do not run
 //! the tool (change boards, the team that owns the agents), often offline or
@@ -11,10 +12,11 @@
 //! Every string from the network or from input (certificate subjects, host
 //! names, reasons, labels, profile names) is escaped: reports build markup
 //! only through [`page::Markup`]. Each report maps its model onto
-//! [`page::Page`]; a new report (the `plan`) needs only such a mapping.
+//! [`page::Page`]; a new report needs only such a mapping.
 
 pub mod matrix;
 pub mod page;
+pub mod plan;
 pub mod scan;
 
 use std::io::{self, Write};
@@ -29,4 +31,9 @@ pub fn scan(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
 /// `matrix --format html`.
 pub fn matrix(out: &mut dyn Write, m: &crate::matrix::Matrix) -> io::Result<()> {
     matrix::page(m).write(out)
+}
+
+/// `plan --format html`.
+pub fn plan(out: &mut dyn Write, p: &crate::plan::PlanReport) -> io::Result<()> {
+    plan::page(p).write(out)
 }

@@ -24,11 +24,17 @@
   }
   window.addEventListener("hashchange", openTarget);
   openTarget();
-  var grid = d.getElementById("grid");
+  // One set of controls for every grid on the page (a matrix has one per
+  // direction); each grid keeps its own rows, sorted within it.
+  var grids = [].slice.call(d.querySelectorAll("table.grid")).filter(function (g) {
+    return g.tBodies.length;
+  });
   var controls = d.getElementById("controls");
-  if (!grid || !controls || !grid.tBodies.length) { return; }
-  var body = grid.tBodies[0];
-  var rows = [].slice.call(body.rows);
+  if (!grids.length || !controls) { return; }
+  var tables = grids.map(function (g) {
+    return { body: g.tBodies[0], rows: [].slice.call(g.tBodies[0].rows) };
+  });
+  var total = tables.reduce(function (n, t) { return n + t.rows.length; }, 0);
   var sections = {};
   all.forEach(function (s) { sections[s.getAttribute("data-key")] = s; });
   var facets = [].slice.call(controls.querySelectorAll("select[data-facet]"));
@@ -42,26 +48,28 @@
   function apply() {
     var text = search.value.toLowerCase();
     var key = sort.value;
-    var list = rows.slice();
-    if (key) {
-      list.sort(function (a, b) {
-        var x = a.getAttribute("data-s-" + key) || "";
-        var y = b.getAttribute("data-s-" + key) || "";
-        return x.localeCompare(y, undefined, { numeric: true });
-      });
-    }
     var n = 0;
-    list.forEach(function (row) {
-      var ok = facets.every(function (f) {
-        return !f.value || values(row, f.getAttribute("data-facet")).indexOf(f.value) >= 0;
-      }) && (!text || (row.getAttribute("data-text") || "").indexOf(text) >= 0);
-      row.hidden = !ok;
-      if (ok) { n += 1; }
-      body.appendChild(row);
-      var s = sections[row.getAttribute("data-key")];
-      if (s) { s.hidden = !ok; s.parentNode.appendChild(s); }
+    tables.forEach(function (t) {
+      var list = t.rows.slice();
+      if (key) {
+        list.sort(function (a, b) {
+          var x = a.getAttribute("data-s-" + key) || "";
+          var y = b.getAttribute("data-s-" + key) || "";
+          return x.localeCompare(y, undefined, { numeric: true });
+        });
+      }
+      list.forEach(function (row) {
+        var ok = facets.every(function (f) {
+          return !f.value || values(row, f.getAttribute("data-facet")).indexOf(f.value) >= 0;
+        }) && (!text || (row.getAttribute("data-text") || "").indexOf(text) >= 0);
+        row.hidden = !ok;
+        if (ok) { n += 1; }
+        t.body.appendChild(row);
+        var s = sections[row.getAttribute("data-key")];
+        if (s) { s.hidden = !ok; s.parentNode.appendChild(s); }
+      });
     });
-    shown.textContent = "showing " + n + " of " + rows.length;
+    shown.textContent = "showing " + n + " of " + total;
   }
   // A filtered view can be linked: report.html?verdict=incompatible&sort=role
   var params = new URLSearchParams(window.location.search);

@@ -1,10 +1,11 @@
-//! The page builder every HTML report shares: a header with a summary, one
-//! grid of rows × columns coloured by verdict, and a folded details section
+//! The page builder every HTML report shares: a header with a summary, a
+//! grid of rows × columns coloured by verdict (or several, one under the
+//! other, sharing the controls), and a folded details section
 //! per row; filter and sort controls, a print stylesheet and a
 //! Content-Security-Policy that allows only the page's own inline style and
 //! script (by hash).
 //!
-//! It exists so that each report (`scan`, `matrix`, later `plan`) only maps
+//! It exists so that each report (`scan`, `matrix`, `plan`) only maps
 //! its model onto [`Page`], [`Grid`], [`Row`], [`Cell`] and [`Section`], and
 //! so that escaping is decided in one place: every string these types take
 //! is escaped when written, and markup can only be built through
@@ -447,6 +448,12 @@ pub struct Page {
     pub summary: Vec<(String, Markup)>,
     /// The grid.
     pub grid: Grid,
+    /// Further grids under the first, each under its own caption (a
+    /// matrix's second direction). They share the first grid's controls:
+    /// its facets and sorts filter and sort every grid, so their rows
+    /// should carry the same keys. [`Page::sections`] continues across
+    /// them: one entry per row of the first grid, then of each further one.
+    pub more_grids: Vec<Grid>,
     /// The heading over the sections.
     pub sections_heading: String,
     /// One per row of the grid, in the same order (`None`: no details).
@@ -533,13 +540,18 @@ impl Page {
         )
     }
 
+    /// The first grid, then the further ones.
+    fn grids(&self) -> impl Iterator<Item = &Grid> {
+        std::iter::once(&self.grid).chain(&self.more_grids)
+    }
+
     fn controls(&self) -> Markup {
         let g = &self.grid;
         let mut m = Markup::new();
         for facet in &g.facets {
-            let mut values: Vec<&String> = g
-                .rows
-                .iter()
+            let mut values: Vec<&String> = self
+                .grids()
+                .flat_map(|g| &g.rows)
                 .flat_map(|r| r.facets.iter().filter(|(k, _)| *k == facet.key))
                 .flat_map(|(_, v)| v)
                 .collect();
@@ -570,7 +582,7 @@ impl Page {
                 Markup::open("input", &[("type", "search"), ("id", "q")]),
             ]),
         ));
-        let mut sorts = Markup::el_text("option", &[("value", "")], "as scanned");
+        let mut sorts = Markup::el_text("option", &[("value", "")], "as listed");
         for s in &g.sorts {
             sorts.push(Markup::el_text("option", &[("value", s.key)], s.label));
         }
@@ -596,39 +608,52 @@ impl Page {
         )
     }
 
+    /// The grids under one set of controls; the first grid's caption
+    /// heads them all, each further grid has its own `<h2>`.
     fn grid(&self) -> Markup {
-        let g = &self.grid;
-        let head = Markup::el(
-            "tr",
-            &[],
-            Markup::concat(
-                g.head_columns
-                    .iter()
-                    .chain(&g.columns)
-                    .map(|c| Markup::el_text("th", &[("scope", "col")], c)),
-            ),
-        );
-        let rows = Markup::concat(g.rows.iter().enumerate().map(|(i, r)| self.row(i, r)));
-        Markup::el(
-            "main",
-            &[],
-            Markup::concat([
-                Markup::el_text("h2", &[], &g.caption),
-                self.controls(),
-                Markup::el(
-                    "div",
-                    &[("class", "scroll")],
-                    Markup::el(
-                        "table",
-                        &[("id", "grid"), ("class", "grid")],
-                        Markup::concat([
-                            Markup::el("thead", &[], head),
-                            Markup::el("tbody", &[], rows),
-                        ]),
-                    ),
+        let mut body = Markup::concat([
+            Markup::el_text("h2", &[], &self.grid.caption),
+            self.controls(),
+        ]);
+        let mut first_row = 0;
+        for (n, g) in self.grids().enumerate() {
+            let head = Markup::el(
+                "tr",
+                &[],
+                Markup::concat(
+                    g.head_columns
+                        .iter()
+                        .chain(&g.columns)
+                        .map(|c| Markup::el_text("th", &[("scope", "col")], c)),
                 ),
-            ]),
-        )
+            );
+            let rows = Markup::concat(
+                g.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| self.row(first_row + i, r)),
+            );
+            first_row += g.rows.len();
+            let id = if n == 0 {
+                "grid".to_string()
+            } else {
+                body.push(Markup::el_text("h2", &[], &g.caption));
+                format!("grid-{n}")
+            };
+            body.push(Markup::el(
+                "div",
+                &[("class", "scroll")],
+                Markup::el(
+                    "table",
+                    &[("id", &id), ("class", "grid")],
+                    Markup::concat([
+                        Markup::el("thead", &[], head),
+                        Markup::el("tbody", &[], rows),
+                    ]),
+                ),
+            ));
+        }
+        Markup::el("main", &[], body)
     }
 
     fn row(&self, i: usize, r: &Row) -> Markup {
@@ -849,5 +874,57 @@ mod tests {
             csp_hash("abc"),
             "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='"
         );
+    }
+
+    #[test]
+    fn further_grids_share_the_controls_and_continue_the_row_keys() {
+        let grid = |caption: &str, names: &[&str], verdict: &str| Grid {
+            caption: caption.into(),
+            head_columns: vec!["Name".into()],
+            columns: vec!["p".into()],
+            rows: names
+                .iter()
+                .map(|n| Row {
+                    name: (*n).into(),
+                    heads: vec![],
+                    cells: vec![Cell::new(Tone::Good, verdict)],
+                    facets: vec![("verdict", vec![verdict.into()])],
+                    sort: vec![],
+                    search: vec![],
+                })
+                .collect(),
+            facets: vec![Facet {
+                key: "verdict",
+                label: "verdict",
+            }],
+            sorts: vec![],
+        };
+        let section = |t: &str| {
+            Some(Section {
+                title: t.into(),
+                badge: None,
+                body: Markup::new(),
+            })
+        };
+        let page = Page {
+            grid: grid("first", &["a", "b"], "compatible"),
+            more_grids: vec![grid("second", &["c"], "incompatible")],
+            sections: vec![section("a"), section("b"), section("c")],
+            ..Page::default()
+        };
+        let html = page.render();
+        assert_eq!(html.matches("<form id=\"controls\"").count(), 1);
+        assert!(html.contains("<table id=\"grid\" class=\"grid\">"));
+        assert!(html.contains("<h2>second</h2>"));
+        assert!(html.contains("<table id=\"grid-1\" class=\"grid\">"));
+        // The filter offers the values of every grid.
+        assert!(html.contains("<option value=\"compatible\">"));
+        assert!(html.contains("<option value=\"incompatible\">"));
+        // The second grid's row is row-2, linked to the third section.
+        let second = &html[html.find("id=\"grid-1\"").unwrap()..];
+        assert!(second.starts_with("id=\"grid-1\""));
+        assert!(second.contains("<tr data-key=\"row-2\""));
+        assert!(second.contains("<a href=\"#row-2\">c</a>"));
+        assert!(html.contains("<details id=\"row-2\" data-key=\"row-2\" class=\"item\">"));
     }
 }

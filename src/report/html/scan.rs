@@ -202,6 +202,7 @@ pub fn page(report: &ScanReport) -> Page {
                 },
             ],
         },
+        more_grids: Vec::new(),
         sections_heading: "Endpoint details".into(),
         sections: report.targets.iter().map(|t| Some(section(t))).collect(),
     }

@@ -144,6 +144,7 @@ pub(crate) fn report(
         port: target.port,
         address: address.map(|a| a.ip().to_string()),
         addresses: addresses.iter().map(|a| a.ip().to_string()).collect(),
+        resolved: crate::results::ResolvedAddress::list(addresses, address),
         role: target.role,
         sni,
         status: TargetStatus::Ok,
@@ -154,6 +155,7 @@ pub(crate) fn report(
         issues: issues(records),
         findings: Vec::new(),
         inventory: None,
+        directions: None,
         stats,
     };
     // Nothing spoke TLS: the endpoint could not be scanned.

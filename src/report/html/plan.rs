@@ -1,0 +1,628 @@
+//! `plan --format html`: a [`PlanReport`] mapped onto the page builder.
+//!
+//! At the top, the counts (agents that keep contact, lose it, cannot be
+//! judged), the planned configuration and where "before" comes from; then
+//! the order of operations (numbered) and the groups with their smallest
+//! upgrade. The grid is one row per agent: what it behaves like, each
+//! connection before and after the switch (a leg the agent's direction does
+//! not use says so), whether it loses contact and its upgrade. Each agent's
+//! details fold underneath: the evidence per leg, the reason, its group's
+//! advice.
+
+use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
+use crate::directions::{Leg, LegStatus, LegVerdict, direction_name, legs};
+use crate::plan::{AgentPlan, IdentifiedBy, PlanGroup, PlanReport};
+use crate::report::plan::{before_line, evidence, source};
+use crate::results::PolicyStatus;
+
+/// Both legs, in the order the grid shows them.
+const LEGS: [Leg; 2] = [Leg::AgentInitiated, Leg::ManagerInitiated];
+
+/// Steps and groups name at most this many agents; the grid has them all.
+const NAMED: usize = 20;
+
+fn contact(a: &AgentPlan) -> (Tone, &'static str) {
+    match a.loses_contact {
+        Some(true) => (Tone::Bad, "loses contact"),
+        Some(false) => (Tone::Good, "keeps contact"),
+        None => (Tone::Unknown, "cannot tell"),
+    }
+}
+
+fn leg_word(s: LegStatus) -> (Tone, &'static str) {
+    match s {
+        LegStatus::Works => (Tone::Good, "works"),
+        LegStatus::Fails => (Tone::Bad, "fails"),
+        LegStatus::Unknown => (Tone::Unknown, "unknown"),
+    }
+}
+
+fn status_tone(s: PolicyStatus) -> Tone {
+    match s {
+        PolicyStatus::Passed => Tone::Good,
+        PolicyStatus::Failed => Tone::Bad,
+        PolicyStatus::Incomplete => Tone::Unknown,
+    }
+}
+
+/// What the agent behaves like, for people.
+fn like(a: &AgentPlan) -> String {
+    match (&a.behaves_like, a.candidates.as_slice()) {
+        (Some(b), _) => b.clone(),
+        (None, []) => "unidentified".into(),
+        (None, c) => c.join(" or "),
+    }
+}
+
+fn identified_by(i: IdentifiedBy) -> &'static str {
+    match i {
+        IdentifiedBy::Scan => "what its endpoint accepted",
+        IdentifiedBy::AgentVersion => "its agent version in the inventory",
+        IdentifiedBy::Profile => "the profile the inventory names",
+        IdentifiedBy::None => "nothing",
+    }
+}
+
+/// The negotiated version and suite, or why not.
+fn leg_detail(v: &LegVerdict) -> String {
+    match (&v.negotiated, &v.reason) {
+        (Some(a), _) => format!("{} {}", a.version, a.cipher_suite),
+        (None, Some(r)) => r.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The group an agent is in, if it is in one.
+fn group_of<'a>(p: &'a PlanReport, a: &AgentPlan) -> Option<&'a PlanGroup> {
+    p.groups.iter().find(|g| g.agents.contains(&a.target))
+}
+
+fn leg_cell(a: &AgentPlan, verdicts: &[LegVerdict], leg: Leg, when: &str) -> Cell {
+    let Some(v) = verdicts.iter().find(|v| v.direction == leg) else {
+        return Cell::new(Tone::Neutral, "not used").title(format!(
+            "a {} agent does not use the {} connection",
+            direction_name(a.direction),
+            leg.name()
+        ));
+    };
+    let (tone, word) = leg_word(v.status);
+    Cell::new(tone, word).detail(leg_detail(v)).title(format!(
+        "{} {when}: {word} (evidence: {})",
+        leg.name(),
+        evidence(v.evidence)
+    ))
+}
+
+fn upgrade_cell(a: &AgentPlan, group: Option<&PlanGroup>) -> Cell {
+    let also = group
+        .filter(|g| g.upgrade_to == a.upgrade_to && !g.also.is_empty())
+        .map(|g| format!("or later: {}", g.also.join(", ")))
+        .unwrap_or_default();
+    match (&a.upgrade_to, a.loses_contact) {
+        (Some(up), _) => Cell::new(Tone::Neutral, up.clone()).detail(also),
+        (None, Some(false)) => Cell::new(Tone::Neutral, "none needed"),
+        (None, Some(true)) => Cell::new(Tone::Bad, "no upgrade keeps it"),
+        (None, None) => Cell::new(Tone::Unknown, "unknown"),
+    }
+}
+
+fn row(p: &PlanReport, a: &AgentPlan) -> Row {
+    let group = group_of(p, a);
+    let mut cells = Vec::new();
+    for leg in LEGS {
+        cells.push(leg_cell(a, &a.before, leg, "before"));
+        cells.push(leg_cell(a, &a.after, leg, "after"));
+    }
+    let (tone, word) = contact(a);
+    cells.push(Cell::new(tone, word).title(a.reason.clone()));
+    cells.push(upgrade_cell(a, group));
+    let mut who = Markup::text(&like(a));
+    if let Some(v) = &a.agent_version {
+        who.push(Markup::el_text(
+            "span",
+            &[("class", "detail")],
+            &format!("version {v}"),
+        ));
+    }
+    let mut direction = Markup::text(direction_name(a.direction));
+    if !a.labels.is_empty() {
+        direction.push(Markup::el(
+            "span",
+            &[("class", "tags")],
+            Markup::concat(
+                a.labels
+                    .iter()
+                    .map(|l| Markup::el_text("span", &[("class", "tag")], l)),
+            ),
+        ));
+    }
+    let heads = vec![who, direction];
+    let mut facets = vec![
+        ("verdict", vec![word.to_string()]),
+        ("direction", vec![direction_name(a.direction).to_string()]),
+        ("label", a.labels.clone()),
+    ];
+    if let Some(g) = group {
+        facets.push(("group", vec![g.name.clone()]));
+    }
+    let mut search = a.labels.clone();
+    search.extend(a.candidates.iter().cloned());
+    search.extend(a.agent_version.iter().cloned());
+    Row {
+        name: a.target.clone(),
+        heads,
+        cells,
+        facets,
+        sort: vec![
+            ("verdict", format!("{} {}", tone.rank(), a.target)),
+            ("agent", a.target.clone()),
+            ("like", format!("{} {}", like(a), a.target)),
+            (
+                "upgrade",
+                format!("{} {}", a.upgrade_to.as_deref().unwrap_or("~"), a.target),
+            ),
+        ],
+        search,
+    }
+}
+
+/// A leg's verdict in the details: the word, what it rests on, and the
+/// suite or the reason.
+fn leg_markup(v: Option<&LegVerdict>) -> Markup {
+    let Some(v) = v else {
+        return Markup::el_text("span", &[("class", "none")], "not used");
+    };
+    let (tone, word) = leg_word(v.status);
+    let mut m = Markup::badge(tone, word);
+    m.push(Markup::el_text(
+        "div",
+        &[("class", "none")],
+        &format!("evidence: {}", evidence(v.evidence)),
+    ));
+    let detail = leg_detail(v);
+    if !detail.is_empty() {
+        m.push(Markup::el("div", &[], Markup::breakable(&detail)));
+    }
+    m
+}
+
+fn section(p: &PlanReport, a: &AgentPlan) -> Section {
+    let (tone, word) = contact(a);
+    let group = group_of(p, a);
+    let mut facts: Vec<(&'static str, Markup)> = vec![
+        ("verdict", Markup::text(&a.reason)),
+        (
+            "agent version",
+            Markup::text(a.agent_version.as_deref().unwrap_or("not given")),
+        ),
+        ("direction", Markup::text(direction_name(a.direction))),
+        ("behaves like", Markup::code(&like(a))),
+        (
+            "identified by",
+            Markup::text(identified_by(a.identified_by)),
+        ),
+    ];
+    if !a.labels.is_empty() {
+        facts.push(("labels", Markup::text(&a.labels.join(", "))));
+    }
+    if let Some(up) = &a.upgrade_to {
+        facts.push(("upgrade to", Markup::code(up)));
+    }
+    if let Some(g) = group {
+        facts.push(("group", Markup::text(&g.name)));
+        facts.push(("what to do", Markup::text(&g.advice)));
+    }
+    let rows = legs(a.direction).iter().map(|leg| {
+        let before = a.before.iter().find(|v| v.direction == *leg);
+        let after = a.after.iter().find(|v| v.direction == *leg);
+        vec![
+            Markup::text(leg.name()),
+            leg_markup(before),
+            leg_markup(after),
+        ]
+    });
+    let body = Markup::concat([
+        Markup::facts(facts),
+        Markup::el_text("h3", &[], "Each connection it relies on"),
+        Markup::table(
+            &[
+                "connection",
+                "before (the manager now)",
+                &format!("after (switched to {})", p.to.id),
+            ],
+            rows,
+        ),
+    ]);
+    Section {
+        title: a.target.clone(),
+        badge: Some((tone, word.to_string())),
+        body,
+    }
+}
+
+/// The order of operations, numbered.
+fn steps(p: &PlanReport) -> Markup {
+    Markup::el(
+        "ol",
+        &[("class", "steps")],
+        Markup::concat(p.steps.iter().map(|s| {
+            let mut item = Markup::el_text("span", &[("class", "action")], &s.action);
+            if !s.agents.is_empty() {
+                item.push(agents(&s.agents));
+            }
+            Markup::el("li", &[], item)
+        })),
+    )
+}
+
+/// The first agents of a step or group, then how many more.
+fn agents(list: &[String]) -> Markup {
+    let mut text = list
+        .iter()
+        .take(NAMED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > NAMED {
+        text.push_str(&format!(
+            " … and {} more: filter the grid by group",
+            list.len() - NAMED
+        ));
+    }
+    Markup::el_text("span", &[("class", "agents")], &text)
+}
+
+fn groups(p: &PlanReport) -> Markup {
+    Markup::list(
+        p.groups.iter().map(|g| {
+            let n = g.agents.len();
+            let (tone, fate) = match (g.loses_contact, n) {
+                (Some(true), 1) => (Tone::Bad, "loses contact"),
+                (Some(true), _) => (Tone::Bad, "lose contact"),
+                _ => (Tone::Unknown, "cannot tell"),
+            };
+            let mut item = Markup::el_text("strong", &[], &g.name);
+            item.push_text(" ")
+                .push(Markup::badge(
+                    tone,
+                    &format!("{n} agent{} {fate}", if n == 1 { "" } else { "s" }),
+                ))
+                .push_text(" ");
+            match &g.upgrade_to {
+                Some(up) => {
+                    item.push_text("smallest upgrade: ").push(Markup::code(up));
+                    if !g.also.is_empty() {
+                        item.push_text(&format!(" (or later: {})", g.also.join(", ")));
+                    }
+                }
+                None => {
+                    item.push_text("no upgrade on the ladder keeps them");
+                }
+            }
+            item.push(Markup::el_text("div", &[("class", "advice")], &g.advice));
+            item.push(agents(&g.agents));
+            item
+        }),
+        "none: every agent keeps contact",
+    )
+}
+
+/// The page for a plan.
+pub fn page(p: &PlanReport) -> Page {
+    let s = &p.summary;
+    let stats = vec![
+        Stat::new("agents", s.agents, Tone::Neutral),
+        Stat::new(
+            "keep contact",
+            s.keep,
+            if s.keep == 0 {
+                Tone::Neutral
+            } else {
+                Tone::Good
+            },
+        ),
+        Stat::new(
+            "lose contact",
+            s.lose,
+            if s.lose == 0 { Tone::Good } else { Tone::Bad },
+        ),
+        Stat::new(
+            "cannot be judged",
+            s.unknown,
+            if s.unknown == 0 {
+                Tone::Neutral
+            } else {
+                Tone::Unknown
+            },
+        ),
+        Stat::new("switch the manager to", &p.to.id, Tone::Neutral),
+        Stat::new("plan", s.status.name(), status_tone(s.status)),
+    ];
+    let verdict = match s.status {
+        PolicyStatus::Passed => "every agent keeps contact".to_string(),
+        PolicyStatus::Failed => format!(
+            "{} agent{} would lose contact",
+            s.lose,
+            if s.lose == 1 { "" } else { "s" }
+        ),
+        PolicyStatus::Incomplete => format!(
+            "no agent is known to lose contact, but {} cannot be judged",
+            s.unknown
+        ),
+    };
+    let mut to = Markup::code(&p.to.id);
+    to.push_text(&format!(" ({})", p.to.name));
+    let switch = Markup::facts([
+        ("to", to),
+        ("before", Markup::text(&before_line(p))),
+        ("fleet", Markup::text(source(p))),
+        ("verdict", Markup::badge(status_tone(s.status), &verdict)),
+    ]);
+    let mut summary = vec![
+        ("The switch".to_string(), switch),
+        ("Order of operations".to_string(), steps(p)),
+        (
+            "Groups: who loses contact, and the smallest upgrade".to_string(),
+            groups(p),
+        ),
+    ];
+    if !p.others.is_empty() {
+        summary.push((
+            "Not planned".to_string(),
+            Markup::list(
+                p.others.iter().map(|o| {
+                    let mut m = Markup::code(&o.target);
+                    m.push_text(&format!(" ({}): {}", o.role, o.note));
+                    m
+                }),
+                "",
+            ),
+        ));
+    }
+    summary.push((
+        "Notes: what the verdicts rest on".to_string(),
+        Markup::list(p.notes.iter().map(|n| Markup::text(n)), "none"),
+    ));
+    let labels = if p.agents.iter().any(|a| !a.labels.is_empty()) {
+        "Direction, labels"
+    } else {
+        "Direction"
+    };
+    let head_columns = vec![
+        "Agent".to_string(),
+        "Behaves like".to_string(),
+        labels.into(),
+    ];
+    let mut columns = Vec::new();
+    for leg in LEGS {
+        columns.push(format!("{}, before", leg.name()));
+        columns.push(format!("{}, after", leg.name()));
+    }
+    columns.push("After the switch".into());
+    columns.push("Upgrade to".into());
+    Page {
+        title: "tlscompat plan".into(),
+        subtitle: format!(
+            "{} {} · switch the manager to {} ({}) · {} agent{} from {}",
+            p.tool.name,
+            p.tool.version,
+            p.to.id,
+            p.to.name,
+            s.agents,
+            if s.agents == 1 { "" } else { "s" },
+            source(p)
+        ),
+        stats,
+        summary,
+        grid: Grid {
+            caption: format!("Agents, before and after the switch to {}", p.to.id),
+            head_columns,
+            columns,
+            rows: p.agents.iter().map(|a| row(p, a)).collect(),
+            facets: vec![
+                Facet {
+                    key: "verdict",
+                    label: "verdict",
+                },
+                Facet {
+                    key: "group",
+                    label: "group",
+                },
+                Facet {
+                    key: "direction",
+                    label: "direction",
+                },
+                Facet {
+                    key: "label",
+                    label: "label",
+                },
+            ],
+            sorts: vec![
+                SortKey {
+                    key: "verdict",
+                    label: "verdict (worst first)",
+                },
+                SortKey {
+                    key: "agent",
+                    label: "agent",
+                },
+                SortKey {
+                    key: "like",
+                    label: "behaves like",
+                },
+                SortKey {
+                    key: "upgrade",
+                    label: "upgrade to",
+                },
+            ],
+        },
+        more_grids: Vec::new(),
+        sections_heading: "Agent details".into(),
+        sections: p.agents.iter().map(|a| Some(section(p, a))).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directions::Direction;
+    use crate::plan::{PlanInput, PlanSource, PlanTarget, build};
+    use crate::profile::{Catalog, Role};
+    use crate::results::Expectation;
+
+    fn agent(
+        host: &str,
+        version: &str,
+        direction: Option<Direction>,
+        labels: &[&str],
+    ) -> PlanTarget {
+        let mapped = crate::agent_version::profile_for(version).unwrap();
+        let mut expect = vec![mapped.profile.to_string()];
+        if mapped.profile == "dsa-10.0" {
+            expect.extend(["dsa-10.0-u16".into(), "dsa-fips".into()]);
+        }
+        PlanTarget {
+            target: format!("{host}:4118"),
+            role: Role::Agent,
+            expectation: Expectation {
+                expect,
+                agent_version: Some(version.into()),
+                direction,
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                ..Expectation::default()
+            },
+            scan: None,
+        }
+    }
+
+    fn plan() -> PlanReport {
+        let catalog = Catalog::builtin().unwrap();
+        build(PlanInput {
+            to: catalog.get("dsm-strong-12").unwrap(),
+            catalog: &catalog,
+            source: PlanSource::Offline,
+            targets: vec![
+                agent("a", "9.6.2-7723", None, &["<script>x</script>", "wave 1"]),
+                agent("b", "10.0.0-1234", Some(Direction::AgentInitiated), &[]),
+                agent("c", "20.0.0-3445", Some(Direction::ManagerInitiated), &[]),
+            ],
+            manager: None,
+        })
+    }
+
+    #[test]
+    fn the_grid_has_each_leg_before_and_after_in_words() {
+        let p = plan();
+        let page = page(&p);
+        assert_eq!(
+            page.grid.columns,
+            [
+                "agent-initiated, before",
+                "agent-initiated, after",
+                "manager-initiated, before",
+                "manager-initiated, after",
+                "After the switch",
+                "Upgrade to",
+            ]
+        );
+        let words = |i: usize| -> Vec<(Tone, &str)> {
+            page.grid.rows[i]
+                .cells
+                .iter()
+                .map(|c| (c.tone, c.word.as_str()))
+                .collect()
+        };
+        use Tone::*;
+        // 9.6, bidirectional: both legs fail after; before is unknown
+        // without a manager.
+        assert_eq!(
+            words(0),
+            [
+                (Unknown, "unknown"),
+                (Bad, "fails"),
+                (Unknown, "unknown"),
+                (Bad, "fails"),
+                (Bad, "loses contact"),
+                (Neutral, "dsa-10.0-u16"),
+            ]
+        );
+        assert_eq!(
+            page.grid.rows[0].cells[5].detail.as_deref(),
+            Some("or later: dsa-11")
+        );
+        // 10.0, agent-initiated: the candidates disagree; 4118 not used.
+        assert_eq!(
+            words(1),
+            [
+                (Unknown, "unknown"),
+                (Unknown, "unknown"),
+                (Neutral, "not used"),
+                (Neutral, "not used"),
+                (Unknown, "cannot tell"),
+                (Neutral, "dsa-10.0-u16"),
+            ]
+        );
+        // 20, manager-initiated: keeps contact; 4120 not used.
+        assert_eq!(
+            words(2),
+            [
+                (Neutral, "not used"),
+                (Neutral, "not used"),
+                (Unknown, "unknown"),
+                (Good, "works"),
+                (Good, "keeps contact"),
+                (Neutral, "none needed"),
+            ]
+        );
+        let facet = |i: usize, key: &str| -> Vec<String> {
+            page.grid.rows[i]
+                .facets
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(facet(0, "group"), ["Deep Security Agent 9.6"]);
+        assert_eq!(facet(2, "group"), Vec::<String>::new());
+        assert_eq!(facet(1, "direction"), ["agent-initiated"]);
+        assert_eq!(facet(0, "label"), ["<script>x</script>", "wave 1"]);
+        assert_eq!(page.sections.len(), 3);
+    }
+
+    #[test]
+    fn counts_steps_and_groups_on_top_and_input_escaped() {
+        let p = plan();
+        let html = page(&p).render();
+        for (value, label) in [
+            ("3", "agents"),
+            ("1", "keep contact"),
+            ("1", "lose contact"),
+            ("1", "cannot be judged"),
+            ("dsm-strong-12", "switch the manager to"),
+            ("failed", "plan"),
+        ] {
+            assert!(
+                html.contains(&format!(
+                    "<span class=\"value\">{value}</span><span class=\"label\">{label}</span>"
+                )),
+                "{label}: {html}"
+            );
+        }
+        // The steps, numbered, in order; the last one is the switch.
+        let steps = &html[html.find("<ol class=\"steps\">").unwrap()..];
+        let steps = &steps[..steps.find("</ol>").unwrap()];
+        assert_eq!(steps.matches("<li>").count(), p.steps.len());
+        assert!(steps.contains("upgrade this agent (dsa-9.6) to dsa-10.0-u16"));
+        assert!(steps.contains("then switch the manager to dsm-strong-12"));
+        assert!(
+            html.contains("smallest upgrade: <code>dsa-10.0-u16</code> (or later: dsa-11)"),
+            "{html}"
+        );
+        assert!(html.contains("unknown (no manager scanned: give --manager TARGET)"));
+        // The label is text in the grid, the filter and the details.
+        assert!(!html.contains("<script>x"), "{html}");
+        assert!(html.contains("<span class=\"tag\">&lt;script&gt;x&lt;/script&gt;</span>"));
+        assert!(html.contains("<option value=\"&lt;script&gt;x&lt;/script&gt;\">"));
+        assert_eq!(html.matches("<script").count(), 1);
+    }
+}

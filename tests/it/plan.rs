@@ -1,0 +1,730 @@
+//! `tlscompat plan --to PROFILE` end to end: emulated agents of every
+//! version and an emulated manager before the switch, on loopback; the fleet
+//! scanned now (`-i`), read from a saved report (`--from`) and judged from
+//! agent versions (`--offline`); every exit code.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use tlscompat::profile::{Origin, Profile};
+use tlscompat::schema::SchemaName;
+use tlscompat::serve::{Emulator, EmulatorConfig};
+
+use crate::common::{Run, assert_clean_error, bin, finish, testdata, tlscompat};
+use crate::schema::assert_valid;
+use crate::servers::emulate;
+
+/// The emulator serving a profile file of `testdata/`.
+fn emulate_file(rel: &str) -> Emulator {
+    let path = testdata(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let profile = Profile::parse(&text, Origin::File(path)).unwrap();
+    let (config, _) =
+        EmulatorConfig::for_profile(&profile, "127.0.0.1:0".parse().unwrap()).unwrap();
+    Emulator::spawn(config, None).unwrap()
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn port(e: &Emulator) -> u16 {
+    e.local_addr().port()
+}
+
+/// Writes `rows` under a CSV header into `dir`.
+fn csv(dir: &Path, name: &str, header: &str, rows: &[String]) -> PathBuf {
+    let path = dir.join(name);
+    let mut text = format!("{header}\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `tlscompat plan ARGS…` laid out for 80 columns.
+fn plan(args: &[&str]) -> Run {
+    let mut all = vec!["plan", "--timeout", "2s", "--color", "never"];
+    all.extend_from_slice(args);
+    let run = finish(bin().args(&all).env("COLUMNS", "80").output().unwrap());
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+fn agent<'a>(report: &'a Value, target: &str) -> &'a Value {
+    report["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["target"] == target)
+        .unwrap_or_else(|| panic!("{target} missing: {report:#}"))
+}
+
+/// `[(direction, status, evidence)]` of a leg list.
+fn legs(v: &Value) -> Vec<(String, String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["direction"].as_str().unwrap().to_string(),
+                l["status"].as_str().unwrap().to_string(),
+                l["evidence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn leg(d: &str, s: &str, e: &str) -> (String, String, String) {
+    (d.into(), s.into(), e.into())
+}
+
+/// The emulated fleet: one agent per shipped agent profile, a manager as
+/// it is now (TLS 1.0 and every agent suite), two agents that do not
+/// listen. The HTML plan test (`html.rs`) uses it too.
+pub struct Fleet {
+    _emulators: Vec<Emulator>,
+    agents: Vec<(String, u16)>,
+    pub manager: u16,
+    pub dead_versioned: u16,
+    pub dead_unknown: u16,
+}
+
+pub fn fleet() -> Fleet {
+    let mut emulators = Vec::new();
+    let mut agents = Vec::new();
+    for id in ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
+        let e = emulate(id);
+        agents.push((id.to_string(), port(&e)));
+        emulators.push(e);
+    }
+    let manager = emulate_file("profiles/dsm-legacy.yaml");
+    let manager_port = port(&manager);
+    emulators.push(manager);
+    Fleet {
+        _emulators: emulators,
+        agents,
+        manager: manager_port,
+        dead_versioned: closed_port(),
+        dead_unknown: closed_port(),
+    }
+}
+
+impl Fleet {
+    pub fn port_of(&self, id: &str) -> u16 {
+        self.agents.iter().find(|(p, _)| p == id).unwrap().1
+    }
+
+    fn target(&self, id: &str) -> String {
+        format!("127.0.0.1:{}", self.port_of(id))
+    }
+
+    /// The inventory: every agent with its version and direction, the
+    /// manager, an agent-initiated agent that listens on nothing (as such
+    /// agents do) and a bidirectional one that cannot be reached.
+    fn inventory(&self, dir: &Path, with_unknown: bool) -> PathBuf {
+        let mut rows = vec![
+            format!("127.0.0.1,{},agent,9.6.2-7723,", self.port_of("dsa-9.6")),
+            format!("127.0.0.1,{},agent,10.0.0-1234,", self.port_of("dsa-10.0")),
+            format!(
+                "127.0.0.1,{},agent,10.0.0-3445,",
+                self.port_of("dsa-10.0-u16")
+            ),
+            format!(
+                "127.0.0.1,{},agent,20.0.0-3445,agent-initiated",
+                self.port_of("dsa-11")
+            ),
+            format!(
+                "127.0.0.1,{},agent,,manager-initiated",
+                self.port_of("dsa-fips")
+            ),
+            format!("127.0.0.1,{},manager,,", self.manager),
+            format!(
+                "127.0.0.1,{},agent,11.0.0-211,agent-initiated",
+                self.dead_versioned
+            ),
+        ];
+        if with_unknown {
+            rows.push(format!("127.0.0.1,{},agent,,", self.dead_unknown));
+        }
+        csv(
+            dir,
+            "fleet.csv",
+            "host,port,role,agent_version,direction",
+            &rows,
+        )
+    }
+}
+
+#[test]
+fn an_inventory_scanned_now_groups_the_agents_that_lose_contact() {
+    let f = fleet();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = f.inventory(dir.path(), true);
+    let run = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    // Two agents lose contact; one cannot be told, and a known loss beats it.
+    let run = run.expect_code(1);
+    let v = run.json();
+    assert_valid(SchemaName::Plan, &v);
+    assert_eq!(v["to"]["id"], "dsm-strong-12");
+    assert_eq!(v["source"], "inventory");
+    assert_eq!(
+        v["manager"]["target"],
+        format!("127.0.0.1:{}", f.manager),
+        "the inventory's one manager is the before column"
+    );
+    let s = &v["summary"];
+    assert_eq!(
+        [&s["agents"], &s["lose"], &s["keep"], &s["unknown"]],
+        [&json!(7), &json!(2), &json!(4), &json!(1)],
+        "{s:#}"
+    );
+    assert_eq!(s["status"], "failed");
+    assert_eq!(s["exit_code"], 1);
+    // The manager is listed, not planned.
+    assert_eq!(v["others"].as_array().unwrap().len(), 1);
+    assert_eq!(v["others"][0]["role"], "manager");
+
+    // 9.6: identified by its scan; both legs worked before and fail after,
+    // agent-initiated from the profiles, manager-initiated from a probe.
+    let nine = agent(&v, &f.target("dsa-9.6"));
+    assert_eq!(nine["behaves_like"], "dsa-9.6");
+    assert_eq!(nine["identified_by"], "scan");
+    assert_eq!(nine["loses_contact"], true);
+    assert_eq!(nine["upgrade_to"], "dsa-10.0-u16");
+    assert_eq!(
+        legs(&nine["before"]),
+        [
+            leg("agent-initiated", "works", "probe"),
+            leg("manager-initiated", "works", "scanned_set")
+        ]
+    );
+    assert_eq!(
+        legs(&nine["after"]),
+        [
+            leg("agent-initiated", "fails", "profiles"),
+            leg("manager-initiated", "fails", "probe")
+        ]
+    );
+    assert!(
+        nine["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no common version: client tls1.0, server tls1.2"),
+        "{nine:#}"
+    );
+    // 10.0 (the version alone could not say; the scan does).
+    let ten = agent(&v, &f.target("dsa-10.0"));
+    assert_eq!(ten["behaves_like"], "dsa-10.0");
+    assert_eq!(ten["loses_contact"], true);
+    assert_eq!(ten["upgrade_to"], "dsa-10.0-u16");
+    let u16 = agent(&v, &f.target("dsa-10.0-u16"));
+    assert_eq!(
+        [&u16["behaves_like"], &u16["loses_contact"]],
+        [&json!("dsa-10.0-u16"), &json!(false)]
+    );
+    assert_eq!(u16["upgrade_to"], Value::Null);
+    // Agent-initiated only: never judged on its 4118.
+    let eleven = agent(&v, &f.target("dsa-11"));
+    assert_eq!(eleven["direction"], "agent-initiated");
+    assert_eq!(
+        legs(&eleven["after"]),
+        [leg("agent-initiated", "works", "profiles")]
+    );
+    // Manager-initiated only: judged on 4118 alone, by a real probe.
+    let fips = agent(&v, &f.target("dsa-fips"));
+    assert_eq!(
+        legs(&fips["after"]),
+        [leg("manager-initiated", "works", "probe")]
+    );
+    assert_eq!(fips["loses_contact"], false);
+    // An agent-initiated agent listens on nothing: its version decides.
+    let quiet = agent(&v, &format!("127.0.0.1:{}", f.dead_versioned));
+    assert_eq!(quiet["identified_by"], "agent_version");
+    assert_eq!(quiet["behaves_like"], "dsa-11");
+    assert_eq!(quiet["loses_contact"], false);
+    assert_eq!(legs(&quiet["after"]).len(), 1);
+    // Nothing tells what the unreachable, versionless agent is.
+    let unknown = agent(&v, &format!("127.0.0.1:{}", f.dead_unknown));
+    assert_eq!(unknown["loses_contact"], Value::Null);
+    assert_eq!(unknown["identified_by"], "none");
+
+    // Grouped by the profile they behave like, in ladder order.
+    let groups = v["groups"].as_array().unwrap();
+    let ids: Vec<&Value> = groups.iter().map(|g| &g["behaves_like"]).collect();
+    assert_eq!(ids, [&json!("dsa-9.6"), &json!("dsa-10.0"), &Value::Null]);
+    assert_eq!(groups[0]["agents"][0], f.target("dsa-9.6"));
+    assert_eq!(groups[1]["upgrade_to"], "dsa-10.0-u16");
+    assert_eq!(groups[1]["also"][0], "dsa-11");
+    assert_eq!(
+        groups[1]["advice"],
+        "Deep Security Agent 10.0 (before Update 16) → Deep Security Agent 10.0 Update 16 \
+         and later (strong cipher suites) or Deep Security Agent 11.0, 12.0 and 20"
+    );
+    // Upgrades first, then the switch.
+    let steps = v["steps"].as_array().unwrap();
+    assert!(
+        steps[0]["action"]
+            .as_str()
+            .unwrap()
+            .starts_with("upgrade this agent (dsa-9.6) to dsa-10.0-u16"),
+        "{steps:#?}"
+    );
+    assert!(
+        steps.last().unwrap()["action"]
+            .as_str()
+            .unwrap()
+            .starts_with("then switch the manager to dsm-strong-12")
+    );
+
+    // The same plan for people: 80 columns, the verdicts and the steps.
+    let text = plan(&["--to", "dsm-strong-12", "-i", inv.to_str().unwrap()]).expect_code(1);
+    for line in text.stdout.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+    }
+    assert!(text.stdout.contains("LOSES CONTACT"), "{}", text.stdout);
+    assert!(text.stdout.contains("Order of operations"));
+    assert!(text.stdout.contains("plan: 2 agents would lose contact"));
+    // And in Markdown: tables.
+    let md = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inv.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ])
+    .expect_code(1);
+    assert!(
+        md.stdout.contains(
+            "| Agent | Behaves like | Direction | Before | After | Verdict | Upgrade to |"
+        ),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("|---|---|---|---|---|---|---|"));
+}
+
+#[test]
+fn before_is_the_manager_as_it_is_now() {
+    // A manager already in strong mode: the 10.0 agent lost it before the
+    // switch, and the plan says so; without --manager, before is unknown.
+    let strong = emulate("dsm-strong-10-11");
+    let ten = emulate("dsa-10.0");
+    let eleven = emulate("dsa-11");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = csv(
+        dir.path(),
+        "agents.csv",
+        "host,port,agent_version",
+        &[
+            // The inventory is wrong about this one: the scan wins, and says so.
+            format!("127.0.0.1,{},11.0.0-211", port(&ten)),
+            format!("127.0.0.1,{},", port(&eleven)),
+        ],
+    );
+    let manager = format!("dsm://127.0.0.1:{}/", port(&strong));
+    let run = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inv.to_str().unwrap(),
+        "--manager",
+        &manager,
+        "--format",
+        "json",
+    ])
+    .expect_code(1);
+    let v = run.json();
+    assert_eq!(v["manager"]["behaves_like"][0], "dsm-strong-10-11");
+    let a = agent(&v, &format!("127.0.0.1:{}", port(&ten)));
+    assert_eq!(
+        legs(&a["before"]),
+        [
+            leg("agent-initiated", "fails", "probe"),
+            leg("manager-initiated", "fails", "scanned_set")
+        ]
+    );
+    assert!(
+        a["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already fails before"),
+        "{a:#}"
+    );
+    let b = agent(&v, &format!("127.0.0.1:{}", port(&eleven)));
+    assert_eq!(b["before"][0]["status"], "works");
+
+    // Offline with --manager: the manager is the one endpoint probed; the
+    // agents are judged from their versions.
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inv.to_str().unwrap(),
+        "--offline",
+        "--manager",
+        &manager,
+        "--format",
+        "json",
+    ])
+    .expect_code(3)
+    .json();
+    let a = agent(&v, &format!("127.0.0.1:{}", port(&ten)));
+    assert_eq!(a["identified_by"], "agent_version");
+    assert_eq!(a["behaves_like"], "dsa-11", "the inventory's word, offline");
+    assert_eq!(
+        legs(&a["before"]),
+        [
+            leg("agent-initiated", "works", "probe"),
+            leg("manager-initiated", "works", "scanned_set")
+        ]
+    );
+    assert_eq!(
+        legs(&a["after"])[1].2,
+        "profiles",
+        "the agent was not probed"
+    );
+    let b = agent(&v, &format!("127.0.0.1:{}", port(&eleven)));
+    assert_eq!(b["loses_contact"], Value::Null, "no version, no probe");
+
+    // No manager: the before column is unknown, and the notes say how to fill it.
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inv.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .expect_code(1)
+    .json();
+    assert_eq!(v["manager"], Value::Null);
+    let a = agent(&v, &format!("127.0.0.1:{}", port(&ten)));
+    assert!(legs(&a["before"]).iter().all(|(_, s, _)| s == "unknown"));
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("give --manager TARGET")),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn a_saved_report_plans_like_a_scan() {
+    let f = fleet();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = f.inventory(dir.path(), false);
+    let saved = dir.path().join("scan.json");
+    // The agent-initiated agent listens on nothing: the scan is incomplete.
+    tlscompat(&[
+        "scan",
+        "-i",
+        inv.to_str().unwrap(),
+        "--timeout",
+        "2s",
+        "--format",
+        "json",
+        "-o",
+        saved.to_str().unwrap(),
+    ])
+    .expect_code(3);
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "--from",
+        saved.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .expect_code(1)
+    .json();
+    assert_valid(SchemaName::Plan, &v);
+    assert_eq!(v["source"], "report");
+    assert_eq!(v["manager"]["evidence"], "saved_scan");
+    assert_eq!(v["summary"]["lose"], 2);
+    assert_eq!(v["summary"]["unknown"], 0);
+    let nine = agent(&v, &f.target("dsa-9.6"));
+    // The saved scan had no dsm-strong-12 hello: what the agent accepted decides.
+    assert_eq!(
+        legs(&nine["after"]),
+        [
+            leg("agent-initiated", "fails", "profiles"),
+            leg("manager-initiated", "fails", "scanned_set")
+        ]
+    );
+    assert_eq!(
+        legs(&nine["before"]),
+        [
+            leg("agent-initiated", "works", "saved_scan"),
+            leg("manager-initiated", "works", "scanned_set")
+        ]
+    );
+    // The directions the inventory gave were saved with the report.
+    let eleven = agent(&v, &f.target("dsa-11"));
+    assert_eq!(legs(&eleven["after"]).len(), 1);
+    let groups: Vec<&Value> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| &g["behaves_like"])
+        .collect();
+    assert_eq!(groups, [&json!("dsa-9.6"), &json!("dsa-10.0")]);
+}
+
+#[test]
+fn offline_from_agent_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "host,port,role,agent_version";
+    let fleet = csv(
+        dir.path(),
+        "fleet.csv",
+        header,
+        &[
+            "10.0.0.1,,agent,9.6.2-7723".into(),
+            "10.0.0.2,4118,agent,11.0.0-211".into(),
+            "10.0.0.3,4118,agent,20.0.0-3445".into(),
+            "10.0.0.4,4118,agent,9.6.2-7724".into(),
+        ],
+    );
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        fleet.to_str().unwrap(),
+        "--offline",
+        "--format",
+        "json",
+    ])
+    .expect_code(1)
+    .json();
+    assert_valid(SchemaName::Plan, &v);
+    assert_eq!(v["source"], "offline");
+    let g = &v["groups"][0];
+    assert_eq!(g["behaves_like"], "dsa-9.6");
+    assert_eq!(g["agents"].as_array().unwrap().len(), 2);
+    assert_eq!(g["upgrade_to"], "dsa-10.0-u16");
+    let a = agent(&v, "10.0.0.1:4118");
+    assert_eq!(a["identified_by"], "agent_version");
+    assert_eq!(legs(&a["after"])[0].2, "profiles");
+    assert!(
+        v["steps"][0]["action"]
+            .as_str()
+            .unwrap()
+            .starts_with("upgrade these 2 agents (dsa-9.6) to dsa-10.0-u16")
+    );
+
+    // 10.0 without its Update level: the candidates disagree (exit 3).
+    let ten = csv(
+        dir.path(),
+        "ten.csv",
+        header,
+        &[
+            "10.0.0.5,,agent,10.0.0-1234".into(),
+            "10.0.0.6,,agent,20.0.0-1".into(),
+        ],
+    );
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        ten.to_str().unwrap(),
+        "--offline",
+        "--format",
+        "json",
+    ])
+    .expect_code(3)
+    .json();
+    let a = agent(&v, "10.0.0.5:4118");
+    assert_eq!(a["loses_contact"], Value::Null);
+    assert_eq!(a["behaves_like"], Value::Null);
+    assert!(
+        a["reason"]
+            .as_str()
+            .unwrap()
+            .contains("dsa-10.0 fails, dsa-10.0-u16 works, dsa-fips works"),
+        "{a:#}"
+    );
+    assert_eq!(v["summary"]["status"], "incomplete");
+    // A manager that accepts every candidate's suites: they agree (exit 0),
+    // and --to takes a profile file.
+    let legacy = testdata("profiles/dsm-legacy.yaml");
+    let run = plan(&[
+        "--to",
+        legacy.to_str().unwrap(),
+        "-i",
+        ten.to_str().unwrap(),
+        "--offline",
+    ])
+    .expect_code(0);
+    assert!(
+        run.stdout
+            .contains("switch the manager to dsm-legacy (Deep Security Manager accepting"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("plan: every agent keeps contact"));
+}
+
+/// A profile's name is the user's text: in Markdown it cannot become HTML
+/// or break a table.
+#[test]
+fn markdown_escapes_names_from_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = csv(
+        dir.path(),
+        "fleet.csv",
+        "host,port,role,agent_version",
+        &["10.0.0.1,,agent,9.6.2-7723".into()],
+    );
+    let legacy = std::fs::read_to_string(testdata("profiles/dsm-legacy.yaml")).unwrap();
+    let hostile: String = legacy
+        .lines()
+        .map(|l| {
+            if l.starts_with("name:") {
+                "name: \"<script>alert(1)</script> | x\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let to = dir.path().join("to.yaml");
+    std::fs::write(&to, hostile).unwrap();
+    let run = plan(&[
+        "--to",
+        to.to_str().unwrap(),
+        "-i",
+        fleet.to_str().unwrap(),
+        "--offline",
+        "--format",
+        "markdown",
+    ])
+    .expect_code(0);
+    let md = &run.stdout;
+    assert!(
+        md.contains("\\<script\\>alert(1)\\</script\\> \\| x"),
+        "{md}"
+    );
+    assert!(!md.contains("<script>"), "{md}");
+}
+
+#[test]
+fn an_agent_that_cannot_be_judged_makes_the_plan_incomplete() {
+    let eleven = emulate("dsa-11");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = csv(
+        dir.path(),
+        "fleet.txt",
+        "# agents",
+        &[
+            format!("127.0.0.1:{} agent", port(&eleven)),
+            format!("127.0.0.1:{} agent", closed_port()),
+        ],
+    );
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inv.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .expect_code(3)
+    .json();
+    assert_eq!(v["summary"]["unknown"], 1);
+    assert_eq!(v["summary"]["keep"], 1);
+    // Every agent keeps contact: exit 0, one step.
+    let only = csv(
+        dir.path(),
+        "one.txt",
+        "# agents",
+        &[format!("127.0.0.1:{} agent", port(&eleven))],
+    );
+    let v = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        only.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .expect_code(0)
+    .json();
+    assert_eq!(v["steps"].as_array().unwrap().len(), 1);
+    assert!(
+        v["steps"][0]["action"]
+            .as_str()
+            .unwrap()
+            .contains("every agent keeps contact")
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = csv(
+        dir.path(),
+        "fleet.csv",
+        "host,port,role,agent_version",
+        &["10.0.0.1,,agent,11.0.0-1".into()],
+    );
+    let f = fleet.to_str().unwrap();
+    let run = plan(&["--to", "dsm-strong-1", "-i", f, "--offline"]).expect_code(2);
+    assert_clean_error(&run);
+    assert!(
+        run.stderr.contains("unknown profile \"dsm-strong-1\"")
+            && run.stderr.contains("dsm-strong-12"),
+        "{}",
+        run.stderr
+    );
+    let bad = csv(
+        dir.path(),
+        "bad.csv",
+        "host,port,role,agent_version",
+        &[
+            "10.0.0.1,,agent,11.0.0-1".into(),
+            "10.0.0.2,,agent,banana".into(),
+        ],
+    );
+    let run = plan(&[
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        bad.to_str().unwrap(),
+        "--offline",
+    ])
+    .expect_code(2);
+    assert_clean_error(&run);
+    assert!(
+        run.stderr.contains(&format!("{}:3", bad.display()))
+            && run.stderr.contains("cannot map agent version"),
+        "{}",
+        run.stderr
+    );
+    // No fleet, or two.
+    assert_eq!(plan(&["--to", "dsm-strong-12"]).code, 2);
+    let run = plan(&["--to", "dsm-strong-12", "-i", f, "--from", f]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // A saved report that is not one.
+    let run = plan(&["--to", "dsm-strong-12", "--from", f]).expect_code(2);
+    assert_clean_error(&run);
+    assert!(
+        run.stderr.contains("not a tlscompat report"),
+        "{}",
+        run.stderr
+    );
+}
