@@ -202,6 +202,19 @@ pub struct TargetReport {
     pub stats: ScanStats,
 }
 
+impl TargetReport {
+    /// An agent the inventory says is agent-initiated, whose port refused
+    /// the connection: it listens on nothing by design (the agent is only
+    /// ever the TLS client of the manager's 4120), so there was nothing to
+    /// scan and nothing is unknown.
+    pub fn listens_on_nothing_as_expected(&self) -> bool {
+        self.role == Role::Agent
+            && self.status == TargetStatus::Error
+            && self.error.as_ref().map(|e| e.kind) == Some(ErrorKind::Refused)
+            && self.inventory.as_ref().and_then(|e| e.direction) == Some(Direction::AgentInitiated)
+    }
+}
+
 /// One address of a target's host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ResolvedAddress {

@@ -219,6 +219,12 @@ pub fn verdict(targets: &[TargetReport], policy: &Policy) -> PolicyReport {
             if policy.allow_incomplete {
                 continue;
             }
+            // Rule: an agent-initiated agent whose port refuses listens on
+            // nothing by design: there is nothing to judge, and nothing
+            // unknown.
+            if t.listens_on_nothing_as_expected() {
+                continue;
+            }
             // Rule: an endpoint that could not be scanned establishes nothing.
             let message = match (&t.error, t.status) {
                 (Some(e), _) => e.message.clone(),

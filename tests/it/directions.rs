@@ -124,3 +124,77 @@ fn agents_are_judged_per_leg_against_the_inventorys_manager() {
     ]);
     assert_eq!(run.json()["targets"][0]["directions"], Value::Null);
 }
+
+/// An agent-initiated agent listens on nothing (the agent is only the TLS
+/// client of the manager's 4120): its refused port is what it should do,
+/// not an unknown that makes the run incomplete. A bidirectional agent's
+/// refused port still is one.
+#[test]
+fn an_agent_initiated_agent_that_listens_on_nothing_is_as_expected() {
+    let manager = emulate("dsm-strong-12");
+    let m = manager.local_addr().port();
+    let closed = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let (quiet, missing) = (closed(), closed());
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(
+            &p,
+            format!("host,port,role,direction\n127.0.0.1,{m},manager,\n{rows}"),
+        )
+        .unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let only_quiet = write(
+        "quiet.csv",
+        &format!("127.0.0.1,{quiet},agent,agent-initiated\n"),
+    );
+    let scan = |inv: &str, format: &str| {
+        tlscompat(&[
+            "scan",
+            "-i",
+            inv,
+            "--timeout",
+            "2s",
+            "--retries",
+            "0",
+            "--format",
+            format,
+        ])
+    };
+    let v = scan(&only_quiet, "json").expect_code(0).json();
+    assert_eq!(v["policy"]["status"], "passed", "{v:#}");
+    assert_eq!(v["policy"]["unresolved"], serde_json::json!([]));
+    let t = target(&v, quiet);
+    assert_eq!(t["error"]["kind"], "refused");
+    assert!(
+        t["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("as expected: an agent-initiated agent listens on nothing"),
+        "{t:#}"
+    );
+    let junit = scan(&only_quiet, "junit").expect_code(0).stdout;
+    assert!(
+        junit.contains(r#"<testsuites name="tlscompat" tests="6" failures="0" errors="0">"#),
+        "{junit}"
+    );
+
+    let both = write(
+        "both.csv",
+        &format!(
+            "127.0.0.1,{quiet},agent,agent-initiated\n127.0.0.1,{missing},agent,bidirectional\n"
+        ),
+    );
+    let v = scan(&both, "json").expect_code(3).json();
+    let unresolved: Vec<&str> = v["policy"]["unresolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(unresolved, [format!("127.0.0.1:{missing}")], "{v:#}");
+}

@@ -18,6 +18,15 @@ pub fn apply(report: &mut TargetReport, e: &Expectation) {
         return;
     }
     report.inventory = Some(e.clone());
+    // Rule: an agent-initiated agent listens on nothing, so a refused port
+    // is what it should do; say so where the error is read.
+    if report.listens_on_nothing_as_expected() {
+        if let Some(error) = &mut report.error {
+            error.message.push_str(
+                " (as expected: an agent-initiated agent listens on nothing; its manager's 4120 is what it needs)",
+            );
+        }
+    }
     // Rule: only an endpoint that answered can be compared.
     if e.expect.is_empty() || report.status != TargetStatus::Ok {
         return;
