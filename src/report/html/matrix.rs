@@ -259,35 +259,14 @@ pub fn page(m: &Matrix) -> Page {
             (heading, who)
         })
         .collect();
-    let mut facets = vec![
-        Facet {
-            key: "verdict",
-            label: "verdict",
-        },
-        Facet {
-            key: "role",
-            label: "role",
-        },
-    ];
+    let mut facets = vec![Facet::named("verdict"), Facet::named("role")];
     if by_direction {
-        facets.push(Facet {
-            key: "direction",
-            label: "direction",
-        });
+        facets.push(Facet::named("direction"));
     }
     let sorts = vec![
-        SortKey {
-            key: "verdict",
-            label: "verdict (worst first)",
-        },
-        SortKey {
-            key: "server",
-            label: "server",
-        },
-        SortKey {
-            key: "role",
-            label: "role",
-        },
+        SortKey::new("verdict", "verdict (worst first)"),
+        SortKey::new("server", "server"),
+        SortKey::new("role", "role"),
     ];
     let mut grids = parts
         .iter()

@@ -37,7 +37,7 @@
 //!             sort: vec![],
 //!             search: vec![],
 //!         }],
-//!         facets: vec![Facet { key: "group", label: "group" }],
+//!         facets: vec![Facet::named("group")],
 //!         sorts: vec![],
 //!     },
 //!     sections_heading: "Steps".into(),
@@ -380,6 +380,13 @@ pub struct Facet {
     pub label: &'static str,
 }
 
+impl Facet {
+    /// A facet whose control is labelled by its key.
+    pub const fn named(key: &'static str) -> Facet {
+        Facet { key, label: key }
+    }
+}
+
 /// A sort order the reader can choose.
 #[derive(Debug, Clone)]
 pub struct SortKey {
@@ -387,6 +394,13 @@ pub struct SortKey {
     pub key: &'static str,
     /// The option's label.
     pub label: &'static str,
+}
+
+impl SortKey {
+    /// A sort order by `key`, offered as `label`.
+    pub const fn new(key: &'static str, label: &'static str) -> SortKey {
+        SortKey { key, label }
+    }
 }
 
 /// One row of the grid; its [`Section`] (if any) shares its key.
@@ -834,10 +848,7 @@ mod tests {
                     sort: vec![],
                     search: vec![],
                 }],
-                facets: vec![Facet {
-                    key: "verdict",
-                    label: "verdict",
-                }],
+                facets: vec![Facet::named("verdict")],
                 sorts: vec![],
             },
             sections: vec![Some(Section {
@@ -893,10 +904,7 @@ mod tests {
                     search: vec![],
                 })
                 .collect(),
-            facets: vec![Facet {
-                key: "verdict",
-                label: "verdict",
-            }],
+            facets: vec![Facet::named("verdict")],
             sorts: vec![],
         };
         let section = |t: &str| {

@@ -420,40 +420,16 @@ pub fn page(p: &PlanReport) -> Page {
             columns,
             rows: p.agents.iter().map(|a| row(p, a)).collect(),
             facets: vec![
-                Facet {
-                    key: "verdict",
-                    label: "verdict",
-                },
-                Facet {
-                    key: "group",
-                    label: "group",
-                },
-                Facet {
-                    key: "direction",
-                    label: "direction",
-                },
-                Facet {
-                    key: "label",
-                    label: "label",
-                },
+                Facet::named("verdict"),
+                Facet::named("group"),
+                Facet::named("direction"),
+                Facet::named("label"),
             ],
             sorts: vec![
-                SortKey {
-                    key: "verdict",
-                    label: "verdict (worst first)",
-                },
-                SortKey {
-                    key: "agent",
-                    label: "agent",
-                },
-                SortKey {
-                    key: "like",
-                    label: "behaves like",
-                },
-                SortKey {
-                    key: "upgrade",
-                    label: "upgrade to",
-                },
+                SortKey::new("verdict", "verdict (worst first)"),
+                SortKey::new("agent", "agent"),
+                SortKey::new("like", "behaves like"),
+                SortKey::new("upgrade", "upgrade to"),
             ],
         },
         more_grids: Vec::new(),

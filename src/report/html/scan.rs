@@ -174,32 +174,14 @@ pub fn page(report: &ScanReport) -> Page {
             columns,
             rows,
             facets: vec![
-                Facet {
-                    key: "verdict",
-                    label: "verdict",
-                },
-                Facet {
-                    key: "role",
-                    label: "role",
-                },
-                Facet {
-                    key: "label",
-                    label: "label",
-                },
+                Facet::named("verdict"),
+                Facet::named("role"),
+                Facet::named("label"),
             ],
             sorts: vec![
-                SortKey {
-                    key: "verdict",
-                    label: "verdict (worst first)",
-                },
-                SortKey {
-                    key: "target",
-                    label: "endpoint",
-                },
-                SortKey {
-                    key: "role",
-                    label: "role",
-                },
+                SortKey::new("verdict", "verdict (worst first)"),
+                SortKey::new("target", "endpoint"),
+                SortKey::new("role", "role"),
             ],
         },
         more_grids: Vec::new(),
