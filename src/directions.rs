@@ -27,15 +27,6 @@ pub fn legs(direction: Direction) -> &'static [Leg] {
     }
 }
 
-/// The spelling of a direction in reports.
-pub fn direction_name(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Bidirectional => "bidirectional",
-        Direction::AgentInitiated => "agent-initiated",
-        Direction::ManagerInitiated => "manager-initiated",
-    }
-}
-
 /// One leg between an agent profile and a manager profile, offline. The
 /// listener's order decides (what the vendor's manager scripts and the
 /// emulator configure); compatibility does not depend on it.

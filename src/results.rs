@@ -260,16 +260,31 @@ pub enum Direction {
     AgentInitiated,
 }
 
+impl Direction {
+    /// The spelling used in inventories and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Bidirectional => "bidirectional",
+            Direction::AgentInitiated => "agent-initiated",
+            Direction::ManagerInitiated => "manager-initiated",
+        }
+    }
+}
+
 impl std::str::FromStr for Direction {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Direction, String> {
-        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "bidirectional" => Ok(Direction::Bidirectional),
-            "manager-initiated" => Ok(Direction::ManagerInitiated),
-            "agent-initiated" => Ok(Direction::AgentInitiated),
-            other => Err(format!(
-                "unknown direction {other:?} (expected bidirectional, manager-initiated or agent-initiated)"
+        let s = s.trim().to_ascii_lowercase().replace('_', "-");
+        let all = [
+            Direction::Bidirectional,
+            Direction::ManagerInitiated,
+            Direction::AgentInitiated,
+        ];
+        match all.into_iter().find(|d| d.name() == s) {
+            Some(d) => Ok(d),
+            None => Err(format!(
+                "unknown direction {s:?} (expected bidirectional, manager-initiated or agent-initiated)"
             )),
         }
     }

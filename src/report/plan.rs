@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::layout::wrap;
 use super::{View, style};
-use crate::directions::{Evidence, LegStatus, LegVerdict, direction_name};
+use crate::directions::{Evidence, LegStatus, LegVerdict};
 use crate::plan::{AgentPlan, PlanReport, PlanSource};
 use crate::results::PolicyStatus;
 
@@ -107,7 +107,7 @@ fn who(a: &AgentPlan) -> String {
         .as_deref()
         .map(|v| format!(", version {v}"))
         .unwrap_or_default();
-    format!("{like}{version}, {}", direction_name(a.direction))
+    format!("{like}{version}, {}", a.direction.name())
 }
 
 /// What a verdict rests on, in a word or two (the text layout's width).
@@ -299,7 +299,7 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
                 "| `{}` | {} | {} | {} | {} | {} | {} |",
                 cell(&a.target),
                 cell(&like),
-                direction_name(a.direction),
+                a.direction.name(),
                 md_legs(&a.before),
                 md_legs(&a.after),
                 cell(&v),

@@ -10,7 +10,7 @@
 //! advice.
 
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
-use crate::directions::{Leg, LegStatus, LegVerdict, direction_name, legs};
+use crate::directions::{Leg, LegStatus, LegVerdict, legs};
 use crate::plan::{AgentPlan, IdentifiedBy, PlanGroup, PlanReport};
 use crate::report::plan::{before_line, evidence, source};
 use crate::results::PolicyStatus;
@@ -81,7 +81,7 @@ fn leg_cell(a: &AgentPlan, verdicts: &[LegVerdict], leg: Leg, when: &str) -> Cel
     let Some(v) = verdicts.iter().find(|v| v.direction == leg) else {
         return Cell::new(Tone::Neutral, "not used").title(format!(
             "a {} agent does not use the {} connection",
-            direction_name(a.direction),
+            a.direction.name(),
             leg.name()
         ));
     };
@@ -124,7 +124,7 @@ fn row(p: &PlanReport, a: &AgentPlan) -> Row {
             &format!("version {v}"),
         ));
     }
-    let mut direction = Markup::text(direction_name(a.direction));
+    let mut direction = Markup::text(a.direction.name());
     if !a.labels.is_empty() {
         direction.push(Markup::el(
             "span",
@@ -139,7 +139,7 @@ fn row(p: &PlanReport, a: &AgentPlan) -> Row {
     let heads = vec![who, direction];
     let mut facets = vec![
         ("verdict", vec![word.to_string()]),
-        ("direction", vec![direction_name(a.direction).to_string()]),
+        ("direction", vec![a.direction.name().to_string()]),
         ("label", a.labels.clone()),
     ];
     if let Some(g) = group {
@@ -195,7 +195,7 @@ fn section(p: &PlanReport, a: &AgentPlan) -> Section {
             "agent version",
             Markup::text(a.agent_version.as_deref().unwrap_or("not given")),
         ),
-        ("direction", Markup::text(direction_name(a.direction))),
+        ("direction", Markup::text(a.direction.name())),
         ("behaves like", Markup::code(&like(a))),
         (
             "identified by",
