@@ -23,8 +23,9 @@ use tokio::time::{Instant, Sleep};
 /// the emulator has taken some (TCP's own window does the rest).
 pub(super) const MAX_HELD: usize = 64 * 1024;
 
-/// Bytes read from the client at a time.
-const CHUNK: usize = 8 * 1024;
+/// Bytes read from the client at a time (into a buffer on the stack: a
+/// held chunk takes only what was read, and an idle connection nothing).
+const CHUNK: usize = 4 * 1024;
 
 /// What was read, to be delivered when due.
 #[derive(Debug)]
@@ -51,7 +52,6 @@ pub(super) struct Delayed<S> {
     /// is delivered (and after the end, never again).
     ended: bool,
     timer: Option<Pin<Box<Sleep>>>,
-    scratch: Vec<u8>,
 }
 
 impl<S> Delayed<S> {
@@ -72,7 +72,6 @@ impl<S> Delayed<S> {
             offset: 0,
             ended: false,
             timer: None,
-            scratch: Vec::new(),
         }
     }
 }
@@ -83,10 +82,8 @@ impl<S: AsyncRead + Unpin> Delayed<S> {
     /// stream ended, or [`MAX_HELD`] bytes are held.
     fn fill(&mut self, cx: &mut Context<'_>) {
         while !self.ended && self.held_bytes < MAX_HELD {
-            if self.scratch.len() < CHUNK {
-                self.scratch.resize(CHUNK, 0);
-            }
-            let mut rb = ReadBuf::new(&mut self.scratch);
+            let mut chunk = [0u8; CHUNK];
+            let mut rb = ReadBuf::new(&mut chunk);
             let item = match Pin::new(&mut self.inner).poll_read(cx, &mut rb) {
                 Poll::Pending => return,
                 Poll::Ready(Ok(())) if rb.filled().is_empty() => Item::Eof,
