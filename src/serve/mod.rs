@@ -20,6 +20,10 @@
 //! holds a bounded share of the slots, and a full emulator gives a slot up to
 //! a newcomer (the `slots` module says who goes); refusals are reported once per
 //! source and second, with a count.
+//!
+//! With a [`Latency`] (`serve --latency`), every accepted stream holds what
+//! it reads from the client for a round trip (the `delayed` module), so a
+//! far endpoint can be emulated on loopback without a delaying proxy.
 
 mod counted;
 mod delayed;
