@@ -1,21 +1,26 @@
 //! Fleet benchmark: `cargo bench --bench fleet`.
 //!
 //! Stands up N endpoints on loopback (default 1,000): emulated managers and
-//! agents of several configurations, each behind its own delaying proxy
-//! (default 40 ms round trip), with about 3% of them dead: closed ports and
-//! silent listeners (they accept and never answer). Then it runs the real
-//! release binary, `tlscompat scan -i inventory --format jsonl` with the five
-//! agent profiles, under `/usr/bin/time -v`, and prints the wall time, the
-//! peak memory of the scanner, the connections it made and the verdicts.
+//! agents of several configurations, each adding a round-trip time itself
+//! (default 40 ms: the emulator's injected latency, charged to every client
+//! flight and once more to a connection's first, for the TCP handshake),
+//! with about 3% of them dead: closed ports and silent listeners (they
+//! accept and never answer). Then it runs the real release binary,
+//! `tlscompat scan -i inventory --format jsonl` with the five agent
+//! profiles, under `/usr/bin/time -v`, and prints the wall time, the peak
+//! memory of the scanner, the connections it made and the verdicts.
 //! This is a benchmark, not a test: it asserts nothing and `cargo test`
 //! never runs it. Options after `--`: `--targets 1000`, `--rtt 40ms`,
-//! `--dead 3` (percent; `--rtt 0` connects straight to the emulators, no
-//! proxy), `--timeout 2s`, `--max-connections 512` (the default),
+//! `--dead 3` (percent; `--rtt 0` adds no delay), `--proxy` (put each
+//! endpoint behind its own delaying proxy instead, a second TCP connection
+//! and a relay task per probe: what the benchmark did before, for
+//! comparison), `--timeout 2s`, `--max-connections 512` (the default),
 //! `--no-confirm`, `--scanner PATH` (another build of `tlscompat`, to
 //! compare), and `--serve-only SECONDS --inventory PATH`: stand the
 //! endpoints up, write the inventory to PATH, serve for SECONDS and print
-//! this process's CPU time (the servers' and proxies'), so that a scanner
-//! run by hand (under `valgrind --tool=callgrind`, say) is measured alone.
+//! this process's CPU time (the servers', and the proxies' with `--proxy`),
+//! so that a scanner run by hand (under `valgrind --tool=callgrind`, say)
+//! is measured alone.
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::net::{SocketAddr, TcpListener};
@@ -24,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use tlscompat::cli::parse_duration;
 use tlscompat::profile::Catalog;
-use tlscompat::serve::{Emulator, EmulatorConfig};
+use tlscompat::serve::{Emulator, EmulatorConfig, Latency};
 
 mod common;
 use common::delaying_proxy;
@@ -36,6 +41,7 @@ fn main() {
     let mut timeout = "2s".to_string();
     let mut max_connections = "512".to_string();
     let mut no_confirm = false;
+    let mut proxy = false;
     let mut serve_only: Option<u64> = None;
     let mut inventory_path: Option<std::path::PathBuf> = None;
     let mut scanner = env!("CARGO_BIN_EXE_tlscompat").to_string();
@@ -56,6 +62,7 @@ fn main() {
             "--timeout" => timeout = it.next().unwrap().clone(),
             "--max-connections" => max_connections = it.next().unwrap().clone(),
             "--no-confirm" => no_confirm = true,
+            "--proxy" => proxy = true,
             "--serve-only" => serve_only = Some(it.next().unwrap().parse().unwrap()),
             "--inventory" => inventory_path = Some(it.next().unwrap().into()),
             "--scanner" => scanner = it.next().unwrap().clone(),
@@ -74,11 +81,19 @@ fn main() {
         "dsa-10.0",
         "dsa-fips",
     ];
+    // Without `--proxy`, the emulators delay what they read themselves: the
+    // same round trips as the proxy (one for the TCP handshake, one per
+    // exchange), without a second connection and a relay per probe.
+    let latency = (!proxy && !rtt.is_zero()).then_some(Latency {
+        round_trip: rtt,
+        tcp_handshake: true,
+    });
     // One certificate set per configuration, shared by its endpoints.
     let templates: Vec<EmulatorConfig> = configs
         .iter()
-        .map(|id| {
-            EmulatorConfig::for_profile(catalog.get(id).unwrap(), "127.0.0.1:0".parse().unwrap())
+        .map(|id| EmulatorConfig {
+            latency,
+            ..EmulatorConfig::for_profile(catalog.get(id).unwrap(), "127.0.0.1:0".parse().unwrap())
                 .unwrap()
                 .0
         })
@@ -109,11 +124,10 @@ fn main() {
             } else {
                 let template = &templates[i % templates.len()];
                 let e = Emulator::start(template.clone(), None).await.unwrap();
-                // `--rtt 0`: no proxy, so the emulators' own CPU shows alone.
-                let a = if rtt.is_zero() {
-                    e.local_addr()
-                } else {
+                let a = if proxy && !rtt.is_zero() {
                     delaying_proxy(e.local_addr(), rtt).await
+                } else {
+                    e.local_addr()
                 };
                 keep.push(e);
                 a
@@ -143,7 +157,8 @@ fn main() {
         let before = own_cpu_seconds();
         rt.block_on(async { tokio::time::sleep(Duration::from_secs(seconds)).await });
         println!(
-            "CPU while serving: emulated servers and proxies {}",
+            "CPU while serving: emulated servers{} {}",
+            if proxy { " and proxies" } else { "" },
             own_cpu_seconds() - before
         );
         return;
@@ -168,7 +183,7 @@ fn main() {
     }
     // The servers keep running on this runtime's threads while the scanner
     // (another process) works. Their CPU time during the scan is this
-    // process's CPU time over the same span (the proxies included).
+    // process's CPU time over the same span (the proxies included, with `--proxy`).
     let servers_before = own_cpu_seconds();
     let handle = std::thread::spawn(move || {
         let started = Instant::now();
@@ -216,9 +231,14 @@ fn main() {
         }
         connections += v["stats"]["connect_attempts"].as_u64().unwrap_or(0);
     }
+    let delay = match (rtt.is_zero(), proxy) {
+        (true, _) => "no delay",
+        (false, true) => "by delaying proxies",
+        (false, false) => "by the emulators",
+    };
     println!(
-        "fleet benchmark: {targets} endpoints ({closed_n} closed, {silent_n} silent), {} ms round trip, \
-         --timeout {timeout}, --max-connections {max_connections}{} (setup {:.1} s)",
+        "fleet benchmark: {targets} endpoints ({closed_n} closed, {silent_n} silent), {} ms round trip \
+         ({delay}), --timeout {timeout}, --max-connections {max_connections}{} (setup {:.1} s)",
         rtt.as_millis(),
         if no_confirm { ", --no-confirm" } else { "" },
         setup.as_secs_f64()
@@ -232,9 +252,10 @@ fn main() {
     );
     println!(
         "CPU during the scan: scanner {scanner_cpu:.2} s (user {:.2} + sys {:.2}), \
-         emulated servers and proxies (this process) {servers_cpu}",
+         emulated servers{} (this process) {servers_cpu}",
         seconds("User time (seconds): "),
         seconds("System time (seconds): "),
+        if proxy { " and proxies" } else { "" },
     );
     drop(silent);
     drop(keep);

@@ -467,6 +467,21 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// `serve --latency`: a duration like [`parse_duration`]'s, at most
+/// [`crate::serve::MAX_LATENCY`].
+pub fn parse_latency(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    let max = crate::serve::MAX_LATENCY;
+    if d > max {
+        return Err(format!(
+            "latency {:?} is more than {} s",
+            s.trim(),
+            max.as_secs()
+        ));
+    }
+    Ok(d)
+}
+
 /// `tlscompat profiles …`
 #[derive(Debug, Subcommand)]
 pub enum ProfilesCommand {
@@ -580,6 +595,11 @@ pub struct ServeArgs {
     /// Follow the client's suite order instead of the profile's.
     #[arg(long)]
     pub client_preference: bool,
+    /// Emulate a far endpoint, e.g. to try --timeout: answer every client
+    /// flight this round-trip time after it arrives (at most 10s; the
+    /// handshake deadline, 10s, counts it).
+    #[arg(long, value_name = "DURATION", value_parser = parse_latency)]
+    pub latency: Option<Duration>,
     /// Log format on standard error: text lines or one JSON object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub format: LogFormat,

@@ -23,7 +23,7 @@ use crate::probe::Limits;
 use crate::probe::handshake::ClientIdentity;
 use crate::profile::{Catalog, Profile, Role};
 use crate::scan::ScanConfig;
-use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
+use crate::serve::{ClientAuth, EmulatorConfig, GeneratedPki, Latency, ServeError, ServerSpec};
 use crate::target::{self, Target, TargetError};
 
 /// A validated run.
@@ -691,6 +691,7 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         profile,
         emulator: EmulatorConfig {
             client_auth,
+            latency: args.latency.map(Latency::new),
             ..EmulatorConfig::new(&id, spec, identity, listen)
         },
         pki,

@@ -157,6 +157,13 @@ pub fn banner(
             )?;
         }
     }
+    if let Some(l) = emulator.latency {
+        writeln!(
+            out,
+            "  latency:       {} ms round trip, added to every exchange",
+            l.round_trip.as_millis()
+        )?;
+    }
     if let Some(files) = client_files {
         writeln!(out, "  wrote:         {}", files.join(", "))?;
     }

@@ -20,8 +20,13 @@
 //! holds a bounded share of the slots, and a full emulator gives a slot up to
 //! a newcomer (the `slots` module says who goes); refusals are reported once per
 //! source and second, with a count.
+//!
+//! With a [`Latency`] (`serve --latency`), every accepted stream holds what
+//! it reads from the client for a round trip (the `delayed` module), so a
+//! far endpoint can be emulated on loopback without a delaying proxy.
 
 mod counted;
+mod delayed;
 mod openssl_server;
 mod slots;
 pub mod summary;
@@ -41,6 +46,7 @@ use tokio::task::JoinSet;
 use tokio_openssl::SslStream;
 
 use counted::Counted;
+use delayed::Delayed;
 pub use slots::RefusalReason;
 use slots::{Slot, Slots};
 
@@ -141,6 +147,38 @@ impl Default for Limits {
     }
 }
 
+/// The longest [`Latency`] `serve --latency` accepts.
+pub const MAX_LATENCY: Duration = Duration::from_secs(10);
+
+/// A round-trip time the emulator adds to every exchange, to emulate a far
+/// endpoint on loopback: every chunk of bytes read from a client is held
+/// for the round trip before the emulator processes it, so each client
+/// flight is answered one round trip after it was sent (as through a proxy
+/// that delays each direction by half). The handshake deadline and the
+/// lifetimes of [`Limits`] count the delay too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latency {
+    /// The round-trip time.
+    pub round_trip: Duration,
+    /// Also charge the TCP handshake's round trip, which loopback completes
+    /// at once: a connection's first bytes are processed no sooner than two
+    /// round trips after the accept, so a probe (connect, then one
+    /// exchange) takes the two round trips it takes over a real network.
+    /// `serve --latency` leaves it off: there each exchange, the one a
+    /// client's read timeout waits for, takes one round trip, as it would.
+    pub tcp_handshake: bool,
+}
+
+impl Latency {
+    /// `round_trip` on every exchange, none on the TCP handshake.
+    pub fn new(round_trip: Duration) -> Latency {
+        Latency {
+            round_trip,
+            tcp_handshake: false,
+        }
+    }
+}
+
 /// Everything an emulator needs.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -159,6 +197,8 @@ pub struct EmulatorConfig {
     pub listen: SocketAddr,
     /// Bounds.
     pub limits: Limits,
+    /// A round-trip time added to every exchange (none by default).
+    pub latency: Option<Latency>,
 }
 
 /// A generated PKI for an emulator: a CA, the server's certificate, and a
@@ -200,6 +240,7 @@ impl EmulatorConfig {
             client_auth: ClientAuth::None,
             listen,
             limits: Limits::default(),
+            latency: None,
         }
     }
 
@@ -326,6 +367,7 @@ impl Emulator {
             ctx,
             config.label,
             config.limits,
+            config.latency,
             events,
             stop,
         ));
@@ -453,6 +495,7 @@ async fn accept_loop(
     ctx: SslContext,
     label: String,
     limits: Limits,
+    latency: Option<Latency>,
     events: EventSink,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -469,6 +512,10 @@ async fn accept_loop(
                     Ok((slot, evict)) => {
                         let (ctx, events) = (ctx.clone(), events.clone());
                         tasks.spawn(async move {
+                            let stream = match latency {
+                                Some(l) => Delayed::new(stream, l.round_trip, l.tcp_handshake),
+                                None => Delayed::new(stream, Duration::ZERO, false),
+                            };
                             let event = handle(stream, peer, &ctx, limits, &slot, evict).await;
                             drop(slot);
                             emit(&events, event);
@@ -605,7 +652,7 @@ pub const EVICTED_REASON: &str =
 /// One connection: the handshake, then a quiet wait for the client to close,
 /// each with its deadline; it ends at once when told to give its slot up.
 async fn handle(
-    stream: TcpStream,
+    stream: Delayed<TcpStream>,
     peer: SocketAddr,
     ctx: &SslContext,
     limits: Limits,

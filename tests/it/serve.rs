@@ -11,7 +11,7 @@ use tlscompat::serve::{ClientAuth, Emulator, EmulatorConfig, GeneratedPki, Serve
 use tlscompat::suites::CipherSuiteId;
 use tlscompat::version::TlsVersion;
 
-use crate::common::{assert_clean_error, bin, testdata, tlscompat};
+use crate::common::{assert_clean_error, bin, profile_of, scan_json, testdata, tlscompat};
 use crate::tls_clients::{
     assert_accepts, assert_refuses, rustls_handshake, rustls_tls12_suites, s_client,
 };
@@ -338,6 +338,60 @@ fn serve_binary_logs_every_handshake_and_stops_on_sigterm() {
     assert_eq!(rest.last().unwrap()["event"], "stopped", "{rest:?}");
 }
 
+/// `tlscompat serve ARGS` scanned with the default agent profiles: the
+/// scan's target (exit 0 expected).
+fn scan_served(args: &[&str]) -> serde_json::Value {
+    let (served, listening) = Served::start(args);
+    let addr = listening["address"].as_str().unwrap().to_string();
+    let (code, v) = scan_json(&[&addr]);
+    let (stopped, _) = served.terminate();
+    assert_eq!(stopped, 0);
+    assert_eq!(code, 0, "{v:#}");
+    v["targets"][0].clone()
+}
+
+#[test]
+fn serve_latency_answers_the_same_one_round_trip_later() {
+    const LATENCY_MS: u64 = 150;
+    let base = ["-p", "dsm-strong-10-11", "--listen", "127.0.0.1:0"];
+    let near = scan_served(&base);
+    let latency = format!("{LATENCY_MS}ms");
+    let mut args = base.to_vec();
+    args.extend(["--latency", latency.as_str()]);
+    let far = scan_served(&args);
+
+    // Correct TLS all the same: the same server, the same verdicts.
+    assert_eq!(far["server"]["versions"], near["server"]["versions"]);
+    assert_eq!(
+        far["server"]["cipher_suites"],
+        near["server"]["cipher_suites"]
+    );
+    assert_eq!(far["issues"], near["issues"]);
+    let verdicts = |t: &serde_json::Value| -> Vec<serde_json::Value> {
+        t["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                serde_json::json!([
+                    p["profile"],
+                    p["compatible"],
+                    p["confirmed"],
+                    p["negotiated"],
+                    p["reason"],
+                ])
+            })
+            .collect()
+    };
+    assert_eq!(verdicts(&far), verdicts(&near));
+    assert_eq!(profile_of(&far, "dsa-11")["confirmed"], "full_handshake");
+
+    // And the latency is there: a confirmed TLS 1.2 handshake sends two
+    // client flights, each answered no sooner than a round trip after it.
+    let elapsed = far["stats"]["elapsed_ms"].as_u64().unwrap();
+    assert!(elapsed >= 2 * LATENCY_MS, "{elapsed} ms");
+}
+
 #[test]
 fn serve_binary_with_client_certificates_written_to_a_directory() {
     let dir = tempfile::tempdir().unwrap();
@@ -504,6 +558,12 @@ fn serve_bad_arguments_exit_2_with_one_line() {
         "{}",
         run.stderr
     );
+
+    for (latency, why) in [("11s", "is more than 10 s"), ("0", "must be more than 0")] {
+        let run = tlscompat(&["serve", "-p", "dsa-11", "--latency", latency]);
+        assert_eq!(run.code, 2, "--latency {latency}: {}", run.stderr);
+        assert!(run.stderr.contains(why), "{}", run.stderr);
+    }
 
     let run = tlscompat(&["serve", "-p", "dsa-11", "--ca", "/x.pem"]);
     assert_eq!(
