@@ -692,8 +692,11 @@ async fn handle(
                     // A port check: connected, sent nothing, left.
                     return failed("closed before sending a ClientHello".into());
                 }
+                return failed(describe(&e));
             }
-            return failed(describe(&e));
+            let reason = describe(&e);
+            linger(tls.get_mut(), &mut evict).await;
+            return failed(reason);
         }
         Ok(Ok(())) => {}
     }
@@ -727,6 +730,40 @@ async fn handle(
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), tls.shutdown()).await;
     event
+}
+
+/// How long a refused client gets to close after our alert.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// After a refused handshake, OpenSSL has written its alert: close our side
+/// (FIN), then read and discard what the client still sends until it closes
+/// (at most [`LINGER`], or until the slot is wanted), before dropping the
+/// socket. Dropping it with unread bytes would send a reset, and a reset can
+/// destroy the alert in the client's receive buffer before the client has
+/// read it: the client would see "connection reset" where the server
+/// refused (seen under load with a client certificate refused after the
+/// client's empty Certificate, Finished already on the wire).
+async fn linger<S>(stream: &mut S, evict: &mut oneshot::Receiver<()>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let until = tokio::time::Instant::now() + LINGER;
+    if tokio::time::timeout_at(until, stream.shutdown())
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut buf = [0u8; 4096];
+    loop {
+        tokio::select! {
+            read = tokio::time::timeout_at(until, stream.read(&mut buf)) => match read {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            },
+            _ = &mut *evict => return,
+        }
+    }
 }
 
 /// The reason of a [`ServeEvent::Failed`] that is a probe.

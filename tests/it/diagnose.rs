@@ -146,7 +146,7 @@ fn an_activated_manager_and_the_agents_certificate() {
     let (code, v) = diagnose(&[&addr, "--as", "dsa-11"]);
     assert_eq!(code, 3, "{v:#}");
     assert_eq!(v["status"], "incomplete");
-    assert_eq!(step(&v, "tls")["status"], "pass");
+    assert_eq!(step(&v, "tls")["status"], "pass", "{v:#}");
     let cert = step(&v, "client_certificate");
     assert_eq!(cert["status"], "unknown");
     assert!(
