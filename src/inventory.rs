@@ -122,8 +122,9 @@ fn target(host: &str, port: Option<&str>, role: Role) -> Result<Target, String> 
     Target::parse(&input, role).map_err(|e| e.to_string())
 }
 
-/// What an agent version expects.
-fn from_version(version: &str) -> Result<(Vec<String>, Option<String>), String> {
+/// What an agent version expects: the profiles it may behave like, and the
+/// caveat when the version alone cannot decide.
+pub(crate) fn from_version(version: &str) -> Result<(Vec<String>, Option<String>), String> {
     let mapped = crate::agent_version::profile_for(version).map_err(|e| e.to_string())?;
     let mut expect = vec![mapped.profile.to_string()];
     if mapped.profile == "dsa-10.0" {

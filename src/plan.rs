@@ -935,27 +935,36 @@ fn steps(groups: &[PlanGroup], to: &Profile) -> Vec<PlanStep> {
     steps
 }
 
+/// An agent at `host:4118` known only by its version, as an offline
+/// inventory gives it (for tests here and of the printers).
+#[cfg(test)]
+pub(crate) fn test_agent(
+    host: &str,
+    version: &str,
+    direction: Option<Direction>,
+    labels: &[&str],
+) -> PlanTarget {
+    let (expect, _) = crate::inventory::from_version(version).unwrap();
+    PlanTarget {
+        target: format!("{host}:4118"),
+        role: Role::Agent,
+        expectation: Expectation {
+            expect,
+            agent_version: Some(version.into()),
+            direction,
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            ..Expectation::default()
+        },
+        scan: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn offline(host: &str, version: &str, direction: Option<Direction>) -> PlanTarget {
-        let mapped = crate::agent_version::profile_for(version).unwrap();
-        let mut expect = vec![mapped.profile.to_string()];
-        if mapped.profile == "dsa-10.0" {
-            expect.extend(["dsa-10.0-u16".into(), "dsa-fips".into()]);
-        }
-        PlanTarget {
-            target: format!("{host}:4118"),
-            role: Role::Agent,
-            expectation: Expectation {
-                expect,
-                agent_version: Some(version.into()),
-                direction,
-                ..Expectation::default()
-            },
-            scan: None,
-        }
+        test_agent(host, version, direction, &[])
     }
 
     fn plan(to: &str, targets: Vec<PlanTarget>) -> PlanReport {

@@ -442,34 +442,8 @@ pub fn page(p: &PlanReport) -> Page {
 mod tests {
     use super::*;
     use crate::directions::Direction;
-    use crate::plan::{PlanInput, PlanSource, PlanTarget, build};
-    use crate::profile::{Catalog, Role};
-    use crate::results::Expectation;
-
-    fn agent(
-        host: &str,
-        version: &str,
-        direction: Option<Direction>,
-        labels: &[&str],
-    ) -> PlanTarget {
-        let mapped = crate::agent_version::profile_for(version).unwrap();
-        let mut expect = vec![mapped.profile.to_string()];
-        if mapped.profile == "dsa-10.0" {
-            expect.extend(["dsa-10.0-u16".into(), "dsa-fips".into()]);
-        }
-        PlanTarget {
-            target: format!("{host}:4118"),
-            role: Role::Agent,
-            expectation: Expectation {
-                expect,
-                agent_version: Some(version.into()),
-                direction,
-                labels: labels.iter().map(|l| l.to_string()).collect(),
-                ..Expectation::default()
-            },
-            scan: None,
-        }
-    }
+    use crate::plan::{PlanInput, PlanSource, build, test_agent};
+    use crate::profile::Catalog;
 
     fn plan() -> PlanReport {
         let catalog = Catalog::builtin().unwrap();
@@ -478,9 +452,9 @@ mod tests {
             catalog: &catalog,
             source: PlanSource::Offline,
             targets: vec![
-                agent("a", "9.6.2-7723", None, &["<script>x</script>", "wave 1"]),
-                agent("b", "10.0.0-1234", Some(Direction::AgentInitiated), &[]),
-                agent("c", "20.0.0-3445", Some(Direction::ManagerInitiated), &[]),
+                test_agent("a", "9.6.2-7723", None, &["<script>x</script>", "wave 1"]),
+                test_agent("b", "10.0.0-1234", Some(Direction::AgentInitiated), &[]),
+                test_agent("c", "20.0.0-3445", Some(Direction::ManagerInitiated), &[]),
             ],
             manager: None,
         })
