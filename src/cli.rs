@@ -470,14 +470,23 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// `serve --latency`: a duration like [`parse_duration`]'s, at most
 /// [`crate::serve::MAX_LATENCY`].
 pub fn parse_latency(s: &str) -> Result<Duration, String> {
-    let d = parse_duration(s)?;
     let max = crate::serve::MAX_LATENCY;
-    if d > max {
-        return Err(format!(
-            "latency {:?} is more than {} s",
+    let out_of_range = || {
+        format!(
+            "latency {:?} must be more than 0 and at most {} s",
             s.trim(),
             max.as_secs()
-        ));
+        )
+    };
+    // A syntax error keeps parse_duration's own message; a value out of
+    // this range says this range, not parse_duration's wider one.
+    let d = match parse_duration(s) {
+        Ok(d) => d,
+        Err(e) if e.contains("must be more than 0") => return Err(out_of_range()),
+        Err(e) => return Err(e),
+    };
+    if d > max {
+        return Err(out_of_range());
     }
     Ok(d)
 }
