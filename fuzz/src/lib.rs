@@ -1,5 +1,6 @@
 //! The bodies of the fuzz targets, one function per target, so that
-//! libFuzzer (`fuzz_targets/*.rs`) and anything else can drive the same code.
+//! libFuzzer (`fuzz_targets/*.rs`) and the stable soak and property tests
+//! (`tests/it/props.rs`, which include this file) drive the same code.
 //! Each must return normally on any input: a panic is a bug.
 
 use std::io::Write;
@@ -12,15 +13,21 @@ use tlscompat::wire::{ClientHello, FlightReader, Message, ServerHello, WireError
 /// both must hand out the same messages and fail (or not) alike, whatever
 /// the bytes. The bytes also go to `ServerHello::decode_body` whole.
 pub fn server_flight(data: &[u8]) {
+    server_flight_in(data, 1);
+}
+
+/// [`server_flight`]'s property with pieces of `step` bytes (the stable
+/// soak and the property tests in `tests/it/props.rs` vary it).
+pub fn server_flight_in(data: &[u8], step: usize) {
     let whole = drain(data, data.len().max(1));
-    let bytewise = drain(data, 1);
-    assert_eq!(whole.0, bytewise.0, "chunking changed the messages");
+    let pieces = drain(data, step.max(1));
+    assert_eq!(whole.0, pieces.0, "chunking changed the messages");
     assert_eq!(
         whole.1.as_ref().map(std::mem::discriminant),
-        bytewise.1.as_ref().map(std::mem::discriminant),
+        pieces.1.as_ref().map(std::mem::discriminant),
         "chunking changed the outcome: {:?} vs {:?}",
         whole.1,
-        bytewise.1
+        pieces.1
     );
     let _ = ServerHello::decode_body(data);
 }

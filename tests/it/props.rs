@@ -17,11 +17,10 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use tlscompat::probe::HelloSpec;
-use tlscompat::profile::{Origin, Profile, Role};
 use tlscompat::suites::{CipherSuiteId, registry};
 use tlscompat::version::TlsVersion;
 use tlscompat::wire::codes::{NamedGroup, SignatureScheme};
-use tlscompat::wire::{ClientHello, Extension, FlightReader, Message, ServerHello, WireError};
+use tlscompat::wire::{ClientHello, Extension, ServerHello};
 
 use crate::common::testdata;
 
@@ -44,44 +43,20 @@ prop_compose! {
     }
 }
 
-/// Drains the reader: the messages, and the error that stopped it.
-fn drain(data: &[u8], step: usize) -> (Vec<Message>, Option<WireError>) {
-    let mut reader = FlightReader::new();
-    let mut messages = Vec::new();
-    for chunk in data.chunks(step.max(1)) {
-        reader.feed(chunk);
-        loop {
-            match reader.next_message() {
-                Ok(Some(m)) => messages.push(m),
-                Ok(None) => break,
-                Err(e) => return (messages, Some(e)),
-            }
-        }
-    }
-    (messages, None)
-}
+/// The fuzz targets' bodies, the same file libFuzzer runs.
+#[path = "../../fuzz/src/lib.rs"]
+#[allow(dead_code)]
+mod bodies;
 
 /// The server_flight fuzz target's property: chunking changes nothing.
 fn check_flight(data: &[u8], step: usize) {
-    let whole = drain(data, data.len().max(1));
-    let pieces = drain(data, step);
-    assert_eq!(whole.0, pieces.0, "chunking changed the messages");
-    assert_eq!(
-        whole.1.as_ref().map(std::mem::discriminant),
-        pieces.1.as_ref().map(std::mem::discriminant),
-        "chunking changed the outcome: {:?} vs {:?}",
-        whole.1,
-        pieces.1
-    );
-    let _ = ServerHello::decode_body(data);
+    bodies::server_flight_in(data, step);
 }
 
 /// The client_hello fuzz target's property: what decodes re-encodes to
 /// itself.
 fn check_client_hello(data: &[u8]) {
-    if let Ok(hello) = ClientHello::decode(data) {
-        assert_eq!(ClientHello::decode(&hello.encode()).as_ref(), Ok(&hello));
-    }
+    bodies::client_hello(data);
 }
 
 proptest! {
@@ -233,30 +208,14 @@ fn soak() {
         });
     eprintln!("soak: {secs} s, seed {seed:#x}");
     let mut rng = XorShift(seed | 1);
-    let inventory = std::env::temp_dir().join(format!("tlscompat-soak-{}", std::process::id()));
     let targets: [(&str, Check<'_>); 5] = [
         ("server_flight", &|d, rng| {
             check_flight(d, 1 + rng.below(16))
         }),
         ("client_hello", &|d, _| check_client_hello(d)),
-        ("profile", &|d, _| {
-            if let Ok(text) = std::str::from_utf8(d) {
-                let first = Profile::parse(text, Origin::File("soak.yaml".into()));
-                let all = Profile::parse_all(text, Origin::File("soak.yaml".into()));
-                assert_eq!(first.is_ok(), all.is_ok(), "parse and parse_all disagree");
-            }
-        }),
-        ("policy", &|d, _| {
-            if let Ok(text) = std::str::from_utf8(d) {
-                let mut catalog = tlscompat::profile::Catalog::builtin().unwrap();
-                let path = std::path::Path::new("/nonexistent-tlscompat-soak/policy.yaml");
-                let _ = tlscompat::policy::file::parse(text, path, &mut catalog, 1_800_000_000);
-            }
-        }),
-        ("inventory", &|d, _| {
-            std::fs::write(&inventory, d).unwrap();
-            let _ = tlscompat::target::read_inventory(&inventory, Role::Manager);
-        }),
+        ("profile", &|d, _| bodies::profile(d)),
+        ("policy", &|d, _| bodies::policy(d)),
+        ("inventory", &|d, _| bodies::inventory(d)),
     ];
     for (name, check) in targets {
         let corpus = seeds(name);
@@ -283,5 +242,4 @@ fn soak() {
         }
         eprintln!("soak {name}: {runs} inputs");
     }
-    let _ = std::fs::remove_file(&inventory);
 }
