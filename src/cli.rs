@@ -444,6 +444,24 @@ pub enum ScanFormat {
 /// fractions (`2.5s`) and bare numbers (`5`) that the README documents, and
 /// has no bound; this is twenty lines with its own tests.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    parse_bounded(s, "duration", 3600.0, "1 hour")
+}
+
+/// `serve --latency`: a duration like [`parse_duration`]'s, at most
+/// [`crate::serve::MAX_LATENCY`].
+pub fn parse_latency(s: &str) -> Result<Duration, String> {
+    let max = crate::serve::MAX_LATENCY;
+    parse_bounded(
+        s,
+        "latency",
+        max.as_secs_f64(),
+        &format!("{} s", max.as_secs()),
+    )
+}
+
+/// The syntax of [`parse_duration`], then more than 0 and at most
+/// `max_secs`; a value out of range is named `what`, its bound `max_text`.
+fn parse_bounded(s: &str, what: &str, max_secs: f64, max_text: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => s.split_at(i),
@@ -459,36 +477,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" | "min" => value * 60.0,
         _ => return Err(format!("invalid duration unit in {s:?} (use ms, s or m)")),
     };
-    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= max_secs) {
         return Err(format!(
-            "duration {s:?} must be more than 0 and at most 1 hour"
+            "{what} {s:?} must be more than 0 and at most {max_text}"
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
-}
-
-/// `serve --latency`: a duration like [`parse_duration`]'s, at most
-/// [`crate::serve::MAX_LATENCY`].
-pub fn parse_latency(s: &str) -> Result<Duration, String> {
-    let max = crate::serve::MAX_LATENCY;
-    let out_of_range = || {
-        format!(
-            "latency {:?} must be more than 0 and at most {} s",
-            s.trim(),
-            max.as_secs()
-        )
-    };
-    // A syntax error keeps parse_duration's own message; a value out of
-    // this range says this range, not parse_duration's wider one.
-    let d = match parse_duration(s) {
-        Ok(d) => d,
-        Err(e) if e.contains("must be more than 0") => return Err(out_of_range()),
-        Err(e) => return Err(e),
-    };
-    if d > max {
-        return Err(out_of_range());
-    }
-    Ok(d)
 }
 
 /// `tlscompat profiles …`
