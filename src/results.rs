@@ -744,6 +744,12 @@ pub struct PolicyReport {
     pub status: PolicyStatus,
     /// True only when `status` is `passed`.
     pub passed: bool,
+    /// How many rules were checked (`--require`, `--forbid-*`, `--policy`);
+    /// 0 when none was given, and the status then only says whether every
+    /// endpoint was scanned. Absent in reports before 0.1.0's
+    /// `schema_version` 1 additions: read as 0.
+    #[serde(default)]
+    pub rules: usize,
     /// Each failed rule on each target.
     pub violations: Vec<Violation>,
     /// What could not be established: a target that could not be scanned, a

@@ -549,10 +549,12 @@ fn summary_text(
         )?;
     }
     let policy = &report.policy;
-    let label = match policy.status {
-        PolicyStatus::Passed => style::good("passed"),
-        PolicyStatus::Failed => style::bad("failed"),
-        PolicyStatus::Incomplete => style::warn("incomplete"),
+    let words = super::policy_label(policy);
+    let label = match (policy.rules, policy.status) {
+        (0, PolicyStatus::Passed) => colored::Colorize::normal(words),
+        (_, PolicyStatus::Passed) => style::good(words),
+        (_, PolicyStatus::Failed) => style::bad(words),
+        (_, PolicyStatus::Incomplete) => style::warn(words),
     };
     writeln!(out, "policy: {label}")?;
     for (word, v) in reasons(policy) {
@@ -694,7 +696,7 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Re
             target_markdown(out, t, view)?;
         }
     }
-    writeln!(out, "**Policy {}**", report.policy.status)?;
+    writeln!(out, "**Policy: {}**", super::policy_label(&report.policy))?;
     for (word, v) in reasons(&report.policy) {
         writeln!(
             out,

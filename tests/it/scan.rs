@@ -715,7 +715,7 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(t["issues"], serde_json::json!([]));
     assert_eq!(
         v["policy"],
-        serde_json::json!({"status": "passed", "passed": true, "violations": [], "unresolved": []})
+        serde_json::json!({"status": "passed", "passed": true, "rules": 0, "violations": [], "unresolved": []})
     );
     // The report reads back into the result model unchanged (saved reports
     // are re-checked without the network).
@@ -842,4 +842,22 @@ fn ipv6_loopback() {
         Value::Null,
         "no SNI for an IP address"
     );
+}
+
+#[test]
+fn no_policy_is_never_called_passed() {
+    let e = emulate("dsa-11");
+    let addr = e.local_addr().to_string();
+    let text = tlscompat(&["scan", &addr, "-p", "dsa-11", "--color", "never"]);
+    assert_eq!(text.code, 0, "{}", text.stdout);
+    assert!(!text.stdout.contains("passed"), "{}", text.stdout);
+    assert!(text.stdout.contains("policy: no policy"), "{}", text.stdout);
+    let md = tlscompat(&["scan", &addr, "-p", "dsa-11", "--format", "markdown"]);
+    assert!(!md.stdout.contains("passed"), "{}", md.stdout);
+    assert!(md.stdout.contains("**Policy: no policy**"), "{}", md.stdout);
+    let (code, v) = scan_json(&[&addr, "-p", "dsa-11"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["policy"]["rules"], 0);
+    let (_, v) = scan_json(&[&addr, "--require", "dsa-11"]);
+    assert_eq!(v["policy"]["rules"], 1);
 }

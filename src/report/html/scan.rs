@@ -133,7 +133,7 @@ pub fn page(report: &ScanReport) -> Page {
     }
     stats.push(Stat::new(
         "policy",
-        report.policy.status.name(),
+        crate::report::policy_label(&report.policy),
         policy_tone(report.policy.status),
     ));
 
@@ -275,7 +275,7 @@ fn policy(report: &ScanReport) -> Markup {
         &[],
         Markup::concat([
             Markup::text("status: "),
-            Markup::badge(policy_tone(p.status), p.status.name()),
+            Markup::badge(policy_tone(p.status), crate::report::policy_label(p)),
         ]),
     );
     if !p.violations.is_empty() {
