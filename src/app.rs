@@ -30,6 +30,9 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     colored::control::set_override(config.color);
+    for n in &config.notes {
+        let _ = writeln!(stderr, "note: {}", crate::report::layout::one_line(n));
+    }
     let catalog = &config.catalog;
     let view = &config.view;
     match config.job {

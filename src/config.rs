@@ -38,6 +38,9 @@ pub struct Config {
     pub view: crate::report::View,
     /// What to do.
     pub job: Job,
+    /// Things worth a line on stderr before the job runs (rows of an
+    /// inventory merged, …).
+    pub notes: Vec<String>,
 }
 
 /// What to do, with its inputs resolved.
@@ -245,6 +248,7 @@ impl Config {
             Command::Demo(a) => (a.openssl_names, false),
             _ => (false, false),
         };
+        let mut notes = Vec::new();
         let (job, to_file) = match cli.command {
             Command::Profiles(ProfilesCommand::List { format }) => {
                 (Job::ProfilesList { format }, false)
@@ -268,7 +272,10 @@ impl Config {
             Command::Serve(args) => (Job::Serve(Box::new(serve_job(&mut catalog, args)?)), false),
             Command::Scan(args) => {
                 let to_file = args.output.is_some();
-                (Job::Scan(scan_job(&mut catalog, args)?), to_file)
+                (
+                    Job::Scan(scan_job(&mut catalog, args, &mut notes)?),
+                    to_file,
+                )
             }
             Command::Diagnose(args) => {
                 let to_file = args.output.is_some();
@@ -292,7 +299,10 @@ impl Config {
             }
             Command::Plan(args) => {
                 let to_file = args.output.is_some();
-                (Job::Plan(Box::new(plan_job(&mut catalog, args)?)), to_file)
+                (
+                    Job::Plan(Box::new(plan_job(&mut catalog, args, &mut notes)?)),
+                    to_file,
+                )
             }
             Command::WhatIf(args) => {
                 let to_file = args.output.is_some();
@@ -318,6 +328,7 @@ impl Config {
                 details,
             },
             job,
+            notes,
         })
     }
 }
@@ -408,13 +419,18 @@ fn capture_job(args: CaptureArgs) -> Result<CaptureJob, Error> {
     })
 }
 
-fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
+fn scan_job(
+    catalog: &mut Catalog,
+    args: ScanArgs,
+    notes: &mut Vec<String>,
+) -> Result<ScanJob, Error> {
     let role = role(args.role);
     let mut entries = Vec::new();
-    for t in &args.targets {
+    for (i, t) in args.targets.iter().enumerate() {
         entries.push(crate::inventory::Entry {
             target: Target::parse(t, role).map_err(Error::Target)?,
             expectation: Default::default(),
+            at: format!("argument {}", i + 1),
         });
     }
     for file in &args.inventory {
@@ -427,10 +443,8 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
             "no target: give TARGET arguments or -i FILE".into(),
         ));
     }
-    // The same endpoint twice (two inventory lines, an argument and a
-    // line) is scanned once: twice would double its connection bound.
-    let mut seen = std::collections::HashSet::new();
-    entries.retain(|e| seen.insert((e.target.host.to_ascii_lowercase(), e.target.port)));
+    let (mut entries, merged) = crate::inventory::dedupe(entries)?;
+    notes.extend(merged);
     // A shard is every N-th target from the K-th: disjoint, and together
     // the whole inventory, whatever machine runs it.
     if let Some((k, n)) = args.shard {
@@ -580,7 +594,11 @@ fn check_job(catalog: &mut Catalog, args: CheckArgs) -> Result<CheckJob, Error> 
     })
 }
 
-fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
+fn plan_job(
+    catalog: &mut Catalog,
+    args: PlanArgs,
+    notes: &mut Vec<String>,
+) -> Result<PlanJob, Error> {
     let to = catalog.resolve(&args.to)?;
     let manager = match &args.manager {
         Some(m) => {
@@ -596,10 +614,10 @@ fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
     let fleet = match (&args.inventory, &args.from) {
         (Some(file), _) => {
             // A plan is about agents: an inventory line without a role is one.
-            let mut entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
+            let entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
                 .map_err(Error::Inventory)?;
-            let mut seen = std::collections::HashSet::new();
-            entries.retain(|e| seen.insert((e.target.host.to_ascii_lowercase(), e.target.port)));
+            let (mut entries, merged) = crate::inventory::dedupe(entries)?;
+            notes.extend(merged);
             // Expected profiles must be known: a typo is an input error.
             for e in &mut entries {
                 for p in &mut e.expectation.expect {

@@ -64,6 +64,9 @@ pub enum Error {
     /// An inventory file that cannot be used.
     #[error(transparent)]
     Inventory(crate::target::InventoryError),
+    /// The same endpoint listed twice with different facts.
+    #[error("inventory conflict: {0}")]
+    Conflict(#[from] crate::inventory::Conflict),
     /// The emulator cannot start (port in use, bad certificate, a profile
     /// the local OpenSSL cannot serve).
     #[error(transparent)]

@@ -62,6 +62,106 @@ pub struct Entry {
     pub target: Target,
     /// What the inventory expects of it.
     pub expectation: Expectation,
+    /// Where it was written (`fleet.csv:3`, `argument 2`), for messages
+    /// about it; empty when unknown.
+    pub at: String,
+}
+
+/// The same endpoint listed twice with different facts: which rows, and
+/// what they disagree on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{second} lists {target} again with {what} different from {first}: fix one of the rows")]
+pub struct Conflict {
+    /// The endpoint.
+    pub target: String,
+    /// Where it was first listed.
+    pub first: String,
+    /// Where it was listed again.
+    pub second: String,
+    /// What differs, e.g. "agent_version 9.6.2-1 (not 11.0.0-1)".
+    pub what: String,
+}
+
+/// The endpoints once each, in the order first listed. The same endpoint
+/// twice (two inventory rows, an argument and a row) is scanned once:
+/// twice would double its connection bound. Rows that agree are merged,
+/// each fact taken from the row that gives it, with a note naming both
+/// rows; rows that give the same fact different values (a role, an agent
+/// version, a direction, an expected profile, requirements, labels) are a
+/// [`Conflict`]: which one is true is the user's to say, and taking the
+/// first would make the verdict depend on row order.
+pub fn dedupe(entries: Vec<Entry>) -> Result<(Vec<Entry>, Vec<String>), Conflict> {
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    let mut index = std::collections::HashMap::new();
+    let mut notes = Vec::new();
+    for e in entries {
+        let key = (e.target.host.to_ascii_lowercase(), e.target.port);
+        let Some(&i) = index.get(&key) else {
+            index.insert(key, out.len());
+            out.push(e);
+            continue;
+        };
+        let first: &mut Entry = &mut out[i];
+        merge_into(first, &e).map_err(|what| Conflict {
+            target: e.target.to_string(),
+            first: first.at.clone(),
+            second: e.at.clone(),
+            what,
+        })?;
+        notes.push(format!(
+            "{} lists {} again (as {}): merged",
+            e.at, first.target, first.at
+        ));
+    }
+    Ok((out, notes))
+}
+
+/// Takes the facts of `b` that `a` lacks; a fact both give differently is
+/// the conflict's description.
+fn merge_into(a: &mut Entry, b: &Entry) -> Result<(), String> {
+    fn one<T: PartialEq + Clone + std::fmt::Debug>(
+        name: &str,
+        a: &mut Option<T>,
+        b: &Option<T>,
+        show: impl Fn(&T) -> String,
+    ) -> Result<(), String> {
+        match (a.as_ref(), b) {
+            (Some(x), Some(y)) if x != y => Err(format!("{name} {} (not {})", show(y), show(x))),
+            (None, Some(y)) => {
+                *a = Some(y.clone());
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    fn list(name: &str, a: &mut Vec<String>, b: &[String]) -> Result<(), String> {
+        if a.is_empty() {
+            *a = b.to_vec();
+        } else if !b.is_empty() && a.as_slice() != b {
+            return Err(format!("{name} {} (not {})", b.join(";"), a.join(";")));
+        }
+        Ok(())
+    }
+    if a.target.role != b.target.role {
+        return Err(format!("role {} (not {})", b.target.role, a.target.role));
+    }
+    let (x, y) = (&mut a.expectation, &b.expectation);
+    one(
+        "agent_version",
+        &mut x.agent_version,
+        &y.agent_version,
+        |v| v.clone(),
+    )?;
+    one("direction", &mut x.direction, &y.direction, |d| {
+        d.name().to_string()
+    })?;
+    list("expected profile", &mut x.expect, &y.expect)?;
+    list("require", &mut x.require, &y.require)?;
+    list("labels", &mut x.labels, &y.labels)?;
+    if x.note.is_none() {
+        x.note = y.note.clone();
+    }
+    Ok(())
 }
 
 /// Reads an inventory.
@@ -80,9 +180,10 @@ pub fn read(
         InventoryFormat::Text => {
             return Ok(crate::target::read_inventory(path, default_role)?
                 .into_iter()
-                .map(|target| Entry {
+                .map(|(line, target)| Entry {
                     target,
                     expectation: Expectation::default(),
+                    at: format!("{}:{line}", path.display()),
                 })
                 .collect());
         }
@@ -95,7 +196,11 @@ pub fn read(
     if format == InventoryFormat::Yaml {
         crate::input::check_yaml_depth(&text).map_err(|e| fail(None, e.to_string()))?;
     }
-    parse(&text, default_role).map_err(|(l, m)| fail(l, m))
+    let mut entries = parse(&text, default_role).map_err(|(l, m)| fail(l, m))?;
+    for e in &mut entries {
+        e.at = format!("{}{}", path.display(), e.at);
+    }
+    Ok(entries)
 }
 
 type Located<T> = Result<T, (Option<usize>, String)>;
@@ -216,6 +321,7 @@ fn csv_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
         out.push(Entry {
             target,
             expectation,
+            at: line.map(|l| format!(":{l}")).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -320,6 +426,7 @@ fn yaml_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
         out.push(Entry {
             target,
             expectation,
+            at: line.map(|l| format!(":{l}")).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -376,6 +483,7 @@ fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
         out.push(Entry {
             target,
             expectation,
+            at: format!(": computer {}", i + 1),
         });
     }
     Ok(out)
@@ -384,6 +492,73 @@ fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entries_of(path: &str, text: &str) -> Vec<Entry> {
+        let mut e = csv_entries(text, Role::Agent).unwrap();
+        for e in &mut e {
+            e.at = format!("{path}{}", e.at);
+        }
+        e
+    }
+
+    #[test]
+    fn the_same_endpoint_twice_is_merged_or_a_conflict() {
+        // Exact duplicates, and rows that only add facts, merge with a note.
+        let e = entries_of(
+            "f.csv",
+            "host,agent_version,direction\n\
+             a,11.0.0-1,\n\
+             b,,\n\
+             A,11.0.0-1,agent-initiated\n\
+             b,20.0.0-1,\n",
+        );
+        let (out, notes) = dedupe(e).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0].expectation.direction,
+            Some(Direction::AgentInitiated)
+        );
+        assert_eq!(
+            out[1].expectation.agent_version.as_deref(),
+            Some("20.0.0-1")
+        );
+        assert_eq!(
+            notes,
+            [
+                "f.csv:4 lists a:4118 again (as f.csv:2): merged",
+                "f.csv:5 lists b:4118 again (as f.csv:3): merged"
+            ]
+        );
+        // The same fact twice, differently: which one is true is the
+        // user's to say, in either order.
+        for text in [
+            "host,agent_version\na,11.0.0-1\nx,9.6.2-1\na,9.6.2-1\n",
+            "host,agent_version\na,9.6.2-1\nx,9.6.2-1\na,11.0.0-1\n",
+        ] {
+            let c = dedupe(entries_of("f.csv", text)).unwrap_err();
+            assert_eq!(
+                (c.first.as_str(), c.second.as_str()),
+                ("f.csv:2", "f.csv:4")
+            );
+            assert!(c.what.starts_with("agent_version "), "{c}");
+        }
+        let c = dedupe(entries_of(
+            "f.csv",
+            "host,port,role\nm,4120,manager\nm,4120,agent\n",
+        ))
+        .unwrap_err();
+        assert_eq!(c.what, "role agent (not manager)");
+        assert_eq!(
+            c.to_string(),
+            "f.csv:3 lists m:4120 again with role agent (not manager) different from f.csv:2: fix one of the rows"
+        );
+        let c = dedupe(entries_of(
+            "f.csv",
+            "host,direction\na,bidirectional\na,agent-initiated\n",
+        ))
+        .unwrap_err();
+        assert!(c.what.starts_with("direction "), "{c}");
+    }
 
     #[test]
     fn csv_with_versions_and_labels() {
