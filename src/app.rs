@@ -411,17 +411,20 @@ fn plan(
         }
         manager
     };
-    let report = crate::plan::build(crate::plan::PlanInput {
+    let mut report = crate::plan::build(crate::plan::PlanInput {
         to,
         catalog,
         source,
         targets,
         manager,
     });
+    if !job.only.is_empty() {
+        crate::plan::keep_only(&mut report, &job.only);
+    }
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         PlanFormat::Text => report::plan::text(w, &report, view),
         PlanFormat::Json => report::plan::json(w, &report),
-        PlanFormat::Markdown => report::plan::markdown(w, &report),
+        PlanFormat::Markdown => report::plan::markdown(w, &report, view),
         PlanFormat::Html => report::html::plan(w, &report),
     })?;
     Ok(match report.summary.status {

@@ -225,12 +225,54 @@ pub struct PlanArgs {
     /// Write the plan to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// List every agent in text and Markdown, not only those that lose
+    /// contact or cannot be judged.
+    #[arg(long)]
+    pub details: bool,
+    /// List only the agents of these verdicts (comma-separated: lose,
+    /// unknown, keep); the counts stay the whole fleet's.
+    #[arg(long, value_enum, value_name = "VERDICTS", value_delimiter = ',')]
+    pub only: Vec<Fate>,
+    /// How to probe: timeouts, bounds, retries, a client certificate.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+pub use crate::plan::Fate;
+
+/// How to probe, the same for every command that probes (`scan`, `plan`).
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
     /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Connections to one endpoint at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Retries of a refused or failed connect, with exponential backoff.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// Present this client certificate (PEM, leaf first) in confirmation
+    /// handshakes, to confirm a mutual-TLS endpoint end to end.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
     /// Connections in flight across all targets at once.
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    // 512: each endpoint still sees at most --concurrency; a probe holds
+    // its connection for two or three round trips, so 512 in flight sustain
+    // about 5,000 probes a second at a 40 ms round trip (256 capped the
+    // fleet benchmark at about 6 s, with the CPU half idle; past 512 it is
+    // CPU-bound and 1,024 gains nothing but memory); peak memory stays
+    // under 100 MB for 1,000 endpoints; Linux's default open-files limit
+    // (1,024) holds it with room to spare, and a lower one is raised or
+    // respected (`probe::connect::room_for`).
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub max_connections: u32,
+    /// At most N new connections per second across all targets (e.g. 50/s).
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
     /// The longest one target may take, all its probes included.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub target_timeout: Duration,
@@ -305,15 +347,6 @@ pub struct ScanArgs {
     /// profiles' suites.
     #[arg(long)]
     pub all_suites: bool,
-    /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Connections to one endpoint at a time.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// Retries of a refused or failed connect, with exponential backoff.
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub retries: u32,
     /// Server name to send (SNI) instead of the target's host name.
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
     pub sni: Option<String>,
@@ -328,34 +361,13 @@ pub struct ScanArgs {
     /// profile (first flights only: faster, weaker).
     #[arg(long)]
     pub no_confirm: bool,
-    /// Present this client certificate (PEM, leaf first) in confirmation
-    /// handshakes, to confirm a mutual-TLS endpoint end to end.
-    #[arg(long, value_name = "FILE", requires = "client_key")]
-    pub client_cert: Option<PathBuf>,
-    /// The private key (PEM) of --client-cert.
-    #[arg(long, value_name = "FILE", requires = "client_cert")]
-    pub client_key: Option<PathBuf>,
     /// Check the server's certificate chain and host name against these CA
     /// certificates (PEM).
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// Connections in flight across all targets at once.
-    // 512: each endpoint still sees at most --concurrency; a probe holds
-    // its connection for two or three round trips, so 512 in flight sustain
-    // about 5,000 probes a second at a 40 ms round trip (256 capped the
-    // fleet benchmark at about 6 s, with the CPU half idle; past 512 it is
-    // CPU-bound and 1,024 gains nothing but memory); peak memory stays
-    // under 100 MB for 1,000 endpoints; Linux's default open-files limit
-    // (1,024) holds it with room to spare, and a lower one is raised or
-    // respected (`probe::connect::room_for`).
-    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65536))]
-    pub max_connections: u32,
-    /// At most N new connections per second across all targets (e.g. 50/s).
-    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
-    pub rate: Option<f64>,
-    /// The longest one target may take, all its probes included.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
-    pub target_timeout: Duration,
+    /// How to probe: timeouts, bounds, retries, a client certificate.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
     /// Scan only the K-th of N deterministic slices of the targets (1 ≤ K ≤
     /// N); `tlscompat merge` joins the shard reports.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]

@@ -147,6 +147,8 @@ pub struct PlanJob {
     pub format: PlanFormat,
     /// Where the plan goes.
     pub output: Option<PathBuf>,
+    /// List only agents of these verdicts (`--only`); empty: all.
+    pub only: Vec<crate::cli::Fate>,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -246,6 +248,8 @@ impl Config {
             Command::Check(a) | Command::Merge(a) => (a.openssl_names, a.details),
             Command::Matrix(a) => (a.openssl_names, false),
             Command::Demo(a) => (a.openssl_names, false),
+            // `--only` chose the agents to list: list them all.
+            Command::Plan(a) => (false, a.details || !a.only.is_empty()),
             _ => (false, false),
         };
         let mut notes = Vec::new();
@@ -508,26 +512,9 @@ fn scan_job(
         policy,
         scan: ScanConfig {
             all_suites: args.all_suites,
-            limits: Limits {
-                timeout: args.timeout,
-                concurrency: usize::from(args.concurrency),
-                retries: args.retries,
-                ..Limits::default()
-            },
             sni: args.sni,
             no_sni: args.no_sni,
             no_confirm: args.no_confirm,
-            identity: match (&args.client_cert, &args.client_key) {
-                (Some(cert), Some(key)) => Some(Arc::new(
-                    ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
-                )),
-                _ => None,
-            },
-            fleet: crate::scan::Fleet {
-                max_connections: args.max_connections as usize,
-                rate: args.rate,
-                target_timeout: args.target_timeout,
-            },
             shared: None,
             ca: match &args.ca {
                 Some(path) => Some(Arc::new(
@@ -535,11 +522,37 @@ fn scan_job(
                 )),
                 None => None,
             },
+            ..probe_config(&args.probe)?
         },
         format: args.format,
         output: args.output,
         progress: std::io::stderr().is_terminal(),
         all_addresses: args.all_addresses,
+    })
+}
+
+/// The probing half of a scan's configuration, the same for every command
+/// that probes.
+fn probe_config(args: &crate::cli::ProbeArgs) -> Result<ScanConfig, Error> {
+    Ok(ScanConfig {
+        limits: Limits {
+            timeout: args.timeout,
+            concurrency: usize::from(args.concurrency),
+            retries: args.retries,
+            ..Limits::default()
+        },
+        identity: match (&args.client_cert, &args.client_key) {
+            (Some(cert), Some(key)) => Some(Arc::new(
+                ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
+            )),
+            _ => None,
+        },
+        fleet: crate::scan::Fleet {
+            max_connections: args.max_connections as usize,
+            rate: args.rate,
+            target_timeout: args.target_timeout,
+        },
+        ..ScanConfig::default()
     })
 }
 
@@ -647,20 +660,10 @@ fn plan_job(
         to,
         fleet,
         manager,
-        scan: ScanConfig {
-            limits: Limits {
-                timeout: args.timeout,
-                ..Limits::default()
-            },
-            fleet: crate::scan::Fleet {
-                max_connections: args.max_connections as usize,
-                target_timeout: args.target_timeout,
-                ..crate::scan::Fleet::default()
-            },
-            ..ScanConfig::default()
-        },
+        scan: probe_config(&args.probe)?,
         format: args.format,
         output: args.output,
+        only: args.only,
     })
 }
 

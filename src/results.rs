@@ -367,7 +367,47 @@ pub struct LegVerdict {
     pub reason: Option<String>,
     /// What the verdict rests on.
     pub evidence: Evidence,
+    /// How the agent's side of the leg was known: `observed`, `probed`,
+    /// `from_profile`, `from_inventory_version` or `unknown`. Anything but
+    /// `observed` and `probed` is an inference, and says so where the
+    /// verdict is printed.
+    #[serde(default)]
+    pub judged: Judged,
 }
+
+/// How an agent's side of a leg was known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Judged {
+    /// Its own hello, seen in a packet capture.
+    Observed,
+    /// A probe of its own port (now or in a saved scan): what it accepted,
+    /// or the profile it was identified as by what it accepted.
+    Probed,
+    /// The profile the inventory names for it (an inference).
+    FromProfile,
+    /// The agent version the inventory gives (an inference).
+    FromInventoryVersion,
+    /// Nothing usable: the leg is unknown.
+    #[default]
+    Unknown,
+}
+
+impl Judged {
+    /// Whether the verdict rests on what the agent did (a probe or a
+    /// capture) rather than on what the inventory says it is.
+    pub fn is_measured(self) -> bool {
+        matches!(self, Judged::Observed | Judged::Probed)
+    }
+}
+
+codes!(Judged {
+    Observed => "observed",
+    Probed => "probed",
+    FromProfile => "from_profile",
+    FromInventoryVersion => "from_inventory_version",
+    Unknown => "unknown",
+});
 
 impl LegVerdict {
     /// A leg that cannot be judged, and why.
@@ -378,6 +418,7 @@ impl LegVerdict {
             negotiated: None,
             reason: Some(reason.into()),
             evidence: Evidence::None,
+            judged: Judged::Unknown,
         }
     }
 
@@ -394,6 +435,7 @@ impl LegVerdict {
                 negotiated: Some(a),
                 reason: None,
                 evidence,
+                judged: Judged::Unknown,
             },
             Err(e) => LegVerdict {
                 direction,
@@ -401,6 +443,7 @@ impl LegVerdict {
                 negotiated: None,
                 reason: Some(e.to_string()),
                 evidence,
+                judged: Judged::Unknown,
             },
         }
     }

@@ -16,6 +16,7 @@ mod confirm;
 mod demo;
 mod diagnose;
 mod directions;
+mod estate;
 mod exposure;
 mod fleet;
 mod flood;
