@@ -140,8 +140,7 @@ fn scan(
             .collect();
         job.targets = each.into_iter().map(|(_, t)| t).collect();
     }
-    let profiles = std::mem::take(&mut job.profiles);
-    let identify: Vec<Profile> = catalog.all().cloned().collect();
+    let clients = std::mem::take(&mut job.clients);
     let wanted = job.scan.fleet.max_connections;
     job.scan.fleet.max_connections = crate::probe::connect::room_for(wanted);
     if job.scan.fleet.max_connections < wanted {
@@ -165,12 +164,7 @@ fn scan(
             Some((_, f)) => f,
             None => stdout,
         };
-        runtime()?.block_on(collect(
-            &job,
-            profiles,
-            identify,
-            stream.then_some((out, &tool)),
-        ))
+        runtime()?.block_on(collect(&job, clients, stream.then_some((out, &tool))))
     };
     let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
     let mut targets = targets;
@@ -385,20 +379,14 @@ fn plan(
     let manager = if to_scan.is_empty() {
         None
     } else {
-        // Every agent profile, and the planned manager's offer: its probe of
-        // each agent is the manager-initiated leg after the switch.
-        let mut profiles: Vec<Profile> = catalog
-            .with_role(crate::profile::Role::Agent)
-            .cloned()
-            .collect();
-        if !profiles.iter().any(|p| p.id == to.id) {
-            profiles.push(to.clone());
-        }
-        let identify: Vec<Profile> = catalog.all().cloned().collect();
+        // By role: the manager is checked with every agent profile (the
+        // agent-initiated leg before the switch); each agent with the
+        // planned manager's offer (the manager-initiated leg after it) and
+        // the shipped manager profiles, and identified among the agent
+        // profiles.
         let reports = runtime()?.block_on(crate::scan::scan_many(
             to_scan,
-            Arc::new(profiles),
-            Arc::new(identify),
+            Arc::new(job.clients.clone()),
             Arc::new(job.scan.clone()),
         ));
         let manager = manager_index.and_then(|i| reports.get(i).cloned());
@@ -440,16 +428,14 @@ fn plan(
 /// and the indexes already streamed.
 async fn collect(
     job: &ScanJob,
-    profiles: Vec<Profile>,
-    identify: Vec<Profile>,
+    clients: crate::scan::Clients,
     mut stream: Option<(&mut dyn Write, &report::Tool)>,
 ) -> (Vec<crate::results::TargetReport>, io::Result<Vec<usize>>) {
     let count = job.targets.len();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let work = crate::scan::scan_all(
         job.targets.clone(),
-        Arc::new(profiles),
-        Arc::new(identify),
+        Arc::new(clients),
         Arc::new(job.scan.clone()),
         tx,
     );

@@ -105,8 +105,9 @@ pub struct ScanJob {
     pub targets: Vec<Target>,
     /// What the inventory expects of each target (same order).
     pub expectations: Vec<crate::inventory::Expectation>,
-    /// The profiles to check.
-    pub profiles: Vec<Profile>,
+    /// The client profiles that check each target, and those that identify
+    /// it, by role.
+    pub clients: crate::scan::Clients,
     /// Requirements.
     pub policy: Policy,
     /// How to probe.
@@ -141,6 +142,9 @@ pub struct PlanJob {
     pub fleet: PlanFleet,
     /// The manager's current endpoint (`--manager`).
     pub manager: Option<Target>,
+    /// Who checks and identifies each endpoint scanned: by role, with the
+    /// planned manager's offer on every one.
+    pub clients: crate::scan::Clients,
     /// How to probe.
     pub scan: ScanConfig,
     /// Output format.
@@ -492,23 +496,14 @@ fn scan_job(
         .into_iter()
         .map(|e| (e.target, e.expectation))
         .unzip();
-    if profiles.is_empty() {
-        profiles = catalog
-            .with_role(Role::Agent)
-            .map(|p| p.id.clone())
-            .collect();
-    }
-    // Every profile a rule requires is checked too.
-    for id in &policy.required_profiles() {
-        if !profiles.contains(id) {
-            profiles.push(id.clone());
-        }
-    }
     dedup(&mut profiles);
+    // Every profile a rule requires is checked too, on every target.
+    let mut required = policy.required_profiles();
+    required.retain(|id| !profiles.contains(id));
     Ok(ScanJob {
         targets,
         expectations,
-        profiles: catalog.built(&profiles)?,
+        clients: clients_by_role(catalog, &profiles, &required)?,
         policy,
         scan: ScanConfig {
             all_suites: args.all_suites,
@@ -529,6 +524,31 @@ fn scan_job(
         progress: std::io::stderr().is_terminal(),
         all_addresses: args.all_addresses,
     })
+}
+
+/// Role-aware clients ([`crate::scan::Clients::by_role`]): `given` (`-p`)
+/// or the role's defaults, plus `also` on every target; identification
+/// among the profiles of the target's role.
+fn clients_by_role(
+    catalog: &mut Catalog,
+    given: &[String],
+    also: &[String],
+) -> Result<crate::scan::Clients, Error> {
+    let ids = |catalog: &Catalog, roles: &[Role]| -> Vec<String> {
+        catalog
+            .all()
+            .filter(|p| roles.contains(&p.role))
+            .map(|p| p.id.clone())
+            .collect()
+    };
+    let agents = ids(catalog, &[Role::Agent, Role::Any]);
+    let managers = ids(catalog, &[Role::Manager, Role::Relay, Role::Any]);
+    Ok(crate::scan::Clients::by_role(
+        catalog.built(given)?,
+        catalog.built(also)?,
+        catalog.built(&agents)?,
+        catalog.built(&managers)?,
+    ))
 }
 
 /// The probing half of a scan's configuration, the same for every command
@@ -651,6 +671,7 @@ fn plan_job(
             ));
         }
     };
+    let clients = clients_by_role(catalog, &[], std::slice::from_ref(&to))?;
     // Built once every argument is resolved (a later file may replace it).
     let to = catalog
         .built(std::slice::from_ref(&to))?
@@ -660,6 +681,7 @@ fn plan_job(
         to,
         fleet,
         manager,
+        clients,
         scan: probe_config(&args.probe)?,
         format: args.format,
         output: args.output,

@@ -473,12 +473,13 @@ fn a_saved_report_plans_like_a_scan() {
     assert_eq!(v["summary"]["lose"], 2);
     assert_eq!(v["summary"]["unknown"], 0);
     let nine = agent(&v, &f.target("dsa-9.6"));
-    // The saved scan had no dsm-strong-12 hello: what the agent accepted decides.
+    // The saved scan checked each agent with the manager profiles,
+    // dsm-strong-12 among them: its saved probe decides.
     assert_eq!(
         legs(&nine["after"]),
         [
             leg("agent-initiated", "fails", "profiles"),
-            leg("manager-initiated", "fails", "scanned_set")
+            leg("manager-initiated", "fails", "saved_scan")
         ]
     );
     assert_eq!(

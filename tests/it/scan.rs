@@ -58,6 +58,51 @@ fn addr_arg(addr: SocketAddr) -> String {
     addr.to_string()
 }
 
+/// `-p` for every shipped agent profile.
+const AGENT_PROFILES: [&str; 10] = [
+    "-p",
+    "dsa-9.6",
+    "-p",
+    "dsa-10.0",
+    "-p",
+    "dsa-10.0-u16",
+    "-p",
+    "dsa-11",
+    "-p",
+    "dsa-fips",
+];
+
+/// An emulator per profile, listed in an inventory with its profile's role
+/// (so each is identified among the profiles of its role), and the scan
+/// arguments that check every one with every agent profile (`-p`).
+fn emulated_by_role(
+    servers: &[&Profile],
+) -> (
+    Vec<tlscompat::serve::Emulator>,
+    tempfile::TempDir,
+    Vec<String>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut emulators = Vec::new();
+    let mut lines = String::new();
+    for p in servers {
+        let e = emulate(&p.id);
+        let role = match p.role {
+            tlscompat::profile::Role::Agent => "agent",
+            _ => "manager",
+        };
+        lines.push_str(&format!("{} {role}\n", addr_arg(e.local_addr())));
+        emulators.push(e);
+    }
+    let inv = dir.path().join("emulated.txt");
+    std::fs::write(&inv, lines).unwrap();
+    let mut args = vec!["-i".to_string(), inv.to_str().unwrap().to_string()];
+    for id in ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
+        args.extend(["-p".to_string(), id.to_string()]);
+    }
+    (emulators, dir, args)
+}
+
 /// The truth for every emulated profile: `--all-suites` finds exactly the
 /// profile's versions and suites, identifies it, and every agent's verdict
 /// matches the offline matrix.
@@ -65,15 +110,9 @@ fn addr_arg(addr: SocketAddr) -> String {
 fn every_emulated_profile_is_reported_exactly() {
     let catalog = Catalog::builtin().unwrap();
     let servers: Vec<&Profile> = catalog.all().collect();
-    let mut emulators = Vec::new();
-    let mut args: Vec<String> = Vec::new();
-    for p in &servers {
-        let e = emulate(&p.id);
-        args.push(addr_arg(e.local_addr()));
-        emulators.push(e);
-    }
-    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
-    all.push("--all-suites");
+    let (_emulators, _dir, mut args) = emulated_by_role(&servers);
+    args.push("--all-suites".into());
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, v) = scan_json(&all);
     assert_eq!(code, 0, "{v:#}");
     // Every agent profile as the client of every emulated profile, agents
@@ -156,13 +195,7 @@ fn every_emulated_profile_is_reported_exactly() {
 fn default_scan_skips_suites_at_versions_shown_unsupported_and_verdicts_hold() {
     let catalog = Catalog::builtin().unwrap();
     let servers: Vec<&Profile> = catalog.all().collect();
-    let mut emulators = Vec::new();
-    let mut args: Vec<String> = Vec::new();
-    for p in &servers {
-        let e = emulate(&p.id);
-        args.push(addr_arg(e.local_addr()));
-        emulators.push(e);
-    }
+    let (_emulators, _dir, args) = emulated_by_role(&servers);
     let all: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, v) = scan_json(&all);
     assert!(code == 0, "{v:#}");
@@ -241,7 +274,11 @@ fn tls10_only_server() {
         &certs,
         &["-tls1", "-cipher", "AES256-SHA:AES128-SHA:@SECLEVEL=0"],
     );
-    let (code, v) = scan_json(&[&addr_arg(s.addr), "--all-suites"]);
+    // An agent's port, checked with every agent profile.
+    let addr = addr_arg(s.addr);
+    let mut args = vec![addr.as_str(), "--all-suites", "--role", "agent"];
+    args.extend(AGENT_PROFILES);
+    let (code, v) = scan_json(&args);
     assert_eq!(code, 0);
     let t = &v["targets"][0];
     assert_eq!(t["server"]["versions"], serde_json::json!(["tls1.0"]));
@@ -280,7 +317,11 @@ fn tls12_rsa_only_server() {
             "AES256-SHA256:AES128-SHA256:@SECLEVEL=0",
         ],
     );
-    let (code, v) = scan_json(&[&addr_arg(s.addr)]);
+    // An agent's port, checked with every agent profile.
+    let addr = addr_arg(s.addr);
+    let mut args = vec![addr.as_str(), "--role", "agent"];
+    args.extend(AGENT_PROFILES);
+    let (code, v) = scan_json(&args);
     assert_eq!(code, 0);
     let t = &v["targets"][0];
     assert_eq!(t["server"]["versions"], serde_json::json!(["tls1.2"]));
@@ -326,9 +367,60 @@ fn ecdhe_gcm_only_server_with_client_order() {
         profile(t, "dsa-11")["negotiated"]["cipher_suite"],
         "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
     );
-    let matches = t["server"]["matches_profiles"].as_array().unwrap();
+    // As a manager it is identified among the manager profiles only.
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsm-strong-12"])
+    );
+}
+
+/// Only the manager (and relays) connect to an agent's port: by default an
+/// agent endpoint is checked with the manager profiles as clients and
+/// identified among the agent profiles; a manager endpoint the other way
+/// round; `-p` still chooses the clients.
+#[test]
+fn agents_are_judged_by_managers_and_managers_by_agents() {
+    let agent = emulate("dsa-11");
+    let addr = addr_arg(agent.local_addr());
+    let (code, v) = scan_json(&[&addr, "--role", "agent"]);
+    assert_eq!(code, 0, "{v:#}");
+    let t = &v["targets"][0];
+    let checked: Vec<&str> = t["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(checked, ["dsm-strong-10-11", "dsm-strong-12"], "{t:#}");
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsa-11"])
+    );
+    assert_eq!(profile(t, "dsm-strong-12")["compatible"], true);
+    let text = tlscompat(&["scan", &addr, "--role", "agent", "--color", "never"]);
     assert!(
-        matches.contains(&Value::from("dsa-11")) && matches.contains(&Value::from("dsm-strong-12"))
+        text.stdout.contains("behaves like: dsa-11\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("dsa-9.6"), "{}", text.stdout);
+    // A manager: the agent profiles check it; it is one of the managers.
+    let manager = emulate("dsm-strong-10-11");
+    let (_, v) = scan_json(&[&addr_arg(manager.local_addr())]);
+    let t = &v["targets"][0];
+    assert_eq!(t["profiles"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsm-strong-10-11"])
+    );
+    // -p chooses the clients explicitly; identification stays by role.
+    let (_, v) = scan_json(&[&addr, "--role", "agent", "-p", "dsa-11"]);
+    let t = &v["targets"][0];
+    assert_eq!(t["profiles"][0]["profile"], "dsa-11");
+    assert_eq!(t["profiles"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsa-11"])
     );
 }
 
@@ -741,7 +833,8 @@ fn other_formats() {
         // In the server's order.
         "tls1.2: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
         "suite order: the server's",
-        "behaves like: dsa-11, dsm-strong-12",
+        // A manager is identified among the manager profiles.
+        "behaves like: dsm-strong-12",
         "no common suite at tls1.2",
         "full handshake (rustls)",
     ] {
