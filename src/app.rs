@@ -408,13 +408,15 @@ fn plan(
         }
         manager
     };
-    let report = crate::plan::build(crate::plan::PlanInput {
+    let mut report = crate::plan::build(crate::plan::PlanInput {
         to,
         catalog,
         source,
         targets,
         manager,
     });
+    // Where the fleet came from (the manager's API), after the plan's own.
+    report.notes.extend(job.notes);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         PlanFormat::Text => report::plan::text(w, &report, view),
         PlanFormat::Json => report::plan::json(w, &report),

@@ -56,6 +56,7 @@ pub mod error;
 pub mod findings;
 pub mod input;
 pub mod inventory;
+pub mod manager_api;
 pub mod matrix;
 pub mod negotiate;
 pub mod plan;
