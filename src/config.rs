@@ -733,18 +733,19 @@ fn read_manager(args: &ManagerApiArgs) -> Result<Option<FromManager>, Error> {
         bar
     });
     let page_size = args.api_page_size as usize;
-    let mut progress = |computers: usize, pages: usize| match &spinner {
-        Some(bar) => bar.set_message(format!(
-            "reading computers from {url}: {computers} read ({pages} pages)"
-        )),
-        // A full page: more may follow, and the read may be long.
-        None if computers == pages * page_size => {
-            let _ = writeln!(
-                stderr.lock(),
-                "tlscompat: reading computers from {url}: {computers} read ({pages} pages)…"
-            );
+    let mut progress = |computers: usize, pages: usize| {
+        let read = format!(
+            "reading computers from {url}: {computers} read ({pages} page{})",
+            if pages == 1 { "" } else { "s" }
+        );
+        match &spinner {
+            Some(bar) => bar.set_message(read),
+            // A full page: more may follow, and the read may be long.
+            None if computers == pages * page_size => {
+                let _ = writeln!(stderr.lock(), "tlscompat: {read}…");
+            }
+            None => {}
         }
-        None => {}
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
