@@ -716,10 +716,79 @@ fn client_config(trust: &Trust) -> Result<ClientConfig, Cause> {
         Trust::Ca { certs, .. } => {
             let mut roots = RootCertStore::empty();
             roots.add_parsable_certificates(certs.iter().map(|c| CertificateDer::from(c.clone())));
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| Cause::Tls(format!("--api-ca: {e}")))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(CaOrPinned {
+                    webpki,
+                    pinned: certs.clone(),
+                }))
+                .with_no_client_auth()
         }
     };
     Ok(config)
+}
+
+/// `--api-ca`: a chain to one of its CAs, or the very certificate it
+/// holds. A manager installs a self-signed console certificate (often
+/// marked as a CA, which path validation refuses as a server's own):
+/// giving that certificate trusts it, and nothing else.
+#[derive(Debug)]
+struct CaOrPinned {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    pinned: Vec<Vec<u8>>,
+}
+
+impl ServerCertVerifier for CaOrPinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+            .or_else(|e| {
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_slice() == end_entity.as_ref())
+                {
+                    Ok(ServerCertVerified::assertion())
+                } else {
+                    Err(e)
+                }
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// `--api-insecure`: any certificate is accepted; handshake signatures are
