@@ -8,8 +8,11 @@
 //!   `expect` (the profile an agent should behave like), `agent_version`,
 //!   `require`, `direction`, `labels`;
 //! - the manager's own computer list as JSON (what the API's computer
-//!   listing returns: `hostName`, `lastIPUsed`, `agentVersion`, …), so an
-//!   export can be fed in as it is.
+//!   listing returns: `hostName`, `lastIPUsed`, `agentVersion`, the
+//!   direction under `computerSettings`, …), so an export can be fed in as
+//!   it is; [`crate::manager_api`] reads the same list from the manager
+//!   itself and makes the same entries, and [`merge`] lets files add to it
+//!   or correct it.
 //!
 //! The format comes from the extension (`.txt`, `.csv`, `.yaml`/`.yml`,
 //! `.json`) or `--inventory-format`. An agent version maps to the profile
