@@ -2,7 +2,9 @@
 //!
 //! Everything that can be wrong with the input is found here, before any work
 //! starts: unknown profiles (with suggestions), unreadable or invalid profile
-//! files. The result is a `Config` whose parts are ready to use.
+//! files. The result is a `Config` whose parts are ready to use. The fleet
+//! of `--from-manager` is read here too, from the manager's API: it is an
+//! input like `-i`, and a failure to read it is an input error (exit 2).
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};

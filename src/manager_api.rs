@@ -21,8 +21,8 @@
 //! Why a small HTTP/1.1 client of its own, over tokio-rustls, instead of
 //! an HTTP crate: the manager's console TLS is reported (it is the manager
 //! under audit), which needs the negotiated version, suite and certificate
-//! of the very session that carried the API calls, and the HTTP crates
-//! that fit (ureq with rustls) do not expose the session; the tool already
+//! of the very session that carried the API calls, and the HTTP crate
+//! that fits (ureq, blocking, with rustls) does not expose it; the tool already
 //! runs tokio and rustls with the ring provider, so this adds one parser
 //! crate (`httparse`, for the response head) and the system roots
 //! (`rustls-native-certs`: an on-premises manager's certificate is signed
