@@ -406,6 +406,8 @@ fn plan(
         targets,
         manager,
     });
+    // Where the fleet came from (the manager's API), after the plan's own.
+    report.notes.extend(job.notes);
     if !job.only.is_empty() {
         crate::plan::keep_only(&mut report, &job.only);
     }

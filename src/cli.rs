@@ -43,7 +43,7 @@ pub enum Command {
     Matrix(MatrixArgs),
     /// Probe live endpoints: what they accept, and what each client
     /// version would negotiate with them.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Run a TLS endpoint that accepts exactly one profile (an emulated
     /// agent, manager or relay).
     Serve(ServeArgs),
@@ -147,6 +147,41 @@ pub struct PolicyArgs {
     pub forbid_suites: Vec<String>,
 }
 
+/// The fleet from the manager's REST API (`--from-manager`).
+#[derive(Debug, Args)]
+pub struct ManagerApiArgs {
+    /// Read the fleet from the manager's REST API (manager 11.1 and later):
+    /// the console's URL, https://dsm.example.com:4119, or the hosted
+    /// service's API URL. The key comes from --api-key-file or the
+    /// environment variable TLSCOMPAT_DSM_API_KEY, never from the command
+    /// line. With -i, the file adds agents or overrides the manager's.
+    #[arg(long, value_name = "URL")]
+    pub from_manager: Option<String>,
+    /// The API key, alone in a file only its owner can read (chmod 600).
+    #[arg(long, value_name = "FILE", requires = "from_manager")]
+    pub api_key_file: Option<PathBuf>,
+    /// Check the console's certificate against these CA certificates (PEM)
+    /// instead of the system's.
+    #[arg(long, value_name = "FILE", requires = "from_manager")]
+    pub api_ca: Option<PathBuf>,
+    /// Do not check the console's certificate (a lab only; said on stderr
+    /// every time).
+    #[arg(long, requires = "from_manager", conflicts_with = "api_ca")]
+    pub api_insecure: bool,
+    /// How the key is sent: secret-key (the api-secret-key header, an
+    /// on-premises manager), api-key (Authorization: ApiKey, the hosted
+    /// service), or auto (api-key for the hosted service's host names).
+    #[arg(long, value_enum, value_name = "STYLE", default_value_t = crate::manager_api::AuthStyle::Auto)]
+    pub api_auth: crate::manager_api::AuthStyle,
+    /// Timeout for the API's connect, handshake and each read (one page:
+    /// at most ten times this).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub api_timeout: Duration,
+    /// Computers asked for per page (the API's maxItems).
+    #[arg(long, value_name = "N", default_value_t = crate::manager_api::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    pub api_page_size: u32,
+}
+
 /// `tlscompat check …`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -194,7 +229,7 @@ pub struct WhatIfArgs {
 
 /// `tlscompat plan …`
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("fleet").required(true).args(["inventory", "from"])))]
+#[command(group(clap::ArgGroup::new("fleet").required(true).multiple(true).args(["inventory", "from", "from_manager"])))]
 pub struct PlanArgs {
     /// The manager's planned configuration: a profile id (dsm-strong-12), a
     /// profile file, or one written by `profiles capture`.
@@ -208,16 +243,20 @@ pub struct PlanArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub inventory_format: Option<crate::inventory::InventoryFormat>,
     /// The fleet from a saved scan report (`scan --format json` or `jsonl`).
-    #[arg(long, value_name = "REPORT", conflicts_with = "offline")]
+    #[arg(long, value_name = "REPORT", conflicts_with_all = ["offline", "from_manager"])]
     pub from: Option<PathBuf>,
+    /// The fleet from the manager's API (with -i: the file adds or overrides).
+    #[command(flatten)]
+    pub api: ManagerApiArgs,
     /// The manager as it is now: HOST, HOST:PORT or dsm://HOST:PORT/
     /// (default port 4120), scanned for the before column (default: the
     /// fleet's one manager target, if it has exactly one).
     #[arg(long, value_name = "TARGET")]
     pub manager: Option<String>,
     /// Probe no agent: judge each one from its agent_version (or profile)
-    /// in the inventory. --manager, if given, is still scanned.
-    #[arg(long, requires = "inventory")]
+    /// in the inventory or the manager's API. --manager, if given, is
+    /// still scanned.
+    #[arg(long)]
     pub offline: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
@@ -328,6 +367,9 @@ pub struct ScanArgs {
     /// The format of -i files, when the extension does not say.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub inventory_format: Option<crate::inventory::InventoryFormat>,
+    /// The fleet from the manager's API (with -i: the files add or override).
+    #[command(flatten)]
+    pub api: ManagerApiArgs,
     /// Client profile to check, id or file (repeatable; default: every agent profile).
     #[arg(short, long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,

@@ -2,7 +2,9 @@
 //!
 //! Everything that can be wrong with the input is found here, before any work
 //! starts: unknown profiles (with suggestions), unreadable or invalid profile
-//! files. The result is a `Config` whose parts are ready to use.
+//! files. The result is a `Config` whose parts are ready to use. The fleet
+//! of `--from-manager` is read here too, from the manager's API: it is an
+//! input like `-i`, and a failure to read it is an input error (exit 2).
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
@@ -12,8 +14,8 @@ use std::sync::Arc;
 use crate::certs::{self, Identity};
 use crate::cli::{
     CaptureArgs, CheckArgs, Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat,
-    LogFormat, MatrixArgs, MatrixFormat, PlanArgs, PlanFormat, PolicyArgs, ProfilesCommand,
-    RoleArg, ScanArgs, ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
+    LogFormat, ManagerApiArgs, MatrixArgs, MatrixFormat, PlanArgs, PlanFormat, PolicyArgs,
+    ProfilesCommand, RoleArg, ScanArgs, ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
 };
 use crate::diagnose::DiagnoseConfig;
 use crate::error::Error;
@@ -153,6 +155,9 @@ pub struct PlanJob {
     pub output: Option<PathBuf>,
     /// List only agents of these verdicts (`--only`); empty: all.
     pub only: Vec<crate::cli::Fate>,
+    /// Notes on where the fleet came from (the manager's API), added to
+    /// the plan's own.
+    pub notes: Vec<String>,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -281,7 +286,7 @@ impl Config {
             Command::Scan(args) => {
                 let to_file = args.output.is_some();
                 (
-                    Job::Scan(scan_job(&mut catalog, args, &mut notes)?),
+                    Job::Scan(scan_job(&mut catalog, *args, &mut notes)?),
                     to_file,
                 )
             }
@@ -441,14 +446,21 @@ fn scan_job(
             at: format!("argument {}", i + 1),
         });
     }
+    let mut files = Vec::new();
     for file in &args.inventory {
-        entries.extend(
+        files.extend(
             crate::inventory::read(file, args.inventory_format, role).map_err(Error::Inventory)?,
         );
     }
+    // The manager's agents, with the files' entries added or overriding.
+    let from_manager = read_manager(&args.api)?.map(|m| m.fleet.entries);
+    entries.extend(crate::inventory::merge(
+        from_manager.unwrap_or_default(),
+        files,
+    ));
     if entries.is_empty() {
         return Err(Error::Usage(
-            "no target: give TARGET arguments or -i FILE".into(),
+            "no target: give TARGET arguments, -i FILE or --from-manager URL".into(),
         ));
     }
     let (mut entries, merged) = crate::inventory::dedupe(entries)?;
@@ -644,11 +656,31 @@ fn plan_job(
         }
         None => None,
     };
+    let mut api_notes = Vec::new();
     let fleet = match (&args.inventory, &args.from) {
-        (Some(file), _) => {
+        (None, Some(report)) => PlanFleet::Report(report.clone()),
+        (None, None) if args.api.from_manager.is_none() => {
+            return Err(Error::Usage(
+                "no fleet: give -i INVENTORY, --from-manager URL (with --offline to probe \
+                 nothing) or --from REPORT"
+                    .into(),
+            ));
+        }
+        (file, _) => {
             // A plan is about agents: an inventory line without a role is one.
-            let entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
-                .map_err(Error::Inventory)?;
+            let from_file = match file {
+                Some(file) => crate::inventory::read(file, args.inventory_format, Role::Agent)
+                    .map_err(Error::Inventory)?,
+                None => Vec::new(),
+            };
+            let from_manager = match read_manager(&args.api)? {
+                Some(m) => {
+                    api_notes = m.notes;
+                    m.fleet.entries
+                }
+                None => Vec::new(),
+            };
+            let entries = crate::inventory::merge(from_manager, from_file);
             let (mut entries, merged) = crate::inventory::dedupe(entries)?;
             notes.extend(merged);
             // Expected profiles must be known: a typo is an input error.
@@ -662,13 +694,6 @@ fn plan_job(
             } else {
                 PlanFleet::Scan(entries)
             }
-        }
-        (None, Some(report)) => PlanFleet::Report(report.clone()),
-        (None, None) => {
-            return Err(Error::Usage(
-                "no fleet: give -i INVENTORY (with --offline to probe nothing) or --from REPORT"
-                    .into(),
-            ));
         }
     };
     let clients = clients_by_role(catalog, &[], std::slice::from_ref(&to))?;
@@ -686,7 +711,105 @@ fn plan_job(
         format: args.format,
         output: args.output,
         only: args.only,
+        notes: api_notes,
     })
+}
+
+/// The fleet read from the manager's API, and what to say about it.
+struct FromManager {
+    fleet: crate::manager_api::ManagerFleet,
+    /// What was read, the console's TLS, warnings: for a report's notes.
+    notes: Vec<String>,
+}
+
+/// `--from-manager`: reads the fleet from the manager's API now (an input,
+/// like `-i`: a failure is an input error, exit 2). Says on stderr that
+/// `--api-insecure` is on (every time), how the read goes when it takes
+/// more than a page, what was read, and the console's TLS.
+fn read_manager(args: &ManagerApiArgs) -> Result<Option<FromManager>, Error> {
+    use crate::manager_api::{ApiKey, ApiSource, ApiUrl, Trust};
+    use std::io::Write;
+    let Some(url) = &args.from_manager else {
+        return Ok(None);
+    };
+    let url = ApiUrl::parse(url)?;
+    let key = match &args.api_key_file {
+        Some(path) => ApiKey::from_file(path)?,
+        None => ApiKey::from_env()?.ok_or(crate::manager_api::ApiError::NoKey)?,
+    };
+    let trust = if args.api_insecure {
+        Trust::Insecure
+    } else if let Some(path) = &args.api_ca {
+        let certs = certs::load_certs(path).map_err(Error::Certificate)?;
+        let der = certs
+            .iter()
+            .map(|c| c.to_der())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Certificate(certs::CertError::Generate(e)))?;
+        Trust::Ca {
+            path: path.clone(),
+            certs: der,
+        }
+    } else {
+        Trust::System
+    };
+    // Diagnostics are best effort: a closed stderr changes nothing.
+    let stderr = std::io::stderr();
+    if args.api_insecure {
+        let _ = writeln!(
+            stderr.lock(),
+            "tlscompat: warning: --api-insecure: the certificate of {url} is not checked; \
+             anyone on the path could read the API key (use --api-ca FILE outside a lab)"
+        );
+    }
+    let source = ApiSource {
+        url: url.clone(),
+        key,
+        auth: args.api_auth,
+        trust,
+        timeout: args.api_timeout,
+        page_size: args.api_page_size,
+        max_body: crate::manager_api::MAX_BODY,
+    };
+    let terminal = stderr.is_terminal();
+    let spinner = terminal.then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!("reading computers from {url}"));
+        bar
+    });
+    let page_size = args.api_page_size as usize;
+    let mut progress = |computers: usize, pages: usize| {
+        let read = format!(
+            "reading computers from {url}: {computers} read ({pages} page{})",
+            if pages == 1 { "" } else { "s" }
+        );
+        match &spinner {
+            Some(bar) => bar.set_message(read),
+            // A full page: more may follow, and the read may be long.
+            None if computers == pages * page_size => {
+                let _ = writeln!(stderr.lock(), "tlscompat: {read}…");
+            }
+            None => {}
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let read = runtime.block_on(crate::manager_api::read_fleet(&source, &mut progress));
+    if let Some(bar) = &spinner {
+        bar.finish_and_clear();
+    }
+    let fleet = read?;
+    let mut notes = vec![fleet.summary(&url)];
+    if let Some(console) = &fleet.console {
+        notes.push(console.sentence(&url));
+    }
+    notes.extend(fleet.warnings());
+    for n in &notes {
+        let _ = writeln!(stderr.lock(), "tlscompat: {n}");
+    }
+    Ok(Some(FromManager { fleet, notes }))
 }
 
 fn what_if_job(args: WhatIfArgs) -> Result<WhatIfJob, Error> {

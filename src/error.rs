@@ -110,6 +110,9 @@ pub enum Error {
     /// `profiles capture` could not capture the endpoint.
     #[error(transparent)]
     Capture(#[from] crate::capture::CaptureError),
+    /// The fleet could not be read from the manager's API.
+    #[error(transparent)]
+    ManagerApi(#[from] crate::manager_api::ApiError),
     /// Standard output went away or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] io::Error),

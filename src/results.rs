@@ -464,6 +464,36 @@ pub struct Expectation {
     pub direction: Option<Direction>,
     /// Free labels.
     pub labels: Vec<String>,
+    /// What the manager said of this computer, as its API (`--from-manager`)
+    /// or its exported computer list (`-i`) gave it; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<ManagerRecord>,
+}
+
+/// One computer as the manager's REST API describes it: the fields the
+/// tool reads, as the manager wrote them (the API's names in the docs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ManagerRecord {
+    /// `ID`: the computer's id on the manager.
+    pub id: Option<u64>,
+    /// `hostName`.
+    pub host_name: Option<String>,
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `lastIPUsed`.
+    pub last_ip_used: Option<String>,
+    /// `agentVersion` (`20.0.0.8453`).
+    pub agent_version: Option<String>,
+    /// `platform`.
+    pub platform: Option<String>,
+    /// `computerStatus.agentStatus` (`active`, `warning`, `error`, …).
+    pub agent_status: Option<String>,
+    /// `lastAgentCommunication`: milliseconds since the Unix epoch.
+    pub last_agent_communication: Option<i64>,
+    /// `computerSettings.platformSettingAgentCommunicationsDirection.value`
+    /// as written (`Bidirectional`, `Agent/Appliance Initiated`, `Manager
+    /// Initiated`); `direction` above is what the tool made of it.
+    pub direction: Option<String>,
 }
 
 impl Expectation {

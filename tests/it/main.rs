@@ -25,6 +25,7 @@ mod hostile;
 mod html;
 mod junit;
 mod limits;
+mod manager_api;
 mod matrix_cli;
 mod module_graph;
 mod peers;
