@@ -604,6 +604,15 @@ pub struct ServerReport {
     /// Per version with two or more accepted suites: `server` or `client`,
     /// whose order decides.
     pub preference: BTreeMap<TlsVersion, crate::negotiate::Preference>,
+    /// Per version where the server's order decides: how many of the
+    /// suites listed in `cipher_suites` lead in a measured order (each
+    /// beats every suite after it, in some accepted hello or by
+    /// transitivity). The rest follow in id order, their order not
+    /// measured: a default scan usually learns the server's first choice
+    /// only; `--all-suites` asks every pair. Absent (old reports): nothing
+    /// beyond what each probe chose is known.
+    #[serde(default)]
+    pub order_measured: BTreeMap<TlsVersion, usize>,
     /// `none`, `requested`, `required` or `unknown`.
     pub client_certificate: ClientCertificate,
     /// The leaf certificate, when one was seen (TLS 1.2 and older).

@@ -136,8 +136,8 @@ fn order_text(server: &crate::results::ServerReport) -> String {
     };
     let mut distinct: Vec<&Preference> = server.preference.values().collect();
     distinct.dedup();
-    match distinct.as_slice() {
-        [] => "undetermined".into(),
+    let mut text = match distinct.as_slice() {
+        [] => "undetermined".to_string(),
         [one] => whose(one).into(),
         _ => server
             .preference
@@ -145,7 +145,28 @@ fn order_text(server: &crate::results::ServerReport) -> String {
             .map(|(v, p)| format!("{v} {}", whose(p)))
             .collect::<Vec<_>>()
             .join(", "),
+    };
+    // Never an order that was not measured: say how much of it was.
+    let partial: Vec<String> = server
+        .preference
+        .iter()
+        .filter(|(_, p)| **p == Preference::Server)
+        .filter_map(|(v, _)| {
+            let n = server.cipher_suites.get(v).map_or(0, Vec::len);
+            let m = server.order_measured.get(v).copied().unwrap_or(0);
+            (m < n).then(|| match m {
+                0 => format!("{v}: not measured, listed by id"),
+                m => format!("{v}: measured for the first {m} of {n}, the rest by id"),
+            })
+        })
+        .collect();
+    if !partial.is_empty() {
+        text.push_str(&format!(
+            " ({}; --all-suites measures the whole order)",
+            partial.join("; ")
+        ));
     }
+    text
 }
 
 /// How far a profile's result was proved, for people.

@@ -44,6 +44,13 @@ fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// IANA names, in the order given.
+fn in_order(ids: &[u16]) -> Vec<String> {
+    ids.iter()
+        .map(|i| tlscompat::suites::CipherSuiteId(*i).to_string())
+        .collect()
+}
+
 fn names(ids: &[u16]) -> Vec<String> {
     let mut v: Vec<u16> = ids.to_vec();
     v.sort();
@@ -953,4 +960,80 @@ fn no_policy_is_never_called_passed() {
     assert_eq!(v["policy"]["rules"], 0);
     let (_, v) = scan_json(&[&addr, "--require", "dsa-11"]);
     assert_eq!(v["policy"]["rules"], 1);
+}
+
+/// A manager that prefers GCM-256, GCM-128, CBC-256, CBC-128 (the
+/// 10.0/11.0 strong-cipher script's order): a default scan learns only its
+/// first choice and lists the rest by id, saying so, never as the
+/// server's order; `--all-suites` measures the whole order; `what-if`
+/// names the surviving suite only where the order was measured that far.
+#[test]
+fn only_a_measured_server_order_is_printed() {
+    let e = emulate("dsm-strong-10-11");
+    let addr = addr_arg(e.local_addr());
+    let (code, v) = scan_json(&[&addr]);
+    assert_eq!(code, 0, "{v:#}");
+    let s = &v["targets"][0]["server"];
+    assert_eq!(s["preference"]["tls1.2"], "server");
+    assert_eq!(s["order_measured"]["tls1.2"], 1, "{s:#}");
+    assert_eq!(
+        s["cipher_suites"]["tls1.2"],
+        serde_json::json!(in_order(&[0xC030, 0xC027, 0xC028, 0xC02F])),
+        "the first choice, then by id"
+    );
+    let text = tlscompat(&["scan", &addr, "--color", "never"]);
+    assert!(
+        text.stdout.replace("\n    ", " ").contains(
+            "suite order: the server's (tls1.2: measured for the first 1 of 4, the rest by id; --all-suites measures the whole order)"
+        ),
+        "{}",
+        text.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let default = dir.path().join("default.json");
+    std::fs::write(&default, serde_json::to_string(&v).unwrap()).unwrap();
+    let (_, all) = scan_json(&[&addr, "--all-suites"]);
+    let s = &all["targets"][0]["server"];
+    assert_eq!(s["order_measured"]["tls1.2"], 4, "{s:#}");
+    assert_eq!(
+        s["cipher_suites"]["tls1.2"],
+        serde_json::json!(in_order(&[0xC030, 0xC02F, 0xC028, 0xC027])),
+        "the server's whole order"
+    );
+    let full = dir.path().join("all.json");
+    std::fs::write(&full, serde_json::to_string(&all).unwrap()).unwrap();
+    // Without GCM-256, which suite would dsa-10.0-u16 get?
+    let drop = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+    let what = |report: &std::path::Path| -> Value {
+        tlscompat(&[
+            "what-if",
+            report.to_str().unwrap(),
+            "--drop",
+            drop,
+            "--format",
+            "json",
+        ])
+        .json()
+    };
+    let u16 = |w: &Value| -> Value {
+        w["targets"][0]["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["profile"] == "dsa-10.0-u16")
+            .unwrap()
+            .clone()
+    };
+    let w = u16(&what(&default));
+    assert_eq!(w["outcome"], "keeps", "{w:#}");
+    assert_eq!(w["negotiated_after"], Value::Null, "not measured: {w:#}");
+    assert!(
+        w["message"].as_str().unwrap().contains("suite not known"),
+        "{w:#}"
+    );
+    let w = u16(&what(&full));
+    assert_eq!(
+        w["negotiated_after"]["cipher_suite"], "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "{w:#}"
+    );
 }

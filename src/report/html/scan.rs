@@ -420,7 +420,17 @@ fn section(t: &TargetReport) -> Section {
         } else {
             s.preference
                 .iter()
-                .map(|(v, p)| format!("{v}: {}", whose(*p)))
+                .map(|(v, p)| {
+                    let n = s.cipher_suites.get(v).map_or(0, Vec::len);
+                    let m = s.order_measured.get(v).copied().unwrap_or(0);
+                    let measured = match p {
+                        crate::negotiate::Preference::Server if m < n => {
+                            format!(" (measured for the first {m} of {n}, the rest by id)")
+                        }
+                        _ => String::new(),
+                    };
+                    format!("{v}: {}{measured}", whose(*p))
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
