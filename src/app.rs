@@ -399,12 +399,20 @@ fn plan(
         }
         manager
     };
+    // Without a manager scanned now, the one --to's report saved is the
+    // before column.
+    let (manager, manager_saved) = match (manager, job.saved_manager) {
+        (Some(m), _) => (Some(m), false),
+        (None, Some(saved)) => (Some(*saved), true),
+        (None, None) => (None, false),
+    };
     let mut report = crate::plan::build(crate::plan::PlanInput {
         to,
         catalog,
         source,
         targets,
         manager,
+        manager_saved,
     });
     // Where the fleet came from (the manager's API), after the plan's own.
     report.notes.extend(job.notes);

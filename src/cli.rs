@@ -232,9 +232,15 @@ pub struct WhatIfArgs {
 #[command(group(clap::ArgGroup::new("fleet").required(true).multiple(true).args(["inventory", "from", "from_manager"])))]
 pub struct PlanArgs {
     /// The manager's planned configuration: a profile id (dsm-strong-12), a
-    /// profile file, or one written by `profiles capture`.
-    #[arg(long, value_name = "PROFILE")]
+    /// profile file, one written by `profiles capture`, or a saved scan
+    /// report of the manager (`.json`, `.jsonl`: the manager as it is now,
+    /// to be changed with --drop).
+    #[arg(long, value_name = "PROFILE|REPORT")]
     pub to: String,
+    /// What the switch takes away from --to: a version (tls1.0), a suite
+    /// or a class (cbc, sha1, rsa-kx, …), as in what-if (repeatable).
+    #[arg(long = "drop", value_name = "VERSION|SUITE|CLASS")]
+    pub drop: Vec<String>,
     /// The fleet: an inventory (text, CSV, YAML or the manager's computer
     /// list), scanned now; with --offline, judged from agent versions.
     #[arg(short, long, value_name = "FILE", conflicts_with = "from")]

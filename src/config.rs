@@ -155,6 +155,9 @@ pub struct PlanJob {
     pub output: Option<PathBuf>,
     /// List only agents of these verdicts (`--only`); empty: all.
     pub only: Vec<crate::cli::Fate>,
+    /// The manager as a saved report showed it (`--to REPORT`): the before
+    /// column when no manager is scanned now.
+    pub saved_manager: Option<Box<crate::results::TargetReport>>,
     /// Notes on where the fleet came from (the manager's API), added to
     /// the plan's own.
     pub notes: Vec<String>,
@@ -538,6 +541,37 @@ fn scan_job(
     })
 }
 
+/// What `plan --to` names.
+enum Planned {
+    /// A profile, by id.
+    Profile(String),
+    /// A saved report's manager made a profile, and that manager's report.
+    Report(Box<Profile>, Box<crate::results::TargetReport>),
+}
+
+/// `--to`: a saved scan report (`.json`, `.jsonl`) is the manager as it is
+/// now, made a profile of what it accepted (in its order, as far as that
+/// was measured); anything else is a profile id or file.
+fn planned_manager(catalog: &mut Catalog, to: &str) -> Result<Planned, Error> {
+    let path = std::path::Path::new(to);
+    let is_report = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "jsonl")
+    );
+    if !is_report {
+        return Ok(Planned::Profile(catalog.resolve(to)?));
+    }
+    let targets = crate::saved::read(path)?;
+    let manager = crate::plan::manager_of(&targets)
+        .map_err(|e| Error::Usage(format!("--to {to}: {e}")))?
+        .clone();
+    let date = time::OffsetDateTime::now_utc().date().to_string();
+    let yaml = crate::capture::profile_yaml(&manager, Role::Manager, None, &date)?;
+    let mut profile = Profile::parse(&yaml, crate::profile::Origin::File(path.to_path_buf()))?;
+    profile.name = format!("{} as saved in {to}", manager.target);
+    Ok(Planned::Report(Box::new(profile), Box::new(manager)))
+}
+
 /// Role-aware clients ([`crate::scan::Clients::by_role`]): `given` (`-p`)
 /// or the role's defaults, plus `also` on every target; identification
 /// among the profiles of the target's role.
@@ -644,7 +678,12 @@ fn plan_job(
     args: PlanArgs,
     notes: &mut Vec<String>,
 ) -> Result<PlanJob, Error> {
-    let to = catalog.resolve(&args.to)?;
+    let drops = args
+        .drop
+        .iter()
+        .map(|d| d.parse().map_err(|e| Error::Usage(format!("--drop: {e}"))))
+        .collect::<Result<Vec<crate::whatif::Drop>, Error>>()?;
+    let planned = planned_manager(catalog, &args.to)?;
     let manager = match &args.manager {
         Some(m) => {
             // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
@@ -656,7 +695,7 @@ fn plan_job(
         }
         None => None,
     };
-    let mut api_notes = Vec::new();
+    let mut plan_notes = Vec::new();
     let fleet = match (&args.inventory, &args.from) {
         (None, Some(report)) => PlanFleet::Report(report.clone()),
         (None, None) if args.api.from_manager.is_none() => {
@@ -675,7 +714,7 @@ fn plan_job(
             };
             let from_manager = match read_manager(&args.api)? {
                 Some(m) => {
-                    api_notes = m.notes;
+                    plan_notes.extend(m.notes);
                     m.fleet.entries
                 }
                 None => Vec::new(),
@@ -696,12 +735,40 @@ fn plan_job(
             }
         }
     };
-    let clients = clients_by_role(catalog, &[], std::slice::from_ref(&to))?;
     // Built once every argument is resolved (a later file may replace it).
-    let to = catalog
-        .built(std::slice::from_ref(&to))?
-        .pop()
-        .ok_or_else(|| Error::Usage(format!("no profile {to}")))?;
+    let (to, saved_manager) = match planned {
+        Planned::Profile(id) => (
+            catalog
+                .built(std::slice::from_ref(&id))?
+                .pop()
+                .ok_or_else(|| Error::Usage(format!("no profile {id}")))?,
+            None,
+        ),
+        Planned::Report(p, m) => (*p, Some(m)),
+    };
+    let to = crate::plan::with_drops(to, &drops)
+        .map_err(|e| Error::Usage(format!("--to {} --drop: {e}", args.to)))?;
+    if let Some(server) = saved_manager.as_ref().and_then(|m| m.server.as_ref()) {
+        plan_notes.push(format!(
+            "--to {}: the manager as saved ({}), {}{}",
+            args.to,
+            saved_manager.as_ref().map_or("", |m| m.target.as_str()),
+            if server.probed.all_suites {
+                "every registered suite probed"
+            } else {
+                "what it accepted among the suites probed (the profiles' suites; --all-suites probes every one)"
+            },
+            if drops.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", without {}",
+                    drops.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                )
+            }
+        ));
+    }
+    let clients = clients_by_role(catalog, &[], &[])?.with(&to);
     Ok(PlanJob {
         to,
         fleet,
@@ -711,7 +778,8 @@ fn plan_job(
         format: args.format,
         output: args.output,
         only: args.only,
-        notes: api_notes,
+        notes: plan_notes,
+        saved_manager,
     })
 }
 

@@ -262,8 +262,11 @@ pub struct PlanInput<'a> {
     pub source: PlanSource,
     /// The fleet.
     pub targets: Vec<PlanTarget>,
-    /// The manager's current endpoint, scanned now (`--manager`).
+    /// The manager's current endpoint, scanned now (`--manager`), or saved
+    /// (`--to REPORT`: see `manager_saved`).
     pub manager: Option<TargetReport>,
+    /// Whether `manager` comes from a saved report rather than a probe now.
+    pub manager_saved: bool,
 }
 
 /// The plan.
@@ -274,6 +277,7 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         source,
         targets,
         manager,
+        manager_saved: given_saved,
     } = input;
     let saved = source == PlanSource::Report;
     let mut notes = Vec::new();
@@ -283,7 +287,7 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         .filter(|t| t.role == Role::Manager && t.scan.is_some())
         .collect();
     let (manager, manager_saved) = match manager {
-        Some(m) => (Some(m), false),
+        Some(m) => (Some(m), given_saved),
         None if listed.len() == 1 => (listed[0].scan.clone(), saved),
         None => {
             if listed.len() > 1 {
@@ -439,6 +443,69 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
             unknown,
             inferred,
         },
+    }
+}
+
+/// The planned manager: `base` with what `drop` takes out (`plan --to …
+/// --drop tls1.0`). A suite left with no version it can run at goes too.
+/// The id and name say what was dropped; an error says what would be left
+/// empty.
+pub fn with_drops(mut p: Profile, drop: &[crate::whatif::Drop]) -> Result<Profile, String> {
+    use crate::whatif::{dropped_suite, dropped_version};
+    if drop.is_empty() {
+        return Ok(p);
+    }
+    let dropped: Vec<String> = drop.iter().map(ToString::to_string).collect();
+    p.versions.retain(|v| !dropped_version(drop, *v));
+    let versions = p.versions.clone();
+    p.cipher_suites.retain(|s| {
+        !dropped_suite(drop, *s)
+            && s.suite()
+                .is_none_or(|c| versions.iter().any(|v| c.valid_at(*v)))
+    });
+    if p.versions.is_empty() || p.cipher_suites.is_empty() {
+        return Err(format!(
+            "{} without {} accepts nothing: no {} left",
+            p.id,
+            dropped.join(", "),
+            if p.versions.is_empty() {
+                "version"
+            } else {
+                "cipher suite"
+            }
+        ));
+    }
+    p.name = format!("{}, without {}", p.name, dropped.join(", "));
+    p.id = format!("{}-without-{}", p.id, dropped.join("-"));
+    p.aliases.clear();
+    Ok(p)
+}
+
+/// The manager of a saved scan report (`plan --to REPORT`): its one
+/// manager that answered, or its one endpoint. An error names what the
+/// report holds instead.
+pub fn manager_of(targets: &[TargetReport]) -> Result<&TargetReport, String> {
+    let ok: Vec<&TargetReport> = targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Ok && t.server.is_some())
+        .collect();
+    let managers: Vec<&TargetReport> = ok
+        .iter()
+        .copied()
+        .filter(|t| t.role == Role::Manager)
+        .collect();
+    match (managers.as_slice(), ok.as_slice()) {
+        ([one], _) | ([], [one]) => Ok(one),
+        ([], []) => Err("it holds no endpoint that was scanned".into()),
+        ([], many) | (many, _) => Err(format!(
+            "it holds {} endpoints that could be the manager ({}): save a scan of the manager alone",
+            many.len(),
+            many.iter()
+                .take(5)
+                .map(|t| t.target.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 
@@ -1228,6 +1295,7 @@ mod tests {
             source: PlanSource::Offline,
             targets,
             manager: None,
+            manager_saved: false,
         })
     }
 

@@ -196,11 +196,13 @@ pub fn what_if(targets: &[TargetReport], drop: &[Drop], catalog: &Catalog) -> Wh
     }
 }
 
-fn dropped_version(drop: &[Drop], v: TlsVersion) -> bool {
+/// Whether `drop` takes out version `v`.
+pub fn dropped_version(drop: &[Drop], v: TlsVersion) -> bool {
     drop.contains(&Drop::Version(v))
 }
 
-fn dropped_suite(drop: &[Drop], s: CipherSuiteId) -> bool {
+/// Whether `drop` takes out suite `s` (at every version).
+pub fn dropped_suite(drop: &[Drop], s: CipherSuiteId) -> bool {
     drop.iter()
         .any(|d| matches!(d, Drop::Suites(sel) if sel.selects(s)))
 }

@@ -215,6 +215,17 @@ impl Clients {
         }
     }
 
+    /// These clients with `p` checked on every target too (a plan's
+    /// planned manager).
+    pub fn with(mut self, p: &Profile) -> Clients {
+        for (clients, _) in [&mut self.managers, &mut self.listeners] {
+            if !clients.iter().any(|c| c.id == p.id) {
+                clients.push(p.clone());
+            }
+        }
+        self
+    }
+
     /// (clients, identify) for a target of `role`.
     pub fn for_role(&self, role: crate::profile::Role) -> (&[Profile], &[Profile]) {
         use crate::profile::Role;

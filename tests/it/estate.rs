@@ -350,3 +350,88 @@ fn the_plan_of_300_agents_puts_the_answer_first_and_fits_a_ticket() {
         &md.stdout[md.stdout.len() - 2000..]
     );
 }
+
+/// `plan --to REPORT --drop …`: what "TLS 1.2 only" does to this manager,
+/// from a saved scan of it, with no YAML edited by hand.
+#[test]
+fn plan_to_a_saved_manager_with_drops() {
+    let manager = crate::plan::emulate_file("profiles/dsm-legacy.yaml");
+    let nine = emulate("dsa-9.6");
+    let eleven = emulate("dsa-11");
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("manager.json");
+    let scan = finish(
+        bin()
+            .args(["scan", &at(manager.local_addr()), "--format", "json", "-o"])
+            .arg(&saved)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    let inv = write(
+        dir.path(),
+        "fleet.csv",
+        &format!(
+            "host,port,role\n127.0.0.1,{},agent\n127.0.0.1,{},agent\n",
+            nine.local_addr().port(),
+            eleven.local_addr().port()
+        ),
+    );
+    let (saved, inv) = (saved.to_str().unwrap(), inv.to_str().unwrap());
+    let run = plan(&[
+        "--to", saved, "--drop", "tls1.0", "--drop", "tls1.1", "-i", inv, "--format", "json",
+    ]);
+    let v = run.expect_code(1).json();
+    assert!(
+        v["to"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with(", without tls1.0, tls1.1"),
+        "{:#}",
+        v["to"]
+    );
+    // Before: the manager as saved, with TLS 1.0: every agent in contact.
+    assert_eq!(v["manager"]["evidence"], "saved_scan", "{:#}", v["manager"]);
+    let n = agent(&v, &at(nine.local_addr()));
+    assert_eq!(n["loses_contact"], true, "{n:#}");
+    assert!(
+        n["before"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["status"] == "works"),
+        "{n:#}"
+    );
+    let e = agent(&v, &at(eleven.local_addr()));
+    assert_eq!(e["loses_contact"], false, "{e:#}");
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
+            .unwrap()
+            .starts_with(&format!("--to {saved}: the manager as saved"))
+    }));
+    // A class, as in what-if; a drop that leaves nothing is an input error.
+    let v = plan(&[
+        "--to",
+        "dsm-strong-10-11",
+        "--drop",
+        "cbc",
+        "-i",
+        inv,
+        "--format",
+        "json",
+    ])
+    .expect_code(1)
+    .json();
+    assert_eq!(v["to"]["id"], "dsm-strong-10-11-without-cbc");
+    let run = plan(&[
+        "--to", saved, "--drop", "tls1.0", "--drop", "tls1.2", "--drop", "tls1.1", "-i", inv,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("accepts nothing: no version left"),
+        "{}",
+        run.stderr
+    );
+    let run = plan(&["--to", "dsm-strong-12", "--drop", "tls9", "-i", inv]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

@@ -15,7 +15,7 @@ use crate::schema::assert_valid;
 use crate::servers::emulate;
 
 /// The emulator serving a profile file of `testdata/`.
-fn emulate_file(rel: &str) -> Emulator {
+pub fn emulate_file(rel: &str) -> Emulator {
     let path = testdata(rel);
     let text = std::fs::read_to_string(&path).unwrap();
     let profile = Profile::parse(&text, Origin::File(path)).unwrap();

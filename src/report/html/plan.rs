@@ -475,6 +475,7 @@ mod tests {
                 test_agent("c", "20.0.0-3445", Some(Direction::ManagerInitiated), &[]),
             ],
             manager: None,
+            manager_saved: false,
         })
     }
 
