@@ -1145,7 +1145,7 @@ fn upgrade_words(catalog: &Catalog, (first, later): &(String, Vec<String>)) -> S
         format!("upgrade to {}", product(catalog, first))
     } else {
         format!(
-            "upgrade to {}, the newest agent line the profiles know; the smallest upgrade that keeps contact is {}",
+            "upgrade to {}, the newest line; at the least {}",
             product(catalog, newest),
             product(catalog, first)
         )
@@ -1323,7 +1323,7 @@ mod tests {
         assert_eq!(g.recommended.as_deref(), Some("dsa-11"));
         assert_eq!(
             g.advice,
-            "Deep Security Agent 9.6 loses contact: upgrade to Deep Security Agent 20 (or 11.0, 12.0), the newest agent line the profiles know; the smallest upgrade that keeps contact is Deep Security Agent 10.0 Update 16 or later"
+            "Deep Security Agent 9.6 loses contact: upgrade to Deep Security Agent 20 (or 11.0, 12.0), the newest line; at the least Deep Security Agent 10.0 Update 16 or later"
         );
         assert_eq!(p.steps.len(), 2);
         assert!(

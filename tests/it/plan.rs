@@ -283,8 +283,8 @@ fn an_inventory_scanned_now_groups_the_agents_that_lose_contact() {
     assert_eq!(
         groups[1]["advice"],
         "Deep Security Agent 10.0 (before Update 16) loses contact: upgrade to Deep Security \
-         Agent 20 (or 11.0, 12.0), the newest agent line the profiles know; the smallest \
-         upgrade that keeps contact is Deep Security Agent 10.0 Update 16 or later"
+         Agent 20 (or 11.0, 12.0), the newest line; at the least Deep Security Agent 10.0 \
+         Update 16 or later"
     );
     // Upgrades first, then the switch; product versions, not profile ids.
     let steps = v["steps"].as_array().unwrap();

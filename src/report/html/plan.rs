@@ -582,7 +582,7 @@ mod tests {
         let steps = &steps[..steps.find("</ol>").unwrap()];
         assert_eq!(steps.matches("<li>").count(), p.steps.len());
         assert!(
-            steps.contains("this agent (Deep Security Agent 9.6): upgrade to Deep Security Agent 20 (or 11.0, 12.0), the newest agent line the profiles know; the smallest upgrade that keeps contact is Deep Security Agent 10.0 Update 16 or later"),
+            steps.contains("this agent (Deep Security Agent 9.6): upgrade to Deep Security Agent 20 (or 11.0, 12.0), the newest line; at the least Deep Security Agent 10.0 Update 16 or later"),
             "{steps}"
         );
         assert!(steps.contains("then switch the manager to dsm-strong-12"));
