@@ -49,12 +49,16 @@ pub fn profile_for(version: &str) -> Result<Mapped, UnknownVersion> {
             profile: "dsa-10.0",
             caveat: Some(
                 "10.0 before Update 16 assumed: an Update 16+ agent with strong cipher suites \
-                 on behaves like dsa-10.0-u16 (give --as dsa-10.0-u16)",
+                 on behaves like dsa-10.0-u16 (give --as dsa-10.0-u16), with them off like \
+                 the six suites of dsa-fips (an inference)",
             ),
         },
         (11 | 12 | 20, _) => Mapped {
             profile: "dsa-11",
-            caveat: None,
+            caveat: Some(
+                "FIPS mode, which 11.0, 12.0 and 20 agents may run in, offers the six suites \
+                 of dsa-fips instead",
+            ),
         },
         _ => return Err(unknown()),
     })

@@ -103,7 +103,7 @@ pub fn loses_contact(after: &[LegVerdict]) -> Option<bool> {
 }
 
 /// The agent upgrade path, oldest first (docs/domain.md, "The upgrade
-/// ladder"). `dsa-fips` is a mode of 10.0 Update 16 and later, not a rung.
+/// ladder"). `dsa-fips` is a mode of 11.0, 12.0 and 20 agents, not a rung.
 pub const LADDER: [&str; 4] = ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11"];
 
 /// The FIPS-mode profile: a mode, not a rung of [`LADDER`].

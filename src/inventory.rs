@@ -235,9 +235,15 @@ fn target(host: &str, port: Option<&str>, role: Role) -> Result<Target, String> 
 pub(crate) fn from_version(version: &str) -> Result<(Vec<String>, Option<String>), String> {
     let mapped = crate::agent_version::profile_for(version).map_err(|e| e.to_string())?;
     let mut expect = vec![mapped.profile.to_string()];
-    if mapped.profile == "dsa-10.0" {
-        // Before or after Update 16: the scan's identification decides.
-        expect.extend(["dsa-10.0-u16".to_string(), "dsa-fips".to_string()]);
+    match mapped.profile {
+        // Before or after Update 16, strong cipher suites on or off (off:
+        // the six suites of `dsa-fips`, an inference, docs/domain.md): the
+        // scan's identification decides.
+        "dsa-10.0" => expect.extend(["dsa-10.0-u16".to_string(), "dsa-fips".to_string()]),
+        // 11.0, 12.0 and 20 may run in FIPS mode (the seed lists it under
+        // them): the scan's identification decides.
+        "dsa-11" => expect.push("dsa-fips".to_string()),
+        _ => {}
     }
     Ok((expect, mapped.caveat.map(str::to_string)))
 }
@@ -767,7 +773,11 @@ mod tests {
         let e = csv_entries(text, Role::Manager).unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].target.to_string(), "10.0.0.7:4118");
-        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(
+            e[0].expectation.expect,
+            ["dsa-11", "dsa-fips"],
+            "11.0+ may run in FIPS mode"
+        );
         assert_eq!(e[0].expectation.direction, Some(Direction::AgentInitiated));
         assert_eq!(e[0].expectation.labels, ["web", "prod"]);
         assert_eq!(e[1].target.to_string(), "dsm.example:4120");
@@ -842,7 +852,11 @@ mod tests {
         let e = computers(text, Role::Agent).unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].target.to_string(), "web1.example:4118");
-        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(
+            e[0].expectation.expect,
+            ["dsa-11", "dsa-fips"],
+            "11.0+ may run in FIPS mode"
+        );
         assert_eq!(e[1].target.to_string(), "10.0.0.8:4118");
         assert_eq!(e[1].expectation.expect, ["dsa-9.6"]);
         assert!(e[2].expectation.expect.is_empty());
@@ -877,7 +891,11 @@ mod tests {
         assert_eq!(counts.unknown_directions.get("Sideways"), Some(&1));
         assert_eq!(counts.unknown_versions.get("50.0.0.1"), Some(&1));
         assert_eq!(e[0].target.to_string(), "web1:4118");
-        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(
+            e[0].expectation.expect,
+            ["dsa-11", "dsa-fips"],
+            "11.0+ may run in FIPS mode"
+        );
         assert_eq!(e[0].expectation.direction, Some(Direction::AgentInitiated));
         let m = e[0].expectation.manager.as_ref().unwrap();
         assert_eq!(m.id, Some(7));
@@ -934,7 +952,11 @@ mod tests {
         let got: Vec<String> = e.iter().map(|e| e.target.to_string()).collect();
         assert_eq!(got, ["10.0.0.7:14118", "DB1:4118", "new:4118"]);
         // By lastIPUsed: the port and labels from the file, the rest kept.
-        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(
+            e[0].expectation.expect,
+            ["dsa-11", "dsa-fips"],
+            "11.0+ may run in FIPS mode"
+        );
         assert_eq!(
             e[0].expectation.direction,
             Some(Direction::ManagerInitiated)

@@ -406,7 +406,10 @@ fn csv_and_yaml_inventories() {
     let (_, v) = scan_json(&["-i", csv.to_str().unwrap()]);
     let t = &v["targets"];
     assert_eq!(t[0]["role"], "agent");
-    assert_eq!(t[0]["inventory"]["expect"], serde_json::json!(["dsa-11"]));
+    assert_eq!(
+        t[0]["inventory"]["expect"],
+        serde_json::json!(["dsa-11", "dsa-fips"])
+    );
     assert_eq!(t[0]["inventory"]["labels"], serde_json::json!(["web"]));
     let f = t[0]["findings"].as_array().unwrap();
     let unexpected = f
@@ -415,7 +418,7 @@ fn csv_and_yaml_inventories() {
         .unwrap();
     let m = unexpected["message"].as_str().unwrap();
     assert!(
-        m.contains("expected to behave like dsa-11 (agent version 20.0.0-3445"),
+        m.contains("expected to behave like dsa-11 or dsa-fips (agent version 20.0.0-3445"),
         "{m}"
     );
     assert!(m.contains("it behaves like dsa-9.6"), "{m}");

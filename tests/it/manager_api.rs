@@ -726,7 +726,7 @@ fn the_key_from_the_environment_and_none_at_all() {
     assert_eq!(m["last_agent_communication"], 1_764_000_000_000u64);
     assert_eq!(m["direction"], "Agent/Appliance Initiated");
     assert_eq!(t["inventory"]["direction"], "agent-initiated");
-    assert_eq!(t["inventory"]["expect"], json!(["dsa-11"]));
+    assert_eq!(t["inventory"]["expect"], json!(["dsa-11", "dsa-fips"]));
     assert_valid(SchemaName::Scan, &v);
     // The console's TLS on stderr for a scan.
     assert!(
