@@ -38,7 +38,7 @@ pub fn run(
     match config.job {
         Job::ProfilesList { format } => {
             let out = |w: &mut dyn Write| match format {
-                DataFormat::Text => report::profiles::list_text(w, catalog.all()),
+                DataFormat::Text => report::profiles::list_text(w, catalog.all(), view.width),
                 DataFormat::Json => {
                     report::write_json(w, &report::profiles::list_data(catalog.all()))
                 }
@@ -52,7 +52,7 @@ pub fn run(
         Job::ProfilesShow { profile, format } => {
             let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
-                DataFormat::Text => report::profiles::show_text(w, profile),
+                DataFormat::Text => report::profiles::show_text(w, profile, view.width),
                 DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
                 DataFormat::Yaml => report::write_yaml(w, &report::profiles::show_data(profile)),
             };
@@ -65,10 +65,10 @@ pub fn run(
         Job::Scan(job) => scan(catalog, job, view, stdout, stderr),
         Job::Check(job) => check(job, view, stdout, stderr),
         Job::Merge { job, rules } => merge(job, rules, view, stdout, stderr),
-        Job::WhatIf(job) => what_if(catalog, job, stdout),
+        Job::WhatIf(job) => what_if(catalog, job, view, stdout),
         Job::Plan(job) => plan(catalog, *job, view, stdout),
         Job::Demo { show } => demo(catalog, &show, view, stdout),
-        Job::Diagnose(job) => diagnose(catalog, *job, stdout),
+        Job::Diagnose(job) => diagnose(catalog, *job, view, stdout),
         Job::Schema { name } => {
             stdout
                 .write_all(crate::schema::render(name).as_bytes())
@@ -309,11 +309,16 @@ fn write_scan(
 
 /// `what-if`: exit 1 when some profile loses an endpoint, 3 when the report
 /// cannot tell, 0 when nobody loses contact.
-fn what_if(catalog: &Catalog, job: WhatIfJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+fn what_if(
+    catalog: &Catalog,
+    job: WhatIfJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
     let targets = crate::saved::read(&job.report)?;
     let answer = crate::whatif::what_if(&targets, &job.drop, catalog);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        WhatIfFormat::Text => report::whatif::text(w, &answer),
+        WhatIfFormat::Text => report::whatif::text(w, &answer, view),
         WhatIfFormat::Json => report::whatif::json(w, &answer),
         WhatIfFormat::Markdown => report::whatif::markdown(w, &answer),
     })?;
@@ -562,11 +567,16 @@ fn demo(
     })
 }
 
-fn diagnose(catalog: &Catalog, job: DiagnoseJob, stdout: &mut dyn Write) -> Result<Status, Error> {
+fn diagnose(
+    catalog: &Catalog,
+    job: DiagnoseJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
     let shipped: Vec<&Profile> = catalog.all().collect();
     let diagnosis = runtime()?.block_on(crate::diagnose::run(&job.diagnose, &shipped));
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        DiagnoseFormat::Text => report::diagnose::text(w, &diagnosis),
+        DiagnoseFormat::Text => report::diagnose::text(w, &diagnosis, view),
         DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
         DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
     })?;

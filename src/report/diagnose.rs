@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::layout::wrap;
 use super::style;
 use crate::diagnose::{Diagnosis, StepStatus};
 use crate::results::PolicyStatus;
@@ -25,14 +26,18 @@ fn verdict(d: &Diagnosis) -> &'static str {
     }
 }
 
-/// The checklist, coloured by result.
-pub fn text(out: &mut dyn Write, d: &Diagnosis) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} as {}",
-        style::heading(&format!("diagnose {}", d.manager)),
-        d.profile
-    )?;
+/// The checklist, coloured by result, within the view's width (80 columns
+/// unless the terminal or `COLUMNS` says otherwise).
+pub fn text(out: &mut dyn Write, d: &Diagnosis, view: &super::View) -> io::Result<()> {
+    let w = view.width;
+    let head = format!("diagnose {} as {}", d.manager, d.profile);
+    for (i, l) in wrap(&head, w, "", "  ").into_iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{}", style::heading(&l))?;
+        } else {
+            writeln!(out, "{l}")?;
+        }
+    }
     for s in &d.steps {
         let m = mark(s.status);
         let m = match s.status {
@@ -42,10 +47,30 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis) -> io::Result<()> {
             StepStatus::Info => style::dim(m),
         };
         let scope = if s.on_path { "" } else { " (informs)" };
-        writeln!(out, "{m} {}{scope}", s.title)?;
-        writeln!(out, "    {}", s.evidence)?;
+        for (i, l) in wrap(&format!("{}{scope}", s.title), w.saturating_sub(2), "", "  ")
+            .into_iter()
+            .enumerate()
+        {
+            if i == 0 {
+                writeln!(out, "{m} {l}")?;
+            } else {
+                writeln!(out, "  {l}")?;
+            }
+        }
+        for l in wrap(&view.text(&s.evidence), w, "    ", "    ") {
+            writeln!(out, "{l}")?;
+        }
         if let Some(a) = &s.advice {
-            writeln!(out, "    {} {a}", style::warn("→"))?;
+            for (i, l) in wrap(a, w.saturating_sub(6), "", "")
+                .into_iter()
+                .enumerate()
+            {
+                if i == 0 {
+                    writeln!(out, "    {} {l}", style::warn("→"))?;
+                } else {
+                    writeln!(out, "      {l}")?;
+                }
+            }
         }
     }
     let status = match d.status {
@@ -53,7 +78,18 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis) -> io::Result<()> {
         PolicyStatus::Failed => style::bad("failed"),
         PolicyStatus::Incomplete => style::warn("incomplete"),
     };
-    writeln!(out, "\ndiagnosis: {status}: {}", verdict(d))
+    let tail = format!("diagnosis: {}: {}", d.status, verdict(d));
+    writeln!(out)?;
+    for (i, l) in wrap(&tail, w, "", "  ").into_iter().enumerate() {
+        if i == 0 {
+            // The status word coloured, the rest as wrapped.
+            let rest = l.strip_prefix(&format!("diagnosis: {}", d.status)).unwrap_or(&l);
+            writeln!(out, "diagnosis: {status}{rest}")?;
+        } else {
+            writeln!(out, "{l}")?;
+        }
+    }
+    Ok(())
 }
 
 /// The document.

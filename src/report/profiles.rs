@@ -162,12 +162,14 @@ pub fn show_data(profile: &Profile) -> impl Serialize + '_ {
     }
 }
 
-/// `profiles list` as a table.
+/// `profiles list` as a table within `width` columns.
 pub fn list_text<'a>(
     out: &mut dyn Write,
     profiles: impl Iterator<Item = &'a Profile>,
+    width: usize,
 ) -> io::Result<()> {
     let mut t = style::table(["ID", "Aliases", "Role", "Versions", "Suites", "Name"]);
+    t.set_width(u16::try_from(width).unwrap_or(u16::MAX));
     for p in profiles {
         t.add_row(vec![
             p.id.clone(),
@@ -181,37 +183,45 @@ pub fn list_text<'a>(
     writeln!(out, "{t}")
 }
 
-/// `profiles show` as text: the profile's facts, then every suite.
-pub fn show_text(out: &mut dyn Write, p: &Profile) -> io::Result<()> {
+/// `profiles show` as text within `width` columns: the profile's facts,
+/// then every suite.
+pub fn show_text(out: &mut dyn Write, p: &Profile, width: usize) -> io::Result<()> {
+    let fact = |out: &mut dyn Write, label: &str, text: &str| -> io::Result<()> {
+        let first = format!("  {label:<12}");
+        for l in super::layout::wrap(text, width, &first, &" ".repeat(14)) {
+            writeln!(out, "{l}")?;
+        }
+        Ok(())
+    };
     writeln!(out, "{} {}", style::heading(&p.id), p.name)?;
     if !p.aliases.is_empty() {
-        writeln!(out, "  aliases:    {}", p.aliases.join(", "))?;
+        fact(out, "aliases:", &p.aliases.join(", "))?;
     }
-    writeln!(out, "  role:       {}", p.role)?;
-    writeln!(out, "  versions:   {}", join(&p.versions))?;
-    let join = |items: Vec<String>| items.join(", ");
-    writeln!(
+    fact(out, "role:", &p.role.to_string())?;
+    fact(out, "versions:", &join(&p.versions))?;
+    let list = |items: Vec<String>| items.join(", ");
+    fact(
         out,
-        "  groups:     {}",
-        join(p.groups.iter().map(ToString::to_string).collect())
+        "groups:",
+        &list(p.groups.iter().map(ToString::to_string).collect()),
     )?;
-    writeln!(
+    fact(
         out,
-        "  signatures: {}",
-        join(
+        "signatures:",
+        &list(
             p.signature_algorithms
                 .iter()
                 .map(ToString::to_string)
-                .collect()
-        )
+                .collect(),
+        ),
     )?;
     if let Some(source) = &p.source {
-        writeln!(out, "  source:     {source}")?;
+        fact(out, "source:", source)?;
     }
     if let Some(notes) = &p.notes {
-        writeln!(out, "  notes:      {notes}")?;
+        fact(out, "notes:", notes)?;
     }
-    writeln!(out, "  file:       {}", p.origin)?;
+    fact(out, "file:", &p.origin.to_string())?;
     let mut t = style::table([
         "#",
         "IANA name",
@@ -237,5 +247,6 @@ pub fn show_text(out: &mut dyn Write, p: &Profile) -> io::Result<()> {
             s.map(|s| s.version_range()).unwrap_or_default(),
         ]);
     }
+    t.set_width(u16::try_from(width).unwrap_or(u16::MAX));
     writeln!(out, "{t}")
 }

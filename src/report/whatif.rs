@@ -74,19 +74,31 @@ fn summary(w: &WhatIf) -> String {
 }
 
 /// A list for people: per endpoint, what happens to each profile.
-pub fn text(out: &mut dyn Write, w: &WhatIf) -> io::Result<()> {
-    writeln!(out, "what if the endpoints stop accepting {}:", dropped(w))?;
+pub fn text(out: &mut dyn Write, w: &WhatIf, view: &super::View) -> io::Result<()> {
+    let width = view.width;
+    let para = |out: &mut dyn Write, text: &str, first: &str, rest: &str| -> io::Result<()> {
+        for l in super::layout::wrap(text, width, first, rest) {
+            writeln!(out, "{l}")?;
+        }
+        Ok(())
+    };
+    para(
+        out,
+        &format!("what if the endpoints stop accepting {}:", dropped(w)),
+        "",
+        "  ",
+    )?;
     for t in &w.targets {
-        writeln!(out, "{} ({}):", t.target, t.role)?;
+        para(out, &format!("{} ({}):", t.target, t.role), "", "  ")?;
         if let Some(e) = &t.error {
-            writeln!(out, "  cannot tell: {e}")?;
+            para(out, &format!("cannot tell: {e}"), "  ", "    ")?;
             continue;
         }
         for p in &t.profiles {
-            writeln!(out, "  {}", line(&t.target, p))?;
+            para(out, &view.text(&line(&t.target, p)), "  ", "    ")?;
         }
     }
-    writeln!(out, "{}", summary(w))
+    para(out, &summary(w), "", "  ")
 }
 
 /// Markdown: a table per endpoint.

@@ -388,3 +388,53 @@ fn markdown_tables_are_well_formed() {
     let matrix = at(80, &["matrix", "--format", "markdown"]).expect_code(0);
     assert_well_formed(&matrix.stdout, 2);
 }
+
+/// `diagnose`, `what-if` and `profiles list|show` keep the width rules
+/// too: 80 columns when piped with `COLUMNS=80` (or unset), wider when
+/// asked.
+#[test]
+fn diagnose_what_if_and_profiles_fit_80_columns() {
+    let strong = emulate("dsm-strong-12");
+    let addr = strong.local_addr().to_string();
+    let diagnose = at(
+        80,
+        &["diagnose", &addr, "--as", "dsa-10.0", "--timeout", "2s", "--color", "never"],
+    );
+    assert!(diagnose.stdout.contains("diagnosis: failed"), "{}", diagnose.stdout);
+    assert_fits(&diagnose.stdout, 80);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let scan = finish(
+        bin()
+            .args(["scan", &addr, "--format", "json", "-o"])
+            .arg(&report)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    let what_if = at(
+        80,
+        &[
+            "what-if",
+            report.to_str().unwrap(),
+            "--drop",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        ],
+    );
+    assert!(what_if.stdout.contains("what if the endpoints stop accepting"));
+    assert_fits(&what_if.stdout, 80);
+    for args in [
+        &["profiles", "list"][..],
+        &["profiles", "show", "dsa-fips"],
+        &["profiles", "show", "dsm-strong-12"],
+    ] {
+        let run = at(80, args);
+        assert_eq!(run.code, 0, "{args:?}");
+        assert!(widest(&run.stdout) <= 80, "{args:?}:\n{}", run.stdout);
+        // Unset COLUMNS and piped: the default, 80.
+        let run = finish(bin().args(args).output().unwrap());
+        assert!(widest(&run.stdout) <= 80, "{args:?}:\n{}", run.stdout);
+        let wide = at(200, args);
+        assert!(widest(&wide.stdout) > 80, "{args:?} widens:\n{}", wide.stdout);
+    }
+}
