@@ -206,6 +206,11 @@ pub struct CheckArgs {
     /// more targets).
     #[arg(long)]
     pub details: bool,
+    /// List only the endpoints of these verdicts in the fleet summary
+    /// (comma-separated: lose = some client checked cannot connect,
+    /// unknown = could not be told, keep); the counts stay the whole run's.
+    #[arg(long, value_enum, value_name = "VERDICTS", value_delimiter = ',')]
+    pub only: Vec<Fate>,
 }
 
 /// `tlscompat what-if …`
@@ -429,6 +434,11 @@ pub struct ScanArgs {
     /// more targets).
     #[arg(long)]
     pub details: bool,
+    /// List only the endpoints of these verdicts in the fleet summary
+    /// (comma-separated: lose = some client checked cannot connect,
+    /// unknown = could not be told, keep); the counts stay the whole run's.
+    #[arg(long, value_enum, value_name = "VERDICTS", value_delimiter = ',')]
+    pub only: Vec<Fate>,
 }
 
 /// `2/5`: the second of five slices.

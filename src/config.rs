@@ -255,6 +255,11 @@ impl Config {
         for dir in &cli.profiles_dir {
             catalog.add_dir(dir)?;
         }
+        let only = crate::results::Fates::of(match &cli.command {
+            Command::Scan(a) => &a.only,
+            Command::Check(a) | Command::Merge(a) => &a.only,
+            _ => &[],
+        });
         let (openssl_names, details) = match &cli.command {
             Command::Scan(a) => (a.openssl_names, a.details),
             Command::Check(a) | Command::Merge(a) => (a.openssl_names, a.details),
@@ -342,6 +347,7 @@ impl Config {
                     crate::report::SuiteNames::Iana
                 },
                 details,
+                only,
             },
             job,
             notes,

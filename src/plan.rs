@@ -509,36 +509,7 @@ pub fn manager_of(targets: &[TargetReport]) -> Result<&TargetReport, String> {
     }
 }
 
-/// An agent's fate in a plan, for `--only`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Fate {
-    /// Loses contact after the switch.
-    Lose,
-    /// Cannot be judged.
-    Unknown,
-    /// Keeps contact.
-    Keep,
-}
-
-impl Fate {
-    /// The fate of an agent's verdict.
-    pub fn of(loses_contact: Option<bool>) -> Fate {
-        match loses_contact {
-            Some(true) => Fate::Lose,
-            Some(false) => Fate::Keep,
-            None => Fate::Unknown,
-        }
-    }
-
-    /// The spelling `--only` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fate::Lose => "lose",
-            Fate::Unknown => "unknown",
-            Fate::Keep => "keep",
-        }
-    }
-}
+pub use crate::results::Fate;
 
 /// Lists only the agents of these fates (`--only`); the counts, groups and
 /// steps stay the whole fleet's, and a note says the list is filtered.

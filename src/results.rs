@@ -213,6 +213,87 @@ impl TargetReport {
             && self.error.as_ref().map(|e| e.kind) == Some(ErrorKind::Refused)
             && self.inventory.as_ref().and_then(|e| e.direction) == Some(Direction::AgentInitiated)
     }
+
+    /// The endpoint's fate for `--only`: `lose` when some client checked
+    /// cannot connect (a conclusive incompatible profile, or a failing
+    /// leg), else `unknown` when something could not be told (not
+    /// scanned, an inconclusive profile, an unknown leg), else `keep`.
+    pub fn fate(&self) -> Fate {
+        let legs = self.directions.iter().flatten();
+        if self.status == TargetStatus::Ok
+            && (self.profiles.iter().any(|p| p.conclusive && !p.compatible)
+                || legs.clone().any(|l| l.status == LegStatus::Fails))
+        {
+            Fate::Lose
+        } else if (self.status != TargetStatus::Ok && !self.listens_on_nothing_as_expected())
+            || self.profiles.iter().any(|p| !p.conclusive)
+            || legs.clone().any(|l| l.status == LegStatus::Unknown)
+        {
+            Fate::Unknown
+        } else {
+            Fate::Keep
+        }
+    }
+}
+
+/// A verdict's fate, for `--only` (`plan`, and `scan`'s fleet summary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fate {
+    /// Loses contact (plan); some client cannot connect (scan).
+    Lose,
+    /// Cannot be judged.
+    Unknown,
+    /// Keeps contact; every client checked connects.
+    Keep,
+}
+
+/// A set of fates (`--only lose,unknown`); empty: every fate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fates {
+    lose: bool,
+    unknown: bool,
+    keep: bool,
+}
+
+impl Fates {
+    /// The set of `list`.
+    pub fn of(list: &[Fate]) -> Fates {
+        Fates {
+            lose: list.contains(&Fate::Lose),
+            unknown: list.contains(&Fate::Unknown),
+            keep: list.contains(&Fate::Keep),
+        }
+    }
+
+    /// Whether `f` is listed: always, when the set is empty.
+    pub fn lists(self, f: Fate) -> bool {
+        self == Fates::default()
+            || match f {
+                Fate::Lose => self.lose,
+                Fate::Unknown => self.unknown,
+                Fate::Keep => self.keep,
+            }
+    }
+}
+
+impl Fate {
+    /// The fate of a plan agent's verdict.
+    pub fn of(loses_contact: Option<bool>) -> Fate {
+        match loses_contact {
+            Some(true) => Fate::Lose,
+            Some(false) => Fate::Keep,
+            None => Fate::Unknown,
+        }
+    }
+
+    /// The spelling `--only` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Lose => "lose",
+            Fate::Unknown => "unknown",
+            Fate::Keep => "keep",
+        }
+    }
 }
 
 /// One address of a target's host.

@@ -47,9 +47,14 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis, view: &super::View) -> io::Resul
             StepStatus::Info => style::dim(m),
         };
         let scope = if s.on_path { "" } else { " (informs)" };
-        for (i, l) in wrap(&format!("{}{scope}", s.title), w.saturating_sub(2), "", "  ")
-            .into_iter()
-            .enumerate()
+        for (i, l) in wrap(
+            &format!("{}{scope}", s.title),
+            w.saturating_sub(2),
+            "",
+            "  ",
+        )
+        .into_iter()
+        .enumerate()
         {
             if i == 0 {
                 writeln!(out, "{m} {l}")?;
@@ -61,10 +66,7 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis, view: &super::View) -> io::Resul
             writeln!(out, "{l}")?;
         }
         if let Some(a) = &s.advice {
-            for (i, l) in wrap(a, w.saturating_sub(6), "", "")
-                .into_iter()
-                .enumerate()
-            {
+            for (i, l) in wrap(a, w.saturating_sub(6), "", "").into_iter().enumerate() {
                 if i == 0 {
                     writeln!(out, "    {} {l}", style::warn("→"))?;
                 } else {
@@ -83,7 +85,9 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis, view: &super::View) -> io::Resul
     for (i, l) in wrap(&tail, w, "", "  ").into_iter().enumerate() {
         if i == 0 {
             // The status word coloured, the rest as wrapped.
-            let rest = l.strip_prefix(&format!("diagnosis: {}", d.status)).unwrap_or(&l);
+            let rest = l
+                .strip_prefix(&format!("diagnosis: {}", d.status))
+                .unwrap_or(&l);
             writeln!(out, "diagnosis: {status}{rest}")?;
         } else {
             writeln!(out, "{l}")?;

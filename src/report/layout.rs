@@ -42,6 +42,16 @@ pub struct View {
     pub names: SuiteNames,
     /// Every target's full report, even when there are many.
     pub details: bool,
+    /// The fleet summary lists only endpoints of these fates (`--only`);
+    /// empty: every endpoint.
+    pub only: crate::results::Fates,
+}
+
+impl View {
+    /// Whether the fleet summary lists `t` (`--only`).
+    pub fn lists(&self, t: &crate::results::TargetReport) -> bool {
+        self.only.lists(t.fate())
+    }
 }
 
 impl Default for View {
@@ -50,6 +60,7 @@ impl Default for View {
             width: DEFAULT_WIDTH,
             names: SuiteNames::Iana,
             details: false,
+            only: crate::results::Fates::default(),
         }
     }
 }

@@ -470,7 +470,12 @@ fn fleet_grid(report: &ScanReport, view: &View) -> Grid {
         vec!["Target", "Role", "Status", "Compatible", "Behaves like"],
     )
     .notes_header("Notes");
-    for (t, r) in report.targets.iter().zip(&report.summary.endpoints) {
+    for (t, r) in report
+        .targets
+        .iter()
+        .zip(&report.summary.endpoints)
+        .filter(|(t, _)| view.lists(t))
+    {
         let checked = t.profiles.len();
         let compatible = t.profiles.iter().filter(|p| p.compatible).count();
         let inconclusive = t.profiles.iter().filter(|p| !p.conclusive).count();
@@ -655,6 +660,7 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Re
             .targets
             .iter()
             .zip(&report.summary.endpoints)
+            .filter(|(t, _)| view.lists(t))
             .map(|(t, r)| {
                 let not: Vec<String> = t
                     .profiles

@@ -522,3 +522,51 @@ fn the_open_files_limit_is_raised_or_respected() {
         );
     }
 }
+
+/// `--only lose,unknown` keeps just those endpoints in the fleet summary;
+/// the counts stay the whole run's.
+#[test]
+fn only_lists_the_endpoints_asked_for() {
+    let strong = emulate("dsm-strong-12");
+    let legacy = crate::plan::emulate_file("profiles/dsm-legacy.yaml");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let (a, b) = (
+        strong.local_addr().to_string(),
+        legacy.local_addr().to_string(),
+    );
+    let run = |only: &str| {
+        let r = crate::common::tlscompat(&[
+            "scan",
+            &a,
+            &b,
+            &closed,
+            "--retries",
+            "0",
+            "--timeout",
+            "1s",
+            "--color",
+            "never",
+            "--only",
+            only,
+        ]);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        // The grid: up to the first blank line (the counts and the
+        // policy's reasons after it are the whole run's).
+        let grid = r.stdout.split("\n\n").next().unwrap().to_string();
+        (grid, r.stdout)
+    };
+    // dsm-strong-12 loses dsa-9.6 and dsa-10.0; the legacy manager keeps
+    // every agent profile; the closed port cannot be told.
+    let (grid, all) = run("lose");
+    assert!(grid.contains(&a), "{all}");
+    assert!(!grid.contains(&b), "{all}");
+    assert!(!grid.contains(&closed), "{all}");
+    assert!(all.contains("3 target(s)"), "{all}");
+    let (grid, all) = run("unknown,keep");
+    assert!(!grid.contains(&a), "{all}");
+    assert!(grid.contains(&b), "{all}");
+    assert!(grid.contains(&closed), "{all}");
+}

@@ -398,9 +398,22 @@ fn diagnose_what_if_and_profiles_fit_80_columns() {
     let addr = strong.local_addr().to_string();
     let diagnose = at(
         80,
-        &["diagnose", &addr, "--as", "dsa-10.0", "--timeout", "2s", "--color", "never"],
+        &[
+            "diagnose",
+            &addr,
+            "--as",
+            "dsa-10.0",
+            "--timeout",
+            "2s",
+            "--color",
+            "never",
+        ],
     );
-    assert!(diagnose.stdout.contains("diagnosis: failed"), "{}", diagnose.stdout);
+    assert!(
+        diagnose.stdout.contains("diagnosis: failed"),
+        "{}",
+        diagnose.stdout
+    );
     assert_fits(&diagnose.stdout, 80);
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
@@ -421,7 +434,11 @@ fn diagnose_what_if_and_profiles_fit_80_columns() {
             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
         ],
     );
-    assert!(what_if.stdout.contains("what if the endpoints stop accepting"));
+    assert!(
+        what_if
+            .stdout
+            .contains("what if the endpoints stop accepting")
+    );
     assert_fits(&what_if.stdout, 80);
     for args in [
         &["profiles", "list"][..],
@@ -435,6 +452,10 @@ fn diagnose_what_if_and_profiles_fit_80_columns() {
         let run = finish(bin().args(args).output().unwrap());
         assert!(widest(&run.stdout) <= 80, "{args:?}:\n{}", run.stdout);
         let wide = at(200, args);
-        assert!(widest(&wide.stdout) > 80, "{args:?} widens:\n{}", wide.stdout);
+        assert!(
+            widest(&wide.stdout) > 80,
+            "{args:?} widens:\n{}",
+            wide.stdout
+        );
     }
 }
