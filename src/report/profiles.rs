@@ -162,15 +162,22 @@ pub fn show_data(profile: &Profile) -> impl Serialize + '_ {
     }
 }
 
-/// `profiles list` as a table within `width` columns.
+/// Whether every line of `text` fits `width` columns.
+fn fits(text: &str, width: usize) -> bool {
+    text.lines()
+        .all(|l| unicode_width::UnicodeWidthStr::width(l) <= width)
+}
+
+/// `profiles list` as a table when it fits `width` columns, else one
+/// entry per profile (an id and a name are never broken across lines).
 pub fn list_text<'a>(
     out: &mut dyn Write,
     profiles: impl Iterator<Item = &'a Profile>,
     width: usize,
 ) -> io::Result<()> {
+    let profiles: Vec<&Profile> = profiles.collect();
     let mut t = style::table(["ID", "Aliases", "Role", "Versions", "Suites", "Name"]);
-    t.set_width(u16::try_from(width).unwrap_or(u16::MAX));
-    for p in profiles {
+    for p in &profiles {
         t.add_row(vec![
             p.id.clone(),
             p.aliases.join(", "),
@@ -180,7 +187,29 @@ pub fn list_text<'a>(
             p.name.clone(),
         ]);
     }
-    writeln!(out, "{t}")
+    let table = t.to_string();
+    if fits(&table, width) {
+        return writeln!(out, "{table}");
+    }
+    for p in profiles {
+        let head = format!(
+            "{}  {}  {}  {} suite{}",
+            p.id,
+            p.role,
+            join(&p.versions),
+            p.cipher_suites.len(),
+            if p.cipher_suites.len() == 1 { "" } else { "s" }
+        );
+        writeln!(out, "{}", style::heading(&head))?;
+        let mut about = p.name.clone();
+        if !p.aliases.is_empty() {
+            about.push_str(&format!(" (also: {})", p.aliases.join(", ")));
+        }
+        for l in super::layout::wrap(&about, width, "    ", "    ") {
+            writeln!(out, "{l}")?;
+        }
+    }
+    Ok(())
 }
 
 /// `profiles show` as text within `width` columns: the profile's facts,
@@ -233,20 +262,39 @@ pub fn show_text(out: &mut dyn Write, p: &Profile, width: usize) -> io::Result<(
         "MAC",
         "Versions",
     ]);
-    for (i, id) in p.cipher_suites.iter().enumerate() {
-        let s: Option<&CipherSuite> = id.suite();
-        t.add_row(vec![
-            (i + 1).to_string(),
-            id.to_string(),
-            s.and_then(|s| s.openssl_name).unwrap_or("-").to_string(),
-            id.hex(),
-            s.map(|s| s.kx).unwrap_or("-").to_string(),
-            s.map(|s| s.auth).unwrap_or("-").to_string(),
-            s.map(|s| s.enc.clone()).unwrap_or_default(),
-            s.map(|s| s.mac).unwrap_or("-").to_string(),
-            s.map(|s| s.version_range()).unwrap_or_default(),
-        ]);
+    let rows: Vec<Vec<String>> = p
+        .cipher_suites
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let s: Option<&CipherSuite> = id.suite();
+            vec![
+                (i + 1).to_string(),
+                id.to_string(),
+                s.and_then(|s| s.openssl_name).unwrap_or("-").to_string(),
+                id.hex(),
+                s.map(|s| s.kx).unwrap_or("-").to_string(),
+                s.map(|s| s.auth).unwrap_or("-").to_string(),
+                s.map(|s| s.enc.clone()).unwrap_or_default(),
+                s.map(|s| s.mac).unwrap_or("-").to_string(),
+                s.map(|s| s.version_range()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    for r in &rows {
+        t.add_row(r.clone());
     }
-    t.set_width(u16::try_from(width).unwrap_or(u16::MAX));
-    writeln!(out, "{t}")
+    let table = t.to_string();
+    if fits(&table, width) {
+        return writeln!(out, "{table}");
+    }
+    // Too narrow for the table: each suite on two lines, names unbroken.
+    for r in rows {
+        writeln!(out, "{:>4}  {}  {}", r[0], r[1], r[3])?;
+        let rest = format!("{}  {}/{}  {}  {}  {}", r[2], r[4], r[5], r[6], r[7], r[8]);
+        for l in super::layout::wrap(&rest, width, "      ", "      ") {
+            writeln!(out, "{l}")?;
+        }
+    }
+    Ok(())
 }
