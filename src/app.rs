@@ -74,6 +74,7 @@ pub fn run(
             Ok(Status::Ok)
         }
         Job::ProfilesCapture(job) => capture(catalog, job, stdout, stderr),
+        Job::Observe(job) => observe(catalog, job, view, stdout, stderr),
     }
 }
 
@@ -771,6 +772,42 @@ fn matrix(job: MatrixJob, view: &report::View, stdout: &mut dyn Write) -> Result
         MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
         MatrixFormat::Markdown => report::matrix::markdown(w, &m, view),
         MatrixFormat::Html => report::html::matrix(w, &m),
+    })?;
+    Ok(Status::Ok)
+}
+
+/// `observe`: the captures read, judged against the catalog, printed;
+/// profiles written when asked. Exit 0 (the capture is evidence, not a
+/// verdict).
+fn observe(
+    catalog: &Catalog,
+    job: crate::config::ObserveJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    use crate::cli::ObserveFormat;
+    let observation = crate::observe::observe(&job.captures, crate::observe::Limits::default())?;
+    let doc =
+        crate::observe::ObserveReport::build(&job.captures, &observation, catalog, &job.names);
+    if let Some(dir) = &job.write_profiles {
+        for written in crate::observe::profiles::write(dir, &observation.groups)? {
+            let line = match written {
+                crate::observe::profiles::Written::File(path, id) => {
+                    format!("wrote profile {id} to {}", path.display())
+                }
+                crate::observe::profiles::Written::Skipped(why) => {
+                    format!("no profile written: {why}")
+                }
+            };
+            writeln!(stderr, "{}", report::observe::terminal(&line)).map_err(Error::Stdout)?;
+        }
+    }
+    write_report(job.output.as_deref(), stdout, |w| match job.format {
+        ObserveFormat::Text => report::observe::text(w, &doc, view),
+        ObserveFormat::Json => report::write_json(w, &doc),
+        ObserveFormat::Yaml => report::write_yaml(w, &doc),
+        ObserveFormat::Markdown => report::observe::markdown(w, &doc),
     })?;
     Ok(Status::Ok)
 }

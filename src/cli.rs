@@ -62,6 +62,9 @@ pub enum Command {
     /// Before switching the manager to a new TLS configuration: which
     /// agents would lose contact, and the smallest upgrade that keeps each.
     Plan(PlanArgs),
+    /// Read packet captures (pcap, pcapng) of heartbeats: what each client
+    /// really offers, which profile it behaves like, what the server chose.
+    Observe(ObserveArgs),
     /// Join shard reports (`scan --shard K/N`) into one report, with the
     /// verdict and exit code of a single run.
     Merge(CheckArgs),
@@ -234,6 +237,43 @@ pub struct PlanArgs {
     /// The longest one target may take, all its probes included.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub target_timeout: Duration,
+}
+
+/// `tlscompat observe …`
+#[derive(Debug, Args)]
+pub struct ObserveArgs {
+    /// Capture files (pcap or pcapng), read in this order as one capture.
+    #[arg(value_name = "CAPTURE", required = true)]
+    pub captures: Vec<PathBuf>,
+    /// Name hosts from this inventory (text, CSV, YAML or the manager's
+    /// computer list).
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// The inventory's format, when its extension does not say.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub inventory_format: Option<crate::inventory::InventoryFormat>,
+    /// Write each distinct offer as a profile file into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub write_profiles: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ObserveFormat::Text)]
+    pub format: ObserveFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats for `observe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObserveFormat {
+    /// One line per client, grouped by behaviour, within 80 columns.
+    Text,
+    /// JSON (with schema_version).
+    Json,
+    /// YAML, the JSON document's shape.
+    Yaml,
+    /// Markdown tables (GitHub, GitLab).
+    Markdown,
 }
 
 /// Formats for `plan`.

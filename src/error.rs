@@ -107,6 +107,9 @@ pub enum Error {
     /// `profiles capture` could not capture the endpoint.
     #[error(transparent)]
     Capture(#[from] crate::capture::CaptureError),
+    /// A packet capture that cannot be read (`observe`).
+    #[error(transparent)]
+    Observe(#[from] crate::observe::ObserveError),
     /// Standard output went away or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] io::Error),

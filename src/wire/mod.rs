@@ -24,4 +24,4 @@ pub use messages::{Alert, CertificateRequest, ServerHello};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;

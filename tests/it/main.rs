@@ -26,6 +26,7 @@ mod junit;
 mod limits;
 mod matrix_cli;
 mod module_graph;
+mod observe;
 mod peers;
 mod plan;
 mod profiles_cli;
