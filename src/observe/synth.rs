@@ -46,7 +46,8 @@ pub struct Conversation {
     pub chunks: Vec<(Side, Vec<u8>)>,
 }
 
-/// How a conversation's segments travel.
+/// How a conversation's segments travel (the receiver acknowledges every
+/// second data segment with a segment of its own, as TCP's delayed ACKs do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
     /// The largest payload per segment.
@@ -256,7 +257,11 @@ impl<W: Write> CaptureWriter<W> {
             time += Duration::from_micros(50);
             time
         };
-        let (mut cseq, mut sseq) = (0x1000_0000u32, 0x7000_0000u32);
+        // Initial sequence numbers differ per connection, as in real TCP.
+        let isn = (c.start.as_nanos() as u32)
+            .wrapping_mul(2_654_435_761)
+            .wrapping_add(u32::from(c.client.port()) << 16);
+        let (mut cseq, mut sseq) = (isn, isn.wrapping_mul(31).wrapping_add(0x7000_0000));
         let mss = shape.mss.max(1);
         if shape.handshake {
             self.segment(tick(), c.client, c.server, cseq, None, Flags::SYN, &[])?;
@@ -265,7 +270,7 @@ impl<W: Write> CaptureWriter<W> {
                 c.server,
                 c.client,
                 sseq,
-                Some(cseq + 1),
+                Some(cseq.wrapping_add(1)),
                 Flags::SYN,
                 &[],
             )?;
@@ -273,8 +278,8 @@ impl<W: Write> CaptureWriter<W> {
                 tick(),
                 c.client,
                 c.server,
-                cseq + 1,
-                Some(sseq + 1),
+                cseq.wrapping_add(1),
+                Some(sseq.wrapping_add(1)),
                 Flags::NONE,
                 &[],
             )?;
@@ -301,8 +306,13 @@ impl<W: Write> CaptureWriter<W> {
                     segments.push(first);
                 }
             }
-            for (s, piece) in segments {
+            for (i, (s, piece)) in segments.into_iter().enumerate() {
                 self.segment(tick(), src, dst, s, Some(ack), Flags::NONE, piece)?;
+                // The receiver acknowledges every second segment.
+                if i % 2 == 1 {
+                    let next = s.wrapping_add(piece.len() as u32);
+                    self.segment(tick(), dst, src, ack, Some(next), Flags::NONE, &[])?;
+                }
             }
         }
         if shape.close {
@@ -320,7 +330,7 @@ impl<W: Write> CaptureWriter<W> {
                 c.server,
                 c.client,
                 sseq,
-                Some(cseq + 1),
+                Some(cseq.wrapping_add(1)),
                 Flags::FIN,
                 &[],
             )?;

@@ -262,15 +262,13 @@ impl Tracker {
             ((seg.dst, seg.src), 1)
         };
         // A SYN for a connection we know of, with another sequence number,
-        // is a new connection on the same ports.
+        // is a new connection on the same ports (the same number: a
+        // retransmitted SYN).
         if seg.syn && !seg.ack {
-            let fresh = match self.flows.get(&key) {
-                Some(flow) => {
-                    matches!(flow.phase, Phase::Done)
-                        || flow.dirs[dir].base != Some(seg.seq.wrapping_add(1))
-                }
-                None => false,
-            };
+            let fresh = self
+                .flows
+                .get(&key)
+                .is_some_and(|flow| flow.dirs[dir].base != Some(seg.seq.wrapping_add(1)));
             if fresh {
                 self.finish(key, out);
             }

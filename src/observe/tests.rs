@@ -457,3 +457,34 @@ fn closest_says_how_an_offer_differs() {
         ["also offers TLS_RSA_WITH_AES_256_GCM_SHA384"]
     );
 }
+
+#[test]
+fn a_new_connection_on_the_same_ports_is_read_again() {
+    // No FIN between them: the second SYN (another sequence number) starts
+    // a new connection; a retransmitted SYN of the first does not.
+    let no_close = Shape {
+        close: false,
+        ..Shape::default()
+    };
+    let first = conv(
+        "10.0.0.5:40000",
+        "10.0.0.1:4120",
+        10,
+        hello_of("dsa-11"),
+        server_hello(0xC030),
+    );
+    let second = conv(
+        "10.0.0.5:40000",
+        "10.0.0.1:4120",
+        70,
+        hello_of("dsa-11"),
+        server_hello(0xC030),
+    );
+    let mut w = CaptureWriter::new(Vec::new(), Format::Pcap, Link::Ethernet, 65535).unwrap();
+    w.conversation(&first, no_close).unwrap();
+    w.conversation(&second, no_close).unwrap();
+    let obs = read(&w.into_inner());
+    assert_eq!(obs.groups.len(), 1);
+    assert_eq!(obs.groups[0].connections, 2, "{:?}", obs.counts);
+    assert_eq!(obs.counts.tcp.incomplete, 0);
+}

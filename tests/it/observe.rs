@@ -165,14 +165,20 @@ fn rustls_client(addr: SocketAddr) {
     }
 }
 
-/// Whether a command can run here.
+/// Whether a command can run here. CI (`.ci/run`) installs curl and
+/// gnutls-cli and sets TLSCOMPAT_REQUIRE_CLIENTS=1, which makes a missing
+/// one a failure instead of a skip.
 fn have(cmd: &str) -> bool {
-    Command::new(cmd)
+    let found = Command::new(cmd)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok()
+        .is_ok();
+    if !found && cmd != "java" && std::env::var_os("TLSCOMPAT_REQUIRE_CLIENTS").is_some() {
+        panic!("{cmd} is not installed and TLSCOMPAT_REQUIRE_CLIENTS is set");
+    }
+    found
 }
 
 /// Writes `conversations` as a capture file.
