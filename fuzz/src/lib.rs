@@ -126,6 +126,7 @@ pub fn capture(data: &[u8]) {
         max_flows: 64,
         max_stream_bytes: 80 * 1024,
         max_buffered: 1 << 20,
+        ..tlscompat::observe::Limits::default()
     };
     let path = std::path::Path::new("fuzz.pcap");
     if let Ok(obs) = tlscompat::observe::observe_reader(path, data, limits) {

@@ -39,9 +39,9 @@ pub use tcp::Limits;
 /// The version of the `observe` JSON document.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The most distinct (client, server, offer) groups kept; more are counted
-/// and left out (a manager's capture has one or two per agent).
-pub const MAX_GROUPS: usize = 100_000;
+/// The most distinct server answers kept per group (a server answering
+/// each connection with another suite would otherwise grow the list).
+pub const MAX_ANSWERS: usize = 64;
 
 /// Why a capture cannot be read (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +110,16 @@ pub struct Offer {
 }
 
 impl Offer {
+    /// About how many bytes the offer takes in memory.
+    pub fn size(&self) -> usize {
+        std::mem::size_of::<Offer>()
+            + 2 * (self.versions.len()
+                + self.cipher_suites.len()
+                + self.groups.len()
+                + self.signature_algorithms.len()
+                + self.extensions.len())
+    }
+
     /// The offer a hello makes.
     pub fn of(hello: &ClientHello) -> Offer {
         let exts = hello.extensions.as_deref().unwrap_or_default();
@@ -229,7 +239,8 @@ pub struct Counts {
     /// Reassembly: connections, hellos, and what could not be read.
     #[serde(flatten)]
     pub tcp: TcpStats,
-    /// Groups left out over [`MAX_GROUPS`].
+    /// Connections left out of the groups: over [`Limits::max_groups`]
+    /// rows or [`Limits::max_group_bytes`] bytes of them.
     pub groups_dropped: u64,
 }
 
@@ -268,8 +279,16 @@ pub fn observe_reader(
 pub struct Collector {
     tracker: Tracker,
     counts: Counts,
-    groups: Vec<Group>,
+    groups: Groups,
+}
+
+/// The groups so far, indexed, with the bytes they take.
+#[derive(Debug, Default)]
+struct Groups {
+    limits: Limits,
+    list: Vec<Group>,
     index: HashMap<(IpAddr, SocketAddr, Offer), usize>,
+    bytes: usize,
 }
 
 impl Collector {
@@ -278,8 +297,10 @@ impl Collector {
         Collector {
             tracker: Tracker::new(limits),
             counts: Counts::default(),
-            groups: Vec::new(),
-            index: HashMap::new(),
+            groups: Groups {
+                limits,
+                ..Groups::default()
+            },
         }
     }
 
@@ -298,7 +319,6 @@ impl Collector {
             tracker,
             counts,
             groups,
-            index,
         } = self;
         let mut each = |frame: &packets::Frame<'_>| {
             if usize::try_from(frame.orig_len).unwrap_or(usize::MAX) > frame.data.len() {
@@ -308,7 +328,7 @@ impl Collector {
                 Ok(seg) => {
                     counts.tcp_segments += 1;
                     tracker.segment(frame.time, &seg, &mut |seen| {
-                        add(groups, index, &mut counts.groups_dropped, seen);
+                        groups.add(&mut counts.groups_dropped, seen);
                     });
                 }
                 Err(Skip::NotTcp) => counts.not_tcp += 1,
@@ -331,13 +351,12 @@ impl Collector {
             tracker,
             counts,
             groups,
-            index,
         } = &mut self;
-        tracker.finish_all(&mut |seen| add(groups, index, &mut counts.groups_dropped, seen));
+        tracker.finish_all(&mut |seen| groups.add(&mut counts.groups_dropped, seen));
         self.counts.tcp = self.tracker.stats.clone();
         Observation {
             counts: self.counts,
-            groups: self.groups,
+            groups: self.groups.list,
         }
     }
 
@@ -347,51 +366,60 @@ impl Collector {
     }
 }
 
-fn add(
-    groups: &mut Vec<Group>,
-    index: &mut HashMap<(IpAddr, SocketAddr, Offer), usize>,
-    dropped: &mut u64,
-    seen: Seen,
-) {
-    let offer = Offer::of(&seen.hello);
-    let key = (seen.client.ip(), seen.server, offer);
-    let at = match index.get(&key) {
-        Some(&i) => i,
-        None => {
-            if groups.len() >= MAX_GROUPS {
-                *dropped += 1;
-                return;
-            }
-            let server_name = seen
-                .hello
-                .extensions
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .find_map(|e| match e {
-                    Extension::ServerName(n) => Some(n.clone()),
-                    _ => None,
+impl Groups {
+    /// Counts one hello into its group (a new group when its client,
+    /// server and offer are new, within the bounds).
+    fn add(&mut self, dropped: &mut u64, seen: Seen) {
+        let offer = Offer::of(&seen.hello);
+        let key = (seen.client.ip(), seen.server, offer);
+        let at = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let server_name = seen
+                    .hello
+                    .extensions
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .find_map(|e| match e {
+                        Extension::ServerName(n) => Some(n.clone()),
+                        _ => None,
+                    });
+                // The offer is held twice (the group and the index).
+                let size = 2 * key.2.size()
+                    + server_name.as_ref().map_or(0, String::len)
+                    + std::mem::size_of::<Group>()
+                    + 64;
+                if self.list.len() >= self.limits.max_groups
+                    || self.bytes + size > self.limits.max_group_bytes
+                {
+                    *dropped += 1;
+                    return;
+                }
+                self.bytes += size;
+                self.list.push(Group {
+                    client: key.0,
+                    server: key.1,
+                    offer: key.2.clone(),
+                    ja4: ja4::ja4(&seen.hello),
+                    server_name,
+                    connections: 0,
+                    first_seen: seen.time,
+                    last_seen: seen.time,
+                    answers: BTreeMap::new(),
                 });
-            groups.push(Group {
-                client: key.0,
-                server: key.1,
-                offer: key.2.clone(),
-                ja4: ja4::ja4(&seen.hello),
-                server_name,
-                connections: 0,
-                first_seen: seen.time,
-                last_seen: seen.time,
-                answers: BTreeMap::new(),
-            });
-            index.insert(key, groups.len() - 1);
-            groups.len() - 1
+                self.index.insert(key, self.list.len() - 1);
+                self.list.len() - 1
+            }
+        };
+        if let Some(g) = self.list.get_mut(at) {
+            g.connections += 1;
+            g.first_seen = g.first_seen.min(seen.time);
+            g.last_seen = g.last_seen.max(seen.time);
+            if g.answers.len() < MAX_ANSWERS || g.answers.contains_key(&seen.answer) {
+                *g.answers.entry(seen.answer).or_default() += 1;
+            }
         }
-    };
-    if let Some(g) = groups.get_mut(at) {
-        g.connections += 1;
-        g.first_seen = g.first_seen.min(seen.time);
-        g.last_seen = g.last_seen.max(seen.time);
-        *g.answers.entry(seen.answer).or_default() += 1;
     }
 }
 
@@ -609,7 +637,8 @@ pub struct ClientReport {
     pub behaves_like: Vec<String>,
     /// When no profile is equal: the one that differs least, and how.
     pub closest: Option<Closest>,
-    /// What the server answered, per distinct answer.
+    /// What the server answered, per distinct answer (at most 64 distinct
+    /// answers are kept per row).
     pub negotiated: Vec<Negotiated>,
     /// The first connection (RFC 3339, UTC).
     pub first_seen: String,

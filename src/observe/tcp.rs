@@ -28,6 +28,12 @@ pub struct Limits {
     pub max_stream_bytes: usize,
     /// Bytes buffered over all connections.
     pub max_buffered: usize,
+    /// Distinct (client, server, offer) rows kept; more are counted and
+    /// left out (a manager's capture has one or two per agent).
+    pub max_groups: usize,
+    /// Bytes the rows' offers and names may take together (a hostile
+    /// capture could send 100,000 hellos of 30,000 suites each).
+    pub max_group_bytes: usize,
 }
 
 impl Default for Limits {
@@ -36,6 +42,8 @@ impl Default for Limits {
             max_flows: 65_536,
             max_stream_bytes: 80 * 1024,
             max_buffered: 64 * 1024 * 1024,
+            max_groups: 100_000,
+            max_group_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -488,3 +488,46 @@ fn a_new_connection_on_the_same_ports_is_read_again() {
     assert_eq!(obs.groups[0].connections, 2, "{:?}", obs.counts);
     assert_eq!(obs.counts.tcp.incomplete, 0);
 }
+
+#[test]
+fn rows_are_bounded_in_number_and_bytes() {
+    let hello = hello_of("dsa-11");
+    let big = {
+        let catalog = catalog();
+        let mut p = catalog.get("dsa-11").unwrap().clone();
+        p.cipher_suites = (0x0100..0x1100).map(CipherSuiteId).collect();
+        HelloSpec::for_profile(&p, None).build().encode()
+    };
+    let convs: Vec<(Conversation, Shape)> = (0..20)
+        .map(|i| {
+            let h = if i % 2 == 0 {
+                hello.clone()
+            } else {
+                big.clone()
+            };
+            (
+                conv(&format!("10.0.2.{i}:4000"), "10.0.0.1:4120", 1, h, alert()),
+                Shape::default(),
+            )
+        })
+        .collect();
+    let bytes = capture(Format::Pcap, Link::Ethernet, 65535, &convs);
+    let few = Limits {
+        max_groups: 5,
+        ..Limits::default()
+    };
+    let obs = observe_reader(Path::new("t"), bytes.as_slice(), few).unwrap();
+    assert_eq!((obs.groups.len(), obs.counts.groups_dropped), (5, 15));
+    // Each big offer holds 4,096 suites (16 KiB counted): 64 KiB fits three.
+    let small = Limits {
+        max_group_bytes: 64 * 1024,
+        ..Limits::default()
+    };
+    let obs = observe_reader(Path::new("t"), bytes.as_slice(), small).unwrap();
+    assert!(
+        obs.groups.len() >= 10 && obs.groups.len() < 20,
+        "{}",
+        obs.groups.len()
+    );
+    assert_eq!(obs.groups.len() as u64 + obs.counts.groups_dropped, 20);
+}

@@ -276,9 +276,9 @@ pub fn notes(c: &Counts) -> Vec<String> {
     }
     if c.groups_dropped > 0 {
         out.push(format!(
-            "{} connection(s) from more than {} distinct clients were left out.",
-            c.groups_dropped,
-            crate::observe::MAX_GROUPS
+            "{} connection(s) were left out: too many distinct client rows (more than \
+             100,000, or 64 MB of offers).",
+            c.groups_dropped
         ));
     }
     if c.unsupported_link > 0 {
