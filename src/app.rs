@@ -341,12 +341,37 @@ fn plan(
 ) -> Result<Status, Error> {
     use crate::plan::{PlanSource, PlanTarget};
     let to = &job.to;
-    let from_entries = |entries: Vec<crate::inventory::Entry>| -> Vec<PlanTarget> {
+    // `--observed`: the agents and the manager seen in the captures.
+    let seen = if job.observed.is_empty() {
+        crate::observe::SeenFleet::default()
+    } else {
+        let observation =
+            crate::observe::observe(&job.observed, crate::observe::Limits::default())?;
+        crate::observe::SeenFleet::of(&observation, catalog)
+    };
+    let mut matched: Vec<std::net::IpAddr> = Vec::new();
+    let mut observed_at = |role: crate::profile::Role, addresses: Vec<std::net::IpAddr>| {
+        if role != crate::profile::Role::Agent || seen.agents.is_empty() {
+            return None;
+        }
+        let agent = seen.agent(&addresses).cloned();
+        if let Some(a) = &agent {
+            matched.push(a.address);
+        }
+        agent
+    };
+    let from_entries = |entries: Vec<crate::inventory::Entry>,
+                        observed_at: &mut dyn FnMut(_, _) -> Option<crate::observe::SeenClient>|
+     -> Vec<PlanTarget> {
         entries
             .into_iter()
             .map(|e| PlanTarget {
                 target: e.target.to_string(),
                 role: e.target.role,
+                observed: observed_at(
+                    e.target.role,
+                    crate::observe::addresses_of(&e.target.host, e.target.pinned),
+                ),
                 expectation: e.expectation,
                 scan: None,
             })
@@ -355,9 +380,17 @@ fn plan(
     let (source, mut targets, mut to_scan) = match job.fleet {
         PlanFleet::Scan(entries) => {
             let scan = entries.iter().map(|e| e.target.clone()).collect();
-            (PlanSource::Inventory, from_entries(entries), scan)
+            (
+                PlanSource::Inventory,
+                from_entries(entries, &mut observed_at),
+                scan,
+            )
         }
-        PlanFleet::Offline(entries) => (PlanSource::Offline, from_entries(entries), Vec::new()),
+        PlanFleet::Offline(entries) => (
+            PlanSource::Offline,
+            from_entries(entries, &mut observed_at),
+            Vec::new(),
+        ),
         PlanFleet::Report(path) => {
             let targets = crate::saved::read(&path)?
                 .into_iter()
@@ -365,6 +398,15 @@ fn plan(
                     target: t.target.clone(),
                     role: t.role,
                     expectation: t.inventory.clone().unwrap_or_default(),
+                    observed: observed_at(t.role, {
+                        let mut a = crate::observe::addresses_of(&t.host, None);
+                        a.extend(
+                            t.address
+                                .as_deref()
+                                .and_then(|a| a.parse::<std::net::IpAddr>().ok()),
+                        );
+                        a
+                    }),
                     scan: Some(t),
                 })
                 .collect();
@@ -415,6 +457,13 @@ fn plan(
         source,
         targets,
         manager,
+        observed_manager: seen.manager.clone(),
+        unlisted: seen
+            .agents
+            .iter()
+            .filter(|a| !matched.contains(&a.address))
+            .cloned()
+            .collect(),
     });
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         PlanFormat::Text => report::plan::text(w, &report, view),

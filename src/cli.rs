@@ -222,6 +222,13 @@ pub struct PlanArgs {
     /// in the inventory. --manager, if given, is still scanned.
     #[arg(long, requires = "inventory")]
     pub offline: bool,
+    /// A packet capture of heartbeats (pcap or pcapng; repeatable): each
+    /// agent seen in it (matched by address, or by host name through the
+    /// inventory) is judged by the offer it was seen to make for the
+    /// agent-initiated leg, and the manager's own hello to agents (4118)
+    /// replaces the inference from what it accepts.
+    #[arg(long, value_name = "CAPTURE")]
+    pub observed: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,

@@ -146,6 +146,8 @@ pub struct PlanJob {
     pub format: PlanFormat,
     /// Where the plan goes.
     pub output: Option<PathBuf>,
+    /// Packet captures of heartbeats (`--observed`).
+    pub observed: Vec<PathBuf>,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -664,6 +666,7 @@ fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
         },
         format: args.format,
         output: args.output,
+        observed: args.observed,
     })
 }
 

@@ -65,6 +65,10 @@ pub struct PlanReport {
     pub steps: Vec<PlanStep>,
     /// What the verdicts rest on, and what is unknown, for people.
     pub notes: Vec<String>,
+    /// Agents seen in the packet captures (`--observed`) that the fleet
+    /// does not list: their addresses.
+    #[serde(default)]
+    pub unlisted_observed: Vec<String>,
     /// Counts and the exit status.
     pub summary: PlanSummary,
 }
@@ -125,6 +129,8 @@ pub enum IdentifiedBy {
     AgentVersion,
     /// The profile the inventory names.
     Profile,
+    /// Its own ClientHello, seen in a packet capture (`--observed`).
+    Observed,
     /// Nothing identifies it.
     None,
 }
@@ -231,6 +237,8 @@ pub struct PlanTarget {
     pub expectation: Expectation,
     /// Its scan, when it was scanned (now or in the saved report).
     pub scan: Option<TargetReport>,
+    /// Its own offer, seen in a packet capture (`--observed`).
+    pub observed: Option<crate::observe::SeenClient>,
 }
 
 /// Everything a plan is made from.
@@ -246,6 +254,11 @@ pub struct PlanInput<'a> {
     pub targets: Vec<PlanTarget>,
     /// The manager's current endpoint, scanned now (`--manager`).
     pub manager: Option<TargetReport>,
+    /// The manager's own offer as a client of agents, seen in a packet
+    /// capture (`--observed`).
+    pub observed_manager: Option<crate::observe::SeenClient>,
+    /// Agents seen in the packet captures that the fleet does not list.
+    pub unlisted: Vec<crate::observe::SeenClient>,
 }
 
 /// The plan.
@@ -256,6 +269,8 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         source,
         targets,
         manager,
+        observed_manager,
+        unlisted,
     } = input;
     let saved = source == PlanSource::Report;
     let mut notes = Vec::new();
@@ -322,12 +337,39 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         report,
         server,
         evidence: manager_evidence,
+        observed: None,
     });
-    if now.is_some() {
-        notes.push(
+    let now = now.map(|now| Now {
+        observed: observed_manager.as_ref(),
+        ..now
+    });
+    match (&now, &observed_manager) {
+        (Some(_), Some(m)) => notes.push(format!(
+            "before, manager-initiated: the manager's own ClientHello to agents (4118), seen from {} in the capture, as its offer as a client",
+            m.address
+        )),
+        (Some(_), None) => notes.push(
             "before, manager-initiated: the manager's accepted versions and suites on 4120 taken as its offer as a client (an inference: the sources do not say the manager's client side differs)"
                 .into(),
+        ),
+        _ => {}
+    }
+    if targets.iter().any(|t| t.observed.is_some()) {
+        notes.push(
+            "agent-initiated: agents seen in the capture are judged by the offer they were seen to make (evidence `observed`)"
+                .into(),
         );
+    }
+    for u in &unlisted {
+        notes.push(format!(
+            "seen in the capture but not in the fleet: agent {}{}",
+            u.address,
+            if u.behaves_like.is_empty() {
+                String::new()
+            } else {
+                format!(" (behaves like {})", u.behaves_like.join(", "))
+            }
+        ));
     }
     if to.role != Role::Manager {
         notes.push(format!(
@@ -404,6 +446,7 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         groups,
         steps,
         notes,
+        unlisted_observed: unlisted.iter().map(|u| u.address.to_string()).collect(),
         summary: PlanSummary {
             status,
             exit_code: match status {
@@ -424,6 +467,8 @@ struct Now<'a> {
     report: &'a TargetReport,
     server: &'a ServerReport,
     evidence: Evidence,
+    /// Its own offer as a client, seen in a capture.
+    observed: Option<&'a crate::observe::SeenClient>,
 }
 
 /// What an endpoint accepted, as an offer: its versions and every suite.
@@ -610,9 +655,20 @@ fn leg_now(
                 .unwrap_or_else(|| against_scanned(leg, &p.versions, &p.cipher_suites, now.server))
         }),
         Leg::ManagerInitiated => {
-            let (mv, ms) = accepted(now.server);
+            let (mv, ms) = match now.observed {
+                Some(m) => (m.profile.versions.clone(), m.profile.cipher_suites.clone()),
+                None => accepted(now.server),
+            };
+            let evidence = if now.observed.is_some() {
+                Evidence::Observed
+            } else {
+                Evidence::ScannedSet
+            };
             match own {
-                Some((_, server)) => against_scanned(leg, &mv, &ms, server),
+                Some((_, server)) => LegVerdict {
+                    evidence,
+                    ..against_scanned(leg, &mv, &ms, server)
+                },
                 None => by_candidates(leg, profiles, &|p| {
                     let n = negotiate(
                         Offer {
@@ -623,7 +679,7 @@ fn leg_now(
                         Offer::from(p),
                         Preference::Server,
                     );
-                    LegVerdict::negotiated(leg, n.result, Evidence::ScannedSet)
+                    LegVerdict::negotiated(leg, n.result, evidence)
                 }),
             }
         }
@@ -652,6 +708,7 @@ pub fn legs_now(
         } else {
             Evidence::Probe
         },
+        observed: None,
     };
     let e = agent.inventory.clone().unwrap_or_default();
     let (candidates, ..) = identify(Some(agent), &e, catalog);
@@ -687,7 +744,15 @@ fn agent(
     saved: bool,
 ) -> AgentPlan {
     let direction = t.expectation.direction.unwrap_or(Direction::Bidirectional);
-    let (candidates, identified_by, remark) = identify(t.scan.as_ref(), &t.expectation, catalog);
+    let (mut candidates, mut identified_by, remark) =
+        identify(t.scan.as_ref(), &t.expectation, catalog);
+    // Its own hello beats a version string or a profile the inventory names.
+    if let Some(seen) = &t.observed {
+        if !seen.behaves_like.is_empty() && identified_by != IdentifiedBy::Scan {
+            candidates = seen.behaves_like.clone();
+            identified_by = IdentifiedBy::Observed;
+        }
+    }
     let profiles: Vec<&Profile> = candidates.iter().filter_map(|c| catalog.get(c)).collect();
     let own_scan = answered(t.scan.as_ref());
     let scan_evidence = if saved {
@@ -698,7 +763,15 @@ fn agent(
     let mut before = Vec::new();
     let mut after = Vec::new();
     for &leg in legs(direction) {
+        let observed = t.observed.as_ref().filter(|_| leg == Leg::AgentInitiated);
         after.push(match leg {
+            Leg::AgentInitiated if observed.is_some() => {
+                let seen = observed.map(|s| &s.profile).unwrap_or(to);
+                LegVerdict {
+                    evidence: Evidence::Observed,
+                    ..judge_leg(leg, seen, to)
+                }
+            }
             Leg::AgentInitiated => by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to)),
             Leg::ManagerInitiated => own_scan
                 .and_then(|(s, _)| probed_verdict(leg, s, &to.id, scan_evidence))
@@ -709,9 +782,18 @@ fn agent(
                 })
                 .unwrap_or_else(|| by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to))),
         });
-        before.push(match now {
-            None => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
-            Some(now) => leg_now(leg, now, own_scan, &profiles),
+        before.push(match (now, observed) {
+            (None, _) => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
+            (Some(now), Some(seen)) => LegVerdict {
+                evidence: Evidence::Observed,
+                ..against_scanned(
+                    leg,
+                    &seen.profile.versions,
+                    &seen.profile.cipher_suites,
+                    now.server,
+                )
+            },
+            (Some(now), None) => leg_now(leg, now, own_scan, &profiles),
         });
     }
     let loses = directions::loses_contact(&after);
@@ -956,6 +1038,7 @@ pub(crate) fn test_agent(
             ..Expectation::default()
         },
         scan: None,
+        observed: None,
     }
 }
 
@@ -975,6 +1058,8 @@ mod tests {
             source: PlanSource::Offline,
             targets,
             manager: None,
+            observed_manager: None,
+            unlisted: Vec::new(),
         })
     }
 

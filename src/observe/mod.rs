@@ -572,6 +572,97 @@ fn suite_list(s: &[CipherSuiteId]) -> String {
         .join(", ")
 }
 
+/// One client seen in a capture, for `plan --observed`: its latest offer
+/// as a profile.
+#[derive(Debug, Clone)]
+pub struct SeenClient {
+    /// The client's address.
+    pub address: IpAddr,
+    /// Its offer as a profile (id `observed-ADDRESS`).
+    pub profile: Profile,
+    /// The profiles its offer equals.
+    pub behaves_like: Vec<String>,
+    /// Connections seen making this offer.
+    pub connections: u64,
+}
+
+/// The agents and the manager seen in a capture.
+#[derive(Debug, Clone, Default)]
+pub struct SeenFleet {
+    /// Clients of a manager's agent port (4120, 4122, 443): agents, one per
+    /// address, with the offer seen last.
+    pub agents: Vec<SeenClient>,
+    /// The manager as a client of agents (4118): its most frequent offer.
+    pub manager: Option<SeenClient>,
+}
+
+impl SeenFleet {
+    /// The agents and the manager an observation shows.
+    pub fn of(observation: &Observation, catalog: &Catalog) -> SeenFleet {
+        let seen = |g: &Group| {
+            let id = format!("observed-{}", capture_id(&g.client.to_string()));
+            let role = client_role(g.server.port());
+            Some(SeenClient {
+                address: g.client,
+                profile: profiles::offer_profile(g, &id)?,
+                behaves_like: behaves_like(&g.offer, role, catalog),
+                connections: g.connections,
+            })
+        };
+        let mut latest: BTreeMap<IpAddr, &Group> = BTreeMap::new();
+        let mut manager: Option<&Group> = None;
+        for g in &observation.groups {
+            match client_role(g.server.port()) {
+                Role::Agent => {
+                    let e = latest.entry(g.client).or_insert(g);
+                    if g.last_seen > e.last_seen {
+                        *e = g;
+                    }
+                }
+                Role::Manager if manager.is_none_or(|m| g.connections > m.connections) => {
+                    manager = Some(g);
+                }
+                _ => {}
+            }
+        }
+        SeenFleet {
+            agents: latest.values().filter_map(|g| seen(g)).collect(),
+            manager: manager.and_then(seen),
+        }
+    }
+
+    /// The agent seen at one of `addresses`.
+    pub fn agent(&self, addresses: &[IpAddr]) -> Option<&SeenClient> {
+        self.agents.iter().find(|a| addresses.contains(&a.address))
+    }
+}
+
+/// A profile id part from an address (`10.0.0.5` → `10-0-0-5`).
+fn capture_id(address: &str) -> String {
+    let mut id = String::new();
+    for c in address.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_end_matches('-').to_string()
+}
+
+/// The addresses a target names: its pinned address, its host when that is
+/// an address, else what the host name resolves to.
+pub fn addresses_of(host: &str, pinned: Option<IpAddr>) -> Vec<IpAddr> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let mut out: Vec<IpAddr> = pinned.into_iter().collect();
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        out.push(ip);
+    } else if let Ok(addrs) = std::net::ToSocketAddrs::to_socket_addrs(&(host, 0)) {
+        out.extend(addrs.map(|a| a.ip()));
+    }
+    out
+}
+
 /// Host names for addresses, from an inventory.
 pub type Names = HashMap<IpAddr, String>;
 

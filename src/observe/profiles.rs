@@ -171,3 +171,10 @@ pub fn write(dir: &Path, groups: &[Group]) -> Result<Vec<Written>, ObserveError>
     }
     Ok(out)
 }
+
+/// The offer of `group` as a profile (id `id`), for judging it offline
+/// (`plan --observed`); `None` when no profile can be made of it.
+pub fn offer_profile(group: &Group, id: &str) -> Option<Profile> {
+    let text = profile_text(group, &[group.client.to_string()], id).ok()?;
+    Profile::parse(&text, Origin::File(format!("{id}.yaml").into())).ok()
+}

@@ -621,3 +621,109 @@ fn hostile_and_missing_captures_exit_2() {
         assert_clean_error(&run);
     }
 }
+
+/// `plan --observed`: agents whose version string cannot decide (10.0,
+/// before or after Update 16) are judged by the hello they were seen to
+/// send; an agent in the capture but not in the inventory is listed; the
+/// manager's own hello to agents is its client offer.
+#[test]
+fn plan_observed_judges_agents_by_their_own_hello() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = emulate("dsm-strong-12");
+    let relay = Relay::start("127.0.0.1:0", server.local_addr());
+    // Agents 127.0.0.2 (10.0 Update 16, strong suites), 127.0.0.3 (10.0
+    // before Update 16), 127.0.0.4 (11.0, not in the inventory); then the
+    // manager (127.0.0.1) to an agent's 4118.
+    for profile in ["dsa-10.0-u16", "dsa-10.0", "dsa-11", "dsm-strong-12"] {
+        probe_client(relay.addr, profile);
+    }
+    let mut convs = relay.finish();
+    assert_eq!(convs.len(), 4);
+    // The bytes are real; the addresses are those of a manager's capture.
+    for (i, c) in convs.iter_mut().enumerate() {
+        if i < 3 {
+            c.client
+                .set_ip(format!("127.0.0.{}", i + 2).parse().unwrap());
+            c.server.set_port(4120);
+        } else {
+            c.server = "127.0.0.2:4118".parse().unwrap();
+        }
+    }
+    let capture = write_capture(
+        dir.path(),
+        "hb.pcapng",
+        Format::PcapNg,
+        Link::Sll,
+        Shape::default(),
+        &convs,
+    );
+    let fleet = dir.path().join("fleet.csv");
+    std::fs::write(
+        &fleet,
+        "host,port,agent_version,direction\n\
+         127.0.0.2,4118,10.0.0-3445,agent-initiated\n\
+         127.0.0.3,4118,10.0.0-3445,bidirectional\n",
+    )
+    .unwrap();
+    let fleet = fleet.to_str().unwrap();
+    let plan = |observed: bool| {
+        let mut args = vec![
+            "plan",
+            "--to",
+            "dsm-strong-12",
+            "-i",
+            fleet,
+            "--offline",
+            "--format",
+            "json",
+        ];
+        if observed {
+            args.extend(["--observed", capture.to_str().unwrap()]);
+        }
+        let run = tlscompat(&args);
+        let json = run.json();
+        assert_valid(SchemaName::Plan, &json);
+        (run.code, json)
+    };
+    // From the version strings alone: 10.0 cannot tell Update 16.
+    let (_, before) = plan(false);
+    let agents = before["agents"].as_array().unwrap();
+    assert_eq!(agents.len(), 2);
+    assert!(
+        agents.iter().any(|a| a["loses_contact"].is_null()),
+        "{before:#}"
+    );
+    // From the capture: every agent seen is decided.
+    let (code, after) = plan(true);
+    assert_eq!(code, 1, "one agent loses contact: {after:#}");
+    let agents = after["agents"].as_array().unwrap();
+    let a = &agents[0];
+    assert_eq!(a["identified_by"], "observed", "{a:#}");
+    assert_eq!(a["behaves_like"], "dsa-10.0-u16");
+    assert_eq!(a["loses_contact"], false, "{a:#}");
+    assert_eq!(a["after"][0]["evidence"], "observed");
+    let b = &agents[1];
+    assert_eq!(b["behaves_like"], "dsa-10.0", "{b:#}");
+    assert_eq!(b["loses_contact"], true, "{b:#}");
+    assert_eq!(b["after"][0]["direction"], "agent-initiated");
+    assert_eq!(b["after"][0]["evidence"], "observed");
+    assert!(agents.iter().all(|a| !a["loses_contact"].is_null()));
+    assert_eq!(after["unlisted_observed"], serde_json::json!(["127.0.0.4"]));
+    let notes = after["notes"].to_string();
+    assert!(
+        notes.contains("not in the fleet: agent 127.0.0.4 (behaves like dsa-11)"),
+        "{notes}"
+    );
+    // Text mentions the evidence.
+    let text = tlscompat(&[
+        "plan",
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        fleet,
+        "--offline",
+        "--observed",
+        capture.to_str().unwrap(),
+    ]);
+    assert!(text.stdout.contains("127.0.0.4"), "{}", text.stdout);
+}
