@@ -26,20 +26,60 @@ pub fn terminal(s: &str) -> String {
     out
 }
 
-/// How a client's group is titled: the profiles it behaves like, or the
-/// closest one.
+/// How a client's group is titled: the profiles it behaves like; every
+/// client like no profile shares one group.
 fn behaviour(c: &ClientReport) -> String {
-    if !c.behaves_like.is_empty() {
-        format!("Behaves like {}", c.behaves_like.join(", "))
-    } else if let Some(closest) = &c.closest {
-        format!(
-            "Like no profile (closest: {}; {})",
-            closest.profile,
-            closest.differences.join("; ")
-        )
+    if c.behaves_like.is_empty() {
+        NO_PROFILE.to_string()
     } else {
-        "Like no profile".to_string()
+        format!("Behaves like {}", c.behaves_like.join(", "))
     }
+}
+
+const NO_PROFILE: &str = "Like no profile";
+
+/// At most `max` suites by name, then how many more.
+fn some_suites(suites: &[crate::suites::CipherSuiteId], max: usize, view: &View) -> String {
+    let mut names: Vec<String> = suites.iter().take(max).map(|s| view.suite(*s)).collect();
+    if suites.len() > max {
+        names.push(format!("and {} more", suites.len() - max));
+    }
+    names.join(", ")
+}
+
+/// A client like no profile: what it offers and how the closest profile
+/// differs, in a sentence (suites by name while the lists are short).
+fn unlike(c: &ClientReport, view: &View) -> String {
+    let mut s = format!(
+        "offers {}: {} suite{} ({})",
+        c.offer.versions.join(", "),
+        c.offer.cipher_suites.len(),
+        if c.offer.cipher_suites.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        some_suites(&c.offer.cipher_suites, 4, view)
+    );
+    if let Some(cl) = &c.closest {
+        let mut diffs = Vec::new();
+        if let (Some(o), Some(p)) = (&cl.offered_versions, &cl.profile_versions) {
+            diffs.push(format!(
+                "versions {} instead of {}",
+                crate::version::join(o),
+                crate::version::join(p)
+            ));
+        }
+        if !cl.extra_suites.is_empty() {
+            diffs.push(format!("also {}", some_suites(&cl.extra_suites, 3, view)));
+        }
+        if !cl.missing_suites.is_empty() {
+            diffs.push(format!("not {}", some_suites(&cl.missing_suites, 3, view)));
+        }
+        s.push_str(&format!("; closest {}: {}", cl.profile, diffs.join("; ")));
+    }
+    s.push_str(&format!("; JA4 {}", c.ja4));
+    s
 }
 
 /// What the server answered, short.
@@ -117,7 +157,7 @@ pub fn text(out: &mut dyn Write, doc: &ObserveReport, view: &View) -> io::Result
             titles.push(t);
         }
     }
-    titles.sort_by_key(|t| t.starts_with("Like no profile"));
+    titles.sort_by_key(|t| t == NO_PROFILE);
     for title in &titles {
         writeln!(out)?;
         let members: Vec<&ClientReport> = doc
@@ -142,7 +182,7 @@ pub fn text(out: &mut dyn Write, doc: &ObserveReport, view: &View) -> io::Result
             .enumerate()
         {
             if i == 0 {
-                let painted = if title.starts_with("Like no profile") {
+                let painted = if title == NO_PROFILE {
                     style::warn(&line)
                 } else {
                     style::heading(&line)
@@ -152,29 +192,14 @@ pub fn text(out: &mut dyn Write, doc: &ObserveReport, view: &View) -> io::Result
                 writeln!(out, "{line}")?;
             }
         }
-        if let Some(first) = members.first().filter(|c| c.behaves_like.is_empty()) {
-            let offer = format!(
-                "offers {}: {}",
-                first.offer.versions.join(", "),
-                first
-                    .offer
-                    .cipher_suites
-                    .iter()
-                    .map(|s| view.suite(*s))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            for line in wrap(&offer, width, "    ", "    ") {
-                writeln!(out, "{}", style::dim(&line))?;
-            }
-        }
         for c in &members {
             // A client with several offers here: the fingerprint tells them apart.
-            let twice = members
-                .iter()
-                .filter(|m| m.client == c.client && m.server == c.server)
-                .count()
-                > 1;
+            let twice = !c.behaves_like.is_empty()
+                && members
+                    .iter()
+                    .filter(|m| m.client == c.client && m.server == c.server)
+                    .count()
+                    > 1;
             let line = format!(
                 "{} → {}: {}, {}{}",
                 who(c),
@@ -192,6 +217,11 @@ pub fn text(out: &mut dyn Write, doc: &ObserveReport, view: &View) -> io::Result
             );
             for line in wrap(&line, width, "  ", "      ") {
                 writeln!(out, "{line}")?;
+            }
+            if c.behaves_like.is_empty() {
+                for line in wrap(&unlike(c, view), width, "      ", "      ") {
+                    writeln!(out, "{}", style::dim(&line))?;
+                }
             }
         }
     }
@@ -327,9 +357,15 @@ pub fn markdown(out: &mut dyn Write, doc: &ObserveReport) -> io::Result<()> {
                         .as_ref()
                         .map(|cl| {
                             format!(
-                                "none (closest {}: {})",
+                                "none (closest {}: {} more suites, {} fewer{})",
                                 cl.profile,
-                                cl.differences.join("; ")
+                                cl.extra_suites.len(),
+                                cl.missing_suites.len(),
+                                if cl.offered_versions.is_some() {
+                                    ", other versions"
+                                } else {
+                                    ""
+                                }
                             )
                         })
                         .unwrap_or_else(|| "none".to_string())

@@ -727,3 +727,67 @@ fn plan_observed_judges_agents_by_their_own_hello() {
     ]);
     assert!(text.stdout.contains("127.0.0.4"), "{}", text.stdout);
 }
+
+/// A capture made by tcpdump itself on the loopback interface (Ethernet
+/// frames on `lo`, Linux cooked v2 with `-i any`), of the probe engine's
+/// dsa-11 hello and OpenSSL's. Skipped, with a message, where tcpdump is
+/// missing or may not capture; CI (`.ci/run`) installs it, lets it capture
+/// (setcap) and sets TLSCOMPAT_REQUIRE_CLIENTS=1, which turns a skip into a
+/// failure.
+#[test]
+fn captures_made_by_tcpdump() {
+    let required = std::env::var_os("TLSCOMPAT_REQUIRE_CLIENTS").is_some();
+    let skip = |why: &str| {
+        assert!(
+            !required,
+            "tcpdump: {why}, and TLSCOMPAT_REQUIRE_CLIENTS is set"
+        );
+        eprintln!("skipped: tcpdump {why}");
+    };
+    if Command::new("tcpdump").arg("--version").output().is_err() {
+        return skip("is not installed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = emulate("dsm-strong-12");
+    let addr = server.local_addr();
+    for (interface, name) in [("lo", "lo.pcap"), ("any", "any.pcap")] {
+        let file = dir.path().join(name);
+        let mut dump = Command::new("tcpdump")
+            .args(["-i", interface, "--immediate-mode", "-U", "-w"])
+            .arg(&file)
+            .arg(format!("tcp port {}", addr.port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // tcpdump says "listening on …" once it captures, or fails.
+        let mut stderr = std::io::BufReader::new(dump.stderr.take().unwrap());
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut stderr, &mut line);
+        if !line.contains("listening on") {
+            let _ = dump.kill();
+            let _ = dump.wait();
+            return skip(&format!("cannot capture here: {}", line.trim()));
+        }
+        probe_client(addr, "dsa-11");
+        s_client(addr);
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill")
+            .args(["-INT", &dump.id().to_string()])
+            .status();
+        let _ = dump.wait();
+        let json = observe_json(&[file.to_str().unwrap()]);
+        assert_eq!(json["counts"]["hellos"], 2, "{interface}: {json:#}");
+        assert_eq!(json["counts"]["answered"], 2, "{interface}: {json:#}");
+        let clients = json["clients"].as_array().unwrap();
+        assert_eq!(clients.len(), 2, "{interface}: {json:#}");
+        for c in clients {
+            let like = c["behaves_like"].to_string();
+            assert!(like.contains("dsa-11"), "{interface}: {c:#}");
+            assert_eq!(
+                c["negotiated"][0]["cipher_suite"],
+                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+            );
+        }
+    }
+}
