@@ -410,3 +410,55 @@ fn describe(e: &PcapError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcapng_timestamp_units() {
+        // No if_tsresol: microseconds.
+        let r = Resolution::of(&[]);
+        assert_eq!(r, Resolution::Decimal(6));
+        assert_eq!(
+            r.to_duration(1_700_000_000_123_456),
+            Duration::new(1_700_000_000, 123_456_000)
+        );
+        assert_eq!(
+            Resolution::Decimal(9).to_duration(1_700_000_000_123_456_789),
+            Duration::new(1_700_000_000, 123_456_789)
+        );
+        assert_eq!(
+            Resolution::Decimal(12).to_duration(1_500_000_000_000),
+            Duration::from_millis(1500)
+        );
+        // 2^-10 s units.
+        assert_eq!(
+            Resolution::Binary(10).to_duration(3 * 1024 + 512),
+            Duration::from_millis(3500)
+        );
+        assert_eq!(Resolution::Binary(70).to_duration(5), Duration::ZERO);
+        assert_eq!(
+            Resolution::Decimal(0).to_duration(u64::MAX),
+            Duration::from_nanos(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn link_types_without_a_decoder_are_skipped() {
+        let frame = Frame {
+            time: Duration::ZERO,
+            link: 147,
+            data: &[0; 64],
+            orig_len: 64,
+        };
+        assert_eq!(segment(&frame), Err(Skip::UnsupportedLink));
+        assert!(!link::supported(147) && link::supported(link::LINUX_SLL2));
+        let short = Frame {
+            link: link::LINUX_SLL2,
+            data: &[8, 0],
+            ..frame
+        };
+        assert_eq!(segment(&short), Err(Skip::Malformed));
+    }
+}
