@@ -753,7 +753,21 @@ fn agent(
             identified_by = IdentifiedBy::Observed;
         }
     }
-    let profiles: Vec<&Profile> = candidates.iter().filter_map(|c| catalog.get(c)).collect();
+    // An offer equal to no profile: the offer itself is the one candidate
+    // (for the manager-initiated leg, an inference: the agent accepts what
+    // it offers).
+    let unlike = t
+        .observed
+        .as_ref()
+        .filter(|s| s.behaves_like.is_empty() && identified_by != IdentifiedBy::Scan);
+    if unlike.is_some() {
+        candidates = Vec::new();
+        identified_by = IdentifiedBy::Observed;
+    }
+    let profiles: Vec<&Profile> = match unlike {
+        Some(seen) => vec![&seen.profile],
+        None => candidates.iter().filter_map(|c| catalog.get(c)).collect(),
+    };
     let own_scan = answered(t.scan.as_ref());
     let scan_evidence = if saved {
         Evidence::SavedScan

@@ -145,6 +145,26 @@ fn s_client(addr: SocketAddr) {
     assert!(status.code().is_some());
 }
 
+/// `openssl s_client` offering one suite at TLS 1.2 (an offer equal to no
+/// profile).
+fn s_client_one_suite(addr: SocketAddr) {
+    let status = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &addr.to_string(),
+            "-tls1_2",
+            "-cipher",
+        ])
+        .arg("ECDHE-RSA-AES256-GCM-SHA384")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("the `openssl` command (Debian package openssl) is needed");
+    assert!(status.code().is_some());
+}
+
 /// rustls with its default suites and versions (the handshake stops at the
 /// certificate, which nothing here trusts: the hello is what counts).
 fn rustls_client(addr: SocketAddr) {
@@ -637,16 +657,19 @@ fn plan_observed_judges_agents_by_their_own_hello() {
     for profile in ["dsa-10.0-u16", "dsa-10.0", "dsa-11", "dsm-strong-12"] {
         probe_client(relay.addr, profile);
     }
+    // 127.0.0.5: an agent build whose offer equals no profile (one suite).
+    s_client_one_suite(relay.addr);
     let mut convs = relay.finish();
-    assert_eq!(convs.len(), 4);
+    assert_eq!(convs.len(), 5);
     // The bytes are real; the addresses are those of a manager's capture.
     for (i, c) in convs.iter_mut().enumerate() {
-        if i < 3 {
-            c.client
-                .set_ip(format!("127.0.0.{}", i + 2).parse().unwrap());
-            c.server.set_port(4120);
-        } else {
-            c.server = "127.0.0.2:4118".parse().unwrap();
+        match i {
+            3 => c.server = "127.0.0.2:4118".parse().unwrap(),
+            _ => {
+                let host = if i == 4 { 5 } else { i + 2 };
+                c.client.set_ip(format!("127.0.0.{host}").parse().unwrap());
+                c.server.set_port(4120);
+            }
         }
     }
     let capture = write_capture(
@@ -662,10 +685,14 @@ fn plan_observed_judges_agents_by_their_own_hello() {
         &fleet,
         "host,port,agent_version,direction\n\
          127.0.0.2,4118,10.0.0-3445,agent-initiated\n\
-         127.0.0.3,4118,10.0.0-3445,bidirectional\n",
+         127.0.0.3,4118,10.0.0-3445,bidirectional\n\
+         127.0.0.5,4118,10.0.0-3445,bidirectional\n",
     )
     .unwrap();
     let fleet = fleet.to_str().unwrap();
+    // The manager as it is now (the before column): 10.0/11.0 strong suites.
+    let now = emulate("dsm-strong-10-11");
+    let now = now.local_addr().to_string();
     let plan = |observed: bool| {
         let mut args = vec![
             "plan",
@@ -678,7 +705,7 @@ fn plan_observed_judges_agents_by_their_own_hello() {
             "json",
         ];
         if observed {
-            args.extend(["--observed", capture.to_str().unwrap()]);
+            args.extend(["--observed", capture.to_str().unwrap(), "--manager", &now]);
         }
         let run = tlscompat(&args);
         let json = run.json();
@@ -688,7 +715,7 @@ fn plan_observed_judges_agents_by_their_own_hello() {
     // From the version strings alone: 10.0 cannot tell Update 16.
     let (_, before) = plan(false);
     let agents = before["agents"].as_array().unwrap();
-    assert_eq!(agents.len(), 2);
+    assert_eq!(agents.len(), 3);
     assert!(
         agents.iter().any(|a| a["loses_contact"].is_null()),
         "{before:#}"
@@ -707,7 +734,25 @@ fn plan_observed_judges_agents_by_their_own_hello() {
     assert_eq!(b["loses_contact"], true, "{b:#}");
     assert_eq!(b["after"][0]["direction"], "agent-initiated");
     assert_eq!(b["after"][0]["evidence"], "observed");
+    // Like no profile: its own offer decides both legs.
+    let c = &agents[2];
+    assert_eq!(c["identified_by"], "observed", "{c:#}");
+    assert_eq!(c["loses_contact"], false, "{c:#}");
+    assert_eq!(c["after"][0]["evidence"], "observed");
+    assert_eq!(c["after"][1]["status"], "works", "{c:#}");
     assert!(agents.iter().all(|a| !a["loses_contact"].is_null()));
+    // The manager's own hello to agents replaces the inference: before the
+    // switch, manager-initiated, from what the manager was seen to offer.
+    assert!(
+        after["notes"]
+            .to_string()
+            .contains("own ClientHello to agents"),
+        "{:#}",
+        after["notes"]
+    );
+    assert_eq!(b["before"][1]["direction"], "manager-initiated");
+    assert_eq!(b["before"][1]["evidence"], "observed", "{b:#}");
+    assert_eq!(b["before"][0]["evidence"], "observed", "{b:#}");
     assert_eq!(after["unlisted_observed"], serde_json::json!(["127.0.0.4"]));
     let notes = after["notes"].to_string();
     assert!(
