@@ -30,6 +30,9 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     colored::control::set_override(config.color);
+    for n in &config.notes {
+        let _ = writeln!(stderr, "note: {}", crate::report::layout::one_line(n));
+    }
     let catalog = &config.catalog;
     let view = &config.view;
     match config.job {
@@ -138,8 +141,7 @@ fn scan(
             .collect();
         job.targets = each.into_iter().map(|(_, t)| t).collect();
     }
-    let profiles = std::mem::take(&mut job.profiles);
-    let identify: Vec<Profile> = catalog.all().cloned().collect();
+    let clients = std::mem::take(&mut job.clients);
     let wanted = job.scan.fleet.max_connections;
     job.scan.fleet.max_connections = crate::probe::connect::room_for(wanted);
     if job.scan.fleet.max_connections < wanted {
@@ -163,12 +165,7 @@ fn scan(
             Some((_, f)) => f,
             None => stdout,
         };
-        runtime()?.block_on(collect(
-            &job,
-            profiles,
-            identify,
-            stream.then_some((out, &tool)),
-        ))
+        runtime()?.block_on(collect(&job, clients, stream.then_some((out, &tool))))
     };
     let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
     let mut targets = targets;
@@ -425,20 +422,14 @@ fn plan(
     let manager = if to_scan.is_empty() {
         None
     } else {
-        // Every agent profile, and the planned manager's offer: its probe of
-        // each agent is the manager-initiated leg after the switch.
-        let mut profiles: Vec<Profile> = catalog
-            .with_role(crate::profile::Role::Agent)
-            .cloned()
-            .collect();
-        if !profiles.iter().any(|p| p.id == to.id) {
-            profiles.push(to.clone());
-        }
-        let identify: Vec<Profile> = catalog.all().cloned().collect();
+        // By role: the manager is checked with every agent profile (the
+        // agent-initiated leg before the switch); each agent with the
+        // planned manager's offer (the manager-initiated leg after it) and
+        // the shipped manager profiles, and identified among the agent
+        // profiles.
         let reports = runtime()?.block_on(crate::scan::scan_many(
             to_scan,
-            Arc::new(profiles),
-            Arc::new(identify),
+            Arc::new(job.clients.clone()),
             Arc::new(job.scan.clone()),
         ));
         let manager = manager_index.and_then(|i| reports.get(i).cloned());
@@ -451,7 +442,14 @@ fn plan(
         }
         manager
     };
-    let report = crate::plan::build(crate::plan::PlanInput {
+    // Without a manager scanned now, the one --to's report saved is the
+    // before column.
+    let (manager, manager_saved) = match (manager, job.saved_manager) {
+        (Some(m), _) => (Some(m), false),
+        (None, Some(saved)) => (Some(*saved), true),
+        (None, None) => (None, false),
+    };
+    let mut report = crate::plan::build(crate::plan::PlanInput {
         to,
         catalog,
         source,
@@ -464,11 +462,17 @@ fn plan(
             .filter(|a| !matched.contains(&a.address))
             .cloned()
             .collect(),
+        manager_saved,
     });
+    // Where the fleet came from (the manager's API), after the plan's own.
+    report.notes.extend(job.notes);
+    if !job.only.is_empty() {
+        crate::plan::keep_only(&mut report, &job.only);
+    }
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         PlanFormat::Text => report::plan::text(w, &report, view),
         PlanFormat::Json => report::plan::json(w, &report),
-        PlanFormat::Markdown => report::plan::markdown(w, &report),
+        PlanFormat::Markdown => report::plan::markdown(w, &report, view),
         PlanFormat::Html => report::html::plan(w, &report),
     })?;
     Ok(match report.summary.status {
@@ -484,16 +488,14 @@ fn plan(
 /// and the indexes already streamed.
 async fn collect(
     job: &ScanJob,
-    profiles: Vec<Profile>,
-    identify: Vec<Profile>,
+    clients: crate::scan::Clients,
     mut stream: Option<(&mut dyn Write, &report::Tool)>,
 ) -> (Vec<crate::results::TargetReport>, io::Result<Vec<usize>>) {
     let count = job.targets.len();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let work = crate::scan::scan_all(
         job.targets.clone(),
-        Arc::new(profiles),
-        Arc::new(identify),
+        Arc::new(clients),
         Arc::new(job.scan.clone()),
         tx,
     );

@@ -43,7 +43,7 @@ pub enum Command {
     Matrix(MatrixArgs),
     /// Probe live endpoints: what they accept, and what each client
     /// version would negotiate with them.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Run a TLS endpoint that accepts exactly one profile (an emulated
     /// agent, manager or relay).
     Serve(ServeArgs),
@@ -150,6 +150,41 @@ pub struct PolicyArgs {
     pub forbid_suites: Vec<String>,
 }
 
+/// The fleet from the manager's REST API (`--from-manager`).
+#[derive(Debug, Args)]
+pub struct ManagerApiArgs {
+    /// Read the fleet from the manager's REST API (manager 11.1 and later):
+    /// the console's URL, https://dsm.example.com:4119, or the hosted
+    /// service's API URL. The key comes from --api-key-file or the
+    /// environment variable TLSCOMPAT_DSM_API_KEY, never from the command
+    /// line. With -i, the file adds agents or overrides the manager's.
+    #[arg(long, value_name = "URL")]
+    pub from_manager: Option<String>,
+    /// The API key, alone in a file only its owner can read (chmod 600).
+    #[arg(long, value_name = "FILE", requires = "from_manager")]
+    pub api_key_file: Option<PathBuf>,
+    /// Check the console's certificate against these CA certificates (PEM)
+    /// instead of the system's.
+    #[arg(long, value_name = "FILE", requires = "from_manager")]
+    pub api_ca: Option<PathBuf>,
+    /// Do not check the console's certificate (a lab only; said on stderr
+    /// every time).
+    #[arg(long, requires = "from_manager", conflicts_with = "api_ca")]
+    pub api_insecure: bool,
+    /// How the key is sent: secret-key (the api-secret-key header, an
+    /// on-premises manager), api-key (Authorization: ApiKey, the hosted
+    /// service), or auto (api-key for the hosted service's host names).
+    #[arg(long, value_enum, value_name = "STYLE", default_value_t = crate::manager_api::AuthStyle::Auto)]
+    pub api_auth: crate::manager_api::AuthStyle,
+    /// Timeout for the API's connect, handshake and each read (one page:
+    /// at most ten times this).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub api_timeout: Duration,
+    /// Computers asked for per page (the API's maxItems).
+    #[arg(long, value_name = "N", default_value_t = crate::manager_api::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    pub api_page_size: u32,
+}
+
 /// `tlscompat check …`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -197,12 +232,18 @@ pub struct WhatIfArgs {
 
 /// `tlscompat plan …`
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("fleet").required(true).args(["inventory", "from"])))]
+#[command(group(clap::ArgGroup::new("fleet").required(true).multiple(true).args(["inventory", "from", "from_manager"])))]
 pub struct PlanArgs {
     /// The manager's planned configuration: a profile id (dsm-strong-12), a
-    /// profile file, or one written by `profiles capture`.
-    #[arg(long, value_name = "PROFILE")]
+    /// profile file, one written by `profiles capture`, or a saved scan
+    /// report of the manager (`.json`, `.jsonl`: the manager as it is now,
+    /// to be changed with --drop).
+    #[arg(long, value_name = "PROFILE|REPORT")]
     pub to: String,
+    /// What the switch takes away from --to: a version (tls1.0), a suite
+    /// or a class (cbc, sha1, rsa-kx, …), as in what-if (repeatable).
+    #[arg(long = "drop", value_name = "VERSION|SUITE|CLASS")]
+    pub drop: Vec<String>,
     /// The fleet: an inventory (text, CSV, YAML or the manager's computer
     /// list), scanned now; with --offline, judged from agent versions.
     #[arg(short, long, value_name = "FILE", conflicts_with = "from")]
@@ -211,16 +252,20 @@ pub struct PlanArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub inventory_format: Option<crate::inventory::InventoryFormat>,
     /// The fleet from a saved scan report (`scan --format json` or `jsonl`).
-    #[arg(long, value_name = "REPORT", conflicts_with = "offline")]
+    #[arg(long, value_name = "REPORT", conflicts_with_all = ["offline", "from_manager"])]
     pub from: Option<PathBuf>,
+    /// The fleet from the manager's API (with -i: the file adds or overrides).
+    #[command(flatten)]
+    pub api: ManagerApiArgs,
     /// The manager as it is now: HOST, HOST:PORT or dsm://HOST:PORT/
     /// (default port 4120), scanned for the before column (default: the
     /// fleet's one manager target, if it has exactly one).
     #[arg(long, value_name = "TARGET")]
     pub manager: Option<String>,
     /// Probe no agent: judge each one from its agent_version (or profile)
-    /// in the inventory. --manager, if given, is still scanned.
-    #[arg(long, requires = "inventory")]
+    /// in the inventory or the manager's API. --manager, if given, is
+    /// still scanned.
+    #[arg(long)]
     pub offline: bool,
     /// A packet capture of heartbeats (pcap or pcapng; repeatable): each
     /// agent seen in it (matched by address, or by host name through the
@@ -235,12 +280,54 @@ pub struct PlanArgs {
     /// Write the plan to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// List every agent in text and Markdown, not only those that lose
+    /// contact or cannot be judged.
+    #[arg(long)]
+    pub details: bool,
+    /// List only the agents of these verdicts (comma-separated: lose,
+    /// unknown, keep); the counts stay the whole fleet's.
+    #[arg(long, value_enum, value_name = "VERDICTS", value_delimiter = ',')]
+    pub only: Vec<Fate>,
+    /// How to probe: timeouts, bounds, retries, a client certificate.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+pub use crate::plan::Fate;
+
+/// How to probe, the same for every command that probes (`scan`, `plan`).
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
     /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Connections to one endpoint at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Retries of a refused or failed connect, with exponential backoff.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// Present this client certificate (PEM, leaf first) in confirmation
+    /// handshakes, to confirm a mutual-TLS endpoint end to end.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
     /// Connections in flight across all targets at once.
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    // 512: each endpoint still sees at most --concurrency; a probe holds
+    // its connection for two or three round trips, so 512 in flight sustain
+    // about 5,000 probes a second at a 40 ms round trip (256 capped the
+    // fleet benchmark at about 6 s, with the CPU half idle; past 512 it is
+    // CPU-bound and 1,024 gains nothing but memory); peak memory stays
+    // under 100 MB for 1,000 endpoints; Linux's default open-files limit
+    // (1,024) holds it with room to spare, and a lower one is raised or
+    // respected (`probe::connect::room_for`).
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub max_connections: u32,
+    /// At most N new connections per second across all targets (e.g. 50/s).
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
     /// The longest one target may take, all its probes included.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub target_timeout: Duration,
@@ -333,6 +420,9 @@ pub struct ScanArgs {
     /// The format of -i files, when the extension does not say.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub inventory_format: Option<crate::inventory::InventoryFormat>,
+    /// The fleet from the manager's API (with -i: the files add or override).
+    #[command(flatten)]
+    pub api: ManagerApiArgs,
     /// Client profile to check, id or file (repeatable; default: every agent profile).
     #[arg(short, long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
@@ -352,15 +442,6 @@ pub struct ScanArgs {
     /// profiles' suites.
     #[arg(long)]
     pub all_suites: bool,
-    /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Connections to one endpoint at a time.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// Retries of a refused or failed connect, with exponential backoff.
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub retries: u32,
     /// Server name to send (SNI) instead of the target's host name.
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
     pub sni: Option<String>,
@@ -375,34 +456,13 @@ pub struct ScanArgs {
     /// profile (first flights only: faster, weaker).
     #[arg(long)]
     pub no_confirm: bool,
-    /// Present this client certificate (PEM, leaf first) in confirmation
-    /// handshakes, to confirm a mutual-TLS endpoint end to end.
-    #[arg(long, value_name = "FILE", requires = "client_key")]
-    pub client_cert: Option<PathBuf>,
-    /// The private key (PEM) of --client-cert.
-    #[arg(long, value_name = "FILE", requires = "client_cert")]
-    pub client_key: Option<PathBuf>,
     /// Check the server's certificate chain and host name against these CA
     /// certificates (PEM).
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// Connections in flight across all targets at once.
-    // 512: each endpoint still sees at most --concurrency; a probe holds
-    // its connection for two or three round trips, so 512 in flight sustain
-    // about 5,000 probes a second at a 40 ms round trip (256 capped the
-    // fleet benchmark at about 6 s, with the CPU half idle; past 512 it is
-    // CPU-bound and 1,024 gains nothing but memory); peak memory stays
-    // under 100 MB for 1,000 endpoints; Linux's default open-files limit
-    // (1,024) holds it with room to spare, and a lower one is raised or
-    // respected (`probe::connect::room_for`).
-    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65536))]
-    pub max_connections: u32,
-    /// At most N new connections per second across all targets (e.g. 50/s).
-    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
-    pub rate: Option<f64>,
-    /// The longest one target may take, all its probes included.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
-    pub target_timeout: Duration,
+    /// How to probe: timeouts, bounds, retries, a client certificate.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
     /// Scan only the K-th of N deterministic slices of the targets (1 ≤ K ≤
     /// N); `tlscompat merge` joins the shard reports.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]

@@ -2,7 +2,9 @@
 //!
 //! Everything that can be wrong with the input is found here, before any work
 //! starts: unknown profiles (with suggestions), unreadable or invalid profile
-//! files. The result is a `Config` whose parts are ready to use.
+//! files. The result is a `Config` whose parts are ready to use. The fleet
+//! of `--from-manager` is read here too, from the manager's API: it is an
+//! input like `-i`, and a failure to read it is an input error (exit 2).
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
@@ -12,8 +14,8 @@ use std::sync::Arc;
 use crate::certs::{self, Identity};
 use crate::cli::{
     CaptureArgs, CheckArgs, Cli, ColorChoice, Command, DataFormat, DiagnoseArgs, DiagnoseFormat,
-    LogFormat, MatrixArgs, MatrixFormat, PlanArgs, PlanFormat, PolicyArgs, ProfilesCommand,
-    RoleArg, ScanArgs, ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
+    LogFormat, ManagerApiArgs, MatrixArgs, MatrixFormat, PlanArgs, PlanFormat, PolicyArgs,
+    ProfilesCommand, RoleArg, ScanArgs, ScanFormat, ServeArgs, WhatIfArgs, WhatIfFormat,
 };
 use crate::diagnose::DiagnoseConfig;
 use crate::error::Error;
@@ -38,6 +40,9 @@ pub struct Config {
     pub view: crate::report::View,
     /// What to do.
     pub job: Job,
+    /// Things worth a line on stderr before the job runs (rows of an
+    /// inventory merged, …).
+    pub notes: Vec<String>,
 }
 
 /// What to do, with its inputs resolved.
@@ -104,8 +109,9 @@ pub struct ScanJob {
     pub targets: Vec<Target>,
     /// What the inventory expects of each target (same order).
     pub expectations: Vec<crate::inventory::Expectation>,
-    /// The profiles to check.
-    pub profiles: Vec<Profile>,
+    /// The client profiles that check each target, and those that identify
+    /// it, by role.
+    pub clients: crate::scan::Clients,
     /// Requirements.
     pub policy: Policy,
     /// How to probe.
@@ -140,12 +146,23 @@ pub struct PlanJob {
     pub fleet: PlanFleet,
     /// The manager's current endpoint (`--manager`).
     pub manager: Option<Target>,
+    /// Who checks and identifies each endpoint scanned: by role, with the
+    /// planned manager's offer on every one.
+    pub clients: crate::scan::Clients,
     /// How to probe.
     pub scan: ScanConfig,
     /// Output format.
     pub format: PlanFormat,
     /// Where the plan goes.
     pub output: Option<PathBuf>,
+    /// List only agents of these verdicts (`--only`); empty: all.
+    pub only: Vec<crate::cli::Fate>,
+    /// The manager as a saved report showed it (`--to REPORT`): the before
+    /// column when no manager is scanned now.
+    pub saved_manager: Option<Box<crate::results::TargetReport>>,
+    /// Notes on where the fleet came from (the manager's API), added to
+    /// the plan's own.
+    pub notes: Vec<String>,
     /// Packet captures of heartbeats (`--observed`).
     pub observed: Vec<PathBuf>,
 }
@@ -262,8 +279,11 @@ impl Config {
             Command::Check(a) | Command::Merge(a) => (a.openssl_names, a.details),
             Command::Matrix(a) => (a.openssl_names, false),
             Command::Demo(a) => (a.openssl_names, false),
+            // `--only` chose the agents to list: list them all.
+            Command::Plan(a) => (false, a.details || !a.only.is_empty()),
             _ => (false, false),
         };
+        let mut notes = Vec::new();
         let (job, to_file) = match cli.command {
             Command::Profiles(ProfilesCommand::List { format }) => {
                 (Job::ProfilesList { format }, false)
@@ -287,7 +307,10 @@ impl Config {
             Command::Serve(args) => (Job::Serve(Box::new(serve_job(&mut catalog, args)?)), false),
             Command::Scan(args) => {
                 let to_file = args.output.is_some();
-                (Job::Scan(scan_job(&mut catalog, args)?), to_file)
+                (
+                    Job::Scan(scan_job(&mut catalog, *args, &mut notes)?),
+                    to_file,
+                )
             }
             Command::Diagnose(args) => {
                 let to_file = args.output.is_some();
@@ -311,7 +334,10 @@ impl Config {
             }
             Command::Plan(args) => {
                 let to_file = args.output.is_some();
-                (Job::Plan(Box::new(plan_job(&mut catalog, args)?)), to_file)
+                (
+                    Job::Plan(Box::new(plan_job(&mut catalog, args, &mut notes)?)),
+                    to_file,
+                )
             }
             Command::WhatIf(args) => {
                 let to_file = args.output.is_some();
@@ -341,6 +367,7 @@ impl Config {
                 details,
             },
             job,
+            notes,
         })
     }
 }
@@ -431,29 +458,39 @@ fn capture_job(args: CaptureArgs) -> Result<CaptureJob, Error> {
     })
 }
 
-fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
+fn scan_job(
+    catalog: &mut Catalog,
+    args: ScanArgs,
+    notes: &mut Vec<String>,
+) -> Result<ScanJob, Error> {
     let role = role(args.role);
     let mut entries = Vec::new();
-    for t in &args.targets {
+    for (i, t) in args.targets.iter().enumerate() {
         entries.push(crate::inventory::Entry {
             target: Target::parse(t, role).map_err(Error::Target)?,
             expectation: Default::default(),
+            at: format!("argument {}", i + 1),
         });
     }
+    let mut files = Vec::new();
     for file in &args.inventory {
-        entries.extend(
+        files.extend(
             crate::inventory::read(file, args.inventory_format, role).map_err(Error::Inventory)?,
         );
     }
+    // The manager's agents, with the files' entries added or overriding.
+    let from_manager = read_manager(&args.api)?.map(|m| m.fleet.entries);
+    entries.extend(crate::inventory::merge(
+        from_manager.unwrap_or_default(),
+        files,
+    ));
     if entries.is_empty() {
         return Err(Error::Usage(
-            "no target: give TARGET arguments or -i FILE".into(),
+            "no target: give TARGET arguments, -i FILE or --from-manager URL".into(),
         ));
     }
-    // The same endpoint twice (two inventory lines, an argument and a
-    // line) is scanned once: twice would double its connection bound.
-    let mut seen = std::collections::HashSet::new();
-    entries.retain(|e| seen.insert((e.target.host.to_ascii_lowercase(), e.target.port)));
+    let (mut entries, merged) = crate::inventory::dedupe(entries)?;
+    notes.extend(merged);
     // A shard is every N-th target from the K-th: disjoint, and together
     // the whole inventory, whatever machine runs it.
     if let Some((k, n)) = args.shard {
@@ -497,46 +534,20 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
         .into_iter()
         .map(|e| (e.target, e.expectation))
         .unzip();
-    if profiles.is_empty() {
-        profiles = catalog
-            .with_role(Role::Agent)
-            .map(|p| p.id.clone())
-            .collect();
-    }
-    // Every profile a rule requires is checked too.
-    for id in &policy.required_profiles() {
-        if !profiles.contains(id) {
-            profiles.push(id.clone());
-        }
-    }
     dedup(&mut profiles);
+    // Every profile a rule requires is checked too, on every target.
+    let mut required = policy.required_profiles();
+    required.retain(|id| !profiles.contains(id));
     Ok(ScanJob {
         targets,
         expectations,
-        profiles: catalog.built(&profiles)?,
+        clients: clients_by_role(catalog, &profiles, &required)?,
         policy,
         scan: ScanConfig {
             all_suites: args.all_suites,
-            limits: Limits {
-                timeout: args.timeout,
-                concurrency: usize::from(args.concurrency),
-                retries: args.retries,
-                ..Limits::default()
-            },
             sni: args.sni,
             no_sni: args.no_sni,
             no_confirm: args.no_confirm,
-            identity: match (&args.client_cert, &args.client_key) {
-                (Some(cert), Some(key)) => Some(Arc::new(
-                    ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
-                )),
-                _ => None,
-            },
-            fleet: crate::scan::Fleet {
-                max_connections: args.max_connections as usize,
-                rate: args.rate,
-                target_timeout: args.target_timeout,
-            },
             shared: None,
             ca: match &args.ca {
                 Some(path) => Some(Arc::new(
@@ -544,11 +555,93 @@ fn scan_job(catalog: &mut Catalog, args: ScanArgs) -> Result<ScanJob, Error> {
                 )),
                 None => None,
             },
+            ..probe_config(&args.probe)?
         },
         format: args.format,
         output: args.output,
         progress: std::io::stderr().is_terminal(),
         all_addresses: args.all_addresses,
+    })
+}
+
+/// What `plan --to` names.
+enum Planned {
+    /// A profile, by id.
+    Profile(String),
+    /// A saved report's manager made a profile, and that manager's report.
+    Report(Box<Profile>, Box<crate::results::TargetReport>),
+}
+
+/// `--to`: a saved scan report (`.json`, `.jsonl`) is the manager as it is
+/// now, made a profile of what it accepted (in its order, as far as that
+/// was measured); anything else is a profile id or file.
+fn planned_manager(catalog: &mut Catalog, to: &str) -> Result<Planned, Error> {
+    let path = std::path::Path::new(to);
+    let is_report = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "jsonl")
+    );
+    if !is_report {
+        return Ok(Planned::Profile(catalog.resolve(to)?));
+    }
+    let targets = crate::saved::read(path)?;
+    let manager = crate::plan::manager_of(&targets)
+        .map_err(|e| Error::Usage(format!("--to {to}: {e}")))?
+        .clone();
+    let date = time::OffsetDateTime::now_utc().date().to_string();
+    let yaml = crate::capture::profile_yaml(&manager, Role::Manager, None, &date)?;
+    let mut profile = Profile::parse(&yaml, crate::profile::Origin::File(path.to_path_buf()))?;
+    profile.name = format!("{} as saved in {to}", manager.target);
+    Ok(Planned::Report(Box::new(profile), Box::new(manager)))
+}
+
+/// Role-aware clients ([`crate::scan::Clients::by_role`]): `given` (`-p`)
+/// or the role's defaults, plus `also` on every target; identification
+/// among the profiles of the target's role.
+fn clients_by_role(
+    catalog: &mut Catalog,
+    given: &[String],
+    also: &[String],
+) -> Result<crate::scan::Clients, Error> {
+    let ids = |catalog: &Catalog, roles: &[Role]| -> Vec<String> {
+        catalog
+            .all()
+            .filter(|p| roles.contains(&p.role))
+            .map(|p| p.id.clone())
+            .collect()
+    };
+    let agents = ids(catalog, &[Role::Agent, Role::Any]);
+    let managers = ids(catalog, &[Role::Manager, Role::Relay, Role::Any]);
+    Ok(crate::scan::Clients::by_role(
+        catalog.built(given)?,
+        catalog.built(also)?,
+        catalog.built(&agents)?,
+        catalog.built(&managers)?,
+    ))
+}
+
+/// The probing half of a scan's configuration, the same for every command
+/// that probes.
+fn probe_config(args: &crate::cli::ProbeArgs) -> Result<ScanConfig, Error> {
+    Ok(ScanConfig {
+        limits: Limits {
+            timeout: args.timeout,
+            concurrency: usize::from(args.concurrency),
+            retries: args.retries,
+            ..Limits::default()
+        },
+        identity: match (&args.client_cert, &args.client_key) {
+            (Some(cert), Some(key)) => Some(Arc::new(
+                ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
+            )),
+            _ => None,
+        },
+        fleet: crate::scan::Fleet {
+            max_connections: args.max_connections as usize,
+            rate: args.rate,
+            target_timeout: args.target_timeout,
+        },
+        ..ScanConfig::default()
     })
 }
 
@@ -603,8 +696,17 @@ fn check_job(catalog: &mut Catalog, args: CheckArgs) -> Result<CheckJob, Error> 
     })
 }
 
-fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
-    let to = catalog.resolve(&args.to)?;
+fn plan_job(
+    catalog: &mut Catalog,
+    args: PlanArgs,
+    notes: &mut Vec<String>,
+) -> Result<PlanJob, Error> {
+    let drops = args
+        .drop
+        .iter()
+        .map(|d| d.parse().map_err(|e| Error::Usage(format!("--drop: {e}"))))
+        .collect::<Result<Vec<crate::whatif::Drop>, Error>>()?;
+    let planned = planned_manager(catalog, &args.to)?;
     let manager = match &args.manager {
         Some(m) => {
             // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
@@ -616,13 +718,33 @@ fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
         }
         None => None,
     };
+    let mut plan_notes = Vec::new();
     let fleet = match (&args.inventory, &args.from) {
-        (Some(file), _) => {
+        (None, Some(report)) => PlanFleet::Report(report.clone()),
+        (None, None) if args.api.from_manager.is_none() => {
+            return Err(Error::Usage(
+                "no fleet: give -i INVENTORY, --from-manager URL (with --offline to probe \
+                 nothing) or --from REPORT"
+                    .into(),
+            ));
+        }
+        (file, _) => {
             // A plan is about agents: an inventory line without a role is one.
-            let mut entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
-                .map_err(Error::Inventory)?;
-            let mut seen = std::collections::HashSet::new();
-            entries.retain(|e| seen.insert((e.target.host.to_ascii_lowercase(), e.target.port)));
+            let from_file = match file {
+                Some(file) => crate::inventory::read(file, args.inventory_format, Role::Agent)
+                    .map_err(Error::Inventory)?,
+                None => Vec::new(),
+            };
+            let from_manager = match read_manager(&args.api)? {
+                Some(m) => {
+                    plan_notes.extend(m.notes);
+                    m.fleet.entries
+                }
+                None => Vec::new(),
+            };
+            let entries = crate::inventory::merge(from_manager, from_file);
+            let (mut entries, merged) = crate::inventory::dedupe(entries)?;
+            notes.extend(merged);
             // Expected profiles must be known: a typo is an input error.
             for e in &mut entries {
                 for p in &mut e.expectation.expect {
@@ -635,37 +757,52 @@ fn plan_job(catalog: &mut Catalog, args: PlanArgs) -> Result<PlanJob, Error> {
                 PlanFleet::Scan(entries)
             }
         }
-        (None, Some(report)) => PlanFleet::Report(report.clone()),
-        (None, None) => {
-            return Err(Error::Usage(
-                "no fleet: give -i INVENTORY (with --offline to probe nothing) or --from REPORT"
-                    .into(),
-            ));
-        }
     };
     // Built once every argument is resolved (a later file may replace it).
-    let to = catalog
-        .built(std::slice::from_ref(&to))?
-        .pop()
-        .ok_or_else(|| Error::Usage(format!("no profile {to}")))?;
+    let (to, saved_manager) = match planned {
+        Planned::Profile(id) => (
+            catalog
+                .built(std::slice::from_ref(&id))?
+                .pop()
+                .ok_or_else(|| Error::Usage(format!("no profile {id}")))?,
+            None,
+        ),
+        Planned::Report(p, m) => (*p, Some(m)),
+    };
+    let to = crate::plan::with_drops(to, &drops)
+        .map_err(|e| Error::Usage(format!("--to {} --drop: {e}", args.to)))?;
+    if let Some(server) = saved_manager.as_ref().and_then(|m| m.server.as_ref()) {
+        plan_notes.push(format!(
+            "--to {}: the manager as saved ({}), {}{}",
+            args.to,
+            saved_manager.as_ref().map_or("", |m| m.target.as_str()),
+            if server.probed.all_suites {
+                "every registered suite probed"
+            } else {
+                "what it accepted among the suites probed (the profiles' suites; --all-suites probes every one)"
+            },
+            if drops.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", without {}",
+                    drops.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                )
+            }
+        ));
+    }
+    let clients = clients_by_role(catalog, &[], &[])?.with(&to);
     Ok(PlanJob {
         to,
         fleet,
         manager,
-        scan: ScanConfig {
-            limits: Limits {
-                timeout: args.timeout,
-                ..Limits::default()
-            },
-            fleet: crate::scan::Fleet {
-                max_connections: args.max_connections as usize,
-                target_timeout: args.target_timeout,
-                ..crate::scan::Fleet::default()
-            },
-            ..ScanConfig::default()
-        },
+        clients,
+        scan: probe_config(&args.probe)?,
         format: args.format,
         output: args.output,
+        only: args.only,
+        notes: plan_notes,
+        saved_manager,
         observed: args.observed,
     })
 }
@@ -686,6 +823,103 @@ fn observe_job(args: crate::cli::ObserveArgs) -> Result<ObserveJob, Error> {
         format: args.format,
         output: args.output,
     })
+}
+
+/// The fleet read from the manager's API, and what to say about it.
+struct FromManager {
+    fleet: crate::manager_api::ManagerFleet,
+    /// What was read, the console's TLS, warnings: for a report's notes.
+    notes: Vec<String>,
+}
+
+/// `--from-manager`: reads the fleet from the manager's API now (an input,
+/// like `-i`: a failure is an input error, exit 2). Says on stderr that
+/// `--api-insecure` is on (every time), how the read goes when it takes
+/// more than a page, what was read, and the console's TLS.
+fn read_manager(args: &ManagerApiArgs) -> Result<Option<FromManager>, Error> {
+    use crate::manager_api::{ApiKey, ApiSource, ApiUrl, Trust};
+    use std::io::Write;
+    let Some(url) = &args.from_manager else {
+        return Ok(None);
+    };
+    let url = ApiUrl::parse(url)?;
+    let key = match &args.api_key_file {
+        Some(path) => ApiKey::from_file(path)?,
+        None => ApiKey::from_env()?.ok_or(crate::manager_api::ApiError::NoKey)?,
+    };
+    let trust = if args.api_insecure {
+        Trust::Insecure
+    } else if let Some(path) = &args.api_ca {
+        let certs = certs::load_certs(path).map_err(Error::Certificate)?;
+        let der = certs
+            .iter()
+            .map(|c| c.to_der())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Certificate(certs::CertError::Generate(e)))?;
+        Trust::Ca {
+            path: path.clone(),
+            certs: der,
+        }
+    } else {
+        Trust::System
+    };
+    // Diagnostics are best effort: a closed stderr changes nothing.
+    let stderr = std::io::stderr();
+    if args.api_insecure {
+        let _ = writeln!(
+            stderr.lock(),
+            "tlscompat: warning: --api-insecure: the certificate of {url} is not checked; \
+             anyone on the path could read the API key (use --api-ca FILE outside a lab)"
+        );
+    }
+    let source = ApiSource {
+        url: url.clone(),
+        key,
+        auth: args.api_auth,
+        trust,
+        timeout: args.api_timeout,
+        page_size: args.api_page_size,
+        max_body: crate::manager_api::MAX_BODY,
+    };
+    let terminal = stderr.is_terminal();
+    let spinner = terminal.then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!("reading computers from {url}"));
+        bar
+    });
+    let page_size = args.api_page_size as usize;
+    let mut progress = |computers: usize, pages: usize| {
+        let read = format!(
+            "reading computers from {url}: {computers} read ({pages} page{})",
+            if pages == 1 { "" } else { "s" }
+        );
+        match &spinner {
+            Some(bar) => bar.set_message(read),
+            // A full page: more may follow, and the read may be long.
+            None if computers == pages * page_size => {
+                let _ = writeln!(stderr.lock(), "tlscompat: {read}…");
+            }
+            None => {}
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let read = runtime.block_on(crate::manager_api::read_fleet(&source, &mut progress));
+    if let Some(bar) = &spinner {
+        bar.finish_and_clear();
+    }
+    let fleet = read?;
+    let mut notes = vec![fleet.summary(&url)];
+    if let Some(console) = &fleet.console {
+        notes.push(console.sentence(&url));
+    }
+    notes.extend(fleet.warnings());
+    for n in &notes {
+        let _ = writeln!(stderr.lock(), "tlscompat: {n}");
+    }
+    Ok(Some(FromManager { fleet, notes }))
 }
 
 fn what_if_job(args: WhatIfArgs) -> Result<WhatIfJob, Error> {

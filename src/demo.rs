@@ -104,10 +104,15 @@ pub async fn run(catalog: &Catalog) -> Result<DemoOutcome, Error> {
     }
     let agents: Vec<Profile> = catalog.with_role(Role::Agent).cloned().collect();
     let started = Instant::now();
+    // Every endpoint, agents' too, is checked with the agent profiles: the
+    // demo compares the live answers with the offline matrix of agents
+    // against every profile.
     let reports = scan_many(
         targets,
-        Arc::new(agents.clone()),
-        Arc::new(catalog.all().cloned().collect()),
+        Arc::new(crate::scan::Clients::same(
+            agents.clone(),
+            catalog.all().cloned().collect(),
+        )),
         Arc::new(ScanConfig::default()),
     )
     .await;

@@ -109,6 +109,19 @@ pub const LADDER: [&str; 4] = ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11"];
 /// The FIPS-mode profile: a mode, not a rung of [`LADDER`].
 pub const FIPS: &str = "dsa-fips";
 
+/// What to install to stand on a rung, for people: product versions, not
+/// profile ids (docs/domain.md, "The upgrade ladder"). The top rung names
+/// the newest agent line first.
+pub fn product(id: &str) -> Option<&'static str> {
+    match id {
+        "dsa-9.6" => Some("Deep Security Agent 9.6"),
+        "dsa-10.0" => Some("Deep Security Agent 10.0 or later"),
+        "dsa-10.0-u16" => Some("Deep Security Agent 10.0 Update 16 or later"),
+        "dsa-11" => Some("Deep Security Agent 20 (or 11.0, 12.0)"),
+        _ => None,
+    }
+}
+
 /// Where `id` stands on the ladder.
 pub fn rung(id: &str) -> Option<usize> {
     LADDER.iter().position(|r| *r == id)

@@ -64,6 +64,9 @@ pub enum Error {
     /// An inventory file that cannot be used.
     #[error(transparent)]
     Inventory(crate::target::InventoryError),
+    /// The same endpoint listed twice with different facts.
+    #[error("inventory conflict: {0}")]
+    Conflict(#[from] crate::inventory::Conflict),
     /// The emulator cannot start (port in use, bad certificate, a profile
     /// the local OpenSSL cannot serve).
     #[error(transparent)]
@@ -110,6 +113,9 @@ pub enum Error {
     /// A packet capture that cannot be read (`observe`).
     #[error(transparent)]
     Observe(#[from] crate::observe::ObserveError),
+    /// The fleet could not be read from the manager's API.
+    #[error(transparent)]
+    ManagerApi(#[from] crate::manager_api::ApiError),
     /// Standard output went away or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] io::Error),

@@ -8,8 +8,11 @@
 //!   `expect` (the profile an agent should behave like), `agent_version`,
 //!   `require`, `direction`, `labels`;
 //! - the manager's own computer list as JSON (what the API's computer
-//!   listing returns: `hostName`, `lastIPUsed`, `agentVersion`, …), so an
-//!   export can be fed in as it is.
+//!   listing returns: `hostName`, `lastIPUsed`, `agentVersion`, the
+//!   direction under `computerSettings`, …), so an export can be fed in as
+//!   it is; [`crate::manager_api`] reads the same list from the manager
+//!   itself and makes the same entries, and [`merge`] lets files add to it
+//!   or correct it.
 //!
 //! The format comes from the extension (`.txt`, `.csv`, `.yaml`/`.yml`,
 //! `.json`) or `--inventory-format`. An agent version maps to the profile
@@ -23,7 +26,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::profile::Role;
-pub use crate::results::{Direction, Expectation};
+pub use crate::results::{Direction, Expectation, ManagerRecord};
 use crate::target::{InventoryError, Target};
 
 /// How an inventory file is written.
@@ -62,6 +65,106 @@ pub struct Entry {
     pub target: Target,
     /// What the inventory expects of it.
     pub expectation: Expectation,
+    /// Where it was written (`fleet.csv:3`, `argument 2`), for messages
+    /// about it; empty when unknown.
+    pub at: String,
+}
+
+/// The same endpoint listed twice with different facts: which rows, and
+/// what they disagree on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{second} lists {target} again with {what} different from {first}: fix one of the rows")]
+pub struct Conflict {
+    /// The endpoint.
+    pub target: String,
+    /// Where it was first listed.
+    pub first: String,
+    /// Where it was listed again.
+    pub second: String,
+    /// What differs, e.g. "agent_version 9.6.2-1 (not 11.0.0-1)".
+    pub what: String,
+}
+
+/// The endpoints once each, in the order first listed. The same endpoint
+/// twice (two inventory rows, an argument and a row) is scanned once:
+/// twice would double its connection bound. Rows that agree are merged,
+/// each fact taken from the row that gives it, with a note naming both
+/// rows; rows that give the same fact different values (a role, an agent
+/// version, a direction, an expected profile, requirements, labels) are a
+/// [`Conflict`]: which one is true is the user's to say, and taking the
+/// first would make the verdict depend on row order.
+pub fn dedupe(entries: Vec<Entry>) -> Result<(Vec<Entry>, Vec<String>), Conflict> {
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    let mut index = std::collections::HashMap::new();
+    let mut notes = Vec::new();
+    for e in entries {
+        let key = (e.target.host.to_ascii_lowercase(), e.target.port);
+        let Some(&i) = index.get(&key) else {
+            index.insert(key, out.len());
+            out.push(e);
+            continue;
+        };
+        let first: &mut Entry = &mut out[i];
+        merge_into(first, &e).map_err(|what| Conflict {
+            target: e.target.to_string(),
+            first: first.at.clone(),
+            second: e.at.clone(),
+            what,
+        })?;
+        notes.push(format!(
+            "{} lists {} again (as {}): merged",
+            e.at, first.target, first.at
+        ));
+    }
+    Ok((out, notes))
+}
+
+/// Takes the facts of `b` that `a` lacks; a fact both give differently is
+/// the conflict's description.
+fn merge_into(a: &mut Entry, b: &Entry) -> Result<(), String> {
+    fn one<T: PartialEq + Clone + std::fmt::Debug>(
+        name: &str,
+        a: &mut Option<T>,
+        b: &Option<T>,
+        show: impl Fn(&T) -> String,
+    ) -> Result<(), String> {
+        match (a.as_ref(), b) {
+            (Some(x), Some(y)) if x != y => Err(format!("{name} {} (not {})", show(y), show(x))),
+            (None, Some(y)) => {
+                *a = Some(y.clone());
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    fn list(name: &str, a: &mut Vec<String>, b: &[String]) -> Result<(), String> {
+        if a.is_empty() {
+            *a = b.to_vec();
+        } else if !b.is_empty() && a.as_slice() != b {
+            return Err(format!("{name} {} (not {})", b.join(";"), a.join(";")));
+        }
+        Ok(())
+    }
+    if a.target.role != b.target.role {
+        return Err(format!("role {} (not {})", b.target.role, a.target.role));
+    }
+    let (x, y) = (&mut a.expectation, &b.expectation);
+    one(
+        "agent_version",
+        &mut x.agent_version,
+        &y.agent_version,
+        |v| v.clone(),
+    )?;
+    one("direction", &mut x.direction, &y.direction, |d| {
+        d.name().to_string()
+    })?;
+    list("expected profile", &mut x.expect, &y.expect)?;
+    list("require", &mut x.require, &y.require)?;
+    list("labels", &mut x.labels, &y.labels)?;
+    if x.note.is_none() {
+        x.note = y.note.clone();
+    }
+    Ok(())
 }
 
 /// Reads an inventory.
@@ -80,9 +183,10 @@ pub fn read(
         InventoryFormat::Text => {
             return Ok(crate::target::read_inventory(path, default_role)?
                 .into_iter()
-                .map(|target| Entry {
+                .map(|(line, target)| Entry {
                     target,
                     expectation: Expectation::default(),
+                    at: format!("{}:{line}", path.display()),
                 })
                 .collect());
         }
@@ -95,7 +199,11 @@ pub fn read(
     if format == InventoryFormat::Yaml {
         crate::input::check_yaml_depth(&text).map_err(|e| fail(None, e.to_string()))?;
     }
-    parse(&text, default_role).map_err(|(l, m)| fail(l, m))
+    let mut entries = parse(&text, default_role).map_err(|(l, m)| fail(l, m))?;
+    for e in &mut entries {
+        e.at = format!("{}{}", path.display(), e.at);
+    }
+    Ok(entries)
 }
 
 type Located<T> = Result<T, (Option<usize>, String)>;
@@ -216,6 +324,7 @@ fn csv_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
         out.push(Entry {
             target,
             expectation,
+            at: line.map(|l| format!(":{l}")).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -320,26 +429,202 @@ fn yaml_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
         out.push(Entry {
             target,
             expectation,
+            at: line.map(|l| format!(":{l}")).unwrap_or_default(),
         });
     }
     Ok(out)
 }
 
-/// One computer of the manager's list (only the fields used).
-#[derive(Debug, Deserialize)]
+/// One computer as the manager's API lists it (only the fields used;
+/// the rest of each object is skipped unread).
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Computer {
+pub(crate) struct Computer {
+    #[serde(rename = "ID")]
+    pub(crate) id: Option<u64>,
     host_name: Option<String>,
+    display_name: Option<String>,
     #[serde(rename = "lastIPUsed")]
     last_ip_used: Option<String>,
     agent_version: Option<String>,
+    platform: Option<String>,
+    computer_status: Option<ComputerStatus>,
+    last_agent_communication: Option<i64>,
+    computer_settings: Option<ComputerSettings>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ComputerStatus {
+    agent_status: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ComputerSettings {
+    #[serde(rename = "platformSettingAgentCommunicationsDirection")]
+    direction: Option<SettingValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SettingValue {
+    value: Option<String>,
+}
+
+/// The manager's computer list: `{"computers": [...]}` (what the API's
+/// listing and search return) or a bare array.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum ComputerList {
-    Wrapped { computers: Vec<Computer> },
+pub(crate) enum ComputerList {
+    /// `{"computers": [...]}`.
+    Wrapped {
+        /// The computers.
+        computers: Vec<Computer>,
+    },
+    /// `[...]`.
     Bare(Vec<Computer>),
+}
+
+impl ComputerList {
+    pub(crate) fn into_vec(self) -> Vec<Computer> {
+        match self {
+            ComputerList::Wrapped { computers } | ComputerList::Bare(computers) => computers,
+        }
+    }
+}
+
+/// The agent version the manager writes for a computer without an agent.
+pub const NO_AGENT: &str = "0.0.0.0";
+
+/// What reading a computer list left out or could not use, for people.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComputerCounts {
+    /// Computers read.
+    pub computers: usize,
+    /// Computers without an agent (`agentVersion` 0.0.0.0): left out.
+    pub without_agent: usize,
+    /// Direction spellings the tool does not know, with how many computers
+    /// had each: judged bidirectional (every leg).
+    pub unknown_directions: std::collections::BTreeMap<String, usize>,
+    /// Agent versions that map to no profile, with how many computers had
+    /// each: the agent is kept, identified by its scan alone.
+    pub unknown_versions: std::collections::BTreeMap<String, usize>,
+}
+
+/// The manager's spelling of a communication direction, read
+/// case-insensitively (`Bidirectional`, `Agent/Appliance Initiated`,
+/// `Manager Initiated`; hyphens, underscores and spaces alike, and the
+/// tool's own `agent-initiated`).
+pub fn manager_direction(value: &str) -> Option<Direction> {
+    let words: Vec<String> = value
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    match words.join(" ").as_str() {
+        "bidirectional" | "bi directional" => Some(Direction::Bidirectional),
+        "agent/appliance initiated" | "agent initiated" | "appliance initiated" => {
+            Some(Direction::AgentInitiated)
+        }
+        "manager initiated" => Some(Direction::ManagerInitiated),
+        _ => None,
+    }
+}
+
+/// Text from the manager, trimmed; `None` when empty.
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The inventory entries of the manager's computers: one agent each (port
+/// 4118, the agent's default), named by `hostName`, else `lastIPUsed`;
+/// expected to behave like the profile its `agentVersion` maps to; with
+/// its communication direction and what the manager said kept under
+/// [`Expectation::manager`]. Computers without an agent are left out and
+/// counted, and so are unknown directions and versions (the agent stays).
+pub(crate) fn computer_entries(
+    computers: Vec<Computer>,
+    counts: &mut ComputerCounts,
+) -> Result<Vec<Entry>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, c) in computers.into_iter().enumerate() {
+        counts.computers += 1;
+        let at = |m: String| (i, m);
+        let record = ManagerRecord {
+            id: c.id,
+            host_name: text(&c.host_name),
+            display_name: text(&c.display_name),
+            last_ip_used: text(&c.last_ip_used),
+            agent_version: text(&c.agent_version),
+            platform: text(&c.platform),
+            agent_status: c.computer_status.and_then(|s| text(&s.agent_status)),
+            last_agent_communication: c.last_agent_communication,
+            direction: c
+                .computer_settings
+                .and_then(|s| s.direction)
+                .and_then(|d| text(&d.value)),
+        };
+        if record.agent_version.as_deref() == Some(NO_AGENT) {
+            counts.without_agent += 1;
+            continue;
+        }
+        // The name agents are known by; the last address when there is
+        // none, or when the name is not one a connection can use.
+        let names = [record.host_name.as_deref(), record.last_ip_used.as_deref()];
+        let mut tried = Vec::new();
+        let target = names
+            .into_iter()
+            .flatten()
+            .find_map(|h| target(h, None, Role::Agent).map_err(|e| tried.push(e)).ok())
+            .ok_or_else(|| match tried.first() {
+                None => at("neither hostName nor lastIPUsed".into()),
+                Some(e) => at(e.clone()),
+            })?;
+        let mut expectation = Expectation::default();
+        if let Some(v) = &record.agent_version {
+            match from_version(v) {
+                Ok((expect, note)) => {
+                    expectation.expect = expect;
+                    expectation.note = note;
+                }
+                Err(e) => {
+                    *counts.unknown_versions.entry(v.clone()).or_default() += 1;
+                    expectation.note = Some(e);
+                }
+            }
+            expectation.agent_version = Some(v.clone());
+        }
+        if let Some(d) = &record.direction {
+            match manager_direction(d) {
+                Some(d) => expectation.direction = Some(d),
+                None => {
+                    *counts.unknown_directions.entry(d.clone()).or_default() += 1;
+                    let unknown = format!(
+                        "the manager's direction {d:?} is not one the tool knows \
+                         (Bidirectional, Agent/Appliance Initiated, Manager Initiated): \
+                         judged bidirectional (every leg)"
+                    );
+                    expectation.note = Some(match expectation.note.take() {
+                        Some(n) => format!("{n}; {unknown}"),
+                        None => unknown,
+                    });
+                }
+            }
+        }
+        let place = match record.id {
+            Some(id) => format!(": computer ID {id}"),
+            None => format!(": computer {}", i + 1),
+        };
+        expectation.manager = Some(record);
+        out.push(Entry {
+            target,
+            expectation,
+            at: place,
+        });
+    }
+    Ok(out)
 }
 
 fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
@@ -352,38 +637,125 @@ fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
             ),
         )
     })?;
-    let computers = match list {
-        ComputerList::Wrapped { computers } | ComputerList::Bare(computers) => computers,
-    };
-    let mut out = Vec::new();
-    for (i, c) in computers.iter().enumerate() {
-        let at = |m: String| (None, format!("computer {}: {m}", i + 1));
-        // The name agents are known by; the last address when there is none.
-        let host = c
-            .host_name
-            .as_deref()
-            .filter(|h| !h.is_empty())
-            .or(c.last_ip_used.as_deref().filter(|h| !h.is_empty()))
-            .ok_or_else(|| at("neither hostName nor lastIPUsed".into()))?;
-        let target = target(host, None, Role::Agent).map_err(at)?;
-        let mut expectation = Expectation::default();
-        if let Some(v) = c.agent_version.as_deref().filter(|v| !v.is_empty()) {
-            let (expect, note) = from_version(v).map_err(at)?;
-            expectation.expect = expect;
-            expectation.agent_version = Some(v.to_string());
-            expectation.note = note;
+    computer_entries(list.into_vec(), &mut ComputerCounts::default())
+        .map_err(|(i, m)| (None, format!("computer {}: {m}", i + 1)))
+}
+
+/// `base` with `overrides` applied: an override whose host is a base
+/// entry's (its target's host, or the manager's `hostName`, `displayName`
+/// or `lastIPUsed` for it; case-insensitive) replaces that entry's address
+/// and role, and every expectation it states (profile and version, require,
+/// direction, labels); what the manager said stays. Any other override is
+/// added. This is how `-i FILE` adds to or corrects `--from-manager`.
+pub fn merge(base: Vec<Entry>, overrides: Vec<Entry>) -> Vec<Entry> {
+    let mut out = base;
+    let mut taken = vec![false; out.len()];
+    for o in overrides {
+        let host = o.target.host.to_ascii_lowercase();
+        let names = |e: &Entry| {
+            let m = e.expectation.manager.as_ref();
+            std::iter::once(Some(e.target.host.as_str()))
+                .chain(m.map(|m| m.host_name.as_deref()))
+                .chain(m.map(|m| m.display_name.as_deref()))
+                .chain(m.map(|m| m.last_ip_used.as_deref()))
+                .flatten()
+                .any(|n| n.eq_ignore_ascii_case(&host))
+        };
+        let found = (0..taken.len()).find(|&i| !taken[i] && names(&out[i]));
+        let Some(i) = found else {
+            out.push(o);
+            continue;
+        };
+        taken[i] = true;
+        let e = &mut out[i];
+        let (mine, theirs) = (&mut e.expectation, o.expectation);
+        e.target = o.target;
+        if !theirs.expect.is_empty() || theirs.agent_version.is_some() {
+            mine.expect = theirs.expect;
+            mine.agent_version = theirs.agent_version;
+            mine.note = theirs.note;
         }
-        out.push(Entry {
-            target,
-            expectation,
-        });
+        mine.require.extend(theirs.require);
+        if theirs.direction.is_some() {
+            mine.direction = theirs.direction;
+        }
+        if !theirs.labels.is_empty() {
+            mine.labels = theirs.labels;
+        }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entries_of(path: &str, text: &str) -> Vec<Entry> {
+        let mut e = csv_entries(text, Role::Agent).unwrap();
+        for e in &mut e {
+            e.at = format!("{path}{}", e.at);
+        }
+        e
+    }
+
+    #[test]
+    fn the_same_endpoint_twice_is_merged_or_a_conflict() {
+        // Exact duplicates, and rows that only add facts, merge with a note.
+        let e = entries_of(
+            "f.csv",
+            "host,agent_version,direction\n\
+             a,11.0.0-1,\n\
+             b,,\n\
+             A,11.0.0-1,agent-initiated\n\
+             b,20.0.0-1,\n",
+        );
+        let (out, notes) = dedupe(e).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0].expectation.direction,
+            Some(Direction::AgentInitiated)
+        );
+        assert_eq!(
+            out[1].expectation.agent_version.as_deref(),
+            Some("20.0.0-1")
+        );
+        assert_eq!(
+            notes,
+            [
+                "f.csv:4 lists a:4118 again (as f.csv:2): merged",
+                "f.csv:5 lists b:4118 again (as f.csv:3): merged"
+            ]
+        );
+        // The same fact twice, differently: which one is true is the
+        // user's to say, in either order.
+        for text in [
+            "host,agent_version\na,11.0.0-1\nx,9.6.2-1\na,9.6.2-1\n",
+            "host,agent_version\na,9.6.2-1\nx,9.6.2-1\na,11.0.0-1\n",
+        ] {
+            let c = dedupe(entries_of("f.csv", text)).unwrap_err();
+            assert_eq!(
+                (c.first.as_str(), c.second.as_str()),
+                ("f.csv:2", "f.csv:4")
+            );
+            assert!(c.what.starts_with("agent_version "), "{c}");
+        }
+        let c = dedupe(entries_of(
+            "f.csv",
+            "host,port,role\nm,4120,manager\nm,4120,agent\n",
+        ))
+        .unwrap_err();
+        assert_eq!(c.what, "role agent (not manager)");
+        assert_eq!(
+            c.to_string(),
+            "f.csv:3 lists m:4120 again with role agent (not manager) different from f.csv:2: fix one of the rows"
+        );
+        let c = dedupe(entries_of(
+            "f.csv",
+            "host,direction\na,bidirectional\na,agent-initiated\n",
+        ))
+        .unwrap_err();
+        assert!(c.what.starts_with("direction "), "{c}");
+    }
 
     #[test]
     fn csv_with_versions_and_labels() {
@@ -468,6 +840,7 @@ mod tests {
             {"hostName": "db1.example", "agentVersion": ""}
         ]}"#;
         let e = computers(text, Role::Agent).unwrap();
+        assert_eq!(e.len(), 3);
         assert_eq!(e[0].target.to_string(), "web1.example:4118");
         assert_eq!(e[0].expectation.expect, ["dsa-11"]);
         assert_eq!(e[1].target.to_string(), "10.0.0.8:4118");
@@ -480,5 +853,100 @@ mod tests {
                 .contains("neither hostName")
         );
         assert!(computers("{\"x\": 1}", Role::Agent).is_err());
+    }
+    #[test]
+    fn the_managers_fields_directions_and_computers_without_an_agent() {
+        let text = r#"{"computers": [
+            {"ID": 7, "hostName": "web1", "displayName": "Web 1", "lastIPUsed": "10.0.0.7",
+             "agentVersion": "20.0.0.8453", "platform": "Red Hat Enterprise 8 (64 bit)",
+             "computerStatus": {"agentStatus": "active"}, "lastAgentCommunication": 1700000000000,
+             "computerSettings": {"platformSettingAgentCommunicationsDirection": {"value": "Agent/Appliance Initiated"},
+                                  "firewallSettingEventLogFileMaxSize": {"value": "4"}}},
+            {"ID": 8, "hostName": "nothing", "agentVersion": "0.0.0.0"},
+            {"ID": 9, "hostName": "db1", "agentVersion": "12.0.0.1234",
+             "computerSettings": {"platformSettingAgentCommunicationsDirection": {"value": "MANAGER INITIATED"}}},
+            {"ID": 10, "hostName": "odd", "agentVersion": "50.0.0.1",
+             "computerSettings": {"platformSettingAgentCommunicationsDirection": {"value": "Sideways"}}}
+        ]}"#;
+        let list: ComputerList = serde_json::from_str(text).unwrap();
+        let mut counts = ComputerCounts::default();
+        let e = computer_entries(list.into_vec(), &mut counts).unwrap();
+        assert_eq!(e.len(), 3);
+        assert_eq!(counts.computers, 4);
+        assert_eq!(counts.without_agent, 1);
+        assert_eq!(counts.unknown_directions.get("Sideways"), Some(&1));
+        assert_eq!(counts.unknown_versions.get("50.0.0.1"), Some(&1));
+        assert_eq!(e[0].target.to_string(), "web1:4118");
+        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(e[0].expectation.direction, Some(Direction::AgentInitiated));
+        let m = e[0].expectation.manager.as_ref().unwrap();
+        assert_eq!(m.id, Some(7));
+        assert_eq!(m.display_name.as_deref(), Some("Web 1"));
+        assert_eq!(m.agent_status.as_deref(), Some("active"));
+        assert_eq!(m.last_agent_communication, Some(1_700_000_000_000));
+        assert_eq!(m.direction.as_deref(), Some("Agent/Appliance Initiated"));
+        assert_eq!(
+            e[1].expectation.direction,
+            Some(Direction::ManagerInitiated)
+        );
+        assert_eq!(e[2].expectation.direction, None);
+        let note = e[2].expectation.note.as_deref().unwrap();
+        assert!(note.contains("cannot map agent version"), "{note}");
+        assert!(
+            note.contains("\"Sideways\"") && note.contains("bidirectional"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn direction_spellings() {
+        for (s, d) in [
+            ("Bidirectional", Direction::Bidirectional),
+            ("BIDIRECTIONAL", Direction::Bidirectional),
+            ("Agent/Appliance Initiated", Direction::AgentInitiated),
+            ("agent/appliance  initiated", Direction::AgentInitiated),
+            ("agent-initiated", Direction::AgentInitiated),
+            ("Manager Initiated", Direction::ManagerInitiated),
+            ("manager_initiated", Direction::ManagerInitiated),
+        ] {
+            assert_eq!(manager_direction(s), Some(d), "{s}");
+        }
+        for s in ["", "Sideways", "agent", "initiated"] {
+            assert_eq!(manager_direction(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn a_file_adds_to_and_overrides_the_managers_list() {
+        let list: ComputerList = serde_json::from_str(
+            r#"[{"hostName": "web1", "lastIPUsed": "10.0.0.7", "agentVersion": "20.0.0.1",
+                 "computerSettings": {"platformSettingAgentCommunicationsDirection": {"value": "Manager Initiated"}}},
+                {"hostName": "db1", "agentVersion": "9.6.2-7723"}]"#,
+        )
+        .unwrap();
+        let base = computer_entries(list.into_vec(), &mut ComputerCounts::default()).unwrap();
+        let file = csv_entries(
+            "host,port,agent_version,labels\n10.0.0.7,14118,,dmz\nDB1,,10.0.0-3445,\nnew,,,\n",
+            Role::Agent,
+        )
+        .unwrap();
+        let e = merge(base, file);
+        let got: Vec<String> = e.iter().map(|e| e.target.to_string()).collect();
+        assert_eq!(got, ["10.0.0.7:14118", "DB1:4118", "new:4118"]);
+        // By lastIPUsed: the port and labels from the file, the rest kept.
+        assert_eq!(e[0].expectation.expect, ["dsa-11"]);
+        assert_eq!(
+            e[0].expectation.direction,
+            Some(Direction::ManagerInitiated)
+        );
+        assert_eq!(e[0].expectation.labels, ["dmz"]);
+        assert!(e[0].expectation.manager.is_some());
+        // By host name, any case: the file's version wins.
+        assert_eq!(
+            e[1].expectation.agent_version.as_deref(),
+            Some("10.0.0-3445")
+        );
+        assert_eq!(e[1].expectation.expect[0], "dsa-10.0");
+        assert!(e[2].expectation.manager.is_none());
     }
 }

@@ -9,6 +9,8 @@
 //!   `wire::codes` (open newtypes), `target` (host:port and roles).
 //! - `profile`: per-version client/server profiles from YAML, with located
 //!   validation errors; the shipped ones are compiled in.
+//! - Inputs: `input` (bounded reading), `inventory` (the fleet from files),
+//!   `manager_api` (the fleet from the manager's REST API, `--from-manager`).
 //! - `negotiate`, `matrix`: offline negotiation between profiles;
 //!   `directions`: which legs (agent → manager:4120, manager → agent:4118)
 //!   an agent relies on, judged per leg; `plan`: the pre-upgrade audit.
@@ -58,6 +60,7 @@ pub mod error;
 pub mod findings;
 pub mod input;
 pub mod inventory;
+pub mod manager_api;
 pub mod matrix;
 pub mod negotiate;
 pub mod observe;

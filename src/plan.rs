@@ -35,7 +35,8 @@ use crate::directions::{
 use crate::negotiate::{Offer, Preference, negotiate};
 use crate::profile::{Catalog, Profile, Role};
 use crate::results::{
-    Expectation, PolicyStatus, SCHEMA_VERSION, ServerReport, TargetReport, TargetStatus, Tool,
+    ErrorKind, Expectation, Judged, PolicyStatus, SCHEMA_VERSION, ServerReport, TargetReport,
+    TargetStatus, Tool,
 };
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
@@ -156,6 +157,16 @@ pub struct AgentPlan {
     /// The smallest upgrade (a profile id on the ladder) that keeps it;
     /// null when it keeps contact or no rung does.
     pub upgrade_to: Option<String>,
+    /// The upgrade to recommend: the newest rung that keeps it (the
+    /// newest agent line the profiles know); null as `upgrade_to`.
+    pub recommended: Option<String>,
+    /// The upgrade in product versions, for people: the newest line
+    /// first, the smallest upgrade second; null as `upgrade_to`.
+    pub upgrade: Option<String>,
+    /// When the verdict is an inference (the agent was not probed, or its
+    /// probe could not identify it), what it was inferred from, in a
+    /// sentence; null when every leg rests on what the agent did.
+    pub inferred: Option<String>,
     /// Each leg it relies on, with the manager as it is now.
     pub before: Vec<LegVerdict>,
     /// Each leg it relies on, with the manager switched to `to`.
@@ -194,6 +205,10 @@ pub struct PlanGroup {
     pub upgrade_to: Option<String>,
     /// Later rungs that keep them too.
     pub also: Vec<String>,
+    /// The rung to recommend: the newest that keeps them.
+    pub recommended: Option<String>,
+    /// The upgrade in product versions, for people.
+    pub upgrade: Option<String>,
     /// What to do, in Deep Security terms.
     pub advice: String,
 }
@@ -224,6 +239,9 @@ pub struct PlanSummary {
     pub lose: usize,
     /// Agents that cannot be told.
     pub unknown: usize,
+    /// Agents whose verdict (keep or lose) is inferred from the inventory
+    /// rather than measured: counted in `keep` or `lose` too.
+    pub inferred: usize,
 }
 
 /// One target of the fleet, as the plan gets it.
@@ -252,13 +270,16 @@ pub struct PlanInput<'a> {
     pub source: PlanSource,
     /// The fleet.
     pub targets: Vec<PlanTarget>,
-    /// The manager's current endpoint, scanned now (`--manager`).
+    /// The manager's current endpoint, scanned now (`--manager`), or saved
+    /// (`--to REPORT`: see `manager_saved`).
     pub manager: Option<TargetReport>,
     /// The manager's own offer as a client of agents, seen in a packet
     /// capture (`--observed`).
     pub observed_manager: Option<crate::observe::SeenClient>,
     /// Agents seen in the packet captures that the fleet does not list.
     pub unlisted: Vec<crate::observe::SeenClient>,
+    /// Whether `manager` comes from a saved report rather than a probe now.
+    pub manager_saved: bool,
 }
 
 /// The plan.
@@ -271,6 +292,7 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         manager,
         observed_manager,
         unlisted,
+        manager_saved: given_saved,
     } = input;
     let saved = source == PlanSource::Report;
     let mut notes = Vec::new();
@@ -280,7 +302,7 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         .filter(|t| t.role == Role::Manager && t.scan.is_some())
         .collect();
     let (manager, manager_saved) = match manager {
-        Some(m) => (Some(m), false),
+        Some(m) => (Some(m), given_saved),
         None if listed.len() == 1 => (listed[0].scan.clone(), saved),
         None => {
             if listed.len() > 1 {
@@ -421,9 +443,13 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         }
     }
     let groups = groups(&agents, to, catalog);
-    let steps = steps(&groups, to);
+    let steps = steps(&groups, to, catalog);
     let count = |want: Option<bool>| agents.iter().filter(|a| a.loses_contact == want).count();
     let (lose, keep, unknown) = (count(Some(true)), count(Some(false)), count(None));
+    let inferred = agents
+        .iter()
+        .filter(|a| a.loses_contact.is_some() && a.inferred.is_some())
+        .count();
     // As in `scan`: a known loss beats what cannot be told.
     let status = if lose > 0 {
         PolicyStatus::Failed
@@ -458,8 +484,118 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
             keep,
             lose,
             unknown,
+            inferred,
         },
     }
+}
+
+/// The planned manager: `base` with what `drop` takes out (`plan --to …
+/// --drop tls1.0`). A suite left with no version it can run at goes too.
+/// The id and name say what was dropped; an error says what would be left
+/// empty.
+pub fn with_drops(mut p: Profile, drop: &[crate::whatif::Drop]) -> Result<Profile, String> {
+    use crate::whatif::{dropped_suite, dropped_version};
+    if drop.is_empty() {
+        return Ok(p);
+    }
+    let dropped: Vec<String> = drop.iter().map(ToString::to_string).collect();
+    p.versions.retain(|v| !dropped_version(drop, *v));
+    let versions = p.versions.clone();
+    p.cipher_suites.retain(|s| {
+        !dropped_suite(drop, *s)
+            && s.suite()
+                .is_none_or(|c| versions.iter().any(|v| c.valid_at(*v)))
+    });
+    if p.versions.is_empty() || p.cipher_suites.is_empty() {
+        return Err(format!(
+            "{} without {} accepts nothing: no {} left",
+            p.id,
+            dropped.join(", "),
+            if p.versions.is_empty() {
+                "version"
+            } else {
+                "cipher suite"
+            }
+        ));
+    }
+    p.name = format!("{}, without {}", p.name, dropped.join(", "));
+    p.id = format!("{}-without-{}", p.id, dropped.join("-"));
+    p.aliases.clear();
+    Ok(p)
+}
+
+/// The manager of a saved scan report (`plan --to REPORT`): its one
+/// manager that answered, or its one endpoint. An error names what the
+/// report holds instead.
+pub fn manager_of(targets: &[TargetReport]) -> Result<&TargetReport, String> {
+    let ok: Vec<&TargetReport> = targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Ok && t.server.is_some())
+        .collect();
+    let managers: Vec<&TargetReport> = ok
+        .iter()
+        .copied()
+        .filter(|t| t.role == Role::Manager)
+        .collect();
+    match (managers.as_slice(), ok.as_slice()) {
+        ([one], _) | ([], [one]) => Ok(one),
+        ([], []) => Err("it holds no endpoint that was scanned".into()),
+        ([], many) | (many, _) => Err(format!(
+            "it holds {} endpoints that could be the manager ({}): save a scan of the manager alone",
+            many.len(),
+            many.iter()
+                .take(5)
+                .map(|t| t.target.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// An agent's fate in a plan, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fate {
+    /// Loses contact after the switch.
+    Lose,
+    /// Cannot be judged.
+    Unknown,
+    /// Keeps contact.
+    Keep,
+}
+
+impl Fate {
+    /// The fate of an agent's verdict.
+    pub fn of(loses_contact: Option<bool>) -> Fate {
+        match loses_contact {
+            Some(true) => Fate::Lose,
+            Some(false) => Fate::Keep,
+            None => Fate::Unknown,
+        }
+    }
+
+    /// The spelling `--only` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Lose => "lose",
+            Fate::Unknown => "unknown",
+            Fate::Keep => "keep",
+        }
+    }
+}
+
+/// Lists only the agents of these fates (`--only`); the counts, groups and
+/// steps stay the whole fleet's, and a note says the list is filtered.
+pub fn keep_only(report: &mut PlanReport, only: &[Fate]) {
+    let before = report.agents.len();
+    report
+        .agents
+        .retain(|a| only.contains(&Fate::of(a.loses_contact)));
+    let names: Vec<&str> = only.iter().map(|f| f.name()).collect();
+    report.notes.push(format!(
+        "--only {}: {} of {before} agents listed; the counts, groups and steps are the whole fleet's",
+        names.join(","),
+        report.agents.len()
+    ));
 }
 
 /// The manager as scanned now (or in the saved report).
@@ -554,7 +690,46 @@ fn probed_verdict(
         negotiated: p.negotiated,
         reason: if p.compatible { None } else { p.reason.clone() },
         evidence,
+        judged: Judged::Unknown,
     })
+}
+
+/// Whether an agent's own port gave anything to judge it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reach {
+    /// Not scanned: an offline plan, or a saved report without it.
+    NotScanned,
+    /// Its port answered, and what it accepted is known.
+    Answered,
+    /// Its port was never reached (refused, silent, unresolvable, the run
+    /// interrupted), or it listens on nothing by design: the inventory is
+    /// all there is, and a verdict from it is an inference.
+    NotReached(String),
+    /// Its port answered, but with nothing usable (not TLS, every
+    /// connection closed, malformed): the agent is unknown. Judging it
+    /// from its version would hide that something else answers there.
+    Unusable(String),
+}
+
+/// Errors that mean the agent's port was not reached at all.
+fn not_reached(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Dns
+            | ErrorKind::Refused
+            | ErrorKind::Timeout
+            | ErrorKind::Unreachable
+            | ErrorKind::Connect
+    )
+}
+
+/// Who an agent may be, how that was found, and whether its port answered.
+struct Identity {
+    candidates: Vec<String>,
+    by: IdentifiedBy,
+    /// A remark for the reason (an expectation the scan contradicts, …).
+    remark: Option<String>,
+    reach: Reach,
 }
 
 /// Who the agent may be, how that was found, and a remark.
@@ -562,57 +737,113 @@ fn identify(
     scan: Option<&TargetReport>,
     e: &Expectation,
     catalog: &Catalog,
-) -> (Vec<String>, IdentifiedBy, Option<String>) {
+    direction: Direction,
+) -> Identity {
+    let reach = match scan {
+        None => Reach::NotScanned,
+        Some(s) => match (s.status, &s.server, &s.error) {
+            (TargetStatus::Ok, Some(_), _) => Reach::Answered,
+            (TargetStatus::NotScanned, ..) => {
+                Reach::NotReached("not scanned: the run was interrupted".into())
+            }
+            // An agent-initiated agent listens on nothing: whatever its
+            // port does says nothing about the leg it relies on.
+            (_, _, Some(err))
+                if not_reached(err.kind) || direction == Direction::AgentInitiated =>
+            {
+                Reach::NotReached(format!("its port was not reached ({})", err.message))
+            }
+            (_, _, Some(err)) => Reach::Unusable(format!(
+                "its port answered but gave no usable answer ({}: {})",
+                err.kind, err.message
+            )),
+            _ => Reach::NotReached("its port was not reached".into()),
+        },
+    };
     let mut remark = None;
-    if let Some(scan) = scan {
-        match (&scan.status, &scan.server) {
-            (TargetStatus::Ok, Some(server)) => {
-                let agents: Vec<String> = server
-                    .matches_profiles
-                    .iter()
-                    .filter(|id| catalog.get(id).is_some_and(|p| p.role == Role::Agent))
-                    .cloned()
-                    .collect();
-                if !agents.is_empty() {
-                    // The scan wins; a different expectation is worth a word.
-                    let remark = (!e.expect.is_empty()
-                        && !e.expect.iter().any(|x| agents.contains(x)))
-                    .then(|| {
-                        format!(
-                            "the inventory expected {}{}, but it behaves like {}",
-                            e.expect.join(" or "),
-                            e.agent_version
-                                .as_deref()
-                                .map(|v| format!(" (agent version {v})"))
-                                .unwrap_or_default(),
-                            agents.join(", ")
-                        )
-                    });
-                    return (agents, IdentifiedBy::Scan, remark);
-                }
-                remark = Some("its endpoint behaves like no agent profile".to_string());
-            }
-            _ => {
-                remark = Some(format!(
-                    "not scanned ({})",
-                    scan.error
-                        .as_ref()
-                        .map(|e| e.message.as_str())
-                        .unwrap_or("interrupted")
-                ));
-            }
+    if let (Reach::Answered, Some(server)) = (&reach, scan.and_then(|s| s.server.as_ref())) {
+        let agents: Vec<String> = server
+            .matches_profiles
+            .iter()
+            .filter(|id| catalog.get(id).is_some_and(|p| p.role == Role::Agent))
+            .cloned()
+            .collect();
+        if !agents.is_empty() {
+            // The scan wins; a different expectation is worth a word.
+            let remark = (!e.expect.is_empty() && !e.expect.iter().any(|x| agents.contains(x)))
+                .then(|| {
+                    format!(
+                        "the inventory expected {}{}, but it behaves like {}",
+                        e.expect.join(" or "),
+                        e.agent_version
+                            .as_deref()
+                            .map(|v| format!(" (agent version {v})"))
+                            .unwrap_or_default(),
+                        agents.join(", ")
+                    )
+                });
+            return Identity {
+                candidates: agents,
+                by: IdentifiedBy::Scan,
+                remark,
+                reach,
+            };
         }
+        remark = Some("its endpoint behaves like no agent profile".to_string());
     }
-    if e.expect.is_empty() {
-        return (Vec::new(), IdentifiedBy::None, remark);
-    }
-    let by = if e.agent_version.is_some() {
+    let by = if e.expect.is_empty() {
+        IdentifiedBy::None
+    } else if e.agent_version.is_some() {
         IdentifiedBy::AgentVersion
     } else {
         IdentifiedBy::Profile
     };
-    let remark = remark.map(|r| format!("{r}: judged from the inventory"));
-    (e.expect.clone(), by, remark)
+    Identity {
+        candidates: e.expect.clone(),
+        by,
+        remark,
+        reach,
+    }
+}
+
+/// How the agent's side of a leg was known: its own port's answer for the
+/// leg that connects to it (`own`), else how the agent was identified.
+fn judged(v: &LegVerdict, own: bool, by: IdentifiedBy) -> Judged {
+    if v.status == LegStatus::Unknown {
+        return Judged::Unknown;
+    }
+    if own {
+        return Judged::Probed;
+    }
+    match by {
+        IdentifiedBy::Scan => Judged::Probed,
+        IdentifiedBy::AgentVersion => Judged::FromInventoryVersion,
+        IdentifiedBy::Profile => Judged::FromProfile,
+        IdentifiedBy::Observed => Judged::Observed,
+        IdentifiedBy::None => Judged::Unknown,
+    }
+}
+
+/// What an inferred verdict was inferred from, and why it is not measured.
+fn inferred_from(e: &Expectation, id: &Identity) -> String {
+    let from = match (id.by, &e.agent_version) {
+        (IdentifiedBy::AgentVersion, Some(v)) => {
+            format!("agent version {v} in the inventory")
+        }
+        _ => format!(
+            "the profile the inventory names ({})",
+            id.candidates.join(" or ")
+        ),
+    };
+    let why = match &id.reach {
+        Reach::NotScanned => "it was not probed".to_string(),
+        Reach::NotReached(why) => why.clone(),
+        Reach::Answered | Reach::Unusable(_) => id
+            .remark
+            .clone()
+            .unwrap_or_else(|| "its probe did not identify it".into()),
+    };
+    format!("inferred from {from}: {why}")
 }
 
 /// The scan of an endpoint that answered, with what it accepted.
@@ -711,14 +942,28 @@ pub fn legs_now(
         observed: None,
     };
     let e = agent.inventory.clone().unwrap_or_default();
-    let (candidates, ..) = identify(Some(agent), &e, catalog);
-    let profiles: Vec<&Profile> = candidates.iter().filter_map(|c| catalog.get(c)).collect();
-    let own = answered(Some(agent));
     let direction = e.direction.unwrap_or(Direction::Bidirectional);
+    let id = identify(Some(agent), &e, catalog, direction);
+    let profiles: Vec<&Profile> = id
+        .candidates
+        .iter()
+        .filter_map(|c| catalog.get(c))
+        .collect();
+    let own = answered(Some(agent)).filter(|_| id.reach == Reach::Answered);
     Some(
         legs(direction)
             .iter()
-            .map(|&leg| leg_now(leg, &now, own, &profiles))
+            .map(|&leg| {
+                let mut v = match &id.reach {
+                    Reach::Unusable(why) => LegVerdict {
+                        evidence: now.evidence,
+                        ..LegVerdict::unknown(leg, why.clone())
+                    },
+                    _ => leg_now(leg, &now, own, &profiles),
+                };
+                v.judged = judged(&v, leg == Leg::ManagerInitiated && own.is_some(), id.by);
+                v
+            })
             .collect(),
     )
 }
@@ -744,31 +989,30 @@ fn agent(
     saved: bool,
 ) -> AgentPlan {
     let direction = t.expectation.direction.unwrap_or(Direction::Bidirectional);
-    let (mut candidates, mut identified_by, remark) =
-        identify(t.scan.as_ref(), &t.expectation, catalog);
-    // Its own hello beats a version string or a profile the inventory names.
-    if let Some(seen) = &t.observed {
-        if !seen.behaves_like.is_empty() && identified_by != IdentifiedBy::Scan {
-            candidates = seen.behaves_like.clone();
-            identified_by = IdentifiedBy::Observed;
+    let mut id = identify(t.scan.as_ref(), &t.expectation, catalog, direction);
+    // Its own hello (`--observed`) beats a version string or a profile the
+    // inventory names; an offer equal to no profile is itself the one
+    // candidate (for the manager-initiated leg, an inference: the agent
+    // accepts what it offers).
+    let mut unlike = None;
+    if let Some(seen) = t.observed.as_ref().filter(|_| id.by != IdentifiedBy::Scan) {
+        id.by = IdentifiedBy::Observed;
+        if seen.behaves_like.is_empty() {
+            id.candidates = Vec::new();
+            unlike = Some(seen);
+        } else {
+            id.candidates = seen.behaves_like.clone();
         }
-    }
-    // An offer equal to no profile: the offer itself is the one candidate
-    // (for the manager-initiated leg, an inference: the agent accepts what
-    // it offers).
-    let unlike = t
-        .observed
-        .as_ref()
-        .filter(|s| s.behaves_like.is_empty() && identified_by != IdentifiedBy::Scan);
-    if unlike.is_some() {
-        candidates = Vec::new();
-        identified_by = IdentifiedBy::Observed;
     }
     let profiles: Vec<&Profile> = match unlike {
         Some(seen) => vec![&seen.profile],
-        None => candidates.iter().filter_map(|c| catalog.get(c)).collect(),
+        None => id
+            .candidates
+            .iter()
+            .filter_map(|c| catalog.get(c))
+            .collect(),
     };
-    let own_scan = answered(t.scan.as_ref());
+    let own_scan = answered(t.scan.as_ref()).filter(|_| id.reach == Reach::Answered);
     let scan_evidence = if saved {
         Evidence::SavedScan
     } else {
@@ -777,45 +1021,80 @@ fn agent(
     let mut before = Vec::new();
     let mut after = Vec::new();
     for &leg in legs(direction) {
+        // The agent-initiated leg of an agent seen in a capture: the offer
+        // it was seen to make, against the manager before and after.
         let observed = t.observed.as_ref().filter(|_| leg == Leg::AgentInitiated);
-        after.push(match leg {
-            Leg::AgentInitiated if observed.is_some() => {
-                let seen = observed.map(|s| &s.profile).unwrap_or(to);
-                LegVerdict {
-                    evidence: Evidence::Observed,
-                    ..judge_leg(leg, seen, to)
-                }
-            }
-            Leg::AgentInitiated => by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to)),
-            Leg::ManagerInitiated => own_scan
-                .and_then(|(s, _)| probed_verdict(leg, s, &to.id, scan_evidence))
-                .or_else(|| {
-                    own_scan.map(|(_, server)| {
-                        against_scanned(leg, &to.versions, &to.cipher_suites, server)
-                    })
-                })
-                .unwrap_or_else(|| by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to))),
-        });
-        before.push(match (now, observed) {
-            (None, _) => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
-            (Some(now), Some(seen)) => LegVerdict {
+        let (mut a, mut b) = if let Some(seen) = observed {
+            let a = LegVerdict {
                 evidence: Evidence::Observed,
-                ..against_scanned(
-                    leg,
-                    &seen.profile.versions,
-                    &seen.profile.cipher_suites,
-                    now.server,
-                )
-            },
-            (Some(now), None) => leg_now(leg, now, own_scan, &profiles),
-        });
+                ..judge_leg(leg, &seen.profile, to)
+            };
+            let b = match now {
+                None => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
+                Some(now) => LegVerdict {
+                    evidence: Evidence::Observed,
+                    ..against_scanned(
+                        leg,
+                        &seen.profile.versions,
+                        &seen.profile.cipher_suites,
+                        now.server,
+                    )
+                },
+            };
+            (a, b)
+        } else if let Reach::Unusable(why) = &id.reach {
+            // Rule: a port that answered with nothing usable leaves the
+            // agent unknown; its version would only guess.
+            let v = LegVerdict {
+                evidence: scan_evidence,
+                ..LegVerdict::unknown(leg, why.clone())
+            };
+            (v.clone(), v)
+        } else {
+            let a = match leg {
+                Leg::AgentInitiated => by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to)),
+                Leg::ManagerInitiated => own_scan
+                    .and_then(|(s, _)| probed_verdict(leg, s, &to.id, scan_evidence))
+                    .or_else(|| {
+                        own_scan.map(|(_, server)| {
+                            against_scanned(leg, &to.versions, &to.cipher_suites, server)
+                        })
+                    })
+                    .unwrap_or_else(|| by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to))),
+            };
+            let b = match now {
+                None => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
+                Some(now) => leg_now(leg, now, own_scan, &profiles),
+            };
+            (a, b)
+        };
+        let own = leg == Leg::ManagerInitiated && own_scan.is_some();
+        let mark = |v: &LegVerdict| {
+            if observed.is_some() && v.status != LegStatus::Unknown {
+                Judged::Observed
+            } else {
+                judged(v, own, id.by)
+            }
+        };
+        a.judged = mark(&a);
+        b.judged = mark(&b);
+        after.push(a);
+        before.push(b);
     }
     let loses = directions::loses_contact(&after);
-    let upgrade = if loses == Some(false) {
-        None
-    } else {
-        upgrade_for(&candidates, catalog, to, direction)
+    // Rule: an agent that cannot be told gets an upgrade only when its
+    // candidates disagree (the upgrade for those that would lose contact);
+    // otherwise nothing shows it needs one.
+    let upgrade = match loses {
+        Some(false) => None,
+        None if id.candidates.len() < 2 => None,
+        _ => upgrade_for(&id.candidates, catalog, to, direction),
     };
+    let inferred = after
+        .iter()
+        .chain(&before)
+        .any(|v| v.status != LegStatus::Unknown && !v.judged.is_measured())
+        .then(|| inferred_from(&t.expectation, &id));
     let mut reason = match loses {
         Some(true) => format!(
             "loses contact: {}",
@@ -830,18 +1109,25 @@ fn agent(
     if loses == Some(true) && before.iter().any(|v| v.status == LegStatus::Fails) {
         reason.push_str(" (some of it already fails before the switch)");
     }
-    if let Some(r) = remark {
-        reason = format!("{reason}; {r}");
+    match (&inferred, &id.remark) {
+        (Some(i), _) => reason = format!("{reason}; {i}"),
+        (None, Some(r)) => reason = format!("{reason}; {r}"),
+        (None, None) => {}
     }
     AgentPlan {
         target: t.target.clone(),
         agent_version: t.expectation.agent_version.clone(),
         direction,
-        behaves_like: (candidates.len() == 1).then(|| candidates[0].clone()),
-        candidates,
-        identified_by,
+        behaves_like: (id.candidates.len() == 1).then(|| id.candidates[0].clone()),
+        identified_by: id.by,
         loses_contact: loses,
-        upgrade_to: upgrade.map(|(u, _)| u),
+        upgrade_to: upgrade.as_ref().map(|(u, _)| u.clone()),
+        recommended: upgrade
+            .as_ref()
+            .map(|(u, also)| also.last().unwrap_or(u).clone()),
+        upgrade: upgrade.as_ref().map(|u| upgrade_words(catalog, u)),
+        inferred,
+        candidates: id.candidates,
         before,
         after,
         reason,
@@ -872,10 +1158,7 @@ fn upgrade_for(
     to: &Profile,
     direction: Direction,
 ) -> Option<(String, Vec<String>)> {
-    let lowest = candidates
-        .iter()
-        .filter(|c| directions::rung(c).is_some())
-        .min_by_key(|c| directions::rung(c))?;
+    let lowest = lowest_rung(candidates)?;
     directions::smallest_upgrade(catalog, lowest, to, direction)
         .map(|(p, later)| (p.id.clone(), later.iter().map(|p| p.id.clone()).collect()))
 }
@@ -888,26 +1171,24 @@ fn name_of(catalog: &Catalog, id: &str) -> String {
 }
 
 /// Agents that do not keep contact, grouped by who they behave like, in
-/// ladder order (then others, then the unidentified).
+/// ladder order (then others, then the unidentified); agents that lose
+/// contact and agents that cannot be told never share a group.
 fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGroup> {
-    let mut by: BTreeMap<(usize, Vec<String>, bool), Vec<&AgentPlan>> = BTreeMap::new();
+    let mut by: BTreeMap<(bool, usize, Vec<String>), Vec<&AgentPlan>> = BTreeMap::new();
     for a in agents.iter().filter(|a| a.loses_contact != Some(false)) {
-        let order = a
-            .candidates
-            .iter()
-            .filter_map(|c| directions::rung(c))
-            .min()
+        let order = lowest_rung(&a.candidates)
+            .and_then(|c| directions::rung(c))
             .unwrap_or(if a.candidates.is_empty() {
                 usize::MAX
             } else {
                 directions::LADDER.len()
             });
-        by.entry((order, a.candidates.clone(), a.loses_contact.is_none()))
+        by.entry((a.loses_contact.is_none(), order, a.candidates.clone()))
             .or_default()
             .push(a);
     }
     by.into_iter()
-        .map(|((_, candidates, unknown), members)| {
+        .map(|((unknown, _, candidates), members)| {
             // The strictest direction among them decides the upgrade.
             let direction = if members.iter().any(|a| a.direction != members[0].direction) {
                 Direction::Bidirectional
@@ -921,7 +1202,14 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
                 [one] => name_of(catalog, one),
                 [many @ .., last] => format!("{} or {last}", many.join(", ")),
             };
-            let advice = advice(&candidates, unknown, upgrade.as_ref(), to, catalog);
+            let advice = advice(
+                &candidates,
+                unknown,
+                upgrade.as_ref(),
+                to,
+                catalog,
+                direction,
+            );
             PlanGroup {
                 behaves_like,
                 candidates,
@@ -929,6 +1217,10 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
                 loses_contact: if unknown { None } else { Some(true) },
                 agents: members.iter().map(|a| a.target.clone()).collect(),
                 upgrade_to: upgrade.as_ref().map(|(u, _)| u.clone()),
+                recommended: upgrade
+                    .as_ref()
+                    .map(|(u, also)| also.last().unwrap_or(u).clone()),
+                upgrade: upgrade.as_ref().map(|u| upgrade_words(catalog, u)),
                 also: upgrade.map(|(_, also)| also).unwrap_or_default(),
                 advice,
             }
@@ -936,42 +1228,85 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
         .collect()
 }
 
+/// The candidate lowest on the upgrade ladder.
+fn lowest_rung(candidates: &[String]) -> Option<&String> {
+    candidates
+        .iter()
+        .filter(|c| directions::rung(c).is_some())
+        .min_by_key(|c| directions::rung(c))
+}
+
+/// A rung as a product to install, for people.
+fn product(catalog: &Catalog, id: &str) -> String {
+    directions::product(id).map_or_else(|| name_of(catalog, id), str::to_string)
+}
+
+/// "upgrade to the newest line; at the least the smallest rung".
+fn upgrade_words(catalog: &Catalog, (first, later): &(String, Vec<String>)) -> String {
+    let newest = later.last().unwrap_or(first);
+    if newest == first {
+        format!("upgrade to {}", product(catalog, first))
+    } else {
+        format!(
+            "upgrade to {}, the newest line; at the least {}",
+            product(catalog, newest),
+            product(catalog, first)
+        )
+    }
+}
+
 /// What to do about a group, in Deep Security terms.
+///
+/// Rules: a group that cannot be told is never said to be stranded or to
+/// lose contact; "stranded" is said only when the agents' own profile
+/// fails with the planned manager and so does every rung above it.
 fn advice(
     candidates: &[String],
     unknown: bool,
     upgrade: Option<&(String, Vec<String>)>,
     to: &Profile,
     catalog: &Catalog,
+    direction: Direction,
 ) -> String {
-    let target = |(u, also): &(String, Vec<String>)| {
-        std::iter::once(u)
-            .chain(also)
-            .map(|id| name_of(catalog, id))
-            .collect::<Vec<_>>()
-            .join(" or ")
+    let lowest = lowest_rung(candidates);
+    if unknown {
+        return match (lowest, upgrade) {
+            (Some(low), Some(up)) if candidates.len() > 1 => format!(
+                "the version alone cannot tell which they behave like: check their Update level and whether strong cipher suites or FIPS mode are on; those that behave like {} need to {}",
+                name_of(catalog, low),
+                upgrade_words(catalog, up)
+            ),
+            _ => "cannot be judged: what was tried gave no usable answer (see each agent's reason); nothing shows that they lose contact. Probe them again, or give their agent_version in the inventory".into(),
+        };
+    }
+    let own_works = |id: &str| {
+        catalog.get(id).is_some_and(|p| {
+            directions::judge(p, to, direction)
+                .iter()
+                .all(|v| v.status == LegStatus::Works)
+        })
     };
-    let lowest = candidates
-        .iter()
-        .filter(|c| directions::rung(c).is_some())
-        .min_by_key(|c| directions::rung(c));
     match (candidates, lowest, upgrade) {
         ([], ..) => "these agents behave like no known agent profile: scan their 4118 or give their agent_version in the inventory".into(),
-        (_, Some(low), Some(up)) if unknown => format!(
-            "the version alone cannot tell which they behave like: check their Update level and whether strong cipher suites or FIPS mode are on; those that behave like {low} need {} → {}",
+        (_, Some(low), Some(up)) => format!(
+            "{} loses contact: {}",
             name_of(catalog, low),
-            target(up)
+            upgrade_words(catalog, up)
         ),
-        (_, Some(low), Some(up)) => format!("{} → {}", name_of(catalog, low), target(up)),
         ([only], _, _) if only == FIPS => format!(
             "FIPS mode is a mode, not a version: no agent upgrade changes what it offers. Keep a suite these agents offer on the manager, or take them out of FIPS mode (then check them again against {})",
             to.id
         ),
-        (_, Some(low), None) => format!(
-            "no agent version above {} keeps contact with {}: the switch would strand these agents whatever their upgrade; keep a suite they offer on the manager",
-            low, to.id
+        (_, Some(low), None) if own_works(low) => format!(
+            "{} keeps contact with {} by its profile, yet what was measured fails: these agents are configured differently (a suite or version turned off); check their configuration rather than upgrading",
+            name_of(catalog, low),
+            to.id
         ),
-        (_, None, _) if unknown => "cannot tell: see each agent's reason".into(),
+        (_, Some(low), None) => format!(
+            "stranded: neither {} nor any newer agent version keeps contact with {}; keep a suite they offer on the manager",
+            name_of(catalog, low),
+            to.id
+        ),
         _ => format!(
             "{} is not on the upgrade ladder ({}): no upgrade is known to keep these agents",
             candidates.join(" or "),
@@ -981,7 +1316,7 @@ fn advice(
 }
 
 /// Upgrades first, then the switch.
-fn steps(groups: &[PlanGroup], to: &Profile) -> Vec<PlanStep> {
+fn steps(groups: &[PlanGroup], to: &Profile, catalog: &Catalog) -> Vec<PlanStep> {
     let mut steps = Vec::new();
     for g in groups {
         let n = g.agents.len();
@@ -990,24 +1325,16 @@ fn steps(groups: &[PlanGroup], to: &Profile) -> Vec<PlanStep> {
         } else {
             format!("these {n} agents")
         };
-        let action = match (&g.upgrade_to, g.loses_contact) {
-            (Some(up), Some(true)) => format!(
-                "upgrade {these} ({}) to {up}{}",
-                g.behaves_like.as_deref().unwrap_or("?"),
-                if g.also.is_empty() {
-                    String::new()
-                } else {
-                    format!(" or later ({})", g.also.join(", "))
-                }
-            ),
-            (Some(up), None) => format!(
-                "check {these} ({}): those that behave like {} need {up}",
+        let upgrade = g.upgrade_to.clone().map(|u| (u, g.also.clone()));
+        let action = match (&upgrade, g.loses_contact) {
+            (Some(up), Some(true)) => {
+                format!("{these} ({}): {}", g.name, upgrade_words(catalog, up))
+            }
+            (Some(up), None) if g.candidates.len() > 1 => format!(
+                "check {these} ({}): those that behave like {} need to {}",
                 g.name,
-                g.candidates
-                    .iter()
-                    .filter(|c| directions::rung(c).is_some())
-                    .min_by_key(|c| directions::rung(c))
-                    .map_or("?", |c| c.as_str())
+                lowest_rung(&g.candidates).map_or("?".into(), |c| name_of(catalog, c)),
+                upgrade_words(catalog, up)
             ),
             _ => format!("resolve {these} ({}): {}", g.name, g.advice),
         };
@@ -1074,6 +1401,7 @@ mod tests {
             manager: None,
             observed_manager: None,
             unlisted: Vec::new(),
+            manager_saved: false,
         })
     }
 
@@ -1096,16 +1424,32 @@ mod tests {
         assert_eq!(g.agents, ["a:4118", "b:4118"]);
         assert_eq!(g.upgrade_to.as_deref(), Some("dsa-10.0-u16"));
         assert_eq!(g.also, ["dsa-11"]);
-        assert!(
-            g.advice.starts_with("Deep Security Agent 9.6 → "),
-            "{}",
-            g.advice
+        // Product versions, the newest line first, the smallest upgrade
+        // second.
+        assert_eq!(g.recommended.as_deref(), Some("dsa-11"));
+        assert_eq!(
+            g.advice,
+            "Deep Security Agent 9.6 loses contact: upgrade to Deep Security Agent 20 (or 11.0, 12.0), the newest line; at the least Deep Security Agent 10.0 Update 16 or later"
         );
         assert_eq!(p.steps.len(), 2);
         assert!(
-            p.steps[0]
-                .action
-                .starts_with("upgrade these 2 agents (dsa-9.6) to dsa-10.0-u16")
+            p.steps[0].action.starts_with(
+                "these 2 agents (Deep Security Agent 9.6): upgrade to Deep Security Agent 20"
+            ),
+            "{}",
+            p.steps[0].action
+        );
+        // Verdicts from agent versions are inferences, and say so.
+        assert_eq!(p.summary.inferred, 4);
+        assert_eq!(
+            p.agents[2].inferred.as_deref(),
+            Some("inferred from agent version 11.0.0-211 in the inventory: it was not probed")
+        );
+        assert!(
+            p.agents[2]
+                .after
+                .iter()
+                .all(|v| v.judged == Judged::FromInventoryVersion)
         );
         assert!(
             p.steps[1]

@@ -370,7 +370,47 @@ pub struct LegVerdict {
     pub reason: Option<String>,
     /// What the verdict rests on.
     pub evidence: Evidence,
+    /// How the agent's side of the leg was known: `observed`, `probed`,
+    /// `from_profile`, `from_inventory_version` or `unknown`. Anything but
+    /// `observed` and `probed` is an inference, and says so where the
+    /// verdict is printed.
+    #[serde(default)]
+    pub judged: Judged,
 }
+
+/// How an agent's side of a leg was known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Judged {
+    /// Its own hello, seen in a packet capture.
+    Observed,
+    /// A probe of its own port (now or in a saved scan): what it accepted,
+    /// or the profile it was identified as by what it accepted.
+    Probed,
+    /// The profile the inventory names for it (an inference).
+    FromProfile,
+    /// The agent version the inventory gives (an inference).
+    FromInventoryVersion,
+    /// Nothing usable: the leg is unknown.
+    #[default]
+    Unknown,
+}
+
+impl Judged {
+    /// Whether the verdict rests on what the agent did (a probe or a
+    /// capture) rather than on what the inventory says it is.
+    pub fn is_measured(self) -> bool {
+        matches!(self, Judged::Observed | Judged::Probed)
+    }
+}
+
+codes!(Judged {
+    Observed => "observed",
+    Probed => "probed",
+    FromProfile => "from_profile",
+    FromInventoryVersion => "from_inventory_version",
+    Unknown => "unknown",
+});
 
 impl LegVerdict {
     /// A leg that cannot be judged, and why.
@@ -381,6 +421,7 @@ impl LegVerdict {
             negotiated: None,
             reason: Some(reason.into()),
             evidence: Evidence::None,
+            judged: Judged::Unknown,
         }
     }
 
@@ -397,6 +438,7 @@ impl LegVerdict {
                 negotiated: Some(a),
                 reason: None,
                 evidence,
+                judged: Judged::Unknown,
             },
             Err(e) => LegVerdict {
                 direction,
@@ -404,6 +446,7 @@ impl LegVerdict {
                 negotiated: None,
                 reason: Some(e.to_string()),
                 evidence,
+                judged: Judged::Unknown,
             },
         }
     }
@@ -424,6 +467,36 @@ pub struct Expectation {
     pub direction: Option<Direction>,
     /// Free labels.
     pub labels: Vec<String>,
+    /// What the manager said of this computer, as its API (`--from-manager`)
+    /// or its exported computer list (`-i`) gave it; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<ManagerRecord>,
+}
+
+/// One computer as the manager's REST API describes it: the fields the
+/// tool reads, as the manager wrote them (the API's names in the docs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ManagerRecord {
+    /// `ID`: the computer's id on the manager.
+    pub id: Option<u64>,
+    /// `hostName`.
+    pub host_name: Option<String>,
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `lastIPUsed`.
+    pub last_ip_used: Option<String>,
+    /// `agentVersion` (`20.0.0.8453`).
+    pub agent_version: Option<String>,
+    /// `platform`.
+    pub platform: Option<String>,
+    /// `computerStatus.agentStatus` (`active`, `warning`, `error`, …).
+    pub agent_status: Option<String>,
+    /// `lastAgentCommunication`: milliseconds since the Unix epoch.
+    pub last_agent_communication: Option<i64>,
+    /// `computerSettings.platformSettingAgentCommunicationsDirection.value`
+    /// as written (`Bidirectional`, `Agent/Appliance Initiated`, `Manager
+    /// Initiated`); `direction` above is what the tool made of it.
+    pub direction: Option<String>,
 }
 
 impl Expectation {
@@ -534,6 +607,15 @@ pub struct ServerReport {
     /// Per version with two or more accepted suites: `server` or `client`,
     /// whose order decides.
     pub preference: BTreeMap<TlsVersion, crate::negotiate::Preference>,
+    /// Per version where the server's order decides: how many of the
+    /// suites listed in `cipher_suites` lead in a measured order (each
+    /// beats every suite after it, in some accepted hello or by
+    /// transitivity). The rest follow in id order, their order not
+    /// measured: a default scan usually learns the server's first choice
+    /// only; `--all-suites` asks every pair. Absent (old reports): nothing
+    /// beyond what each probe chose is known.
+    #[serde(default)]
+    pub order_measured: BTreeMap<TlsVersion, usize>,
     /// `none`, `requested`, `required` or `unknown`.
     pub client_certificate: ClientCertificate,
     /// The leaf certificate, when one was seen (TLS 1.2 and older).
@@ -747,6 +829,12 @@ pub struct PolicyReport {
     pub status: PolicyStatus,
     /// True only when `status` is `passed`.
     pub passed: bool,
+    /// How many rules were checked (`--require`, `--forbid-*`, `--policy`);
+    /// 0 when none was given, and the status then only says whether every
+    /// endpoint was scanned. Absent in reports before 0.1.0's
+    /// `schema_version` 1 additions: read as 0.
+    #[serde(default)]
+    pub rules: usize,
     /// Each failed rule on each target.
     pub violations: Vec<Violation>,
     /// What could not be established: a target that could not be scanned, a

@@ -255,11 +255,11 @@ fn valid_hostname(h: &str) -> bool {
 
 /// Reads an inventory file: one target per line, optionally followed by its
 /// role (`dsm.example:4120 manager`, `10.0.0.7 agent`); `#` starts a
-/// comment; blank lines are skipped.
+/// comment; blank lines are skipped. Each target comes with its line.
 pub fn read_inventory(
     path: &std::path::Path,
     default_role: Role,
-) -> Result<Vec<Target>, InventoryError> {
+) -> Result<Vec<(usize, Target)>, InventoryError> {
     let text = crate::input::read_text(path, crate::input::Kind::Inventory).map_err(|e| {
         InventoryError {
             path: path.to_path_buf(),
@@ -294,7 +294,10 @@ pub fn read_inventory(
         if let Some(extra) = words.next() {
             return Err(fail(format!("unexpected {extra:?} after the role")));
         }
-        targets.push(Target::parse(target, role).map_err(|e| fail(e.to_string()))?);
+        targets.push((
+            i + 1,
+            Target::parse(target, role).map_err(|e| fail(e.to_string()))?,
+        ));
     }
     Ok(targets)
 }
@@ -426,13 +429,14 @@ mod tests {
         )
         .unwrap();
         let t = read_inventory(&file, Role::Manager).unwrap();
-        let got: Vec<(String, Role)> = t.iter().map(|t| (t.to_string(), t.role)).collect();
+        let got: Vec<(usize, String, Role)> =
+            t.iter().map(|(l, t)| (*l, t.to_string(), t.role)).collect();
         assert_eq!(
             got,
             [
-                ("dsm.example:4120".to_string(), Role::Manager),
-                ("10.0.0.7:4118".to_string(), Role::Agent),
-                ("[::1]:4122".to_string(), Role::Relay)
+                (2, "dsm.example:4120".to_string(), Role::Manager),
+                (4, "10.0.0.7:4118".to_string(), Role::Agent),
+                (5, "[::1]:4122".to_string(), Role::Relay)
             ]
         );
         std::fs::write(&file, "ok.example\nbad.example client\n").unwrap();

@@ -196,11 +196,13 @@ pub fn what_if(targets: &[TargetReport], drop: &[Drop], catalog: &Catalog) -> Wh
     }
 }
 
-fn dropped_version(drop: &[Drop], v: TlsVersion) -> bool {
+/// Whether `drop` takes out version `v`.
+pub fn dropped_version(drop: &[Drop], v: TlsVersion) -> bool {
     drop.contains(&Drop::Version(v))
 }
 
-fn dropped_suite(drop: &[Drop], s: CipherSuiteId) -> bool {
+/// Whether `drop` takes out suite `s` (at every version).
+pub fn dropped_suite(drop: &[Drop], s: CipherSuiteId) -> bool {
     drop.iter()
         .any(|d| matches!(d, Drop::Suites(sel) if sel.selects(s)))
 }
@@ -299,8 +301,31 @@ fn target(t: &TargetReport, drop: &[Drop], catalog: &Catalog) -> TargetWhatIf {
             Ok(a) => {
                 entry.outcome = Outcome::Keeps;
                 entry.compatible_after = Some(true);
-                entry.negotiated_after = Some(a);
-                entry.message = format!("{} {}", a.version, a.cipher_suite);
+                // Rule: the suite the server would pick is named only where
+                // its order was measured that far (the chosen suite leads
+                // in the measured order, so it beats every other left).
+                let listed = server.cipher_suites.get(&a.version);
+                let position = listed.and_then(|l| l.iter().position(|s| *s == a.cipher_suite));
+                let measured = server.order_measured.get(&a.version).copied();
+                let choices = out
+                    .remaining
+                    .get(&a.version)
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| profile.suites_at(a.version).any(|p| p == **s))
+                    .count();
+                let known = choices == 1
+                    || server.preference.get(&a.version) == Some(&Preference::Client)
+                    || matches!((position, measured), (Some(i), Some(m)) if i < m);
+                if known {
+                    entry.negotiated_after = Some(a);
+                    entry.message = format!("{} {}", a.version, a.cipher_suite);
+                } else {
+                    entry.message = format!(
+                        "{}, suite not known: the server's order among what is left was not measured (scan again with --all-suites)",
+                        a.version
+                    );
+                }
             }
             Err(failure) => {
                 // Suites the scan never asked about might still be accepted:
@@ -358,7 +383,8 @@ mod tests {
             "target": "dsm:4120", "host": "dsm", "port": 4120, "address": null,
             "addresses": [], "role": "manager", "sni": null, "status": "ok", "error": null,
             "server": {"versions": versions, "cipher_suites": accepted,
-                "server_preference": true, "preference": {}, "client_certificate": "none",
+                "server_preference": true, "preference": {"tls1.2": "server"},
+                "order_measured": {"tls1.2": 2}, "client_certificate": "none",
                 "certificate": null, "matches_profiles": [],
                 "probed": {"versions": serde_json::from_str::<serde_json::Value>(probed).unwrap(),
                     "pairs": 4, "all_suites": all_suites},
@@ -400,6 +426,14 @@ mod tests {
         let after = w.targets[0].profiles[1].negotiated_after.unwrap();
         assert_eq!(after.cipher_suite, CipherSuiteId(0xC02F));
         assert_eq!(w.targets[0].profiles[0].outcome, Outcome::Loses);
+        // ... but only where that order was measured: with the first choice
+        // alone measured, dropping it leaves two suites of unknown order.
+        let mut first_only = t.clone();
+        let server = first_only[0].server.as_mut().unwrap();
+        server.order_measured.insert(TlsVersion::Tls12, 0);
+        let w = what_if(&first_only, &drop(&["tls1.0"]), &catalog);
+        assert_eq!(w.targets[0].profiles[1].outcome, Outcome::Keeps);
+        assert_eq!(w.targets[0].profiles[1].negotiated_after, None);
         let w = what_if(&t, &drop(&["rc4"]), &catalog);
         assert_eq!(w.status, WhatIfStatus::NoneLost);
         // tls1.0 never probed: dsa-9.6 might still reach AES128-SHA there.

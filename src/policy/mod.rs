@@ -255,6 +255,7 @@ pub fn verdict(targets: &[TargetReport], policy: &Policy) -> PolicyReport {
     PolicyReport {
         status,
         passed: status == PolicyStatus::Passed,
+        rules: policy.rules.iter().filter(|r| !r.is_empty()).count(),
         violations,
         unresolved,
     }
@@ -494,6 +495,7 @@ pub fn merge(verdicts: &[PolicyReport]) -> PolicyReport {
     PolicyReport {
         status,
         passed: status == PolicyStatus::Passed,
+        rules: verdicts.iter().map(|v| v.rules).max().unwrap_or(0),
         violations,
         unresolved,
     }

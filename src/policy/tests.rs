@@ -66,6 +66,7 @@ fn target(name: &str, role: Role, accepted: &[(TlsVersion, &[u16])]) -> TargetRe
             cipher_suites,
             server_preference: Some(true),
             preference: BTreeMap::new(),
+            order_measured: BTreeMap::new(),
             client_certificate: ClientCertificate::None,
             certificate: Some(cert()),
             matches_profiles: Vec::new(),

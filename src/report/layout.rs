@@ -54,6 +54,27 @@ impl Default for View {
     }
 }
 
+/// Text for one terminal or log line: every control character (ESC, CR,
+/// LF, NUL, DEL, the C1 range) shown as a visible escape (`\x1b`, `\r`,
+/// `\n`), so text from a file or the network can neither break the line
+/// nor drive the terminal.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 impl View {
     /// A suite's name in this view. A suite OpenSSL does not name keeps its
     /// IANA name; an unregistered id is hex either way.

@@ -48,3 +48,16 @@ pub(crate) fn profile_order(report: &crate::results::ScanReport) -> Vec<String> 
     }
     ids
 }
+
+/// The policy's status in words: `passed`, `failed` or `incomplete` when
+/// rules were checked; with no rule given, "no policy" (and whether the
+/// scan itself was incomplete), never a "passed" that nothing was checked
+/// for.
+pub(crate) fn policy_label(p: &crate::results::PolicyReport) -> &'static str {
+    use crate::results::PolicyStatus;
+    match (p.rules, p.status) {
+        (0, PolicyStatus::Passed) => "no policy",
+        (0, PolicyStatus::Incomplete) => "no policy; scan incomplete",
+        (_, s) => s.name(),
+    }
+}

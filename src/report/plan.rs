@@ -93,7 +93,7 @@ fn verdict(a: &AgentPlan) -> String {
     match a.loses_contact {
         Some(true) => style::bad("LOSES CONTACT").to_string(),
         Some(false) => style::good("keeps contact").to_string(),
-        None => style::warn("cannot tell").to_string(),
+        None => style::warn("cannot be judged").to_string(),
     }
 }
 
@@ -134,44 +134,74 @@ fn leg_line(before: &LegVerdict, after: &LegVerdict) -> String {
     )
 }
 
+/// The plan's verdict in a sentence.
+pub(crate) fn status_line(s: &crate::plan::PlanSummary) -> String {
+    let n = |k: usize| if k == 1 { "" } else { "s" };
+    match s.status {
+        PolicyStatus::Passed => "every agent keeps contact".into(),
+        PolicyStatus::Failed => format!("{} agent{} would lose contact", s.lose, n(s.lose)),
+        PolicyStatus::Incomplete => format!(
+            "no agent is known to lose contact, but {} cannot be judged",
+            s.unknown
+        ),
+    }
+}
+
+/// The counts in a sentence, inferred verdicts named.
+pub(crate) fn counts_line(s: &crate::plan::PlanSummary) -> String {
+    let inferred = if s.inferred > 0 {
+        format!(
+            " ({} of these verdicts inferred from the inventory, not probed)",
+            s.inferred
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Agents: {}; keep contact {}, lose contact {}, cannot be judged {}{inferred}",
+        s.agents, s.keep, s.lose, s.unknown
+    )
+}
+
+/// At most this many agent names under a step in text; the rest are
+/// counted (the groups and `--details` name every one).
+const STEP_NAMES: usize = 3;
+
 /// The plan for people, within the view's width (80 columns unless the
-/// terminal or `COLUMNS` says otherwise).
+/// terminal or `COLUMNS` says otherwise). The first screen answers the
+/// change board: the verdict, the counts, the order of operations and the
+/// groups; then the agents that lose contact or cannot be judged (every
+/// agent with `--details`), each with what its verdict rests on.
 pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
     let w = view.width;
     let head = format!("Plan: switch the manager to {} ({})", p.to.id, p.to.name);
     for l in wrap(&head, w, "", "  ") {
         writeln!(out, "{}", style::heading(&l))?;
     }
+    let s = &p.summary;
+    let status = match s.status {
+        PolicyStatus::Passed => style::good(&status_line(s)).to_string(),
+        PolicyStatus::Failed => style::bad(&status_line(s)).to_string(),
+        PolicyStatus::Incomplete => style::warn(&status_line(s)).to_string(),
+    };
+    writeln!(out, "Verdict: {status}")?;
+    para(out, &counts_line(s), "", "  ", w)?;
     para(out, &format!("Fleet: {}", source(p)), "", "  ", w)?;
     para(out, &format!("Before: {}", before_line(p)), "", "  ", w)?;
-    let s = &p.summary;
-    writeln!(
-        out,
-        "Agents: {}; keep contact {}, lose contact {}, cannot tell {}",
-        s.agents, s.keep, s.lose, s.unknown
-    )?;
-    writeln!(
-        out,
-        "{}",
-        style::dim("Per leg: before and after the switch, then (evidence before / after).")
-    )?;
-    for a in &p.agents {
-        writeln!(out)?;
-        para(out, &format!("{} {}", a.target, who(a)), "", "    ", w)?;
-        for (b, af) in a.before.iter().zip(&a.after) {
-            writeln!(out, "{}", leg_line(b, af))?;
-        }
-        writeln!(out, "  {}", verdict(a))?;
-        if a.loses_contact != Some(false) {
-            let why = a
-                .reason
-                .strip_prefix("loses contact: ")
-                .or_else(|| a.reason.strip_prefix("cannot tell: "))
-                .unwrap_or(&a.reason);
-            para(out, &view.text(why), "    ", "    ", w)?;
-        }
-        if let Some(u) = &a.upgrade_to {
-            writeln!(out, "    upgrade to: {u}")?;
+    writeln!(out, "\n{}", style::heading("Order of operations"))?;
+    for (i, step) in p.steps.iter().enumerate() {
+        let first = format!("  {}. ", i + 1);
+        let rest = " ".repeat(first.len());
+        para(out, &step.action, &first, &rest, w)?;
+        if !step.agents.is_empty() {
+            let mut names = step.agents[..step.agents.len().min(STEP_NAMES)].join(", ");
+            if step.agents.len() > STEP_NAMES {
+                names.push_str(&format!(
+                    " and {} more (--details lists them)",
+                    step.agents.len() - STEP_NAMES
+                ));
+            }
+            para(out, &names, &rest, &rest, w)?;
         }
     }
     if !p.groups.is_empty() {
@@ -180,7 +210,7 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
             let n = g.agents.len();
             let fate = match g.loses_contact {
                 Some(true) => "lose contact",
-                _ => "cannot tell",
+                _ => "cannot be judged",
             };
             para(
                 out,
@@ -196,14 +226,41 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
             )?;
         }
     }
-    writeln!(out, "\n{}", style::heading("Order of operations"))?;
-    for (i, step) in p.steps.iter().enumerate() {
-        let first = format!("  {}. ", i + 1);
-        let rest = " ".repeat(first.len());
-        para(out, &step.action, &first, &rest, w)?;
-        if !step.agents.is_empty() {
-            para(out, &step.agents.join(", "), &rest, &rest, w)?;
-        }
+    let listed: Vec<&AgentPlan> = p
+        .agents
+        .iter()
+        .filter(|a| view.details || a.loses_contact != Some(false))
+        .collect();
+    if !listed.is_empty() {
+        let title = if view.details {
+            "Agents"
+        } else {
+            "Agents that lose contact or cannot be judged"
+        };
+        writeln!(out, "\n{}", style::heading(title))?;
+        writeln!(
+            out,
+            "{}",
+            style::dim("Per leg: before and after the switch, then (evidence before / after).")
+        )?;
+    }
+    for a in &listed {
+        agent_text(out, a, view)?;
+    }
+    let unlisted = p.agents.len() - listed.len();
+    if unlisted > 0 {
+        writeln!(out)?;
+        para(
+            out,
+            &format!(
+                "{unlisted} agent{} that keep{} contact not listed (--details lists every agent)",
+                if unlisted == 1 { "" } else { "s" },
+                if unlisted == 1 { "s" } else { "" },
+            ),
+            "",
+            "  ",
+            w,
+        )?;
     }
     if !p.others.is_empty() {
         writeln!(out, "\n{}", style::heading("Not planned"))?;
@@ -221,21 +278,42 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
     for n in &p.notes {
         para(out, n, "  - ", "    ", w)?;
     }
-    let status = match s.status {
-        PolicyStatus::Passed => style::good("every agent keeps contact").to_string(),
-        PolicyStatus::Failed => style::bad(&format!(
-            "{} agent{} would lose contact",
-            s.lose,
-            if s.lose == 1 { "" } else { "s" }
-        ))
-        .to_string(),
-        PolicyStatus::Incomplete => style::warn(&format!(
-            "no agent is known to lose contact, but {} cannot be told",
-            s.unknown
-        ))
-        .to_string(),
-    };
     writeln!(out, "\nplan: {status}")
+}
+
+/// One agent: who, each leg, the verdict with what it rests on.
+fn agent_text(out: &mut dyn Write, a: &AgentPlan, view: &View) -> io::Result<()> {
+    let w = view.width;
+    writeln!(out)?;
+    para(out, &format!("{} {}", a.target, who(a)), "", "    ", w)?;
+    for (b, af) in a.before.iter().zip(&a.after) {
+        writeln!(out, "{}", leg_line(b, af))?;
+    }
+    // The verdict and, in the same place, whether it is an inference.
+    match &a.inferred {
+        Some(i) if a.loses_contact.is_some() => {
+            writeln!(out, "  {} {}", verdict(a), style::warn("(inferred)"))?;
+            para(out, i, "    ", "    ", w)?;
+        }
+        _ => writeln!(out, "  {}", verdict(a))?,
+    }
+    if a.loses_contact != Some(false) {
+        let why = a
+            .reason
+            .strip_prefix("loses contact: ")
+            .or_else(|| a.reason.strip_prefix("cannot tell: "))
+            .unwrap_or(&a.reason);
+        // The inference is said above; the reason without it.
+        let why = match &a.inferred {
+            Some(i) => why.strip_suffix(&format!("; {i}")).unwrap_or(why),
+            None => why,
+        };
+        para(out, &view.text(why), "    ", "    ", w)?;
+    }
+    if let Some(u) = &a.upgrade {
+        para(out, u, "    ", "      ", w)?;
+    }
+    Ok(())
 }
 
 /// `|` inside a Markdown table cell.
@@ -260,105 +338,152 @@ fn md_legs(v: &[LegVerdict]) -> String {
         .join("<br>")
 }
 
-/// Markdown: a summary, a table of agents, the groups and the steps.
-pub fn markdown(out: &mut dyn Write, p: &PlanReport) -> io::Result<()> {
-    writeln!(
-        out,
-        "# Plan: switch the manager to `{}`\n\n{}\n",
-        p.to.id,
-        cell(&p.to.name)
-    )?;
-    writeln!(out, "- **Fleet**: {}", source(p))?;
-    writeln!(out, "- **Before**: {}", cell(&before_line(p)))?;
+/// What a GitHub issue or comment holds; the Markdown plan stays under it.
+pub const MARKDOWN_BUDGET: usize = 65_536;
+
+/// At most this many agent names in a Markdown group row.
+const GROUP_NAMES: usize = 20;
+
+/// Markdown for a change ticket, within [`MARKDOWN_BUDGET`] characters:
+/// the verdict, the counts, the steps and the groups in full first; then
+/// the agents that lose contact or cannot be judged (every agent with
+/// `--details`), one table row each, as many as fit, the rest counted with
+/// a pointer to the JSON and HTML reports.
+pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let mut head = String::new();
     let s = &p.summary;
-    writeln!(
-        out,
-        "- **Agents**: {} (keep contact {}, lose contact {}, cannot tell {})\n",
-        s.agents, s.keep, s.lose, s.unknown
-    )?;
-    if !p.agents.is_empty() {
-        writeln!(out, "## Agents\n")?;
-        writeln!(
-            out,
-            "| Agent | Behaves like | Direction | Before | After | Verdict | Upgrade to |"
-        )?;
-        writeln!(out, "|---|---|---|---|---|---|---|")?;
-        for a in &p.agents {
-            let like = a
-                .behaves_like
-                .clone()
-                .unwrap_or_else(|| match a.candidates.as_slice() {
-                    [] => "unidentified".into(),
-                    c => c.join(" or "),
-                });
-            let v = match a.loses_contact {
-                Some(true) => format!("❌ {}", a.reason),
-                Some(false) => "✅ keeps contact".into(),
-                None => format!("❔ {}", a.reason),
-            };
-            writeln!(
-                out,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
-                cell(&a.target),
-                cell(&like),
-                a.direction.name(),
-                md_legs(&a.before),
-                md_legs(&a.after),
-                cell(&v),
-                a.upgrade_to.as_deref().unwrap_or("")
-            )?;
-        }
-        writeln!(out)?;
+    let _ = writeln!(
+        head,
+        "# Plan: switch the manager to `{}`\n\n{}\n",
+        cell(&p.to.id),
+        cell(&p.to.name)
+    );
+    let _ = writeln!(head, "**Verdict: {}**\n", status_line(s));
+    let _ = writeln!(head, "- {}", cell(&counts_line(s)));
+    let _ = writeln!(head, "- **Fleet**: {}", source(p));
+    let _ = writeln!(head, "- **Before**: {}\n", cell(&before_line(p)));
+    let _ = writeln!(head, "## Order of operations\n");
+    for (i, step) in p.steps.iter().enumerate() {
+        let agents = match step.agents.len() {
+            0 => String::new(),
+            1 => format!(": `{}`", cell(&step.agents[0])),
+            n => format!(" ({n} agents: see Groups)"),
+        };
+        let _ = writeln!(head, "{}. {}{agents}", i + 1, cell(&step.action));
     }
     if !p.groups.is_empty() {
-        writeln!(out, "## Groups\n")?;
-        writeln!(out, "| Behaves like | Agents | Upgrade to | Advice |")?;
-        writeln!(out, "|---|---|---|---|")?;
+        let _ = writeln!(head, "\n## Groups\n");
+        let _ = writeln!(head, "| Behaves like | Agents | Upgrade to | Advice |");
+        let _ = writeln!(head, "|---|---|---|---|");
         for g in &p.groups {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} |",
+            let mut names = g.agents[..g.agents.len().min(GROUP_NAMES)]
+                .iter()
+                .map(|a| format!("`{}`", cell(a)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if g.agents.len() > GROUP_NAMES {
+                let _ = write!(names, " and {} more", g.agents.len() - GROUP_NAMES);
+            }
+            let _ = writeln!(
+                head,
+                "| {} | {}: {names} | {} | {} |",
                 cell(&g.name),
                 g.agents.len(),
-                g.upgrade_to.as_deref().unwrap_or(""),
+                cell(g.upgrade.as_deref().unwrap_or("")),
                 cell(&g.advice)
-            )?;
+            );
         }
-        writeln!(out)?;
     }
-    writeln!(out, "## Order of operations\n")?;
-    for (i, step) in p.steps.iter().enumerate() {
-        let agents = if step.agents.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ": {}",
-                step.agents
-                    .iter()
-                    .map(|a| format!("`{a}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        writeln!(out, "{}. {}{agents}", i + 1, cell(&step.action))?;
-    }
+    let mut tail = String::new();
     if !p.others.is_empty() {
-        writeln!(out, "\n## Not planned\n")?;
+        let _ = writeln!(tail, "\n## Not planned\n");
         for o in &p.others {
-            writeln!(out, "- `{}` ({}): {}", o.target, o.role, cell(&o.note))?;
+            let _ = writeln!(
+                tail,
+                "- `{}` ({}): {}",
+                cell(&o.target),
+                o.role,
+                cell(&o.note)
+            );
         }
     }
-    writeln!(out, "\n## Notes\n")?;
+    let _ = writeln!(tail, "\n## Notes\n");
     for n in &p.notes {
-        writeln!(out, "- {}", cell(n))?;
+        let _ = writeln!(tail, "- {}", cell(n));
     }
-    let status = match s.status {
-        PolicyStatus::Passed => "every agent keeps contact".to_string(),
-        PolicyStatus::Failed => format!("{} agent(s) would lose contact", s.lose),
-        PolicyStatus::Incomplete => format!(
-            "no agent is known to lose contact, but {} cannot be told",
-            s.unknown
-        ),
+    let _ = writeln!(tail, "\n**Plan: {}**", status_line(s));
+    let listed: Vec<&AgentPlan> = p
+        .agents
+        .iter()
+        .filter(|a| view.details || a.loses_contact != Some(false))
+        .collect();
+    let mut rows = String::new();
+    let mut cut = 0;
+    if !listed.is_empty() {
+        let title = if view.details {
+            "Agents"
+        } else {
+            "Agents that lose contact or cannot be judged"
+        };
+        let _ = writeln!(
+            rows,
+            "\n## {title}\n\n| Agent | Behaves like | Direction | Before | After | Verdict | Upgrade to |\n|---|---|---|---|---|---|---|"
+        );
+        // Room for the cut line, whatever its numbers.
+        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + tail.len() + 300);
+        for (i, a) in listed.iter().enumerate() {
+            let row = md_row(a);
+            if rows.len() + row.len() > room {
+                cut = listed.len() - i;
+                break;
+            }
+            rows.push_str(&row);
+        }
+    }
+    let unlisted = p.agents.len() - listed.len();
+    if cut > 0 {
+        let _ = writeln!(
+            rows,
+            "\n_{cut} more agent rows cut to fit a GitHub issue or comment ({MARKDOWN_BUDGET} characters): `--format json` or `--format html` lists every agent._"
+        );
+    }
+    if unlisted > 0 {
+        let _ = writeln!(
+            rows,
+            "\n_{unlisted} agent(s) that keep contact not listed (`--details` lists every agent)._"
+        );
+    }
+    out.write_all(head.as_bytes())?;
+    out.write_all(rows.as_bytes())?;
+    out.write_all(tail.as_bytes())
+}
+
+/// One agent as a Markdown table row, with what an inferred verdict rests on.
+fn md_row(a: &AgentPlan) -> String {
+    let like = a
+        .behaves_like
+        .clone()
+        .unwrap_or_else(|| match a.candidates.as_slice() {
+            [] => "unidentified".into(),
+            c => c.join(" or "),
+        });
+    let v = match a.loses_contact {
+        Some(true) => format!("❌ {}", a.reason),
+        Some(false) => match &a.inferred {
+            Some(i) => format!("✅ keeps contact; {i}"),
+            None => "✅ keeps contact".into(),
+        },
+        None => format!("❔ {}", a.reason),
     };
-    writeln!(out, "\n**Plan: {status}**")
+    format!(
+        "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+        cell(&a.target),
+        cell(&like),
+        a.direction.name(),
+        md_legs(&a.before),
+        md_legs(&a.after),
+        cell(&v),
+        cell(a.recommended.as_deref().unwrap_or(""))
+    )
 }

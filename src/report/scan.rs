@@ -136,8 +136,8 @@ fn order_text(server: &crate::results::ServerReport) -> String {
     };
     let mut distinct: Vec<&Preference> = server.preference.values().collect();
     distinct.dedup();
-    match distinct.as_slice() {
-        [] => "undetermined".into(),
+    let mut text = match distinct.as_slice() {
+        [] => "undetermined".to_string(),
         [one] => whose(one).into(),
         _ => server
             .preference
@@ -145,7 +145,28 @@ fn order_text(server: &crate::results::ServerReport) -> String {
             .map(|(v, p)| format!("{v} {}", whose(p)))
             .collect::<Vec<_>>()
             .join(", "),
+    };
+    // Never an order that was not measured: say how much of it was.
+    let partial: Vec<String> = server
+        .preference
+        .iter()
+        .filter(|(_, p)| **p == Preference::Server)
+        .filter_map(|(v, _)| {
+            let n = server.cipher_suites.get(v).map_or(0, Vec::len);
+            let m = server.order_measured.get(v).copied().unwrap_or(0);
+            (m < n).then(|| match m {
+                0 => format!("{v}: not measured, listed by id"),
+                m => format!("{v}: measured for the first {m} of {n}, the rest by id"),
+            })
+        })
+        .collect();
+    if !partial.is_empty() {
+        text.push_str(&format!(
+            " ({}; --all-suites measures the whole order)",
+            partial.join("; ")
+        ));
     }
+    text
 }
 
 /// How far a profile's result was proved, for people.
@@ -549,10 +570,12 @@ fn summary_text(
         )?;
     }
     let policy = &report.policy;
-    let label = match policy.status {
-        PolicyStatus::Passed => style::good("passed"),
-        PolicyStatus::Failed => style::bad("failed"),
-        PolicyStatus::Incomplete => style::warn("incomplete"),
+    let words = super::policy_label(policy);
+    let label = match (policy.rules, policy.status) {
+        (0, PolicyStatus::Passed) => colored::Colorize::normal(words),
+        (_, PolicyStatus::Passed) => style::good(words),
+        (_, PolicyStatus::Failed) => style::bad(words),
+        (_, PolicyStatus::Incomplete) => style::warn(words),
     };
     writeln!(out, "policy: {label}")?;
     for (word, v) in reasons(policy) {
@@ -694,7 +717,7 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Re
             target_markdown(out, t, view)?;
         }
     }
-    writeln!(out, "**Policy {}**", report.policy.status)?;
+    writeln!(out, "**Policy: {}**", super::policy_label(&report.policy))?;
     for (word, v) in reasons(&report.policy) {
         writeln!(
             out,

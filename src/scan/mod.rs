@@ -161,6 +161,82 @@ pub(crate) struct Run {
     identity: Option<Arc<ClientIdentity>>,
 }
 
+/// Which client profiles check a target, and among which profiles it is
+/// identified (`matches_profiles`), by the target's role. Only managers
+/// connect to an agent's or relay's port and only agents (and relays) to a
+/// manager's, so by default a manager is checked with the agent profiles
+/// and identified among the manager profiles, and an agent or relay the
+/// other way round ([`Clients::by_role`]); `-p` chooses the clients
+/// explicitly, identification stays by role.
+#[derive(Debug, Clone, Default)]
+pub struct Clients {
+    /// For managers (and targets of role `any`): (clients, identify).
+    pub managers: (Vec<Profile>, Vec<Profile>),
+    /// For agents and relays: (clients, identify).
+    pub listeners: (Vec<Profile>, Vec<Profile>),
+}
+
+impl Clients {
+    /// The same clients and identification for every target.
+    pub fn same(profiles: Vec<Profile>, identify: Vec<Profile>) -> Clients {
+        Clients {
+            managers: (profiles.clone(), identify.clone()),
+            listeners: (profiles, identify),
+        }
+    }
+
+    /// Role-aware: `given` checks every target when some were chosen
+    /// (`-p`); otherwise managers are checked with `agents` and agents and
+    /// relays with `managers`. `also` (required profiles, a plan's
+    /// planned manager) is checked on every target. Identification is by
+    /// role: managers among `managers`, agents and relays among `agents`.
+    pub fn by_role(
+        given: Vec<Profile>,
+        also: Vec<Profile>,
+        agents: Vec<Profile>,
+        managers: Vec<Profile>,
+    ) -> Clients {
+        let with = |mut base: Vec<Profile>| {
+            for p in &also {
+                if !base.iter().any(|b| b.id == p.id) {
+                    base.push(p.clone());
+                }
+            }
+            base
+        };
+        let (for_managers, for_listeners) = if given.is_empty() {
+            (with(agents.clone()), with(managers.clone()))
+        } else {
+            (with(given.clone()), with(given))
+        };
+        Clients {
+            managers: (for_managers, managers),
+            listeners: (for_listeners, agents),
+        }
+    }
+
+    /// These clients with `p` checked on every target too (a plan's
+    /// planned manager).
+    pub fn with(mut self, p: &Profile) -> Clients {
+        for (clients, _) in [&mut self.managers, &mut self.listeners] {
+            if !clients.iter().any(|c| c.id == p.id) {
+                clients.push(p.clone());
+            }
+        }
+        self
+    }
+
+    /// (clients, identify) for a target of `role`.
+    pub fn for_role(&self, role: crate::profile::Role) -> (&[Profile], &[Profile]) {
+        use crate::profile::Role;
+        let (c, i) = match role {
+            Role::Agent | Role::Relay => &self.listeners,
+            Role::Manager | Role::Any => &self.managers,
+        };
+        (c, i)
+    }
+}
+
 /// Scans one target with `profiles` (whose compatibility is reported) and
 /// `identify` (shipped profiles, for `matches_profiles`).
 pub async fn scan(
@@ -280,13 +356,12 @@ pub async fn scan(
 /// Scans several targets; reports come back in the order of `targets`.
 pub async fn scan_many(
     targets: Vec<Target>,
-    profiles: Arc<Vec<Profile>>,
-    identify: Arc<Vec<Profile>>,
+    clients: Arc<Clients>,
     config: Arc<ScanConfig>,
 ) -> Vec<TargetReport> {
     let count = targets.len();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    scan_all(targets, profiles, identify, config, tx).await;
+    scan_all(targets, clients, config, tx).await;
     let mut out: Vec<Option<TargetReport>> = vec![None; count];
     while let Ok((i, report)) = rx.try_recv() {
         out[i] = Some(report);
@@ -304,8 +379,7 @@ pub async fn scan_many(
 /// error report, kind `internal`. Dropping the future stops every scan.
 pub async fn scan_all(
     targets: Vec<Target>,
-    profiles: Arc<Vec<Profile>>,
-    identify: Arc<Vec<Profile>>,
+    clients: Arc<Clients>,
     config: Arc<ScanConfig>,
     done: tokio::sync::mpsc::UnboundedSender<(usize, TargetReport)>,
 ) {
@@ -316,8 +390,9 @@ pub async fn scan_all(
     let mut set = JoinSet::new();
     let mut index = std::collections::HashMap::new();
     for (i, target) in targets.iter().cloned().enumerate() {
-        let (profiles, identify, config) = (profiles.clone(), identify.clone(), config.clone());
+        let (clients, config) = (clients.clone(), config.clone());
         let handle = set.spawn(async move {
+            let (profiles, identify) = clients.for_role(target.role);
             let p: Vec<&Profile> = profiles.iter().collect();
             let q: Vec<&Profile> = identify.iter().collect();
             let started = Instant::now();

@@ -729,6 +729,7 @@ fn plan_observed_judges_agents_by_their_own_hello() {
     assert_eq!(a["behaves_like"], "dsa-10.0-u16");
     assert_eq!(a["loses_contact"], false, "{a:#}");
     assert_eq!(a["after"][0]["evidence"], "observed");
+    assert_eq!(a["after"][0]["judged"], "observed", "{a:#}");
     let b = &agents[1];
     assert_eq!(b["behaves_like"], "dsa-10.0", "{b:#}");
     assert_eq!(b["loses_contact"], true, "{b:#}");

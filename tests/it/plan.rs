@@ -15,7 +15,7 @@ use crate::schema::assert_valid;
 use crate::servers::emulate;
 
 /// The emulator serving a profile file of `testdata/`.
-fn emulate_file(rel: &str) -> Emulator {
+pub fn emulate_file(rel: &str) -> Emulator {
     let path = testdata(rel);
     let text = std::fs::read_to_string(&path).unwrap();
     let profile = Profile::parse(&text, Origin::File(path)).unwrap();
@@ -255,6 +255,18 @@ fn an_inventory_scanned_now_groups_the_agents_that_lose_contact() {
     assert_eq!(quiet["behaves_like"], "dsa-11");
     assert_eq!(quiet["loses_contact"], false);
     assert_eq!(legs(&quiet["after"]).len(), 1);
+    // ... and that verdict is an inference, marked per leg and as a whole.
+    assert_eq!(quiet["after"][0]["judged"], "from_inventory_version");
+    assert!(
+        quiet["inferred"].as_str().unwrap().starts_with(
+            "inferred from agent version 11.0.0-211 in the inventory: its port was not reached"
+        ),
+        "{quiet:#}"
+    );
+    assert_eq!(v["summary"]["inferred"], 1);
+    // The probed agents' legs say so.
+    assert_eq!(nine["after"][1]["judged"], "probed");
+    assert_eq!(nine["inferred"], Value::Null);
     // Nothing tells what the unreachable, versionless agent is.
     let unknown = agent(&v, &format!("127.0.0.1:{}", f.dead_unknown));
     assert_eq!(unknown["loses_contact"], Value::Null);
@@ -267,18 +279,20 @@ fn an_inventory_scanned_now_groups_the_agents_that_lose_contact() {
     assert_eq!(groups[0]["agents"][0], f.target("dsa-9.6"));
     assert_eq!(groups[1]["upgrade_to"], "dsa-10.0-u16");
     assert_eq!(groups[1]["also"][0], "dsa-11");
+    assert_eq!(groups[1]["recommended"], "dsa-11");
     assert_eq!(
         groups[1]["advice"],
-        "Deep Security Agent 10.0 (before Update 16) → Deep Security Agent 10.0 Update 16 \
-         and later (strong cipher suites) or Deep Security Agent 11.0, 12.0 and 20"
+        "Deep Security Agent 10.0 (before Update 16) loses contact: upgrade to Deep Security \
+         Agent 20 (or 11.0, 12.0), the newest line; at the least Deep Security Agent 10.0 \
+         Update 16 or later"
     );
-    // Upgrades first, then the switch.
+    // Upgrades first, then the switch; product versions, not profile ids.
     let steps = v["steps"].as_array().unwrap();
     assert!(
         steps[0]["action"]
             .as_str()
             .unwrap()
-            .starts_with("upgrade this agent (dsa-9.6) to dsa-10.0-u16"),
+            .starts_with("this agent (Deep Security Agent 9.6): upgrade to Deep Security Agent 20"),
         "{steps:#?}"
     );
     assert!(
@@ -459,12 +473,13 @@ fn a_saved_report_plans_like_a_scan() {
     assert_eq!(v["summary"]["lose"], 2);
     assert_eq!(v["summary"]["unknown"], 0);
     let nine = agent(&v, &f.target("dsa-9.6"));
-    // The saved scan had no dsm-strong-12 hello: what the agent accepted decides.
+    // The saved scan checked each agent with the manager profiles,
+    // dsm-strong-12 among them: its saved probe decides.
     assert_eq!(
         legs(&nine["after"]),
         [
             leg("agent-initiated", "fails", "profiles"),
-            leg("manager-initiated", "fails", "scanned_set")
+            leg("manager-initiated", "fails", "saved_scan")
         ]
     );
     assert_eq!(
@@ -521,12 +536,9 @@ fn offline_from_agent_versions() {
     let a = agent(&v, "10.0.0.1:4118");
     assert_eq!(a["identified_by"], "agent_version");
     assert_eq!(legs(&a["after"])[0].2, "profiles");
-    assert!(
-        v["steps"][0]["action"]
-            .as_str()
-            .unwrap()
-            .starts_with("upgrade these 2 agents (dsa-9.6) to dsa-10.0-u16")
-    );
+    assert!(v["steps"][0]["action"].as_str().unwrap().starts_with(
+        "these 2 agents (Deep Security Agent 9.6): upgrade to Deep Security Agent 20"
+    ));
 
     // 10.0 without its Update level: the candidates disagree (exit 3).
     let ten = csv(

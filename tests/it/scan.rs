@@ -44,6 +44,13 @@ fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// IANA names, in the order given.
+fn in_order(ids: &[u16]) -> Vec<String> {
+    ids.iter()
+        .map(|i| tlscompat::suites::CipherSuiteId(*i).to_string())
+        .collect()
+}
+
 fn names(ids: &[u16]) -> Vec<String> {
     let mut v: Vec<u16> = ids.to_vec();
     v.sort();
@@ -58,6 +65,51 @@ fn addr_arg(addr: SocketAddr) -> String {
     addr.to_string()
 }
 
+/// `-p` for every shipped agent profile.
+const AGENT_PROFILES: [&str; 10] = [
+    "-p",
+    "dsa-9.6",
+    "-p",
+    "dsa-10.0",
+    "-p",
+    "dsa-10.0-u16",
+    "-p",
+    "dsa-11",
+    "-p",
+    "dsa-fips",
+];
+
+/// An emulator per profile, listed in an inventory with its profile's role
+/// (so each is identified among the profiles of its role), and the scan
+/// arguments that check every one with every agent profile (`-p`).
+fn emulated_by_role(
+    servers: &[&Profile],
+) -> (
+    Vec<tlscompat::serve::Emulator>,
+    tempfile::TempDir,
+    Vec<String>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut emulators = Vec::new();
+    let mut lines = String::new();
+    for p in servers {
+        let e = emulate(&p.id);
+        let role = match p.role {
+            tlscompat::profile::Role::Agent => "agent",
+            _ => "manager",
+        };
+        lines.push_str(&format!("{} {role}\n", addr_arg(e.local_addr())));
+        emulators.push(e);
+    }
+    let inv = dir.path().join("emulated.txt");
+    std::fs::write(&inv, lines).unwrap();
+    let mut args = vec!["-i".to_string(), inv.to_str().unwrap().to_string()];
+    for id in ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
+        args.extend(["-p".to_string(), id.to_string()]);
+    }
+    (emulators, dir, args)
+}
+
 /// The truth for every emulated profile: `--all-suites` finds exactly the
 /// profile's versions and suites, identifies it, and every agent's verdict
 /// matches the offline matrix.
@@ -65,15 +117,9 @@ fn addr_arg(addr: SocketAddr) -> String {
 fn every_emulated_profile_is_reported_exactly() {
     let catalog = Catalog::builtin().unwrap();
     let servers: Vec<&Profile> = catalog.all().collect();
-    let mut emulators = Vec::new();
-    let mut args: Vec<String> = Vec::new();
-    for p in &servers {
-        let e = emulate(&p.id);
-        args.push(addr_arg(e.local_addr()));
-        emulators.push(e);
-    }
-    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
-    all.push("--all-suites");
+    let (_emulators, _dir, mut args) = emulated_by_role(&servers);
+    args.push("--all-suites".into());
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, v) = scan_json(&all);
     assert_eq!(code, 0, "{v:#}");
     // Every agent profile as the client of every emulated profile, agents
@@ -156,13 +202,7 @@ fn every_emulated_profile_is_reported_exactly() {
 fn default_scan_skips_suites_at_versions_shown_unsupported_and_verdicts_hold() {
     let catalog = Catalog::builtin().unwrap();
     let servers: Vec<&Profile> = catalog.all().collect();
-    let mut emulators = Vec::new();
-    let mut args: Vec<String> = Vec::new();
-    for p in &servers {
-        let e = emulate(&p.id);
-        args.push(addr_arg(e.local_addr()));
-        emulators.push(e);
-    }
+    let (_emulators, _dir, args) = emulated_by_role(&servers);
     let all: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, v) = scan_json(&all);
     assert!(code == 0, "{v:#}");
@@ -241,7 +281,11 @@ fn tls10_only_server() {
         &certs,
         &["-tls1", "-cipher", "AES256-SHA:AES128-SHA:@SECLEVEL=0"],
     );
-    let (code, v) = scan_json(&[&addr_arg(s.addr), "--all-suites"]);
+    // An agent's port, checked with every agent profile.
+    let addr = addr_arg(s.addr);
+    let mut args = vec![addr.as_str(), "--all-suites", "--role", "agent"];
+    args.extend(AGENT_PROFILES);
+    let (code, v) = scan_json(&args);
     assert_eq!(code, 0);
     let t = &v["targets"][0];
     assert_eq!(t["server"]["versions"], serde_json::json!(["tls1.0"]));
@@ -280,7 +324,11 @@ fn tls12_rsa_only_server() {
             "AES256-SHA256:AES128-SHA256:@SECLEVEL=0",
         ],
     );
-    let (code, v) = scan_json(&[&addr_arg(s.addr)]);
+    // An agent's port, checked with every agent profile.
+    let addr = addr_arg(s.addr);
+    let mut args = vec![addr.as_str(), "--role", "agent"];
+    args.extend(AGENT_PROFILES);
+    let (code, v) = scan_json(&args);
     assert_eq!(code, 0);
     let t = &v["targets"][0];
     assert_eq!(t["server"]["versions"], serde_json::json!(["tls1.2"]));
@@ -326,9 +374,60 @@ fn ecdhe_gcm_only_server_with_client_order() {
         profile(t, "dsa-11")["negotiated"]["cipher_suite"],
         "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
     );
-    let matches = t["server"]["matches_profiles"].as_array().unwrap();
+    // As a manager it is identified among the manager profiles only.
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsm-strong-12"])
+    );
+}
+
+/// Only the manager (and relays) connect to an agent's port: by default an
+/// agent endpoint is checked with the manager profiles as clients and
+/// identified among the agent profiles; a manager endpoint the other way
+/// round; `-p` still chooses the clients.
+#[test]
+fn agents_are_judged_by_managers_and_managers_by_agents() {
+    let agent = emulate("dsa-11");
+    let addr = addr_arg(agent.local_addr());
+    let (code, v) = scan_json(&[&addr, "--role", "agent"]);
+    assert_eq!(code, 0, "{v:#}");
+    let t = &v["targets"][0];
+    let checked: Vec<&str> = t["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(checked, ["dsm-strong-10-11", "dsm-strong-12"], "{t:#}");
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsa-11"])
+    );
+    assert_eq!(profile(t, "dsm-strong-12")["compatible"], true);
+    let text = tlscompat(&["scan", &addr, "--role", "agent", "--color", "never"]);
     assert!(
-        matches.contains(&Value::from("dsa-11")) && matches.contains(&Value::from("dsm-strong-12"))
+        text.stdout.contains("behaves like: dsa-11\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("dsa-9.6"), "{}", text.stdout);
+    // A manager: the agent profiles check it; it is one of the managers.
+    let manager = emulate("dsm-strong-10-11");
+    let (_, v) = scan_json(&[&addr_arg(manager.local_addr())]);
+    let t = &v["targets"][0];
+    assert_eq!(t["profiles"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsm-strong-10-11"])
+    );
+    // -p chooses the clients explicitly; identification stays by role.
+    let (_, v) = scan_json(&[&addr, "--role", "agent", "-p", "dsa-11"]);
+    let t = &v["targets"][0];
+    assert_eq!(t["profiles"][0]["profile"], "dsa-11");
+    assert_eq!(t["profiles"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        t["server"]["matches_profiles"],
+        serde_json::json!(["dsa-11"])
     );
 }
 
@@ -715,7 +814,7 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(t["issues"], serde_json::json!([]));
     assert_eq!(
         v["policy"],
-        serde_json::json!({"status": "passed", "passed": true, "violations": [], "unresolved": []})
+        serde_json::json!({"status": "passed", "passed": true, "rules": 0, "violations": [], "unresolved": []})
     );
     // The report reads back into the result model unchanged (saved reports
     // are re-checked without the network).
@@ -741,7 +840,8 @@ fn other_formats() {
         // In the server's order.
         "tls1.2: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
         "suite order: the server's",
-        "behaves like: dsa-11, dsm-strong-12",
+        // A manager is identified among the manager profiles.
+        "behaves like: dsm-strong-12",
         "no common suite at tls1.2",
         "full handshake (rustls)",
     ] {
@@ -841,5 +941,99 @@ fn ipv6_loopback() {
         v["targets"][0]["sni"],
         Value::Null,
         "no SNI for an IP address"
+    );
+}
+
+#[test]
+fn no_policy_is_never_called_passed() {
+    let e = emulate("dsa-11");
+    let addr = e.local_addr().to_string();
+    let text = tlscompat(&["scan", &addr, "-p", "dsa-11", "--color", "never"]);
+    assert_eq!(text.code, 0, "{}", text.stdout);
+    assert!(!text.stdout.contains("passed"), "{}", text.stdout);
+    assert!(text.stdout.contains("policy: no policy"), "{}", text.stdout);
+    let md = tlscompat(&["scan", &addr, "-p", "dsa-11", "--format", "markdown"]);
+    assert!(!md.stdout.contains("passed"), "{}", md.stdout);
+    assert!(md.stdout.contains("**Policy: no policy**"), "{}", md.stdout);
+    let (code, v) = scan_json(&[&addr, "-p", "dsa-11"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["policy"]["rules"], 0);
+    let (_, v) = scan_json(&[&addr, "--require", "dsa-11"]);
+    assert_eq!(v["policy"]["rules"], 1);
+}
+
+/// A manager that prefers GCM-256, GCM-128, CBC-256, CBC-128 (the
+/// 10.0/11.0 strong-cipher script's order): a default scan learns only its
+/// first choice and lists the rest by id, saying so, never as the
+/// server's order; `--all-suites` measures the whole order; `what-if`
+/// names the surviving suite only where the order was measured that far.
+#[test]
+fn only_a_measured_server_order_is_printed() {
+    let e = emulate("dsm-strong-10-11");
+    let addr = addr_arg(e.local_addr());
+    let (code, v) = scan_json(&[&addr]);
+    assert_eq!(code, 0, "{v:#}");
+    let s = &v["targets"][0]["server"];
+    assert_eq!(s["preference"]["tls1.2"], "server");
+    assert_eq!(s["order_measured"]["tls1.2"], 1, "{s:#}");
+    assert_eq!(
+        s["cipher_suites"]["tls1.2"],
+        serde_json::json!(in_order(&[0xC030, 0xC027, 0xC028, 0xC02F])),
+        "the first choice, then by id"
+    );
+    let text = tlscompat(&["scan", &addr, "--color", "never"]);
+    assert!(
+        text.stdout.replace("\n    ", " ").contains(
+            "suite order: the server's (tls1.2: measured for the first 1 of 4, the rest by id; --all-suites measures the whole order)"
+        ),
+        "{}",
+        text.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let default = dir.path().join("default.json");
+    std::fs::write(&default, serde_json::to_string(&v).unwrap()).unwrap();
+    let (_, all) = scan_json(&[&addr, "--all-suites"]);
+    let s = &all["targets"][0]["server"];
+    assert_eq!(s["order_measured"]["tls1.2"], 4, "{s:#}");
+    assert_eq!(
+        s["cipher_suites"]["tls1.2"],
+        serde_json::json!(in_order(&[0xC030, 0xC02F, 0xC028, 0xC027])),
+        "the server's whole order"
+    );
+    let full = dir.path().join("all.json");
+    std::fs::write(&full, serde_json::to_string(&all).unwrap()).unwrap();
+    // Without GCM-256, which suite would dsa-10.0-u16 get?
+    let drop = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+    let what = |report: &std::path::Path| -> Value {
+        tlscompat(&[
+            "what-if",
+            report.to_str().unwrap(),
+            "--drop",
+            drop,
+            "--format",
+            "json",
+        ])
+        .json()
+    };
+    let u16 = |w: &Value| -> Value {
+        w["targets"][0]["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["profile"] == "dsa-10.0-u16")
+            .unwrap()
+            .clone()
+    };
+    let w = u16(&what(&default));
+    assert_eq!(w["outcome"], "keeps", "{w:#}");
+    assert_eq!(w["negotiated_after"], Value::Null, "not measured: {w:#}");
+    assert!(
+        w["message"].as_str().unwrap().contains("suite not known"),
+        "{w:#}"
+    );
+    let w = u16(&what(&full));
+    assert_eq!(
+        w["negotiated_after"]["cipher_suite"], "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "{w:#}"
     );
 }

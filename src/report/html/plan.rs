@@ -94,13 +94,13 @@ fn leg_cell(a: &AgentPlan, verdicts: &[LegVerdict], leg: Leg, when: &str) -> Cel
     ))
 }
 
-fn upgrade_cell(a: &AgentPlan, group: Option<&PlanGroup>) -> Cell {
-    let also = group
-        .filter(|g| g.upgrade_to == a.upgrade_to && !g.also.is_empty())
-        .map(|g| format!("or later: {}", g.also.join(", ")))
-        .unwrap_or_default();
-    match (&a.upgrade_to, a.loses_contact) {
-        (Some(up), _) => Cell::new(Tone::Neutral, up.clone()).detail(also),
+fn upgrade_cell(a: &AgentPlan) -> Cell {
+    let least = match (&a.recommended, &a.upgrade_to) {
+        (Some(rec), Some(up)) if rec != up => format!("at the least {up}"),
+        _ => String::new(),
+    };
+    match (&a.recommended, a.loses_contact) {
+        (Some(rec), _) => Cell::new(Tone::Neutral, rec.clone()).detail(least),
         (None, Some(false)) => Cell::new(Tone::Neutral, "none needed"),
         (None, Some(true)) => Cell::new(Tone::Bad, "no upgrade keeps it"),
         (None, None) => Cell::new(Tone::Unknown, "unknown"),
@@ -116,7 +116,7 @@ fn row(p: &PlanReport, a: &AgentPlan) -> Row {
     }
     let (tone, word) = contact(a);
     cells.push(Cell::new(tone, word).title(a.reason.clone()));
-    cells.push(upgrade_cell(a, group));
+    cells.push(upgrade_cell(a));
     let mut who = Markup::text(&like(a));
     if let Some(v) = &a.agent_version {
         who.push(Markup::el_text(
@@ -206,8 +206,11 @@ fn section(p: &PlanReport, a: &AgentPlan) -> Section {
     if !a.labels.is_empty() {
         facts.push(("labels", Markup::text(&a.labels.join(", "))));
     }
-    if let Some(up) = &a.upgrade_to {
-        facts.push(("upgrade to", Markup::code(up)));
+    if let Some(up) = &a.upgrade {
+        facts.push(("upgrade", Markup::text(up)));
+    }
+    if let Some(i) = &a.inferred {
+        facts.push(("inferred", Markup::text(i)));
     }
     if let Some(g) = group {
         facts.push(("group", Markup::text(&g.name)));
@@ -289,14 +292,16 @@ fn groups(p: &PlanReport) -> Markup {
                     &format!("{n} agent{} {fate}", if n == 1 { "" } else { "s" }),
                 ))
                 .push_text(" ");
-            match &g.upgrade_to {
-                Some(up) => {
-                    item.push_text("smallest upgrade: ").push(Markup::code(up));
-                    if !g.also.is_empty() {
-                        item.push_text(&format!(" (or later: {})", g.also.join(", ")));
+            match (&g.recommended, &g.upgrade_to) {
+                (Some(rec), Some(up)) => {
+                    item.push_text("upgrade to ").push(Markup::code(rec));
+                    if rec != up {
+                        item.push_text(" (at the least ")
+                            .push(Markup::code(up))
+                            .push_text(")");
                     }
                 }
-                None => {
+                _ => {
                     item.push_text("no upgrade on the ladder keeps them");
                 }
             }
@@ -306,6 +311,19 @@ fn groups(p: &PlanReport) -> Markup {
         }),
         "none: every agent keeps contact",
     )
+}
+
+/// The agents worst first (those that lose contact, then those that cannot
+/// be judged, then those that keep it), in inventory order within each:
+/// the grid's default order.
+fn worst_first(p: &PlanReport) -> impl Iterator<Item = &AgentPlan> {
+    let mut agents: Vec<&AgentPlan> = p.agents.iter().collect();
+    agents.sort_by_key(|a| match a.loses_contact {
+        Some(true) => 0,
+        None => 1,
+        Some(false) => 2,
+    });
+    agents.into_iter()
 }
 
 /// The page for a plan.
@@ -419,7 +437,7 @@ pub fn page(p: &PlanReport) -> Page {
             caption: format!("Agents, before and after the switch to {}", p.to.id),
             head_columns,
             columns,
-            rows: p.agents.iter().map(|a| row(p, a)).collect(),
+            rows: worst_first(p).map(|a| row(p, a)).collect(),
             facets: vec![
                 Facet::named("verdict"),
                 Facet::named("group"),
@@ -435,7 +453,7 @@ pub fn page(p: &PlanReport) -> Page {
         },
         more_grids: Vec::new(),
         sections_heading: "Agent details".into(),
-        sections: p.agents.iter().map(|a| Some(section(p, a))).collect(),
+        sections: worst_first(p).map(|a| Some(section(p, a))).collect(),
     }
 }
 
@@ -460,6 +478,7 @@ mod tests {
             manager: None,
             observed_manager: None,
             unlisted: Vec::new(),
+            manager_saved: false,
         })
     }
 
@@ -496,12 +515,12 @@ mod tests {
                 (Unknown, "unknown"),
                 (Bad, "fails"),
                 (Bad, "loses contact"),
-                (Neutral, "dsa-10.0-u16"),
+                (Neutral, "dsa-11"),
             ]
         );
         assert_eq!(
             page.grid.rows[0].cells[5].detail.as_deref(),
-            Some("or later: dsa-11")
+            Some("at the least dsa-10.0-u16")
         );
         // 10.0, agent-initiated: the candidates disagree; 4118 not used.
         assert_eq!(
@@ -512,7 +531,7 @@ mod tests {
                 (Neutral, "not used"),
                 (Neutral, "not used"),
                 (Unknown, "cannot tell"),
-                (Neutral, "dsa-10.0-u16"),
+                (Neutral, "dsa-11"),
             ]
         );
         // 20, manager-initiated: keeps contact; 4120 not used.
@@ -565,10 +584,15 @@ mod tests {
         let steps = &html[html.find("<ol class=\"steps\">").unwrap()..];
         let steps = &steps[..steps.find("</ol>").unwrap()];
         assert_eq!(steps.matches("<li>").count(), p.steps.len());
-        assert!(steps.contains("upgrade this agent (dsa-9.6) to dsa-10.0-u16"));
+        assert!(
+            steps.contains("this agent (Deep Security Agent 9.6): upgrade to Deep Security Agent 20 (or 11.0, 12.0), the newest line; at the least Deep Security Agent 10.0 Update 16 or later"),
+            "{steps}"
+        );
         assert!(steps.contains("then switch the manager to dsm-strong-12"));
         assert!(
-            html.contains("smallest upgrade: <code>dsa-10.0-u16</code> (or later: dsa-11)"),
+            html.contains(
+                "upgrade to <code>dsa-11</code> (at the least <code>dsa-10.0-u16</code>)"
+            ),
             "{html}"
         );
         assert!(html.contains("unknown (no manager scanned: give --manager TARGET)"));

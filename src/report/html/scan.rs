@@ -133,7 +133,7 @@ pub fn page(report: &ScanReport) -> Page {
     }
     stats.push(Stat::new(
         "policy",
-        report.policy.status.name(),
+        crate::report::policy_label(&report.policy),
         policy_tone(report.policy.status),
     ));
 
@@ -275,7 +275,7 @@ fn policy(report: &ScanReport) -> Markup {
         &[],
         Markup::concat([
             Markup::text("status: "),
-            Markup::badge(policy_tone(p.status), p.status.name()),
+            Markup::badge(policy_tone(p.status), crate::report::policy_label(p)),
         ]),
     );
     if !p.violations.is_empty() {
@@ -420,7 +420,17 @@ fn section(t: &TargetReport) -> Section {
         } else {
             s.preference
                 .iter()
-                .map(|(v, p)| format!("{v}: {}", whose(*p)))
+                .map(|(v, p)| {
+                    let n = s.cipher_suites.get(v).map_or(0, Vec::len);
+                    let m = s.order_measured.get(v).copied().unwrap_or(0);
+                    let measured = match p {
+                        crate::negotiate::Preference::Server if m < n => {
+                            format!(" (measured for the first {m} of {n}, the rest by id)")
+                        }
+                        _ => String::new(),
+                    };
+                    format!("{v}: {}{measured}", whose(*p))
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         };

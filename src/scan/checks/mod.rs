@@ -176,12 +176,17 @@ pub(crate) fn report(
     // Per version whose order decides; where the server's, its accepted
     // suites are listed in its order (as far as the probes showed it).
     let preference = preference::judge(records, k);
+    let mut order_measured = BTreeMap::new();
     let cipher_suites = k
         .accepted
         .iter()
         .map(|(v, s)| {
             let suites = match preference.get(v) {
-                Some(Preference::Server) => preference::server_order(records, k, *v).0,
+                Some(Preference::Server) => {
+                    let (ordered, measured) = preference::server_order(records, k, *v);
+                    order_measured.insert(*v, measured);
+                    ordered
+                }
                 _ => s.iter().copied().collect(),
             };
             (*v, suites)
@@ -196,6 +201,7 @@ pub(crate) fn report(
             .next_back()
             .map(|p| *p == Preference::Server),
         preference,
+        order_measured,
         client_certificate: k.client_certificate,
         certificate: certificate.clone(),
         matches_profiles: identify

@@ -192,23 +192,29 @@ fn closure(
     }
 }
 
-/// The accepted suites at `v`, in the server's order as far as the probes
-/// showed it (suites beating more others first; ties by id), and whether
-/// that order is complete (every pair known).
+/// The accepted suites at `v`: first those in a measured server order
+/// (each beats every suite after it, directly or transitively), then the
+/// rest by id, with the length of the measured part. Never an order that
+/// was not measured: suites whose relative order no probe showed are not
+/// ranked by how many others they beat.
 pub(crate) fn server_order(
     records: &[ProbeRecord],
     k: &Knowledge,
     v: TlsVersion,
-) -> (Vec<CipherSuiteId>, bool) {
-    let suites: Vec<CipherSuiteId> = k.accepted.get(&v).into_iter().flatten().copied().collect();
+) -> (Vec<CipherSuiteId>, usize) {
+    let mut rest: Vec<CipherSuiteId> = k.accepted.get(&v).into_iter().flatten().copied().collect();
     let beats = closure(&beats_at(records, k, v));
-    let wins = |s: &CipherSuiteId| beats.iter().filter(|(a, _)| a == s).count();
-    let mut ordered = suites.clone();
-    ordered.sort_by_key(|s| std::cmp::Reverse(wins(s)));
-    let complete = suites.iter().enumerate().all(|(i, a)| {
-        suites[i + 1..]
-            .iter()
-            .all(|b| beats.contains(&(*a, *b)) || beats.contains(&(*b, *a)))
-    });
-    (ordered, complete)
+    let mut ordered = Vec::with_capacity(rest.len());
+    // The next in order is the one suite that beats every other left.
+    while let Some(i) = rest
+        .iter()
+        .position(|a| rest.iter().all(|b| a == b || beats.contains(&(*a, *b))))
+    {
+        ordered.push(rest.remove(i));
+    }
+    // (One suite left always beats "every other": the loop ends with none
+    // left, or with two or more whose order no probe showed.)
+    let measured = ordered.len();
+    ordered.extend(rest);
+    (ordered, measured)
 }

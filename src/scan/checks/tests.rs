@@ -393,8 +393,8 @@ fn preference_per_version_and_the_servers_order() {
     );
 }
 
-/// The server's order from "a beats b" relations, transitively, and
-/// whether it is complete.
+/// The server's order from "a beats b" relations, transitively, and how
+/// much of it was measured: never an order no probe showed.
 #[test]
 fn server_order_from_pairs() {
     use TlsVersion::*;
@@ -413,16 +413,51 @@ fn server_order_from_pairs() {
         pair(0x0002, 0x0003, 0x0003),
     ];
     let k = Knowledge::learn(&records);
-    let (order, complete) = preference::server_order(&records, &k, Tls12);
+    let (order, measured) = preference::server_order(&records, &k, Tls12);
     assert_eq!(
         order,
         [CipherSuiteId(3), CipherSuiteId(2), CipherSuiteId(1)],
         "3 > 2 > 1 by transitivity"
     );
-    assert!(complete);
+    assert_eq!(measured, 3);
     records.truncate(4);
     let k = Knowledge::learn(&records);
-    let (order, complete) = preference::server_order(&records, &k, Tls12);
-    assert_eq!(order[0], CipherSuiteId(2));
-    assert!(!complete, "3 is not compared with anything");
+    let (order, measured) = preference::server_order(&records, &k, Tls12);
+    assert_eq!(
+        (order.as_slice(), measured),
+        (
+            [CipherSuiteId(1), CipherSuiteId(2), CipherSuiteId(3)].as_slice(),
+            0
+        ),
+        "3 is not compared with anything: nothing is first for sure, listed by id"
+    );
+    // A server preferring GCM-256, GCM-128, CBC-256, CBC-128, asked only
+    // with hellos that all offer GCM-256: its first choice is all that is
+    // known, the rest by id (not ranked by how often they lost).
+    let hello = |suites: &[u16]| ProbeRecord {
+        purpose: Purpose::Replay("p".into()),
+        spec: HelloSpec::at(
+            Tls12,
+            suites.iter().map(|s| CipherSuiteId(*s)).collect(),
+            None,
+        ),
+        outcome: accepted(Tls12, 0xC030),
+        handshake: None,
+        peer_chain: Vec::new(),
+    };
+    let mut records: Vec<ProbeRecord> = [0xC030, 0xC02F, 0xC028, 0xC027]
+        .iter()
+        .map(|s| suite_probe(Tls12, *s, accepted(Tls12, *s)))
+        .collect();
+    records.push(hello(&[0xC030, 0xC02F, 0xC028, 0xC027]));
+    records.push(hello(&[0xC027, 0xC028, 0xC02F, 0xC030]));
+    records.push(hello(&[0xC030, 0xC02F]));
+    let k = Knowledge::learn(&records);
+    let (order, measured) = preference::server_order(&records, &k, Tls12);
+    assert_eq!(measured, 1);
+    assert_eq!(
+        order,
+        [0xC030, 0xC027, 0xC028, 0xC02F].map(CipherSuiteId),
+        "GCM-256 first, measured; the rest by id"
+    );
 }
