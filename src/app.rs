@@ -77,6 +77,7 @@ pub fn run(
             Ok(Status::Ok)
         }
         Job::ProfilesCapture(job) => capture(catalog, job, stdout, stderr),
+        Job::Observe(job) => observe(catalog, job, view, stdout, stderr),
     }
 }
 
@@ -342,12 +343,37 @@ fn plan(
 ) -> Result<Status, Error> {
     use crate::plan::{PlanSource, PlanTarget};
     let to = &job.to;
-    let from_entries = |entries: Vec<crate::inventory::Entry>| -> Vec<PlanTarget> {
+    // `--observed`: the agents and the manager seen in the captures.
+    let seen = if job.observed.is_empty() {
+        crate::observe::SeenFleet::default()
+    } else {
+        let observation =
+            crate::observe::observe(&job.observed, crate::observe::Limits::default())?;
+        crate::observe::SeenFleet::of(&observation, catalog)
+    };
+    let mut matched: Vec<std::net::IpAddr> = Vec::new();
+    let mut observed_at = |role: crate::profile::Role, addresses: Vec<std::net::IpAddr>| {
+        if role != crate::profile::Role::Agent || seen.agents.is_empty() {
+            return None;
+        }
+        let agent = seen.agent(&addresses).cloned();
+        if let Some(a) = &agent {
+            matched.push(a.address);
+        }
+        agent
+    };
+    let from_entries = |entries: Vec<crate::inventory::Entry>,
+                        observed_at: &mut dyn FnMut(_, _) -> Option<crate::observe::SeenClient>|
+     -> Vec<PlanTarget> {
         entries
             .into_iter()
             .map(|e| PlanTarget {
                 target: e.target.to_string(),
                 role: e.target.role,
+                observed: observed_at(
+                    e.target.role,
+                    crate::observe::addresses_of(&e.target.host, e.target.pinned),
+                ),
                 expectation: e.expectation,
                 scan: None,
             })
@@ -356,9 +382,17 @@ fn plan(
     let (source, mut targets, mut to_scan) = match job.fleet {
         PlanFleet::Scan(entries) => {
             let scan = entries.iter().map(|e| e.target.clone()).collect();
-            (PlanSource::Inventory, from_entries(entries), scan)
+            (
+                PlanSource::Inventory,
+                from_entries(entries, &mut observed_at),
+                scan,
+            )
         }
-        PlanFleet::Offline(entries) => (PlanSource::Offline, from_entries(entries), Vec::new()),
+        PlanFleet::Offline(entries) => (
+            PlanSource::Offline,
+            from_entries(entries, &mut observed_at),
+            Vec::new(),
+        ),
         PlanFleet::Report(path) => {
             let targets = crate::saved::read(&path)?
                 .into_iter()
@@ -366,6 +400,15 @@ fn plan(
                     target: t.target.clone(),
                     role: t.role,
                     expectation: t.inventory.clone().unwrap_or_default(),
+                    observed: observed_at(t.role, {
+                        let mut a = crate::observe::addresses_of(&t.host, None);
+                        a.extend(
+                            t.address
+                                .as_deref()
+                                .and_then(|a| a.parse::<std::net::IpAddr>().ok()),
+                        );
+                        a
+                    }),
                     scan: Some(t),
                 })
                 .collect();
@@ -417,6 +460,13 @@ fn plan(
         source,
         targets,
         manager,
+        observed_manager: seen.manager.clone(),
+        unlisted: seen
+            .agents
+            .iter()
+            .filter(|a| !matched.contains(&a.address))
+            .cloned()
+            .collect(),
         manager_saved,
     });
     // Where the fleet came from (the manager's API), after the plan's own.
@@ -783,6 +833,42 @@ fn matrix(job: MatrixJob, view: &report::View, stdout: &mut dyn Write) -> Result
         MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
         MatrixFormat::Markdown => report::matrix::markdown(w, &m, view),
         MatrixFormat::Html => report::html::matrix(w, &m),
+    })?;
+    Ok(Status::Ok)
+}
+
+/// `observe`: the captures read, judged against the catalog, printed;
+/// profiles written when asked. Exit 0 (the capture is evidence, not a
+/// verdict).
+fn observe(
+    catalog: &Catalog,
+    job: crate::config::ObserveJob,
+    view: &report::View,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    use crate::cli::ObserveFormat;
+    let observation = crate::observe::observe(&job.captures, crate::observe::Limits::default())?;
+    let doc =
+        crate::observe::ObserveReport::build(&job.captures, &observation, catalog, &job.names);
+    if let Some(dir) = &job.write_profiles {
+        for written in crate::observe::profiles::write(dir, &observation.groups)? {
+            let line = match written {
+                crate::observe::profiles::Written::File(path, id) => {
+                    format!("wrote profile {id} to {}", path.display())
+                }
+                crate::observe::profiles::Written::Skipped(why) => {
+                    format!("no profile written: {why}")
+                }
+            };
+            writeln!(stderr, "{}", report::observe::terminal(&line)).map_err(Error::Stdout)?;
+        }
+    }
+    write_report(job.output.as_deref(), stdout, |w| match job.format {
+        ObserveFormat::Text => report::observe::text(w, &doc, view),
+        ObserveFormat::Json => report::write_json(w, &doc),
+        ObserveFormat::Yaml => report::write_yaml(w, &doc),
+        ObserveFormat::Markdown => report::observe::markdown(w, &doc),
     })?;
     Ok(Status::Ok)
 }

@@ -62,6 +62,9 @@ pub enum Command {
     /// Before switching the manager to a new TLS configuration: which
     /// agents would lose contact, and the smallest upgrade that keeps each.
     Plan(PlanArgs),
+    /// Read packet captures (pcap, pcapng) of heartbeats: what each client
+    /// really offers, which profile it behaves like, what the server chose.
+    Observe(ObserveArgs),
     /// Join shard reports (`scan --shard K/N`) into one report, with the
     /// verdict and exit code of a single run.
     Merge(CheckArgs),
@@ -269,6 +272,13 @@ pub struct PlanArgs {
     /// still scanned.
     #[arg(long)]
     pub offline: bool,
+    /// A packet capture of heartbeats (pcap or pcapng; repeatable): each
+    /// agent seen in it (matched by address, or by host name through the
+    /// inventory) is judged by the offer it was seen to make for the
+    /// agent-initiated leg, and the manager's own hello to agents (4118)
+    /// replaces the inference from what it accepts.
+    #[arg(long, value_name = "CAPTURE")]
+    pub observed: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
@@ -326,6 +336,43 @@ pub struct ProbeArgs {
     /// The longest one target may take, all its probes included.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub target_timeout: Duration,
+}
+
+/// `tlscompat observe …`
+#[derive(Debug, Args)]
+pub struct ObserveArgs {
+    /// Capture files (pcap or pcapng), read in this order as one capture.
+    #[arg(value_name = "CAPTURE", required = true)]
+    pub captures: Vec<PathBuf>,
+    /// Name hosts from this inventory (text, CSV, YAML or the manager's
+    /// computer list).
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// The inventory's format, when its extension does not say.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub inventory_format: Option<crate::inventory::InventoryFormat>,
+    /// Write each distinct offer as a profile file into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub write_profiles: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ObserveFormat::Text)]
+    pub format: ObserveFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats for `observe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObserveFormat {
+    /// One line per client, grouped by behaviour, within 80 columns.
+    Text,
+    /// JSON (with schema_version).
+    Json,
+    /// YAML, the JSON document's shape.
+    Yaml,
+    /// Markdown tables (GitHub, GitLab).
+    Markdown,
 }
 
 /// Formats for `plan`.

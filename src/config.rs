@@ -93,6 +93,8 @@ pub enum Job {
     },
     /// `profiles capture`.
     ProfilesCapture(CaptureJob),
+    /// `observe`.
+    Observe(ObserveJob),
     /// `demo`.
     Demo {
         /// The emulated profile whose full report is printed.
@@ -161,6 +163,8 @@ pub struct PlanJob {
     /// Notes on where the fleet came from (the manager's API), added to
     /// the plan's own.
     pub notes: Vec<String>,
+    /// Packet captures of heartbeats (`--observed`).
+    pub observed: Vec<PathBuf>,
 }
 
 /// `diagnose` with its targets parsed and profiles loaded.
@@ -197,6 +201,21 @@ pub struct WhatIfJob {
     /// Output format.
     pub format: WhatIfFormat,
     /// Where the answer goes.
+    pub output: Option<PathBuf>,
+}
+
+/// `observe` with its inventory read.
+#[derive(Debug)]
+pub struct ObserveJob {
+    /// The capture files.
+    pub captures: Vec<PathBuf>,
+    /// Hosts named from the inventory.
+    pub names: crate::observe::Names,
+    /// Where to write profiles.
+    pub write_profiles: Option<PathBuf>,
+    /// Output format.
+    pub format: crate::cli::ObserveFormat,
+    /// Where the report goes.
     pub output: Option<PathBuf>,
 }
 
@@ -328,6 +347,10 @@ impl Config {
             Command::WhatIf(args) => {
                 let to_file = args.output.is_some();
                 (Job::WhatIf(what_if_job(args)?), to_file)
+            }
+            Command::Observe(args) => {
+                let to_file = args.output.is_some();
+                (Job::Observe(observe_job(args)?), to_file)
             }
             Command::Demo(args) => (
                 Job::Demo {
@@ -786,6 +809,25 @@ fn plan_job(
         only: args.only,
         notes: plan_notes,
         saved_manager,
+        observed: args.observed,
+    })
+}
+
+fn observe_job(args: crate::cli::ObserveArgs) -> Result<ObserveJob, Error> {
+    let names = match &args.inventory {
+        Some(file) => {
+            let entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
+                .map_err(Error::Inventory)?;
+            crate::observe::names_from_inventory(&entries)
+        }
+        None => crate::observe::Names::new(),
+    };
+    Ok(ObserveJob {
+        captures: args.captures,
+        names,
+        write_profiles: args.write_profiles,
+        format: args.format,
+        output: args.output,
     })
 }
 

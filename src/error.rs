@@ -110,6 +110,9 @@ pub enum Error {
     /// `profiles capture` could not capture the endpoint.
     #[error(transparent)]
     Capture(#[from] crate::capture::CaptureError),
+    /// A packet capture that cannot be read (`observe`).
+    #[error(transparent)]
+    Observe(#[from] crate::observe::ObserveError),
     /// The fleet could not be read from the manager's API.
     #[error(transparent)]
     ManagerApi(#[from] crate::manager_api::ApiError),

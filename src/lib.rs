@@ -22,6 +22,8 @@
 //! - `serve`, `certs`: the emulator, a real TLS endpoint for any profile.
 //! - `certinfo`: certificate summaries; `demo`: everything on loopback;
 //!   `capture`: a live endpoint written as a profile file.
+//! - `observe`: packet captures read as ground truth (what each client
+//!   really offers), above `wire`, `profile` and `inventory`.
 //! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown,
 //!   HTML through one page builder in `report::html::page`); they only
 //!   format. `report::layout` fits text to a width (wrapping, the column
@@ -61,6 +63,7 @@ pub mod inventory;
 pub mod manager_api;
 pub mod matrix;
 pub mod negotiate;
+pub mod observe;
 pub mod plan;
 pub mod policy;
 pub mod probe;

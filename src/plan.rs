@@ -66,6 +66,10 @@ pub struct PlanReport {
     pub steps: Vec<PlanStep>,
     /// What the verdicts rest on, and what is unknown, for people.
     pub notes: Vec<String>,
+    /// Agents seen in the packet captures (`--observed`) that the fleet
+    /// does not list: their addresses.
+    #[serde(default)]
+    pub unlisted_observed: Vec<String>,
     /// Counts and the exit status.
     pub summary: PlanSummary,
 }
@@ -126,6 +130,8 @@ pub enum IdentifiedBy {
     AgentVersion,
     /// The profile the inventory names.
     Profile,
+    /// Its own ClientHello, seen in a packet capture (`--observed`).
+    Observed,
     /// Nothing identifies it.
     None,
 }
@@ -249,6 +255,8 @@ pub struct PlanTarget {
     pub expectation: Expectation,
     /// Its scan, when it was scanned (now or in the saved report).
     pub scan: Option<TargetReport>,
+    /// Its own offer, seen in a packet capture (`--observed`).
+    pub observed: Option<crate::observe::SeenClient>,
 }
 
 /// Everything a plan is made from.
@@ -265,6 +273,11 @@ pub struct PlanInput<'a> {
     /// The manager's current endpoint, scanned now (`--manager`), or saved
     /// (`--to REPORT`: see `manager_saved`).
     pub manager: Option<TargetReport>,
+    /// The manager's own offer as a client of agents, seen in a packet
+    /// capture (`--observed`).
+    pub observed_manager: Option<crate::observe::SeenClient>,
+    /// Agents seen in the packet captures that the fleet does not list.
+    pub unlisted: Vec<crate::observe::SeenClient>,
     /// Whether `manager` comes from a saved report rather than a probe now.
     pub manager_saved: bool,
 }
@@ -277,6 +290,8 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         source,
         targets,
         manager,
+        observed_manager,
+        unlisted,
         manager_saved: given_saved,
     } = input;
     let saved = source == PlanSource::Report;
@@ -344,12 +359,39 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         report,
         server,
         evidence: manager_evidence,
+        observed: None,
     });
-    if now.is_some() {
-        notes.push(
+    let now = now.map(|now| Now {
+        observed: observed_manager.as_ref(),
+        ..now
+    });
+    match (&now, &observed_manager) {
+        (Some(_), Some(m)) => notes.push(format!(
+            "before, manager-initiated: the manager's own ClientHello to agents (4118), seen from {} in the capture, as its offer as a client",
+            m.address
+        )),
+        (Some(_), None) => notes.push(
             "before, manager-initiated: the manager's accepted versions and suites on 4120 taken as its offer as a client (an inference: the sources do not say the manager's client side differs)"
                 .into(),
+        ),
+        _ => {}
+    }
+    if targets.iter().any(|t| t.observed.is_some()) {
+        notes.push(
+            "agent-initiated: agents seen in the capture are judged by the offer they were seen to make (evidence `observed`)"
+                .into(),
         );
+    }
+    for u in &unlisted {
+        notes.push(format!(
+            "seen in the capture but not in the fleet: agent {}{}",
+            u.address,
+            if u.behaves_like.is_empty() {
+                String::new()
+            } else {
+                format!(" (behaves like {})", u.behaves_like.join(", "))
+            }
+        ));
     }
     if to.role != Role::Manager {
         notes.push(format!(
@@ -430,6 +472,7 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         groups,
         steps,
         notes,
+        unlisted_observed: unlisted.iter().map(|u| u.address.to_string()).collect(),
         summary: PlanSummary {
             status,
             exit_code: match status {
@@ -531,6 +574,8 @@ struct Now<'a> {
     report: &'a TargetReport,
     server: &'a ServerReport,
     evidence: Evidence,
+    /// Its own offer as a client, seen in a capture.
+    observed: Option<&'a crate::observe::SeenClient>,
 }
 
 /// What an endpoint accepted, as an offer: its versions and every suite.
@@ -745,6 +790,7 @@ fn judged(v: &LegVerdict, own: bool, by: IdentifiedBy) -> Judged {
         IdentifiedBy::Scan => Judged::Probed,
         IdentifiedBy::AgentVersion => Judged::FromInventoryVersion,
         IdentifiedBy::Profile => Judged::FromProfile,
+        IdentifiedBy::Observed => Judged::Observed,
         IdentifiedBy::None => Judged::Unknown,
     }
 }
@@ -811,9 +857,20 @@ fn leg_now(
                 .unwrap_or_else(|| against_scanned(leg, &p.versions, &p.cipher_suites, now.server))
         }),
         Leg::ManagerInitiated => {
-            let (mv, ms) = accepted(now.server);
+            let (mv, ms) = match now.observed {
+                Some(m) => (m.profile.versions.clone(), m.profile.cipher_suites.clone()),
+                None => accepted(now.server),
+            };
+            let evidence = if now.observed.is_some() {
+                Evidence::Observed
+            } else {
+                Evidence::ScannedSet
+            };
             match own {
-                Some((_, server)) => against_scanned(leg, &mv, &ms, server),
+                Some((_, server)) => LegVerdict {
+                    evidence,
+                    ..against_scanned(leg, &mv, &ms, server)
+                },
                 None => by_candidates(leg, profiles, &|p| {
                     let n = negotiate(
                         Offer {
@@ -824,7 +881,7 @@ fn leg_now(
                         Offer::from(p),
                         Preference::Server,
                     );
-                    LegVerdict::negotiated(leg, n.result, Evidence::ScannedSet)
+                    LegVerdict::negotiated(leg, n.result, evidence)
                 }),
             }
         }
@@ -853,6 +910,7 @@ pub fn legs_now(
         } else {
             Evidence::Probe
         },
+        observed: None,
     };
     let e = agent.inventory.clone().unwrap_or_default();
     let direction = e.direction.unwrap_or(Direction::Bidirectional);
@@ -902,12 +960,29 @@ fn agent(
     saved: bool,
 ) -> AgentPlan {
     let direction = t.expectation.direction.unwrap_or(Direction::Bidirectional);
-    let id = identify(t.scan.as_ref(), &t.expectation, catalog, direction);
-    let profiles: Vec<&Profile> = id
-        .candidates
-        .iter()
-        .filter_map(|c| catalog.get(c))
-        .collect();
+    let mut id = identify(t.scan.as_ref(), &t.expectation, catalog, direction);
+    // Its own hello (`--observed`) beats a version string or a profile the
+    // inventory names; an offer equal to no profile is itself the one
+    // candidate (for the manager-initiated leg, an inference: the agent
+    // accepts what it offers).
+    let mut unlike = None;
+    if let Some(seen) = t.observed.as_ref().filter(|_| id.by != IdentifiedBy::Scan) {
+        id.by = IdentifiedBy::Observed;
+        if seen.behaves_like.is_empty() {
+            id.candidates = Vec::new();
+            unlike = Some(seen);
+        } else {
+            id.candidates = seen.behaves_like.clone();
+        }
+    }
+    let profiles: Vec<&Profile> = match unlike {
+        Some(seen) => vec![&seen.profile],
+        None => id
+            .candidates
+            .iter()
+            .filter_map(|c| catalog.get(c))
+            .collect(),
+    };
     let own_scan = answered(t.scan.as_ref()).filter(|_| id.reach == Reach::Answered);
     let scan_evidence = if saved {
         Evidence::SavedScan
@@ -917,7 +992,28 @@ fn agent(
     let mut before = Vec::new();
     let mut after = Vec::new();
     for &leg in legs(direction) {
-        let (mut a, mut b) = if let Reach::Unusable(why) = &id.reach {
+        // The agent-initiated leg of an agent seen in a capture: the offer
+        // it was seen to make, against the manager before and after.
+        let observed = t.observed.as_ref().filter(|_| leg == Leg::AgentInitiated);
+        let (mut a, mut b) = if let Some(seen) = observed {
+            let a = LegVerdict {
+                evidence: Evidence::Observed,
+                ..judge_leg(leg, &seen.profile, to)
+            };
+            let b = match now {
+                None => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
+                Some(now) => LegVerdict {
+                    evidence: Evidence::Observed,
+                    ..against_scanned(
+                        leg,
+                        &seen.profile.versions,
+                        &seen.profile.cipher_suites,
+                        now.server,
+                    )
+                },
+            };
+            (a, b)
+        } else if let Reach::Unusable(why) = &id.reach {
             // Rule: a port that answered with nothing usable leaves the
             // agent unknown; its version would only guess.
             let v = LegVerdict {
@@ -944,8 +1040,15 @@ fn agent(
             (a, b)
         };
         let own = leg == Leg::ManagerInitiated && own_scan.is_some();
-        a.judged = judged(&a, own, id.by);
-        b.judged = judged(&b, own, id.by);
+        let mark = |v: &LegVerdict| {
+            if observed.is_some() && v.status != LegStatus::Unknown {
+                Judged::Observed
+            } else {
+                judged(v, own, id.by)
+            }
+        };
+        a.judged = mark(&a);
+        b.judged = mark(&b);
         after.push(a);
         before.push(b);
     }
@@ -1247,6 +1350,7 @@ pub(crate) fn test_agent(
             ..Expectation::default()
         },
         scan: None,
+        observed: None,
     }
 }
 
@@ -1266,6 +1370,8 @@ mod tests {
             source: PlanSource::Offline,
             targets,
             manager: None,
+            observed_manager: None,
+            unlisted: Vec::new(),
             manager_saved: false,
         })
     }

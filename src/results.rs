@@ -431,6 +431,9 @@ pub enum Evidence {
     ScannedSet,
     /// Offline negotiation between two profiles.
     Profiles,
+    /// The client's own ClientHello, seen in a packet capture (`plan
+    /// --observed`), negotiated offline.
+    Observed,
     /// Nothing to judge by.
     None,
 }

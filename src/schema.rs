@@ -5,7 +5,7 @@
 //!
 //! One schema per document kind: the scan report, one JSON Lines line, the
 //! matrix, the `profiles list` / `profiles show` documents, `diagnose`,
-//! policy files, `what-if` and `plan`. Fields may be
+//! policy files, `what-if`, `plan` and `observe`. Fields may be
 //! added within a `schema_version`, so objects stay open to unknown fields.
 
 use schemars::generate::SchemaSettings;
@@ -32,11 +32,13 @@ pub enum SchemaName {
     WhatIf,
     /// `plan --format json`.
     Plan,
+    /// `observe --format json`.
+    Observe,
 }
 
 impl SchemaName {
     /// Every published schema.
-    pub const ALL: [SchemaName; 8] = [
+    pub const ALL: [SchemaName; 9] = [
         SchemaName::Scan,
         SchemaName::ScanLine,
         SchemaName::Matrix,
@@ -45,6 +47,7 @@ impl SchemaName {
         SchemaName::Policy,
         SchemaName::WhatIf,
         SchemaName::Plan,
+        SchemaName::Observe,
     ];
 
     /// The name on the command line (`tlscompat schema NAME`).
@@ -58,6 +61,7 @@ impl SchemaName {
             SchemaName::Policy => "policy",
             SchemaName::WhatIf => "what-if",
             SchemaName::Plan => "plan",
+            SchemaName::Observe => "observe",
         }
     }
 
@@ -76,6 +80,7 @@ impl SchemaName {
             SchemaName::Policy => "tlscompat policy file",
             SchemaName::WhatIf => "tlscompat what-if",
             SchemaName::Plan => "tlscompat plan",
+            SchemaName::Observe => "tlscompat observe",
         }
     }
 }
@@ -100,6 +105,7 @@ pub fn generate(name: SchemaName) -> Schema {
         SchemaName::Policy => crate::policy::file::schema(&mut generator),
         SchemaName::WhatIf => report::whatif::schema(&mut generator),
         SchemaName::Plan => report::plan::schema(&mut generator),
+        SchemaName::Observe => generator.root_schema_for::<crate::observe::ObserveReport>(),
     };
     // An untagged enum is an `anyOf`; its shapes exclude each other (each
     // has required fields the others lack), so say exactly one matches.

@@ -91,3 +91,45 @@ pub fn inventory(data: &[u8]) {
         let _ = tlscompat::target::read_inventory(&path, Role::Manager);
     }
 }
+
+/// A ClientHello read from the start of a client's stream (`observe`):
+/// whatever reads whole re-encodes to a hello that reads the same, and every
+/// shorter prefix of its records is "incomplete", never an error.
+pub fn client_flight(data: &[u8]) {
+    use tlscompat::wire::{HelloRead, read_client_hello};
+    if let Ok(HelloRead::Complete { hello, consumed }) = read_client_hello(data) {
+        assert!(consumed <= data.len());
+        for cut in [0, consumed / 2, consumed.saturating_sub(1)] {
+            if cut < consumed {
+                let prefix = data.get(..cut).unwrap_or_default();
+                assert_eq!(
+                    read_client_hello(prefix),
+                    Ok(HelloRead::Incomplete),
+                    "prefix {cut}"
+                );
+            }
+        }
+        match read_client_hello(&hello.encode()) {
+            Ok(HelloRead::Complete { hello: again, .. }) => {
+                assert_eq!(again, hello, "re-encoding changed the hello")
+            }
+            other => panic!("the re-encoded hello does not read: {other:?}"),
+        }
+    }
+}
+
+/// A packet capture, read as `observe` reads it (with small limits): it
+/// ends normally, with groups or a clear error, on any bytes, and never
+/// reports more groups than hellos.
+pub fn capture(data: &[u8]) {
+    let limits = tlscompat::observe::Limits {
+        max_flows: 64,
+        max_stream_bytes: 80 * 1024,
+        max_buffered: 1 << 20,
+        ..tlscompat::observe::Limits::default()
+    };
+    let path = std::path::Path::new("fuzz.pcap");
+    if let Ok(obs) = tlscompat::observe::observe_reader(path, data, limits) {
+        assert!(obs.groups.len() as u64 <= obs.counts.tcp.hellos);
+    }
+}

@@ -10,6 +10,7 @@ pub mod diagnose;
 pub mod html;
 pub mod layout;
 pub mod matrix;
+pub mod observe;
 pub mod plan;
 pub mod profiles;
 pub mod scan;

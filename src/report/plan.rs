@@ -51,6 +51,7 @@ pub fn evidence(e: Evidence) -> &'static str {
         Evidence::SavedScan => "saved scan",
         Evidence::ScannedSet => "scanned suites",
         Evidence::Profiles => "profiles",
+        Evidence::Observed => "observed hello",
         Evidence::None => "nothing",
     }
 }
@@ -117,6 +118,7 @@ fn evidence_short(e: Evidence) -> &'static str {
         Evidence::SavedScan => "saved scan",
         Evidence::ScannedSet => "scanned set",
         Evidence::Profiles => "profiles",
+        Evidence::Observed => "observed",
         Evidence::None => "-",
     }
 }

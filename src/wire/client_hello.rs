@@ -170,7 +170,7 @@ impl Extension {
     }
 
     /// The extension data, encoded.
-    fn data_bytes(&self) -> Vec<u8> {
+    pub(crate) fn data_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
         self.encode_data(&mut w);
         w.into_inner()

@@ -144,7 +144,7 @@ impl ServerHello {
 }
 
 /// An alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Alert {
     /// warning or fatal.
     pub level: AlertLevel,

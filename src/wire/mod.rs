@@ -2,9 +2,11 @@
 //! first flight we read.
 //!
 //! `codes` (open newtypes) and `codec` (lengths and records) are the
-//! vocabulary; `client_hello` is what we send; `messages` and `flight` read
+//! vocabulary; `client_hello` is what we send; `client_flight` reads a
+//! ClientHello someone else sent (for `observe`); `messages` and `flight` read
 //! what the server sends first; every decoder reports one [`WireError`].
 
+pub mod client_flight;
 pub mod client_hello;
 pub mod codec;
 pub mod codes;
@@ -13,6 +15,7 @@ pub mod flight;
 pub mod messages;
 pub mod server_flight;
 
+pub use client_flight::{HelloRead, read_client_hello};
 pub use client_hello::{ClientHello, Extension, KeyShareEntry};
 pub use error::WireError;
 pub use flight::{FlightReader, Message};
@@ -21,4 +24,4 @@ pub use messages::{Alert, CertificateRequest, ServerHello};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;

@@ -28,6 +28,7 @@ mod limits;
 mod manager_api;
 mod matrix_cli;
 mod module_graph;
+mod observe;
 mod peers;
 mod plan;
 mod profiles_cli;

@@ -115,6 +115,18 @@ proptest! {
     }
 
     #[test]
+    fn client_flight_never_panics_and_prefixes_are_incomplete(
+        bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+    ) {
+        bodies::client_flight(&bytes);
+    }
+
+    #[test]
+    fn capture_reading_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        bodies::capture(&bytes);
+    }
+
+    #[test]
     fn server_hello_decode_body_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = ServerHello::decode_body(&bytes);
     }
@@ -208,7 +220,7 @@ fn soak() {
         });
     eprintln!("soak: {secs} s, seed {seed:#x}");
     let mut rng = XorShift(seed | 1);
-    let targets: [(&str, Check<'_>); 5] = [
+    let targets: [(&str, Check<'_>); 7] = [
         ("server_flight", &|d, rng| {
             check_flight(d, 1 + rng.below(16))
         }),
@@ -216,10 +228,13 @@ fn soak() {
         ("profile", &|d, _| bodies::profile(d)),
         ("policy", &|d, _| bodies::policy(d)),
         ("inventory", &|d, _| bodies::inventory(d)),
+        ("client_flight", &|d, _| bodies::client_flight(d)),
+        ("capture", &|d, _| bodies::capture(d)),
     ];
+    let share = targets.len() as u32;
     for (name, check) in targets {
         let corpus = seeds(name);
-        let until = Instant::now() + Duration::from_secs(secs) / 5;
+        let until = Instant::now() + Duration::from_secs(secs) / share;
         let mut runs = 0u64;
         while Instant::now() < until {
             for _ in 0..64 {
@@ -241,5 +256,17 @@ fn soak() {
             }
         }
         eprintln!("soak {name}: {runs} inputs");
+    }
+}
+
+/// The capture fuzz target's property on edits of the committed capture
+/// (and of its pcap form with a short snaplen): any byte anywhere, no panic.
+#[test]
+fn mutated_captures_never_panic() {
+    let mut rng = XorShift(0x5EED);
+    for seed in seeds("capture") {
+        for _ in 0..300 {
+            bodies::capture(&mutate(&seed, &mut rng));
+        }
     }
 }

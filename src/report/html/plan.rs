@@ -59,6 +59,7 @@ fn identified_by(i: IdentifiedBy) -> &'static str {
         IdentifiedBy::Scan => "what its endpoint accepted",
         IdentifiedBy::AgentVersion => "its agent version in the inventory",
         IdentifiedBy::Profile => "the profile the inventory names",
+        IdentifiedBy::Observed => "its own ClientHello in a packet capture",
         IdentifiedBy::None => "nothing",
     }
 }
@@ -475,6 +476,8 @@ mod tests {
                 test_agent("c", "20.0.0-3445", Some(Direction::ManagerInitiated), &[]),
             ],
             manager: None,
+            observed_manager: None,
+            unlisted: Vec::new(),
             manager_saved: false,
         })
     }
