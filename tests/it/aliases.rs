@@ -37,9 +37,24 @@ fn profiles_show_and_list_name_the_aliases() {
     assert_eq!(fips["aliases"], serde_json::json!([]));
     let run = tlscompat(&["profiles", "list", "--format", "yaml"]).expect_code(0);
     assert!(run.stdout.contains("- dsa-12\n"), "{}", run.stdout);
+    // At 80 columns (piped) one entry per profile names its aliases; wide
+    // enough, the table has an Aliases column.
     let run = tlscompat(&["profiles", "list"]).expect_code(0);
-    assert!(run.stdout.contains("Aliases"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("(also: dsa-11.0, dsa-12"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("dsa-20.0"), "{}", run.stdout);
+    let wide = crate::common::finish(
+        crate::common::bin()
+            .args(["profiles", "list"])
+            .env("COLUMNS", "200")
+            .output()
+            .unwrap(),
+    );
+    assert!(wide.stdout.contains("Aliases"), "{}", wide.stdout);
+    assert!(wide.stdout.contains("dsa-20.0"), "{}", wide.stdout);
 }
 
 #[test]
