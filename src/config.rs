@@ -93,6 +93,13 @@ pub enum Job {
     },
     /// `profiles capture`.
     ProfilesCapture(CaptureJob),
+    /// `completions SHELL`.
+    Completions {
+        /// The shell the script is for.
+        shell: crate::cli::CompletionShell,
+    },
+    /// `man`.
+    Man,
     /// `demo`.
     Demo {
         /// The emulated profile whose full report is printed.
@@ -278,6 +285,8 @@ impl Config {
                 (Job::ProfilesCapture(capture_job(args)?), false)
             }
             Command::Schema(args) => (Job::Schema { name: args.name }, false),
+            Command::Completions(args) => (Job::Completions { shell: args.shell }, false),
+            Command::Man => (Job::Man, false),
             Command::Matrix(args) => {
                 let to_file = args.output.is_some();
                 (Job::Matrix(matrix_job(&mut catalog, args)?), to_file)
