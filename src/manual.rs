@@ -214,7 +214,7 @@ fn exit_status_section() -> String {
 fn see_also_section() -> String {
     ".SH \"SEE ALSO\"\n\
      The README (installed by the Debian package as\n\
-     .IR /usr/share/doc/tlscompat/README.md.gz )\n\
+     .IR /usr/share/doc/tlscompat/README.md )\n\
      has an example for every command, the JSON report's fields and the\n\
      shipped profiles;\n\
      .B tlscompat schema\n\
