@@ -78,6 +78,18 @@ pub fn run(
         }
         Job::ProfilesCapture(job) => capture(catalog, job, stdout, stderr),
         Job::Observe(job) => observe(catalog, job, view, stdout, stderr),
+        Job::Completions { shell } => {
+            crate::manual::completions(shell, stdout)
+                .and_then(|()| stdout.flush())
+                .map_err(Error::Stdout)?;
+            Ok(Status::Ok)
+        }
+        Job::Man => {
+            crate::manual::man_page(stdout)
+                .and_then(|()| stdout.flush())
+                .map_err(Error::Stdout)?;
+            Ok(Status::Ok)
+        }
     }
 }
 

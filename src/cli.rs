@@ -70,6 +70,31 @@ pub enum Command {
     Merge(CheckArgs),
     /// Print the JSON Schema of a JSON document the tool writes.
     Schema(SchemaArgs),
+    /// Print a shell completion script for bash, zsh, fish or PowerShell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): every command and option.
+    Man,
+}
+
+/// `tlscompat completions SHELL`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: CompletionShell,
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash (with the bash-completion package).
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
 }
 
 /// `tlscompat diagnose …`

@@ -95,6 +95,13 @@ pub enum Job {
     ProfilesCapture(CaptureJob),
     /// `observe`.
     Observe(ObserveJob),
+    /// `completions SHELL`.
+    Completions {
+        /// The shell the script is for.
+        shell: crate::cli::CompletionShell,
+    },
+    /// `man`.
+    Man,
     /// `demo`.
     Demo {
         /// The emulated profile whose full report is printed.
@@ -305,6 +312,8 @@ impl Config {
                 (Job::ProfilesCapture(capture_job(args)?), false)
             }
             Command::Schema(args) => (Job::Schema { name: args.name }, false),
+            Command::Completions(args) => (Job::Completions { shell: args.shell }, false),
+            Command::Man => (Job::Man, false),
             Command::Matrix(args) => {
                 let to_file = args.output.is_some();
                 (Job::Matrix(matrix_job(&mut catalog, args)?), to_file)

@@ -31,6 +31,7 @@
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
 //!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.
+//! - `manual`: shell completions and the manual page, generated from `cli`.
 //!
 //! Dependencies point down, and the top-level modules form no cycle: from
 //! the bottom, `wire` (it knows nothing above it; `wire::codes` holds the
@@ -61,6 +62,7 @@ pub mod findings;
 pub mod input;
 pub mod inventory;
 pub mod manager_api;
+pub mod manual;
 pub mod matrix;
 pub mod negotiate;
 pub mod observe;

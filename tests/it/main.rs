@@ -26,6 +26,7 @@ mod html;
 mod junit;
 mod limits;
 mod manager_api;
+mod manual;
 mod matrix_cli;
 mod module_graph;
 mod observe;
