@@ -385,6 +385,10 @@ pub struct ObserveArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Name hosts from the manager's own computer list (its REST API),
+    /// beside or instead of -i.
+    #[command(flatten)]
+    pub api: ManagerApiArgs,
 }
 
 /// Formats for `observe`.

@@ -823,14 +823,16 @@ fn plan_job(
 }
 
 fn observe_job(args: crate::cli::ObserveArgs) -> Result<ObserveJob, Error> {
-    let names = match &args.inventory {
-        Some(file) => {
-            let entries = crate::inventory::read(file, args.inventory_format, Role::Agent)
-                .map_err(Error::Inventory)?;
-            crate::observe::names_from_inventory(&entries)
-        }
-        None => crate::observe::Names::new(),
+    let from_file = match &args.inventory {
+        Some(file) => crate::inventory::read(file, args.inventory_format, Role::Agent)
+            .map_err(Error::Inventory)?,
+        None => Vec::new(),
     };
+    // The manager's computer list names hosts too (the file adds or
+    // overrides, as for scan and plan).
+    let from_manager = read_manager(&args.api)?.map(|m| m.fleet.entries);
+    let entries = crate::inventory::merge(from_manager.unwrap_or_default(), from_file);
+    let names = crate::observe::names_from_inventory(&entries);
     Ok(ObserveJob {
         captures: args.captures,
         names,

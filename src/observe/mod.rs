@@ -676,6 +676,15 @@ pub fn names_from_inventory(entries: &[crate::inventory::Entry]) -> Names {
         if let Some(ip) = e.target.pinned {
             names.entry(ip).or_insert_with(|| host.to_string());
         }
+        // The address the manager last saw the agent at (its API).
+        let last_ip = e
+            .expectation
+            .manager
+            .as_ref()
+            .and_then(|m| m.last_ip_used.as_deref());
+        if let Some(ip) = last_ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+            names.entry(ip).or_insert_with(|| host.to_string());
+        }
         if host.parse::<IpAddr>().is_ok() {
             continue;
         }

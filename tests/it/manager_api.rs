@@ -970,3 +970,42 @@ fn the_consoles_own_self_signed_certificate_as_api_ca_is_trusted_alone() {
         "no request after the refused handshake"
     );
 }
+
+/// `observe --from-manager`: the manager's computer list names the clients
+/// of a capture by the address it last saw each agent at.
+#[test]
+fn observe_names_clients_from_the_managers_list() {
+    let mut c = computer(7, "agent-7.invalid", "20.0.0-8438", Some("Bidirectional"));
+    c["lastIPUsed"] = json!("127.0.0.1");
+    let api = stand_in(vec![c], Mode::Serve, false);
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_file(dir.path(), KEY);
+    let url = api.url();
+    let capture = crate::common::testdata("observe/heartbeats.pcapng");
+    let out = run(
+        &[
+            "observe",
+            capture.to_str().unwrap(),
+            "--format",
+            "json",
+            "--from-manager",
+            &url,
+            "--api-key-file",
+            key.to_str().unwrap(),
+            "--api-ca",
+            ca_file().to_str().unwrap(),
+        ],
+        None,
+        None,
+    )
+    .expect_code(0);
+    let v = out.json();
+    let clients = v["clients"].as_array().unwrap();
+    assert!(!clients.is_empty(), "{v:#}");
+    assert!(
+        clients
+            .iter()
+            .all(|c| c.to_string().contains("agent-7.invalid")),
+        "{v:#}"
+    );
+}
