@@ -364,28 +364,31 @@ fn plan(
         crate::observe::SeenFleet::of(&observation, catalog)
     };
     let mut matched: Vec<std::net::IpAddr> = Vec::new();
-    let mut observed_at = |role: crate::profile::Role, addresses: Vec<std::net::IpAddr>| {
-        if role != crate::profile::Role::Agent || seen.agents.is_empty() {
-            return None;
-        }
-        let agent = seen.agent(&addresses).cloned();
-        if let Some(a) = &agent {
-            matched.push(a.address);
-        }
-        agent
-    };
+    // The addresses are looked up only for agents, and only when a capture
+    // was given: resolving every host name of a big inventory costs a
+    // resolver round trip each (seconds apiece where names do not resolve).
+    let mut observed_at =
+        |role: crate::profile::Role, addresses: &dyn Fn() -> Vec<std::net::IpAddr>| {
+            if role != crate::profile::Role::Agent || seen.agents.is_empty() {
+                return None;
+            }
+            let agent = seen.agent(&addresses()).cloned();
+            if let Some(a) = &agent {
+                matched.push(a.address);
+            }
+            agent
+        };
     let from_entries = |entries: Vec<crate::inventory::Entry>,
-                        observed_at: &mut dyn FnMut(_, _) -> Option<crate::observe::SeenClient>|
+                        observed_at: &mut ObservedAt<'_>|
      -> Vec<PlanTarget> {
         entries
             .into_iter()
             .map(|e| PlanTarget {
                 target: e.target.to_string(),
                 role: e.target.role,
-                observed: observed_at(
-                    e.target.role,
-                    crate::observe::addresses_of(&e.target.host, e.target.pinned),
-                ),
+                observed: observed_at(e.target.role, &|| {
+                    crate::observe::addresses_of(&e.target.host, e.target.pinned)
+                }),
                 expectation: e.expectation,
                 scan: None,
             })
@@ -412,7 +415,7 @@ fn plan(
                     target: t.target.clone(),
                     role: t.role,
                     expectation: t.inventory.clone().unwrap_or_default(),
-                    observed: observed_at(t.role, {
+                    observed: observed_at(t.role, &|| {
                         let mut a = crate::observe::addresses_of(&t.host, None);
                         a.extend(
                             t.address
@@ -498,6 +501,14 @@ fn plan(
         crate::results::PolicyStatus::Incomplete => Status::Incomplete,
     })
 }
+
+/// `plan --observed`: the agent a capture saw at a target's addresses
+/// (looked up lazily), by role.
+type ObservedAt<'a> = dyn FnMut(
+        crate::profile::Role,
+        &dyn Fn() -> Vec<std::net::IpAddr>,
+    ) -> Option<crate::observe::SeenClient>
+    + 'a;
 
 /// Scans every target, streaming each finished one to `stream` when given
 /// (JSON Lines), until done or until SIGINT/SIGTERM: then the targets not

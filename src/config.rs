@@ -635,6 +635,20 @@ fn clients_by_role(
     ))
 }
 
+/// `--client-cert` and `--client-key`, loaded (clap requires both or
+/// neither).
+fn client_identity(
+    cert: Option<&std::path::Path>,
+    key: Option<&std::path::Path>,
+) -> Result<Option<Arc<ClientIdentity>>, Error> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(Arc::new(
+            ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
+        ))),
+        _ => Ok(None),
+    }
+}
+
 /// The probing half of a scan's configuration, the same for every command
 /// that probes.
 fn probe_config(args: &crate::cli::ProbeArgs) -> Result<ScanConfig, Error> {
@@ -645,12 +659,7 @@ fn probe_config(args: &crate::cli::ProbeArgs) -> Result<ScanConfig, Error> {
             retries: args.retries,
             ..Limits::default()
         },
-        identity: match (&args.client_cert, &args.client_key) {
-            (Some(cert), Some(key)) => Some(Arc::new(
-                ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
-            )),
-            _ => None,
-        },
+        identity: client_identity(args.client_cert.as_deref(), args.client_key.as_deref())?,
         fleet: crate::scan::Fleet {
             max_connections: args.max_connections as usize,
             rate: args.rate,
@@ -1113,12 +1122,7 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
                     timeout: args.timeout,
                     ..Limits::default()
                 },
-                identity: match (&args.client_cert, &args.client_key) {
-                    (Some(cert), Some(key)) => Some(Arc::new(
-                        ClientIdentity::load(cert, key).map_err(Error::Certificate)?,
-                    )),
-                    _ => None,
-                },
+                identity: client_identity(args.client_cert.as_deref(), args.client_key.as_deref())?,
                 ..ScanConfig::default()
             },
         },

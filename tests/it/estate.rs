@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::common::{Run, bin, finish};
 use crate::peers::{ProxyRule, proxy};
+use crate::plan::{agent, closed_port};
 use crate::servers::{Hostile, emulate, hostile};
 
 fn plan(args: &[&str]) -> Run {
@@ -34,20 +35,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn agent<'a>(v: &'a Value, target: &str) -> &'a Value {
-    v["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["target"] == target)
-        .unwrap_or_else(|| panic!("{target} missing: {v:#}"))
-}
-
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }
 
 fn at(addr: SocketAddr) -> String {

@@ -25,7 +25,7 @@ pub fn emulate_file(rel: &str) -> Emulator {
 }
 
 /// A port nothing listens on.
-fn closed_port() -> u16 {
+pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
@@ -55,7 +55,7 @@ fn plan(args: &[&str]) -> Run {
     run
 }
 
-fn agent<'a>(report: &'a Value, target: &str) -> &'a Value {
+pub fn agent<'a>(report: &'a Value, target: &str) -> &'a Value {
     report["agents"]
         .as_array()
         .unwrap()
