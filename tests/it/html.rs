@@ -563,11 +563,14 @@ fn plan_report_of_emulated_agents() {
     assert_eq!(steps(&dom), want, "{dom}");
     assert_eq!(want.len(), 4, "{want:?}");
     assert!(
-        want[0].starts_with("upgrade this agent (dsa-9.6) to dsa-10.0-u16"),
+        want[0]
+            .starts_with("this agent (Deep Security Agent 9.6): upgrade to Deep Security Agent 20"),
         "{want:?}"
     );
     assert!(
-        want[1].starts_with("upgrade this agent (dsa-10.0) to dsa-10.0-u16"),
+        want[1].starts_with(
+            "this agent (Deep Security Agent 10.0 (before Update 16)): upgrade to Deep Security Agent 20"
+        ),
         "{want:?}"
     );
     assert!(want[3].starts_with("then switch the manager to dsm-strong-12"));
@@ -590,7 +593,9 @@ fn plan_report_of_emulated_agents() {
             "works",
             "fails",
             "loses contact",
-            "dsa-10.0-u16"
+            // The newest line that keeps it (the smallest, dsa-10.0-u16,
+            // is its detail).
+            "dsa-11"
         ]
     );
     assert_eq!(
