@@ -30,6 +30,11 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     colored::control::set_override(config.color);
+    // Whatever reaches stderr (notes, warnings, the reasons, the serve
+    // log) goes through the escape net: no control character from a
+    // server or a file drives the terminal or the CI log.
+    let mut stderr = report::escape::TerminalWriter::painting(stderr);
+    let stderr: &mut dyn Write = &mut stderr;
     for n in &config.notes {
         let _ = writeln!(stderr, "note: {}", crate::report::layout::one_line(n));
     }
@@ -38,7 +43,7 @@ pub fn run(
     match config.job {
         Job::ProfilesList { format } => {
             let out = |w: &mut dyn Write| match format {
-                DataFormat::Text => report::profiles::list_text(w, catalog.all()),
+                DataFormat::Text => text(w, |w| report::profiles::list_text(w, catalog.all())),
                 DataFormat::Json => {
                     report::write_json(w, &report::profiles::list_data(catalog.all()))
                 }
@@ -52,7 +57,7 @@ pub fn run(
         Job::ProfilesShow { profile, format } => {
             let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
-                DataFormat::Text => report::profiles::show_text(w, profile),
+                DataFormat::Text => text(w, |w| report::profiles::show_text(w, profile)),
                 DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
                 DataFormat::Yaml => report::write_yaml(w, &report::profiles::show_data(profile)),
             };
@@ -277,7 +282,10 @@ fn write_scan(
     };
     let view = how.view;
     let print = |w: &mut dyn Write| match how.format {
-        ScanFormat::Text => report::scan::text(w, &report, view),
+        ScanFormat::Text => text(w, |w| {
+            let escaped = report::escape::terminal_data(&report);
+            report::scan::text(w, escaped.as_ref().unwrap_or(&report), view)
+        }),
         ScanFormat::Json => report::scan::json(w, &report),
         ScanFormat::Yaml => report::scan::yaml(w, &report),
         // Finished targets were streamed; the rest (not scanned), then the verdict.
@@ -307,13 +315,27 @@ fn write_scan(
     Ok(status)
 }
 
+/// Writes text for people through the escape net (`escape::TerminalWriter`):
+/// no control character from the data reaches the terminal or the log.
+fn text(w: &mut dyn Write, print: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let mut net = report::escape::TerminalWriter::painting(w);
+    print(&mut net)?;
+    net.flush()
+}
+
 /// `what-if`: exit 1 when some profile loses an endpoint, 3 when the report
 /// cannot tell, 0 when nobody loses contact.
 fn what_if(catalog: &Catalog, job: WhatIfJob, stdout: &mut dyn Write) -> Result<Status, Error> {
-    let targets = crate::saved::read(&job.report)?;
+    let mut targets = crate::saved::read(&job.report)?;
+    if job.format == WhatIfFormat::Text {
+        // The answer quotes the report's names: escaped for the terminal.
+        if let Some(escaped) = report::escape::terminal_data(&targets) {
+            targets = escaped;
+        }
+    }
     let answer = crate::whatif::what_if(&targets, &job.drop, catalog);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        WhatIfFormat::Text => report::whatif::text(w, &answer),
+        WhatIfFormat::Text => text(w, |w| report::whatif::text(w, &answer)),
         WhatIfFormat::Json => report::whatif::json(w, &answer),
         WhatIfFormat::Markdown => report::whatif::markdown(w, &answer),
     })?;
@@ -412,7 +434,10 @@ fn plan(
         crate::plan::keep_only(&mut report, &job.only);
     }
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        PlanFormat::Text => report::plan::text(w, &report, view),
+        PlanFormat::Text => text(w, |w| {
+            let escaped = report::escape::terminal_data(&report);
+            report::plan::text(w, escaped.as_ref().unwrap_or(&report), view)
+        }),
         PlanFormat::Json => report::plan::json(w, &report),
         PlanFormat::Markdown => report::plan::markdown(w, &report, view),
         PlanFormat::Html => report::html::plan(w, &report),
@@ -546,7 +571,7 @@ fn demo(
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
     let outcome = runtime()?.block_on(crate::demo::run(catalog))?;
-    report::demo::text(stdout, &outcome, show, view).map_err(Error::Stdout)?;
+    text(stdout, |w| report::demo::text(w, &outcome, show, view)).map_err(Error::Stdout)?;
     Ok(if outcome.disagreements().is_empty() {
         Status::Ok
     } else {
@@ -558,7 +583,10 @@ fn diagnose(catalog: &Catalog, job: DiagnoseJob, stdout: &mut dyn Write) -> Resu
     let shipped: Vec<&Profile> = catalog.all().collect();
     let diagnosis = runtime()?.block_on(crate::diagnose::run(&job.diagnose, &shipped));
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        DiagnoseFormat::Text => report::diagnose::text(w, &diagnosis),
+        DiagnoseFormat::Text => text(w, |w| {
+            let escaped = report::escape::terminal_data(&diagnosis);
+            report::diagnose::text(w, escaped.as_ref().unwrap_or(&diagnosis))
+        }),
         DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
         DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
     })?;
@@ -742,7 +770,7 @@ fn validate(
             Err(errors) => {
                 for e in errors {
                     // stderr failing leaves nothing else to tell the user with.
-                    let _ = writeln!(stderr, "{e}");
+                    let _ = writeln!(stderr, "{}", report::escape::terminal(&e.to_string()));
                 }
                 status = Status::Invalid;
             }
@@ -760,7 +788,7 @@ fn matrix(job: MatrixJob, view: &report::View, stdout: &mut dyn Write) -> Result
         Matrix::directions(&clients, &servers, &job.directions, job.preference)
     };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        MatrixFormat::Text => report::matrix::text(w, &m, view),
+        MatrixFormat::Text => text(w, |w| report::matrix::text(w, &m, view)),
         MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),
         MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
         MatrixFormat::Markdown => report::matrix::markdown(w, &m, view),

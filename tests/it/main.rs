@@ -16,6 +16,7 @@ mod confirm;
 mod demo;
 mod diagnose;
 mod directions;
+mod escape;
 mod estate;
 mod exposure;
 mod fleet;
