@@ -67,7 +67,7 @@ pub fn run(
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
         Job::Matrix(job) => matrix(job, view, stdout),
         Job::Serve(job) => serve(*job, stderr),
-        Job::Scan(job) => scan(catalog, job, view, stdout, stderr),
+        Job::Scan(job) => scan(catalog, *job, view, stdout, stderr),
         Job::Check(job) => check(job, view, stdout, stderr),
         Job::Merge { job, rules } => merge(job, rules, view, stdout, stderr),
         Job::WhatIf(job) => what_if(catalog, job, stdout),
@@ -144,6 +144,7 @@ fn scan(
             .map(|(i, _)| job.expectations[*i].clone())
             .collect();
         job.targets = each.into_iter().map(|(_, t)| t).collect();
+        job.run.targets = job.targets.len();
     }
     let clients = std::mem::take(&mut job.clients);
     let wanted = job.scan.fleet.max_connections;
@@ -174,13 +175,16 @@ fn scan(
     let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
     let mut targets = targets;
     crate::plan::judge_directions(&mut targets, catalog, false);
-    judge_and_write(
+    let policy = crate::policy::verdict(&targets, &job.policy);
+    let how = Presentation {
+        format: job.format,
+        view,
+    };
+    write_scan(
         targets,
-        &job.policy,
-        Presentation {
-            format: job.format,
-            view,
-        },
+        policy,
+        Some(job.run),
+        how,
         file,
         &written,
         stdout,
@@ -199,23 +203,20 @@ fn check(
         Some(path) => Some((path, open_output(path)?)),
         None => None,
     };
-    let targets = crate::saved::read_all(&job.reports)?;
-    judge_and_write(
-        targets,
-        &job.policy,
-        Presentation {
-            format: job.format,
-            view,
-        },
-        file,
-        &[],
-        stdout,
-        stderr,
-    )
+    let (targets, cut) = crate::saved::read_all(&job.reports)?;
+    let mut policy = crate::policy::verdict(&targets, &job.policy);
+    crate::policy::cut_short(&mut policy, &cut);
+    let how = Presentation {
+        format: job.format,
+        view,
+    };
+    write_scan(targets, policy, None, how, file, &[], stdout, stderr)
 }
 
-/// `merge`: the shard reports as one; with rules, judged again (as
-/// `check`), else with their saved verdicts joined.
+/// `merge`: the shards of one run as one report, judged again from their
+/// rows (by the rules given, else by the rules the run saved); never by
+/// the shards' own verdicts. Reports of different runs, a shard given
+/// twice or missing, a target in two shards: refused (exit 2), named.
 fn merge(
     job: CheckJob,
     rules: bool,
@@ -223,35 +224,39 @@ fn merge(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    if rules {
-        return check(job, view, stdout, stderr);
+    let mut saved = Vec::with_capacity(job.reports.len());
+    for path in &job.reports {
+        saved.push(crate::saved::read_saved(path)?);
     }
+    let joined = crate::saved::join(saved)?;
+    let policy = if rules {
+        job.policy.clone()
+    } else {
+        joined
+            .run
+            .as_ref()
+            .and_then(|r| crate::policy::Policy::from_saved(&r.policy, job.policy.now))
+            .ok_or_else(|| {
+                Error::Merge(
+                    "no shard has its closing line with the run's rules: give the rules \
+                     (--policy, --require) to judge the rows"
+                        .into(),
+                )
+            })?
+    };
     let file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),
         None => None,
     };
-    let (targets, verdicts) = crate::saved::read_all_with_verdicts(&job.reports)?;
-    let policy = crate::policy::merge(&verdicts);
+    let mut verdict = crate::policy::verdict(&joined.targets, &policy);
+    crate::policy::cut_short(&mut verdict, &joined.cut_short);
+    // Judged by other rules than the run's: no longer that run's report.
+    let run = if rules { None } else { joined.run };
     let how = Presentation {
         format: job.format,
         view,
     };
-    write_scan(targets, policy, how, file, &[], stdout, stderr)
-}
-
-/// The verdict, the report in its format (after the JSON Lines already
-/// streamed, by index in `written`), and the reasons on stderr.
-fn judge_and_write(
-    targets: Vec<crate::results::TargetReport>,
-    policy: &crate::policy::Policy,
-    how: Presentation<'_>,
-    file: Option<(&Path, BufWriter<File>)>,
-    written: &[usize],
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Result<Status, Error> {
-    let policy = crate::policy::verdict(&targets, policy);
-    write_scan(targets, policy, how, file, written, stdout, stderr)
+    write_scan(joined.targets, verdict, run, how, file, &[], stdout, stderr)
 }
 
 /// How a scan report is written: its format and, for text and Markdown,
@@ -263,9 +268,11 @@ struct Presentation<'a> {
 }
 
 /// A scan report with its verdict, written; the reasons on stderr.
+#[allow(clippy::too_many_arguments)]
 fn write_scan(
     targets: Vec<crate::results::TargetReport>,
     policy: crate::results::PolicyReport,
+    run: Option<crate::results::RunIdentity>,
     how: Presentation<'_>,
     mut file: Option<(&Path, BufWriter<File>)>,
     written: &[usize],
@@ -279,6 +286,7 @@ fn write_scan(
         summary: crate::results::Summary::of(&targets),
         targets,
         policy,
+        run,
     };
     let view = how.view;
     let print = |w: &mut dyn Write| match how.format {
@@ -290,9 +298,13 @@ fn write_scan(
         ScanFormat::Yaml => report::scan::yaml(w, &report),
         // Finished targets were streamed; the rest (not scanned), then the verdict.
         ScanFormat::Jsonl => {
+            let run = report
+                .run
+                .as_ref()
+                .map(crate::results::RunIdentity::reference);
             for (i, t) in report.targets.iter().enumerate() {
                 if !written.contains(&i) {
-                    report::scan::jsonl_target(w, &report.tool, t)?;
+                    report::scan::jsonl_target(w, &report.tool, run.as_ref(), t)?;
                 }
             }
             report::scan::jsonl_policy(w, &report)
@@ -473,6 +485,7 @@ async fn collect(
     let mut written = Ok(Vec::new());
     let mut finished = false;
     let progress = Progress::new(job.progress, count);
+    let run = job.run.reference();
     loop {
         tokio::select! {
             received = rx.recv() => {
@@ -482,7 +495,7 @@ async fn collect(
                 }
                 progress.done(&report);
                 if let (Some((out, tool)), Ok(w)) = (&mut stream, &mut written) {
-                    match report::scan::jsonl_target(*out, tool, &report) {
+                    match report::scan::jsonl_target(*out, tool, Some(&run), &report) {
                         Ok(()) => w.push(i),
                         Err(e) => written = Err(e),
                     }

@@ -37,6 +37,9 @@ struct TargetLine<'a> {
     schema_version: u32,
     /// The tool that wrote it.
     tool: &'a Tool,
+    /// Which run (and shard) wrote the line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a crate::results::RunRef>,
     /// The target's report.
     #[serde(flatten)]
     target: &'a TargetReport,
@@ -53,6 +56,9 @@ struct PolicyLine<'a> {
     summary: &'a crate::results::Summary,
     /// The verdict over every target.
     policy: &'a PolicyReport,
+    /// What identifies the run (the closing line of a shard says which).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a crate::results::RunIdentity>,
 }
 
 /// Any line of `scan --format jsonl`.
@@ -79,17 +85,28 @@ pub fn line_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schem
 
 /// One JSON object per target, then one with the verdict.
 pub fn jsonl(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    let run = report
+        .run
+        .as_ref()
+        .map(crate::results::RunIdentity::reference);
     for target in &report.targets {
-        jsonl_target(out, &report.tool, target)?;
+        jsonl_target(out, &report.tool, run.as_ref(), target)?;
     }
     jsonl_policy(out, report)
 }
 
-/// One target's JSON Lines line (streamed as each target finishes).
-pub fn jsonl_target(out: &mut dyn Write, tool: &Tool, target: &TargetReport) -> io::Result<()> {
+/// One target's JSON Lines line (streamed as each target finishes), with
+/// the run it belongs to.
+pub fn jsonl_target(
+    out: &mut dyn Write,
+    tool: &Tool,
+    run: Option<&crate::results::RunRef>,
+    target: &TargetReport,
+) -> io::Result<()> {
     let line = TargetLine {
         schema_version: SCHEMA_VERSION,
         tool,
+        run,
         target,
     };
     serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
@@ -104,6 +121,7 @@ pub fn jsonl_policy(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> 
         tool: &report.tool,
         summary: &report.summary,
         policy: &report.policy,
+        run: report.run.as_ref(),
     };
     serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
     writeln!(out)?;

@@ -28,6 +28,7 @@ mod junit;
 mod limits;
 mod manager_api;
 mod matrix_cli;
+mod merge;
 mod module_graph;
 mod peers;
 mod plan;
