@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::results::{
-    PolicyReport, RunIdentity, RunRef, SCHEMA_VERSION, ScanReport, ShardOf, TargetReport,
-};
+use crate::results::{RunIdentity, RunRef, SCHEMA_VERSION, ScanReport, ShardOf, TargetReport};
 
 /// Every target of the report in `path`, in the file's order.
 pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
@@ -136,9 +134,9 @@ pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
                 .targets
                 .push(serde_json::from_value(value).map_err(shape)?);
             saved.closed = false;
-        } else if let Some(policy) = object.get("policy") {
-            // The verdict itself is never trusted: it is judged again.
-            let _: PolicyReport = serde_json::from_value(policy.clone()).map_err(shape)?;
+        } else if object.contains_key("policy") {
+            // The closing line. Its verdict is never read: the rows are
+            // judged again.
             let line_run = match object.get("run") {
                 Some(r) => Some(serde_json::from_value::<RunIdentity>(r.clone()).map_err(shape)?),
                 None => None,
@@ -160,6 +158,9 @@ pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
             return Err("the closing line names another run or shard than the target lines".into());
         }
     }
+    for t in &saved.targets {
+        contradiction(t)?;
+    }
     if let Some(r) = &saved.run {
         if saved.closed && r.targets != saved.targets.len() {
             return Err(format!(
@@ -170,6 +171,87 @@ pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
         }
     }
     Ok(saved)
+}
+
+/// A report is evidence, not a claim: a profile saved as compatible must
+/// be what its own evidence says, as the scan derives it (see
+/// `scan::checks::profiles`): conclusive, with no reason against it, an
+/// agreement (`negotiated`) at a version and with a suite the endpoint
+/// accepted and that the profile has in common with it (`mutual`), on an
+/// endpoint that was scanned, and no failed handshake. A profile that says
+/// it is conclusive while its reason says unknown contradicts itself too.
+/// The error names the target and the profile.
+fn contradiction(t: &TargetReport) -> Result<(), String> {
+    use crate::results::{Confirmed, ReasonCode, TargetStatus};
+    for p in &t.profiles {
+        let name = || {
+            format!(
+                "target {}, profile {}",
+                crate::report::escape::terminal(&t.target),
+                crate::report::escape::terminal(&p.profile)
+            )
+        };
+        let unknown = matches!(
+            p.reason_code,
+            Some(ReasonCode::Inconclusive | ReasonCode::NotProbed | ReasonCode::Inconsistent)
+        );
+        if p.conclusive && unknown {
+            return Err(format!(
+                "{}: says conclusive, but its reason is {}: the report contradicts itself \
+                 (edited?)",
+                name(),
+                p.reason_code.map_or("", |c| c.name())
+            ));
+        }
+        if !p.compatible {
+            continue;
+        }
+        let why = if !p.conclusive {
+            Some("it is not conclusive".to_string())
+        } else if let Some(code) = p.reason_code {
+            Some(format!("its reason is {}", code.name()))
+        } else if t.status != TargetStatus::Ok {
+            Some("the target was not scanned".to_string())
+        } else if p.confirmed == Confirmed::Failed {
+            Some("its handshake failed".into())
+        } else {
+            match (&p.negotiated, &t.server) {
+                (None, _) => Some("its negotiated is null".into()),
+                (Some(_), None) => Some("the target has no server evidence".into()),
+                (Some(a), Some(server)) => {
+                    let accepted = server.versions.contains(&a.version)
+                        && server
+                            .cipher_suites
+                            .get(&a.version)
+                            .is_some_and(|s| s.contains(&a.cipher_suite));
+                    let mutual = p
+                        .mutual
+                        .get(&a.version)
+                        .is_some_and(|s| s.contains(&a.cipher_suite));
+                    if !accepted {
+                        Some(format!(
+                            "the endpoint's accepted suites do not hold {} at {}",
+                            a.cipher_suite, a.version
+                        ))
+                    } else if !mutual {
+                        Some(format!(
+                            "its suites in common (mutual) do not hold {} at {}",
+                            a.cipher_suite, a.version
+                        ))
+                    } else {
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(why) = why {
+            return Err(format!(
+                "{}: says compatible, but {why}: the report contradicts itself (edited?)",
+                name()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One saved report, read whole.

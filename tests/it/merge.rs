@@ -251,3 +251,106 @@ fn merge_refuses_mixes_duplicates_and_missing_shards() {
     // The right shards, in any order: merged.
     assert!([1, 3].contains(&merge(&[&two, &one], &[]).code));
 }
+
+/// A saved profile edited to "compatible" against its own evidence
+/// (`negotiated` null, a reason of no common suite; or a suite the endpoint
+/// never accepted) is refused by `check`, `merge`, `what-if` and
+/// `plan --from`, naming the target and the profile; the report as written
+/// is read.
+#[test]
+fn a_report_that_contradicts_itself_is_refused() {
+    let f = fleet(&["dsm-strong-12"], false);
+    let path = f.path("r.json");
+    let run = tlscompat(&[
+        "scan",
+        "-i",
+        &f.inventory,
+        "-p",
+        "dsa-10.0",
+        "-p",
+        "dsa-11",
+        "--require",
+        "dsa-10.0",
+        "--format",
+        "json",
+        "-o",
+        &path,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let original: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let target = original["targets"][0]["target"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let commands = |file: &str| -> Vec<Vec<String>> {
+        [
+            vec!["check", "--require", "dsa-10.0", file],
+            vec!["merge", file],
+            vec!["what-if", file, "--drop", "tls1.0"],
+            vec!["plan", "--from", file, "--to", "dsm-strong-12"],
+        ]
+        .iter()
+        .map(|c| c.iter().map(|s| s.to_string()).collect())
+        .collect()
+    };
+    for c in commands(&path) {
+        let args: Vec<&str> = c.iter().map(String::as_str).collect();
+        let run = tlscompat(&args);
+        assert_ne!(run.code, 2, "{c:?}: {}", run.stderr);
+    }
+    let index = |v: &Value, id: &str| {
+        v["targets"][0]["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|p| p["profile"] == id)
+            .unwrap()
+    };
+    let i = index(&original, "dsa-10.0");
+    // Only the flag edited.
+    let mut flag = original.clone();
+    flag["targets"][0]["profiles"][i]["compatible"] = true.into();
+    // Flag, agreement and reason edited; the endpoint never accepted it.
+    let mut agreement = flag.clone();
+    agreement["targets"][0]["profiles"][i]["negotiated"] =
+        serde_json::json!({"version": "tls1.2", "cipher_suite": "TLS_RSA_WITH_AES_256_CBC_SHA256"});
+    agreement["targets"][0]["profiles"][i]["reason"] = Value::Null;
+    agreement["targets"][0]["profiles"][i]["reason_code"] = Value::Null;
+    // An unknown answer edited to conclusive.
+    let mut conclusive = original.clone();
+    let j = index(&original, "dsa-11");
+    conclusive["targets"][0]["profiles"][j]["reason_code"] = "inconclusive".into();
+    for (name, edited, why) in [
+        (
+            "flag.json",
+            flag,
+            "says compatible, but its reason is no_common_suite",
+        ),
+        (
+            "agreement.json",
+            agreement,
+            "the endpoint's accepted suites do not hold TLS_RSA_WITH_AES_256_CBC_SHA256",
+        ),
+        (
+            "conclusive.json",
+            conclusive,
+            "says conclusive, but its reason is inconclusive",
+        ),
+    ] {
+        let file = f.path(name);
+        std::fs::write(&file, edited.to_string()).unwrap();
+        for c in commands(&file) {
+            let args: Vec<&str> = c.iter().map(String::as_str).collect();
+            let run = tlscompat(&args);
+            assert_eq!(run.code, 2, "{c:?}: {}\n{}", run.stdout, run.stderr);
+            crate::common::assert_clean_error(&run);
+            assert!(run.stderr.contains(name), "{c:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains(&format!("target {target}, profile ")),
+                "{c:?}: {}",
+                run.stderr
+            );
+            assert!(run.stderr.contains(why), "{c:?}: {}", run.stderr);
+        }
+    }
+}
