@@ -9,6 +9,7 @@
 
 mod addresses;
 mod aliases;
+mod bounded;
 mod capture;
 mod cli_input;
 mod common;
