@@ -99,6 +99,13 @@ pub fn parse(
             with_key_suggestion(crate::profile::yaml_message(&e)),
         )
     })?;
+    // Rule: a policy that holds no rule would pass everything silently.
+    if raw.rules.is_empty() {
+        return Err(fail(
+            None,
+            "the policy file holds no rules (give `rules:` with at least one rule)".into(),
+        ));
+    }
     let base = path.parent().unwrap_or(Path::new(""));
     let mut rules = Vec::new();
     for (i, r) in raw.rules.into_iter().enumerate() {
