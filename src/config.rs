@@ -877,6 +877,10 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         emulator: EmulatorConfig {
             client_auth,
             latency: args.latency.map(Latency::new),
+            limits: crate::serve::Limits {
+                max_per_peer: usize::from(args.max_per_source),
+                ..crate::serve::Limits::default()
+            },
             ..EmulatorConfig::new(&id, spec, identity, listen)
         },
         pki,

@@ -470,7 +470,12 @@ fn policy_file_errors_are_located_with_suggestions() {
 #[test]
 fn a_policy_file_without_rules_is_refused() {
     let mut catalog = Catalog::builtin().unwrap();
-    for text in ["", "# nothing yet\n", "rules: []\n", "allow_incomplete: true\n"] {
+    for text in [
+        "",
+        "# nothing yet\n",
+        "rules: []\n",
+        "allow_incomplete: true\n",
+    ] {
         let e = file::parse(text, Path::new("p.yaml"), &mut catalog, NOW).unwrap_err();
         assert!(e.to_string().contains("holds no rules"), "{text:?}: {e}");
     }
