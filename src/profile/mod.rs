@@ -454,7 +454,7 @@ pub enum ProfileErrorKind {
         max: usize,
     },
     /// The same entry twice in one list.
-    #[error("{} is listed twice in `{field}`", crate::input::excerpt(value))]
+    #[error("{value} is listed twice in `{field}`")]
     Duplicate {
         /// The field.
         field: &'static str,
