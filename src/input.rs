@@ -174,29 +174,13 @@ fn describe(t: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// How many characters of a value an error message may quote (a name
-/// typed or read from a file: the longest suite name fits).
-pub const EXCERPT_CHARS: usize = 48;
+pub use crate::suggest::EXCERPT_CHARS;
 
 /// How many characters of a value a parser's message may quote (the
 /// parser quotes whole scalars: a file that is not YAML is one).
 pub const QUOTE_CHARS: usize = 24;
 
-/// A short excerpt of text from a file, for an error message: at most
-/// [`EXCERPT_CHARS`] characters, every control character (and quote)
-/// escaped as Rust's debug form shows it (`\u{1b}`, `\n`), and how long the
-/// whole is when it was cut. Errors name the file and the problem; they
-/// never echo a file (a private key, `/etc/passwd`) given by mistake.
-pub fn excerpt(s: &str) -> String {
-    let mut chars = s.chars();
-    let head: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    let shown: String = head.escape_debug().collect();
-    if chars.next().is_none() {
-        format!("\"{shown}\"")
-    } else {
-        format!("\"{shown}…\" ({} characters)", s.chars().count())
-    }
-}
+pub use crate::suggest::excerpt;
 
 /// A parser's message (serde's, the YAML or CSV reader's) with every quoted
 /// value in it (`"…"`, already escaped by serde, or `` `…` ``) cut to a

@@ -62,6 +62,28 @@ pub fn closest_by<'a>(
     out
 }
 
+/// How many characters of a value an error message may quote (a name
+/// typed or read from a file: the longest suite name fits).
+pub const EXCERPT_CHARS: usize = 48;
+
+/// A short excerpt of a name or value, for an error message: at most
+/// [`EXCERPT_CHARS`] characters, quoted, every control character (and
+/// quote) escaped as Rust's debug form shows it (`\u{1b}`, `\n`), and how
+/// long the whole is when it was cut. Errors name the file and the
+/// problem; they never echo a file (a private key, `/etc/passwd`) given by
+/// mistake. (Here, beside the suggestions, so that the vocabulary modules
+/// low in the graph can use it.)
+pub fn excerpt(s: &str) -> String {
+    let mut chars = s.chars();
+    let head: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    let shown: String = head.escape_debug().collect();
+    if chars.next().is_none() {
+        format!("\"{shown}\"")
+    } else {
+        format!("\"{shown}…\" ({} characters)", s.chars().count())
+    }
+}
+
 /// Formats suggestions as a message suffix: `" (did you mean A or B?)"`, or
 /// nothing when there are none.
 pub fn did_you_mean(suggestions: &[String]) -> String {

@@ -104,7 +104,7 @@ impl fmt::Display for TlsVersion {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown TLS version {} (expected one of ssl3, tls1.0, tls1.1, tls1.2, tls1.3){}",
-    crate::input::excerpt(input),
+    crate::suggest::excerpt(input),
     crate::suggest::did_you_mean(suggestions)
 )]
 pub struct UnknownVersion {

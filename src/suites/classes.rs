@@ -120,7 +120,7 @@ impl fmt::Display for SuiteSelector {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown cipher suite or class {} (classes: {}){}",
-    crate::input::excerpt(input),
+    crate::suggest::excerpt(input),
     SuiteClass::names().collect::<Vec<_>>().join(", "),
     crate::suggest::did_you_mean(suggestions)
 )]

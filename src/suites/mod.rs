@@ -185,7 +185,7 @@ pub enum UnknownSuite {
     /// Not a name or id we know.
     #[error(
         "unknown cipher suite {}{}",
-        crate::input::excerpt(input),
+        crate::suggest::excerpt(input),
         crate::suggest::did_you_mean(suggestions)
     )]
     Unknown {
@@ -197,7 +197,7 @@ pub enum UnknownSuite {
     /// A signaling value such as TLS_FALLBACK_SCSV.
     #[error(
         "{} is a signaling value, not a cipher suite",
-        crate::input::excerpt(input)
+        crate::suggest::excerpt(input)
     )]
     Signaling {
         /// What the user wrote.

@@ -135,7 +135,7 @@ pub fn parse_hex(s: &str) -> Option<u32> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown {kind} {}{}",
-    crate::input::excerpt(input),
+    crate::suggest::excerpt(input),
     crate::suggest::did_you_mean(suggestions)
 )]
 pub struct UnknownName {
