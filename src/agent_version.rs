@@ -21,8 +21,9 @@ pub struct Mapped {
 /// Why a version cannot be mapped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "cannot map agent version {input:?} to a profile: expected MAJOR.MINOR… as the manager \
-     shows it (e.g. 9.6.2-7723, 10.0.0-3445, 11.0.0-211, 20.0.0-3445); known majors: 9, 10, 11, 12, 20"
+    "cannot map agent version {} to a profile: expected MAJOR.MINOR… as the manager \
+     shows it (e.g. 9.6.2-7723, 10.0.0-3445, 11.0.0-211, 20.0.0-3445); known majors: 9, 10, 11, 12, 20",
+    crate::input::excerpt(input)
 )]
 pub struct UnknownVersion {
     /// What was given.

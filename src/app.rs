@@ -30,6 +30,11 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     colored::control::set_override(config.color);
+    // Whatever reaches stderr (notes, warnings, the reasons, the serve
+    // log) goes through the escape net: no control character from a
+    // server or a file drives the terminal or the CI log.
+    let mut stderr = report::escape::TerminalWriter::painting(stderr);
+    let stderr: &mut dyn Write = &mut stderr;
     for n in &config.notes {
         let _ = writeln!(stderr, "note: {}", crate::report::layout::one_line(n));
     }
@@ -38,7 +43,9 @@ pub fn run(
     match config.job {
         Job::ProfilesList { format } => {
             let out = |w: &mut dyn Write| match format {
-                DataFormat::Text => report::profiles::list_text(w, catalog.all(), view.width),
+                DataFormat::Text => text(w, |w| {
+                    report::profiles::list_text(w, catalog.all(), view.width)
+                }),
                 DataFormat::Json => {
                     report::write_json(w, &report::profiles::list_data(catalog.all()))
                 }
@@ -52,7 +59,9 @@ pub fn run(
         Job::ProfilesShow { profile, format } => {
             let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
-                DataFormat::Text => report::profiles::show_text(w, profile, view.width),
+                DataFormat::Text => {
+                    text(w, |w| report::profiles::show_text(w, profile, view.width))
+                }
                 DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
                 DataFormat::Yaml => report::write_yaml(w, &report::profiles::show_data(profile)),
             };
@@ -62,7 +71,7 @@ pub fn run(
         Job::ProfilesValidate { files } => validate(&files, stdout, stderr),
         Job::Matrix(job) => matrix(job, view, stdout),
         Job::Serve(job) => serve(*job, stderr),
-        Job::Scan(job) => scan(catalog, job, view, stdout, stderr),
+        Job::Scan(job) => scan(catalog, *job, view, stdout, stderr),
         Job::Check(job) => check(job, view, stdout, stderr),
         Job::Merge { job, rules } => merge(job, rules, view, stdout, stderr),
         Job::WhatIf(job) => what_if(catalog, job, view, stdout),
@@ -152,6 +161,7 @@ fn scan(
             .map(|(i, _)| job.expectations[*i].clone())
             .collect();
         job.targets = each.into_iter().map(|(_, t)| t).collect();
+        job.run.targets = job.targets.len();
     }
     let clients = std::mem::take(&mut job.clients);
     let wanted = job.scan.fleet.max_connections;
@@ -182,13 +192,16 @@ fn scan(
     let written = written.map_err(|e| output_error(file.as_ref().map(|(p, _)| *p), e))?;
     let mut targets = targets;
     crate::plan::judge_directions(&mut targets, catalog, false);
-    judge_and_write(
+    let policy = crate::policy::verdict(&targets, &job.policy);
+    let how = Presentation {
+        format: job.format,
+        view,
+    };
+    write_scan(
         targets,
-        &job.policy,
-        Presentation {
-            format: job.format,
-            view,
-        },
+        policy,
+        Some(job.run),
+        how,
         file,
         &written,
         stdout,
@@ -207,23 +220,20 @@ fn check(
         Some(path) => Some((path, open_output(path)?)),
         None => None,
     };
-    let targets = crate::saved::read_all(&job.reports)?;
-    judge_and_write(
-        targets,
-        &job.policy,
-        Presentation {
-            format: job.format,
-            view,
-        },
-        file,
-        &[],
-        stdout,
-        stderr,
-    )
+    let (targets, cut) = crate::saved::read_all(&job.reports)?;
+    let mut policy = crate::policy::verdict(&targets, &job.policy);
+    crate::policy::cut_short(&mut policy, &cut);
+    let how = Presentation {
+        format: job.format,
+        view,
+    };
+    write_scan(targets, policy, None, how, file, &[], stdout, stderr)
 }
 
-/// `merge`: the shard reports as one; with rules, judged again (as
-/// `check`), else with their saved verdicts joined.
+/// `merge`: the shards of one run as one report, judged again from their
+/// rows (by the rules given, else by the rules the run saved); never by
+/// the shards' own verdicts. Reports of different runs, a shard given
+/// twice or missing, a target in two shards: refused (exit 2), named.
 fn merge(
     job: CheckJob,
     rules: bool,
@@ -231,35 +241,39 @@ fn merge(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    if rules {
-        return check(job, view, stdout, stderr);
+    let mut saved = Vec::with_capacity(job.reports.len());
+    for path in &job.reports {
+        saved.push(crate::saved::read_saved(path)?);
     }
+    let joined = crate::saved::join(saved)?;
+    let policy = if rules {
+        job.policy.clone()
+    } else {
+        joined
+            .run
+            .as_ref()
+            .and_then(|r| crate::policy::Policy::from_saved(&r.policy, job.policy.now))
+            .ok_or_else(|| {
+                Error::Merge(
+                    "no shard has its closing line with the run's rules: give the rules \
+                     (--policy, --require) to judge the rows"
+                        .into(),
+                )
+            })?
+    };
     let file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),
         None => None,
     };
-    let (targets, verdicts) = crate::saved::read_all_with_verdicts(&job.reports)?;
-    let policy = crate::policy::merge(&verdicts);
+    let mut verdict = crate::policy::verdict(&joined.targets, &policy);
+    crate::policy::cut_short(&mut verdict, &joined.cut_short);
+    // Judged by other rules than the run's: no longer that run's report.
+    let run = if rules { None } else { joined.run };
     let how = Presentation {
         format: job.format,
         view,
     };
-    write_scan(targets, policy, how, file, &[], stdout, stderr)
-}
-
-/// The verdict, the report in its format (after the JSON Lines already
-/// streamed, by index in `written`), and the reasons on stderr.
-fn judge_and_write(
-    targets: Vec<crate::results::TargetReport>,
-    policy: &crate::policy::Policy,
-    how: Presentation<'_>,
-    file: Option<(&Path, BufWriter<File>)>,
-    written: &[usize],
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Result<Status, Error> {
-    let policy = crate::policy::verdict(&targets, policy);
-    write_scan(targets, policy, how, file, written, stdout, stderr)
+    write_scan(joined.targets, verdict, run, how, file, &[], stdout, stderr)
 }
 
 /// How a scan report is written: its format and, for text and Markdown,
@@ -271,9 +285,11 @@ struct Presentation<'a> {
 }
 
 /// A scan report with its verdict, written; the reasons on stderr.
+#[allow(clippy::too_many_arguments)]
 fn write_scan(
     targets: Vec<crate::results::TargetReport>,
     policy: crate::results::PolicyReport,
+    run: Option<crate::results::RunIdentity>,
     how: Presentation<'_>,
     mut file: Option<(&Path, BufWriter<File>)>,
     written: &[usize],
@@ -287,17 +303,25 @@ fn write_scan(
         summary: crate::results::Summary::of(&targets),
         targets,
         policy,
+        run,
     };
     let view = how.view;
     let print = |w: &mut dyn Write| match how.format {
-        ScanFormat::Text => report::scan::text(w, &report, view),
+        ScanFormat::Text => text(w, |w| {
+            let escaped = report::escape::terminal_data(&report);
+            report::scan::text(w, escaped.as_ref().unwrap_or(&report), view)
+        }),
         ScanFormat::Json => report::scan::json(w, &report),
         ScanFormat::Yaml => report::scan::yaml(w, &report),
         // Finished targets were streamed; the rest (not scanned), then the verdict.
         ScanFormat::Jsonl => {
+            let run = report
+                .run
+                .as_ref()
+                .map(crate::results::RunIdentity::reference);
             for (i, t) in report.targets.iter().enumerate() {
                 if !written.contains(&i) {
-                    report::scan::jsonl_target(w, &report.tool, t)?;
+                    report::scan::jsonl_target(w, &report.tool, run.as_ref(), t)?;
                 }
             }
             report::scan::jsonl_policy(w, &report)
@@ -320,6 +344,14 @@ fn write_scan(
     Ok(status)
 }
 
+/// Writes text for people through the escape net (`escape::TerminalWriter`):
+/// no control character from the data reaches the terminal or the log.
+fn text(w: &mut dyn Write, print: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let mut net = report::escape::TerminalWriter::painting(w);
+    print(&mut net)?;
+    net.flush()
+}
+
 /// `what-if`: exit 1 when some profile loses an endpoint, 3 when the report
 /// cannot tell, 0 when nobody loses contact.
 fn what_if(
@@ -328,10 +360,16 @@ fn what_if(
     view: &report::View,
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let targets = crate::saved::read(&job.report)?;
+    let mut targets = crate::saved::read(&job.report)?;
+    if job.format == WhatIfFormat::Text {
+        // The answer quotes the report's names: escaped for the terminal.
+        if let Some(escaped) = report::escape::terminal_data(&targets) {
+            targets = escaped;
+        }
+    }
     let answer = crate::whatif::what_if(&targets, &job.drop, catalog);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        WhatIfFormat::Text => report::whatif::text(w, &answer, view),
+        WhatIfFormat::Text => text(w, |w| report::whatif::text(w, &answer, view)),
         WhatIfFormat::Json => report::whatif::json(w, &answer),
         WhatIfFormat::Markdown => report::whatif::markdown(w, &answer),
     })?;
@@ -490,7 +528,10 @@ fn plan(
         crate::plan::keep_only(&mut report, &job.only);
     }
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        PlanFormat::Text => report::plan::text(w, &report, view),
+        PlanFormat::Text => text(w, |w| {
+            let escaped = report::escape::terminal_data(&report);
+            report::plan::text(w, escaped.as_ref().unwrap_or(&report), view)
+        }),
         PlanFormat::Json => report::plan::json(w, &report),
         PlanFormat::Markdown => report::plan::markdown(w, &report, view),
         PlanFormat::Html => report::html::plan(w, &report),
@@ -534,6 +575,7 @@ async fn collect(
     let mut written = Ok(Vec::new());
     let mut finished = false;
     let progress = Progress::new(job.progress, count);
+    let run = job.run.reference();
     loop {
         tokio::select! {
             received = rx.recv() => {
@@ -543,7 +585,7 @@ async fn collect(
                 }
                 progress.done(&report);
                 if let (Some((out, tool)), Ok(w)) = (&mut stream, &mut written) {
-                    match report::scan::jsonl_target(*out, tool, &report) {
+                    match report::scan::jsonl_target(*out, tool, Some(&run), &report) {
                         Ok(()) => w.push(i),
                         Err(e) => written = Err(e),
                     }
@@ -632,7 +674,7 @@ fn demo(
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
     let outcome = runtime()?.block_on(crate::demo::run(catalog))?;
-    report::demo::text(stdout, &outcome, show, view).map_err(Error::Stdout)?;
+    text(stdout, |w| report::demo::text(w, &outcome, show, view)).map_err(Error::Stdout)?;
     Ok(if outcome.disagreements().is_empty() {
         Status::Ok
     } else {
@@ -649,7 +691,10 @@ fn diagnose(
     let shipped: Vec<&Profile> = catalog.all().collect();
     let diagnosis = runtime()?.block_on(crate::diagnose::run(&job.diagnose, &shipped));
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        DiagnoseFormat::Text => report::diagnose::text(w, &diagnosis, view),
+        DiagnoseFormat::Text => text(w, |w| {
+            let escaped = report::escape::terminal_data(&diagnosis);
+            report::diagnose::text(w, escaped.as_ref().unwrap_or(&diagnosis), view)
+        }),
         DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
         DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
     })?;
@@ -833,7 +878,7 @@ fn validate(
             Err(errors) => {
                 for e in errors {
                     // stderr failing leaves nothing else to tell the user with.
-                    let _ = writeln!(stderr, "{e}");
+                    let _ = writeln!(stderr, "{}", report::escape::terminal(&e.to_string()));
                 }
                 status = Status::Invalid;
             }
@@ -851,7 +896,7 @@ fn matrix(job: MatrixJob, view: &report::View, stdout: &mut dyn Write) -> Result
         Matrix::directions(&clients, &servers, &job.directions, job.preference)
     };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        MatrixFormat::Text => report::matrix::text(w, &m, view),
+        MatrixFormat::Text => text(w, |w| report::matrix::text(w, &m, view)),
         MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),
         MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
         MatrixFormat::Markdown => report::matrix::markdown(w, &m, view),

@@ -749,6 +749,12 @@ pub struct ServeArgs {
     /// handshake deadline, 10s, counts it).
     #[arg(long, value_name = "DURATION", value_parser = parse_latency)]
     pub latency: Option<Duration>,
+    /// Connections one source address may hold at once (1 to 256, the
+    /// connection limit); more are closed on accept. Clients behind one
+    /// NAT address share it: raise it for them, lower it against a flood.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_per_source: u16,
     /// Log format on standard error: text lines or one JSON object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub format: LogFormat,

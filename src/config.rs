@@ -79,7 +79,7 @@ pub enum Job {
     /// `serve`.
     Serve(Box<ServeJob>),
     /// `scan`.
-    Scan(ScanJob),
+    Scan(Box<ScanJob>),
     /// `check`.
     Check(CheckJob),
     /// `what-if`.
@@ -121,6 +121,8 @@ pub struct ScanJob {
     pub clients: crate::scan::Clients,
     /// Requirements.
     pub policy: Policy,
+    /// What identifies this run (and shard) in its report.
+    pub run: crate::results::RunIdentity,
     /// How to probe.
     pub scan: ScanConfig,
     /// Output format.
@@ -322,7 +324,7 @@ impl Config {
             Command::Scan(args) => {
                 let to_file = args.output.is_some();
                 (
-                    Job::Scan(scan_job(&mut catalog, *args, &mut notes)?),
+                    Job::Scan(Box::new(scan_job(&mut catalog, *args, &mut notes)?)),
                     to_file,
                 )
             }
@@ -506,6 +508,11 @@ fn scan_job(
     }
     let (mut entries, merged) = crate::inventory::dedupe(entries)?;
     notes.extend(merged);
+    // What identifies the run: the whole target list, before sharding.
+    let inventory: Vec<String> = entries
+        .iter()
+        .map(|e| format!("{} {}", e.target, e.target.role))
+        .collect();
     // A shard is every N-th target from the K-th: disjoint, and together
     // the whole inventory, whatever machine runs it.
     if let Some((k, n)) = args.shard {
@@ -553,11 +560,23 @@ fn scan_job(
     // Every profile a rule requires is checked too, on every target.
     let mut required = policy.required_profiles();
     required.retain(|id| !profiles.contains(id));
+    let mut checked = profiles.clone();
+    checked.extend(required.iter().cloned());
+    let run = crate::results::RunIdentity::new(
+        checked,
+        serde_json::to_value(&policy).unwrap_or_default(),
+        policy.digest(),
+        &inventory,
+        args.shard
+            .map(|(index, of)| crate::results::ShardOf { index, of }),
+        targets.len(),
+    );
     Ok(ScanJob {
         targets,
         expectations,
         clients: clients_by_role(catalog, &profiles, &required)?,
         policy,
+        run,
         scan: ScanConfig {
             all_suites: args.all_suites,
             sni: args.sni,
@@ -994,6 +1013,10 @@ fn serve_job(catalog: &mut Catalog, args: ServeArgs) -> Result<ServeJob, Error> 
         emulator: EmulatorConfig {
             client_auth,
             latency: args.latency.map(Latency::new),
+            limits: crate::serve::Limits {
+                max_per_peer: usize::from(args.max_per_source),
+                ..crate::serve::Limits::default()
+            },
             ..EmulatorConfig::new(&id, spec, identity, listen)
         },
         pki,

@@ -96,6 +96,10 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Reports that `merge` will not join: from different runs, a shard
+    /// given twice or missing, a target in two shards.
+    #[error("merge: {0}")]
+    Merge(String),
     /// A command-line value that clap cannot check alone.
     #[error("{0}")]
     Usage(String),

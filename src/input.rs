@@ -174,6 +174,62 @@ fn describe(t: &std::fs::FileType) -> &'static str {
     }
 }
 
+pub use crate::suggest::EXCERPT_CHARS;
+
+/// How many characters of a value a parser's message may quote (the
+/// parser quotes whole scalars: a file that is not YAML is one).
+pub const QUOTE_CHARS: usize = 24;
+
+pub use crate::suggest::excerpt;
+
+/// A parser's message (serde's, the YAML or CSV reader's) with every quoted
+/// value in it (`"…"`, already escaped by serde, or `` `…` ``) cut to a
+/// short excerpt: a message names the problem, not the file's content.
+pub fn shorten_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(512));
+    let mut rest = message;
+    while let Some(start) = rest.find(['"', '`']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..start]);
+        let body = &rest[start + 1..];
+        // The closing quote: the next one not escaped by a backslash.
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                '\\' if quote == '"' && !escaped => escaped = true,
+                c if c == quote && !escaped => {
+                    end = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let (inner, after) = match end {
+            Some(e) => (&body[..e], &body[e + 1..]),
+            None => (body, ""),
+        };
+        let n = inner.chars().count();
+        if n > QUOTE_CHARS {
+            let head: String = inner.chars().take(QUOTE_CHARS).collect();
+            out.push(quote);
+            out.push_str(&head);
+            out.push('…');
+            out.push(quote);
+            out.push_str(&format!(" ({n} characters)"));
+        } else {
+            out.push(quote);
+            out.push_str(inner);
+            if end.is_some() {
+                out.push(quote);
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

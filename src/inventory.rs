@@ -266,12 +266,20 @@ fn csv_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
         "direction",
         "labels",
     ];
-    for h in headers.iter() {
+    for (i, h) in headers.iter().enumerate() {
+        // Two columns of one name: which one counts would be a guess.
+        if headers.iter().take(i).any(|before| before == h) {
+            return Err((
+                Some(1),
+                format!("the header names column {} twice", crate::input::excerpt(h)),
+            ));
+        }
         if !KNOWN.contains(&h) {
             return Err((
                 Some(1),
                 format!(
-                    "unknown column {h:?}{} (columns: {})",
+                    "unknown column {}{} (columns: {})",
+                    crate::input::excerpt(h),
                     crate::suggest::did_you_mean(&crate::suggest::closest(
                         h,
                         KNOWN.iter().copied()
@@ -634,17 +642,59 @@ pub(crate) fn computer_entries(
 }
 
 fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
-    let list: ComputerList = serde_json::from_str(text).map_err(|e| {
+    const SHAPE: &str =
+        "not a computer list ({\"computers\": [{\"hostName\", \"lastIPUsed\", \"agentVersion\"}]})";
+    // JSON first (its errors have a line and column), then the shape, one
+    // computer at a time, so that an error names the computer and field.
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         (
             Some(e.line()),
-            format!(
-                "column {}: not a computer list ({{\"computers\": [{{\"hostName\", \"lastIPUsed\", \"agentVersion\"}}]}}): {e}",
-                e.column()
-            ),
+            format!("column {}: not JSON: {e}", e.column()),
         )
     })?;
-    computer_entries(list.into_vec(), &mut ComputerCounts::default())
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut map) => match map.remove("computers") {
+            Some(serde_json::Value::Array(items)) => items,
+            Some(_) => return Err((None, format!("{SHAPE}: `computers` is not a list"))),
+            None => return Err((None, format!("{SHAPE}: no `computers` key"))),
+        },
+        _ => return Err((None, SHAPE.to_string())),
+    };
+    let mut list = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        list.push(computer(item).map_err(|m| (None, format!("computer {}: {m}", i + 1)))?);
+    }
+    computer_entries(list, &mut ComputerCounts::default())
         .map_err(|(i, m)| (None, format!("computer {}: {m}", i + 1)))
+}
+
+/// One computer of a list; the error names the field that does not read.
+fn computer(item: serde_json::Value) -> Result<Computer, String> {
+    let serde_json::Value::Object(map) = &item else {
+        return Err("not an object".into());
+    };
+    serde_json::from_value::<Computer>(item.clone()).map_err(|e| {
+        // Which field: the first that fails alone.
+        let field = map.iter().find(|(k, v)| {
+            let alone =
+                serde_json::Value::Object(std::iter::once(((*k).clone(), (*v).clone())).collect());
+            serde_json::from_value::<Computer>(alone).is_err()
+        });
+        let mut e = crate::input::shorten_quoted(&e.to_string());
+        // serde names our Rust types ("expected struct SettingValue"):
+        // people read JSON.
+        for kind in ["expected struct ", "expected enum "] {
+            if let Some(at) = e.find(kind) {
+                e.truncate(at);
+                e.push_str("expected an object");
+            }
+        }
+        match field {
+            Some((k, _)) => format!("field {}: {e}", crate::input::excerpt(k)),
+            None => e,
+        }
+    })
 }
 
 /// `base` with `overrides` applied: an override whose host is a base
@@ -793,6 +843,37 @@ mod tests {
                 .unwrap()
                 .contains("Update 16")
         );
+    }
+
+    #[test]
+    fn a_mistyped_computer_field_is_named_in_json_words() {
+        let (line, m) = computers(
+            r#"{"computers": [{"hostName": "a"}, {"hostName": 5}]}"#,
+            Role::Agent,
+        )
+        .unwrap_err();
+        assert_eq!(line, None);
+        assert_eq!(
+            m,
+            "computer 2: field \"hostName\": invalid type: integer `5`, expected a string"
+        );
+        let (_, m) = computers(
+            r#"[{"hostName": "a", "computerSettings": {"platformSettingAgentCommunicationsDirection": 7}}]"#,
+            Role::Agent,
+        )
+        .unwrap_err();
+        assert!(m.ends_with("expected an object"), "{m}");
+        assert!(m.contains("field \"computerSettings\""), "{m}");
+        let (line, m) = computers("{\"computers\": [\n{", Role::Agent).unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(m.starts_with("column 1: not JSON"), "{m}");
+    }
+
+    #[test]
+    fn a_header_with_a_column_twice_is_refused() {
+        let (line, m) = csv_entries("host,role,host\nh,agent,g\n", Role::Agent).unwrap_err();
+        assert_eq!(line, Some(1));
+        assert!(m.contains("column \"host\" twice"), "{m}");
     }
 
     #[test]

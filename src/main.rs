@@ -19,7 +19,11 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tlscompat: {e}");
+            // One line, whatever a file or a server put in the message.
+            eprintln!(
+                "tlscompat: {}",
+                tlscompat::report::escape::terminal(&e.to_string())
+            );
             ExitCode::from(e.exit_code())
         }
     }

@@ -75,6 +75,114 @@ pub struct ScanReport {
     pub summary: Summary,
     /// The verdict.
     pub policy: PolicyReport,
+    /// What identifies the run that wrote the report (absent in a report
+    /// judged again by `check`): `merge` joins only the shards of one run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunIdentity>,
+}
+
+/// What identifies one run of `scan` (and each of its shards): the
+/// profiles checked, the policy and the inventory. Shards of one run carry
+/// the same `id` and differ only in `shard`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunIdentity {
+    /// `sha256:` and the hex digest of the profiles, the policy digest and
+    /// the inventory digest: equal for every shard of one run.
+    pub id: String,
+    /// The client profiles checked, by id, in order.
+    pub profiles: Vec<String>,
+    /// `sha256:…` of the policy's rules.
+    pub policy_digest: String,
+    /// The rules themselves (as `tlscompat` saves them), so that `merge`
+    /// judges the joined rows again without being given them.
+    pub policy: serde_json::Value,
+    /// `sha256:…` of the whole target list (every shard's), in order.
+    pub inventory_digest: String,
+    /// How many targets the whole run has (every shard's).
+    pub inventory_targets: usize,
+    /// This shard (`scan --shard K/N`); absent when the run is not sharded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardOf>,
+    /// How many targets this report holds.
+    pub targets: usize,
+}
+
+/// Shard K of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShardOf {
+    /// K, from 1.
+    pub index: usize,
+    /// N.
+    pub of: usize,
+}
+
+impl std::fmt::Display for ShardOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.of)
+    }
+}
+
+/// On every JSON Lines target line: which run and shard wrote it, so that a
+/// shard cut short (no closing line) is still known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RunRef {
+    /// The run's `id`.
+    pub id: String,
+    /// The shard, when sharded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardOf>,
+}
+
+impl RunIdentity {
+    /// The identity of a run of these profiles, policy (its saved form and
+    /// digest) and whole target list (`host:port role` per target).
+    pub fn new(
+        profiles: Vec<String>,
+        policy: serde_json::Value,
+        policy_digest: String,
+        inventory: &[String],
+        shard: Option<ShardOf>,
+        targets: usize,
+    ) -> RunIdentity {
+        let inventory_digest = sha256_hex(inventory.join("\n").as_bytes());
+        let id = sha256_hex(
+            format!(
+                "{}\n{policy_digest}\n{inventory_digest}",
+                profiles.join(",")
+            )
+            .as_bytes(),
+        );
+        RunIdentity {
+            id,
+            profiles,
+            policy_digest,
+            policy,
+            inventory_digest,
+            inventory_targets: inventory.len(),
+            shard,
+            targets,
+        }
+    }
+
+    /// What each target line carries.
+    pub fn reference(&self) -> RunRef {
+        RunRef {
+            id: self.id.clone(),
+            shard: self.shard,
+        }
+    }
+}
+
+/// `sha256:` and the lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = openssl::sha::sha256(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// The fleet at a glance: one row per endpoint, counts per profile.
@@ -973,6 +1081,9 @@ pub enum ViolationCode {
     Certificate,
     /// The agent port is exposed where a rule forbids it.
     AgentPortExposed,
+    /// A saved report ends before its closing line (the run was killed,
+    /// ran out of memory or timed out): targets may be missing.
+    ReportCutShort,
 }
 
 codes!(ViolationCode {
@@ -983,4 +1094,5 @@ codes!(ViolationCode {
     ForbiddenSuite => "forbidden_suite",
     Certificate => "certificate",
     AgentPortExposed => "agent_port_exposed",
+    ReportCutShort => "report_cut_short",
 });

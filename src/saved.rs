@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::results::{PolicyReport, SCHEMA_VERSION, ScanReport, TargetReport};
+use crate::results::{RunIdentity, RunRef, SCHEMA_VERSION, ScanReport, ShardOf, TargetReport};
 
 /// Every target of the report in `path`, in the file's order.
 pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
@@ -26,18 +26,55 @@ pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
 
 /// The targets of one report's text; the error is a message for people.
 pub fn parse(text: &str) -> Result<Vec<TargetReport>, String> {
-    parse_with_verdicts(text, false).map(|(targets, _)| targets)
+    parse_saved(text, Path::new("-")).map(|s| s.targets)
 }
 
-/// The targets and the saved verdicts of one report's text; with
-/// `verdicts`, a saved verdict that does not read is an error (else it is
-/// skipped: `check` computes its own).
-pub fn parse_with_verdicts(
-    text: &str,
-    verdicts_wanted: bool,
-) -> Result<(Vec<TargetReport>, Vec<PolicyReport>), String> {
-    let mut targets = Vec::new();
-    let mut verdicts = Vec::new();
+/// One saved report, read whole: its targets, what identifies its run, and
+/// whether it is whole.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The file.
+    pub path: PathBuf,
+    /// Its targets, in order.
+    pub targets: Vec<TargetReport>,
+    /// The run identity of the document or of the closing line.
+    pub run: Option<RunIdentity>,
+    /// The run (and shard) the JSON Lines target lines name.
+    pub run_ref: Option<RunRef>,
+    /// A JSON document, or JSON Lines that end in their closing (policy)
+    /// line. JSON Lines without it were cut short: the run was killed, ran
+    /// out of memory or timed out, and targets may be missing.
+    pub closed: bool,
+}
+
+impl Saved {
+    /// The run's id, from the closing line or the target lines.
+    pub fn run_id(&self) -> Option<&str> {
+        self.run
+            .as_ref()
+            .map(|r| r.id.as_str())
+            .or(self.run_ref.as_ref().map(|r| r.id.as_str()))
+    }
+
+    /// The shard, from the closing line or the target lines.
+    pub fn shard(&self) -> Option<ShardOf> {
+        match &self.run {
+            Some(r) => r.shard,
+            None => self.run_ref.as_ref().and_then(|r| r.shard),
+        }
+    }
+}
+
+/// The targets, run identity and wholeness of one report's text; the error
+/// is a message for people.
+pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
+    let mut saved = Saved {
+        path: path.to_path_buf(),
+        targets: Vec::new(),
+        run: None,
+        run_ref: None,
+        closed: false,
+    };
     let mut documents = 0;
     // One pretty document and JSON Lines are both a stream of values.
     for value in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
@@ -62,18 +99,50 @@ pub fn parse_with_verdicts(
             None => return Err("not a tlscompat report: no schema_version".into()),
         }
         let shape = |e: serde_json::Error| format!("not a tlscompat scan report: {e}");
+        let run = |saved: &mut Saved, run: Option<RunIdentity>| -> Result<(), String> {
+            match (&saved.run, run) {
+                (Some(a), Some(b)) if a.id != b.id => {
+                    Err("the file holds reports of different runs: merge the files, not their concatenation".into())
+                }
+                (_, Some(b)) => {
+                    saved.run = Some(b);
+                    Ok(())
+                }
+                (_, None) => Ok(()),
+            }
+        };
         if object.contains_key("targets") {
             let report: ScanReport = serde_json::from_value(value).map_err(shape)?;
-            targets.extend(report.targets);
-            if verdicts_wanted {
-                verdicts.push(report.policy);
-            }
+            saved.targets.extend(report.targets);
+            run(&mut saved, report.run)?;
+            saved.closed = true;
         } else if object.contains_key("target") {
-            targets.push(serde_json::from_value(value).map_err(shape)?);
-        } else if let Some(policy) = object.get("policy") {
-            if verdicts_wanted {
-                verdicts.push(serde_json::from_value(policy.clone()).map_err(shape)?);
+            let line_run = match object.get("run") {
+                Some(r) => Some(serde_json::from_value::<RunRef>(r.clone()).map_err(shape)?),
+                None => None,
+            };
+            match (&saved.run_ref, line_run) {
+                (Some(a), Some(b)) if *a != b => {
+                    return Err(format!(
+                        "target lines of different runs or shards in one file (line {documents})"
+                    ));
+                }
+                (None, Some(b)) => saved.run_ref = Some(b),
+                _ => {}
             }
+            saved
+                .targets
+                .push(serde_json::from_value(value).map_err(shape)?);
+            saved.closed = false;
+        } else if object.contains_key("policy") {
+            // The closing line. Its verdict is never read: the rows are
+            // judged again.
+            let line_run = match object.get("run") {
+                Some(r) => Some(serde_json::from_value::<RunIdentity>(r.clone()).map_err(shape)?),
+                None => None,
+            };
+            run(&mut saved, line_run)?;
+            saved.closed = true;
         } else {
             return Err(
                 "not a tlscompat scan report: an object with neither targets, target nor policy"
@@ -84,35 +153,286 @@ pub fn parse_with_verdicts(
     if documents == 0 {
         return Err("not a tlscompat report: the file is empty".into());
     }
-    Ok((targets, verdicts))
+    if let (Some(r), Some(line)) = (&saved.run, &saved.run_ref) {
+        if r.id != line.id || r.shard != line.shard {
+            return Err("the closing line names another run or shard than the target lines".into());
+        }
+    }
+    for t in &saved.targets {
+        contradiction(t)?;
+    }
+    if let Some(r) = &saved.run {
+        if saved.closed && r.targets != saved.targets.len() {
+            return Err(format!(
+                "holds {} targets, but its run identity says {}: the report was edited",
+                saved.targets.len(),
+                r.targets
+            ));
+        }
+    }
+    Ok(saved)
 }
 
-/// Every target and every saved verdict of every report, in order.
-pub fn read_all_with_verdicts(
-    paths: &[PathBuf],
-) -> Result<(Vec<TargetReport>, Vec<PolicyReport>), Error> {
-    let mut out = (Vec::new(), Vec::new());
-    for path in paths {
-        let fail = |message: String| Error::Report {
-            path: path.to_path_buf(),
-            message,
+/// A report is evidence, not a claim: a profile saved as compatible must
+/// be what its own evidence says, as the scan derives it (see
+/// `scan::checks::profiles`): conclusive, with no reason against it, an
+/// agreement (`negotiated`) at a version and with a suite the endpoint
+/// accepted and that the profile has in common with it (`mutual`), on an
+/// endpoint that was scanned, and no failed handshake. A profile that says
+/// it is conclusive while its reason says unknown contradicts itself too.
+/// The error names the target and the profile.
+fn contradiction(t: &TargetReport) -> Result<(), String> {
+    use crate::results::{Confirmed, ReasonCode, TargetStatus};
+    for p in &t.profiles {
+        let name = || {
+            format!(
+                "target {}, profile {}",
+                crate::report::escape::terminal(&t.target),
+                crate::report::escape::terminal(&p.profile)
+            )
         };
-        let text = crate::input::read_text(path, crate::input::Kind::Report)
-            .map_err(|e| fail(format!("cannot read: {e}")))?;
-        let (targets, verdicts) = parse_with_verdicts(&text, true).map_err(fail)?;
-        out.0.extend(targets);
-        out.1.extend(verdicts);
+        let unknown = matches!(
+            p.reason_code,
+            Some(ReasonCode::Inconclusive | ReasonCode::NotProbed | ReasonCode::Inconsistent)
+        );
+        if p.conclusive && unknown {
+            return Err(format!(
+                "{}: says conclusive, but its reason is {}: the report contradicts itself \
+                 (edited?)",
+                name(),
+                p.reason_code.map_or("", |c| c.name())
+            ));
+        }
+        if !p.compatible {
+            continue;
+        }
+        let why = if !p.conclusive {
+            Some("it is not conclusive".to_string())
+        } else if let Some(code) = p.reason_code {
+            Some(format!("its reason is {}", code.name()))
+        } else if t.status != TargetStatus::Ok {
+            Some("the target was not scanned".to_string())
+        } else if p.confirmed == Confirmed::Failed {
+            Some("its handshake failed".into())
+        } else {
+            match (&p.negotiated, &t.server) {
+                (None, _) => Some("its negotiated is null".into()),
+                (Some(_), None) => Some("the target has no server evidence".into()),
+                (Some(a), Some(server)) => {
+                    let accepted = server.versions.contains(&a.version)
+                        && server
+                            .cipher_suites
+                            .get(&a.version)
+                            .is_some_and(|s| s.contains(&a.cipher_suite));
+                    let mutual = p
+                        .mutual
+                        .get(&a.version)
+                        .is_some_and(|s| s.contains(&a.cipher_suite));
+                    if !accepted {
+                        Some(format!(
+                            "the endpoint's accepted suites do not hold {} at {}",
+                            a.cipher_suite, a.version
+                        ))
+                    } else if !mutual {
+                        Some(format!(
+                            "its suites in common (mutual) do not hold {} at {}",
+                            a.cipher_suite, a.version
+                        ))
+                    } else {
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(why) = why {
+            return Err(format!(
+                "{}: says compatible, but {why}: the report contradicts itself (edited?)",
+                name()
+            ));
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Every target of every report, in order.
-pub fn read_all(paths: &[PathBuf]) -> Result<Vec<TargetReport>, Error> {
-    let mut out = Vec::new();
+/// One saved report, read whole.
+pub fn read_saved(path: &Path) -> Result<Saved, Error> {
+    let fail = |message: String| Error::Report {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = crate::input::read_text(path, crate::input::Kind::Report)
+        .map_err(|e| fail(format!("cannot read: {e}")))?;
+    parse_saved(&text, path).map_err(fail)
+}
+
+/// Every target of every report, in order, and the reports that were cut
+/// short (JSON Lines without their closing line).
+pub fn read_all(paths: &[PathBuf]) -> Result<(Vec<TargetReport>, Vec<PathBuf>), Error> {
+    let mut targets = Vec::new();
+    let mut cut = Vec::new();
     for p in paths {
-        out.extend(read(p)?);
+        let saved = read_saved(p)?;
+        if !saved.closed {
+            cut.push(saved.path);
+        }
+        targets.extend(saved.targets);
     }
-    Ok(out)
+    Ok((targets, cut))
+}
+
+/// Shards joined by `merge`: every target once, the run they belong to.
+#[derive(Debug)]
+pub struct Joined {
+    /// Every target of every shard, shard by shard.
+    pub targets: Vec<TargetReport>,
+    /// The whole run's identity (no shard), when a shard carried it whole.
+    pub run: Option<RunIdentity>,
+    /// The shards cut short.
+    pub cut_short: Vec<PathBuf>,
+}
+
+/// The shards of one run joined, or why not: reports of different runs
+/// (other profiles, policy or inventory), a report or shard given twice, a
+/// shard missing, a target in two shards, a report that names no run.
+pub fn join(saved: Vec<Saved>) -> Result<Joined, Error> {
+    let name = |s: &Saved| s.path.display().to_string();
+    let Some(first) = saved.first() else {
+        return Err(Error::Merge("no report given".into()));
+    };
+    for s in &saved {
+        if s.run_id().is_none() {
+            return Err(Error::Merge(format!(
+                "{} names no run (it was not written by `scan` of this version, or was edited): \
+                 merge joins the shards of one run; `check` judges any reports together",
+                name(s)
+            )));
+        }
+    }
+    // One run.
+    let id = first.run_id().unwrap_or_default();
+    if let Some(other) = saved.iter().find(|s| s.run_id() != Some(id)) {
+        return Err(Error::Merge(format!(
+            "{} and {} come from different runs ({}): merge joins the shards of one run; \
+             `check` judges reports of different runs together",
+            name(first),
+            name(other),
+            differences(first, other)
+        )));
+    }
+    // Each shard once, none missing.
+    if let Some(w) = saved.iter().find(|s| s.shard().is_none()) {
+        if let Some(other) = saved.iter().find(|s| !std::ptr::eq(*s, w)) {
+            let what = match other.shard() {
+                Some(k) => format!("shard {k} of it"),
+                None => "the same run again".into(),
+            };
+            return Err(Error::Merge(format!(
+                "{} is a whole run and {} is {what}: each shard once",
+                name(w),
+                name(other)
+            )));
+        }
+    }
+    if saved.iter().all(|s| s.shard().is_some()) {
+        let mut by_index: std::collections::BTreeMap<usize, &Saved> = Default::default();
+        let of = first.shard().map_or(0, |s| s.of);
+        for s in &saved {
+            let Some(k) = s.shard() else { continue };
+            if k.of != of {
+                return Err(Error::Merge(format!(
+                    "{} is shard {k} and {} shard {}: shards of different splits",
+                    name(s),
+                    name(first),
+                    first.shard().map(|s| s.to_string()).unwrap_or_default()
+                )));
+            }
+            if let Some(before) = by_index.insert(k.index, s) {
+                return Err(Error::Merge(format!(
+                    "shard {k} given twice: {} and {}",
+                    name(before),
+                    name(s)
+                )));
+            }
+        }
+        let missing: Vec<String> = (1..=of)
+            .filter(|k| !by_index.contains_key(k))
+            .map(|k| format!("{k}/{of}"))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Merge(format!(
+                "shard{} {} missing (given: {})",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                by_index
+                    .iter()
+                    .map(|(k, s)| format!("{k}/{of} {}", name(s)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    // Each target once.
+    let mut seen: std::collections::HashMap<(&str, crate::profile::Role), &Saved> =
+        std::collections::HashMap::new();
+    for s in &saved {
+        for t in &s.targets {
+            if let Some(before) = seen.insert((t.target.as_str(), t.role), s) {
+                return Err(Error::Merge(format!(
+                    "target {} ({}) is in {} and in {}",
+                    crate::report::escape::terminal(&t.target),
+                    t.role,
+                    name(before),
+                    name(s)
+                )));
+            }
+        }
+    }
+    let total: usize = saved.iter().map(|s| s.targets.len()).sum();
+    let run = saved.iter().find_map(|s| s.run.clone()).map(|mut r| {
+        r.shard = None;
+        r.targets = total;
+        r
+    });
+    let cut_short = saved
+        .iter()
+        .filter(|s| !s.closed)
+        .map(|s| s.path.clone())
+        .collect();
+    let targets = saved.into_iter().flat_map(|s| s.targets).collect();
+    Ok(Joined {
+        targets,
+        run,
+        cut_short,
+    })
+}
+
+/// What differs between the runs of two reports, for people.
+fn differences(a: &Saved, b: &Saved) -> String {
+    let (Some(x), Some(y)) = (&a.run, &b.run) else {
+        return "their run ids differ".into();
+    };
+    let mut out = Vec::new();
+    if x.profiles != y.profiles {
+        out.push(format!(
+            "profiles {} vs {}",
+            x.profiles.join(","),
+            y.profiles.join(",")
+        ));
+    }
+    if x.policy_digest != y.policy_digest {
+        out.push("another policy".into());
+    }
+    if x.inventory_digest != y.inventory_digest {
+        out.push(format!(
+            "another inventory ({} vs {} targets)",
+            x.inventory_targets, y.inventory_targets
+        ));
+    }
+    if out.is_empty() {
+        "their run ids differ".into()
+    } else {
+        out.join("; ")
+    }
 }
 
 #[cfg(test)]

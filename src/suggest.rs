@@ -12,6 +12,10 @@ use std::str::FromStr;
 /// How many suggestions an error message carries at most.
 const MAX_SUGGESTIONS: usize = 3;
 
+/// The longest input compared with the candidates (bytes): twice the
+/// longest registered name, and more than any id a user types.
+pub const MAX_COMPARED: usize = 128;
+
 /// The candidates closest to `input`, best first, case-insensitively.
 ///
 /// A candidate qualifies when its normalized edit distance is small, or when
@@ -27,12 +31,15 @@ pub fn closest_by<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Vec<String> {
-    let needle = input.to_ascii_uppercase();
-    if needle.is_empty() {
+    // Past a sane length no name is a typo of a known one, and comparing
+    // costs the product of the lengths: no suggestion.
+    if input.is_empty() || input.len() > MAX_COMPARED {
         return Vec::new();
     }
+    let needle = input.to_ascii_uppercase();
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
+        .filter(|(text, _)| text.len() <= MAX_COMPARED)
         .filter_map(|(text, suggestion)| {
             let hay = text.to_ascii_uppercase();
             let mut score = strsim::normalized_damerau_levenshtein(&needle, &hay);
@@ -53,6 +60,28 @@ pub fn closest_by<'a>(
         }
     }
     out
+}
+
+/// How many characters of a value an error message may quote (a name
+/// typed or read from a file: the longest suite name fits).
+pub const EXCERPT_CHARS: usize = 48;
+
+/// A short excerpt of a name or value, for an error message: at most
+/// [`EXCERPT_CHARS`] characters, quoted, every control character (and
+/// quote) escaped as Rust's debug form shows it (`\u{1b}`, `\n`), and how
+/// long the whole is when it was cut. Errors name the file and the
+/// problem; they never echo a file (a private key, `/etc/passwd`) given by
+/// mistake. (Here, beside the suggestions, so that the vocabulary modules
+/// low in the graph can use it.)
+pub fn excerpt(s: &str) -> String {
+    let mut chars = s.chars();
+    let head: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    let shown: String = head.escape_debug().collect();
+    if chars.next().is_none() {
+        format!("\"{shown}\"")
+    } else {
+        format!("\"{shown}…\" ({} characters)", s.chars().count())
+    }
 }
 
 /// Formats suggestions as a message suffix: `" (did you mean A or B?)"`, or

@@ -141,6 +141,11 @@ fn parse_address(input: &str, role: Role, context: Context) -> Result<(String, u
 }
 
 /// Host and port of `address` (part of `input`, which errors name); the port
+/// What a zone id (`fe80::1%eth0`) gets: how to reach the endpoint instead.
+const ZONE: &str = "a zone id (`%eth0`) is not supported: a link-local address is only \
+                    reachable through one interface; give the endpoint's global or unique-local \
+                    IPv6 address, its IPv4 address or its host name";
+
 /// is `default_port` when none is given.
 fn parse_address_with(
     input: &str,
@@ -160,6 +165,9 @@ fn parse_address_with(
             None,
             "missing ']' after the IPv6 address (write [2001:db8::1]:4120)",
         ))?;
+        if host.contains('%') {
+            return Err(err(Some(("IPv6 address", host)), ZONE));
+        }
         if host.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(err(
                 Some(("IPv6 address", host)),
@@ -178,6 +186,9 @@ fn parse_address_with(
         }
     } else if s.matches(':').count() > 1 {
         // A bare IPv6 address has no room for a port.
+        if s.contains('%') {
+            return Err(err(None, ZONE));
+        }
         if s.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(err(
                 None,
@@ -379,6 +390,16 @@ mod tests {
         Target::parse(s, Role::Manager)
             .map(|t| (t.host, t.port))
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_zone_id_says_what_to_give_instead() {
+        for t in ["fe80::1%lo", "[fe80::1%eth0]:4120"] {
+            let e = Target::parse(t, Role::Manager).unwrap_err().to_string();
+            assert!(e.contains("a zone id"), "{e}");
+            assert!(e.contains("host name"), "{e}");
+            assert!(!e.contains("needs brackets"), "{e}");
+        }
     }
 
     #[test]

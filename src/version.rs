@@ -103,7 +103,8 @@ impl fmt::Display for TlsVersion {
 /// A version spelling we could not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown TLS version {input:?} (expected one of ssl3, tls1.0, tls1.1, tls1.2, tls1.3){}",
+    "unknown TLS version {} (expected one of ssl3, tls1.0, tls1.1, tls1.2, tls1.3){}",
+    crate::suggest::excerpt(input),
     crate::suggest::did_you_mean(suggestions)
 )]
 pub struct UnknownVersion {

@@ -99,21 +99,33 @@ pub fn parse(
             with_key_suggestion(crate::profile::yaml_message(&e)),
         )
     })?;
+    // Rule: a policy that holds no rule would pass everything silently.
+    if raw.rules.is_empty() {
+        return Err(fail(
+            None,
+            "the policy file holds no rules (give `rules:` with at least one rule)".into(),
+        ));
+    }
     let base = path.parent().unwrap_or(Path::new(""));
     let mut rules = Vec::new();
     for (i, r) in raw.rules.into_iter().enumerate() {
         let mut require = Vec::new();
         for (k, arg) in r.require.iter().enumerate() {
-            let at = locate(
-                text,
-                &[
-                    Seg::Key("rules"),
-                    Seg::Index(i),
-                    Seg::Key("require"),
-                    Seg::Index(k),
-                ],
-            );
-            require.push(resolve(catalog, arg, base).map_err(|e| fail(at, e.to_string()))?);
+            // Located only on error: locating reads the text from the
+            // start, and doing it per entry made a long policy quadratic.
+            let resolved = resolve(catalog, arg, base).map_err(|e| {
+                let at = locate(
+                    text,
+                    &[
+                        Seg::Key("rules"),
+                        Seg::Index(i),
+                        Seg::Key("require"),
+                        Seg::Index(k),
+                    ],
+                );
+                fail(at, e.to_string())
+            })?;
+            require.push(resolved);
         }
         let rule = Rule {
             scope: r.scope,

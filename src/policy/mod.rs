@@ -31,16 +31,22 @@ use crate::version::TlsVersion;
 
 pub use file::PolicyError;
 
-/// What a run requires.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a run requires. It serializes (without the time) into the run
+/// identity a report carries, so that `merge` judges the shards' rows
+/// again by the rules they were scanned with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// The rules, each checked on every target it matches.
     pub rules: Vec<Rule>,
     /// When true, endpoints that could not be scanned are left out of the
     /// verdict instead of making it incomplete.
+    #[serde(default)]
     pub allow_incomplete: bool,
     /// The time certificates are judged at (`min_days_left`), in seconds
     /// since the Unix epoch. The verdict never reads the clock itself.
+    /// Not part of a saved policy: a saved policy is judged at the time of
+    /// the command that reads it.
+    #[serde(skip)]
     pub now: i64,
 }
 
@@ -58,6 +64,21 @@ impl Policy {
         }
     }
 
+    /// `sha256:` and the hex digest of the rules (the time left out): equal
+    /// for equal rules, whatever machine or moment.
+    pub fn digest(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        crate::results::sha256_hex(&json)
+    }
+
+    /// The policy a report saved in its run identity; `None` when there is
+    /// none or it does not read (a report edited by hand).
+    pub fn from_saved(value: &serde_json::Value, now: i64) -> Option<Policy> {
+        let mut p: Policy = serde_json::from_value(value.clone()).ok()?;
+        p.now = now;
+        Some(p)
+    }
+
     /// Every profile id some rule requires, each once, in order.
     pub fn required_profiles(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -71,7 +92,8 @@ impl Policy {
 }
 
 /// One rule: a scope and the checks that apply within it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Rule {
     /// Which targets the rule applies to.
     pub scope: Scope,
@@ -99,7 +121,9 @@ impl Rule {
 }
 
 /// Which targets a rule applies to; an empty scope matches every target.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Scope {
     /// Only targets of this role (`any` matches every role).
@@ -146,7 +170,9 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Limits on the leaf certificate.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateRule {
     /// RSA keys must have at least this many bits (other key types are not
@@ -162,7 +188,9 @@ pub struct CertificateRule {
 }
 
 /// `agent_port_exposed: forbid | allow`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Exposure {
     /// A finding `agent_port_exposed` fails the rule.
@@ -474,29 +502,22 @@ pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
         .map(time::OffsetDateTime::unix_timestamp)
 }
 
-/// The verdict of shard reports joined: every saved violation and
-/// unresolved rule, and the status a single run would have had (the verdict
-/// is per target, so the union is the whole run's).
-pub fn merge(verdicts: &[PolicyReport]) -> PolicyReport {
-    let violations: Vec<Violation> = verdicts.iter().flat_map(|v| v.violations.clone()).collect();
-    let unresolved: Vec<Violation> = verdicts.iter().flat_map(|v| v.unresolved.clone()).collect();
-    let status =
-        if !violations.is_empty() || verdicts.iter().any(|v| v.status == PolicyStatus::Failed) {
-            PolicyStatus::Failed
-        } else if !unresolved.is_empty()
-            || verdicts
-                .iter()
-                .any(|v| v.status == PolicyStatus::Incomplete)
-        {
-            PolicyStatus::Incomplete
-        } else {
-            PolicyStatus::Passed
-        };
-    PolicyReport {
-        status,
-        passed: status == PolicyStatus::Passed,
-        rules: verdicts.iter().map(|v| v.rules).max().unwrap_or(0),
-        violations,
-        unresolved,
+/// `report` with one unresolved entry per saved report that ends before
+/// its closing line: the targets the run did not write are unknown, so the
+/// verdict is at best incomplete (a failure in the rows still fails).
+pub fn cut_short(report: &mut PolicyReport, files: &[std::path::PathBuf]) {
+    for f in files {
+        report.unresolved.push(Violation {
+            target: f.display().to_string(),
+            rule: "report".into(),
+            code: ViolationCode::ReportCutShort,
+            message: "the report ends before its closing line (the run was killed, ran out of \
+                      memory or timed out): targets may be missing"
+                .into(),
+        });
+    }
+    if !files.is_empty() && report.status == PolicyStatus::Passed {
+        report.status = PolicyStatus::Incomplete;
+        report.passed = false;
     }
 }

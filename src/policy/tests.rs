@@ -467,3 +467,17 @@ fn policy_file_errors_are_located_with_suggestions() {
     let e = parse("rules:\n  - certificate: {min_rsa_bit: 2048}\n").unwrap_err();
     assert!(e.contains("did you mean min_rsa_bits?"), "{e}");
 }
+
+#[test]
+fn a_policy_file_without_rules_is_refused() {
+    let mut catalog = Catalog::builtin().unwrap();
+    for text in [
+        "",
+        "# nothing yet\n",
+        "rules: []\n",
+        "allow_incomplete: true\n",
+    ] {
+        let e = file::parse(text, Path::new("p.yaml"), &mut catalog, NOW).unwrap_err();
+        assert!(e.to_string().contains("holds no rules"), "{text:?}: {e}");
+    }
+}

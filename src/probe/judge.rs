@@ -18,7 +18,13 @@
 //!   nothing), and a second HelloRetryRequest.
 //! - TLS 1.3 encrypts the rest of the flight: the ServerHello is the answer.
 //! - Up to TLS 1.2 the flight is read to ServerHelloDone for the
-//!   certificate chain and a CertificateRequest.
+//!   certificate chain and a CertificateRequest, and the whole flight must
+//!   be one a client goes on with (also with `--no-confirm`, where nothing
+//!   else checks it): a ChangeCipherSpec right after the ServerHello (an
+//!   abbreviated handshake for a session never offered), a handshake
+//!   message with no place in the flight, a Certificate message that does
+//!   not parse, a chain larger than tlscompat reads, or damaged records
+//!   make the answer a server fault, never support.
 //! - After an acceptance, a flight cut short by a close or a timeout is still
 //!   an acceptance (with less detail); before one, silence is a timeout, EOF
 //!   a close, non-TLS bytes "not TLS", malformed TLS a protocol error.
@@ -28,7 +34,7 @@ use std::collections::BTreeSet;
 use super::{Accepted, CertificateRequested, Fault, Outcome};
 use crate::version::TlsVersion;
 use crate::wire::codes::{
-    AlertDescription, AlertLevel, CompressionMethod, ExtensionType, NamedGroup,
+    AlertDescription, AlertLevel, CompressionMethod, ExtensionType, HandshakeType, NamedGroup,
 };
 use crate::wire::{ClientHello, Extension, FlightReader, Message, ServerHello, WireError};
 
@@ -178,24 +184,18 @@ impl<'a> Judge<'a> {
             (WireError::NotTls { preview }, None) => Outcome::NotTls {
                 preview: printable(&preview),
             },
-            // Rule: a certificate chain too large to buffer is reported, and
-            // the acceptance (already decided by the ServerHello) stands.
-            (WireError::MessageTooLarge(n), Some(mut a)) => {
-                a.chain_unreadable = Some(format!(
-                    "a handshake message of {n} bytes after the ServerHello is larger than \
-                     tlscompat reads ({} bytes)",
+            // Rule: a certificate chain too large to read is not support:
+            // the flight is not one a client goes on with.
+            (WireError::MessageTooLarge(n), Some(_)) => {
+                Outcome::ServerFault(Fault::Flight(format!(
+                    "a handshake message of {n} bytes, larger than tlscompat reads ({} bytes)",
                     crate::wire::server_flight::MAX_HANDSHAKE_LEN
-                ));
-                Outcome::Accepted(a)
+                )))
             }
-            // Rule: any other damage after a good ServerHello leaves the
-            // acceptance standing; if the chain was not read yet, say so.
-            (other, Some(mut a)) => {
-                if a.certificate_chain.is_empty() {
-                    a.chain_unreadable = Some(other.to_string());
-                }
-                Outcome::Accepted(a)
-            }
+            // Rule: any other damage after a good ServerHello (a
+            // certificate that does not parse, a malformed record) is not
+            // support either.
+            (other, Some(_)) => Outcome::ServerFault(Fault::Flight(other.to_string())),
             (other, None) => Outcome::Protocol {
                 reason: other.to_string(),
             },
@@ -243,16 +243,37 @@ impl<'a> Judge<'a> {
                         reason: "a handshake message before the ServerHello".into(),
                     });
                 }
-                None
+                match message {
+                    // The OCSP answer to status_request has its place.
+                    Message::ServerKeyExchange(_)
+                    | Message::Handshake(HandshakeType::CERTIFICATE_STATUS, _) => None,
+                    // Rule: any other handshake message has none.
+                    Message::Handshake(t, _) => {
+                        self.accepted = None;
+                        Some(Outcome::ServerFault(Fault::Flight(format!(
+                            "a {t} message, which has no place in the first flight"
+                        ))))
+                    }
+                    _ => None,
+                }
             }
             // TLS 1.3 middlebox compatibility: a ChangeCipherSpec may follow
             // a HelloRetryRequest.
             Message::ChangeCipherSpec if self.retried => None,
-            Message::ChangeCipherSpec | Message::Encrypted(_) => {
-                Some(self.finish(Outcome::Protocol {
-                    reason: "encrypted records before the ServerHello".into(),
-                }))
+            // Rule: a ChangeCipherSpec (or encrypted records) right after a
+            // TLS 1.2 ServerHello is an abbreviated handshake for a session
+            // the client never offered: not support.
+            Message::ChangeCipherSpec | Message::Encrypted(_) if self.accepted.is_some() => {
+                self.accepted = None;
+                Some(Outcome::ServerFault(Fault::Flight(
+                    "a ChangeCipherSpec (an abbreviated handshake for a session the client \
+                     never offered)"
+                        .into(),
+                )))
             }
+            Message::ChangeCipherSpec | Message::Encrypted(_) => Some(Outcome::Protocol {
+                reason: "encrypted records before the ServerHello".into(),
+            }),
         }
     }
 

@@ -172,6 +172,13 @@ pub enum Fault {
     RetryChangesNothing,
     /// A second HelloRetryRequest.
     SecondHelloRetry,
+    /// After a good ServerHello (TLS 1.2 and older), the rest of the first
+    /// flight is not what a client goes on with: a ChangeCipherSpec (an
+    /// abbreviated handshake for a session the client never had), a
+    /// handshake message that has no place there, a certificate message
+    /// that does not parse, a chain larger than a client reads, or records
+    /// that are not TLS.
+    Flight(String),
 }
 
 impl fmt::Display for Fault {
@@ -215,6 +222,10 @@ impl fmt::Display for Fault {
                 f.write_str("the HelloRetryRequest asks for no change to the hello")
             }
             Fault::SecondHelloRetry => f.write_str("a second HelloRetryRequest"),
+            Fault::Flight(what) => write!(
+                f,
+                "the ServerHello was followed by {what}: no client goes on with that flight"
+            ),
         }
     }
 }

@@ -58,7 +58,8 @@ impl Entry {
 /// A profile argument that is neither a known id nor a readable file.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown profile {input:?}{} (see `tlscompat profiles list`)",
+    "unknown profile {}{} (see `tlscompat profiles list`)",
+    crate::input::excerpt(input),
     crate::suggest::did_you_mean(suggestions)
 )]
 pub struct UnknownProfile {

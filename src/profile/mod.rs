@@ -398,7 +398,9 @@ fn list_rules<T: PartialEq + fmt::Display + Clone>(
 /// serde_yaml's message without its own " at line L column C" suffix, which
 /// we print in `file:line:column:` form instead.
 pub(crate) fn yaml_message(e: &serde_yaml::Error) -> String {
-    let text = e.to_string();
+    // A value the parser quotes (a whole file read as one string, when the
+    // file is not YAML) is cut to an excerpt.
+    let text = crate::input::shorten_quoted(&e.to_string());
     match e.location() {
         Some(l) => {
             let suffix = format!(" at line {} column {}", l.line(), l.column());
@@ -474,7 +476,10 @@ pub enum ProfileErrorKind {
         version: TlsVersion,
     },
     /// An id with characters outside `[A-Za-z0-9._-]`.
-    #[error("profile id {id:?} must be non-empty letters, digits, '.', '_' or '-'")]
+    #[error(
+        "profile id {} must be non-empty letters, digits, '.', '_' or '-'",
+        crate::input::excerpt(id)
+    )]
     BadId {
         /// The id.
         id: String,
@@ -488,7 +493,10 @@ pub enum ProfileErrorKind {
         first: String,
     },
     /// An alias with characters outside `[A-Za-z0-9._-]`.
-    #[error("alias {alias:?} must be non-empty letters, digits, '.', '_' or '-'")]
+    #[error(
+        "alias {} must be non-empty letters, digits, '.', '_' or '-'",
+        crate::input::excerpt(alias)
+    )]
     BadAlias {
         /// The alias.
         alias: String,

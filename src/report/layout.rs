@@ -65,25 +65,9 @@ impl Default for View {
     }
 }
 
-/// Text for one terminal or log line: every control character (ESC, CR,
-/// LF, NUL, DEL, the C1 range) shown as a visible escape (`\x1b`, `\r`,
-/// `\n`), so text from a file or the network can neither break the line
-/// nor drive the terminal.
+/// Text for one terminal or log line: see [`super::escape::terminal`].
 pub fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                use std::fmt::Write as _;
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape::terminal(s).into_owned()
 }
 
 impl View {
@@ -576,32 +560,23 @@ impl Table {
 /// A cell narrower than this is not worth wrapping beside the others.
 const MIN_CELL: usize = 16;
 
-/// A Markdown table cell: `|` escaped, line breaks as spaces, and `<`, `>`
-/// escaped so nothing reads as HTML.
+/// Data in a Markdown table cell (or inline text): see
+/// [`super::escape::markdown`].
 pub(crate) fn md_cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("\\<"),
-            '>' => out.push_str("\\>"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape::markdown(s)
 }
 
 /// A Markdown table (GitHub and GitLab): a header, the separator, and one
-/// line per row, every cell escaped and every row as many cells as the
-/// header.
+/// line per row, every row as many cells as the header. The cells are
+/// Markdown as given: data goes through [`md_cell`] (or
+/// [`super::escape::md_code`]) first.
 pub(crate) fn md_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     let mut out = line(headers.iter().map(|h| md_cell(h)).collect());
     out.push_str(&format!("|{}\n", "---|".repeat(headers.len())));
     for row in rows {
         let cells = (0..headers.len())
-            .map(|i| row.get(i).map(|c| md_cell(c)).unwrap_or_default())
+            .map(|i| row.get(i).cloned().unwrap_or_default())
             .collect();
         out.push_str(&line(cells));
     }
@@ -765,7 +740,10 @@ mod tests {
     fn markdown_tables_escape_pipes_and_keep_their_shape() {
         let t = md_table(
             &["A", "B"],
-            &[vec!["x | y".into(), "<b>".into()], vec!["only one".into()]],
+            &[
+                vec![md_cell("x | y"), md_cell("<b>")],
+                vec![md_cell("only one")],
+            ],
         );
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0], "| A | B |");

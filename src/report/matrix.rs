@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::layout::{Cell, Grid, Paint, Row, md_table, wrap};
+use super::layout::{Cell, Grid, Paint, Row, md_cell, md_table, wrap};
 use super::style;
 use super::{SCHEMA_VERSION, Tool, View};
 use crate::matrix::{Matrix, Pair};
@@ -249,15 +249,15 @@ pub fn markdown(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> 
                 let suite = if suite.is_empty() {
                     suite
                 } else {
-                    format!("`{suite}`")
+                    super::escape::md_code(&suite)
                 };
                 vec![
-                    p.server.clone(),
-                    p.client.clone(),
+                    md_cell(&p.server),
+                    md_cell(&p.client),
                     result.to_string(),
-                    version,
+                    md_cell(&version),
                     suite,
-                    reason,
+                    md_cell(&reason),
                 ]
             })
             .collect();
@@ -297,7 +297,7 @@ pub fn markdown(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> 
     Ok(())
 }
 
-/// Text outside a table: `<` and `>` escaped so nothing reads as HTML.
+/// Data outside a table, escaped (see `escape::markdown`).
 fn md_escape(s: &str) -> String {
-    s.replace('<', "\\<").replace('>', "\\>")
+    super::escape::markdown(s)
 }

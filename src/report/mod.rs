@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod diagnose;
+pub mod escape;
 pub mod html;
 pub mod layout;
 pub mod matrix;

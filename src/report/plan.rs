@@ -367,7 +367,7 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<
     for (i, step) in p.steps.iter().enumerate() {
         let agents = match step.agents.len() {
             0 => String::new(),
-            1 => format!(": `{}`", cell(&step.agents[0])),
+            1 => format!(": {}", super::escape::md_code(&step.agents[0])),
             n => format!(" ({n} agents: see Groups)"),
         };
         let _ = writeln!(head, "{}. {}{agents}", i + 1, cell(&step.action));
@@ -379,7 +379,7 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<
         for g in &p.groups {
             let mut names = g.agents[..g.agents.len().min(GROUP_NAMES)]
                 .iter()
-                .map(|a| format!("`{}`", cell(a)))
+                .map(|a| super::escape::md_code(a))
                 .collect::<Vec<_>>()
                 .join(", ");
             if g.agents.len() > GROUP_NAMES {

@@ -8,7 +8,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::layout::{Cell, Grid, Paint, Row, labelled, md_table, width, wrap};
+use super::escape::md_code;
+use super::layout::{Cell, Grid, Paint, Row, labelled, md_cell, md_table, width, wrap};
 use super::style;
 use super::{SCHEMA_VERSION, Tool, View};
 use crate::negotiate::Preference;
@@ -36,6 +37,9 @@ struct TargetLine<'a> {
     schema_version: u32,
     /// The tool that wrote it.
     tool: &'a Tool,
+    /// Which run (and shard) wrote the line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a crate::results::RunRef>,
     /// The target's report.
     #[serde(flatten)]
     target: &'a TargetReport,
@@ -52,6 +56,9 @@ struct PolicyLine<'a> {
     summary: &'a crate::results::Summary,
     /// The verdict over every target.
     policy: &'a PolicyReport,
+    /// What identifies the run (the closing line of a shard says which).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a crate::results::RunIdentity>,
 }
 
 /// Any line of `scan --format jsonl`.
@@ -78,17 +85,28 @@ pub fn line_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schem
 
 /// One JSON object per target, then one with the verdict.
 pub fn jsonl(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    let run = report
+        .run
+        .as_ref()
+        .map(crate::results::RunIdentity::reference);
     for target in &report.targets {
-        jsonl_target(out, &report.tool, target)?;
+        jsonl_target(out, &report.tool, run.as_ref(), target)?;
     }
     jsonl_policy(out, report)
 }
 
-/// One target's JSON Lines line (streamed as each target finishes).
-pub fn jsonl_target(out: &mut dyn Write, tool: &Tool, target: &TargetReport) -> io::Result<()> {
+/// One target's JSON Lines line (streamed as each target finishes), with
+/// the run it belongs to.
+pub fn jsonl_target(
+    out: &mut dyn Write,
+    tool: &Tool,
+    run: Option<&crate::results::RunRef>,
+    target: &TargetReport,
+) -> io::Result<()> {
     let line = TargetLine {
         schema_version: SCHEMA_VERSION,
         tool,
+        run,
         target,
     };
     serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
@@ -103,6 +121,7 @@ pub fn jsonl_policy(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> 
         tool: &report.tool,
         summary: &report.summary,
         policy: &report.policy,
+        run: report.run.as_ref(),
     };
     serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
     writeln!(out)?;
@@ -631,10 +650,19 @@ fn profile_counts(report: &ScanReport) -> Vec<String> {
 
 /// The reasons in the CI log: one line per failed rule and per rule that
 /// could not be decided, whatever the report's format (the caller writes
-/// them to standard error). Never wrapped: one rule, one line.
+/// them to standard error). Never wrapped: one rule, one line, whatever
+/// the target, the rule or the message hold (control characters shown as
+/// escapes: a server's line break cannot forge a line).
 pub fn policy_lines(out: &mut dyn Write, policy: &PolicyReport) -> io::Result<()> {
+    use super::escape::terminal;
     for (word, v) in reasons(policy) {
-        writeln!(out, "{word}: {}: {}: {}", v.target, v.rule, v.message)?;
+        writeln!(
+            out,
+            "{word}: {}: {}: {}",
+            terminal(&v.target),
+            terminal(&v.rule),
+            terminal(&v.message)
+        )?;
     }
     Ok(())
 }
@@ -680,17 +708,19 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Re
                     s => status_word(s).to_string(),
                 };
                 vec![
-                    r.target.clone(),
-                    r.role.to_string(),
-                    status,
-                    r.behaves_like.join(", "),
-                    r.compatible.join(", "),
-                    not.join(", "),
-                    r.findings
-                        .iter()
-                        .map(|f| f.name())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    md_cell(&r.target),
+                    md_cell(&r.role.to_string()),
+                    md_cell(&status),
+                    md_cell(&r.behaves_like.join(", ")),
+                    md_cell(&r.compatible.join(", ")),
+                    md_cell(&not.join(", ")),
+                    md_cell(
+                        &r.findings
+                            .iter()
+                            .map(|f| f.name())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
                 ]
             })
             .collect();
@@ -736,9 +766,9 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Re
     Ok(())
 }
 
-/// Text outside a table: `<` and `>` escaped so nothing reads as HTML.
+/// Data outside a table, escaped (see `escape::markdown`).
 fn md_text(s: &str) -> String {
-    s.replace('<', "\\<").replace('>', "\\>")
+    super::escape::markdown(s)
 }
 
 /// One target's section: what it accepts, then a table row per profile.
@@ -763,7 +793,7 @@ fn target_markdown(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Re
             } else {
                 suites
                     .iter()
-                    .map(|s| format!("`{s}`"))
+                    .map(|s| md_code(s))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
@@ -779,7 +809,7 @@ fn target_markdown(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Re
             writeln!(
                 out,
                 "- behaves like: {}",
-                server.matches_profiles.join(", ")
+                md_text(&server.matches_profiles.join(", "))
             )?;
         }
         writeln!(out)?;
@@ -794,19 +824,18 @@ fn target_markdown(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Re
                 Verdict::Incompatible => "❌ incompatible",
             };
             let (version, suite) = match &p.negotiated {
-                Some(a) => (
-                    a.version.to_string(),
-                    format!("`{}`", view.suite(a.cipher_suite)),
-                ),
+                Some(a) => (a.version.to_string(), md_code(&view.suite(a.cipher_suite))),
                 None => (String::new(), String::new()),
             };
             vec![
-                p.profile.clone(),
+                md_cell(&p.profile),
                 result.to_string(),
                 version,
                 suite,
-                confirmed_text(p),
-                reason_text(p).map(|r| view.text(&r)).unwrap_or_default(),
+                md_cell(&confirmed_text(p)),
+                reason_text(p)
+                    .map(|r| md_cell(&view.text(&r)))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -850,18 +879,27 @@ fn target_markdown(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Re
     writeln!(out)
 }
 
+/// Text for an XML attribute or element: markup escaped; a line break or
+/// tab as a character reference (kept, and never a raw break in a CI log
+/// that prints the message); any other control character, which XML 1.0
+/// forbids or a terminal would obey, shown as a visible escape (`\x1b`).
 fn xml(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&apos;".to_string(),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => String::new(),
-            c => c.to_string(),
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if c.is_control() => out.push_str(&super::escape::terminal(&c.to_string())),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One JUnit test case: its name and, when it did not pass, a failure

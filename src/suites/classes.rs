@@ -119,7 +119,8 @@ impl fmt::Display for SuiteSelector {
 /// A name that is neither a class nor a registered suite.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown cipher suite or class {input:?} (classes: {}){}",
+    "unknown cipher suite or class {} (classes: {}){}",
+    crate::suggest::excerpt(input),
     SuiteClass::names().collect::<Vec<_>>().join(", "),
     crate::suggest::did_you_mean(suggestions)
 )]

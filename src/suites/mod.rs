@@ -184,7 +184,8 @@ impl CipherSuite {
 pub enum UnknownSuite {
     /// Not a name or id we know.
     #[error(
-        "unknown cipher suite {input:?}{}",
+        "unknown cipher suite {}{}",
+        crate::suggest::excerpt(input),
         crate::suggest::did_you_mean(suggestions)
     )]
     Unknown {
@@ -194,7 +195,10 @@ pub enum UnknownSuite {
         suggestions: Vec<String>,
     },
     /// A signaling value such as TLS_FALLBACK_SCSV.
-    #[error("{input:?} is a signaling value, not a cipher suite")]
+    #[error(
+        "{} is a signaling value, not a cipher suite",
+        crate::suggest::excerpt(input)
+    )]
     Signaling {
         /// What the user wrote.
         input: String,

@@ -134,7 +134,8 @@ pub fn parse_hex(s: &str) -> Option<u32> {
 /// A name that is not registered for a wire type, with the closest real names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown {kind} {input:?}{}",
+    "unknown {kind} {}{}",
+    crate::suggest::excerpt(input),
     crate::suggest::did_you_mean(suggestions)
 )]
 pub struct UnknownName {

@@ -340,3 +340,35 @@ fn a_panicking_target_is_an_internal_error_row() {
     assert_eq!(targets[1]["status"], "ok");
     assert_eq!(v["policy"]["status"], "incomplete");
 }
+
+/// With `--no-confirm` no handshake checks the rest of the flight: the
+/// first flight is judged whole. A ServerHello followed by a
+/// ChangeCipherSpec, by an unknown handshake message, by a certificate
+/// that does not parse or by an oversized chain is a server fault, never
+/// "compatible" (exit 1 for a required profile).
+#[test]
+fn first_flights_no_client_goes_on_with_are_not_support_without_confirmation() {
+    for script in [
+        Script::ServerHelloThenChangeCipherSpec,
+        Script::ServerHelloThenUnknownMessage,
+        Script::UnparseableCertificate,
+        Script::OversizedChain,
+    ] {
+        let peer = scripted(script);
+        let (code, v) = scan(
+            &peer.addr.to_string(),
+            &["-p", "dsa-11", "--require", "dsa-11", "--no-confirm"],
+        );
+        let p = profile(&v, "dsa-11");
+        assert_eq!(p["compatible"], false, "{script:?}: {p:#}");
+        assert_eq!(p["reason_code"], "server_fault", "{script:?}: {p:#}");
+        assert!(
+            p["reason"]
+                .as_str()
+                .unwrap()
+                .contains("no client goes on with that flight"),
+            "{script:?}: {p:#}"
+        );
+        assert_eq!(code, 1, "{script:?}: {v:#}");
+    }
+}

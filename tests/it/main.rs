@@ -9,6 +9,7 @@
 
 mod addresses;
 mod aliases;
+mod bounded;
 mod capture;
 mod cli_input;
 mod common;
@@ -16,6 +17,7 @@ mod confirm;
 mod demo;
 mod diagnose;
 mod directions;
+mod escape;
 mod estate;
 mod exposure;
 mod fleet;
@@ -28,6 +30,7 @@ mod limits;
 mod manager_api;
 mod manual;
 mod matrix_cli;
+mod merge;
 mod module_graph;
 mod observe;
 mod peers;

@@ -291,6 +291,19 @@ pub enum Script {
     /// listed group). Then waits up to 2 s. Exercises: RFC 8446 §4.1.4, a
     /// client aborts on a second HelloRetryRequest in one connection.
     SecondHelloRetry,
+    /// A valid TLS ≤ 1.2 ServerHello, then a ChangeCipherSpec (an
+    /// abbreviated handshake for a session never offered). Exercises: the
+    /// whole first flight is judged, also with `--no-confirm`.
+    ServerHelloThenChangeCipherSpec,
+    /// A valid ServerHello, the certificate, then a handshake message of
+    /// unassigned type 99, then ServerHelloDone.
+    ServerHelloThenUnknownMessage,
+    /// A valid ServerHello and a Certificate message whose chain does not
+    /// parse, then ServerHelloDone.
+    UnparseableCertificate,
+    /// A valid ServerHello and a Certificate message of 100,000 bytes (more
+    /// than a first flight is read for).
+    OversizedChain,
 }
 
 /// A raw peer that reads one ClientHello and answers as `script` says (see
@@ -384,6 +397,41 @@ fn run_script(mut stream: TcpStream, script: Script) {
             run_second_hello_retry(&mut stream, &hello);
             return;
         }
+        Script::ServerHelloThenChangeCipherSpec => valid_server_hello(&hello).map(|sh| {
+            let mut out = records(
+                ContentType::HANDSHAKE,
+                sh.legacy_version,
+                &sh.encode_handshake(),
+            );
+            out.extend(records(
+                ContentType::CHANGE_CIPHER_SPEC,
+                sh.legacy_version,
+                &[1],
+            ));
+            out
+        }),
+        Script::ServerHelloThenUnknownMessage => valid_server_hello(&hello).map(|sh| {
+            let mut flight = sh.encode_handshake();
+            flight.extend(encode_certificate(certificate_chain()));
+            flight.extend([99, 0, 0, 2, 0xAB, 0xCD]);
+            flight.extend(encode_server_hello_done());
+            records(ContentType::HANDSHAKE, sh.legacy_version, &flight)
+        }),
+        Script::UnparseableCertificate => valid_server_hello(&hello).map(|sh| {
+            let mut flight = sh.encode_handshake();
+            // A chain of 4 bytes holding one "certificate" of 9 bytes.
+            flight.extend([11, 0, 0, 7, 0, 0, 4, 0, 0, 9, 1]);
+            flight.extend(encode_server_hello_done());
+            records(ContentType::HANDSHAKE, sh.legacy_version, &flight)
+        }),
+        Script::OversizedChain => valid_server_hello(&hello).map(|sh| {
+            let mut flight = sh.encode_handshake();
+            let body = 100_000usize;
+            flight.extend([11, (body >> 16) as u8, (body >> 8) as u8, body as u8]);
+            flight.extend(std::iter::repeat_n(0u8, body));
+            flight.extend(encode_server_hello_done());
+            records(ContentType::HANDSHAKE, sh.legacy_version, &flight)
+        }),
     };
     let Some(reply) = reply else {
         // The script cannot apply to this hello.

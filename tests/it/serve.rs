@@ -793,3 +793,59 @@ fn serve_log_keeps_completed_handshakes() {
     );
     assert!(log.contains(": 2 no shared cipher"), "{log}");
 }
+
+/// `--max-per-source N`: the (N+1)-th connection at once from one address
+/// is closed on accept, and `refused` is logged; out of range is exit 2.
+#[test]
+fn serve_per_source_cap_is_a_flag() {
+    use std::io::Read;
+    let mut child = bin()
+        .args([
+            "serve",
+            "-p",
+            "dsa-11",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-per-source",
+            "2",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr: SocketAddr = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some((_, addr)) = line.split_once("listening on ") {
+            break addr.trim().parse().unwrap();
+        }
+    };
+    let held: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    // Let the emulator take both before the third arrives.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut third = std::net::TcpStream::connect(addr).unwrap();
+    third
+        .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+        .unwrap();
+    let mut buf = [0u8; 1];
+    // Closed at once (EOF or reset), not left waiting for a hello.
+    let n = third.read(&mut buf);
+    assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+    if let Err(e) = &n {
+        assert_ne!(e.kind(), std::io::ErrorKind::WouldBlock, "not closed: {e}");
+        assert_ne!(e.kind(), std::io::ErrorKind::TimedOut, "not closed: {e}");
+    }
+    drop(held);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let log: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(log.iter().any(|l| l.contains("refused")), "{log:#?}");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    for bad in ["0", "257", "x"] {
+        let run = tlscompat(&["serve", "-p", "dsa-11", "--max-per-source", bad]);
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+    }
+}

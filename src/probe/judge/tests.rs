@@ -161,20 +161,52 @@ fn hello_retry_rules() {
 }
 
 #[test]
-fn a_chain_too_large_to_read_is_reported_and_the_acceptance_stands() {
+fn a_chain_too_large_to_read_is_not_support() {
     let o = offer(&[TlsVersion::Tls12], &[0xC030]);
     // A Certificate message announcing 100 000 bytes.
     let bytes = flight(
         &hello(ProtocolVersion::TLS12, 0xC030),
         &[11, 0x01, 0x86, 0xA0],
     );
-    let a = judge(&o, &bytes);
-    let a = a.accepted().expect("accepted");
+    match judge(&o, &bytes) {
+        Outcome::ServerFault(Fault::Flight(w)) => assert!(w.contains("100000 bytes"), "{w}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The whole first flight is judged, not only its ServerHello: with
+/// `--no-confirm` nothing else would.
+#[test]
+fn a_flight_no_client_goes_on_with_is_not_support() {
+    let o = offer(&[TlsVersion::Tls12], &[0xC030]);
+    let h = hello(ProtocolVersion::TLS12, 0xC030);
+    let fault = |bytes: &[u8]| match judge(&o, bytes) {
+        Outcome::ServerFault(Fault::Flight(w)) => w,
+        other => panic!("{other:?}"),
+    };
+    // ServerHello, then ChangeCipherSpec.
+    let mut ccs = flight(&h, &[]);
+    ccs.extend(records(
+        ContentType::CHANGE_CIPHER_SPEC,
+        ProtocolVersion::TLS12,
+        &[1],
+    ));
+    assert!(fault(&ccs).contains("ChangeCipherSpec"));
+    // ServerHello, then a handshake message of an unknown type (99) and of
+    // a type with no place here (new_session_ticket).
+    assert!(fault(&flight(&h, &[99, 0, 0, 1, 0])).contains("no place"));
+    assert!(fault(&flight(&h, &[4, 0, 0, 1, 0])).contains("no place"));
+    // A Certificate message whose chain does not parse.
+    assert!(!fault(&flight(&h, &[11, 0, 0, 4, 0, 0, 9, 1])).is_empty());
+    // The OCSP answer (certificate_status) has its place: accepted.
+    let mut ok = h.encode_handshake();
+    ok.extend_from_slice(&[22, 0, 0, 1, 1]);
+    ok.extend(encode_server_hello_done());
+    let bytes = records(ContentType::HANDSHAKE, ProtocolVersion::TLS12, &ok);
     assert!(
-        a.chain_unreadable
-            .as_deref()
-            .is_some_and(|w| w.contains("100000 bytes")),
-        "{a:?}"
+        judge(&o, &bytes).accepted().is_some(),
+        "{:?}",
+        judge(&o, &bytes)
     );
 }
 
