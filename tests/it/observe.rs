@@ -806,18 +806,34 @@ fn captures_made_by_tcpdump() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // tcpdump says "listening on …" once it captures, or fails.
+        // tcpdump says "listening on …" once it captures (after a line
+        // naming the data link type with `-i any`), or fails.
         let mut stderr = std::io::BufReader::new(dump.stderr.take().unwrap());
-        let mut line = String::new();
-        let _ = std::io::BufRead::read_line(&mut stderr, &mut line);
-        if !line.contains("listening on") {
+        let mut said = String::new();
+        let listening = (0..4).any(|_| {
+            let mut line = String::new();
+            let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap_or(0);
+            said.push_str(&line);
+            read > 0 && line.contains("listening on")
+        });
+        if !listening {
             let _ = dump.kill();
             let _ = dump.wait();
-            return skip(&format!("cannot capture here: {}", line.trim()));
+            return skip(&format!("cannot capture here: {}", said.trim()));
         }
         probe_client(addr, "dsa-11");
         s_client(addr);
-        std::thread::sleep(Duration::from_millis(300));
+        // Until tcpdump has written both handshakes (-U: packet by packet),
+        // at most 10 s: a loaded machine may lag.
+        for _ in 0..100 {
+            let run = tlscompat(&["observe", file.to_str().unwrap(), "--format", "json"]);
+            let done = serde_json::from_str::<serde_json::Value>(&run.stdout)
+                .is_ok_and(|v| v["counts"]["answered"].as_u64() >= Some(2));
+            if done {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = Command::new("kill")
             .args(["-INT", &dump.id().to_string()])
             .status();
