@@ -6,7 +6,9 @@
 //! levels deep takes minutes to parse. So every input file is checked
 //! before it is read: a regular file (not a FIFO, a device or a directory),
 //! no larger than its kind allows, and YAML no deeper than
-//! [`MAX_YAML_DEPTH`]. The limits are stated in the README.
+//! [`MAX_YAML_DEPTH`]; a file whose size the system does not know (`/proc`)
+//! is read only so far ([`UNKNOWN_SIZE_LIMIT`]). The limits are stated in
+//! `docs/hardening.md`.
 
 use std::io::Read;
 use std::path::Path;
@@ -48,6 +50,22 @@ impl Kind {
     }
 }
 
+impl From<std::io::Error> for InputError {
+    /// A [`Limited`] reader's "too large" comes back out of the `io::Error`.
+    fn from(e: std::io::Error) -> Self {
+        let inner = e.get_ref().and_then(|i| i.downcast_ref::<InputError>());
+        match inner {
+            Some(InputError::TooLarge { size, kind, limit }) => InputError::TooLarge {
+                size: *size,
+                kind,
+                limit: *limit,
+            },
+            Some(InputError::UnknownSize { limit }) => InputError::UnknownSize { limit: *limit },
+            _ => InputError::Io(e),
+        }
+    }
+}
+
 /// How deep YAML may nest (flow brackets, or indentation in steps of two).
 pub const MAX_YAML_DEPTH: usize = 64;
 
@@ -56,7 +74,7 @@ pub const MAX_YAML_DEPTH: usize = 64;
 pub enum InputError {
     /// The system refused.
     #[error("{0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// A FIFO, a device, a directory, a socket.
     #[error("not a regular file ({0}): only regular files are read")]
     NotRegular(&'static str),
@@ -68,6 +86,16 @@ pub enum InputError {
         /// Which kind of file.
         kind: &'static str,
         /// The limit.
+        limit: u64,
+    },
+    /// A file whose size the system does not know (it says 0 bytes, as
+    /// `/proc` files do) and that holds more than [`UNKNOWN_SIZE_LIMIT`].
+    #[error(
+        "its size is unknown (the system says 0 bytes, as for files under /proc) and it holds \
+         more than {limit} bytes: only files of known size are read past that"
+    )]
+    UnknownSize {
+        /// What was read of it at most.
         limit: u64,
     },
     /// Not UTF-8.
@@ -83,32 +111,92 @@ pub enum InputError {
     },
 }
 
-/// The bytes of a regular file of `kind`, within its limit.
-pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, InputError> {
+/// How much of a file is read whose size the system does not know: a
+/// regular file that says it holds 0 bytes (`/proc` and `/sys` files,
+/// which are generated when read, some of them without end or far larger
+/// than any input: `/proc/self/pagemap`).
+pub const UNKNOWN_SIZE_LIMIT: u64 = 1024 * 1024;
+
+/// A regular file of `kind`, opened, and the most it may hold: its kind's
+/// limit, or [`UNKNOWN_SIZE_LIMIT`] when the file's size is unknown.
+fn open(path: &Path, kind: Kind) -> Result<(std::fs::File, u64, bool), InputError> {
     let meta = std::fs::metadata(path)?;
     let file_type = meta.file_type();
     if !file_type.is_file() {
         return Err(InputError::NotRegular(describe(&file_type)));
     }
     let limit = kind.limit();
-    let too_large = |size| InputError::TooLarge {
-        size,
-        kind: kind.name(),
-        limit,
-    };
     if meta.len() > limit {
-        return Err(too_large(meta.len()));
+        return Err(InputError::TooLarge {
+            size: meta.len(),
+            kind: kind.name(),
+            limit,
+        });
     }
-    // The file may grow between the look and the read: read one byte more
-    // than allowed, never more.
+    let unknown = meta.len() == 0 && limit > UNKNOWN_SIZE_LIMIT;
+    let limit = if unknown { UNKNOWN_SIZE_LIMIT } else { limit };
+    Ok((std::fs::File::open(path)?, limit, unknown))
+}
+
+/// The bytes of a regular file of `kind`, within its limit.
+pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, InputError> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
+    reader(path, kind)?.read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// A regular file of `kind`, read as a stream: reading past the kind's
+/// limit (or past [`UNKNOWN_SIZE_LIMIT`] for a file of unknown size) fails
+/// with [`InputError::TooLarge`] inside the `io::Error`. The file may grow
+/// between the look and the read: never more than the limit and a page is
+/// read.
+pub fn reader(path: &Path, kind: Kind) -> Result<Limited<std::fs::File>, InputError> {
+    let (file, limit, unknown_size) = open(path, kind)?;
+    Ok(Limited {
+        inner: file,
+        read: 0,
+        limit,
+        kind,
+        unknown_size,
+    })
+}
+
+/// A reader that fails once more than its limit has been read.
+#[derive(Debug)]
+pub struct Limited<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+    kind: Kind,
+    unknown_size: bool,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // A little past the limit is enough to know it was passed: a page,
+        // not one byte, so that reads keep the caller's sizes (files under
+        // /proc refuse reads of odd lengths).
+        let room = (self.limit + 4096).saturating_sub(self.read);
+        let n = usize::try_from(room).unwrap_or(usize::MAX).min(buf.len());
+        if n == 0 {
+            return Ok(0);
+        }
+        let got = self.inner.read(&mut buf[..n])?;
+        self.read += got as u64;
+        if self.read > self.limit {
+            let e = if self.unknown_size {
+                InputError::UnknownSize { limit: self.limit }
+            } else {
+                InputError::TooLarge {
+                    size: self.read,
+                    kind: self.kind.name(),
+                    limit: self.limit,
+                }
+            };
+            return Err(std::io::Error::other(e));
+        }
+        Ok(got)
+    }
 }
 
 /// The text of a regular file of `kind`, within its limit.
@@ -270,5 +358,39 @@ mod tests {
         let ok = dir.path().join("ok.yaml");
         std::fs::write(&ok, "id: x\n").unwrap();
         assert_eq!(read_yaml(&ok, Kind::Profile).unwrap(), "id: x\n");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn files_of_unknown_size_are_read_only_so_far() {
+        // A /proc file says 0 bytes: a small one is read whole ...
+        let status = read_text(Path::new("/proc/self/status"), Kind::Report).unwrap();
+        assert!(status.contains("Pid:"), "{status}");
+        // ... one without end (or far larger) is refused at the small cap,
+        // not read to the kind's limit.
+        let e = read_bytes(Path::new("/proc/self/pagemap"), Kind::Report).unwrap_err();
+        assert!(
+            matches!(e, InputError::UnknownSize { limit } if limit == UNKNOWN_SIZE_LIMIT),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("size is unknown"), "{e}");
+    }
+
+    #[test]
+    fn a_limited_reader_stops_a_page_past_its_limit() {
+        let mut r = Limited {
+            inner: std::io::repeat(b'x'),
+            read: 0,
+            limit: 10,
+            kind: Kind::Report,
+            unknown_size: false,
+        };
+        let mut out = Vec::new();
+        let e = InputError::from(r.read_to_end(&mut out).unwrap_err());
+        assert!(
+            matches!(e, InputError::TooLarge { size, limit: 10, .. } if size > 10),
+            "{e:?}"
+        );
+        assert!(out.len() <= 10 + 4096, "{}", out.len());
     }
 }

@@ -8,20 +8,17 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::results::{RunIdentity, RunRef, SCHEMA_VERSION, ScanReport, ShardOf, TargetReport};
 
 /// Every target of the report in `path`, in the file's order.
 pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
-    let fail = |message: String| Error::Report {
-        path: path.to_path_buf(),
-        message,
-    };
-    let text = crate::input::read_text(path, crate::input::Kind::Report)
-        .map_err(|e| fail(format!("cannot read: {e}")))?;
-    parse(&text).map_err(fail)
+    read_saved(path).map(|s| s.targets)
 }
 
 /// The targets of one report's text; the error is a message for people.
@@ -68,6 +65,42 @@ impl Saved {
 /// The targets, run identity and wholeness of one report's text; the error
 /// is a message for people.
 pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
+    parse_values(
+        serde_json::Deserializer::from_str(text).into_iter::<Box<RawValue>>(),
+        path,
+    )
+}
+
+/// What says which kind of object a report's value is, read without
+/// keeping its content (a whole report's targets are skipped, not built).
+#[derive(Deserialize)]
+struct Head {
+    schema_version: Option<Value>,
+    targets: Option<IgnoredAny>,
+    target: Option<IgnoredAny>,
+    policy: Option<IgnoredAny>,
+}
+
+/// The `run` of a JSON Lines target line.
+#[derive(Deserialize)]
+struct LineRun {
+    run: Option<RunRef>,
+}
+
+/// The `run` of a JSON Lines closing line.
+#[derive(Deserialize)]
+struct ClosingRun {
+    run: Option<RunIdentity>,
+}
+
+/// A report read from a stream of JSON values. Each value is held as its
+/// text only until it is built into targets: a report costs its largest
+/// value's text and the targets built (about twice the file at most), not
+/// a tree of every value (about eight times).
+fn parse_values(
+    values: impl Iterator<Item = Result<Box<RawValue>, serde_json::Error>>,
+    path: &Path,
+) -> Result<Saved, String> {
     let mut saved = Saved {
         path: path.to_path_buf(),
         targets: Vec::new(),
@@ -77,19 +110,26 @@ pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
     };
     let mut documents = 0;
     // One pretty document and JSON Lines are both a stream of values.
-    for value in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
-        let value = value.map_err(|e| {
+    for raw in values {
+        let raw = raw.map_err(|e| {
+            if e.is_io() {
+                let e = crate::input::InputError::from(std::io::Error::from(e));
+                return format!("cannot read: {e}");
+            }
             format!(
                 "not a tlscompat report: invalid JSON at line {} column {}: {e}",
                 e.line(),
                 e.column()
             )
         })?;
+        let text = raw.get();
         documents += 1;
-        let Some(object) = value.as_object() else {
+        if !text.trim_start().starts_with('{') {
             return Err("not a tlscompat report: expected a JSON object".into());
-        };
-        match object.get("schema_version").and_then(Value::as_u64) {
+        }
+        let head: Head =
+            serde_json::from_str(text).map_err(|e| format!("not a tlscompat report: {e}"))?;
+        match head.schema_version.as_ref().and_then(Value::as_u64) {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => {
                 return Err(format!(
@@ -111,16 +151,14 @@ pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
                 (_, None) => Ok(()),
             }
         };
-        if object.contains_key("targets") {
-            let report: ScanReport = serde_json::from_value(value).map_err(shape)?;
+        if head.targets.is_some() {
+            let report: ScanReport = serde_json::from_str(text).map_err(shape)?;
+            drop(raw);
             saved.targets.extend(report.targets);
             run(&mut saved, report.run)?;
             saved.closed = true;
-        } else if object.contains_key("target") {
-            let line_run = match object.get("run") {
-                Some(r) => Some(serde_json::from_value::<RunRef>(r.clone()).map_err(shape)?),
-                None => None,
-            };
+        } else if head.target.is_some() {
+            let line_run = serde_json::from_str::<LineRun>(text).map_err(shape)?.run;
             match (&saved.run_ref, line_run) {
                 (Some(a), Some(b)) if *a != b => {
                     return Err(format!(
@@ -132,15 +170,12 @@ pub fn parse_saved(text: &str, path: &Path) -> Result<Saved, String> {
             }
             saved
                 .targets
-                .push(serde_json::from_value(value).map_err(shape)?);
+                .push(serde_json::from_str(text).map_err(shape)?);
             saved.closed = false;
-        } else if object.contains_key("policy") {
+        } else if head.policy.is_some() {
             // The closing line. Its verdict is never read: the rows are
             // judged again.
-            let line_run = match object.get("run") {
-                Some(r) => Some(serde_json::from_value::<RunIdentity>(r.clone()).map_err(shape)?),
-                None => None,
-            };
+            let line_run = serde_json::from_str::<ClosingRun>(text).map_err(shape)?.run;
             run(&mut saved, line_run)?;
             saved.closed = true;
         } else {
@@ -254,15 +289,20 @@ fn contradiction(t: &TargetReport) -> Result<(), String> {
     Ok(())
 }
 
-/// One saved report, read whole.
+/// One saved report, read as a stream (never whole: see `parse_values`).
 pub fn read_saved(path: &Path) -> Result<Saved, Error> {
     let fail = |message: String| Error::Report {
         path: path.to_path_buf(),
         message,
     };
-    let text = crate::input::read_text(path, crate::input::Kind::Report)
+    let file = crate::input::reader(path, crate::input::Kind::Report)
         .map_err(|e| fail(format!("cannot read: {e}")))?;
-    parse_saved(&text, path).map_err(fail)
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    parse_values(
+        serde_json::Deserializer::from_reader(reader).into_iter::<Box<RawValue>>(),
+        path,
+    )
+    .map_err(fail)
 }
 
 /// Every target of every report, in order, and the reports that were cut
