@@ -3,7 +3,10 @@
 //! What a hostile or merely large input costs the tool, with no network:
 //! a policy of 8,000 and 40,000 `require` rules (`check` of a one-target
 //! report), a profile whose suite name is a million characters long
-//! (`profiles validate`), and a private key given as a profile. Each case
+//! (`profiles validate`), a private key given as a profile, a saved report
+//! of about 100 MB (as one JSON document and as JSON Lines: `check`, and
+//! `merge --format html`) and an inventory of a million agents
+//! (`plan --offline`). Each case
 //! runs the binary under `/usr/bin/time -v` (Debian package `time`) and
 //! prints the wall time, the peak memory and the length of what it wrote
 //! on stderr. A benchmark, not a test: it asserts nothing and `cargo test`
@@ -82,6 +85,134 @@ fn main() {
         &["scan", "127.0.0.1:1", "-p", key.to_str().unwrap()],
         limit,
     );
+    let (target, closing) = one_target_report(&scanner, d);
+    let copies = 100_000_000 / (target.len() + 1);
+    let (json, jsonl) = large_reports(&target, &closing, copies, d);
+    let mb = |p: &std::path::Path| std::fs::metadata(p).unwrap().len() / 1_000_000;
+    for (what, file) in [("JSON", &json), ("JSON Lines", &jsonl)] {
+        case(
+            &format!("check, a {} MB report ({what}, {copies} targets)", mb(file)),
+            &scanner,
+            &["check", file.to_str().unwrap()],
+            limit,
+        );
+    }
+    case(
+        &format!(
+            "merge --format html, a {} MB report (JSON Lines)",
+            mb(&jsonl)
+        ),
+        &scanner,
+        &["merge", jsonl.to_str().unwrap(), "--format", "html"],
+        limit,
+    );
+    let inventory = d.join("agents.csv");
+    let mut text = String::from("host,role,agent_version\n");
+    for i in 0..1_000_000u32 {
+        let version = [
+            "9.6.2-7723",
+            "10.0.0-3761",
+            "11.0.0-211",
+            "12.0.0-481",
+            "20.0.0-877",
+        ][i as usize % 5];
+        text.push_str(&format!("agent{i}.example,agent,{version}\n"));
+    }
+    std::fs::write(&inventory, &text).unwrap();
+    case(
+        &format!(
+            "plan --offline, an inventory of 1,000,000 agents ({} MB)",
+            text.len() / 1_000_000
+        ),
+        &scanner,
+        &[
+            "plan",
+            "--to",
+            "dsm-strong-12",
+            "-i",
+            inventory.to_str().unwrap(),
+            "--offline",
+            "--format",
+            "json",
+        ],
+        limit,
+    );
+}
+
+/// A report of a real scan of one emulated manager (JSON Lines: a target
+/// line and the closing line).
+fn one_target_report(scanner: &str, d: &std::path::Path) -> (String, String) {
+    use tlscompat::certs::KeyType;
+    use tlscompat::profile::Catalog;
+    use tlscompat::serve::{Emulator, EmulatorConfig, GeneratedPki, ServerSpec};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = rt.block_on(async {
+        let catalog = Catalog::builtin().unwrap();
+        let spec = ServerSpec::from_profile(catalog.get("dsm-strong-12").unwrap());
+        let pki = GeneratedPki::generate("bench", KeyType::Rsa).unwrap();
+        let listen = "127.0.0.1:0".parse().unwrap();
+        let config = EmulatorConfig::new("dsm-strong-12", spec, pki.server.clone(), listen);
+        Emulator::start(config, None).await.unwrap()
+    });
+    let one = d.join("one.jsonl");
+    let run = Command::new(scanner)
+        .args(["scan", &emulator.local_addr().to_string()])
+        .args(["--format", "jsonl", "-o"])
+        .arg(&one)
+        .output()
+        .unwrap();
+    assert!(one.exists(), "{}", String::from_utf8_lossy(&run.stderr));
+    drop(emulator);
+    drop(rt);
+    let text = std::fs::read_to_string(&one).unwrap();
+    let mut lines = text.lines();
+    let target = lines.next().unwrap().to_string();
+    let closing = lines.next().unwrap().to_string();
+    (target, closing)
+}
+
+/// The same scanned endpoint `copies` times under different names, as one
+/// JSON document and as JSON Lines of one run (the closing line's target
+/// count and inventory size adjusted: the run digest is not recomputed, so
+/// `merge` joins it and `check` judges it).
+fn large_reports(
+    target: &str,
+    closing: &str,
+    copies: usize,
+    d: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    use serde_json::Value;
+    let line: Value = serde_json::from_str(target).unwrap();
+    let name = line["target"].as_str().unwrap().to_string();
+    let mut closing: Value = serde_json::from_str(closing).unwrap();
+    closing["run"]["targets"] = copies.into();
+    closing["run"]["inventory_targets"] = copies.into();
+    let jsonl = d.join("large.jsonl");
+    let json = d.join("large.json");
+    let mut l = std::io::BufWriter::new(std::fs::File::create(&jsonl).unwrap());
+    let mut j = std::io::BufWriter::new(std::fs::File::create(&json).unwrap());
+    use std::io::Write;
+    let version = closing["schema_version"].clone();
+    write!(j, "{{\"schema_version\":{version},\"tool\":{{\"name\":\"tlscompat\",\"version\":\"0\"}},\"targets\":[").unwrap();
+    for i in 0..copies {
+        let host = format!("h{i}.example:4120");
+        let one = target.replace(&name, &host);
+        writeln!(l, "{one}").unwrap();
+        let mut doc: Value = serde_json::from_str(&one).unwrap();
+        let o = doc.as_object_mut().unwrap();
+        o.remove("schema_version");
+        o.remove("run");
+        if i > 0 {
+            j.write_all(b",").unwrap();
+        }
+        serde_json::to_writer(&mut j, &doc).unwrap();
+    }
+    writeln!(l, "{closing}").unwrap();
+    write!(j, "],\"policy\":{}}}", closing["policy"]).unwrap();
+    (json, jsonl)
 }
 
 fn private_key() -> Vec<u8> {

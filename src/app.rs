@@ -305,12 +305,14 @@ fn write_scan(
         policy,
         run,
     };
+    // Text quotes the report's names: escaped for the terminal, in place.
+    let report = match how.format {
+        ScanFormat::Text => report::escape::terminal_scan(report),
+        _ => report,
+    };
     let view = how.view;
     let print = |w: &mut dyn Write| match how.format {
-        ScanFormat::Text => text(w, |w| {
-            let escaped = report::escape::terminal_data(&report);
-            report::scan::text(w, escaped.as_ref().unwrap_or(&report), view)
-        }),
+        ScanFormat::Text => text(w, |w| report::scan::text(w, &report, view)),
         ScanFormat::Json => report::scan::json(w, &report),
         ScanFormat::Yaml => report::scan::yaml(w, &report),
         // Finished targets were streamed; the rest (not scanned), then the verdict.
@@ -363,9 +365,7 @@ fn what_if(
     let mut targets = crate::saved::read(&job.report)?;
     if job.format == WhatIfFormat::Text {
         // The answer quotes the report's names: escaped for the terminal.
-        if let Some(escaped) = report::escape::terminal_data(&targets) {
-            targets = escaped;
-        }
+        report::escape::terminal_in_place(&mut targets);
     }
     let answer = crate::whatif::what_if(&targets, &job.drop, catalog);
     write_report(job.output.as_deref(), stdout, |w| match job.format {

@@ -68,6 +68,37 @@ pub fn terminal_data<T: Serialize + DeserializeOwned>(value: &T) -> Option<T> {
     serde_json::from_value(json).ok()
 }
 
+/// Each item replaced by its [`terminal_data`], in place: no second copy
+/// of the list, and one item's tree of values at a time.
+pub fn terminal_in_place<T: Serialize + DeserializeOwned>(items: &mut [T]) {
+    for item in items {
+        if let Some(escaped) = terminal_data(&*item) {
+            *item = escaped;
+        }
+    }
+}
+
+/// A scan report escaped for the terminal as [`terminal_data`] does, but
+/// in place, target by target and summary row by row (see
+/// [`terminal_in_place`]): a large report costs no second copy.
+pub fn terminal_scan(mut report: crate::results::ScanReport) -> crate::results::ScanReport {
+    terminal_in_place(&mut report.targets);
+    terminal_in_place(&mut report.summary.endpoints);
+    if let Some(p) = terminal_data(&report.summary.profiles) {
+        report.summary.profiles = p;
+    }
+    if let Some(p) = terminal_data(&report.policy) {
+        report.policy = p;
+    }
+    if let Some(t) = terminal_data(&report.tool) {
+        report.tool = t;
+    }
+    if let Some(r) = report.run.as_ref().and_then(terminal_data) {
+        report.run = Some(r);
+    }
+    report
+}
+
 fn escape_strings(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
