@@ -162,7 +162,7 @@ pub struct PolicyArgs {
     /// that answered (repeatable; added to the profiles checked).
     #[arg(long = "require", value_name = "PROFILE")]
     pub require: Vec<String>,
-    /// Policy file (YAML): rules per role or target (see the README).
+    /// Policy file (YAML): rules per role or target (see docs/policy.md).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// Fail when an endpoint accepts this TLS version (repeatable).
@@ -587,8 +587,8 @@ pub enum ScanFormat {
 /// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
 ///
 /// Hand-written on purpose: `humantime` (the usual crate) rejects the
-/// fractions (`2.5s`) and bare numbers (`5`) that the README documents, and
-/// has no bound; this is twenty lines with its own tests.
+/// fractions (`2.5s`) and bare numbers (`5`) that `--timeout` takes, and has
+/// no bound; this is twenty lines with its own tests.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     parse_bounded(s, "duration", 3600.0, "1 hour")
 }

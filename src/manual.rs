@@ -215,8 +215,10 @@ fn see_also_section() -> String {
     ".SH \"SEE ALSO\"\n\
      The README (installed by the Debian package as\n\
      .IR /usr/share/doc/tlscompat/README.md )\n\
-     has an example for every command, the JSON report's fields and the\n\
-     shipped profiles;\n\
+     has an example for every command; the guides and references beside it in\n\
+     .I docs/\n\
+     describe each use, the JSON report's fields, policies, inventories and\n\
+     the shipped profiles;\n\
      .B tlscompat schema\n\
      prints the JSON Schema of each document the tool writes.\n"
         .to_owned()

@@ -2,8 +2,8 @@
 //!
 //! Idle connections, half-sent ClientHellos and slow trickles must not keep a
 //! real client out of the emulator; a scan of an endpoint that accepts and
-//! never answers must cost one wave of probes and one timeout, as the README
-//! says. The tests assert counts and events; their waits are generous
+//! never answers must cost one wave of probes and one timeout (see
+//! docs/performance.md). The tests assert counts and events; their waits are generous
 //! bounds for a loaded machine, not measurements (those are benchmarks).
 
 use std::collections::HashMap;
@@ -61,7 +61,8 @@ fn handshake_from(
     // Generous: a starved client never gets through; how fast one does is
     // a figure for the benchmarks, and a loaded CI machine is slow.
     tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    tcp.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+    tcp.set_write_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let mut connector = SslConnector::builder(SslMethod::tls_client()).unwrap();
     connector.set_verify(SslVerifyMode::NONE);
     connector

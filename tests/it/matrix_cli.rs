@@ -2,7 +2,7 @@
 
 use crate::common::{assert_clean_error, bin, finish, testdata, tlscompat};
 
-/// The README's question: switching a manager to the 12.x strong cipher set,
+/// The question the README starts from: switching a manager to the 12.x strong cipher set,
 /// which agents lose contact?
 #[test]
 fn strong_12_manager_strands_9_6_and_10_0() {
