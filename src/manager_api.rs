@@ -946,16 +946,12 @@ async fn read_response<R: AsyncBufRead + Unpin>(
                 return Err(Cause::TooLarge { limit });
             }
             let mut body = vec![0; n as usize];
-            let mut got = 0;
-            while got < body.len() {
-                let k = read_some(r, &mut body[got..], source).await?;
-                if k == 0 {
-                    return Err(Cause::Io(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        format!("closed after {got} of {n} bytes"),
-                    )));
-                }
-                got += k;
+            let got = read_full(r, &mut body, source).await?;
+            if got < body.len() {
+                return Err(Cause::Io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("closed after {got} of {n} bytes"),
+                )));
             }
             body
         } else {
@@ -1036,6 +1032,24 @@ async fn read_some<R: AsyncBufRead + Unpin>(
     .await
 }
 
+/// Fills `buf`, each read within the source's timeout: the bytes read,
+/// fewer than `buf.len()` when the connection closed first.
+async fn read_full<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut [u8],
+    source: &ApiSource,
+) -> Result<usize, Cause> {
+    let mut got = 0;
+    while got < buf.len() {
+        let k = read_some(r, &mut buf[got..], source).await?;
+        if k == 0 {
+            break;
+        }
+        got += k;
+    }
+    Ok(got)
+}
+
 /// A chunked body, at most the source's `max_body` bytes.
 async fn read_chunked<R: AsyncBufRead + Unpin>(
     r: &mut R,
@@ -1068,15 +1082,10 @@ async fn read_chunked<R: AsyncBufRead + Unpin>(
         }
         let start = body.len();
         body.resize(start + size, 0);
-        let mut got = start;
-        while got < body.len() {
-            let k = read_some(r, &mut body[got..], source).await?;
-            if k == 0 {
-                return Err(Cause::NotHttp(
-                    "the connection closed inside a chunk".into(),
-                ));
-            }
-            got += k;
+        if read_full(r, &mut body[start..], source).await? < size {
+            return Err(Cause::NotHttp(
+                "the connection closed inside a chunk".into(),
+            ));
         }
         let end = read_line(r, source, 2).await?;
         if end != b"\r\n" && end != b"\n" {
