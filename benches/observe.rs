@@ -28,20 +28,9 @@ use tlscompat::wire::ServerHello;
 use tlscompat::wire::codec::records;
 use tlscompat::wire::codes::{CompressionMethod, ContentType, ProtocolVersion};
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+#[path = "../tests/it/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
 
 fn main() {
     let mut size_mb: u64 = 1024;
@@ -200,9 +189,9 @@ fn generate(
         let conv = if kind < 60 {
             // An agent's heartbeat.
             hellos += 1;
-            let hello = agent_hellos[(agent % 5) as usize].clone();
-            let up = rng.below(4096) as usize;
-            let down = rng.below(16384) as usize;
+            let hello = agent_hellos[agent % 5].clone();
+            let up = rng.below(4096);
+            let down = rng.below(16384);
             Conversation {
                 client: SocketAddr::new(agent_ip, next_port()),
                 server: SocketAddr::new(manager, 4120),
@@ -224,13 +213,13 @@ fn generate(
                 chunks: vec![
                     (Side::Client, manager_hello.clone()),
                     (Side::Server, server_flight.clone()),
-                    (Side::Server, app_data[..rng.below(8192) as usize].to_vec()),
+                    (Side::Server, app_data[..rng.below(8192)].to_vec()),
                 ],
             }
         } else if kind < 95 {
             // A bulk transfer (an update package through a relay).
             hellos += 1;
-            let len = 256 * 1024 + rng.below(768 * 1024) as usize;
+            let len = 256 * 1024 + rng.below(768 * 1024);
             Conversation {
                 client: SocketAddr::new(agent_ip, next_port()),
                 server: SocketAddr::new(manager, 4122),

@@ -9,10 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::negotiate::Preference;
-use crate::profile::{Origin, Profile, ProfileError, Role};
+use crate::profile::{Origin, Profile, ProfileError, ProfileFile, Role};
 use crate::results::{ServerReport, TargetReport, TargetStatus};
 use crate::suites::CipherSuiteId;
 use crate::target::Target;
@@ -46,20 +44,6 @@ pub enum CaptureError {
         /// The validation error.
         source: Box<ProfileError>,
     },
-}
-
-/// A profile file as `capture` writes it (the fields of a profile file, in
-/// the order people read them).
-#[derive(Debug, Serialize)]
-struct ProfileFile {
-    id: String,
-    name: String,
-    role: Role,
-    versions: Vec<TlsVersion>,
-    cipher_suites: Vec<CipherSuiteId>,
-    source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notes: Option<String>,
 }
 
 /// A profile id from a host name or address: lower-case letters, digits and
@@ -188,6 +172,9 @@ pub fn profile_yaml(
         role,
         versions: server.versions.clone(),
         cipher_suites: suites,
+        // The defaults.
+        groups: Vec::new(),
+        signature_algorithms: Vec::new(),
         source: format!(
             "captured by tlscompat {} from {target} on {date} (every registered suite probed \
              at every version)",

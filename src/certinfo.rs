@@ -641,6 +641,22 @@ mod tests {
         der_chain(&ca.issue_with("leaf.test", &options).unwrap())
     }
 
+    /// A leaf valid from `not_before` (to `not_after`, or the default).
+    fn issue_dated(
+        ca: &Authority,
+        not_before: OffsetDateTime,
+        not_after: Option<OffsetDateTime>,
+    ) -> Vec<Vec<u8>> {
+        issue(
+            ca,
+            IssueOptions {
+                not_before: Some(not_before),
+                not_after,
+                ..IssueOptions::default()
+            },
+        )
+    }
+
     fn codes(findings: &[Finding]) -> Vec<FindingCode> {
         findings.iter().map(|f| f.code).collect()
     }
@@ -699,13 +715,10 @@ mod tests {
     fn expired_not_yet_valid_and_expiring_soon() {
         let ca = Authority::generate("dates CA").unwrap();
         let now = now();
-        let expired = issue(
+        let expired = issue_dated(
             &ca,
-            IssueOptions {
-                not_before: Some(now - Duration::days(400)),
-                not_after: Some(now - Duration::days(12)),
-                ..IssueOptions::default()
-            },
+            now - Duration::days(400),
+            Some(now - Duration::days(12)),
         );
         let f = findings(&expired, now, &[]);
         assert_eq!(codes(&f), [FindingCode::CertificateExpired]);
@@ -715,24 +728,15 @@ mod tests {
         );
         assert_eq!(f[0].message, expected);
 
-        let future = issue(
-            &ca,
-            IssueOptions {
-                not_before: Some(now + Duration::days(5)),
-                ..IssueOptions::default()
-            },
-        );
+        let future = issue_dated(&ca, now + Duration::days(5), None);
         let f = findings(&future, now, &[]);
         assert_eq!(codes(&f), [FindingCode::CertificateNotYetValid]);
         assert!(f[0].message.contains("(in 5 days)"), "{}", f[0].message);
 
-        let soon = issue(
+        let soon = issue_dated(
             &ca,
-            IssueOptions {
-                not_before: Some(now - Duration::days(100)),
-                not_after: Some(now + Duration::days(10)),
-                ..IssueOptions::default()
-            },
+            now - Duration::days(100),
+            Some(now + Duration::days(10)),
         );
         let f = findings(&soon, now, &[]);
         assert_eq!(codes(&f), [FindingCode::CertificateExpiresSoon]);
@@ -1011,13 +1015,10 @@ mod tests {
     fn verify_leaves_an_expired_leaf_to_findings() {
         let ca = Authority::generate("right CA").unwrap();
         let now = now();
-        let chain = issue(
+        let chain = issue_dated(
             &ca,
-            IssueOptions {
-                not_before: Some(now - Duration::days(400)),
-                not_after: Some(now - Duration::days(3)),
-                ..IssueOptions::default()
-            },
+            now - Duration::days(400),
+            Some(now - Duration::days(3)),
         );
         let anchors = [ca.identity.cert.clone()];
         assert_eq!(verify(&chain, &anchors, "localhost", now), vec![]);

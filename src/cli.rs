@@ -225,6 +225,15 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// How the report is shown.
+    #[command(flatten)]
+    pub view: ReportViewArgs,
+}
+
+/// How a scan report is shown (`scan`, `check`, `merge`): suite names,
+/// detail, and which endpoints the fleet summary lists.
+#[derive(Debug, Args)]
+pub struct ReportViewArgs {
     /// Name cipher suites in text and Markdown by their OpenSSL names
     /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
     #[arg(long)]
@@ -501,20 +510,9 @@ pub struct ScanArgs {
     /// N); `tlscompat merge` joins the shard reports.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
-    /// Name cipher suites in text and Markdown by their OpenSSL names
-    /// (ECDHE-RSA-AES256-GCM-SHA384) instead of their IANA names.
-    #[arg(long)]
-    pub openssl_names: bool,
-    /// Print every target's full report in text and Markdown, not only the
-    /// one-row-per-endpoint summary (shown instead when there are two or
-    /// more targets).
-    #[arg(long)]
-    pub details: bool,
-    /// List only the endpoints of these verdicts in the fleet summary
-    /// (comma-separated: lose = some client checked cannot connect,
-    /// unknown = could not be told, keep); the counts stay the whole run's.
-    #[arg(long, value_enum, value_name = "VERDICTS", value_delimiter = ',')]
-    pub only: Vec<Fate>,
+    /// How the report is shown.
+    #[command(flatten)]
+    pub view: ReportViewArgs,
 }
 
 /// `2/5`: the second of five slices.

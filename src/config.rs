@@ -283,18 +283,18 @@ impl Config {
         for dir in &cli.profiles_dir {
             catalog.add_dir(dir)?;
         }
-        let only = crate::results::Fates::of(match &cli.command {
-            Command::Scan(a) => &a.only,
-            Command::Check(a) | Command::Merge(a) => &a.only,
-            _ => &[],
-        });
-        let (openssl_names, details) = match &cli.command {
-            Command::Scan(a) => (a.openssl_names, a.details),
-            Command::Check(a) | Command::Merge(a) => (a.openssl_names, a.details),
-            Command::Matrix(a) => (a.openssl_names, false),
-            Command::Demo(a) => (a.openssl_names, false),
+        let view = match &cli.command {
+            Command::Scan(a) => Some(&a.view),
+            Command::Check(a) | Command::Merge(a) => Some(&a.view),
+            _ => None,
+        };
+        let only = crate::results::Fates::of(view.map_or(&[], |v| &v.only));
+        let (openssl_names, details) = match (&cli.command, view) {
+            (_, Some(v)) => (v.openssl_names, v.details),
+            (Command::Matrix(a), _) => (a.openssl_names, false),
+            (Command::Demo(a), _) => (a.openssl_names, false),
             // `--only` chose the agents to list: list them all.
-            Command::Plan(a) => (false, a.details || !a.only.is_empty()),
+            (Command::Plan(a), _) => (false, a.details || !a.only.is_empty()),
             _ => (false, false),
         };
         let mut notes = Vec::new();

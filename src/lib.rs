@@ -80,6 +80,7 @@ pub mod suggest;
 pub mod suites;
 pub mod target;
 pub mod tls_openssl;
+pub(crate) mod tls_rustls;
 pub mod version;
 pub mod whatif;
 pub mod wire;

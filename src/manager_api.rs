@@ -38,13 +38,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::inventory::{ComputerCounts, ComputerList, Entry};
 use crate::results::CertificateSummary;
+use crate::tls_rustls::{Chain, Verifier};
 
 /// Computers asked for per page (the API's `maxItems`).
 pub const DEFAULT_PAGE_SIZE: u32 = 1000;
@@ -700,7 +700,10 @@ fn client_config(trust: &Trust) -> Result<ClientConfig, Cause> {
     let config = match trust {
         Trust::Insecure => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+            .with_custom_certificate_verifier(Arc::new(Verifier::new(
+                Chain::Any,
+                provider.signature_verification_algorithms,
+            )))
             .with_no_client_auth(),
         Trust::System => {
             let found = rustls_native_certs::load_native_certs();
@@ -721,127 +724,23 @@ fn client_config(trust: &Trust) -> Result<ClientConfig, Cause> {
             roots.add_parsable_certificates(certs.iter().map(|c| CertificateDer::from(c.clone())));
             let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
                 Arc::new(roots),
-                provider,
+                provider.clone(),
             )
             .build()
             .map_err(|e| Cause::Tls(format!("--api-ca: {e}")))?;
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(CaOrPinned {
-                    webpki,
-                    pinned: certs.clone(),
-                }))
+                .with_custom_certificate_verifier(Arc::new(Verifier::new(
+                    Chain::CaOrPinned {
+                        webpki,
+                        pinned: certs.clone(),
+                    },
+                    provider.signature_verification_algorithms,
+                )))
                 .with_no_client_auth()
         }
     };
     Ok(config)
-}
-
-/// `--api-ca`: a chain to one of its CAs, or the very certificate it
-/// holds. A manager installs a self-signed console certificate (often
-/// marked as a CA, which path validation refuses as a server's own):
-/// giving that certificate trusts it, and nothing else.
-#[derive(Debug)]
-struct CaOrPinned {
-    webpki: Arc<rustls::client::WebPkiServerVerifier>,
-    pinned: Vec<Vec<u8>>,
-}
-
-impl ServerCertVerifier for CaOrPinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        self.webpki
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-            .or_else(|e| {
-                if self
-                    .pinned
-                    .iter()
-                    .any(|p| p.as_slice() == end_entity.as_ref())
-                {
-                    Ok(ServerCertVerified::assertion())
-                } else {
-                    Err(e)
-                }
-            })
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
-    }
-}
-
-/// `--api-insecure`: any certificate is accepted; handshake signatures are
-/// still verified (the session is still the server's).
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 /// One HTTP response.
@@ -1047,16 +946,12 @@ async fn read_response<R: AsyncBufRead + Unpin>(
                 return Err(Cause::TooLarge { limit });
             }
             let mut body = vec![0; n as usize];
-            let mut got = 0;
-            while got < body.len() {
-                let k = read_some(r, &mut body[got..], source).await?;
-                if k == 0 {
-                    return Err(Cause::Io(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        format!("closed after {got} of {n} bytes"),
-                    )));
-                }
-                got += k;
+            let got = read_full(r, &mut body, source).await?;
+            if got < body.len() {
+                return Err(Cause::Io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("closed after {got} of {n} bytes"),
+                )));
             }
             body
         } else {
@@ -1137,6 +1032,24 @@ async fn read_some<R: AsyncBufRead + Unpin>(
     .await
 }
 
+/// Fills `buf`, each read within the source's timeout: the bytes read,
+/// fewer than `buf.len()` when the connection closed first.
+async fn read_full<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut [u8],
+    source: &ApiSource,
+) -> Result<usize, Cause> {
+    let mut got = 0;
+    while got < buf.len() {
+        let k = read_some(r, &mut buf[got..], source).await?;
+        if k == 0 {
+            break;
+        }
+        got += k;
+    }
+    Ok(got)
+}
+
 /// A chunked body, at most the source's `max_body` bytes.
 async fn read_chunked<R: AsyncBufRead + Unpin>(
     r: &mut R,
@@ -1169,15 +1082,10 @@ async fn read_chunked<R: AsyncBufRead + Unpin>(
         }
         let start = body.len();
         body.resize(start + size, 0);
-        let mut got = start;
-        while got < body.len() {
-            let k = read_some(r, &mut body[got..], source).await?;
-            if k == 0 {
-                return Err(Cause::NotHttp(
-                    "the connection closed inside a chunk".into(),
-                ));
-            }
-            got += k;
+        if read_full(r, &mut body[start..], source).await? < size {
+            return Err(Cause::NotHttp(
+                "the connection closed inside a chunk".into(),
+            ));
         }
         let end = read_line(r, source, 2).await?;
         if end != b"\r\n" && end != b"\n" {

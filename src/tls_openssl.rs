@@ -13,6 +13,7 @@
 use openssl::error::ErrorStack;
 use openssl::ssl::{SslContextBuilder, SslMethod, SslOptions, SslVersion};
 
+use crate::certs::Identity;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 use crate::wire::codes::{NamedGroup, SignatureScheme};
@@ -114,11 +115,30 @@ fn suite_name(
     }
 }
 
-/// Sets versions, suites, groups and signature algorithms on `b`, exactly.
-pub(crate) fn configure(
-    b: &mut SslContextBuilder,
+/// A builder for `method` that offers exactly `offer` (see [`configure`]).
+pub(crate) fn offer_builder(
+    method: SslMethod,
     offer: &OfferSpec<'_>,
-) -> Result<(), ContextError> {
+) -> Result<SslContextBuilder, ContextError> {
+    let mut b = bare_builder(method)?;
+    configure(&mut b, offer)?;
+    Ok(b)
+}
+
+/// Presents `identity`: its certificate, its chain and its key.
+pub(crate) fn use_identity(
+    b: &mut SslContextBuilder,
+    identity: &Identity,
+) -> Result<(), ErrorStack> {
+    b.set_certificate(&identity.cert)?;
+    for c in &identity.chain {
+        b.add_extra_chain_cert(c.clone())?;
+    }
+    b.set_private_key(&identity.key)
+}
+
+/// Sets versions, suites, groups and signature algorithms on `b`, exactly.
+fn configure(b: &mut SslContextBuilder, offer: &OfferSpec<'_>) -> Result<(), ContextError> {
     let (min, max) = match (offer.versions.iter().min(), offer.versions.iter().max()) {
         (Some(min), Some(max)) => (*min, *max),
         _ => return Err(ContextError::NoVersion),

@@ -11,30 +11,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::{Group, ObserveError, Offer};
-use crate::profile::{Origin, Profile, Role};
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
+use crate::profile::{Origin, Profile, ProfileFile};
 use crate::wire::codes::{NamedGroup, SignatureScheme};
-
-/// A profile file as `--write-profiles` writes it.
-#[derive(Debug, Serialize)]
-struct ProfileFile {
-    id: String,
-    name: String,
-    role: Role,
-    versions: Vec<TlsVersion>,
-    cipher_suites: Vec<CipherSuiteId>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    groups: Vec<NamedGroup>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    signature_algorithms: Vec<SignatureScheme>,
-    source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notes: Option<String>,
-}
 
 /// What `--write-profiles` did with one offer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -245,7 +245,37 @@ impl<W: Write> CaptureWriter<W> {
         flags: Flags,
         payload: &[u8],
     ) -> Result<(), WriteError> {
-        let ip = tcp_packet(src, dst, seq, ack, flags, payload);
+        // An IP packet holding the segment.
+        let step = match (src.ip(), dst.ip()) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64),
+            (s, d) => {
+                let v6 = |a: IpAddr| match a {
+                    IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+                    IpAddr::V6(a) => a.octets(),
+                };
+                PacketBuilder::ipv6(v6(s), v6(d), 64)
+            }
+        };
+        let mut tcp = step.tcp(src.port(), dst.port(), seq, 65535);
+        if let Some(ack) = ack {
+            tcp = tcp.ack(ack);
+        }
+        if flags.syn {
+            tcp = tcp.syn();
+        }
+        if flags.fin {
+            tcp = tcp.fin();
+        }
+        if flags.rst {
+            tcp = tcp.rst();
+        }
+        if !payload.is_empty() {
+            tcp = tcp.psh();
+        }
+        let mut ip = Vec::with_capacity(tcp.size(payload.len()));
+        // Writing into a Vec cannot fail; a payload too large for one IP
+        // packet is a caller bug and gives an empty packet.
+        let _ = tcp.write(&mut ip, payload);
         let frame = self.link.frame(&ip, src.is_ipv6());
         self.frame(time, &frame)
     }
@@ -377,46 +407,4 @@ impl Flags {
         fin: true,
         rst: false,
     };
-}
-
-/// An IP packet holding one TCP segment.
-fn tcp_packet(
-    src: SocketAddr,
-    dst: SocketAddr,
-    seq: u32,
-    ack: Option<u32>,
-    flags: Flags,
-    payload: &[u8],
-) -> Vec<u8> {
-    let step = match (src.ip(), dst.ip()) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64),
-        (s, d) => {
-            let v6 = |a: IpAddr| match a {
-                IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
-                IpAddr::V6(a) => a.octets(),
-            };
-            PacketBuilder::ipv6(v6(s), v6(d), 64)
-        }
-    };
-    let mut tcp = step.tcp(src.port(), dst.port(), seq, 65535);
-    if let Some(ack) = ack {
-        tcp = tcp.ack(ack);
-    }
-    if flags.syn {
-        tcp = tcp.syn();
-    }
-    if flags.fin {
-        tcp = tcp.fin();
-    }
-    if flags.rst {
-        tcp = tcp.rst();
-    }
-    if !payload.is_empty() {
-        tcp = tcp.psh();
-    }
-    let mut out = Vec::with_capacity(tcp.size(payload.len()));
-    // Writing into a Vec cannot fail; a payload too large for one IP
-    // packet is a caller bug and gives an empty packet.
-    let _ = tcp.write(&mut out, payload);
-    out
 }

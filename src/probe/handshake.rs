@@ -154,6 +154,12 @@ impl PeerChain {
     }
 }
 
+impl crate::tls_rustls::ChainSink for PeerChain {
+    fn set(&self, chain: Vec<Vec<u8>>) {
+        PeerChain::set(self, chain);
+    }
+}
+
 /// What an engine reports; [`handshake`] adds where it broke off.
 #[derive(Debug)]
 pub(crate) enum EngineResult {

@@ -20,7 +20,7 @@ use tokio_openssl::SslStream;
 use super::handshake::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
 use crate::suites::CipherSuiteId;
-use crate::tls_openssl::{OfferSpec, bare_builder, configure, from_ssl_version};
+use crate::tls_openssl::{OfferSpec, from_ssl_version, offer_builder, use_identity};
 use crate::version::TlsVersion;
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
@@ -77,9 +77,8 @@ fn build_context(
     spec: &HelloSpec,
     identity: Option<&ClientIdentity>,
 ) -> Result<SslContext, String> {
-    let mut b = bare_builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
-    configure(
-        &mut b,
+    let mut b = offer_builder(
+        SslMethod::tls_client(),
         &OfferSpec {
             versions: &spec.versions,
             cipher_suites: &spec.cipher_suites,
@@ -90,13 +89,7 @@ fn build_context(
     .map_err(|e| e.to_string())?;
     b.set_verify(SslVerifyMode::NONE);
     if let Some(id) = identity {
-        let id = &id.identity;
-        b.set_certificate(&id.cert).map_err(|e| e.to_string())?;
-        for c in &id.chain {
-            b.add_extra_chain_cert(c.clone())
-                .map_err(|e| e.to_string())?;
-        }
-        b.set_private_key(&id.key).map_err(|e| e.to_string())?;
+        use_identity(&mut b, &id.identity).map_err(|e| e.to_string())?;
     }
     Ok(b.build())
 }

@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::danger::HandshakeSignatureValid;
 use rustls::client::{ResolvesClientCert, Resumption};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
@@ -27,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use super::handshake::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
 use crate::suites::CipherSuiteId;
+use crate::tls_rustls::{Chain, Verifier};
 use crate::version::TlsVersion;
 use crate::wire::codes::AlertDescription;
 
@@ -91,58 +92,6 @@ pub fn can_offer(spec: &HelloSpec) -> bool {
     };
     versions(spec).is_some()
         && !schemes(spec, &provider.signature_verification_algorithms).is_empty()
-}
-
-/// Accepts and records any chain, verifies signatures for real, offers the
-/// profile's signature schemes.
-#[derive(Debug)]
-struct AnyChain {
-    algorithms: WebPkiSupportedAlgorithms,
-    schemes: Vec<SignatureScheme>,
-    seen: PeerChain,
-}
-
-impl ServerCertVerifier for AnyChain {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        self.seen.set(
-            std::iter::once(end_entity)
-                .chain(intermediates)
-                .map(|c| c.to_vec())
-                .collect(),
-        );
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-            .or_else(|e| legacy_rsa(message, cert, dss).ok_or(e))
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-            .or_else(|e| legacy_rsa(message, cert, dss).ok_or(e))
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.schemes.clone()
-    }
 }
 
 /// Verifies an RSA signature with OpenSSL, for keys ring refuses (under
@@ -219,11 +168,14 @@ fn config(
 ) -> Result<ClientConfig, String> {
     let provider = provider(spec).ok_or("rustls cannot offer this configuration")?;
     let versions = versions(spec).ok_or("rustls speaks only TLS 1.2 and 1.3")?;
-    let verifier = AnyChain {
-        algorithms: provider.signature_verification_algorithms,
-        schemes: schemes(spec, &provider.signature_verification_algorithms),
-        seen,
-    };
+    // Any chain is accepted and recorded; signatures are verified for real
+    // (a weak RSA key by OpenSSL); the profile's schemes are offered.
+    let verifier = Verifier::new(
+        Chain::Record(Box::new(seen)),
+        provider.signature_verification_algorithms,
+    )
+    .offering(schemes(spec, &provider.signature_verification_algorithms))
+    .with_fallback(legacy_rsa);
     let key = match identity {
         Some(id) => {
             let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_pkcs8_der.clone()));

@@ -114,6 +114,27 @@ pub struct Profile {
     pub origin: Origin,
 }
 
+/// A profile file as the tool writes one (`profiles capture`, `observe
+/// --write-profiles`): the fields of a profile file in the order people
+/// read them, the empty optional ones left out.
+#[derive(Debug, Serialize)]
+pub(crate) struct ProfileFile {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) role: Role,
+    pub(crate) versions: Vec<TlsVersion>,
+    pub(crate) cipher_suites: Vec<CipherSuiteId>,
+    /// Empty: the defaults ([`DEFAULT_GROUPS`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) groups: Vec<NamedGroup>,
+    /// Empty: the defaults ([`DEFAULT_SIGNATURE_ALGORITHMS`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) signature_algorithms: Vec<SignatureScheme>,
+    pub(crate) source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) notes: Option<String>,
+}
+
 /// Groups a profile offers when it names none: what OpenSSL clients of the
 /// Deep Security era offer first.
 pub const DEFAULT_GROUPS: &[NamedGroup] = &[

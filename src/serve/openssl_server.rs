@@ -9,7 +9,7 @@ use openssl::x509::store::X509StoreBuilder;
 
 use super::ServerSpec;
 use crate::certs::Identity;
-use crate::tls_openssl::{ContextError, OfferSpec, bare_builder, configure};
+use crate::tls_openssl::{ContextError, OfferSpec, offer_builder, use_identity};
 
 /// Builds the server context for `spec` with `identity`; `client_ca` (when
 /// client certificates are required) is the CA they must chain to.
@@ -19,9 +19,8 @@ pub(crate) fn server_context(
     extra_identities: &[Identity],
     client_ca: Option<&[X509]>,
 ) -> Result<SslContext, ContextError> {
-    let mut b = bare_builder(SslMethod::tls_server())?;
-    configure(
-        &mut b,
+    let mut b = offer_builder(
+        SslMethod::tls_server(),
         &OfferSpec {
             versions: &spec.versions,
             cipher_suites: &spec.cipher_suites,
@@ -32,11 +31,7 @@ pub(crate) fn server_context(
     if spec.server_preference {
         b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE);
     }
-    b.set_certificate(&identity.cert)?;
-    for c in &identity.chain {
-        b.add_extra_chain_cert(c.clone())?;
-    }
-    b.set_private_key(&identity.key)?;
+    use_identity(&mut b, identity)?;
     b.check_private_key()?;
     for extra in extra_identities {
         b.set_certificate(&extra.cert)?;

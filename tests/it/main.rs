@@ -45,3 +45,4 @@ mod servers;
 mod text80;
 mod tls_clients;
 mod url_targets;
+mod xorshift;

@@ -23,6 +23,7 @@ use tlscompat::wire::codes::{NamedGroup, SignatureScheme};
 use tlscompat::wire::{ClientHello, Extension, ServerHello};
 
 use crate::common::testdata;
+use crate::xorshift::XorShift;
 
 fn suite_ids() -> Vec<CipherSuiteId> {
     registry().all().iter().map(|s| s.id).collect()
@@ -129,23 +130,6 @@ proptest! {
     #[test]
     fn server_hello_decode_body_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = ServerHello::decode_body(&bytes);
-    }
-}
-
-/// A small deterministic generator, so a soak failure can be replayed from
-/// its seed.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
     }
 }
 
