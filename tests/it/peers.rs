@@ -309,6 +309,9 @@ pub enum Script {
 /// A raw peer that reads one ClientHello and answers as `script` says (see
 /// [`Script`]).
 pub fn scripted(script: Script) -> Peer {
+    // The chain is made before the peer listens: under load, making it on
+    // the first connection took longer than a scan's timeout.
+    certificate_chain();
     listen(move |stream, _| run_script(stream, script))
 }
 
