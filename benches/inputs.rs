@@ -106,18 +106,28 @@ fn main() {
         &["merge", jsonl.to_str().unwrap(), "--format", "html"],
         limit,
     );
-    let inventory = d.join("agents.csv");
-    let mut text = String::from("host,role,agent_version\n");
-    for i in 0..1_000_000u32 {
-        let version = [
-            "9.6.2-7723",
-            "10.0.0-3761",
-            "11.0.0-211",
-            "12.0.0-481",
-            "20.0.0-877",
-        ][i as usize % 5];
-        text.push_str(&format!("agent{i}.example,agent,{version}\n"));
+    // A plan's three printers on 100,000 agents, then JSON on a million.
+    let hundred_k = d.join("agents-100k.csv");
+    std::fs::write(&hundred_k, inventory_text(100_000)).unwrap();
+    for format in ["text", "html"] {
+        case(
+            &format!("plan --offline --format {format}, an inventory of 100,000 agents"),
+            &scanner,
+            &[
+                "plan",
+                "--to",
+                "dsm-strong-12",
+                "-i",
+                hundred_k.to_str().unwrap(),
+                "--offline",
+                "--format",
+                format,
+            ],
+            limit,
+        );
     }
+    let inventory = d.join("agents.csv");
+    let text = inventory_text(1_000_000);
     std::fs::write(&inventory, &text).unwrap();
     case(
         &format!(
@@ -137,6 +147,22 @@ fn main() {
         ],
         limit,
     );
+}
+
+/// An inventory of `n` agents over five agent versions.
+fn inventory_text(n: u32) -> String {
+    let mut text = String::from("host,role,agent_version\n");
+    for i in 0..n {
+        let version = [
+            "9.6.2-7723",
+            "10.0.0-3761",
+            "11.0.0-211",
+            "12.0.0-481",
+            "20.0.0-877",
+        ][i as usize % 5];
+        text.push_str(&format!("agent{i}.example,agent,{version}\n"));
+    }
+    text
 }
 
 /// A report of a real scan of one emulated manager (JSON Lines: a target

@@ -527,11 +527,13 @@ fn plan(
     if !job.only.is_empty() {
         crate::plan::keep_only(&mut report, &job.only);
     }
+    // Text is laid out from the plan's strings, escaped in place first.
+    let report = match job.format {
+        PlanFormat::Text => report::escape::terminal_plan(report),
+        _ => report,
+    };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        PlanFormat::Text => text(w, |w| {
-            let escaped = report::escape::terminal_data(&report);
-            report::plan::text(w, escaped.as_ref().unwrap_or(&report), view)
-        }),
+        PlanFormat::Text => text(w, |w| report::plan::text(w, &report, view)),
         PlanFormat::Json => report::plan::json(w, &report),
         PlanFormat::Markdown => report::plan::markdown(w, &report, view),
         PlanFormat::Html => report::html::plan(w, &report),

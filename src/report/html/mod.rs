@@ -25,7 +25,7 @@ use crate::results::ScanReport;
 
 /// `scan --format html`.
 pub fn scan(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
-    scan::page(report).write(out)
+    scan::write(out, report)
 }
 
 /// `matrix --format html`.
@@ -35,5 +35,5 @@ pub fn matrix(out: &mut dyn Write, m: &crate::matrix::Matrix) -> io::Result<()> 
 
 /// `plan --format html`.
 pub fn plan(out: &mut dyn Write, p: &crate::plan::PlanReport) -> io::Result<()> {
-    plan::page(p).write(out)
+    plan::write(out, p)
 }

@@ -488,11 +488,39 @@ fn csp_hash(s: &str) -> String {
 impl Page {
     /// Writes the page: one self-contained HTML document.
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(self.render().as_bytes())
+        self.write_to(out, None)
+    }
+
+    /// Writes the page with its details made one at a time while it is
+    /// written, `section(i)` for row `i` of the grids, instead of from
+    /// [`Page::sections`]: a fleet's details are most of its page, and
+    /// this way only one of them is held at once. Every row gets a
+    /// section.
+    pub fn write_streaming(
+        &self,
+        out: &mut dyn Write,
+        section: &dyn Fn(usize) -> Section,
+    ) -> io::Result<()> {
+        self.write_to(out, Some(section))
     }
 
     /// The page as one string.
     pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        // Writing to a Vec does not fail, and only valid UTF-8 is written.
+        let _ = self.write_to(&mut out, None);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The page, piece by piece: the head, the header, the grids row by
+    /// row, then the details one by one, each written as soon as it is
+    /// made (the page of a large fleet is never held whole).
+    fn write_to(
+        &self,
+        out: &mut dyn Write,
+        lazy: Option<&dyn Fn(usize) -> Section>,
+    ) -> io::Result<()> {
+        let mut out = io::BufWriter::new(out);
         let csp = format!(
             "default-src 'none'; style-src {}; script-src {}; img-src data:; base-uri 'none'; form-action 'none'",
             csp_hash(CSS),
@@ -512,16 +540,17 @@ impl Page {
                 ],
             ))
             .push(Markup::el_text("title", &[], &self.title));
-        let mut body = Markup::new();
-        body.push(self.header())
-            .push(self.grid())
-            .push(self.sections());
         // The style and script are constants of this program (hashed above).
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n{}\n<style>{CSS}</style>\n</head>\n<body>\n{}\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
-            head.as_str(),
-            body.as_str()
-        )
+        write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n{}\n<style>{CSS}</style>\n</head>\n<body>\n",
+            head.as_str()
+        )?;
+        out.write_all(self.header().as_str().as_bytes())?;
+        self.write_grids(&mut out, lazy.is_some())?;
+        self.write_sections(&mut out, lazy)?;
+        write!(out, "\n<script>{SCRIPT}</script>\n</body>\n</html>\n")?;
+        out.flush()
     }
 
     fn header(&self) -> Markup {
@@ -622,13 +651,16 @@ impl Page {
         )
     }
 
-    /// The grids under one set of controls; the first grid's caption
-    /// heads them all, each further grid has its own `<h2>`.
-    fn grid(&self) -> Markup {
-        let mut body = Markup::concat([
-            Markup::el_text("h2", &[], &self.grid.caption),
-            self.controls(),
-        ]);
+    /// The grids under one set of controls, row by row; the first grid's
+    /// caption heads them all, each further grid has its own `<h2>`.
+    fn write_grids(&self, out: &mut dyn Write, every_row_has_details: bool) -> io::Result<()> {
+        out.write_all(b"<main>")?;
+        out.write_all(
+            Markup::el_text("h2", &[], &self.grid.caption)
+                .as_str()
+                .as_bytes(),
+        )?;
+        out.write_all(self.controls().as_str().as_bytes())?;
         let mut first_row = 0;
         for (n, g) in self.grids().enumerate() {
             let head = Markup::el(
@@ -641,38 +673,32 @@ impl Page {
                         .map(|c| Markup::el_text("th", &[("scope", "col")], c)),
                 ),
             );
-            let rows = Markup::concat(
-                g.rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| self.row(first_row + i, r)),
-            );
-            first_row += g.rows.len();
             let id = if n == 0 {
                 "grid".to_string()
             } else {
-                body.push(Markup::el_text("h2", &[], &g.caption));
+                out.write_all(Markup::el_text("h2", &[], &g.caption).as_str().as_bytes())?;
                 format!("grid-{n}")
             };
-            body.push(Markup::el(
-                "div",
-                &[("class", "scroll")],
-                Markup::el(
-                    "table",
-                    &[("id", &id), ("class", "grid")],
-                    Markup::concat([
-                        Markup::el("thead", &[], head),
-                        Markup::el("tbody", &[], rows),
-                    ]),
-                ),
-            ));
+            // The table's own tags are literals; the id is a number.
+            write!(
+                out,
+                "<div class=\"scroll\"><table id=\"{}\" class=\"grid\"><thead>{}</thead><tbody>",
+                escape(&id),
+                head.as_str()
+            )?;
+            for (i, r) in g.rows.iter().enumerate() {
+                let has_section = every_row_has_details
+                    || matches!(self.sections.get(first_row + i), Some(Some(_)));
+                out.write_all(self.row(first_row + i, r, has_section).as_str().as_bytes())?;
+            }
+            out.write_all(b"</tbody></table></div>")?;
+            first_row += g.rows.len();
         }
-        Markup::el("main", &[], body)
+        out.write_all(b"</main>")
     }
 
-    fn row(&self, i: usize, r: &Row) -> Markup {
+    fn row(&self, i: usize, r: &Row, has_section: bool) -> Markup {
         let key = row_key(i);
-        let has_section = matches!(self.sections.get(i), Some(Some(_)));
         let name = if has_section {
             let href = format!("#{key}");
             Markup::el_text("a", &[("href", &href)], &r.name)
@@ -717,35 +743,66 @@ impl Page {
         Markup(tr)
     }
 
-    fn sections(&self) -> Markup {
-        let items = self.sections.iter().enumerate().filter_map(|(i, s)| {
-            let s = s.as_ref()?;
-            let key = row_key(i);
-            let mut summary = Markup::el_text("span", &[("class", "name")], &s.title);
-            if let Some((tone, word)) = &s.badge {
-                summary
-                    .push(Markup::text(" "))
-                    .push(Markup::badge(*tone, word));
+    /// The details, one per row that has some, each written as soon as it
+    /// is made: from `lazy` when given, else from [`Page::sections`].
+    fn write_sections(
+        &self,
+        out: &mut dyn Write,
+        lazy: Option<&dyn Fn(usize) -> Section>,
+    ) -> io::Result<()> {
+        let rows: usize = self.grids().map(|g| g.rows.len()).sum();
+        let mut opened = false;
+        let n = if lazy.is_some() {
+            rows
+        } else {
+            self.sections.len()
+        };
+        for i in 0..n {
+            let made;
+            let s = match lazy {
+                Some(f) => {
+                    made = f(i);
+                    &made
+                }
+                None => match &self.sections[i] {
+                    Some(s) => s,
+                    None => continue,
+                },
+            };
+            if !opened {
+                opened = true;
+                write!(
+                    out,
+                    "<section id=\"details\" class=\"details\">{}",
+                    Markup::el_text("h2", &[], &self.sections_heading).as_str()
+                )?;
             }
-            Some(Markup::el(
-                "details",
-                &[("id", &key), ("data-key", &key), ("class", "item")],
-                Markup::concat([
-                    Markup::el("summary", &[], summary),
-                    Markup::el("div", &[("class", "body")], s.body.clone()),
-                ]),
-            ))
-        });
-        let items = Markup::concat(items);
-        if items.is_empty() {
-            return Markup::new();
+            out.write_all(section(i, s).as_str().as_bytes())?;
         }
-        Markup::el(
-            "section",
-            &[("id", "details"), ("class", "details")],
-            Markup::concat([Markup::el_text("h2", &[], &self.sections_heading), items]),
-        )
+        if opened {
+            out.write_all(b"</section>")?;
+        }
+        Ok(())
     }
+}
+
+/// One row's folded details.
+fn section(i: usize, s: &Section) -> Markup {
+    let key = row_key(i);
+    let mut summary = Markup::el_text("span", &[("class", "name")], &s.title);
+    if let Some((tone, word)) = &s.badge {
+        summary
+            .push(Markup::text(" "))
+            .push(Markup::badge(*tone, word));
+    }
+    Markup::el(
+        "details",
+        &[("id", &key), ("data-key", &key), ("class", "item")],
+        Markup::concat([
+            Markup::el("summary", &[], summary),
+            Markup::el("div", &[("class", "body")], s.body.clone()),
+        ]),
+    )
 }
 
 fn row_key(i: usize) -> String {

@@ -328,6 +328,19 @@ fn worst_first(p: &PlanReport) -> impl Iterator<Item = &AgentPlan> {
 
 /// The page for a plan.
 pub fn page(p: &PlanReport) -> Page {
+    let mut page = frame(p);
+    page.sections = worst_first(p).map(|a| Some(section(p, a))).collect();
+    page
+}
+
+/// Writes the page, each agent's details made only as it is written.
+pub fn write(out: &mut dyn std::io::Write, p: &PlanReport) -> std::io::Result<()> {
+    let order: Vec<&AgentPlan> = worst_first(p).collect();
+    frame(p).write_streaming(out, &|i| section(p, order[i]))
+}
+
+/// The page without its details.
+fn frame(p: &PlanReport) -> Page {
     let s = &p.summary;
     let stats = vec![
         Stat::new("agents", s.agents, Tone::Neutral),
@@ -453,7 +466,7 @@ pub fn page(p: &PlanReport) -> Page {
         },
         more_grids: Vec::new(),
         sections_heading: "Agent details".into(),
-        sections: worst_first(p).map(|a| Some(section(p, a))).collect(),
+        sections: Vec::new(),
     }
 }
 

@@ -75,6 +75,19 @@ fn policy_tone(s: PolicyStatus) -> Tone {
 
 /// The page for a scan report.
 pub fn page(report: &ScanReport) -> Page {
+    let mut page = frame(report);
+    page.sections = report.targets.iter().map(|t| Some(section(t))).collect();
+    page
+}
+
+/// Writes the page, each endpoint's details made only as it is written
+/// (they are most of a fleet's page).
+pub fn write(out: &mut dyn std::io::Write, report: &ScanReport) -> std::io::Result<()> {
+    frame(report).write_streaming(out, &|i| section(&report.targets[i]))
+}
+
+/// The page without its details.
+fn frame(report: &ScanReport) -> Page {
     let ids = crate::report::profile_order(report);
     let n = report.targets.len();
     let errors = report
@@ -186,7 +199,7 @@ pub fn page(report: &ScanReport) -> Page {
         },
         more_grids: Vec::new(),
         sections_heading: "Endpoint details".into(),
-        sections: report.targets.iter().map(|t| Some(section(t))).collect(),
+        sections: Vec::new(),
     }
 }
 
