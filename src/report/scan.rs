@@ -1007,61 +1007,82 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
 /// profile that is incompatible fails; a target that could not be scanned,
 /// or a profile whose answer is unknown, is an error.
 ///
-/// Written by hand: four elements and attribute escaping (`xml`) do not
-/// justify `quick-junit` and its dependencies (chrono, uuid, quick-xml);
-/// `tests/it/junit.rs` reads the output back with `junit-parser`.
+/// The document is written with `quick-xml`'s writer (elements, nesting,
+/// indentation); values go through [`xml`] first, which keeps line breaks
+/// as character references and shows other control characters visibly
+/// (XML 1.0 cannot carry them at all). `tests/it/junit.rs` reads the output
+/// back with `junit-parser`.
 pub fn junit(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    use quick_xml::Writer;
+    use quick_xml::events::{BytesDecl, BytesText, Event};
     let suites: Vec<(&TargetReport, Vec<Case>)> = report
         .targets
         .iter()
         .map(|t| (t, cases(report, t)))
         .collect();
-    let count = |f: &dyn Fn(&Case) -> bool| -> usize {
-        suites
-            .iter()
-            .map(|(_, c)| c.iter().filter(|c| f(c)).count())
-            .sum()
-    };
-    let tests = count(&|_| true);
-    let failures = count(&|c| c.failure.is_some());
-    let errors = count(&|c| c.error.is_some());
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="tlscompat" tests="{tests}" failures="{failures}" errors="{errors}">"#
-    )?;
-    for (t, cases) in &suites {
-        let name = xml(&t.target);
-        let failures = cases.iter().filter(|c| c.failure.is_some()).count();
-        let errors = cases.iter().filter(|c| c.error.is_some()).count();
-        writeln!(
-            out,
-            r#"  <testsuite name="{name}" tests="{}" failures="{failures}" errors="{errors}">"#,
-            cases.len()
-        )?;
-        for c in cases {
-            writeln!(
-                out,
-                r#"    <testcase classname="{name}" name="{}">"#,
-                xml(&c.name)
-            )?;
-            if let Some(message) = &c.failure {
-                writeln!(out, r#"      <failure message="{}"/>"#, xml(message))?;
+    let count = |cases: &[Case], f: &dyn Fn(&Case) -> bool| cases.iter().filter(|c| f(c)).count();
+    let total =
+        |f: &dyn Fn(&Case) -> bool| -> usize { suites.iter().map(|(_, c)| count(c, f)).sum() };
+    let failed = |c: &Case| c.failure.is_some();
+    let errored = |c: &Case| c.error.is_some();
+    let mut w = Writer::new_with_indent(io::BufWriter::new(out), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element("testsuites")
+        .with_attribute(attr("name", "tlscompat"))
+        .with_attribute(attr("tests", &total(&|_| true).to_string()))
+        .with_attribute(attr("failures", &total(&failed).to_string()))
+        .with_attribute(attr("errors", &total(&errored).to_string()))
+        .write_inner_content(|w| {
+            for (t, cases) in &suites {
+                w.create_element("testsuite")
+                    .with_attribute(attr("name", &t.target))
+                    .with_attribute(attr("tests", &cases.len().to_string()))
+                    .with_attribute(attr("failures", &count(cases, &failed).to_string()))
+                    .with_attribute(attr("errors", &count(cases, &errored).to_string()))
+                    .write_inner_content(|w| {
+                        for c in cases {
+                            let case = w
+                                .create_element("testcase")
+                                .with_attribute(attr("classname", &t.target))
+                                .with_attribute(attr("name", &c.name));
+                            if c.failure.is_none() && c.error.is_none() && c.out.is_none() {
+                                case.write_empty()?;
+                                continue;
+                            }
+                            case.write_inner_content(|w| {
+                                if let Some(message) = &c.failure {
+                                    w.create_element("failure")
+                                        .with_attribute(attr("message", message))
+                                        .write_empty()?;
+                                }
+                                if let Some((kind, message)) = &c.error {
+                                    w.create_element("error")
+                                        .with_attribute(attr("type", kind))
+                                        .with_attribute(attr("message", message))
+                                        .write_empty()?;
+                                }
+                                if let Some(text) = &c.out {
+                                    w.create_element("system-out")
+                                        .write_text_content(BytesText::from_escaped(xml(text)))?;
+                                }
+                                Ok(())
+                            })?;
+                        }
+                        Ok(())
+                    })?;
             }
-            if let Some((kind, message)) = &c.error {
-                writeln!(
-                    out,
-                    r#"      <error type="{}" message="{}"/>"#,
-                    xml(kind),
-                    xml(message)
-                )?;
-            }
-            if let Some(text) = &c.out {
-                writeln!(out, "      <system-out>{}</system-out>", xml(text))?;
-            }
-            writeln!(out, "    </testcase>")?;
-        }
-        writeln!(out, "  </testsuite>")?;
+            Ok(())
+        })?;
+    let mut out = w.into_inner();
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// An attribute whose value is escaped by [`xml`] (quick-xml's own escaping
+/// would leave line breaks to be read back as spaces).
+fn attr<'a>(key: &'a str, value: &str) -> quick_xml::events::attributes::Attribute<'a> {
+    quick_xml::events::attributes::Attribute {
+        key: quick_xml::name::QName(key.as_bytes()),
+        value: std::borrow::Cow::Owned(xml(value).into_bytes()),
     }
-    writeln!(out, "</testsuites>")
 }
