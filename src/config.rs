@@ -361,7 +361,7 @@ impl Config {
             }
             Command::Observe(args) => {
                 let to_file = args.output.is_some();
-                (Job::Observe(observe_job(args)?), to_file)
+                (Job::Observe(observe_job(&catalog, args)?), to_file)
             }
             Command::Demo(args) => (
                 Job::Demo {
@@ -492,11 +492,12 @@ fn scan_job(
     let mut files = Vec::new();
     for file in &args.inventory {
         files.extend(
-            crate::inventory::read(file, args.inventory_format, role).map_err(Error::Inventory)?,
+            crate::inventory::read(file, args.inventory_format, role, catalog)
+                .map_err(Error::Inventory)?,
         );
     }
     // The manager's agents, with the files' entries added or overriding.
-    let from_manager = read_manager(&args.api)?.map(|m| m.fleet.entries);
+    let from_manager = read_manager(&args.api, catalog)?.map(|m| m.fleet.entries);
     entries.extend(crate::inventory::merge(
         from_manager.unwrap_or_default(),
         files,
@@ -774,11 +775,13 @@ fn plan_job(
         (file, _) => {
             // A plan is about agents: an inventory line without a role is one.
             let from_file = match file {
-                Some(file) => crate::inventory::read(file, args.inventory_format, Role::Agent)
-                    .map_err(Error::Inventory)?,
+                Some(file) => {
+                    crate::inventory::read(file, args.inventory_format, Role::Agent, catalog)
+                        .map_err(Error::Inventory)?
+                }
                 None => Vec::new(),
             };
-            let from_manager = match read_manager(&args.api)? {
+            let from_manager = match read_manager(&args.api, catalog)? {
                 Some(m) => {
                     plan_notes.extend(m.notes);
                     m.fleet.entries
@@ -850,15 +853,15 @@ fn plan_job(
     })
 }
 
-fn observe_job(args: crate::cli::ObserveArgs) -> Result<ObserveJob, Error> {
+fn observe_job(catalog: &Catalog, args: crate::cli::ObserveArgs) -> Result<ObserveJob, Error> {
     let from_file = match &args.inventory {
-        Some(file) => crate::inventory::read(file, args.inventory_format, Role::Agent)
+        Some(file) => crate::inventory::read(file, args.inventory_format, Role::Agent, catalog)
             .map_err(Error::Inventory)?,
         None => Vec::new(),
     };
     // The manager's computer list names hosts too (the file adds or
     // overrides, as for scan and plan).
-    let from_manager = read_manager(&args.api)?.map(|m| m.fleet.entries);
+    let from_manager = read_manager(&args.api, catalog)?.map(|m| m.fleet.entries);
     let entries = crate::inventory::merge(from_manager.unwrap_or_default(), from_file);
     let names = crate::observe::names_from_inventory(&entries);
     Ok(ObserveJob {
@@ -881,7 +884,7 @@ struct FromManager {
 /// like `-i`: a failure is an input error, exit 2). Says on stderr that
 /// `--api-insecure` is on (every time), how the read goes when it takes
 /// more than a page, what was read, and the console's TLS.
-fn read_manager(args: &ManagerApiArgs) -> Result<Option<FromManager>, Error> {
+fn read_manager(args: &ManagerApiArgs, catalog: &Catalog) -> Result<Option<FromManager>, Error> {
     use crate::manager_api::{ApiKey, ApiSource, ApiUrl, Trust};
     use std::io::Write;
     let Some(url) = &args.from_manager else {
@@ -951,7 +954,11 @@ fn read_manager(args: &ManagerApiArgs) -> Result<Option<FromManager>, Error> {
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
-    let read = runtime.block_on(crate::manager_api::read_fleet(&source, &mut progress));
+    let read = runtime.block_on(crate::manager_api::read_fleet(
+        &source,
+        catalog,
+        &mut progress,
+    ));
     if let Some(bar) = &spinner {
         bar.finish_and_clear();
     }
@@ -1105,12 +1112,9 @@ fn diagnose_job(catalog: &mut Catalog, args: DiagnoseArgs) -> Result<DiagnoseJob
     let (id, caveat) = match (&args.profile, &args.agent_version) {
         (Some(p), _) => (catalog.resolve(p)?, None),
         (None, Some(v)) => {
-            let mapped =
-                crate::agent_version::profile_for(v).map_err(|e| Error::Usage(e.to_string()))?;
-            (
-                mapped.profile.to_string(),
-                mapped.caveat.map(str::to_string),
-            )
+            let mapped = crate::agent_version::profile_for(catalog, v)
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            (mapped.profile, mapped.caveat)
         }
         (None, None) => {
             return Err(Error::Usage(

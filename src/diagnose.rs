@@ -478,14 +478,14 @@ fn advice(
             "the manager accepts only the 12.x strong cipher suites \
              (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256): \
              {} cannot connect; {upgrade_text}, or turn strong cipher suites off on the manager",
-            agent_name(&agent.id)
+            agent_name(agent)
         );
     }
     if behaves.iter().any(|b| b == "dsm-strong-10-11") {
         return format!(
             "the manager accepts only the 10.0/11.0 strong cipher suites (ECDHE with AES): {} \
              cannot connect; {upgrade_text}, or turn strong cipher suites off on the manager",
-            agent_name(&agent.id)
+            agent_name(agent)
         );
     }
     let server_versions = server.map(|s| s.versions.clone()).unwrap_or_default();
@@ -497,7 +497,7 @@ fn advice(
         return format!(
             "the manager enforces TLS 1.2 (TLS 1.0 is off): {} speaks only TLS 1.0; \
              {upgrade_text}, or allow TLS 1.0 on the manager again (not recommended)",
-            agent_name(&agent.id)
+            agent_name(agent)
         );
     }
     format!(
@@ -529,21 +529,16 @@ fn upgrade_to(report: &TargetReport, shipped: &[&Profile]) -> Vec<String> {
                     .is_some_and(|s| p.suites_at(*v).any(|x| s.contains(&x)))
             })
         })
-        .filter(|p| p.id != "dsa-fips")
-        .map(|p| agent_name(&p.id))
+        // A mode (FIPS) is not something to upgrade to: rungs only.
+        .filter(|p| p.ladder.is_some())
+        .map(|p| agent_name(p))
         .collect()
 }
 
-/// How admins name an agent version.
-fn agent_name(id: &str) -> String {
-    match id {
-        "dsa-9.6" => "agent 9.6".into(),
-        "dsa-10.0" => "agent 10.0 before Update 16".into(),
-        "dsa-10.0-u16" => "10.0 Update 16".into(),
-        "dsa-11" => "11.0+".into(),
-        "dsa-fips" => "an agent in FIPS mode".into(),
-        other => other.into(),
-    }
+/// How admins name an agent version: the profile's `version_name`, else
+/// its id.
+fn agent_name(p: &Profile) -> String {
+    p.version_name.clone().unwrap_or_else(|| p.id.clone())
 }
 
 /// 4. The manager's certificate against this machine's clock.

@@ -11,7 +11,7 @@
 //!
 //! Everything here is pure: profiles in, verdicts as data out, using the
 //! offline negotiator ([`crate::negotiate`]). `plan` adds live evidence
-//! where it has some, and walks the upgrade ladder ([`LADDER`]) with
+//! where it has some, and walks the upgrade ladder ([`ladder`]) with
 //! [`smallest_upgrade`].
 
 use crate::negotiate::{Offer, Preference, negotiate};
@@ -102,29 +102,36 @@ pub fn loses_contact(after: &[LegVerdict]) -> Option<bool> {
     }
 }
 
-/// The agent upgrade path, oldest first (docs/domain.md, "The upgrade
-/// ladder"). `dsa-fips` is a mode of 11.0, 12.0 and 20 agents, not a rung.
-pub const LADDER: [&str; 4] = ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11"];
-
-/// The FIPS-mode profile: a mode, not a rung of [`LADDER`].
-pub const FIPS: &str = "dsa-fips";
-
-/// What to install to stand on a rung, for people: product versions, not
-/// profile ids (docs/domain.md, "The upgrade ladder"). The top rung names
-/// the newest agent line first.
-pub fn product(id: &str) -> Option<&'static str> {
-    match id {
-        "dsa-9.6" => Some("Deep Security Agent 9.6"),
-        "dsa-10.0" => Some("Deep Security Agent 10.0 or later"),
-        "dsa-10.0-u16" => Some("Deep Security Agent 10.0 Update 16 or later"),
-        "dsa-11" => Some("Deep Security Agent 20 (or 11.0, 12.0)"),
-        _ => None,
-    }
+/// The agent upgrade ladder, oldest rung first: the catalog's agent
+/// profiles that give a `ladder` rung (docs/domain.md, "The upgrade
+/// ladder"), so a profile added with `--profiles-dir` can add a rung. A
+/// mode such as FIPS (`dsa-fips`) has no rung.
+pub fn ladder(catalog: &Catalog) -> Vec<&Profile> {
+    let mut rungs: Vec<&Profile> = catalog
+        .with_role(crate::profile::Role::Agent)
+        .filter(|p| p.ladder.is_some())
+        .collect();
+    rungs.sort_by_key(|p| p.ladder);
+    rungs
 }
 
-/// Where `id` stands on the ladder.
-pub fn rung(id: &str) -> Option<usize> {
-    LADDER.iter().position(|r| *r == id)
+/// What to install to stand on a rung, for people: product versions, not
+/// profile ids (the profile's `product`).
+pub fn product<'c>(catalog: &'c Catalog, id: &str) -> Option<&'c str> {
+    catalog.get(id)?.product.as_deref()
+}
+
+/// Where `id` stands on the ladder, 0 the oldest rung.
+pub fn rung(catalog: &Catalog, id: &str) -> Option<usize> {
+    ladder(catalog).iter().position(|p| p.id == id)
+}
+
+/// Whether `id` is a mode of agents (FIPS) rather than a rung: an agent
+/// profile off the ladder that no agent version claims as its own.
+pub fn is_mode(catalog: &Catalog, id: &str) -> bool {
+    catalog
+        .get(id)
+        .is_some_and(|p| p.ladder.is_none() && p.agent_versions.is_empty())
 }
 
 /// The first rung above `from` (or, for an agent off the ladder, from the
@@ -137,15 +144,16 @@ pub fn smallest_upgrade<'c>(
     manager: &Profile,
     direction: Direction,
 ) -> Option<(&'c Profile, Vec<&'c Profile>)> {
-    let start = rung(from).map_or(0, |r| r + 1);
+    let start = rung(catalog, from).map_or(0, |r| r + 1);
     let works = |p: &Profile| {
         judge(p, manager, direction)
             .iter()
             .all(|v| v.status == LegStatus::Works)
     };
-    let mut fit = LADDER[start.min(LADDER.len())..]
+    let rungs = ladder(catalog);
+    let mut fit = rungs[start.min(rungs.len())..]
         .iter()
-        .filter_map(|id| catalog.get(id))
+        .copied()
         .filter(|p| works(p));
     let first = fit.next()?;
     Some((first, fit.collect()))
@@ -268,7 +276,7 @@ mod tests {
         assert_eq!(up("dsa-11", "dsm-strong-12", bi), None, "no rung above");
         // Off the ladder (FIPS mode): from the bottom.
         assert_eq!(
-            up(FIPS, "dsm-strong-12", bi).map(|u| u.0),
+            up("dsa-fips", "dsm-strong-12", bi).map(|u| u.0),
             Some("dsa-10.0-u16".into())
         );
         // A 9.6 manager: the 9.6 agent's own rung is the only fit, so no upgrade.

@@ -25,7 +25,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::profile::Role;
+use crate::profile::{Catalog, Role};
 pub use crate::results::{Direction, Expectation, ManagerRecord};
 use crate::target::{InventoryError, Target};
 
@@ -172,6 +172,7 @@ pub fn read(
     path: &Path,
     format: Option<InventoryFormat>,
     default_role: Role,
+    catalog: &Catalog,
 ) -> Result<Vec<Entry>, InventoryError> {
     let fail = |line: Option<usize>, message: String| InventoryError {
         path: path.to_path_buf(),
@@ -199,7 +200,7 @@ pub fn read(
     if format == InventoryFormat::Yaml {
         crate::input::check_yaml_depth(&text).map_err(|e| fail(None, e.to_string()))?;
     }
-    let mut entries = parse(&text, default_role).map_err(|(l, m)| fail(l, m))?;
+    let mut entries = parse(&text, default_role, catalog).map_err(|(l, m)| fail(l, m))?;
     for e in &mut entries {
         e.at = format!("{}{}", path.display(), e.at);
     }
@@ -230,25 +231,18 @@ fn target(host: &str, port: Option<&str>, role: Role) -> Result<Target, String> 
     Target::parse(&input, role).map_err(|e| e.to_string())
 }
 
-/// What an agent version expects: the profiles it may behave like, and the
-/// caveat when the version alone cannot decide.
-pub(crate) fn from_version(version: &str) -> Result<(Vec<String>, Option<String>), String> {
-    let mapped = crate::agent_version::profile_for(version).map_err(|e| e.to_string())?;
-    let mut expect = vec![mapped.profile.to_string()];
-    match mapped.profile {
-        // Before or after Update 16, strong cipher suites on or off (off:
-        // the six suites of `dsa-fips`, an inference, docs/domain.md): the
-        // scan's identification decides.
-        "dsa-10.0" => expect.extend(["dsa-10.0-u16".to_string(), "dsa-fips".to_string()]),
-        // 11.0, 12.0 and 20 may run in FIPS mode (the seed lists it under
-        // them): the scan's identification decides.
-        "dsa-11" => expect.push("dsa-fips".to_string()),
-        _ => {}
-    }
-    Ok((expect, mapped.caveat.map(str::to_string)))
+/// What an agent version expects: the profiles it may behave like (the
+/// mapped profile's `may_also_be` too: the scan's identification decides),
+/// and the caveat when the version alone cannot decide.
+pub(crate) fn from_version(
+    catalog: &Catalog,
+    version: &str,
+) -> Result<(Vec<String>, Option<String>), String> {
+    let mapped = crate::agent_version::profile_for(catalog, version).map_err(|e| e.to_string())?;
+    Ok((mapped.candidates, mapped.caveat))
 }
 
-fn csv_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
+fn csv_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec<Entry>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
@@ -317,7 +311,7 @@ fn csv_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
             expectation.expect = vec![p.to_string()];
         }
         if let Some(v) = get("agent_version") {
-            let (expect, note) = from_version(v).map_err(at)?;
+            let (expect, note) = from_version(catalog, v).map_err(at)?;
             if expectation.expect.is_empty() {
                 expectation.expect = expect;
             }
@@ -378,7 +372,7 @@ struct YamlTarget {
     labels: Vec<String>,
 }
 
-fn yaml_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
+fn yaml_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec<Entry>> {
     let doc: YamlInventory = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         let message = match e.location() {
@@ -430,7 +424,7 @@ fn yaml_entries(text: &str, default_role: Role) -> Located<Vec<Entry>> {
             ..Expectation::default()
         };
         if let Some(v) = &t.agent_version {
-            let (expect, note) = from_version(v).map_err(at)?;
+            let (expect, note) = from_version(catalog, v).map_err(at)?;
             expectation.expect = expect;
             expectation.agent_version = Some(v.clone());
             expectation.note = note;
@@ -561,6 +555,7 @@ fn text(v: &Option<String>) -> Option<String> {
 pub(crate) fn computer_entries(
     computers: Vec<Computer>,
     counts: &mut ComputerCounts,
+    catalog: &Catalog,
 ) -> Result<Vec<Entry>, (usize, String)> {
     let mut out = Vec::new();
     for (i, c) in computers.into_iter().enumerate() {
@@ -598,7 +593,7 @@ pub(crate) fn computer_entries(
             })?;
         let mut expectation = Expectation::default();
         if let Some(v) = &record.agent_version {
-            match from_version(v) {
+            match from_version(catalog, v) {
                 Ok((expect, note)) => {
                     expectation.expect = expect;
                     expectation.note = note;
@@ -641,7 +636,7 @@ pub(crate) fn computer_entries(
     Ok(out)
 }
 
-fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
+fn computers(text: &str, _role: Role, catalog: &Catalog) -> Located<Vec<Entry>> {
     const SHAPE: &str =
         "not a computer list ({\"computers\": [{\"hostName\", \"lastIPUsed\", \"agentVersion\"}]})";
     // JSON first (its errors have a line and column), then the shape, one
@@ -665,7 +660,7 @@ fn computers(text: &str, _role: Role) -> Located<Vec<Entry>> {
     for (i, item) in items.into_iter().enumerate() {
         list.push(computer(item).map_err(|m| (None, format!("computer {}: {m}", i + 1)))?);
     }
-    computer_entries(list, &mut ComputerCounts::default())
+    computer_entries(list, &mut ComputerCounts::default(), catalog)
         .map_err(|(i, m)| (None, format!("computer {}: {m}", i + 1)))
 }
 
@@ -746,8 +741,12 @@ pub fn merge(base: Vec<Entry>, overrides: Vec<Entry>) -> Vec<Entry> {
 mod tests {
     use super::*;
 
+    fn shipped() -> Catalog {
+        Catalog::builtin().unwrap()
+    }
+
     fn entries_of(path: &str, text: &str) -> Vec<Entry> {
-        let mut e = csv_entries(text, Role::Agent).unwrap();
+        let mut e = csv_entries(text, Role::Agent, &shipped()).unwrap();
         for e in &mut e {
             e.at = format!("{path}{}", e.at);
         }
@@ -820,7 +819,7 @@ mod tests {
                     dsm.example,4120,manager,,,\n\
                     # a comment\n\
                     10.0.0.8,4118,agent,10.0.0-3445,,\n";
-        let e = csv_entries(text, Role::Manager).unwrap();
+        let e = csv_entries(text, Role::Manager, &shipped()).unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].target.to_string(), "10.0.0.7:4118");
         assert_eq!(
@@ -850,6 +849,7 @@ mod tests {
         let (line, m) = computers(
             r#"{"computers": [{"hostName": "a"}, {"hostName": 5}]}"#,
             Role::Agent,
+            &shipped(),
         )
         .unwrap_err();
         assert_eq!(line, None);
@@ -859,39 +859,41 @@ mod tests {
         );
         let (_, m) = computers(
             r#"[{"hostName": "a", "computerSettings": {"platformSettingAgentCommunicationsDirection": 7}}]"#,
-            Role::Agent,
-        )
+            Role::Agent, &shipped())
         .unwrap_err();
         assert!(m.ends_with("expected an object"), "{m}");
         assert!(m.contains("field \"computerSettings\""), "{m}");
-        let (line, m) = computers("{\"computers\": [\n{", Role::Agent).unwrap_err();
+        let (line, m) = computers("{\"computers\": [\n{", Role::Agent, &shipped()).unwrap_err();
         assert_eq!(line, Some(2));
         assert!(m.starts_with("column 1: not JSON"), "{m}");
     }
 
     #[test]
     fn a_header_with_a_column_twice_is_refused() {
-        let (line, m) = csv_entries("host,role,host\nh,agent,g\n", Role::Agent).unwrap_err();
+        let (line, m) =
+            csv_entries("host,role,host\nh,agent,g\n", Role::Agent, &shipped()).unwrap_err();
         assert_eq!(line, Some(1));
         assert!(m.contains("column \"host\" twice"), "{m}");
     }
 
     #[test]
     fn csv_errors_name_the_line() {
-        let (line, m) = csv_entries("host,rol\nh,agent\n", Role::Agent).unwrap_err();
+        let (line, m) = csv_entries("host,rol\nh,agent\n", Role::Agent, &shipped()).unwrap_err();
         assert_eq!(line, Some(1));
         assert!(
             m.contains("unknown column \"rol\"") && m.contains("role"),
             "{m}"
         );
-        let (line, m) = csv_entries("host,role\nh,agent\nh2,bogus\n", Role::Agent).unwrap_err();
+        let (line, m) =
+            csv_entries("host,role\nh,agent\nh2,bogus\n", Role::Agent, &shipped()).unwrap_err();
         assert_eq!(line, Some(3));
         assert!(m.contains("unknown role"), "{m}");
-        let (line, m) = csv_entries("host,agent_version\nh,banana\n", Role::Agent).unwrap_err();
+        let (line, m) =
+            csv_entries("host,agent_version\nh,banana\n", Role::Agent, &shipped()).unwrap_err();
         assert_eq!(line, Some(2));
         assert!(m.contains("cannot map agent version"), "{m}");
         assert!(
-            csv_entries("port\n1\n", Role::Agent)
+            csv_entries("port\n1\n", Role::Agent, &shipped())
                 .unwrap_err()
                 .1
                 .contains("host")
@@ -903,20 +905,25 @@ mod tests {
         let text = "defaults:\n  role: agent\n  direction: bidirectional\n\
                     targets:\n  - host: 10.0.0.7\n    expect: dsa-11\n    require: [dsa-11]\n\
                     \x20 - host: 10.0.0.9\n    port: 4122\n    role: relay\n    labels: [dmz]\n";
-        let e = yaml_entries(text, Role::Manager).unwrap();
+        let e = yaml_entries(text, Role::Manager, &shipped()).unwrap();
         assert_eq!(e[0].target.to_string(), "10.0.0.7:4118");
         assert_eq!(e[0].expectation.expect, ["dsa-11"]);
         assert_eq!(e[0].expectation.require, ["dsa-11"]);
         assert_eq!(e[0].expectation.direction, Some(Direction::Bidirectional));
         assert_eq!(e[1].target.to_string(), "10.0.0.9:4122");
         assert_eq!(e[1].expectation.labels, ["dmz"]);
-        let (line, m) =
-            yaml_entries("targets:\n  - host: h\n    expct: dsa-11\n", Role::Agent).unwrap_err();
+        let (line, m) = yaml_entries(
+            "targets:\n  - host: h\n    expct: dsa-11\n",
+            Role::Agent,
+            &shipped(),
+        )
+        .unwrap_err();
         assert_eq!(line, Some(3), "{m}");
         assert!(m.contains("expct"), "{m}");
         let (line, m) = yaml_entries(
             "targets:\n  - host: h\n  - host: h2\n    direction: sideways\n",
             Role::Agent,
+            &shipped(),
         )
         .unwrap_err();
         assert_eq!(line, Some(3), "{m}");
@@ -930,7 +937,7 @@ mod tests {
             {"hostName": "", "lastIPUsed": "10.0.0.8", "agentVersion": "9.6.2-7723"},
             {"hostName": "db1.example", "agentVersion": ""}
         ]}"#;
-        let e = computers(text, Role::Agent).unwrap();
+        let e = computers(text, Role::Agent, &shipped()).unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].target.to_string(), "web1.example:4118");
         assert_eq!(
@@ -942,12 +949,12 @@ mod tests {
         assert_eq!(e[1].expectation.expect, ["dsa-9.6"]);
         assert!(e[2].expectation.expect.is_empty());
         assert!(
-            computers("[{}]", Role::Agent)
+            computers("[{}]", Role::Agent, &shipped())
                 .unwrap_err()
                 .1
                 .contains("neither hostName")
         );
-        assert!(computers("{\"x\": 1}", Role::Agent).is_err());
+        assert!(computers("{\"x\": 1}", Role::Agent, &shipped()).is_err());
     }
     #[test]
     fn the_managers_fields_directions_and_computers_without_an_agent() {
@@ -965,7 +972,7 @@ mod tests {
         ]}"#;
         let list: ComputerList = serde_json::from_str(text).unwrap();
         let mut counts = ComputerCounts::default();
-        let e = computer_entries(list.into_vec(), &mut counts).unwrap();
+        let e = computer_entries(list.into_vec(), &mut counts, &shipped()).unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(counts.computers, 4);
         assert_eq!(counts.without_agent, 1);
@@ -1023,10 +1030,12 @@ mod tests {
                 {"hostName": "db1", "agentVersion": "9.6.2-7723"}]"#,
         )
         .unwrap();
-        let base = computer_entries(list.into_vec(), &mut ComputerCounts::default()).unwrap();
+        let base =
+            computer_entries(list.into_vec(), &mut ComputerCounts::default(), &shipped()).unwrap();
         let file = csv_entries(
             "host,port,agent_version,labels\n10.0.0.7,14118,,dmz\nDB1,,10.0.0-3445,\nnew,,,\n",
             Role::Agent,
+            &shipped(),
         )
         .unwrap();
         let e = merge(base, file);

@@ -591,6 +591,7 @@ fn humantime(d: Duration) -> String {
 /// `progress(computers read, pages read)` after each page.
 pub async fn read_fleet(
     source: &ApiSource,
+    catalog: &crate::profile::Catalog,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ManagerFleet, ApiError> {
     let fail = |cause| ApiError::Request {
@@ -651,14 +652,13 @@ pub async fn read_fleet(
             }
         }
         let ids: Vec<Option<u64>> = page.iter().map(|c| c.id).collect();
-        let entries = crate::inventory::computer_entries(page, &mut fleet.counts).map_err(
-            |(i, message)| {
+        let entries = crate::inventory::computer_entries(page, &mut fleet.counts, catalog)
+            .map_err(|(i, message)| {
                 fail(Cause::Computer {
                     id: ids.get(i).copied().flatten(),
                     message: clean(&message),
                 })
-            },
-        )?;
+            })?;
         fleet.entries.extend(entries.into_iter().map(|mut e| {
             e.at = format!("the manager's computer list{}", e.at);
             e

@@ -30,7 +30,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::directions::{
-    self, Direction, Evidence, FIPS, Leg, LegStatus, LegVerdict, combine, judge_leg, legs,
+    self, Direction, Evidence, Leg, LegStatus, LegVerdict, combine, judge_leg, legs,
 };
 use crate::negotiate::{Offer, Preference, negotiate};
 use crate::profile::{Catalog, Profile, Role};
@@ -1129,7 +1129,7 @@ fn upgrade_for(
     to: &Profile,
     direction: Direction,
 ) -> Option<(String, Vec<String>)> {
-    let lowest = lowest_rung(candidates)?;
+    let lowest = lowest_rung(catalog, candidates)?;
     directions::smallest_upgrade(catalog, lowest, to, direction)
         .map(|(p, later)| (p.id.clone(), later.iter().map(|p| p.id.clone()).collect()))
 }
@@ -1147,12 +1147,12 @@ fn name_of(catalog: &Catalog, id: &str) -> String {
 fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGroup> {
     let mut by: BTreeMap<(bool, usize, Vec<String>), Vec<&AgentPlan>> = BTreeMap::new();
     for a in agents.iter().filter(|a| a.loses_contact != Some(false)) {
-        let order = lowest_rung(&a.candidates)
-            .and_then(|c| directions::rung(c))
+        let order = lowest_rung(catalog, &a.candidates)
+            .and_then(|c| directions::rung(catalog, c))
             .unwrap_or(if a.candidates.is_empty() {
                 usize::MAX
             } else {
-                directions::LADDER.len()
+                directions::ladder(catalog).len()
             });
         by.entry((a.loses_contact.is_none(), order, a.candidates.clone()))
             .or_default()
@@ -1200,16 +1200,17 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
 }
 
 /// The candidate lowest on the upgrade ladder.
-fn lowest_rung(candidates: &[String]) -> Option<&String> {
+fn lowest_rung<'a>(catalog: &Catalog, candidates: &'a [String]) -> Option<&'a String> {
     candidates
         .iter()
-        .filter(|c| directions::rung(c).is_some())
-        .min_by_key(|c| directions::rung(c))
+        .filter_map(|c| Some((directions::rung(catalog, c)?, c)))
+        .min_by_key(|(rung, _)| *rung)
+        .map(|(_, c)| c)
 }
 
 /// A rung as a product to install, for people.
 fn product(catalog: &Catalog, id: &str) -> String {
-    directions::product(id).map_or_else(|| name_of(catalog, id), str::to_string)
+    directions::product(catalog, id).map_or_else(|| name_of(catalog, id), str::to_string)
 }
 
 /// "upgrade to the newest line; at the least the smallest rung".
@@ -1239,7 +1240,7 @@ fn advice(
     catalog: &Catalog,
     direction: Direction,
 ) -> String {
-    let lowest = lowest_rung(candidates);
+    let lowest = lowest_rung(catalog, candidates);
     if unknown {
         return match (lowest, upgrade) {
             (Some(low), Some(up)) if candidates.len() > 1 => format!(
@@ -1264,10 +1265,15 @@ fn advice(
             name_of(catalog, low),
             upgrade_words(catalog, up)
         ),
-        ([only], _, _) if only == FIPS => format!(
-            "FIPS mode is a mode, not a version: no agent upgrade changes what it offers. Keep a suite these agents offer on the manager, or take them out of FIPS mode (then check them again against {})",
-            to.id
-        ),
+        ([only], _, _) if directions::is_mode(catalog, only) => {
+            let mode = catalog
+                .get(only)
+                .map_or(only.as_str(), |p| p.name.as_str());
+            format!(
+                "{mode} is a mode, not a version: no agent upgrade changes what it offers. Keep a suite these agents offer on the manager, or take them out of that mode (then check them again against {})",
+                to.id
+            )
+        }
         (_, Some(low), None) if own_works(low) => format!(
             "{} keeps contact with {} by its profile, yet what was measured fails: these agents are configured differently (a suite or version turned off); check their configuration rather than upgrading",
             name_of(catalog, low),
@@ -1281,7 +1287,11 @@ fn advice(
         _ => format!(
             "{} is not on the upgrade ladder ({}): no upgrade is known to keep these agents",
             candidates.join(" or "),
-            directions::LADDER.join(" < ")
+            directions::ladder(catalog)
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" < ")
         ),
     }
 }
@@ -1304,7 +1314,7 @@ fn steps(groups: &[PlanGroup], to: &Profile, catalog: &Catalog) -> Vec<PlanStep>
             (Some(up), None) if g.candidates.len() > 1 => format!(
                 "check {these} ({}): those that behave like {} need to {}",
                 g.name,
-                lowest_rung(&g.candidates).map_or("?".into(), |c| name_of(catalog, c)),
+                lowest_rung(catalog, &g.candidates).map_or("?".into(), |c| name_of(catalog, c)),
                 upgrade_words(catalog, up)
             ),
             _ => format!("resolve {these} ({}): {}", g.name, g.advice),
@@ -1338,7 +1348,8 @@ pub(crate) fn test_agent(
     direction: Option<Direction>,
     labels: &[&str],
 ) -> PlanTarget {
-    let (expect, _) = crate::inventory::from_version(version).unwrap();
+    let (expect, _) =
+        crate::inventory::from_version(&Catalog::builtin().unwrap(), version).unwrap();
     PlanTarget {
         target: format!("{host}:4118"),
         role: Role::Agent,

@@ -110,6 +110,27 @@ pub struct Profile {
     pub source: Option<String>,
     /// Free-form remarks.
     pub notes: Option<String>,
+    /// Agent profiles: the rung on the agent upgrade ladder, 1 the oldest
+    /// (docs/domain.md, "The upgrade ladder"); none for a mode (FIPS) or a
+    /// profile off the ladder. A plan upgrades agents rung by rung.
+    pub ladder: Option<u32>,
+    /// What an agent installs to stand on this rung, for people (a plan's
+    /// advice names products, not profile ids).
+    pub product: Option<String>,
+    /// How admins name the agent versions this profile stands for
+    /// (`11.0+`), in `diagnose`'s advice.
+    pub version_name: Option<String>,
+    /// Agent versions as the manager shows them (`9`, `10.0`, `20`: a
+    /// prefix of MAJOR.MINOR…) whose agents offer this profile; the most
+    /// specific prefix wins.
+    pub agent_versions: Vec<String>,
+    /// What an agent's version alone cannot tell about it (said with a
+    /// plan or diagnosis that rests on the version).
+    pub version_caveat: Option<String>,
+    /// The profiles an agent of these versions may behave like instead
+    /// (strong cipher suites on, FIPS mode): a scan's identification
+    /// decides between them.
+    pub may_also_be: Vec<String>,
     /// The file it was loaded from.
     pub origin: Origin,
 }
@@ -250,6 +271,12 @@ fn build(f: read::Fields, origin: Origin) -> Option<Profile> {
             .unwrap_or_else(|| DEFAULT_SIGNATURE_ALGORITHMS.to_vec()),
         source: f.source,
         notes: f.notes,
+        ladder: f.ladder.and_then(|l| l.parse().ok()),
+        product: f.product,
+        version_name: f.version_name,
+        agent_versions: f.agent_versions.map(|a| a.values()).unwrap_or_default(),
+        version_caveat: f.version_caveat,
+        may_also_be: f.may_also_be.map(|a| a.values()).unwrap_or_default(),
         origin,
     })
 }
@@ -307,6 +334,50 @@ fn check(f: &read::Fields) -> Vec<read::Problem> {
     }
     if let Some(sigalgs) = &f.signature_algorithms {
         list_rules("signature_algorithms", sigalgs, &mut fail);
+    }
+    // The agent facts: a rung from 1, version prefixes of digits, and only
+    // on an agent profile (a manager is not upgraded rung by rung).
+    if let Some(rung) = &f.ladder {
+        if rung.parse::<u32>().map_or(true, |n| n == 0) {
+            fail(
+                vec![Seg::Key("ladder")],
+                K::Yaml(format!(
+                    "ladder: expected a rung number from 1 (the oldest), got {}",
+                    crate::input::excerpt(rung)
+                )),
+            );
+        }
+    }
+    if let Some(prefixes) = &f.agent_versions {
+        for (i, v) in &prefixes.items {
+            let digits = !v.is_empty()
+                && v.split('.')
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+            if !digits {
+                fail(
+                    vec![Seg::Key("agent_versions"), Seg::Index(*i)],
+                    K::Yaml(format!(
+                        "agent_versions[{i}]: expected MAJOR or MAJOR.MINOR (e.g. 10.0), got {}",
+                        crate::input::excerpt(v)
+                    )),
+                );
+            }
+        }
+    }
+    if f.role.is_some_and(|r| r != Role::Agent) {
+        let agent_only = [
+            ("ladder", f.ladder.is_some()),
+            ("agent_versions", f.agent_versions.is_some()),
+            ("may_also_be", f.may_also_be.is_some()),
+        ];
+        for (field, given) in agent_only {
+            if given {
+                fail(
+                    vec![Seg::Key(field)],
+                    K::Yaml(format!("{field}: only an agent profile has one")),
+                );
+            }
+        }
     }
     let (Some(versions), Some(suites)) = (&f.versions, &f.cipher_suites) else {
         return out;

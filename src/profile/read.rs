@@ -33,6 +33,12 @@ pub(super) const FIELDS: &[&str] = &[
     "signature_algorithms",
     "source",
     "notes",
+    "ladder",
+    "product",
+    "version_name",
+    "agent_versions",
+    "version_caveat",
+    "may_also_be",
 ];
 
 /// The fields without which a profile means nothing.
@@ -86,6 +92,13 @@ pub(super) struct Fields {
     pub(super) signature_algorithms: Option<List<SignatureScheme>>,
     pub(super) source: Option<String>,
     pub(super) notes: Option<String>,
+    /// The rung as written; checked and parsed with the other rules.
+    pub(super) ladder: Option<String>,
+    pub(super) product: Option<String>,
+    pub(super) version_name: Option<String>,
+    pub(super) agent_versions: Option<List<String>>,
+    pub(super) version_caveat: Option<String>,
+    pub(super) may_also_be: Option<List<String>>,
     /// Reading stopped early: some fields may be missing only for that.
     pub(super) stopped: bool,
 }
@@ -191,6 +204,12 @@ impl<'de> Visitor<'de> for Doc<'_> {
                 "cipher_suites" => f.cipher_suites = list(&mut map, field, p)?,
                 "groups" => f.groups = list(&mut map, field, p)?,
                 "signature_algorithms" => f.signature_algorithms = list(&mut map, field, p)?,
+                "ladder" => f.ladder = scalar(&mut map, field, p)?,
+                "product" => f.product = scalar(&mut map, field, p)?,
+                "version_name" => f.version_name = scalar(&mut map, field, p)?,
+                "agent_versions" => f.agent_versions = list(&mut map, field, p)?,
+                "version_caveat" => f.version_caveat = scalar(&mut map, field, p)?,
+                "may_also_be" => f.may_also_be = list(&mut map, field, p)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -233,7 +252,10 @@ where
     A: MapAccess<'de>,
     T: for<'s> de::Deserialize<'s>,
 {
-    let optional = matches!(field, "groups" | "signature_algorithms");
+    let optional = matches!(
+        field,
+        "groups" | "signature_algorithms" | "agent_versions" | "may_also_be"
+    );
     let read = map.next_value_seed(ListSeed::<T> {
         optional,
         what: expected(field),
@@ -273,6 +295,9 @@ fn expected(field: &str) -> &'static str {
         "groups" => "a NamedGroup name",
         "signature_algorithms" => "a SignatureScheme name",
         "role" => "agent, manager, relay or any",
+        "ladder" => "a rung number (1 is the oldest)",
+        "agent_versions" => "an agent version prefix (MAJOR or MAJOR.MINOR)",
+        "may_also_be" => "a profile id",
         _ => "a string",
     }
 }

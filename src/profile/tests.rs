@@ -470,3 +470,40 @@ fn repeated_and_unknown_fields_point_at_their_own_key() {
     assert_eq!(msgs[1], "t.yaml:10:1: duplicate field `name`");
     assert!(msgs[2].starts_with("t.yaml:11:1: unknown field `colour`"));
 }
+
+#[test]
+fn the_agent_facts_are_read_and_checked() {
+    let p = parse(&format!(
+        "{GOOD}ladder: 5\nproduct: Agent 21\nversion_name: \"21+\"\nagent_versions: [21, \"20.5\"]\n\
+         version_caveat: maybe\nmay_also_be: [dsa-fips]\n"
+    ))
+    .unwrap();
+    assert_eq!(p.ladder, Some(5));
+    assert_eq!(p.product.as_deref(), Some("Agent 21"));
+    assert_eq!(p.version_name.as_deref(), Some("21+"));
+    assert_eq!(p.agent_versions, ["21", "20.5"]);
+    assert_eq!(p.version_caveat.as_deref(), Some("maybe"));
+    assert_eq!(p.may_also_be, ["dsa-fips"]);
+    let none = parse(GOOD).unwrap();
+    assert_eq!((none.ladder, none.agent_versions.len()), (None, 0));
+    for (bad, expect) in [
+        ("ladder: 0\n", "ladder: expected a rung number from 1"),
+        ("ladder: top\n", "ladder: expected a rung number from 1"),
+        (
+            "agent_versions: [\"10.x\"]\n",
+            "agent_versions[0]: expected MAJOR or MAJOR.MINOR",
+        ),
+    ] {
+        let msg = error(&format!("{GOOD}{bad}"));
+        assert!(msg.contains(expect), "{bad}: {msg}");
+        assert!(msg.starts_with("t.yaml:9:"), "{bad}: {msg}");
+    }
+    let msg = error(&format!(
+        "{}ladder: 2\n",
+        GOOD.replace("role: agent", "role: manager")
+    ));
+    assert!(
+        msg.contains("ladder: only an agent profile has one"),
+        "{msg}"
+    );
+}

@@ -747,3 +747,86 @@ fn bad_input_is_one_line_and_exit_2() {
         run.stderr
     );
 }
+
+/// The ladder, the products and the version lines are in the profile
+/// files: a directory of profiles adds a version line (agents 21.x) and a
+/// rung above the shipped ones, and a plan to a TLS 1.3-only manager
+/// upgrades every shipped agent to it, by its product name.
+#[test]
+fn a_profiles_dir_adds_a_rung_and_a_version_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dsa-21.yaml"),
+        "id: dsa-21\nname: Deep Security Agent 21\nrole: agent\nversions: [tls1.2, tls1.3]\n\
+         cipher_suites: [TLS_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n\
+         ladder: 5\nproduct: Deep Security Agent 21 (a test rung)\nagent_versions: [\"21\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("dsm-13.yaml"),
+        "id: dsm-13\nname: a TLS 1.3-only manager\nrole: manager\nversions: [tls1.3]\n\
+         cipher_suites: [TLS_AES_256_GCM_SHA384]\n",
+    )
+    .unwrap();
+    let inventory = csv(
+        dir.path(),
+        "fleet.csv",
+        "host,role,agent_version",
+        &[
+            "old.example,agent,9.6.2-7723".into(),
+            "new.example,agent,21.0.0-5".into(),
+        ],
+    );
+    let d = dir.path().to_str().unwrap();
+    let run = tlscompat(&[
+        "plan",
+        "--profiles-dir",
+        d,
+        "--to",
+        "dsm-13",
+        "-i",
+        inventory.to_str().unwrap(),
+        "--offline",
+        "--format",
+        "json",
+    ]);
+    let v = run.json();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let agent = |host: &str| {
+        v["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["target"].as_str().unwrap().starts_with(host))
+            .unwrap()
+            .clone()
+    };
+    let new = agent("new.example");
+    assert_eq!(new["behaves_like"], "dsa-21", "{new:#}");
+    assert_eq!(new["loses_contact"], false, "{new:#}");
+    let old = agent("old.example");
+    assert_eq!(old["loses_contact"], true, "{old:#}");
+    assert_eq!(old["upgrade_to"], "dsa-21", "{old:#}");
+    assert!(
+        old["upgrade"]
+            .as_str()
+            .unwrap()
+            .contains("Deep Security Agent 21 (a test rung)"),
+        "{old:#}"
+    );
+    // Without the directory, 21.x is no version line any profile claims.
+    let run = tlscompat(&[
+        "plan",
+        "--to",
+        "dsm-strong-12",
+        "-i",
+        inventory.to_str().unwrap(),
+        "--offline",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("known versions: 9, 10, 11, 12, 20"),
+        "{}",
+        run.stderr
+    );
+}
