@@ -35,7 +35,7 @@ pub fn text(out: &mut dyn Write, d: &DemoOutcome, show: &str, view: &View) -> io
     writeln!(out)?;
     let (grid, legend) = letter_grid(d, view);
     let lines = grid.render(usize::MAX);
-    if lines.iter().all(|l| width(&plain(l)) <= max) {
+    if lines.iter().all(|l| width(&super::layout::plain(l)) <= max) {
         for line in lines {
             writeln!(out, "{line}")?;
         }
@@ -92,25 +92,6 @@ pub fn text(out: &mut dyn Write, d: &DemoOutcome, show: &str, view: &View) -> io
         "Try it on a real endpoint: tlscompat scan dsm.example.com:4120"
     )?;
     Ok(())
-}
-
-/// `line` without color codes, to measure it.
-fn plain(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI: ESC [ parameters final-byte.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn profile_of<'a>(e: &'a DemoEndpoint, agent: &str) -> Option<&'a ProfileReport> {

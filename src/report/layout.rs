@@ -583,6 +583,25 @@ pub(crate) fn md_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// `line` without color codes (CSI sequences: ESC `[` parameters, a final
+/// letter), to measure it.
+pub fn plain(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

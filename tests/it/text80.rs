@@ -20,23 +20,7 @@ fn at(columns: usize, args: &[&str]) -> Run {
     )
 }
 
-/// Text without color codes.
-fn plain(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+use tlscompat::report::layout::plain;
 
 /// Every line at most `max` columns, except a line that is one word.
 #[track_caller]
