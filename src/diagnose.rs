@@ -473,18 +473,17 @@ fn advice(
                 authenticates with RSA: give the manager an RSA certificate"
             .into();
     }
-    if behaves.iter().any(|b| b == "dsm-strong-12") {
+    // The manager setting it behaves like, in the profile's own words
+    // (`setting`, `remedy` in the manager profiles).
+    let setting = behaves.iter().find_map(|b| {
+        let p = shipped
+            .iter()
+            .find(|p| p.id == *b && p.role == Role::Manager)?;
+        Some((p.setting.as_deref()?, p.remedy.as_deref()?))
+    });
+    if let Some((setting, remedy)) = setting {
         return format!(
-            "the manager accepts only the 12.x strong cipher suites \
-             (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256): \
-             {} cannot connect; {upgrade_text}, or turn strong cipher suites off on the manager",
-            agent_name(agent)
-        );
-    }
-    if behaves.iter().any(|b| b == "dsm-strong-10-11") {
-        return format!(
-            "the manager accepts only the 10.0/11.0 strong cipher suites (ECDHE with AES): {} \
-             cannot connect; {upgrade_text}, or turn strong cipher suites off on the manager",
+            "{setting}: {} cannot connect; {upgrade_text}, or {remedy}",
             agent_name(agent)
         );
     }

@@ -131,6 +131,13 @@ pub struct Profile {
     /// (strong cipher suites on, FIPS mode): a scan's identification
     /// decides between them.
     pub may_also_be: Vec<String>,
+    /// Manager profiles: the manager setting this profile is, in the words
+    /// `diagnose` uses when it strands an agent ("the manager accepts only
+    /// the 12.x strong cipher suites (…)").
+    pub setting: Option<String>,
+    /// Manager profiles: what to change on the manager to take an agent
+    /// back ("turn strong cipher suites off on the manager").
+    pub remedy: Option<String>,
     /// The file it was loaded from.
     pub origin: Origin,
 }
@@ -277,6 +284,8 @@ fn build(f: read::Fields, origin: Origin) -> Option<Profile> {
         agent_versions: f.agent_versions.map(|a| a.values()).unwrap_or_default(),
         version_caveat: f.version_caveat,
         may_also_be: f.may_also_be.map(|a| a.values()).unwrap_or_default(),
+        setting: f.setting,
+        remedy: f.remedy,
         origin,
     })
 }
@@ -375,6 +384,20 @@ fn check(f: &read::Fields) -> Vec<read::Problem> {
                 fail(
                     vec![Seg::Key(field)],
                     K::Yaml(format!("{field}: only an agent profile has one")),
+                );
+            }
+        }
+    }
+    if f.role.is_some_and(|r| r != Role::Manager) {
+        let manager_only = [
+            ("setting", f.setting.is_some()),
+            ("remedy", f.remedy.is_some()),
+        ];
+        for (field, given) in manager_only {
+            if given {
+                fail(
+                    vec![Seg::Key(field)],
+                    K::Yaml(format!("{field}: only a manager profile has one")),
                 );
             }
         }

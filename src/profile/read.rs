@@ -39,6 +39,8 @@ pub(super) const FIELDS: &[&str] = &[
     "agent_versions",
     "version_caveat",
     "may_also_be",
+    "setting",
+    "remedy",
 ];
 
 /// The fields without which a profile means nothing.
@@ -99,6 +101,8 @@ pub(super) struct Fields {
     pub(super) agent_versions: Option<List<String>>,
     pub(super) version_caveat: Option<String>,
     pub(super) may_also_be: Option<List<String>>,
+    pub(super) setting: Option<String>,
+    pub(super) remedy: Option<String>,
     /// Reading stopped early: some fields may be missing only for that.
     pub(super) stopped: bool,
 }
@@ -210,6 +214,8 @@ impl<'de> Visitor<'de> for Doc<'_> {
                 "agent_versions" => f.agent_versions = list(&mut map, field, p)?,
                 "version_caveat" => f.version_caveat = scalar(&mut map, field, p)?,
                 "may_also_be" => f.may_also_be = list(&mut map, field, p)?,
+                "setting" => f.setting = scalar(&mut map, field, p)?,
+                "remedy" => f.remedy = scalar(&mut map, field, p)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }

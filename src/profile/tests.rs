@@ -506,4 +506,16 @@ fn the_agent_facts_are_read_and_checked() {
         msg.contains("ladder: only an agent profile has one"),
         "{msg}"
     );
+    let msg = error(&format!("{GOOD}remedy: turn it off\n"));
+    assert!(
+        msg.contains("remedy: only a manager profile has one"),
+        "{msg}"
+    );
+    let m = parse(&format!(
+        "{}setting: strong suites only\nremedy: turn them off\n",
+        GOOD.replace("role: agent", "role: manager")
+    ))
+    .unwrap();
+    assert_eq!(m.setting.as_deref(), Some("strong suites only"));
+    assert_eq!(m.remedy.as_deref(), Some("turn them off"));
 }
