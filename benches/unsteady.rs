@@ -14,7 +14,8 @@
 //!
 //! This is a repeated-run test of a promise, not a timing: it asserts
 //! nothing and `cargo test` never runs it. Options after `--`: `--runs 20`,
-//! `--seed 18` (each run's front gets seed + run), `--only TEXT` (setups
+//! `--seed 18` (each run's front gets its own seed from it), `--repeat N`
+//! (also scan with `--repeat N`; give it more than once to compare), `--only TEXT` (setups
 //! whose name contains TEXT), `--details` (which profiles were wrong, and
 //! how).
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
@@ -32,7 +33,7 @@ use tlscompat::target::Target;
 use tlscompat::version::TlsVersion;
 
 mod common;
-use common::fronts::{self, Refusal};
+use common::fronts::{self, Balance, Refusal};
 
 /// What stands in front of the nodes.
 #[derive(Clone, Copy)]
@@ -42,7 +43,7 @@ enum Front {
     /// Refuses this share of connections to the first node, so.
     Flaky(f64, Refusal),
     /// Spreads connections over the two nodes.
-    Spread,
+    Spread(Balance),
 }
 
 struct Setup {
@@ -78,6 +79,7 @@ fn main() {
     let mut seed = 18u64;
     let mut only: Option<String> = None;
     let mut details = false;
+    let mut repeats: Vec<usize> = vec![1];
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -86,6 +88,7 @@ fn main() {
             "--seed" => seed = it.next().expect("--seed N").parse().unwrap(),
             "--only" => only = Some(it.next().expect("--only TEXT").clone()),
             "--details" => details = true,
+            "--repeat" => repeats.push(it.next().expect("--repeat N").parse().unwrap()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -164,17 +167,35 @@ fn main() {
                 front: Front::Flaky(share, how),
             });
         }
-        setups.push(Setup {
-            name: "two nodes: dsm-strong-12 + tls1.2+rsa".into(),
-            nodes: vec![strong12(), rsa12()],
-            front: Front::Spread,
-        });
-        setups.push(Setup {
-            name: "two nodes: dsm-strong-12 + legacy".into(),
-            nodes: vec![strong12(), legacy()],
-            front: Front::Spread,
-        });
-        let configs: Vec<(String, ScanConfig)> = vec![("default".into(), ScanConfig::default())];
+        for balance in [Balance::Random, Balance::RoundRobin] {
+            setups.push(Setup {
+                name: format!("dsm-strong-12 + tls1.2+rsa, {}", balance.name()),
+                nodes: vec![strong12(), rsa12()],
+                front: Front::Spread(balance),
+            });
+            setups.push(Setup {
+                name: format!("dsm-strong-12 + legacy, {}", balance.name()),
+                nodes: vec![strong12(), legacy()],
+                front: Front::Spread(balance),
+            });
+        }
+        repeats.sort();
+        repeats.dedup();
+        let configs: Vec<(String, ScanConfig)> = repeats
+            .iter()
+            .map(|n| {
+                let label = if *n == 1 {
+                    "default".to_string()
+                } else {
+                    format!("--repeat {n}")
+                };
+                let config = ScanConfig {
+                    repeat: *n,
+                    ..ScanConfig::default()
+                };
+                (label, config)
+            })
+            .collect();
         println!(
             "unsteady benchmark: {runs} runs per setup, seed {seed}, the {} agent profiles",
             agents.len()
@@ -221,9 +242,14 @@ fn main() {
                         Front::Flaky(share, how) => {
                             Some(fronts::flaky(nodes[0].local_addr(), share, how, run_seed).await)
                         }
-                        Front::Spread => Some(
-                            fronts::spread(nodes[0].local_addr(), nodes[1].local_addr(), run_seed)
-                                .await,
+                        Front::Spread(balance) => Some(
+                            fronts::spread(
+                                nodes[0].local_addr(),
+                                nodes[1].local_addr(),
+                                balance,
+                                run_seed,
+                            )
+                            .await,
                         ),
                     };
                     let addr = front.as_ref().map_or(nodes[0].local_addr(), |f| f.addr);

@@ -4,12 +4,15 @@
 //! - [`flaky`] refuses a random share of connections, after reading the
 //!   client's first record (a ClientHello), by a fatal handshake_failure
 //!   alert, by a close or by a reset, and forwards the rest;
-//! - [`spread`] sends each connection to one of two upstreams at random (a
-//!   load balancer in front of two differently configured nodes).
+//! - [`spread`] sends each connection to one of two upstreams (a load
+//!   balancer in front of two differently configured nodes): at random,
+//!   as a balancer that hashes each connection's addresses and ports does,
+//!   or in turn (round robin), starting with a random one.
 //!
-//! Decisions come from a seeded xorshift in accept order, so a run's
-//! sequence of decisions is the same for the same seed (which probe gets
-//! which decision still depends on the order connections arrive in).
+//! Decisions come from a seeded xorshift in accept order (the seed mixed by
+//! splitmix64 first), so a run's sequence of decisions is the same for the
+//! same seed (which probe gets which decision still depends on the order
+//! connections arrive in).
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -85,10 +88,39 @@ pub(crate) async fn flaky(upstream: SocketAddr, share: f64, how: Refusal, seed: 
     .await
 }
 
-/// A front that forwards each connection to `a` or `b`, at random.
-pub(crate) async fn spread(a: SocketAddr, b: SocketAddr, seed: u64) -> Front {
+/// How a [`spread`] front picks the node for a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Balance {
+    /// Each connection to either node at random.
+    Random,
+    /// In turn, in accept order.
+    RoundRobin,
+}
+
+impl Balance {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Balance::Random => "random",
+            Balance::RoundRobin => "round robin",
+        }
+    }
+}
+
+/// A front that forwards each connection to `a` or `b`, as `balance` says.
+pub(crate) async fn spread(a: SocketAddr, b: SocketAddr, balance: Balance, seed: u64) -> Front {
+    // Decisions are made one at a time (under the generator's lock).
+    let turn = AtomicU64::new(u64::MAX);
     serve(seed, move |client, rng| {
-        let to = if rng.next() % 2 == 0 { a } else { b };
+        let pick = match balance {
+            Balance::Random => rng.next(),
+            Balance::RoundRobin => {
+                if turn.load(Ordering::SeqCst) == u64::MAX {
+                    turn.store(rng.next() % 2, Ordering::SeqCst);
+                }
+                turn.fetch_add(1, Ordering::SeqCst)
+            }
+        };
+        let to = if pick % 2 == 0 { a } else { b };
         Box::pin(async move {
             forward(client, to).await;
             false
@@ -111,7 +143,7 @@ async fn serve(
     let connections = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));
     let (c, r) = (connections.clone(), refused.clone());
-    let rng = Mutex::new(XorShift(seed.max(1)));
+    let rng = Mutex::new(XorShift(splitmix(seed)));
     tokio::spawn(async move {
         loop {
             let Ok((client, _)) = listener.accept().await else {
@@ -132,6 +164,15 @@ async fn serve(
         connections,
         refused,
     }
+}
+
+/// A well-mixed, non-zero generator state from any seed (splitmix64), so
+/// that nearby seeds start unrelated sequences.
+fn splitmix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)).max(1)
 }
 
 /// Reads one TLS record (the ClientHello), then refuses as `how` says.
