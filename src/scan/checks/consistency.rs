@@ -15,7 +15,7 @@
 //!   refusals agree, its suites offered together in the suite probes'
 //!   shape twice, and one of them alone once more); a first flight that
 //!   accepted but a real handshake that failed; an endpoint that answered
-//!   TLS but accepted nothing at all;
+//!   TLS but accepted nothing at all (each profile's hello once more);
 //! - **contradictions** ([`check`]), each rule commented below, make the
 //!   affected profiles inconclusive with an `inconsistent` issue (what
 //!   contradicted what) and the run incomplete (exit 3). Any contradiction
@@ -226,16 +226,16 @@ pub(crate) fn retest_plan(
             add(i, true, &r.spec, 1);
         }
     }
-    // Spoke TLS, accepted nothing: ask the first profile's hello again.
+    // Spoke TLS, accepted nothing: ask each profile's hello once more.
     let accepted_any = records.iter().any(|r| r.outcome.accepted().is_some());
     let answered_any = records
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Rejected { .. }));
     if !accepted_any && answered_any {
-        if let Some((i, r)) = records
+        for (i, r) in records
             .iter()
             .enumerate()
-            .find(|(_, r)| matches!(r.purpose, Purpose::Replay(_)))
+            .filter(|(_, r)| matches!(r.purpose, Purpose::Replay(_)))
         {
             add(i, r.handshake.is_some(), &r.spec, 1);
         }

@@ -186,19 +186,25 @@ pub(crate) fn apply(
                 .map(|a| format!("accepted {} at {}", a.cipher_suite, a.version))
                 .unwrap_or_default()
         });
-        let why = if unsteady {
-            format!(
-                "this server contradicted itself (see the inconsistent issues), and only {alike} \
-                 {what} agree with this verdict, fewer than {ALIKE}: {was}"
+        let (code, why) = if unsteady {
+            (
+                ReasonCode::Unsteady,
+                format!(
+                    "this server contradicted itself (see the inconsistent issues), and only \
+                     {alike} {what} agree with this verdict, fewer than {ALIKE}: {was}"
+                ),
             )
         } else {
-            format!(
-                "the server refused this client's hello but accepts one of its suites, and the \
-                 refusal was not repeated {ALIKE} times: {was}"
+            (
+                ReasonCode::Inconclusive,
+                format!(
+                    "the server refused this client's hello but accepts one of its suites, and \
+                     the refusal was not repeated {ALIKE} times: {was}"
+                ),
             )
         };
         report.conclusive = false;
         report.compatible = false;
-        report.because(ReasonCode::Unsteady, why);
+        report.because(code, why);
     }
 }
