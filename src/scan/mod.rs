@@ -25,7 +25,8 @@
 //! TLS 1.2-only manager the six at TLS 1.2 and one TLS 1.0 hello (the TLS 1.0
 //! suites of `dsa-9.6` are not asked one by one once its replay was refused
 //! with `protocol_version`): fifteen connections, each a TCP connect and
-//! one exchange, about five round trips.
+//! one exchange, about five round trips; twenty with each profile's own
+//! hello asked twice (see Consistency).
 //!
 //! `--all-suites`: every registered suite at every version, by elimination
 //! (offer all, drop the chosen one, repeat until refused) in parallel,
@@ -39,9 +40,13 @@
 //! offer completes the handshake: one more round trip, no extra connection.
 //! Replays go first in the plan, so that round trip overlaps the rest.
 //!
-//! Consistency: answers that must agree are compared, and the few that
-//! disagree are asked once more (see `analyze::consistency`); a server that
-//! contradicts itself makes the affected profiles inconclusive.
+//! Consistency: each profile's own hello is asked twice (each deciding
+//! hello N times with `--repeat N`), answers that must agree are compared,
+//! and the few that look suspicious are asked again (see
+//! `checks::consistency`); a server that contradicts itself makes the
+//! affected profiles inconclusive, and then every profile's hello is asked
+//! five times and no verdict stands on fewer than three alike answers
+//! (`checks::corroboration`).
 //!
 //! If the endpoint asked for a client certificate and no replay settled
 //! whether it insists, one real handshake without one tells "required" from
@@ -664,14 +669,16 @@ impl Run {
         out.into_iter().flatten().collect()
     }
 
-    /// Runs one probe: a full handshake for replays (and their retests) when
-    /// confirming and an engine can offer the hello, a raw probe otherwise.
+    /// Runs one probe: a full handshake for replays (and their retests, not
+    /// their repeats) when confirming and an engine can offer the hello, a
+    /// raw probe otherwise.
     pub(crate) async fn one(&self, purpose: Purpose, spec: HelloSpec) -> ProbeRecord {
         let full = self.confirm
             && match &purpose {
                 Purpose::Replay(_) | Purpose::NoCertificate => true,
                 Purpose::Retest(_, full) => *full,
-                Purpose::Again(inner) => matches!(**inner, Purpose::Replay(_)),
+                // Repeats compare first flights: a raw probe is a round
+                // trip shorter than a handshake, and the replay confirms.
                 _ => false,
             };
         if full {

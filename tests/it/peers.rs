@@ -594,7 +594,9 @@ pub enum ProxyRule {
     /// accepted the next time (a flaky server; a client must not record a
     /// single refusal as final).
     RefuseFirstThenForward,
-    /// The same with the first `n` connections of each suite list refused.
+    /// The first `n` connections offering each distinct list of suites
+    /// (signaling values left out: a TLS library and a raw hello for the
+    /// same client differ there) are refused, later ones forwarded.
     /// Exercises: a hello refused every time it was asked so far, and
     /// accepted only when asked once more.
     RefuseFirst(usize),
@@ -638,7 +640,7 @@ pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
             ProxyRule::RefuseFirstThenForward => !seen.lock().unwrap().insert(suites),
             ProxyRule::RefuseFirst(n) => {
                 let mut seen = counts.lock().unwrap();
-                let asked = seen.entry(suites).or_insert(0);
+                let asked = seen.entry(real_suites(&hello)).or_insert(0);
                 *asked += 1;
                 *asked > n
             }
@@ -676,8 +678,9 @@ pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
 }
 
 /// Two nodes behind one address, as a load balancer that alternates per
-/// question would make them: for each distinct offered cipher-suite list,
-/// the first, third, fifth … connection offering it goes to `a`, the
+/// question would make them: for each distinct offered cipher-suite list
+/// (signaling values left out), the first, third, fifth … connection
+/// offering it goes to `a`, the
 /// second, fourth … to `b`. Whatever order concurrent connections arrive
 /// in, a hello asked twice is answered once by each node.
 pub fn split(a: SocketAddr, b: SocketAddr) -> Peer {
@@ -687,15 +690,24 @@ pub fn split(a: SocketAddr, b: SocketAddr) -> Peer {
         let Ok(ReadHello { raw, hello }) = read_client_hello(&mut client) else {
             return;
         };
-        let suites: Vec<u16> = hello.cipher_suites.iter().map(|s| s.0).collect();
         let n = {
             let mut seen = counts.lock().unwrap();
-            let asked = seen.entry(suites).or_insert(0);
+            let asked = seen.entry(real_suites(&hello)).or_insert(0);
             *asked += 1;
             *asked
         };
         pump(client, &raw, if n % 2 == 1 { a } else { b }, false);
     })
+}
+
+/// The suites a hello offers, signaling values (the SCSVs) left out.
+fn real_suites(hello: &ClientHello) -> Vec<u16> {
+    hello
+        .cipher_suites
+        .iter()
+        .filter(|s| !s.is_signaling())
+        .map(|s| s.0)
+        .collect()
 }
 
 /// Connects to `upstream`, writes `hello`, then copies bytes both ways

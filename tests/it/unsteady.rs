@@ -84,7 +84,7 @@ fn two_nodes_that_disagree_about_a_client_leave_it_inconclusive() {
 
 /// A steady server that refuses one hello shape (every agent's replay
 /// lists secp256r1 first; the suite probes do not) but accepts the same
-/// suites in other hellos: the refusal is asked three times and the suites
+/// suites in other hellos: the refusal is asked five times and the suites
 /// are offered together in the probes' shape; everything agrees, so the
 /// verdict stays conclusive (`hello_refused`, exit 1 for a requirement).
 #[test]

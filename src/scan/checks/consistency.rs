@@ -11,7 +11,7 @@
 //!   original;
 //! - **retests** ([`retest_plan`]): a few answers are suspicious on their
 //!   own and are asked again: a profile's hello refused although the server
-//!   accepted one of its suites at a version it speaks (asked until three
+//!   accepted one of its suites at a version it speaks (asked until five
 //!   refusals agree, its suites offered together in the suite probes'
 //!   shape twice, and one of them alone once more); a first flight that
 //!   accepted but a real handshake that failed; an endpoint that answered
@@ -36,10 +36,15 @@ use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 use crate::wire::codes::AlertDescription;
 
-/// How many alike refusals of a profile's own hello a "refused although
-/// its suite is accepted" verdict needs, and how many alike answers any
-/// verdict needs on a server that contradicted itself.
+/// How many alike answers any verdict needs on a server that contradicted
+/// itself.
 pub(crate) const ALIKE: usize = 3;
+
+/// How many refusals of a profile's own hello a "refused although one of
+/// its suites is accepted" verdict needs: that pattern is what a flaky
+/// front or a second node makes, so it needs more than [`ALIKE`] (a front
+/// refusing half the connections refuses five in a row one time in 32).
+pub(crate) const REFUSED_DESPITE: usize = 5;
 
 /// How many times each profile's own hello is asked by default: a second
 /// ask is the cheapest look at whether the server answers it the same way
@@ -188,7 +193,7 @@ pub(crate) fn retest_plan(
                     i,
                     r.handshake.is_some(),
                     &r.spec,
-                    ALIKE.saturating_sub(refusals),
+                    REFUSED_DESPITE.saturating_sub(refusals),
                 );
                 // The same suites in the suite probes' shape: a steady
                 // server that refuses only this client's shape accepts them.
@@ -295,8 +300,17 @@ fn answer(r: &ProbeRecord) -> Answer {
 
 /// Whether two answers to the same hello contradict each other. A raw
 /// probe cannot see a handshake fail after its first flight, so only two
-/// handshakes compare beyond the first flight.
+/// handshakes compare beyond the first flight; and it stops at a
+/// HelloRetryRequest, which a handshake answers and reads on from.
 fn differ(a: &ProbeRecord, b: &ProbeRecord) -> bool {
+    let stopped_at_retry = |x: &ProbeRecord, y: &ProbeRecord| {
+        x.handshake.is_none()
+            && y.handshake.is_some()
+            && x.outcome.accepted().is_some_and(|a| a.hello_retry)
+    };
+    if stopped_at_retry(a, b) || stopped_at_retry(b, a) {
+        return false;
+    }
     match (answer(a), answer(b)) {
         (Answer::Accepted(v, s, x), Answer::Accepted(w, t, y)) => {
             v != w || s != t || (x != y && a.handshake.is_some() && b.handshake.is_some())

@@ -23,7 +23,7 @@
 
 use super::super::{ProbeRecord, Purpose};
 use super::Knowledge;
-use super::consistency::{self, ALIKE, own, refused};
+use super::consistency::{self, ALIKE, REFUSED_DESPITE, own, refused};
 use crate::probe::{HelloSpec, Outcome};
 use crate::profile::Profile;
 use crate::results::{Issue, ProfileReport, ReasonCode};
@@ -124,7 +124,8 @@ fn refusals(records: &[ProbeRecord], p: &Profile) -> usize {
 /// Makes the verdicts that `unsteady` servers cannot carry inconclusive;
 /// `contradictions` are the `inconsistent` issues already applied. On a
 /// steady server only a profile's hello refused although one of its suites
-/// is accepted needs [`ALIKE`] alike refusals of that hello.
+/// is accepted needs [`REFUSED_DESPITE`] refusals of that hello, and no
+/// other answer to it.
 pub(crate) fn apply(
     out: &mut [ProfileReport],
     records: &[ProbeRecord],
@@ -156,11 +157,8 @@ pub(crate) fn apply(
             (false, Some(ReasonCode::HelloRefused)) => {
                 if unsteady {
                     (0, "refusals of this client's hello")
-                } else if own_refusals < ALIKE || own_refusals < asked.len() {
-                    (
-                        own_refusals.min(ALIKE - 1),
-                        "refusals of this client's hello",
-                    )
+                } else if own_refusals < REFUSED_DESPITE || own_refusals < asked.len() {
+                    (0, "")
                 } else {
                     continue;
                 }
@@ -191,7 +189,8 @@ pub(crate) fn apply(
                 ReasonCode::Unsteady,
                 format!(
                     "this server contradicted itself (see the inconsistent issues), and only \
-                     {alike} {what} agree with this verdict, fewer than {ALIKE}: {was}"
+                     {alike} {what} agree with this verdict, fewer than {ALIKE} (--repeat 3 asks \
+                     every hello three times): {was}"
                 ),
             )
         } else {
@@ -199,7 +198,7 @@ pub(crate) fn apply(
                 ReasonCode::Inconclusive,
                 format!(
                     "the server refused this client's hello but accepts one of its suites, and \
-                     the refusal was not repeated {ALIKE} times: {was}"
+                     the refusal was not repeated {REFUSED_DESPITE} times: {was}"
                 ),
             )
         };

@@ -608,7 +608,7 @@ fn server_faults_stand_on_unsteady_servers() {
 }
 
 /// A hello refused although one of its suites is accepted alone (its
-/// shape, on a steady server) stands only on three refusals of it.
+/// shape, on a steady server) stands only on five refusals of it.
 #[test]
 fn a_refused_hello_whose_suite_is_accepted_needs_three_refusals() {
     use TlsVersion::*;
@@ -619,18 +619,18 @@ fn a_refused_hello_whose_suite_is_accepted_needs_three_refusals() {
         suite_probe(Tls12, 0xC030, accepted(Tls12, 0xC030)),
     ];
     let k = Knowledge::learn(&records);
-    // Two more refusals wanted, the suites in the probes' shape twice, and
+    // Four more refusals wanted, the suites in the probes' shape twice, and
     // the accepted suite alone once more.
     let retests = consistency::retest_plan(&records, &[a11], &k);
     let count = |want: &dyn Fn(&Purpose) -> bool| retests.iter().filter(|(p, _)| want(p)).count();
-    assert_eq!(count(&|p| *p == Purpose::Retest(0, false)), 2);
+    assert_eq!(count(&|p| *p == Purpose::Retest(0, false)), 4);
     assert_eq!(count(&|p| matches!(p, Purpose::Shape(_))), 2);
     assert_eq!(count(&|p| *p == Purpose::Retest(1, false)), 1);
     let r = run(&records, &[a11], &[]);
     let p = verdict(&r, "dsa-11");
     assert!(!p.conclusive);
     assert_eq!(p.reason_code, Some(ReasonCode::Inconclusive));
-    for _ in 0..2 {
+    for _ in 0..4 {
         records.push(ProbeRecord {
             purpose: Purpose::Retest(0, false),
             ..replay(a11, rejected())
