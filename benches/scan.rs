@@ -9,7 +9,8 @@
 //! wall time in round trips. This is a benchmark, not a test: it asserts
 //! nothing and is never run by `cargo test`.
 //!
-//! Options (after `--`): `--rtt 40ms`, `--runs 5`.
+//! Options (after `--`): `--rtt 40ms`, `--runs 5`, `--repeat N` (scan as
+//! `--repeat N` does).
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::net::SocketAddr;
@@ -40,11 +41,13 @@ async fn measure(
     identify: &[&Profile],
     all_suites: bool,
     no_confirm: bool,
+    repeat: usize,
 ) -> Measurement {
     let target = Target::parse(&addr.to_string(), Role::Manager).unwrap();
     let config = ScanConfig {
         all_suites,
         no_confirm,
+        repeat,
         ..ScanConfig::default()
     };
     let started = Instant::now();
@@ -75,12 +78,14 @@ fn emulator(
 fn main() {
     let mut rtt = Duration::from_millis(40);
     let mut runs = 5usize;
+    let mut repeat = 1usize;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--rtt" => rtt = parse_duration(it.next().expect("--rtt VALUE")).unwrap(),
             "--runs" => runs = it.next().expect("--runs N").parse().unwrap(),
+            "--repeat" => repeat = it.next().expect("--repeat N").parse().unwrap(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -188,7 +193,8 @@ fn main() {
             ),
         ];
         println!(
-            "scan benchmark: {} ms round trip through a delaying proxy, median of {runs} runs",
+            "scan benchmark: {} ms round trip through a delaying proxy, median of {runs} runs, \
+             --repeat {repeat}",
             rtt.as_millis()
         );
         println!(
@@ -200,7 +206,9 @@ fn main() {
             let proxy = delaying_proxy(emulator.local_addr(), rtt).await;
             let mut results = Vec::new();
             for _ in 0..runs {
-                results.push(measure(proxy, &profiles, &identify, all_suites, no_confirm).await);
+                results.push(
+                    measure(proxy, &profiles, &identify, all_suites, no_confirm, repeat).await,
+                );
             }
             results.sort_by_key(|m| m.wall);
             let m = &results[results.len() / 2];

@@ -346,6 +346,12 @@ pub struct ProbeArgs {
     /// Retries of a refused or failed connect, with exponential backoff.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
+    /// Ask each deciding hello (each profile's own, each suite alone, each
+    /// whole version) N times: an unsteady server (a flaky front, nodes
+    /// that differ behind one address) shows itself, at about N times the
+    /// connections.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub repeat: u8,
     /// Present this client certificate (PEM, leaf first) in confirmation
     /// handshakes, to confirm a mutual-TLS endpoint end to end.
     #[arg(long, value_name = "FILE", requires = "client_key")]

@@ -679,6 +679,7 @@ fn probe_config(args: &crate::cli::ProbeArgs) -> Result<ScanConfig, Error> {
             retries: args.retries,
             ..Limits::default()
         },
+        repeat: usize::from(args.repeat),
         identity: client_identity(args.client_cert.as_deref(), args.client_key.as_deref())?,
         fleet: crate::scan::Fleet {
             max_connections: args.max_connections as usize,

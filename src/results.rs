@@ -944,6 +944,9 @@ pub enum ReasonCode {
     HandshakeFailed,
     /// The server's answers contradicted each other.
     Inconsistent,
+    /// The server contradicted itself elsewhere, and too few alike answers
+    /// carry this profile's verdict (see `scan::checks::corroboration`).
+    Unsteady,
     /// The probe got no usable answer.
     Inconclusive,
     /// The profile's hello was not sent.
@@ -960,6 +963,7 @@ codes!(ReasonCode {
     ServerFault => "server_fault",
     HandshakeFailed => "handshake_failed",
     Inconsistent => "inconsistent",
+    Unsteady => "unsteady",
     Inconclusive => "inconclusive",
     NotProbed => "not_probed",
 });

@@ -228,7 +228,12 @@ fn contradiction(t: &TargetReport) -> Result<(), String> {
         };
         let unknown = matches!(
             p.reason_code,
-            Some(ReasonCode::Inconclusive | ReasonCode::NotProbed | ReasonCode::Inconsistent)
+            Some(
+                ReasonCode::Inconclusive
+                    | ReasonCode::NotProbed
+                    | ReasonCode::Inconsistent
+                    | ReasonCode::Unsteady
+            )
         );
         if p.conclusive && unknown {
             return Err(format!(

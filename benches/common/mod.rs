@@ -1,6 +1,9 @@
 //! What the benchmarks share: a delaying proxy that puts a fixed round-trip
-//! time between the prober and a server on loopback.
+//! time between the prober and a server on loopback, and (`fronts`) fronts
+//! that make a steady server unsteady.
 #![allow(dead_code)]
+
+pub(crate) mod fronts;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

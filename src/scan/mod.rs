@@ -25,7 +25,8 @@
 //! TLS 1.2-only manager the six at TLS 1.2 and one TLS 1.0 hello (the TLS 1.0
 //! suites of `dsa-9.6` are not asked one by one once its replay was refused
 //! with `protocol_version`): fifteen connections, each a TCP connect and
-//! one exchange, about five round trips.
+//! one exchange, about five round trips; twenty with each profile's own
+//! hello asked twice (see Consistency).
 //!
 //! `--all-suites`: every registered suite at every version, by elimination
 //! (offer all, drop the chosen one, repeat until refused) in parallel,
@@ -39,9 +40,13 @@
 //! offer completes the handshake: one more round trip, no extra connection.
 //! Replays go first in the plan, so that round trip overlaps the rest.
 //!
-//! Consistency: answers that must agree are compared, and the few that
-//! disagree are asked once more (see `analyze::consistency`); a server that
-//! contradicts itself makes the affected profiles inconclusive.
+//! Consistency: each profile's own hello is asked twice (each deciding
+//! hello N times with `--repeat N`), answers that must agree are compared,
+//! and the few that look suspicious are asked again (see
+//! `checks::consistency`); a server that contradicts itself makes the
+//! affected profiles inconclusive, and then every profile's hello is asked
+//! five times and no verdict stands on fewer than three alike answers
+//! (`checks::corroboration`).
 //!
 //! If the endpoint asked for a client certificate and no replay settled
 //! whether it insists, one real handshake without one tells "required" from
@@ -90,6 +95,9 @@ pub struct ScanConfig {
     pub fleet: Fleet,
     /// The run's shared connection bound, set by [`scan_all`].
     pub shared: Option<Shared>,
+    /// Ask each deciding hello this many times (`--repeat`, 1–10; 0 counts
+    /// as 1): see `checks::consistency`.
+    pub repeat: usize,
 }
 
 /// Bounds across all targets of a run.
@@ -136,6 +144,12 @@ pub(crate) enum Purpose {
     Retest(usize, bool),
     /// A handshake without a client certificate: required or requested?
     NoCertificate,
+    /// The same hello as a probe of this purpose, asked again (`--repeat`,
+    /// or to corroborate a verdict on a server that contradicted itself).
+    Again(Box<Purpose>),
+    /// A profile's suites at one version in the suite probes' shape: its
+    /// own hello was refused although one of them is accepted alone.
+    Shape(String),
 }
 
 /// One probe and what it found.
@@ -159,6 +173,8 @@ pub(crate) struct Run {
     /// Full handshakes for replays, with this identity.
     confirm: bool,
     identity: Option<Arc<ClientIdentity>>,
+    /// How many times each deciding hello is asked.
+    repeat: usize,
 }
 
 /// Which client profiles check a target, and among which profiles it is
@@ -284,6 +300,7 @@ pub async fn scan(
         endpoint: endpoint.clone(),
         confirm: !config.no_confirm,
         identity: config.identity.clone(),
+        repeat: config.repeat,
     };
     let groups = shape_groups(profiles.iter().chain(identify));
     let sni_ref = sni.as_deref();
@@ -320,8 +337,13 @@ pub async fn scan(
     // that contradict each other asked once more.
     let k = Knowledge::learn(&records);
     let mut plan = checks::preference::settle_plan(&records, &k, sni_ref, &groups);
-    plan.extend(checks::consistency::retest_plan(&records, profiles));
+    plan.extend(checks::consistency::retest_plan(&records, profiles, &k));
     records.extend(run.all(plan).await);
+    // A server that contradicted itself: each profile's hello asked until
+    // its verdict can be corroborated (nothing on a steady server).
+    let k = Knowledge::learn(&records);
+    let again = checks::corroboration::plan(&records, profiles, &k);
+    records.extend(run.all(again).await);
     if config.all_suites {
         let k = Knowledge::learn(&records);
         let pairs = checks::preference::pairs_plan(&records, &k, sni_ref, &groups);
@@ -631,6 +653,7 @@ impl Run {
     /// Runs the probes concurrently (the endpoint bounds how many connect at
     /// once) and returns the records in plan order.
     pub(crate) async fn all(&self, plan: Vec<(Purpose, HelloSpec)>) -> Vec<ProbeRecord> {
+        let plan = checks::consistency::repeated(plan, self.repeat);
         let mut set = JoinSet::new();
         let count = plan.len();
         for (i, (purpose, spec)) in plan.into_iter().enumerate() {
@@ -646,13 +669,16 @@ impl Run {
         out.into_iter().flatten().collect()
     }
 
-    /// Runs one probe: a full handshake for replays (and their retests) when
-    /// confirming and an engine can offer the hello, a raw probe otherwise.
+    /// Runs one probe: a full handshake for replays (and their retests, not
+    /// their repeats) when confirming and an engine can offer the hello, a
+    /// raw probe otherwise.
     pub(crate) async fn one(&self, purpose: Purpose, spec: HelloSpec) -> ProbeRecord {
         let full = self.confirm
-            && match purpose {
+            && match &purpose {
                 Purpose::Replay(_) | Purpose::NoCertificate => true,
-                Purpose::Retest(_, full) => full,
+                Purpose::Retest(_, full) => *full,
+                // Repeats compare first flights: a raw probe is a round
+                // trip shorter than a handshake, and the replay confirms.
                 _ => false,
             };
         if full {

@@ -44,5 +44,6 @@ mod serve;
 mod servers;
 mod text80;
 mod tls_clients;
+mod unsteady;
 mod url_targets;
 mod xorshift;

@@ -11,7 +11,7 @@
 //! reassembled, however the client splits them) before it decides anything.
 #![allow(dead_code)] // used by scan tests
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -594,6 +594,16 @@ pub enum ProxyRule {
     /// accepted the next time (a flaky server; a client must not record a
     /// single refusal as final).
     RefuseFirstThenForward,
+    /// The first `n` connections offering each distinct list of suites
+    /// (signaling values left out: a TLS library and a raw hello for the
+    /// same client differ there) are refused, later ones forwarded.
+    /// Exercises: a hello refused every time it was asked so far, and
+    /// accepted only when asked once more.
+    RefuseFirst(usize),
+    /// Refuses every hello whose supported_groups list starts with this
+    /// group, forwards the others. Exercises: a steady server that refuses
+    /// one client's hello shape but accepts its suites in another hello.
+    RefuseFirstGroup(NamedGroup),
     /// Refuses every hello that offers exactly one suite (not counting
     /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV and TLS_FALLBACK_SCSV), forwards
     /// the others. Exercises: suites accepted in a profile's hello but
@@ -619,6 +629,7 @@ pub enum ProxyRule {
 /// connections as `rule` says (see [`ProxyRule`]).
 pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
     let seen: Mutex<HashSet<Vec<u16>>> = Mutex::new(HashSet::new());
+    let counts: Mutex<HashMap<Vec<u16>, usize>> = Mutex::new(HashMap::new());
     listen(move |mut client, n| {
         let _ = client.set_read_timeout(Some(LINGER));
         let Ok(ReadHello { raw, hello }) = read_client_hello(&mut client) else {
@@ -627,6 +638,13 @@ pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
         let suites: Vec<u16> = hello.cipher_suites.iter().map(|s| s.0).collect();
         let forward = match rule {
             ProxyRule::RefuseFirstThenForward => !seen.lock().unwrap().insert(suites),
+            ProxyRule::RefuseFirst(n) => {
+                let mut seen = counts.lock().unwrap();
+                let asked = seen.entry(real_suites(&hello)).or_insert(0);
+                *asked += 1;
+                *asked > n
+            }
+            ProxyRule::RefuseFirstGroup(g) => supported_groups(&hello).first() != Some(&g),
             ProxyRule::RefuseSingleSuite => {
                 hello
                     .cipher_suites
@@ -657,6 +675,39 @@ pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
             close(&mut client);
         }
     })
+}
+
+/// Two nodes behind one address, as a load balancer that alternates per
+/// question would make them: for each distinct offered cipher-suite list
+/// (signaling values left out), the first, third, fifth … connection
+/// offering it goes to `a`, the
+/// second, fourth … to `b`. Whatever order concurrent connections arrive
+/// in, a hello asked twice is answered once by each node.
+pub fn split(a: SocketAddr, b: SocketAddr) -> Peer {
+    let counts: Mutex<HashMap<Vec<u16>, usize>> = Mutex::new(HashMap::new());
+    listen(move |mut client, _| {
+        let _ = client.set_read_timeout(Some(LINGER));
+        let Ok(ReadHello { raw, hello }) = read_client_hello(&mut client) else {
+            return;
+        };
+        let n = {
+            let mut seen = counts.lock().unwrap();
+            let asked = seen.entry(real_suites(&hello)).or_insert(0);
+            *asked += 1;
+            *asked
+        };
+        pump(client, &raw, if n % 2 == 1 { a } else { b }, false);
+    })
+}
+
+/// The suites a hello offers, signaling values (the SCSVs) left out.
+fn real_suites(hello: &ClientHello) -> Vec<u16> {
+    hello
+        .cipher_suites
+        .iter()
+        .filter(|s| !s.is_signaling())
+        .map(|s| s.0)
+        .collect()
 }
 
 /// Connects to `upstream`, writes `hello`, then copies bytes both ways
@@ -717,6 +768,7 @@ fn copy(from: &mut TcpStream, to: &mut TcpStream) {
 const ECDHE_RSA_AES128: CipherSuiteId = CipherSuiteId(0xC02F);
 const ECDHE_RSA_AES256: CipherSuiteId = CipherSuiteId(0xC030);
 const RSA_AES128: CipherSuiteId = CipherSuiteId(0x002F);
+const RSA_AES128_SHA256: CipherSuiteId = CipherSuiteId(0x003C);
 const TLS13_AES128: CipherSuiteId = CipherSuiteId(0x1301);
 const TLS13_AES256: CipherSuiteId = CipherSuiteId(0x1302);
 
@@ -1110,4 +1162,52 @@ fn proxy_cuts_after_the_server_flight() {
     assert!(!r.ok, "{}", r.output);
     assert!(r.output.contains("unexpected eof"), "{}", r.output);
     assert_eq!(peer.connections(), 2);
+}
+
+#[test]
+fn proxy_refuses_the_first_asks_of_each_suite_list() {
+    let upstream = emulate("dsa-11");
+    let peer = proxy(upstream.local_addr(), ProxyRule::RefuseFirst(2));
+    for n in 0..3 {
+        let r = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES128, &[]);
+        assert_eq!(r.ok, n == 2, "connection {n}:\n{}", r.output);
+    }
+    let other = s_client(peer.addr, TlsVersion::Tls12, ECDHE_RSA_AES256, &[]);
+    assert!(!other.ok, "{}", other.output);
+    assert_eq!(peer.connections(), 4);
+}
+
+#[test]
+fn proxy_refuses_hellos_by_their_first_group() {
+    let upstream = emulate("dsa-11");
+    let peer = proxy(
+        upstream.local_addr(),
+        ProxyRule::RefuseFirstGroup(NamedGroup::SECP384R1),
+    );
+    let mut spec = HelloSpec::at(TlsVersion::Tls12, vec![ECDHE_RSA_AES128], Some("peer.test"));
+    spec.groups = vec![NamedGroup::SECP384R1, NamedGroup::SECP256R1];
+    let mut s = connect(peer.addr);
+    s.write_all(&spec.build().encode()).unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    assert_eq!(answer, REFUSAL);
+    // The default groups start with x25519: forwarded.
+    let (_s, flight) = exchange(peer.addr, &tls12(&[ECDHE_RSA_AES128]));
+    assert_eq!(server_hello(&flight).cipher_suite, ECDHE_RSA_AES128);
+    assert_eq!(peer.connections(), 2);
+}
+
+#[test]
+fn split_answers_each_hello_by_each_node_in_turn() {
+    let strong = emulate("dsm-strong-12");
+    let rsa = emulate("dsa-fips");
+    let peer = split(strong.local_addr(), rsa.local_addr());
+    // RSA key exchange: refused by dsm-strong-12, accepted by dsa-fips.
+    let first = s_client(peer.addr, TlsVersion::Tls12, RSA_AES128_SHA256, &[]);
+    assert!(!first.ok, "{}", first.output);
+    let second = s_client(peer.addr, TlsVersion::Tls12, RSA_AES128_SHA256, &[]);
+    assert!(second.ok, "{}", second.output);
+    let third = s_client(peer.addr, TlsVersion::Tls12, RSA_AES128_SHA256, &[]);
+    assert!(!third.ok, "{}", third.output);
+    assert_eq!(peer.connections(), 3);
 }

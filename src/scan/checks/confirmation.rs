@@ -12,7 +12,7 @@
 //!   it broke off in words an admin can act on, and the disagreement with
 //!   the first flight is an issue: never silently overwritten.
 
-use super::super::{ProbeRecord, Purpose};
+use super::super::ProbeRecord;
 use crate::probe::handshake::{Failure, HandshakeResult};
 use crate::profile::Profile;
 use crate::results::{Confirmed, Issue, IssueCode, ProfileReport, ReasonCode};
@@ -24,10 +24,8 @@ pub(super) fn apply(
     records: &[ProbeRecord],
     issues: &mut Vec<Issue>,
 ) {
-    let Some((engine, result)) = records
-        .iter()
-        .find(|r| r.purpose == Purpose::Replay(p.id.clone()))
-        .and_then(|r| r.handshake.as_ref())
+    let Some((engine, result)) =
+        super::consistency::own_answer(records, &p.id).and_then(|r| r.handshake.as_ref())
     else {
         return;
     };

@@ -14,7 +14,9 @@
 //! - `certificate`: the chain and its findings;
 //! - `exposure`: an agent port that answers the scanner (a finding);
 //! - `confirmation`: the real handshake behind each replay;
-//! - `consistency`: answers that contradict each other, and retests.
+//! - `consistency`: answers that contradict each other, repeats and retests;
+//! - `corroboration`: on a server that contradicted itself, verdicts that
+//!   rest on too few alike answers become inconclusive.
 //!
 //! Rules are commented where they are applied. In short: a (version, suite)
 //! is accepted when some probe's ServerHello chose it (server faults and
@@ -25,6 +27,7 @@ pub(crate) mod certificate;
 pub(crate) mod client_cert;
 pub(crate) mod confirmation;
 pub(crate) mod consistency;
+pub(crate) mod corroboration;
 pub mod expectation;
 pub(crate) mod exposure;
 pub(crate) mod preference;
@@ -230,18 +233,22 @@ pub(crate) fn report(
     if !contradictions.is_empty() {
         report.complete = false;
     }
-    for c in contradictions {
+    for c in &contradictions {
         for p in report
             .profiles
             .iter_mut()
             .filter(|p| c.profiles.contains(&p.profile))
         {
+            if p.reason_code == Some(ReasonCode::Inconsistent) {
+                continue;
+            }
             p.conclusive = false;
             p.compatible = false;
             p.because(ReasonCode::Inconsistent, c.message.clone());
         }
-        report.issues.push(c);
+        report.issues.push(c.clone());
     }
+    corroboration::apply(&mut report.profiles, records, profiles, &contradictions);
     report
         .findings
         .extend(exposure::findings(target, k, &report.profiles));

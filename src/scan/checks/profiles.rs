@@ -56,9 +56,7 @@ pub(super) fn verdict(
         reason_code: None,
         conclusive: true,
     };
-    let replay = records
-        .iter()
-        .find(|r| r.purpose == Purpose::Replay(p.id.clone()));
+    let replay = super::consistency::own_answer(records, &p.id);
     match replay.map(|r| &r.outcome) {
         // The server's real answer to this client's hello.
         Some(Outcome::Accepted(a))

@@ -461,3 +461,183 @@ fn server_order_from_pairs() {
         "GCM-256 first, measured; the rest by id"
     );
 }
+
+fn again(p: &Profile, outcome: Outcome) -> ProbeRecord {
+    ProbeRecord {
+        purpose: Purpose::Again(Box::new(Purpose::Replay(p.id.clone()))),
+        ..replay(p, outcome)
+    }
+}
+
+fn verdict<'a>(r: &'a TargetReport, id: &str) -> &'a crate::results::ProfileReport {
+    r.profiles.iter().find(|p| p.profile == id).unwrap()
+}
+
+/// Each profile's own hello twice, and `--repeat N` every deciding hello N
+/// times, each repeat right after its original.
+#[test]
+fn repeats_follow_their_originals() {
+    let catalog = Catalog::builtin().unwrap();
+    let a11 = catalog.get("dsa-11").unwrap();
+    let plan = || {
+        vec![
+            (
+                Purpose::Replay(a11.id.clone()),
+                HelloSpec::for_profile(a11, None),
+            ),
+            (
+                Purpose::Suite,
+                HelloSpec::at(TlsVersion::Tls12, vec![CipherSuiteId(0xC030)], None),
+            ),
+            (
+                Purpose::Reversed(a11.id.clone()),
+                HelloSpec::for_profile(a11, None),
+            ),
+        ]
+    };
+    let purposes = |n| -> Vec<Purpose> {
+        consistency::repeated(plan(), n)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    };
+    let replay = Purpose::Replay(a11.id.clone());
+    let again = |p: &Purpose| Purpose::Again(Box::new(p.clone()));
+    let reversed = Purpose::Reversed(a11.id.clone());
+    assert_eq!(
+        purposes(1),
+        [
+            replay.clone(),
+            again(&replay),
+            Purpose::Suite,
+            reversed.clone()
+        ]
+    );
+    assert_eq!(purposes(0), purposes(1));
+    assert_eq!(
+        purposes(3),
+        [
+            replay.clone(),
+            again(&replay),
+            again(&replay),
+            Purpose::Suite,
+            again(&Purpose::Suite),
+            again(&Purpose::Suite),
+            reversed
+        ]
+    );
+}
+
+/// A server that answered dsa-10.0's hello both ways is unsteady: that
+/// profile is inconsistent, and every other verdict needs three alike
+/// answers; more asks are planned for them, none on a steady server.
+#[test]
+fn unsteady_servers_need_three_alike_answers() {
+    use TlsVersion::*;
+    let catalog = Catalog::builtin().unwrap();
+    let (a10, a11) = (
+        catalog.get("dsa-10.0").unwrap(),
+        catalog.get("dsa-11").unwrap(),
+    );
+    let steady = vec![
+        replay(a11, accepted(Tls12, 0xC030)),
+        again(a11, accepted(Tls12, 0xC030)),
+        replay(a10, rejected()),
+        again(a10, rejected()),
+    ];
+    let k = Knowledge::learn(&steady);
+    assert!(corroboration::plan(&steady, &[a10, a11], &k).is_empty());
+    let r = run(&steady, &[a10, a11], &[]);
+    assert!(verdict(&r, "dsa-11").compatible && verdict(&r, "dsa-11").conclusive);
+    assert!(verdict(&r, "dsa-10.0").conclusive);
+
+    let mut records = steady.clone();
+    records[3] = again(a10, accepted(Tls12, 0x003D));
+    let k = Knowledge::learn(&records);
+    // dsa-11 is asked until five asks; dsa-10.0, already inconsistent, not.
+    let more = corroboration::plan(&records, &[a10, a11], &k);
+    assert_eq!(more.len(), 3);
+    assert!(
+        more.iter()
+            .all(|(p, _)| *p == Purpose::Again(Box::new(Purpose::Replay(a11.id.clone()))))
+    );
+    let r = run(&records, &[a10, a11], &[]);
+    assert!(!r.complete);
+    let ten = verdict(&r, "dsa-10.0");
+    assert!(!ten.conclusive);
+    assert_eq!(ten.reason_code, Some(ReasonCode::Inconsistent));
+    // Two acceptances of dsa-11's suites: not enough.
+    let eleven = verdict(&r, "dsa-11");
+    assert!(!eleven.conclusive && !eleven.compatible);
+    assert_eq!(eleven.reason_code, Some(ReasonCode::Unsteady));
+    // A third, from its suite alone: the verdict stands.
+    records.push(suite_probe(Tls12, 0xC030, accepted(Tls12, 0xC030)));
+    let r = run(&records, &[a10, a11], &[]);
+    let eleven = verdict(&r, "dsa-11");
+    assert!(eleven.conclusive && eleven.compatible, "{eleven:?}");
+    // One of its own asks refused: never compatible again.
+    records.push(again(a11, rejected()));
+    let r = run(&records, &[a10, a11], &[]);
+    assert!(!verdict(&r, "dsa-11").conclusive);
+}
+
+/// A server fault is what the server said, not a refusal: it needs no
+/// corroboration and stays a conclusive `server_fault`, also on a server
+/// that contradicted itself elsewhere.
+#[test]
+fn server_faults_stand_on_unsteady_servers() {
+    use TlsVersion::*;
+    let catalog = Catalog::builtin().unwrap();
+    let (a10, a11) = (
+        catalog.get("dsa-10.0").unwrap(),
+        catalog.get("dsa-11").unwrap(),
+    );
+    let fault = Outcome::ServerFault(Fault::UnofferedSuite(CipherSuiteId(0x0005)));
+    let records = vec![
+        replay(a11, fault.clone()),
+        again(a11, fault),
+        replay(a10, rejected()),
+        again(a10, accepted(Tls12, 0x003D)),
+    ];
+    let k = Knowledge::learn(&records);
+    assert!(corroboration::plan(&records, &[a10, a11], &k).is_empty());
+    let r = run(&records, &[a10, a11], &[]);
+    let eleven = verdict(&r, "dsa-11");
+    assert!(eleven.conclusive && !eleven.compatible);
+    assert_eq!(eleven.reason_code, Some(ReasonCode::ServerFault));
+}
+
+/// A hello refused although one of its suites is accepted alone (its
+/// shape, on a steady server) stands only on five refusals of it.
+#[test]
+fn a_refused_hello_whose_suite_is_accepted_needs_three_refusals() {
+    use TlsVersion::*;
+    let catalog = Catalog::builtin().unwrap();
+    let a11 = catalog.get("dsa-11").unwrap();
+    let mut records = vec![
+        replay(a11, rejected()),
+        suite_probe(Tls12, 0xC030, accepted(Tls12, 0xC030)),
+    ];
+    let k = Knowledge::learn(&records);
+    // Four more refusals wanted, the suites in the probes' shape twice, and
+    // the accepted suite alone once more.
+    let retests = consistency::retest_plan(&records, &[a11], &k);
+    let count = |want: &dyn Fn(&Purpose) -> bool| retests.iter().filter(|(p, _)| want(p)).count();
+    assert_eq!(count(&|p| *p == Purpose::Retest(0, false)), 4);
+    assert_eq!(count(&|p| matches!(p, Purpose::Shape(_))), 2);
+    assert_eq!(count(&|p| *p == Purpose::Retest(1, false)), 1);
+    let r = run(&records, &[a11], &[]);
+    let p = verdict(&r, "dsa-11");
+    assert!(!p.conclusive);
+    assert_eq!(p.reason_code, Some(ReasonCode::Inconclusive));
+    for _ in 0..4 {
+        records.push(ProbeRecord {
+            purpose: Purpose::Retest(0, false),
+            ..replay(a11, rejected())
+        });
+    }
+    let r = run(&records, &[a11], &[]);
+    let p = verdict(&r, "dsa-11");
+    assert!(p.conclusive && !p.compatible);
+    assert_eq!(p.reason_code, Some(ReasonCode::HelloRefused));
+}

@@ -1,0 +1,155 @@
+//! Verdicts on unsteady servers, with scripted peers instead of random
+//! ones: a front that refuses each hello the first times it is asked, two
+//! nodes behind one address that answer a hello asked twice once each, and
+//! a steady server that refuses one hello shape (which must keep its
+//! conclusive verdict). The random versions, and how often a verdict is
+//! wrong, are measured by `cargo bench --bench unsteady`.
+
+use serde_json::Value;
+
+use crate::common::{profile_of, scan_json, tlscompat};
+use crate::peers::{ProxyRule, proxy, split};
+use crate::servers::emulate;
+use tlscompat::wire::codes::NamedGroup;
+
+/// `scan ADDR --timeout 2s ARGS… --format json`: exit code and the target.
+fn scan(addr: &str, args: &[&str]) -> (i32, Value) {
+    let (code, v) = scan_json(&[&[addr, "--timeout", "2s"], args].concat());
+    (code, v["targets"][0].clone())
+}
+
+fn issue_codes(t: &Value) -> Vec<String> {
+    t["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A server that refuses every hello the first two times it is asked (and
+/// so, at first, everything): the profile's hello is asked once more
+/// because nothing was accepted, is accepted, and the refusals are not a
+/// verdict: inconclusive, exit 3, never "no common version".
+#[test]
+fn a_hello_refused_twice_and_then_accepted_is_no_verdict() {
+    let upstream = emulate("dsm-strong-12");
+    let front = proxy(upstream.local_addr(), ProxyRule::RefuseFirst(2));
+    let (code, t) = scan(
+        &front.addr.to_string(),
+        &["-p", "dsa-11", "--require", "dsa-11"],
+    );
+    let p = profile_of(&t, "dsa-11");
+    assert_eq!(p["conclusive"], false, "{p:#}");
+    assert_eq!(p["compatible"], false, "{p:#}");
+    assert_eq!(p["reason_code"], "inconsistent", "{p:#}");
+    assert!(issue_codes(&t).contains(&"inconsistent".to_string()));
+    assert_eq!(t["complete"], false);
+    assert_eq!(code, 3, "{t:#}");
+}
+
+/// Two nodes behind one address, dsm-strong-12 and a TLS 1.2 node that
+/// also takes RSA key exchange, each answering one of the two asks of every
+/// hello: dsa-10.0 gets through one node and not the other, so its verdict
+/// is inconclusive; the clients both nodes treat alike keep conclusive
+/// verdicts, corroborated by five asks each.
+#[test]
+fn two_nodes_that_disagree_about_a_client_leave_it_inconclusive() {
+    let strong = emulate("dsm-strong-12");
+    let rsa = emulate("dsa-fips");
+    let front = split(strong.local_addr(), rsa.local_addr());
+    let (code, t) = scan(&front.addr.to_string(), &[]);
+    let p = |id: &str| profile_of(&t, id).clone();
+    let ten = p("dsa-10.0");
+    assert_eq!(ten["conclusive"], false, "{ten:#}");
+    assert_eq!(ten["reason_code"], "inconsistent", "{ten:#}");
+    assert!(
+        ten["reason"]
+            .as_str()
+            .unwrap()
+            .contains("differently on two connections"),
+        "{ten:#}"
+    );
+    for id in ["dsa-11", "dsa-10.0-u16"] {
+        assert_eq!(p(id)["compatible"], true, "{id}: {t:#}");
+        assert_eq!(p(id)["conclusive"], true, "{id}: {t:#}");
+    }
+    let old = p("dsa-9.6");
+    assert_eq!(old["compatible"], false, "{old:#}");
+    assert_eq!(old["conclusive"], true, "{old:#}");
+    assert_eq!(old["reason_code"], "no_common_version", "{old:#}");
+    assert_eq!(t["complete"], false);
+    assert_eq!(code, 3, "{t:#}");
+}
+
+/// A steady server that refuses one hello shape (every agent's replay
+/// lists secp256r1 first; the suite probes do not) but accepts the same
+/// suites in other hellos: the refusal is asked five times and the suites
+/// are offered together in the probes' shape; everything agrees, so the
+/// verdict stays conclusive (`hello_refused`, exit 1 for a requirement).
+#[test]
+fn a_steady_refusal_of_one_hello_shape_stays_a_verdict() {
+    let upstream = emulate("dsm-strong-12");
+    let front = proxy(
+        upstream.local_addr(),
+        ProxyRule::RefuseFirstGroup(NamedGroup::SECP256R1),
+    );
+    let (code, t) = scan(
+        &front.addr.to_string(),
+        &["-p", "dsa-11", "--require", "dsa-11"],
+    );
+    let p = profile_of(&t, "dsa-11");
+    assert_eq!(p["compatible"], false, "{p:#}");
+    assert_eq!(p["conclusive"], true, "{p:#}");
+    assert_eq!(p["reason_code"], "hello_refused", "{p:#}");
+    assert_eq!(t["complete"], true, "{t:#}");
+    assert!(!issue_codes(&t).contains(&"inconsistent".to_string()));
+    assert_eq!(code, 1, "{t:#}");
+}
+
+/// `--repeat N` on a steady server: the same verdicts, complete, for more
+/// connections; out of range it is a usage error, in `scan` and `plan`.
+#[test]
+fn repeat_asks_more_and_a_steady_server_says_the_same() {
+    let upstream = emulate("dsm-strong-12");
+    let addr = upstream.local_addr().to_string();
+    let verdicts = |t: &Value| -> Vec<(Value, Value, Value)> {
+        t["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["profile"].clone(),
+                    p["compatible"].clone(),
+                    p["reason_code"].clone(),
+                )
+            })
+            .collect()
+    };
+    let mut runs = Vec::new();
+    for repeat in ["1", "2", "3"] {
+        let (code, t) = scan(&addr, &["--repeat", repeat]);
+        assert_eq!(code, 0, "{t:#}");
+        assert_eq!(t["complete"], true, "{t:#}");
+        runs.push((verdicts(&t), t["stats"]["connections"].as_u64().unwrap()));
+    }
+    assert_eq!(runs[0].0, runs[1].0);
+    assert_eq!(runs[0].0, runs[2].0);
+    assert!(
+        runs[0].1 < runs[1].1 && runs[1].1 < runs[2].1,
+        "{:?}",
+        runs.iter().map(|r| r.1).collect::<Vec<_>>()
+    );
+    for command in [
+        vec!["scan", &addr],
+        vec!["plan", "--to", "dsm-strong-12", "-i", "f.csv"],
+    ] {
+        for bad in ["0", "11", "x"] {
+            let run = tlscompat(&[&command[..], &["--repeat", bad]].concat());
+            assert_eq!(run.code, 2, "{command:?} --repeat {bad}: {}", run.stderr);
+            assert!(run.stderr.contains("--repeat"), "{}", run.stderr);
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        }
+    }
+}
