@@ -126,7 +126,10 @@ fn probe_client(addr: SocketAddr, profile: &str) {
     s.write_all(&hello).unwrap();
     let mut buf = [0u8; 4096];
     let n = s.read(&mut buf).unwrap_or(0);
-    assert!(n > 0, "the emulator at {addr} did not answer {profile}'s hello");
+    assert!(
+        n > 0,
+        "the emulator at {addr} did not answer {profile}'s hello"
+    );
 }
 
 /// `openssl s_client`, TLS 1.2 with the dsa-11 suites (it adds the
