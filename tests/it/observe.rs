@@ -803,8 +803,19 @@ fn captures_made_by_tcpdump() {
     let dir = tempfile::tempdir().unwrap();
     let server = emulate("dsm-strong-12");
     let addr = server.local_addr();
-    for (interface, name) in [("lo", "lo.pcap"), ("any", "any.pcap")] {
-        let file = dir.path().join(name);
+    let mut done_with = Vec::new();
+    // Each interface is captured up to three times: on a loaded machine a
+    // capture on `any` has come back with one answer missing (seen only
+    // under load, with the client holding its answer); each miss is
+    // printed, and three in a row fail the test.
+    for (attempt, (interface, name)) in [("lo", "lo.pcap"), ("any", "any.pcap")]
+        .into_iter()
+        .flat_map(|i| std::iter::repeat_n(i, 3).enumerate())
+    {
+        if done_with.contains(&interface) {
+            continue;
+        }
+        let file = dir.path().join(format!("{attempt}-{name}"));
         let mut dump = Command::new("tcpdump")
             .args(["-i", interface, "--immediate-mode", "-U", "-w"])
             .arg(&file)
@@ -846,6 +857,12 @@ fn captures_made_by_tcpdump() {
             .status();
         let _ = dump.wait();
         let json = observe_json(&[file.to_str().unwrap()]);
+        let counts = (&json["counts"]["hellos"], &json["counts"]["answered"]);
+        if counts != (&2.into(), &2.into()) && attempt < 2 {
+            eprintln!("{interface}, capture {attempt}: {json:#}");
+            continue;
+        }
+        done_with.push(interface);
         assert_eq!(json["counts"]["hellos"], 2, "{interface}: {json:#}");
         assert_eq!(json["counts"]["answered"], 2, "{interface}: {json:#}");
         let clients = json["clients"].as_array().unwrap();
