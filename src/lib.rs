@@ -40,11 +40,17 @@
 //! or `report`); then `probe` (never `serve`), `scan`, `policy`; then
 //! `serve` and the printers in `report` (which take built objects, never a
 //! `config` job); then `error`, `cli`, `config` and `app` on top.
-//! `tests/it/module_graph.rs` checks this: it reads every `crate::NAME`
-//! path in `src/` (outside comments, strings and test modules), builds the
-//! graph of top-level modules, and fails naming any cycle and the file and
-//! line of each step, and on a breach of the `wire`, `probe` and `results`
-//! rules above.
+//! `tests/it/module_graph.rs` checks this at every level: it reads every
+//! path in `src/` that starts at `crate::`, `super::` (`super::super::`
+//! too), `self::` or a child module (outside comments, strings and test
+//! modules), resolves it through `pub use` re-exports to the module it
+//! names, and fails naming any cycle among sibling modules (top-level ones,
+//! or the files of one folder, such as `wire::codec` and `wire::error`)
+//! with the file and line of each step, and on a breach of the `wire`,
+//! `probe` and `results` rules above. Inside `wire`, the shared size limits
+//! sit in `wire::limits` below the decoders; inside `probe`, what the two
+//! handshake engines are given and give back sits in `probe::client`
+//! below `probe::handshake`.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod agent_version;

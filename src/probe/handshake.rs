@@ -16,51 +16,18 @@
 //! handshake fails, the tap tells where: before the server's first flight
 //! ended, or after the client's key exchange.
 
-use std::path::Path;
-use std::time::Duration;
-
+pub use super::client::ClientIdentity;
+use super::client::{EngineResult, PeerChain};
 use super::connect::Endpoint;
 use super::hello::HelloSpec;
 use super::judge::{Offer, judge_bytes};
 use super::tap::{Recording, Tap, snapshot, split_client_hello};
 use super::{Outcome, openssl_client, rustls_client};
-use crate::certs::{CertError, Identity};
 use crate::results::Engine;
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 use crate::wire::codes::{AlertDescription, AlertLevel};
 use crate::wire::{ClientHello, FlightReader, Message};
-
-/// A client certificate and key to present (`--client-cert`, `--client-key`).
-#[derive(Debug)]
-pub struct ClientIdentity {
-    /// The OpenSSL forms.
-    pub identity: Identity,
-    /// Leaf then chain, DER (for rustls).
-    pub chain_der: Vec<Vec<u8>>,
-    /// The key, PKCS#8 DER (for rustls).
-    pub key_pkcs8_der: Vec<u8>,
-}
-
-impl ClientIdentity {
-    /// Loads a PEM certificate chain (leaf first) and its PEM private key.
-    pub fn load(cert: &Path, key: &Path) -> Result<ClientIdentity, CertError> {
-        let identity = Identity::load(cert, key)?;
-        let mut chain_der = vec![identity.cert.to_der().map_err(CertError::Generate)?];
-        for c in &identity.chain {
-            chain_der.push(c.to_der().map_err(CertError::Generate)?);
-        }
-        let key_pkcs8_der = identity
-            .key
-            .private_key_to_pkcs8()
-            .map_err(CertError::Generate)?;
-        Ok(ClientIdentity {
-            identity,
-            chain_der,
-            key_pkcs8_der,
-        })
-    }
-}
 
 /// What one full handshake showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,64 +102,6 @@ impl Stage {
             Stage::ClientHello => "in answer to the ClientHello",
             Stage::ClientKeyExchange => "after the client key exchange",
             Stage::ClientFinished => "after the client finished the handshake",
-        }
-    }
-}
-
-/// Where an engine leaves the chain the server presented.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct PeerChain(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
-
-impl PeerChain {
-    /// Keeps `chain` (DER, leaf first).
-    pub(crate) fn set(&self, chain: Vec<Vec<u8>>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = chain;
-    }
-
-    fn take(&self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-impl crate::tls_rustls::ChainSink for PeerChain {
-    fn set(&self, chain: Vec<Vec<u8>>) {
-        PeerChain::set(self, chain);
-    }
-}
-
-/// What an engine reports; [`handshake`] adds where it broke off.
-#[derive(Debug)]
-pub(crate) enum EngineResult {
-    Completed {
-        version: TlsVersion,
-        cipher_suite: CipherSuiteId,
-        certificate_requested: Option<bool>,
-        certificate_sent: bool,
-    },
-    Failed {
-        alert: Option<AlertDescription>,
-        timed_out: bool,
-        client_aborted: bool,
-        detail: String,
-        /// The client had finished: the server refused after (TLS 1.3).
-        after_finished: bool,
-        certificate_requested: Option<bool>,
-        certificate_sent: bool,
-    },
-    NotRun(String),
-}
-
-impl EngineResult {
-    /// The handshake did not finish within the timeout.
-    pub(crate) fn timeout(certificate_requested: Option<bool>, certificate_sent: bool) -> Self {
-        EngineResult::Failed {
-            alert: None,
-            timed_out: true,
-            client_aborted: false,
-            detail: "the handshake timed out".into(),
-            after_finished: false,
-            certificate_requested,
-            certificate_sent,
         }
     }
 }
@@ -356,10 +265,4 @@ fn last_plaintext_alert(read: &[u8]) -> Option<AlertDescription> {
         }
     }
     last
-}
-
-/// How long to wait, after a TLS 1.3 client finished without the
-/// certificate it was asked for, for the server's verdict.
-pub(crate) fn verdict_wait(timeout: Duration) -> Duration {
-    timeout.min(Duration::from_secs(1))
 }

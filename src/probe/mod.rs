@@ -16,6 +16,7 @@
 //!   `rustls_client` or `openssl_client`, over a `tap` that keeps the bytes
 //!   so the same connection is judged like a raw probe too.
 
+pub mod client;
 pub mod connect;
 pub mod engine;
 pub mod handshake;

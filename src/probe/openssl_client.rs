@@ -17,7 +17,7 @@ use openssl::ssl::{Ssl, SslContext, SslMethod, SslVerifyMode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio_openssl::SslStream;
 
-use super::handshake::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
+use super::client::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
 use crate::suites::CipherSuiteId;
 use crate::tls_openssl::{OfferSpec, from_ssl_version, offer_builder, use_identity};

@@ -24,7 +24,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
-use super::handshake::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
+use super::client::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
 use crate::suites::CipherSuiteId;
 use crate::tls_rustls::{Chain, Verifier};

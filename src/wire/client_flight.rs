@@ -13,13 +13,13 @@
 //! than [`MAX_HANDSHAKE_LEN`].
 
 use super::client_hello::{ClientHello, Extension, KeyShareEntry};
-use super::codec::{MAX_RECORD_LEN, Reader};
+use super::codec::Reader;
 use super::codes::{
     CipherSuiteId, CompressionMethod, ContentType, EcPointFormat, ExtensionType, HandshakeType,
     NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use super::error::WireError;
-use super::flight::{MAX_HANDSHAKE_LEN, PREVIEW_LEN};
+use super::limits::{MAX_HANDSHAKE_LEN, MAX_RECORD_LEN, PREVIEW_LEN};
 
 /// How far the bytes seen so far go towards a ClientHello.
 #[derive(Debug, Clone, PartialEq, Eq)]

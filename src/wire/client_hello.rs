@@ -8,12 +8,13 @@
 
 use tls_parser::{TlsExtension, nom};
 
-use super::codec::{MAX_RECORD_LEN, Reader, Writer, records};
+use super::codec::{Reader, Writer, records};
 use super::codes::{
     CompressionMethod, ContentType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
 };
 use super::error::WireError;
+use super::limits::MAX_RECORD_LEN;
 use crate::wire::codes::CipherSuiteId;
 
 /// A ClientHello, field by field in wire order.

@@ -9,9 +9,7 @@
 use super::codes::{ContentType, ProtocolVersion};
 use super::error::WireError;
 
-/// The largest TLS record payload we accept: the TLSCiphertext limit
-/// (2^14 + 2048, RFC 5246 §6.2.3). Longer records are invalid.
-pub const MAX_RECORD_LEN: usize = 16384 + 2048;
+pub use super::limits::MAX_RECORD_LEN;
 
 /// The largest plaintext fragment we write into one record (2^14).
 pub const MAX_FRAGMENT_LEN: usize = 16384;

@@ -3,8 +3,7 @@
 //! "not TLS at all" from "malformed" from "too large" the same way wherever
 //! the bytes came from.
 
-use super::codec::MAX_RECORD_LEN;
-use super::flight::{MAX_HANDSHAKE_LEN, PREVIEW_LEN};
+use super::limits::{MAX_HANDSHAKE_LEN, MAX_RECORD_LEN, PREVIEW_LEN};
 
 /// Why the bytes from a server cannot be read as a TLS first flight.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

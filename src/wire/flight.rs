@@ -11,18 +11,12 @@
 
 use std::collections::VecDeque;
 
-use super::codec::MAX_RECORD_LEN;
 use super::codes::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use super::error::WireError;
+use super::limits::MAX_RECORD_LEN;
 use super::messages::{Alert, CertificateRequest, ServerHello, decode_certificate};
 
-/// The largest handshake message body we buffer (64 KiB). A first flight
-/// never needs more (a long certificate chain is a few KiB), and a hostile
-/// server must not make us buffer megabytes.
-pub const MAX_HANDSHAKE_LEN: usize = 64 * 1024;
-
-/// How many leading bytes of a non-TLS answer [`WireError::NotTls`] keeps.
-pub const PREVIEW_LEN: usize = 64;
+pub use super::limits::{MAX_HANDSHAKE_LEN, PREVIEW_LEN};
 
 /// One message of the server's first flight.
 #[derive(Debug, Clone, PartialEq, Eq)]

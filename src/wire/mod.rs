@@ -4,7 +4,8 @@
 //! `codes` (open newtypes) and `codec` (lengths and records) are the
 //! vocabulary; `client_hello` is what we send; `client_flight` reads a
 //! ClientHello someone else sent (for `observe`); `messages` and `flight` read
-//! what the server sends first; every decoder reports one [`WireError`].
+//! what the server sends first; every decoder reports one [`WireError`],
+//! and the size limits they share sit in `limits`, below them all.
 
 pub mod client_flight;
 pub mod client_hello;
@@ -12,6 +13,7 @@ pub mod codec;
 pub mod codes;
 pub mod error;
 pub mod flight;
+pub mod limits;
 pub mod messages;
 pub mod server_flight;
 

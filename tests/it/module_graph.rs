@@ -1,11 +1,17 @@
-//! The module graph has no cycles: dependencies point down.
+//! The module graph has no cycles: dependencies point down, at every
+//! level.
 //!
-//! Each file under `src/` belongs to a top-level module (`src/scan/…` to
-//! `scan`, `src/results.rs` to `results`). Every `crate::NAME` path in its
-//! code (not in comments, strings or `#[cfg(test)]` modules) is an edge
-//! from that module to `NAME` (so is `super::NAME` in `src/NAME.rs` or
-//! `src/NAME/mod.rs`, where `super` is the crate). The
-//! test fails on any cycle among top-level modules, naming the cycle and,
+//! Each file under `src/` is a module (`src/wire/codec.rs` is
+//! `wire::codec`, `src/wire/mod.rs` is `wire`). Every path in its code (not
+//! in comments, strings or `#[cfg(test)]` modules) that starts at `crate::`,
+//! `super::` (`super::super::` too), `self::` or a child module's name is
+//! resolved to the deepest module it names, through the `pub use`
+//! re-exports of a `mod.rs` (`super::WireError` in `wire/codec.rs` is
+//! `wire::error`). A path from module A to module B is an edge between the
+//! two siblings under their common parent that hold A and B:
+//! `scan::checks::profiles` → `scan::enumerate` is `checks` → `enumerate`
+//! inside `scan`, and `wire::codec` → `results` is `wire` → `results` at the
+//! top. The test fails on any cycle among siblings, naming the cycle and,
 //! for each step, a file and line that makes it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,19 +31,31 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level module of a file under `src/`, or `None` for the crate
-/// roots and for test-only files (`tests.rs`, `tests/…`).
-fn module_of(src: &Path, file: &Path) -> Option<String> {
+/// A module's path from the crate root: `["wire", "codec"]`.
+type ModPath = Vec<String>;
+
+/// The module of a file under `src/`, or `None` for the crate roots and
+/// for test-only files (`tests.rs`, `tests/…`).
+fn module_of(src: &Path, file: &Path) -> Option<ModPath> {
     let rel = file.strip_prefix(src).ok()?;
-    let parts: Vec<&str> = rel.iter().map(|p| p.to_str().unwrap_or("")).collect();
-    if parts.iter().any(|p| *p == "tests.rs" || *p == "tests") {
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_str().unwrap_or("").trim_end_matches(".rs").to_string())
+        .collect();
+    if parts.iter().any(|p| p == "tests") {
         return None;
     }
-    let first = parts.first()?.trim_end_matches(".rs");
-    match first {
-        "lib" | "main" => None,
-        m => Some(m.to_string()),
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
     }
+    match parts.first().map(String::as_str) {
+        None | Some("lib" | "main") => None,
+        _ => Some(parts),
+    }
+}
+
+fn name_of(m: &[String]) -> String {
+    m.join("::")
 }
 
 /// The code of `text` with comments and string and char literals blanked
@@ -158,88 +176,195 @@ fn without_tests(code: &str) -> String {
     out.join("\n")
 }
 
-/// Every `crate::NAME` in `code`: (line, NAME). `use crate::{a, b::{c}}`
-/// gives `a` and `b`, across lines too.
-fn crate_paths(code: &str) -> Vec<(usize, String)> {
-    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
-    let ident = |s: &str| -> String {
-        s.trim_start()
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect()
-    };
-    let mut found = Vec::new();
-    for (at, _) in code.match_indices("crate::") {
-        let before = code[..at].chars().last();
-        // `$crate::` and `my_crate::` are not this crate's paths.
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
-            continue;
-        }
-        let after = &code[at + "crate::".len()..];
-        let Some(group) = after.strip_prefix('{') else {
-            let name = ident(after);
-            if !name.is_empty() {
-                found.push((line_of(at), name));
-            }
-            continue;
-        };
-        // The first name of each item at the group's own depth.
-        let mut depth = 0;
-        let mut item_start = true;
+fn ident(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The paths of a use tree or a path expression that starts at `s`
+/// (`a::b::{c, d::{e}}` gives `a b c`, `a b d e`); a path ends at the
+/// first character that continues neither (`a::f(x)` gives `a f`).
+fn use_tree(s: &str) -> Vec<Vec<String>> {
+    let s = s.trim_start();
+    if let Some(group) = s.strip_prefix('{') {
+        let mut items = Vec::new();
+        let (mut depth, mut start) = (0, 0);
         for (i, c) in group.char_indices() {
             match c {
                 '{' => depth += 1,
-                '}' if depth == 0 => break,
+                '}' if depth == 0 => {
+                    items.push(&group[start..i]);
+                    break;
+                }
                 '}' => depth -= 1,
-                ',' if depth == 0 => item_start = true,
-                c if item_start && !c.is_whitespace() => {
-                    item_start = false;
-                    let name = ident(&group[i..]);
-                    if !name.is_empty() {
-                        found.push((line_of(at), name));
-                    }
+                ',' if depth == 0 => {
+                    items.push(&group[start..i]);
+                    start = i + 1;
                 }
                 _ => {}
             }
         }
+        return items
+            .into_iter()
+            .filter(|i| !i.trim().is_empty())
+            .flat_map(use_tree)
+            .collect();
+    }
+    let name = ident(s);
+    if name.is_empty() || name == "self" {
+        return vec![Vec::new()];
+    }
+    let rest = s[name.len()..].trim_start();
+    match rest.strip_prefix("::") {
+        Some(more) => use_tree(more)
+            .into_iter()
+            .map(|mut p| {
+                p.insert(0, name.to_string());
+                p
+            })
+            .collect(),
+        None => vec![vec![name.to_string()]],
+    }
+}
+
+/// Every path in the code of module `here` that starts at `crate`,
+/// `super`, `self` or one of `children`: (line, absolute path from the
+/// crate root, use groups expanded, `super` resolved).
+fn paths(code: &str, here: &[String], children: &BTreeSet<String>) -> Vec<(usize, Vec<String>)> {
+    let b = code.as_bytes();
+    let mut found = Vec::new();
+    let mut line = 1;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\n' {
+            line += 1;
+        }
+        // A path starts where no identifier, `$` or `::` goes before.
+        let starts = i == 0 || {
+            let c = b[i - 1];
+            !(c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c == b':')
+        };
+        let name = ident(&code[i..]);
+        let followed = code[i + name.len()..].trim_start().starts_with("::");
+        if !starts || name.is_empty() || !followed {
+            i += name
+                .len()
+                .max(code[i..].chars().next().map_or(1, char::len_utf8));
+            continue;
+        }
+        let base: Option<Vec<String>> = match name {
+            "crate" | "super" | "self" => Some(here.to_vec()),
+            n if children.contains(n) => Some(here.to_vec()),
+            _ => None,
+        };
+        if let Some(mut base) = base {
+            let start = match name {
+                "crate" => {
+                    base.clear();
+                    &code[i + name.len()..]
+                }
+                "self" => &code[i + name.len()..],
+                _ => &code[i..],
+            };
+            let start = start.trim_start().strip_prefix("::").unwrap_or(start);
+            for mut p in use_tree(start) {
+                let mut abs = base.clone();
+                while p.first().is_some_and(|s| s == "super") {
+                    p.remove(0);
+                    abs.pop();
+                }
+                abs.extend(p);
+                found.push((line, abs));
+            }
+        }
+        i += name.len();
     }
     found
 }
 
+/// A module's `pub use` re-exports of its children's items: item name →
+/// child (`pub use error::WireError;` in `wire/mod.rs` gives
+/// `WireError` → `error`).
+fn reexports(code: &str, children: &BTreeSet<String>) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for (at, _) in code.match_indices("use ") {
+        let before = code[..at].trim_end();
+        if !(before.ends_with("pub") || before.ends_with(')')) {
+            continue;
+        }
+        let tree = code[at + 4..].trim_start();
+        let tree = tree.strip_prefix("self::").unwrap_or(tree);
+        for p in use_tree(tree) {
+            if let (Some(child), Some(item)) = (p.first(), p.last())
+                && p.len() > 1
+                && children.contains(child)
+            {
+                map.insert(item.clone(), child.clone());
+            }
+        }
+    }
+    map
+}
+
+/// The modules and the edges between siblings (named by their paths),
+/// each with one place that makes it.
 fn graph() -> (BTreeSet<String>, Edges) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let src = root.join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     files.sort();
-    let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(&src, f)).collect();
-    let mut edges = Edges::new();
-    for file in &files {
-        let Some(from) = module_of(&src, file) else {
-            continue;
-        };
-        let text = std::fs::read_to_string(file).unwrap();
-        let mut code = without_tests(&code_only(&text));
-        // In `src/NAME.rs` and `src/NAME/mod.rs`, `super::` is the crate.
-        let rel = file.strip_prefix(&src).unwrap();
-        if rel.components().count() == 1
-            || (rel.ends_with("mod.rs") && rel.components().count() == 2)
-        {
-            code = code.replace("super::", "crate::");
+    let code: Vec<(ModPath, &PathBuf, String)> = files
+        .iter()
+        .filter_map(|f| {
+            let m = module_of(&src, f)?;
+            let text = std::fs::read_to_string(f).unwrap();
+            Some((m, f, without_tests(&code_only(&text))))
+        })
+        .collect();
+    let known: BTreeSet<ModPath> = code.iter().map(|(m, _, _)| m.clone()).collect();
+    let children = |m: &[String]| -> BTreeSet<String> {
+        known
+            .iter()
+            .filter(|k| k.len() == m.len() + 1 && k.starts_with(m))
+            .map(|k| k[m.len()].clone())
+            .collect()
+    };
+    let exports: BTreeMap<ModPath, BTreeMap<String, String>> = code
+        .iter()
+        .map(|(m, _, c)| (m.clone(), reexports(c, &children(m))))
+        .collect();
+    // The deepest module a path names, through re-exports.
+    let resolve = |path: &[String]| -> Option<ModPath> {
+        let mut n = (1..=path.len())
+            .rev()
+            .find(|n| known.contains(&path[..*n]))?;
+        let mut target = path[..n].to_vec();
+        while let Some(child) = path.get(n).and_then(|item| exports[&target].get(item)) {
+            target.push(child.clone());
+            n += 1;
         }
-        for (line, to) in crate_paths(&code) {
-            if to == from || !modules.contains(&to) {
-                continue;
+        Some(target)
+    };
+    let mut edges = Edges::new();
+    for (from, file, text) in &code {
+        for (line, path) in paths(text, from, &children(from)) {
+            let Some(to) = resolve(&path) else { continue };
+            let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+            if common == from.len() || common == to.len() {
+                continue; // within one module, or to an ancestor or descendant
             }
             let place = format!("{}:{line}", file.strip_prefix(root).unwrap().display());
             edges
-                .entry(from.clone())
+                .entry(name_of(&from[..=common]))
                 .or_default()
-                .entry(to)
+                .entry(name_of(&to[..=common]))
                 .or_insert(place);
         }
     }
-    (modules, edges)
+    (known.iter().map(|m| name_of(m)).collect(), edges)
 }
 
 /// The strongly connected components with more than one module (Tarjan).
@@ -351,13 +476,52 @@ mod tests {
 }
 fn after() { crate::after::g() }
 "#;
-    let names: Vec<String> = crate_paths(&without_tests(&code_only(text)))
+    let none = BTreeSet::new();
+    let names: Vec<String> = paths(&without_tests(&code_only(text)), &[], &none)
         .into_iter()
-        .map(|(_, n)| n)
+        .map(|(_, p)| p[0].clone())
         .collect();
     assert_eq!(
         names,
-        ["results", "report", "wire", "policy", "wire", "after"]
+        [
+            "results", "report", "wire", "wire", "policy", "wire", "after"
+        ]
+    );
+    // Nested: `super` (twice too), `self`, a child's name, groups in
+    // groups, and `pub use` re-exports.
+    let text = "use super::super::spec::{a, b::{c, d}};\n\
+                fn f() { self::kid::g(); kid::h(); super::WireError::new() }\n";
+    let here = ["scan", "checks", "profiles"].map(String::from);
+    let kids = ["kid".to_string()].into();
+    let found: Vec<(usize, String)> = paths(text, &here, &kids)
+        .into_iter()
+        .map(|(l, p)| (l, p.join("::")))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (1, "scan::spec::a"),
+            (1, "scan::spec::b::c"),
+            (1, "scan::spec::b::d"),
+            (2, "scan::checks::profiles::kid::g"),
+            (2, "scan::checks::profiles::kid::h"),
+            (2, "scan::checks::WireError::new"),
+        ]
+        .map(|(l, p)| (l, p.to_string()))
+    );
+    let kids = ["error", "flight"].map(String::from).into();
+    let map = reexports(
+        "pub use error::WireError;\npub(crate) use self::flight::{FlightReader, Message};\nuse error::Hidden;",
+        &kids,
+    );
+    assert_eq!(
+        map.into_iter().collect::<Vec<_>>(),
+        [
+            ("FlightReader", "flight"),
+            ("Message", "flight"),
+            ("WireError", "error")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     // A cycle is found and explained.
     let mut edges = Edges::new();
@@ -384,7 +548,7 @@ fn the_module_graph_has_no_cycles() {
         .collect();
     assert!(
         found.is_empty(),
-        "{} cycle(s) among top-level modules (dependencies must point down):\n{}",
+        "{} cycle(s) among sibling modules (dependencies must point down):\n{}",
         found.len(),
         report.join("\n")
     );
