@@ -230,6 +230,24 @@ pub fn read(
     mut input: impl Read,
     each: &mut dyn FnMut(&Frame<'_>) -> Result<(), ObserveError>,
 ) -> Result<FileStats, ObserveError> {
+    let (magic, format) = read_magic(path, &mut input)?;
+    let mut counted = Counted {
+        inner: Cursor::new(magic).chain(input),
+        count: 0,
+    };
+    let frames = match format {
+        Format::Pcap => read_pcap(path, &mut counted, each)?,
+        Format::PcapNg => read_pcapng(path, &mut counted, each)?,
+    };
+    Ok(FileStats {
+        frames,
+        bytes: counted.count,
+    })
+}
+
+/// The file's first four bytes and the format they announce, or why the
+/// file is not a capture.
+fn read_magic(path: &Path, input: &mut impl Read) -> Result<([u8; 4], Format), ObserveError> {
     let mut magic = [0u8; 4];
     let mut got = 0;
     while got < 4 {
@@ -263,96 +281,107 @@ pub fn read(
             magic[0], magic[1], magic[2], magic[3]
         )));
     };
-    let mut counted = Counted {
-        inner: Cursor::new(magic).chain(input),
-        count: 0,
-    };
-    let mut frames = 0u64;
-    let corrupt = |frames: u64, e: PcapError| ObserveError::Corrupt {
+    Ok((magic, format))
+}
+
+/// A file's error at frame `frames` as an [`ObserveError::Corrupt`].
+fn corrupt(path: &Path, frames: u64, e: PcapError) -> ObserveError {
+    ObserveError::Corrupt {
         path: path.to_path_buf(),
         frames,
         message: describe(&e),
-    };
-    match format {
-        Format::Pcap => {
-            let mut reader = PcapReader::new(&mut counted).map_err(|e| corrupt(0, e))?;
-            let header = reader.header();
-            let link = u32::from(header.datalink);
-            let nanos = header.ts_resolution == pcap_file::TsResolution::NanoSecond;
-            while let Some(packet) = reader.next_raw_packet() {
-                let packet = packet.map_err(|e| corrupt(frames, e))?;
-                frames += 1;
-                let frac = if nanos {
-                    u64::from(packet.ts_frac)
-                } else {
-                    u64::from(packet.ts_frac).saturating_mul(1000)
-                };
-                let time = Duration::from_secs(u64::from(packet.ts_sec))
-                    .saturating_add(Duration::from_nanos(frac));
-                each(&Frame {
-                    time,
-                    link,
-                    data: &packet.data,
-                    orig_len: packet.orig_len,
-                })?;
-            }
-        }
-        Format::PcapNg => {
-            let mut reader = PcapNgReader::new(&mut counted).map_err(|e| corrupt(0, e))?;
-            // (link type, timestamp resolution) per interface of the section.
-            let mut interfaces: Vec<(u32, Resolution)> = Vec::new();
-            while let Some(block) = reader.next_block() {
-                let block = block.map_err(|e| corrupt(frames, e))?;
-                let (interface, raw_time, orig_len, data) = match &block {
-                    Block::SectionHeader(_) => {
-                        interfaces.clear();
-                        continue;
-                    }
-                    Block::InterfaceDescription(idb) => {
-                        if interfaces.len() >= MAX_INTERFACES {
-                            return Err(ObserveError::Limit {
-                                path: path.to_path_buf(),
-                                message: format!(
-                                    "more than {MAX_INTERFACES} interfaces in one pcapng section"
-                                ),
-                            });
-                        }
-                        interfaces.push((u32::from(idb.linktype), Resolution::of(&idb.options)));
-                        continue;
-                    }
-                    Block::EnhancedPacket(epb) => (
-                        epb.interface_id,
-                        // pcap-file hands the raw 64-bit count over as nanoseconds.
-                        Some(u64::try_from(epb.timestamp.as_nanos()).unwrap_or(u64::MAX)),
-                        epb.original_len,
-                        &epb.data,
-                    ),
-                    Block::SimplePacket(spb) => (0, None, spb.original_len, &spb.data),
-                    _ => continue,
-                };
-                frames += 1;
-                let Some(&(link, resolution)) =
-                    interfaces.get(usize::try_from(interface).unwrap_or(usize::MAX))
-                else {
-                    return Err(ObserveError::Corrupt {
-                        path: path.to_path_buf(),
-                        frames,
-                        message: format!("a packet names interface {interface}, not described"),
-                    });
-                };
-                each(&Frame {
-                    time: raw_time.map_or(Duration::ZERO, |t| resolution.to_duration(t)),
-                    link,
-                    data,
-                    orig_len,
-                })?;
-            }
-        }
     }
-    Ok(FileStats {
-        frames,
-        bytes: counted.count,
-    })
+}
+
+/// The frames of a pcap file, handed to `each`; how many there were.
+fn read_pcap(
+    path: &Path,
+    input: impl Read,
+    each: &mut dyn FnMut(&Frame<'_>) -> Result<(), ObserveError>,
+) -> Result<u64, ObserveError> {
+    let mut frames = 0u64;
+    let mut reader = PcapReader::new(input).map_err(|e| corrupt(path, 0, e))?;
+    let header = reader.header();
+    let link = u32::from(header.datalink);
+    let nanos = header.ts_resolution == pcap_file::TsResolution::NanoSecond;
+    while let Some(packet) = reader.next_raw_packet() {
+        let packet = packet.map_err(|e| corrupt(path, frames, e))?;
+        frames += 1;
+        let frac = if nanos {
+            u64::from(packet.ts_frac)
+        } else {
+            u64::from(packet.ts_frac).saturating_mul(1000)
+        };
+        let time = Duration::from_secs(u64::from(packet.ts_sec))
+            .saturating_add(Duration::from_nanos(frac));
+        each(&Frame {
+            time,
+            link,
+            data: &packet.data,
+            orig_len: packet.orig_len,
+        })?;
+    }
+    Ok(frames)
+}
+
+/// The packets of a pcapng file, handed to `each` with their interface's
+/// link type and time unit; how many there were.
+fn read_pcapng(
+    path: &Path,
+    input: impl Read,
+    each: &mut dyn FnMut(&Frame<'_>) -> Result<(), ObserveError>,
+) -> Result<u64, ObserveError> {
+    let mut frames = 0u64;
+    let mut reader = PcapNgReader::new(input).map_err(|e| corrupt(path, 0, e))?;
+    // (link type, timestamp resolution) per interface of the section.
+    let mut interfaces: Vec<(u32, Resolution)> = Vec::new();
+    while let Some(block) = reader.next_block() {
+        let block = block.map_err(|e| corrupt(path, frames, e))?;
+        let (interface, raw_time, orig_len, data) = match &block {
+            Block::SectionHeader(_) => {
+                interfaces.clear();
+                continue;
+            }
+            Block::InterfaceDescription(idb) => {
+                if interfaces.len() >= MAX_INTERFACES {
+                    return Err(ObserveError::Limit {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "more than {MAX_INTERFACES} interfaces in one pcapng section"
+                        ),
+                    });
+                }
+                interfaces.push((u32::from(idb.linktype), Resolution::of(&idb.options)));
+                continue;
+            }
+            Block::EnhancedPacket(epb) => (
+                epb.interface_id,
+                // pcap-file hands the raw 64-bit count over as nanoseconds.
+                Some(u64::try_from(epb.timestamp.as_nanos()).unwrap_or(u64::MAX)),
+                epb.original_len,
+                &epb.data,
+            ),
+            Block::SimplePacket(spb) => (0, None, spb.original_len, &spb.data),
+            _ => continue,
+        };
+        frames += 1;
+        let Some(&(link, resolution)) =
+            interfaces.get(usize::try_from(interface).unwrap_or(usize::MAX))
+        else {
+            return Err(ObserveError::Corrupt {
+                path: path.to_path_buf(),
+                frames,
+                message: format!("a packet names interface {interface}, not described"),
+            });
+        };
+        each(&Frame {
+            time: raw_time.map_or(Duration::ZERO, |t| resolution.to_duration(t)),
+            link,
+            data,
+            orig_len,
+        })?;
+    }
+    Ok(frames)
 }
 
 /// A pcapng interface's timestamp unit (`if_tsresol`).
