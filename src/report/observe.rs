@@ -122,9 +122,34 @@ fn who(c: &ClientReport) -> String {
     }
 }
 
-/// The text report.
+/// The text report: a summary line, the clients grouped by the profile
+/// they behave like (those like none last), then the notes.
 pub fn text(out: &mut dyn Write, doc: &ObserveReport, view: &View) -> io::Result<()> {
-    let width = view.width;
+    summary_text(out, doc, view.width)?;
+    // Groups in the order their first client was seen; those like no
+    // profile last.
+    let mut titles: Vec<String> = Vec::new();
+    for c in &doc.clients {
+        let t = behaviour(c);
+        if !titles.contains(&t) {
+            titles.push(t);
+        }
+    }
+    titles.sort_by_key(|t| t == NO_PROFILE);
+    for title in &titles {
+        writeln!(out)?;
+        let members: Vec<&ClientReport> = doc
+            .clients
+            .iter()
+            .filter(|c| &behaviour(c) == title)
+            .collect();
+        group_text(out, title, &members, view)?;
+    }
+    notes_text(out, doc, view.width)
+}
+
+/// How many hellos from how many clients in which files.
+fn summary_text(out: &mut dyn Write, doc: &ObserveReport, width: usize) -> io::Result<()> {
     let connections: u64 = doc.clients.iter().map(|c| c.connections).sum();
     let files = doc
         .captures
@@ -148,83 +173,82 @@ pub fn text(out: &mut dyn Write, doc: &ObserveReport, view: &View) -> io::Result
     ) {
         writeln!(out, "{line}")?;
     }
-    // Groups in the order their first client was seen; those like no
-    // profile last.
-    let mut titles: Vec<String> = Vec::new();
-    for c in &doc.clients {
-        let t = behaviour(c);
-        if !titles.contains(&t) {
-            titles.push(t);
-        }
-    }
-    titles.sort_by_key(|t| t == NO_PROFILE);
-    for title in &titles {
-        writeln!(out)?;
-        let members: Vec<&ClientReport> = doc
-            .clients
-            .iter()
-            .filter(|c| &behaviour(c) == title)
-            .collect();
-        let mut addresses: Vec<&str> = members.iter().map(|c| c.client.as_str()).collect();
-        addresses.sort_unstable();
-        addresses.dedup();
-        let head = if addresses.len() == members.len() {
-            format!("{title}: {}", count(addresses.len(), "client"))
-        } else {
-            format!(
-                "{title}: {}, {}",
-                count(addresses.len(), "client"),
-                count(members.len(), "offer")
-            )
-        };
-        for (i, line) in wrap(&view.text(&head), width, "", "    ")
-            .into_iter()
-            .enumerate()
-        {
-            if i == 0 {
-                let painted = if title == NO_PROFILE {
-                    style::warn(&line)
-                } else {
-                    style::heading(&line)
-                };
-                writeln!(out, "{painted}")?;
+    Ok(())
+}
+
+/// One group: its heading, then a line per client (and, for a client like
+/// no profile, how it differs).
+fn group_text(
+    out: &mut dyn Write,
+    title: &str,
+    members: &[&ClientReport],
+    view: &View,
+) -> io::Result<()> {
+    let width = view.width;
+    let mut addresses: Vec<&str> = members.iter().map(|c| c.client.as_str()).collect();
+    addresses.sort_unstable();
+    addresses.dedup();
+    let head = if addresses.len() == members.len() {
+        format!("{title}: {}", count(addresses.len(), "client"))
+    } else {
+        format!(
+            "{title}: {}, {}",
+            count(addresses.len(), "client"),
+            count(members.len(), "offer")
+        )
+    };
+    for (i, line) in wrap(&view.text(&head), width, "", "    ")
+        .into_iter()
+        .enumerate()
+    {
+        if i == 0 {
+            let painted = if title == NO_PROFILE {
+                style::warn(&line)
             } else {
-                writeln!(out, "{line}")?;
-            }
+                style::heading(&line)
+            };
+            writeln!(out, "{painted}")?;
+        } else {
+            writeln!(out, "{line}")?;
         }
-        for c in &members {
-            // A client with several offers here: the fingerprint tells them apart.
-            let twice = !c.behaves_like.is_empty()
-                && members
-                    .iter()
-                    .filter(|m| m.client == c.client && m.server == c.server)
-                    .count()
-                    > 1;
-            let line = format!(
-                "{} → {}: {}, {}{}",
-                who(c),
-                c.server,
-                count(
-                    usize::try_from(c.connections).unwrap_or(usize::MAX),
-                    "connection"
-                ),
-                answers(c, view),
-                if twice {
-                    format!(" (JA4 {})", c.ja4)
-                } else {
-                    String::new()
-                }
-            );
-            for line in wrap(&line, width, "  ", "      ") {
-                writeln!(out, "{line}")?;
+    }
+    for c in members {
+        // A client with several offers here: the fingerprint tells them apart.
+        let twice = !c.behaves_like.is_empty()
+            && members
+                .iter()
+                .filter(|m| m.client == c.client && m.server == c.server)
+                .count()
+                > 1;
+        let line = format!(
+            "{} → {}: {}, {}{}",
+            who(c),
+            c.server,
+            count(
+                usize::try_from(c.connections).unwrap_or(usize::MAX),
+                "connection"
+            ),
+            answers(c, view),
+            if twice {
+                format!(" (JA4 {})", c.ja4)
+            } else {
+                String::new()
             }
-            if c.behaves_like.is_empty() {
-                for line in wrap(&unlike(c, view), width, "      ", "      ") {
-                    writeln!(out, "{}", style::dim(&line))?;
-                }
+        );
+        for line in wrap(&line, width, "  ", "      ") {
+            writeln!(out, "{line}")?;
+        }
+        if c.behaves_like.is_empty() {
+            for line in wrap(&unlike(c, view), width, "      ", "      ") {
+                writeln!(out, "{}", style::dim(&line))?;
             }
         }
     }
+    Ok(())
+}
+
+/// What to do when no hello was found, and the reading's notes.
+fn notes_text(out: &mut dyn Write, doc: &ObserveReport, width: usize) -> io::Result<()> {
     let notes = notes(&doc.counts);
     if doc.clients.is_empty() || !notes.is_empty() {
         writeln!(out)?;
