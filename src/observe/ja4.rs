@@ -19,9 +19,36 @@ pub fn is_grease(v: u16) -> bool {
     v & 0x0F0F == 0x0A0A && v >> 8 == v & 0xFF
 }
 
-/// The JA4 fingerprint of `hello`, sent over TCP.
+/// The JA4 fingerprint of `hello`, sent over TCP: `a_b_c`, each part
+/// below.
 pub fn ja4(hello: &ClientHello) -> String {
     let extensions = hello.extensions.as_deref().unwrap_or_default();
+    let suites: Vec<u16> = hello
+        .cipher_suites
+        .iter()
+        .map(|s| s.0)
+        .filter(|s| !is_grease(*s))
+        .collect();
+    let types: Vec<u16> = extensions
+        .iter()
+        .map(|e| e.typ().0)
+        .filter(|t| !is_grease(*t))
+        .collect();
+    let a = part_a(hello, extensions, suites.len(), types.len());
+    let mut sorted = suites;
+    sorted.sort_unstable();
+    let b = if sorted.is_empty() {
+        "000000000000".to_string()
+    } else {
+        hash12(&hex_list(&sorted))
+    };
+    let c = part_c(extensions, types);
+    format!("{a}_{b}_{c}")
+}
+
+/// JA4's first part: transport, highest version offered, SNI or not, the
+/// suite and extension counts, the first and last ALPN characters.
+fn part_a(hello: &ClientHello, extensions: &[Extension], suites: usize, types: usize) -> String {
     let version = extensions
         .iter()
         .find_map(|e| match e {
@@ -51,35 +78,20 @@ pub fn ja4(hello: &ClientHello) -> String {
     } else {
         'i'
     };
-    let suites: Vec<u16> = hello
-        .cipher_suites
-        .iter()
-        .map(|s| s.0)
-        .filter(|s| !is_grease(*s))
-        .collect();
-    let types: Vec<u16> = extensions
-        .iter()
-        .map(|e| e.typ().0)
-        .filter(|t| !is_grease(*t))
-        .collect();
     let alpn = extensions
         .iter()
         .find(|e| e.typ() == ExtensionType::ALPN)
         .map_or_else(|| "00".to_string(), |e| alpn_chars(&e.data_bytes()));
-    let a = format!(
+    format!(
         "t{version}{sni}{:02}{:02}{alpn}",
-        suites.len().min(99),
-        types.len().min(99)
-    );
+        suites.min(99),
+        types.min(99)
+    )
+}
 
-    let mut sorted = suites;
-    sorted.sort_unstable();
-    let b = if sorted.is_empty() {
-        "000000000000".to_string()
-    } else {
-        hash12(&hex_list(&sorted))
-    };
-
+/// JA4's third part: the hash of the sorted extension types (without SNI
+/// and ALPN) and the signature algorithms in their order.
+fn part_c(extensions: &[Extension], types: Vec<u16>) -> String {
     let mut exts: Vec<u16> = types
         .into_iter()
         .filter(|t| *t != ExtensionType::SERVER_NAME.0 && *t != ExtensionType::ALPN.0)
@@ -105,14 +117,13 @@ pub fn ja4(hello: &ClientHello) -> String {
         .into_iter()
         .filter(|s| !is_grease(*s))
         .collect();
-    let c = if exts.is_empty() {
+    if exts.is_empty() {
         "000000000000".to_string()
     } else if sigalgs.is_empty() {
         hash12(&hex_list(&exts))
     } else {
         hash12(&format!("{}_{}", hex_list(&exts), hex_list(&sigalgs)))
-    };
-    format!("{a}_{b}_{c}")
+    }
 }
 
 /// The ALPN part from the extension data (u16 list length, then u8-length
