@@ -292,7 +292,6 @@ impl<W: Write> CaptureWriter<W> {
             .wrapping_mul(2_654_435_761)
             .wrapping_add(u32::from(c.client.port()) << 16);
         let (mut cseq, mut sseq) = (isn, isn.wrapping_mul(31).wrapping_add(0x7000_0000));
-        let mss = shape.mss.max(1);
         if shape.handshake {
             self.segment(tick(), c.client, c.server, cseq, None, Flags::SYN, &[])?;
             self.segment(
@@ -317,33 +316,11 @@ impl<W: Write> CaptureWriter<W> {
         cseq = cseq.wrapping_add(1);
         sseq = sseq.wrapping_add(1);
         for (side, bytes) in &c.chunks {
-            let (src, dst, seq, ack) = match side {
-                Side::Client => (c.client, c.server, &mut cseq, sseq),
-                Side::Server => (c.server, c.client, &mut sseq, cseq),
+            let (ends, seq, ack) = match side {
+                Side::Client => ((c.client, c.server), &mut cseq, sseq),
+                Side::Server => ((c.server, c.client), &mut sseq, cseq),
             };
-            let mut segments: Vec<(u32, &[u8])> = Vec::new();
-            let mut at = *seq;
-            for piece in bytes.chunks(mss) {
-                segments.push((at, piece));
-                at = at.wrapping_add(piece.len() as u32);
-            }
-            *seq = at;
-            if shape.reverse {
-                segments.reverse();
-            }
-            if shape.retransmit {
-                if let Some(&first) = segments.first() {
-                    segments.push(first);
-                }
-            }
-            for (i, (s, piece)) in segments.into_iter().enumerate() {
-                self.segment(tick(), src, dst, s, Some(ack), Flags::NONE, piece)?;
-                // The receiver acknowledges every second segment.
-                if i % 2 == 1 {
-                    let next = s.wrapping_add(piece.len() as u32);
-                    self.segment(tick(), dst, src, ack, Some(next), Flags::NONE, &[])?;
-                }
-            }
+            self.data(&mut tick, ends, seq, ack, bytes, shape)?;
         }
         if shape.close {
             self.segment(
@@ -364,6 +341,44 @@ impl<W: Write> CaptureWriter<W> {
                 Flags::FIN,
                 &[],
             )?;
+        }
+        Ok(())
+    }
+
+    /// One side's bytes as segments of at most `shape.mss` from `src` to
+    /// `dst` (reversed or with a retransmission as `shape` says), every
+    /// second one acknowledged; `seq` moves past them.
+    fn data(
+        &mut self,
+        tick: &mut dyn FnMut() -> Duration,
+        (src, dst): (SocketAddr, SocketAddr),
+        seq: &mut u32,
+        ack: u32,
+        bytes: &[u8],
+        shape: Shape,
+    ) -> Result<(), WriteError> {
+        let mut segments: Vec<(u32, &[u8])> = Vec::new();
+        let mut at = *seq;
+        for piece in bytes.chunks(shape.mss.max(1)) {
+            segments.push((at, piece));
+            at = at.wrapping_add(piece.len() as u32);
+        }
+        *seq = at;
+        if shape.reverse {
+            segments.reverse();
+        }
+        if shape.retransmit {
+            if let Some(&first) = segments.first() {
+                segments.push(first);
+            }
+        }
+        for (i, (s, piece)) in segments.into_iter().enumerate() {
+            self.segment(tick(), src, dst, s, Some(ack), Flags::NONE, piece)?;
+            // The receiver acknowledges every second segment.
+            if i % 2 == 1 {
+                let next = s.wrapping_add(piece.len() as u32);
+                self.segment(tick(), dst, src, ack, Some(next), Flags::NONE, &[])?;
+            }
         }
         Ok(())
     }
