@@ -295,9 +295,21 @@ fn build(f: read::Fields, origin: Origin) -> Option<Profile> {
 /// list with bad entries is checked only where they cannot change the
 /// answer.
 fn check(f: &read::Fields) -> Vec<read::Problem> {
-    use ProfileErrorKind as K;
     let mut out: Vec<read::Problem> = Vec::new();
     let mut fail = |path: Vec<Seg<'static>>, kind| out.push((read::Place::Node(path), kind));
+    check_names_and_lists(f, &mut fail);
+    check_agent_facts(f, &mut fail);
+    check_lists_agree(f, &mut fail);
+    out
+}
+
+/// The id, the aliases and the name are plain, and no list repeats an
+/// entry or is empty.
+fn check_names_and_lists(
+    f: &read::Fields,
+    fail: &mut impl FnMut(Vec<Seg<'static>>, ProfileErrorKind),
+) {
+    use ProfileErrorKind as K;
     // Ids end up in file names, flags and reports: keep them plain.
     if let Some(id) = &f.id {
         if !plain_id(id) {
@@ -324,7 +336,7 @@ fn check(f: &read::Fields) -> Vec<read::Problem> {
             }
         }
         if aliases.len > 0 {
-            list_rules("aliases", aliases, &mut fail);
+            list_rules("aliases", aliases, fail);
         }
     }
     if let Some(name) = &f.name {
@@ -333,19 +345,24 @@ fn check(f: &read::Fields) -> Vec<read::Problem> {
         }
     }
     if let Some(versions) = &f.versions {
-        list_rules("versions", versions, &mut fail);
+        list_rules("versions", versions, fail);
     }
     if let Some(suites) = &f.cipher_suites {
-        list_rules("cipher_suites", suites, &mut fail);
+        list_rules("cipher_suites", suites, fail);
     }
     if let Some(groups) = &f.groups {
-        list_rules("groups", groups, &mut fail);
+        list_rules("groups", groups, fail);
     }
     if let Some(sigalgs) = &f.signature_algorithms {
-        list_rules("signature_algorithms", sigalgs, &mut fail);
+        list_rules("signature_algorithms", sigalgs, fail);
     }
-    // The agent facts: a rung from 1, version prefixes of digits, and only
-    // on an agent profile (a manager is not upgraded rung by rung).
+}
+
+/// The agent facts: a rung from 1, version prefixes of digits, and the
+/// fields of one role only on a profile of that role.
+fn check_agent_facts(f: &read::Fields, fail: &mut impl FnMut(Vec<Seg<'static>>, ProfileErrorKind)) {
+    use ProfileErrorKind as K;
+    // A manager is not upgraded rung by rung: the ladder is an agent's.
     if let Some(rung) = &f.ladder {
         if rung.parse::<u32>().map_or(true, |n| n == 0) {
             fail(
@@ -402,8 +419,15 @@ fn check(f: &read::Fields) -> Vec<read::Problem> {
             }
         }
     }
+}
+
+/// The versions, suites and groups agree: each suite runs on a listed
+/// version, each version has a suite, and ECDHE or TLS 1.3 has an
+/// elliptic-curve group.
+fn check_lists_agree(f: &read::Fields, fail: &mut impl FnMut(Vec<Seg<'static>>, ProfileErrorKind)) {
+    use ProfileErrorKind as K;
     let (Some(versions), Some(suites)) = (&f.versions, &f.cipher_suites) else {
-        return out;
+        return;
     };
     // A suite no listed version can carry would never be negotiated: the
     // profile is wrong about this client (GCM on TLS 1.0, a TLS 1.3 suite
@@ -451,7 +475,6 @@ fn check(f: &read::Fields) -> Vec<read::Problem> {
             fail(vec![Seg::Key("groups")], K::NoEcGroup);
         }
     }
-    out
 }
 
 /// Letters, digits, '.', '_' and '-', at least one.
