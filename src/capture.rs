@@ -122,49 +122,7 @@ pub fn profile_yaml(
     if suites.is_empty() || server.versions.is_empty() {
         return Err(CaptureError::NothingAccepted { target });
     }
-    let mut notes = Vec::new();
-    let client_order: Vec<String> = server
-        .preference
-        .iter()
-        .filter(|(_, p)| **p == Preference::Client)
-        .map(|(v, _)| v.to_string())
-        .collect();
-    if !client_order.is_empty() {
-        notes.push(format!(
-            "The endpoint follows the client's suite order at {}: use `matrix \
-             --client-preference`.",
-            client_order.join(", ")
-        ));
-    }
-    let narrower = narrower_versions(server, &suites);
-    if !narrower.is_empty() {
-        let per_version: BTreeMap<String, usize> = server
-            .cipher_suites
-            .iter()
-            .filter(|(v, _)| narrower.contains(v))
-            .map(|(v, s)| (v.to_string(), s.len()))
-            .collect();
-        notes.push(format!(
-            "The endpoint accepts fewer suites at {} than this list allows there ({}); \
-             a profile has one list for every version.",
-            narrower
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            per_version
-                .iter()
-                .map(|(v, n)| format!("{n} at {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !report.complete {
-        notes.push(
-            "The scan was incomplete (some probes got no usable answer): suites may be missing."
-                .to_string(),
-        );
-    }
+    let notes = notes(report, server, &suites);
     let id = id.map_or_else(|| id_from_host(&report.host), str::to_string);
     let file = ProfileFile {
         id,
@@ -195,6 +153,56 @@ pub fn profile_yaml(
         }
     })?;
     Ok(text)
+}
+
+/// What the profile file cannot say and a reader should know: a server
+/// that follows the client's order, versions that accept fewer suites
+/// than the one list allows, an incomplete scan.
+fn notes(report: &TargetReport, server: &ServerReport, suites: &[CipherSuiteId]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let client_order: Vec<String> = server
+        .preference
+        .iter()
+        .filter(|(_, p)| **p == Preference::Client)
+        .map(|(v, _)| v.to_string())
+        .collect();
+    if !client_order.is_empty() {
+        notes.push(format!(
+            "The endpoint follows the client's suite order at {}: use `matrix \
+             --client-preference`.",
+            client_order.join(", ")
+        ));
+    }
+    let narrower = narrower_versions(server, suites);
+    if !narrower.is_empty() {
+        let per_version: BTreeMap<String, usize> = server
+            .cipher_suites
+            .iter()
+            .filter(|(v, _)| narrower.contains(v))
+            .map(|(v, s)| (v.to_string(), s.len()))
+            .collect();
+        notes.push(format!(
+            "The endpoint accepts fewer suites at {} than this list allows there ({}); \
+             a profile has one list for every version.",
+            narrower
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            per_version
+                .iter()
+                .map(|(v, n)| format!("{n} at {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !report.complete {
+        notes.push(
+            "The scan was incomplete (some probes got no usable answer): suites may be missing."
+                .to_string(),
+        );
+    }
+    notes
 }
 
 /// Scans `target` with every registered suite at every version and returns
