@@ -242,15 +242,8 @@ pub(crate) fn from_version(
     Ok((mapped.candidates, mapped.caveat))
 }
 
-fn csv_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec<Entry>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| (Some(1), format!("cannot read the header: {e}")))?
-        .clone();
+/// A CSV header names each known column at most once, and `host`.
+fn check_header(headers: &csv::StringRecord) -> Located<()> {
     const KNOWN: [&str; 7] = [
         "host",
         "port",
@@ -286,6 +279,21 @@ fn csv_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec
     if !headers.iter().any(|h| h == "host") {
         return Err((Some(1), "the header has no `host` column".into()));
     }
+    Ok(())
+}
+
+/// The entries of a CSV inventory: a header row, then one row per
+/// endpoint; the errors name their line.
+fn csv_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec<Entry>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| (Some(1), format!("cannot read the header: {e}")))?
+        .clone();
+    check_header(&headers)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
     let mut out = Vec::new();
     for record in reader.records() {
@@ -546,6 +554,48 @@ fn text(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What a computer of the manager's list is expected to be: the profiles
+/// its agent version maps to and its direction, with a note for a version
+/// or direction the tool does not know (each counted).
+fn expectation_of(
+    record: &ManagerRecord,
+    counts: &mut ComputerCounts,
+    catalog: &Catalog,
+) -> Expectation {
+    let mut expectation = Expectation::default();
+    if let Some(v) = &record.agent_version {
+        match from_version(catalog, v) {
+            Ok((expect, note)) => {
+                expectation.expect = expect;
+                expectation.note = note;
+            }
+            Err(e) => {
+                *counts.unknown_versions.entry(v.clone()).or_default() += 1;
+                expectation.note = Some(e);
+            }
+        }
+        expectation.agent_version = Some(v.clone());
+    }
+    if let Some(d) = &record.direction {
+        match manager_direction(d) {
+            Some(d) => expectation.direction = Some(d),
+            None => {
+                *counts.unknown_directions.entry(d.clone()).or_default() += 1;
+                let unknown = format!(
+                    "the manager's direction {d:?} is not one the tool knows \
+                     (Bidirectional, Agent/Appliance Initiated, Manager Initiated): \
+                     judged bidirectional (every leg)"
+                );
+                expectation.note = Some(match expectation.note.take() {
+                    Some(n) => format!("{n}; {unknown}"),
+                    None => unknown,
+                });
+            }
+        }
+    }
+    expectation
+}
+
 /// The inventory entries of the manager's computers: one agent each (port
 /// 4118, the agent's default), named by `hostName`, else `lastIPUsed`;
 /// expected to behave like the profile its `agentVersion` maps to; with
@@ -591,37 +641,7 @@ pub(crate) fn computer_entries(
                 None => at("neither hostName nor lastIPUsed".into()),
                 Some(e) => at(e.clone()),
             })?;
-        let mut expectation = Expectation::default();
-        if let Some(v) = &record.agent_version {
-            match from_version(catalog, v) {
-                Ok((expect, note)) => {
-                    expectation.expect = expect;
-                    expectation.note = note;
-                }
-                Err(e) => {
-                    *counts.unknown_versions.entry(v.clone()).or_default() += 1;
-                    expectation.note = Some(e);
-                }
-            }
-            expectation.agent_version = Some(v.clone());
-        }
-        if let Some(d) = &record.direction {
-            match manager_direction(d) {
-                Some(d) => expectation.direction = Some(d),
-                None => {
-                    *counts.unknown_directions.entry(d.clone()).or_default() += 1;
-                    let unknown = format!(
-                        "the manager's direction {d:?} is not one the tool knows \
-                         (Bidirectional, Agent/Appliance Initiated, Manager Initiated): \
-                         judged bidirectional (every leg)"
-                    );
-                    expectation.note = Some(match expectation.note.take() {
-                        Some(n) => format!("{n}; {unknown}"),
-                        None => unknown,
-                    });
-                }
-            }
-        }
+        let mut expectation = expectation_of(&record, counts, catalog);
         let place = match record.id {
             Some(id) => format!(": computer ID {id}"),
             None => format!(": computer {}", i + 1),
