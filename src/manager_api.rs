@@ -502,38 +502,7 @@ impl fmt::Display for Cause {
                 reason,
                 message,
                 location,
-            } => {
-                let said = message
-                    .as_deref()
-                    .map(|m| format!(" (the manager says: {m})"))
-                    .unwrap_or_default();
-                match code {
-                    401 => write!(
-                        f,
-                        "the manager refused the API key (HTTP 401 {reason}){said}: check that it \
-                         is the secret shown when the key was created and that the key is not \
-                         expired, locked or deleted; the hosted service wants --api-auth api-key"
-                    ),
-                    403 => write!(
-                        f,
-                        "the API key may not search computers (HTTP 403 {reason}){said}: give its \
-                         role read access to computers"
-                    ),
-                    404 => write!(
-                        f,
-                        "no computer API at this URL (HTTP 404 {reason}){said}: check the URL (the \
-                         console's, e.g. https://dsm.example.com:4119); a manager older than 11.1 \
-                         has no REST API"
-                    ),
-                    300..=399 => write!(
-                        f,
-                        "redirected (HTTP {code} {reason}) to {}: not the API; check the URL; a \
-                         manager older than 11.1 has no REST API",
-                        location.as_deref().unwrap_or("nowhere")
-                    ),
-                    _ => write!(f, "HTTP {code} {reason}{said}"),
-                }
-            }
+            } => status(f, *code, reason, message.as_deref(), location.as_deref()),
             Cause::NotHttp(e) => write!(f, "not an HTTP answer: {e}"),
             Cause::TooLarge { limit } => write!(
                 f,
@@ -561,6 +530,46 @@ impl fmt::Display for Cause {
                 None => write!(f, "a computer: {message}"),
             },
         }
+    }
+}
+
+/// An HTTP status other than 200, with what it usually means for this
+/// API.
+fn status(
+    f: &mut fmt::Formatter<'_>,
+    code: u16,
+    reason: &str,
+    message: Option<&str>,
+    location: Option<&str>,
+) -> fmt::Result {
+    let said = message
+        .map(|m| format!(" (the manager says: {m})"))
+        .unwrap_or_default();
+    match code {
+        401 => write!(
+            f,
+            "the manager refused the API key (HTTP 401 {reason}){said}: check that it \
+                 is the secret shown when the key was created and that the key is not \
+                 expired, locked or deleted; the hosted service wants --api-auth api-key"
+        ),
+        403 => write!(
+            f,
+            "the API key may not search computers (HTTP 403 {reason}){said}: give its \
+                 role read access to computers"
+        ),
+        404 => write!(
+            f,
+            "no computer API at this URL (HTTP 404 {reason}){said}: check the URL (the \
+                 console's, e.g. https://dsm.example.com:4119); a manager older than 11.1 \
+                 has no REST API"
+        ),
+        300..=399 => write!(
+            f,
+            "redirected (HTTP {code} {reason}) to {}: not the API; check the URL; a \
+                 manager older than 11.1 has no REST API",
+            location.unwrap_or("nowhere")
+        ),
+        _ => write!(f, "HTTP {code} {reason}{said}"),
     }
 }
 
@@ -607,50 +616,12 @@ pub async fn read_fleet(
     };
     let mut after = 0u64;
     loop {
-        let body = search_body(after, source.page_size);
-        let whole = source.timeout.saturating_mul(10);
-        let exchange = tokio::time::timeout(whole, exchange(source, &config, &body)).await;
-        let (response, console) = match exchange {
-            Err(_) => {
-                return Err(fail(Cause::Timeout {
-                    step: "one page",
-                    after: whole,
-                }));
-            }
-            Ok(r) => r.map_err(fail)?,
-        };
+        let (page, console) = read_page(source, &config, after).await.map_err(fail)?;
         if fleet.console.is_none() {
             fleet.console = Some(console);
         }
-        if response.status != 200 {
-            return Err(fail(Cause::Status {
-                code: response.status,
-                reason: clean(&response.reason),
-                message: manager_message(&response.body),
-                location: response.location,
-            }));
-        }
-        let list: ComputerList = serde_json::from_slice(&response.body).map_err(|e| {
-            fail(Cause::NotJson {
-                content_type: response.content_type.clone(),
-                error: e.to_string(),
-            })
-        })?;
-        let page = list.into_vec();
         let n = page.len();
-        let mut last = after;
-        for c in &page {
-            match c.id {
-                Some(id) if id > after => last = last.max(id),
-                Some(_) => return Err(fail(Cause::Paging { after })),
-                None => {
-                    return Err(fail(Cause::Computer {
-                        id: None,
-                        message: "no ID (the API always gives one): cannot page".into(),
-                    }));
-                }
-            }
-        }
+        let last = last_id(&page, after).map_err(fail)?;
         let ids: Vec<Option<u64>> = page.iter().map(|c| c.id).collect();
         let entries = crate::inventory::computer_entries(page, &mut fleet.counts, catalog)
             .map_err(|(i, message)| {
@@ -670,6 +641,57 @@ pub async fn read_fleet(
         }
         after = last;
     }
+}
+
+/// One page of computers: those with IDs above `after`, at most the page
+/// size, and the console's TLS as this exchange saw it.
+async fn read_page(
+    source: &ApiSource,
+    config: &Arc<ClientConfig>,
+    after: u64,
+) -> Result<(Vec<crate::inventory::Computer>, ConsoleTls), Cause> {
+    let body = search_body(after, source.page_size);
+    let whole = source.timeout.saturating_mul(10);
+    let (response, console) = tokio::time::timeout(whole, exchange(source, config, &body))
+        .await
+        .map_err(|_| Cause::Timeout {
+            step: "one page",
+            after: whole,
+        })??;
+    if response.status != 200 {
+        return Err(Cause::Status {
+            code: response.status,
+            reason: clean(&response.reason),
+            message: manager_message(&response.body),
+            location: response.location,
+        });
+    }
+    let list: ComputerList =
+        serde_json::from_slice(&response.body).map_err(|e| Cause::NotJson {
+            content_type: response.content_type.clone(),
+            error: e.to_string(),
+        })?;
+    Ok((list.into_vec(), console))
+}
+
+/// The highest ID of a page whose every computer has an ID above
+/// `after`: where the next page starts. A computer without an ID, or at
+/// or below `after`, means the manager does not page by ID.
+fn last_id(page: &[crate::inventory::Computer], after: u64) -> Result<u64, Cause> {
+    let mut last = after;
+    for c in page {
+        match c.id {
+            Some(id) if id > after => last = last.max(id),
+            Some(_) => return Err(Cause::Paging { after }),
+            None => {
+                return Err(Cause::Computer {
+                    id: None,
+                    message: "no ID (the API always gives one): cannot page".into(),
+                });
+            }
+        }
+    }
+    Ok(last)
 }
 
 /// The search: IDs above `after`, in ID order, `page_size` of them.
