@@ -269,27 +269,8 @@ impl Tracker {
         } else {
             ((seg.dst, seg.src), 1)
         };
-        // A SYN for a connection we know of, with another sequence number,
-        // is a new connection on the same ports (the same number: a
-        // retransmitted SYN).
-        if seg.syn && !seg.ack {
-            let fresh = self
-                .flows
-                .get(&key)
-                .is_some_and(|flow| flow.dirs[dir].base != Some(seg.seq.wrapping_add(1)));
-            if fresh {
-                self.finish(key, out);
-            }
-        }
-        if !self.flows.contains_key(&key) {
-            let client = if seg.syn {
-                if seg.ack { 1 - dir } else { dir }
-            } else if starts_client_hello(seg.payload) {
-                dir
-            } else {
-                return;
-            };
-            self.open(key, time, client, out);
+        if !self.track(key, dir, time, seg, out) {
+            return;
         }
         let max_stream = self.limits.max_stream_bytes;
         let Some(flow) = self.flows.get_mut(&key) else {
@@ -344,6 +325,43 @@ impl Tracker {
         if close {
             self.finish(key, out);
         }
+    }
+
+    /// Finds or opens the connection of a segment: a SYN with a new
+    /// sequence number on known ports ends the old connection first; a
+    /// connection first seen mid-stream is tracked only from a ClientHello.
+    /// Whether the segment's connection is tracked.
+    fn track(
+        &mut self,
+        key: Key,
+        dir: usize,
+        time: Duration,
+        seg: &Segment<'_>,
+        out: &mut dyn FnMut(Seen),
+    ) -> bool {
+        // A SYN for a connection we know of, with another sequence number,
+        // is a new connection on the same ports (the same number: a
+        // retransmitted SYN).
+        if seg.syn && !seg.ack {
+            let fresh = self
+                .flows
+                .get(&key)
+                .is_some_and(|flow| flow.dirs[dir].base != Some(seg.seq.wrapping_add(1)));
+            if fresh {
+                self.finish(key, out);
+            }
+        }
+        if !self.flows.contains_key(&key) {
+            let client = if seg.syn {
+                if seg.ack { 1 - dir } else { dir }
+            } else if starts_client_hello(seg.payload) {
+                dir
+            } else {
+                return false;
+            };
+            self.open(key, time, client, out);
+        }
+        true
     }
 
     /// Ends the capture: every connection still open is settled.
