@@ -588,51 +588,22 @@ pub enum ScanFormat {
     Html,
 }
 
-/// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds.
-///
-/// Hand-written on purpose: `humantime` (the usual crate) rejects the
-/// fractions (`2.5s`) and bare numbers (`5`) that `--timeout` takes, and has
-/// no bound; this is twenty lines with its own tests.
+/// Parses `5s`, `500ms`, `1m`, `2.5s` or a plain number of seconds, at
+/// most an hour (the syntax: [`crate::duration`]).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    parse_bounded(s, "duration", 3600.0, "1 hour")
+    crate::duration::parse_bounded(s, "duration", 3600.0, "1 hour")
 }
 
 /// `serve --latency`: a duration like [`parse_duration`]'s, at most
 /// [`crate::serve::MAX_LATENCY`].
 pub fn parse_latency(s: &str) -> Result<Duration, String> {
     let max = crate::serve::MAX_LATENCY;
-    parse_bounded(
+    crate::duration::parse_bounded(
         s,
         "latency",
         max.as_secs_f64(),
         &format!("{} s", max.as_secs()),
     )
-}
-
-/// The syntax of [`parse_duration`], then more than 0 and at most
-/// `max_secs`; a value out of range is named `what`, its bound `max_text`.
-fn parse_bounded(s: &str, what: &str, max_secs: f64, max_text: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid duration {s:?} (try 5s, 500ms or 1m)"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" | "sec" => value,
-        "m" | "min" => value * 60.0,
-        _ => return Err(format!("invalid duration unit in {s:?} (use ms, s or m)")),
-    };
-    if !(seconds.is_finite() && seconds > 0.0 && seconds <= max_secs) {
-        return Err(format!(
-            "{what} {s:?} must be more than 0 and at most {max_text}"
-        ));
-    }
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// `tlscompat profiles …`

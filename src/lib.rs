@@ -31,6 +31,7 @@
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
 //!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.
+//! - `duration`: durations read from flags and written back in one syntax.
 //! - `manual`: shell completions and the manual page, generated from `cli`.
 //!
 //! Dependencies point down, and the top-level modules form no cycle: from
@@ -63,6 +64,7 @@ pub mod config;
 pub mod demo;
 pub mod diagnose;
 pub mod directions;
+pub mod duration;
 pub mod error;
 pub mod findings;
 pub mod input;

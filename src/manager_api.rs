@@ -488,7 +488,7 @@ impl fmt::Display for Cause {
                 write!(
                     f,
                     "timed out: {step} took longer than {} (--api-timeout)",
-                    humantime(*after)
+                    crate::duration::format(*after)
                 )
             }
             Cause::Tls(e) => write!(f, "TLS handshake failed: {e}"),
@@ -586,14 +586,6 @@ fn clean(s: &str) -> String {
             escaped
         })
         .collect()
-}
-
-fn humantime(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
-    }
 }
 
 /// Reads every computer from the manager, page by page, calling

@@ -430,7 +430,7 @@ pub async fn scan_all(
                             kind: ErrorKind::Timeout,
                             message: format!(
                                 "the scan of this endpoint took longer than --target-timeout ({})",
-                                humantime(deadline)
+                                crate::duration::format(deadline)
                             ),
                         },
                         started,
@@ -485,18 +485,6 @@ pub fn not_scanned(target: &Target) -> TargetReport {
             },
             Instant::now(),
         )
-    }
-}
-
-/// `60s`, `1.5s`, `500ms`: the way `--target-timeout` is written
-/// (`humantime::format_duration` would print `1s 500ms`).
-fn humantime(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else if d.as_secs() == 0 {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
     }
 }
 

@@ -646,7 +646,7 @@ fn silence_times_out() {
     .expect_code(2);
     assert!(
         r.stderr
-            .contains("timed out: the TLS handshake took longer than 1 s"),
+            .contains("timed out: the TLS handshake took longer than 1s"),
         "{}",
         r.stderr
     );
@@ -669,7 +669,7 @@ fn silence_times_out() {
     .expect_code(2);
     assert!(
         r.stderr
-            .contains("timed out: waiting for the answer took longer than 500 ms"),
+            .contains("timed out: waiting for the answer took longer than 500ms"),
         "{}",
         r.stderr
     );
