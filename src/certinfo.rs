@@ -9,6 +9,18 @@
 //! for reports, [`findings`] for the facts worth acting on, and [`verify`]
 //! for `--ca`. The chain, the time and the CA certificates are arguments, so
 //! every rule is tested with generated certificates.
+//!
+//! # Two X.509 libraries, each for what only it does
+//!
+//! - **x509-parser** reads the fields ([`summarize`], [`findings`]): pure
+//!   Rust over the bytes a possibly hostile server sent, returning an
+//!   error rather than failing inside C on odd encodings, with the key
+//!   parameters, SAN entries and OID names the summary needs in one pass.
+//! - **OpenSSL** verifies ([`verify`]): building the path to the given CA,
+//!   checking names and times the way OpenSSL-based Deep Security
+//!   components do. x509-parser has no chain verification, and this crate
+//!   links OpenSSL anyway (the emulator and the legacy handshakes), so it
+//!   adds no dependency.
 
 use std::net::IpAddr;
 
