@@ -162,10 +162,25 @@ pub fn show_data(profile: &Profile) -> impl Serialize + '_ {
     }
 }
 
-/// Whether every line of `text` fits `width` columns.
+/// Whether every line of `text` fits `width` columns (color codes do
+/// not count).
 fn fits(text: &str, width: usize) -> bool {
     text.lines()
-        .all(|l| unicode_width::UnicodeWidthStr::width(l) <= width)
+        .all(|l| super::layout::width(&super::layout::plain(l)) <= width)
+}
+
+/// The rows under their headers, unwrapped, as the text reports lay out
+/// every table ([`super::layout::Grid`]).
+fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut g = super::layout::Grid::new(0, headers.to_vec());
+    for r in rows {
+        g.push(super::layout::Row::new(
+            r.iter()
+                .map(|c| super::layout::Cell::from(c.as_str()))
+                .collect(),
+        ));
+    }
+    g.render(usize::MAX).join("\n")
 }
 
 /// `profiles list` as a table when it fits `width` columns, else one
@@ -176,18 +191,23 @@ pub fn list_text<'a>(
     width: usize,
 ) -> io::Result<()> {
     let profiles: Vec<&Profile> = profiles.collect();
-    let mut t = style::table(["ID", "Aliases", "Role", "Versions", "Suites", "Name"]);
-    for p in &profiles {
-        t.add_row(vec![
-            p.id.clone(),
-            p.aliases.join(", "),
-            p.role.to_string(),
-            join(&p.versions),
-            p.cipher_suites.len().to_string(),
-            p.name.clone(),
-        ]);
-    }
-    let table = t.to_string();
+    let rows: Vec<Vec<String>> = profiles
+        .iter()
+        .map(|p| {
+            vec![
+                p.id.clone(),
+                p.aliases.join(", "),
+                p.role.to_string(),
+                join(&p.versions),
+                p.cipher_suites.len().to_string(),
+                p.name.clone(),
+            ]
+        })
+        .collect();
+    let table = grid(
+        &["ID", "Aliases", "Role", "Versions", "Suites", "Name"],
+        &rows,
+    );
     if fits(&table, width) {
         return writeln!(out, "{table}");
     }
@@ -251,17 +271,6 @@ pub fn show_text(out: &mut dyn Write, p: &Profile, width: usize) -> io::Result<(
         fact(out, "notes:", notes)?;
     }
     fact(out, "file:", &p.origin.to_string())?;
-    let mut t = style::table([
-        "#",
-        "IANA name",
-        "OpenSSL name",
-        "Id",
-        "Kx",
-        "Auth",
-        "Enc",
-        "MAC",
-        "Versions",
-    ]);
     let rows: Vec<Vec<String>> = p
         .cipher_suites
         .iter()
@@ -281,10 +290,20 @@ pub fn show_text(out: &mut dyn Write, p: &Profile, width: usize) -> io::Result<(
             ]
         })
         .collect();
-    for r in &rows {
-        t.add_row(r.clone());
-    }
-    let table = t.to_string();
+    let table = grid(
+        &[
+            "#",
+            "IANA name",
+            "OpenSSL name",
+            "Id",
+            "Kx",
+            "Auth",
+            "Enc",
+            "MAC",
+            "Versions",
+        ],
+        &rows,
+    );
     if fits(&table, width) {
         return writeln!(out, "{table}");
     }

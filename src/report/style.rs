@@ -3,7 +3,6 @@
 //! override (which also honours `NO_COLOR`).
 
 use colored::{ColoredString, Colorize};
-use comfy_table::{ContentArrangement, Table, presets};
 
 pub(crate) fn good(s: &str) -> ColoredString {
     s.green()
@@ -23,17 +22,4 @@ pub(crate) fn heading(s: &str) -> ColoredString {
 
 pub(crate) fn dim(s: &str) -> ColoredString {
     s.dimmed()
-}
-
-/// A table with our look and the given header.
-pub(crate) fn table<I, S>(header: I) -> Table
-where
-    I: IntoIterator<Item = S>,
-    S: Into<comfy_table::Cell>,
-{
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header);
-    t
 }
