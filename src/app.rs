@@ -931,7 +931,7 @@ fn observe(
                     format!("no profile written: {why}")
                 }
             };
-            writeln!(stderr, "{}", report::observe::terminal(&line)).map_err(Error::Stdout)?;
+            writeln!(stderr, "{}", report::escape::terminal(&line)).map_err(Error::Stdout)?;
         }
     }
     write_report(job.output.as_deref(), stdout, |w| match job.format {

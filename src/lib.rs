@@ -31,7 +31,9 @@
 //! - `schema`: JSON Schemas of the JSON documents, generated from the
 //!   types (published under `schema/`).
 //! - `error`: the error type and exit statuses.
-//! - `duration`: durations read from flags and written back in one syntax.
+//! - `duration`: durations read from flags and written back in one syntax;
+//!   `text`: the one terminal escape for text from outside, below every
+//!   layer that quotes it.
 //! - `manual`: shell completions and the manual page, generated from `cli`.
 //!
 //! Dependencies point down, and the top-level modules form no cycle: from
@@ -87,6 +89,7 @@ pub mod serve;
 pub mod suggest;
 pub mod suites;
 pub mod target;
+pub mod text;
 pub mod tls_openssl;
 pub(crate) mod tls_rustls;
 pub mod version;

@@ -574,18 +574,10 @@ fn status(
 }
 
 /// Text from the network, safe for a terminal: control characters
-/// (escape sequences, newlines) written as escapes.
+/// (escape sequences, newlines) written as visible escapes, by the one
+/// terminal escape ([`crate::text::terminal`]).
 fn clean(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    crate::text::terminal(s).into_owned()
 }
 
 /// Reads every computer from the manager, page by page, calling

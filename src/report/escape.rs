@@ -23,39 +23,13 @@
 //!   escape, JSON and YAML their serializers' string escapes.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Text for one terminal or log line: every control character (ESC, CR,
-/// LF, NUL, DEL, the C1 range) shown as a visible escape (`\x1b`, `\r`,
-/// `\n`), so text from a file or the network can neither break the line
-/// nor drive the terminal. A backslash stays as it is: the escapes are for
-/// people, not to be read back.
-pub fn terminal(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        push_visible(&mut out, c);
-    }
-    Cow::Owned(out)
-}
-
-fn push_visible(out: &mut String, c: char) {
-    match c {
-        '\r' => out.push_str("\\r"),
-        '\n' => out.push_str("\\n"),
-        '\t' => out.push_str("\\t"),
-        c if c.is_control() => {
-            let _ = write!(out, "\\x{:02x}", u32::from(c));
-        }
-        c => out.push(c),
-    }
-}
+use crate::text::push_visible;
+pub use crate::text::terminal;
 
 /// `value` with every string in it (object keys too) passed through
 /// [`terminal`]: what a text printer lays out, so that no field, present or

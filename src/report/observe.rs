@@ -7,24 +7,10 @@
 use std::io::{self, Write};
 
 use super::View;
+use super::escape::terminal;
 use super::layout::{md_cell, md_table, wrap};
 use super::style;
 use crate::observe::{ClientReport, Counts, Negotiated, ObserveReport};
-
-/// Text for a terminal: control characters (escape sequences, line
-/// breaks) written as Rust escapes, so network text cannot move the cursor
-/// or forge lines.
-pub fn terminal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// How a client's group is titled: the profiles it behaves like; every
 /// client like no profile shares one group.
@@ -438,7 +424,8 @@ mod tests {
 
     #[test]
     fn terminal_escapes_control_characters() {
-        assert_eq!(terminal("a\x1b[31mb\nc"), "a\\u{1b}[31mb\\nc");
+        // The one terminal escape (`crate::text`), as every text report.
+        assert_eq!(terminal("a\x1b[31mb\nc"), "a\\x1b[31mb\\nc");
         assert_eq!(terminal("dsm.example"), "dsm.example");
     }
 }
