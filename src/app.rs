@@ -391,7 +391,6 @@ fn plan(
     view: &report::View,
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
-    use crate::plan::{PlanSource, PlanTarget};
     let to = &job.to;
     // `--observed`: the agents and the manager seen in the captures.
     let seen = if job.observed.is_empty() {
@@ -402,104 +401,15 @@ fn plan(
         crate::observe::SeenFleet::of(&observation, catalog)
     };
     let mut matched: Vec<std::net::IpAddr> = Vec::new();
-    // The addresses are looked up only for agents, and only when a capture
-    // was given: resolving every host name of a big inventory costs a
-    // resolver round trip each (seconds apiece where names do not resolve).
-    let mut observed_at =
-        |role: crate::profile::Role, addresses: &dyn Fn() -> Vec<std::net::IpAddr>| {
-            if role != crate::profile::Role::Agent || seen.agents.is_empty() {
-                return None;
-            }
-            let agent = seen.agent(&addresses()).cloned();
-            if let Some(a) = &agent {
-                matched.push(a.address);
-            }
-            agent
-        };
-    let from_entries = |entries: Vec<crate::inventory::Entry>,
-                        observed_at: &mut ObservedAt<'_>|
-     -> Vec<PlanTarget> {
-        entries
-            .into_iter()
-            .map(|e| PlanTarget {
-                target: e.target.to_string(),
-                role: e.target.role,
-                observed: observed_at(e.target.role, &|| {
-                    crate::observe::addresses_of(&e.target.host, e.target.pinned)
-                }),
-                expectation: e.expectation,
-                scan: None,
-            })
-            .collect()
-    };
-    let (source, mut targets, mut to_scan) = match job.fleet {
-        PlanFleet::Scan(entries) => {
-            let scan = entries.iter().map(|e| e.target.clone()).collect();
-            (
-                PlanSource::Inventory,
-                from_entries(entries, &mut observed_at),
-                scan,
-            )
-        }
-        PlanFleet::Offline(entries) => (
-            PlanSource::Offline,
-            from_entries(entries, &mut observed_at),
-            Vec::new(),
-        ),
-        PlanFleet::Report(path) => {
-            let targets = crate::saved::read(&path)?
-                .into_iter()
-                .map(|t| PlanTarget {
-                    target: t.target.clone(),
-                    role: t.role,
-                    expectation: t.inventory.clone().unwrap_or_default(),
-                    observed: observed_at(t.role, &|| {
-                        let mut a = crate::observe::addresses_of(&t.host, None);
-                        a.extend(
-                            t.address
-                                .as_deref()
-                                .and_then(|a| a.parse::<std::net::IpAddr>().ok()),
-                        );
-                        a
-                    }),
-                    scan: Some(t),
-                })
-                .collect();
-            (PlanSource::Report, targets, Vec::new())
-        }
-    };
-    // The manager is scanned once, also when the inventory lists it.
-    let manager_index = job.manager.as_ref().map(|m| {
-        let same =
-            |t: &crate::target::Target| t.host.eq_ignore_ascii_case(&m.host) && t.port == m.port;
-        to_scan.iter().position(same).unwrap_or_else(|| {
-            to_scan.push(m.clone());
-            to_scan.len() - 1
-        })
-    });
-    let manager = if to_scan.is_empty() {
-        None
-    } else {
-        // By role: the manager is checked with every agent profile (the
-        // agent-initiated leg before the switch); each agent with the
-        // planned manager's offer (the manager-initiated leg after it) and
-        // the shipped manager profiles, and identified among the agent
-        // profiles.
-        let reports = runtime()?.block_on(crate::scan::scan_many(
-            to_scan,
-            Arc::new(job.clients.clone()),
-            Arc::new(job.scan.clone()),
-        ));
-        let manager = manager_index.and_then(|i| reports.get(i).cloned());
-        // The fleet's targets come first, in order (none when offline or
-        // from a report).
-        for (t, r) in targets.iter_mut().zip(reports) {
-            if source == PlanSource::Inventory {
-                t.scan = Some(r);
-            }
-        }
-        manager
-    };
+    let (source, mut targets, to_scan) = plan_targets(job.fleet, &seen, &mut matched)?;
+    let manager = plan_scan(
+        to_scan,
+        job.manager.as_ref(),
+        &job.clients,
+        &job.scan,
+        source,
+        &mut targets,
+    )?;
     // Without a manager scanned now, the one --to's report saved is the
     // before column.
     let (manager, manager_saved) = match (manager, job.saved_manager) {
@@ -543,6 +453,134 @@ fn plan(
         crate::results::PolicyStatus::Failed => Status::Failed,
         crate::results::PolicyStatus::Incomplete => Status::Incomplete,
     })
+}
+
+/// `plan`'s targets from where the fleet came from, each with the agent a
+/// capture saw at its addresses (`matched` collects those), and the
+/// targets to scan now.
+fn plan_targets(
+    fleet: PlanFleet,
+    seen: &crate::observe::SeenFleet,
+    matched: &mut Vec<std::net::IpAddr>,
+) -> Result<
+    (
+        crate::plan::PlanSource,
+        Vec<crate::plan::PlanTarget>,
+        Vec<crate::target::Target>,
+    ),
+    Error,
+> {
+    use crate::plan::{PlanSource, PlanTarget};
+    // The addresses are looked up only for agents, and only when a capture
+    // was given: resolving every host name of a big inventory costs a
+    // resolver round trip each (seconds apiece where names do not resolve).
+    let mut observed_at =
+        |role: crate::profile::Role, addresses: &dyn Fn() -> Vec<std::net::IpAddr>| {
+            if role != crate::profile::Role::Agent || seen.agents.is_empty() {
+                return None;
+            }
+            let agent = seen.agent(&addresses()).cloned();
+            if let Some(a) = &agent {
+                matched.push(a.address);
+            }
+            agent
+        };
+    let from_entries = |entries: Vec<crate::inventory::Entry>,
+                        observed_at: &mut ObservedAt<'_>|
+     -> Vec<PlanTarget> {
+        entries
+            .into_iter()
+            .map(|e| PlanTarget {
+                target: e.target.to_string(),
+                role: e.target.role,
+                observed: observed_at(e.target.role, &|| {
+                    crate::observe::addresses_of(&e.target.host, e.target.pinned)
+                }),
+                expectation: e.expectation,
+                scan: None,
+            })
+            .collect()
+    };
+    Ok(match fleet {
+        PlanFleet::Scan(entries) => {
+            let scan = entries.iter().map(|e| e.target.clone()).collect();
+            (
+                PlanSource::Inventory,
+                from_entries(entries, &mut observed_at),
+                scan,
+            )
+        }
+        PlanFleet::Offline(entries) => (
+            PlanSource::Offline,
+            from_entries(entries, &mut observed_at),
+            Vec::new(),
+        ),
+        PlanFleet::Report(path) => {
+            let targets = crate::saved::read(&path)?
+                .into_iter()
+                .map(|t| PlanTarget {
+                    target: t.target.clone(),
+                    role: t.role,
+                    expectation: t.inventory.clone().unwrap_or_default(),
+                    observed: observed_at(t.role, &|| {
+                        let mut a = crate::observe::addresses_of(&t.host, None);
+                        a.extend(
+                            t.address
+                                .as_deref()
+                                .and_then(|a| a.parse::<std::net::IpAddr>().ok()),
+                        );
+                        a
+                    }),
+                    scan: Some(t),
+                })
+                .collect();
+            (PlanSource::Report, targets, Vec::new())
+        }
+    })
+}
+
+/// Scans `plan`'s targets now (the manager once, also when the inventory
+/// lists it) and puts each fleet target's report in place; the manager's
+/// report when one was given.
+fn plan_scan(
+    mut to_scan: Vec<crate::target::Target>,
+    manager: Option<&crate::target::Target>,
+    clients: &crate::scan::Clients,
+    config: &crate::scan::ScanConfig,
+    source: crate::plan::PlanSource,
+    targets: &mut [crate::plan::PlanTarget],
+) -> Result<Option<crate::results::TargetReport>, Error> {
+    // The manager is scanned once, also when the inventory lists it.
+    let manager_index = manager.map(|m| {
+        let same =
+            |t: &crate::target::Target| t.host.eq_ignore_ascii_case(&m.host) && t.port == m.port;
+        to_scan.iter().position(same).unwrap_or_else(|| {
+            to_scan.push(m.clone());
+            to_scan.len() - 1
+        })
+    });
+    if to_scan.is_empty() {
+        return Ok(None);
+    }
+    // By role: the manager is checked with every agent profile (the
+    // agent-initiated leg before the switch); each agent with the
+    // planned manager's offer (the manager-initiated leg after it) and
+    // the shipped manager profiles, and identified among the agent
+    // profiles.
+    let reports = runtime()?.block_on(crate::scan::scan_many(
+        to_scan,
+        Arc::new(clients.clone()),
+        Arc::new(config.clone()),
+    ));
+    let manager = manager_index.and_then(|i| reports.get(i).cloned());
+    // The fleet's targets come first, in order (none when offline or
+    // from a report).
+    for (t, r) in targets.iter_mut().zip(reports) {
+        if source == crate::plan::PlanSource::Inventory {
+            t.scan = Some(r);
+        }
+    }
+    Ok(manager)
 }
 
 /// `plan --observed`: the agent a capture saw at a target's addresses
