@@ -475,11 +475,14 @@ fn capture_job(args: CaptureArgs) -> Result<CaptureJob, Error> {
     })
 }
 
-fn scan_job(
+/// `scan`'s targets: the arguments, the inventory files and the manager's
+/// list, merged and deduplicated (what was merged noted), then this
+/// shard's share; with what identifies the whole list (before sharding).
+fn scan_entries(
     catalog: &mut Catalog,
-    args: ScanArgs,
+    args: &ScanArgs,
     notes: &mut Vec<String>,
-) -> Result<ScanJob, Error> {
+) -> Result<(Vec<crate::inventory::Entry>, Vec<String>), Error> {
     let role = role(args.role);
     let mut entries = Vec::new();
     for (i, t) in args.targets.iter().enumerate() {
@@ -524,12 +527,16 @@ fn scan_job(
             .map(|(_, e)| e)
             .collect();
     }
-    let mut profiles = Vec::new();
-    for p in &args.profiles {
-        profiles.push(catalog.resolve(p)?);
-    }
-    let mut policy = build_policy(catalog, &args.policy)?;
-    // The inventory's per-target requirements: a rule scoped to that target.
+    Ok((entries, inventory))
+}
+
+/// The inventory's per-target requirements, each a policy rule scoped to
+/// its target.
+fn inventory_rules(
+    catalog: &mut Catalog,
+    entries: &[crate::inventory::Entry],
+    policy: &mut crate::policy::Policy,
+) -> Result<(), Error> {
     for e in entries.iter().filter(|e| !e.expectation.require.is_empty()) {
         let mut require = Vec::new();
         for p in &e.expectation.require {
@@ -544,6 +551,23 @@ fn scan_job(
             ..Default::default()
         });
     }
+    Ok(())
+}
+
+/// `scan`: the targets, the profiles each is checked with, the policy and
+/// what identifies the run, and how to probe.
+fn scan_job(
+    catalog: &mut Catalog,
+    args: ScanArgs,
+    notes: &mut Vec<String>,
+) -> Result<ScanJob, Error> {
+    let (mut entries, inventory) = scan_entries(catalog, &args, notes)?;
+    let mut profiles = Vec::new();
+    for p in &args.profiles {
+        profiles.push(catalog.resolve(p)?);
+    }
+    let mut policy = build_policy(catalog, &args.policy)?;
+    inventory_rules(catalog, &entries, &mut policy)?;
     // Expected profiles must be known: a typo is an input error.
     for e in &mut entries {
         for p in &mut e.expectation.expect {
