@@ -765,30 +765,16 @@ fn check_job(catalog: &mut Catalog, args: CheckArgs) -> Result<CheckJob, Error> 
     })
 }
 
-fn plan_job(
+/// `plan`'s fleet: a saved report, or the inventory file and the
+/// manager's list merged (what was merged noted in `notes`, the manager's
+/// own notes in `plan_notes`), to scan now or judge offline.
+fn plan_fleet(
     catalog: &mut Catalog,
-    args: PlanArgs,
+    args: &PlanArgs,
     notes: &mut Vec<String>,
-) -> Result<PlanJob, Error> {
-    let drops = args
-        .drop
-        .iter()
-        .map(|d| d.parse().map_err(|e| Error::Usage(format!("--drop: {e}"))))
-        .collect::<Result<Vec<crate::whatif::Drop>, Error>>()?;
-    let planned = planned_manager(catalog, &args.to)?;
-    let manager = match &args.manager {
-        Some(m) => {
-            // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
-            let m = m
-                .strip_prefix("dsm://")
-                .map(|m| m.trim_end_matches('/'))
-                .unwrap_or(m);
-            Some(Target::parse(m, Role::Manager).map_err(Error::Target)?)
-        }
-        None => None,
-    };
-    let mut plan_notes = Vec::new();
-    let fleet = match (&args.inventory, &args.from) {
+    plan_notes: &mut Vec<String>,
+) -> Result<PlanFleet, Error> {
+    Ok(match (&args.inventory, &args.from) {
         (None, Some(report)) => PlanFleet::Report(report.clone()),
         (None, None) if args.api.from_manager.is_none() => {
             return Err(Error::Usage(
@@ -828,7 +814,35 @@ fn plan_job(
                 PlanFleet::Scan(entries)
             }
         }
+    })
+}
+
+/// `plan`: the planned manager (a profile or a saved report, less
+/// `--drop`), the fleet, the manager as it is now, and how to probe.
+fn plan_job(
+    catalog: &mut Catalog,
+    args: PlanArgs,
+    notes: &mut Vec<String>,
+) -> Result<PlanJob, Error> {
+    let drops = args
+        .drop
+        .iter()
+        .map(|d| d.parse().map_err(|e| Error::Usage(format!("--drop: {e}"))))
+        .collect::<Result<Vec<crate::whatif::Drop>, Error>>()?;
+    let planned = planned_manager(catalog, &args.to)?;
+    let manager = match &args.manager {
+        Some(m) => {
+            // The agent's manager URL as it is pasted: dsm://HOST:PORT/.
+            let m = m
+                .strip_prefix("dsm://")
+                .map(|m| m.trim_end_matches('/'))
+                .unwrap_or(m);
+            Some(Target::parse(m, Role::Manager).map_err(Error::Target)?)
+        }
+        None => None,
     };
+    let mut plan_notes = Vec::new();
+    let fleet = plan_fleet(catalog, &args, notes, &mut plan_notes)?;
     // Built once every argument is resolved (a later file may replace it).
     let (to, saved_manager) = match planned {
         Planned::Profile(id) => (
