@@ -298,78 +298,7 @@ impl Config {
             _ => (false, false),
         };
         let mut notes = Vec::new();
-        let (job, to_file) = match cli.command {
-            Command::Profiles(ProfilesCommand::List { format }) => {
-                (Job::ProfilesList { format }, false)
-            }
-            Command::Profiles(ProfilesCommand::Show { id, format }) => {
-                let id = catalog.resolve(&id)?;
-                let profile = Box::new(catalog.built_one(&id)?);
-                (Job::ProfilesShow { profile, format }, false)
-            }
-            Command::Profiles(ProfilesCommand::Validate { files }) => {
-                (Job::ProfilesValidate { files }, false)
-            }
-            Command::Profiles(ProfilesCommand::Capture(args)) => {
-                (Job::ProfilesCapture(capture_job(args)?), false)
-            }
-            Command::Schema(args) => (Job::Schema { name: args.name }, false),
-            Command::Completions(args) => (Job::Completions { shell: args.shell }, false),
-            Command::Man => (Job::Man, false),
-            Command::Matrix(args) => {
-                let to_file = args.output.is_some();
-                (Job::Matrix(matrix_job(&mut catalog, args)?), to_file)
-            }
-            Command::Serve(args) => (Job::Serve(Box::new(serve_job(&mut catalog, args)?)), false),
-            Command::Scan(args) => {
-                let to_file = args.output.is_some();
-                (
-                    Job::Scan(Box::new(scan_job(&mut catalog, *args, &mut notes)?)),
-                    to_file,
-                )
-            }
-            Command::Diagnose(args) => {
-                let to_file = args.output.is_some();
-                (
-                    Job::Diagnose(Box::new(diagnose_job(&mut catalog, args)?)),
-                    to_file,
-                )
-            }
-            Command::Check(args) => {
-                let to_file = args.output.is_some();
-                (Job::Check(check_job(&mut catalog, args)?), to_file)
-            }
-            Command::Merge(args) => {
-                let to_file = args.output.is_some();
-                let rules = !args.policy.require.is_empty()
-                    || args.policy.policy.is_some()
-                    || !args.policy.forbid_versions.is_empty()
-                    || !args.policy.forbid_suites.is_empty();
-                let job = check_job(&mut catalog, args)?;
-                (Job::Merge { job, rules }, to_file)
-            }
-            Command::Plan(args) => {
-                let to_file = args.output.is_some();
-                (
-                    Job::Plan(Box::new(plan_job(&mut catalog, args, &mut notes)?)),
-                    to_file,
-                )
-            }
-            Command::WhatIf(args) => {
-                let to_file = args.output.is_some();
-                (Job::WhatIf(what_if_job(args)?), to_file)
-            }
-            Command::Observe(args) => {
-                let to_file = args.output.is_some();
-                (Job::Observe(observe_job(&catalog, args)?), to_file)
-            }
-            Command::Demo(args) => (
-                Job::Demo {
-                    show: catalog.resolve(&args.show)?,
-                },
-                false,
-            ),
-        };
+        let (job, to_file) = build_job(&mut catalog, cli.command, &mut notes)?;
         Ok(Config {
             catalog,
             color: use_color(cli.color, to_file),
@@ -387,6 +316,87 @@ impl Config {
             notes,
         })
     }
+}
+
+/// The job a command asks for, built and validated, and whether its
+/// report goes to a file (`-o`).
+fn build_job(
+    catalog: &mut Catalog,
+    command: Command,
+    notes: &mut Vec<String>,
+) -> Result<(Job, bool), Error> {
+    Ok(match command {
+        Command::Profiles(ProfilesCommand::List { format }) => {
+            (Job::ProfilesList { format }, false)
+        }
+        Command::Profiles(ProfilesCommand::Show { id, format }) => {
+            let id = catalog.resolve(&id)?;
+            let profile = Box::new(catalog.built_one(&id)?);
+            (Job::ProfilesShow { profile, format }, false)
+        }
+        Command::Profiles(ProfilesCommand::Validate { files }) => {
+            (Job::ProfilesValidate { files }, false)
+        }
+        Command::Profiles(ProfilesCommand::Capture(args)) => {
+            (Job::ProfilesCapture(capture_job(args)?), false)
+        }
+        Command::Schema(args) => (Job::Schema { name: args.name }, false),
+        Command::Completions(args) => (Job::Completions { shell: args.shell }, false),
+        Command::Man => (Job::Man, false),
+        Command::Matrix(args) => {
+            let to_file = args.output.is_some();
+            (Job::Matrix(matrix_job(catalog, args)?), to_file)
+        }
+        Command::Serve(args) => (Job::Serve(Box::new(serve_job(catalog, args)?)), false),
+        Command::Scan(args) => {
+            let to_file = args.output.is_some();
+            (
+                Job::Scan(Box::new(scan_job(catalog, *args, notes)?)),
+                to_file,
+            )
+        }
+        Command::Diagnose(args) => {
+            let to_file = args.output.is_some();
+            (
+                Job::Diagnose(Box::new(diagnose_job(catalog, args)?)),
+                to_file,
+            )
+        }
+        Command::Check(args) => {
+            let to_file = args.output.is_some();
+            (Job::Check(check_job(catalog, args)?), to_file)
+        }
+        Command::Merge(args) => {
+            let to_file = args.output.is_some();
+            let rules = !args.policy.require.is_empty()
+                || args.policy.policy.is_some()
+                || !args.policy.forbid_versions.is_empty()
+                || !args.policy.forbid_suites.is_empty();
+            let job = check_job(catalog, args)?;
+            (Job::Merge { job, rules }, to_file)
+        }
+        Command::Plan(args) => {
+            let to_file = args.output.is_some();
+            (
+                Job::Plan(Box::new(plan_job(catalog, args, notes)?)),
+                to_file,
+            )
+        }
+        Command::WhatIf(args) => {
+            let to_file = args.output.is_some();
+            (Job::WhatIf(what_if_job(args)?), to_file)
+        }
+        Command::Observe(args) => {
+            let to_file = args.output.is_some();
+            (Job::Observe(observe_job(catalog, args)?), to_file)
+        }
+        Command::Demo(args) => (
+            Job::Demo {
+                show: catalog.resolve(&args.show)?,
+            },
+            false,
+        ),
+    })
 }
 
 fn matrix_job(catalog: &mut Catalog, args: MatrixArgs) -> Result<MatrixJob, Error> {
