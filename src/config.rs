@@ -929,22 +929,11 @@ struct FromManager {
     notes: Vec<String>,
 }
 
-/// `--from-manager`: reads the fleet from the manager's API now (an input,
-/// like `-i`: a failure is an input error, exit 2). Says on stderr that
-/// `--api-insecure` is on (every time), how the read goes when it takes
-/// more than a page, what was read, and the console's TLS.
-fn read_manager(args: &ManagerApiArgs, catalog: &Catalog) -> Result<Option<FromManager>, Error> {
-    use crate::manager_api::{ApiKey, ApiSource, ApiUrl, Trust};
-    use std::io::Write;
-    let Some(url) = &args.from_manager else {
-        return Ok(None);
-    };
-    let url = ApiUrl::parse(url)?;
-    let key = match &args.api_key_file {
-        Some(path) => ApiKey::from_file(path)?,
-        None => ApiKey::from_env()?.ok_or(crate::manager_api::ApiError::NoKey)?,
-    };
-    let trust = if args.api_insecure {
+/// What the manager's console certificate is checked against:
+/// `--api-ca`, the system's roots, or nothing (`--api-insecure`).
+fn api_trust(args: &ManagerApiArgs) -> Result<crate::manager_api::Trust, Error> {
+    use crate::manager_api::Trust;
+    Ok(if args.api_insecure {
         Trust::Insecure
     } else if let Some(path) = &args.api_ca {
         let certs = certs::load_certs(path).map_err(Error::Certificate)?;
@@ -959,7 +948,25 @@ fn read_manager(args: &ManagerApiArgs, catalog: &Catalog) -> Result<Option<FromM
         }
     } else {
         Trust::System
+    })
+}
+
+/// `--from-manager`: reads the fleet from the manager's API now (an input,
+/// like `-i`: a failure is an input error, exit 2). Says on stderr that
+/// `--api-insecure` is on (every time), how the read goes when it takes
+/// more than a page, what was read, and the console's TLS.
+fn read_manager(args: &ManagerApiArgs, catalog: &Catalog) -> Result<Option<FromManager>, Error> {
+    use crate::manager_api::{ApiKey, ApiSource, ApiUrl};
+    use std::io::Write;
+    let Some(url) = &args.from_manager else {
+        return Ok(None);
     };
+    let url = ApiUrl::parse(url)?;
+    let key = match &args.api_key_file {
+        Some(path) => ApiKey::from_file(path)?,
+        None => ApiKey::from_env()?.ok_or(crate::manager_api::ApiError::NoKey)?,
+    };
+    let trust = api_trust(args)?;
     // Diagnostics are best effort: a closed stderr changes nothing.
     let stderr = std::io::stderr();
     if args.api_insecure {
