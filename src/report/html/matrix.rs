@@ -189,22 +189,11 @@ fn manager_side(p: &Pair) -> Option<&str> {
     })
 }
 
-/// The page for a matrix.
-pub fn page(m: &Matrix) -> Page {
-    let parts = parts(m);
-    let by_direction = !m.directions.is_empty();
-    let ok = m
-        .pairs
-        .iter()
-        .filter(|p| p.negotiation.result.is_ok())
-        .count();
-    let bad = m.pairs.len() - ok;
-    let losing: usize = parts.iter().map(|p| p.losing().len()).sum();
-    let order = match m.preference {
-        Preference::Server => "server's",
-        Preference::Client => "client's",
-    };
-    let (sides, shape) = if by_direction {
+/// How many profiles stand on each side (agents and managers when the
+/// matrix is by direction, else servers and clients), and the page's
+/// subtitle for that shape.
+fn sides(m: &Matrix) -> ([(&'static str, usize); 2], String) {
+    if !m.directions.is_empty() {
         let (agents, managers) = (distinct(m, agent_side), distinct(m, manager_side));
         let legs = m
             .directions
@@ -222,23 +211,13 @@ pub fn page(m: &Matrix) -> Page {
             [("server profiles", servers), ("client profiles", clients)],
             format!("{clients} client × {servers} server profiles"),
         )
-    };
-    let stats = vec![
-        Stat::new(sides[0].0, sides[0].1, Tone::Neutral),
-        Stat::new(sides[1].0, sides[1].1, Tone::Neutral),
-        Stat::new("compatible pairs", ok, Tone::Good),
-        Stat::new(
-            "incompatible pairs",
-            bad,
-            if bad == 0 { Tone::Neutral } else { Tone::Bad },
-        ),
-        Stat::new(
-            "servers some client loses",
-            losing,
-            if losing == 0 { Tone::Good } else { Tone::Bad },
-        ),
-    ];
-    let summary = parts
+    }
+}
+
+/// The summary: per part (one per leg, or one), the servers some client
+/// loses and by whom.
+fn who_loses(parts: &[Part<'_>]) -> Vec<(String, Markup)> {
+    parts
         .iter()
         .map(|part| {
             let heading = match part.leg {
@@ -258,7 +237,41 @@ pub fn page(m: &Matrix) -> Page {
             );
             (heading, who)
         })
-        .collect();
+        .collect()
+}
+
+/// The page for a matrix.
+pub fn page(m: &Matrix) -> Page {
+    let parts = parts(m);
+    let by_direction = !m.directions.is_empty();
+    let ok = m
+        .pairs
+        .iter()
+        .filter(|p| p.negotiation.result.is_ok())
+        .count();
+    let bad = m.pairs.len() - ok;
+    let losing: usize = parts.iter().map(|p| p.losing().len()).sum();
+    let order = match m.preference {
+        Preference::Server => "server's",
+        Preference::Client => "client's",
+    };
+    let (sides, shape) = sides(m);
+    let stats = vec![
+        Stat::new(sides[0].0, sides[0].1, Tone::Neutral),
+        Stat::new(sides[1].0, sides[1].1, Tone::Neutral),
+        Stat::new("compatible pairs", ok, Tone::Good),
+        Stat::new(
+            "incompatible pairs",
+            bad,
+            if bad == 0 { Tone::Neutral } else { Tone::Bad },
+        ),
+        Stat::new(
+            "servers some client loses",
+            losing,
+            if losing == 0 { Tone::Good } else { Tone::Bad },
+        ),
+    ];
+    let summary = who_loses(&parts);
     let mut facets = vec![Facet::named("verdict"), Facet::named("role")];
     if by_direction {
         facets.push(Facet::named("direction"));
