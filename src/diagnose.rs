@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::profile::{Profile, Role};
-use crate::results::{Confirmed, PolicyStatus, ReasonCode, TargetReport, TargetStatus, Tool};
+use crate::results::{
+    Confirmed, PolicyStatus, ReasonCode, TargetReport, TargetStatus, Tool, Verdict,
+};
 use crate::scan::{ScanConfig, scan};
 use crate::target::Target;
 use crate::version::TlsVersion;
@@ -424,13 +426,13 @@ fn tls_step(
     let Some(p) = report.profiles.first() else {
         return step.set(StepStatus::Unknown, "the profile was not checked");
     };
-    if !p.conclusive {
+    if p.verdict == Verdict::Inconclusive {
         return step.set(
             StepStatus::Unknown,
             p.reason.clone().unwrap_or_else(|| "inconclusive".into()),
         );
     }
-    if p.compatible {
+    if p.verdict == Verdict::Compatible {
         let how = match p.confirmed {
             Confirmed::FullHandshake => "a full handshake completes",
             Confirmed::ClientCertificateRequired => {
@@ -550,23 +552,36 @@ fn certificate_step(report: &TargetReport) -> Step {
     let Some(c) = report.server.as_ref().and_then(|s| s.certificate.as_ref()) else {
         return step.set(StepStatus::Unknown, "no certificate seen");
     };
-    let now = time::OffsetDateTime::now_utc();
-    let parse = |t: &str| {
-        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-    };
-    let (from, to) = (parse(&c.not_before), parse(&c.not_after));
+    certificate_dates(step, c, time::OffsetDateTime::now_utc())
+}
+
+/// The certificate step at `now`. Rule: a date that cannot be read leaves
+/// the step unknown unless the other date already fails it; it never
+/// passes.
+fn certificate_dates(
+    step: Step,
+    c: &crate::results::CertificateSummary,
+    now: time::OffsetDateTime,
+) -> Step {
+    use crate::results::date_text;
     let evidence = format!(
         "{} valid from {} to {}",
-        c.subject, c.not_before, c.not_after
+        c.subject,
+        date_text(c.not_before),
+        date_text(c.not_after)
     );
-    match (from, to) {
+    match (c.not_before, c.not_after) {
         (Some(from), _) if from > now => step
             .set(StepStatus::Fail, format!("{evidence}: not yet valid here"))
             .advise("check this machine's clock, or the certificate's dates"),
         (_, Some(to)) if to < now => step
             .set(StepStatus::Fail, format!("{evidence}: expired"))
             .advise("renew the manager's certificate"),
-        _ => step.set(StepStatus::Pass, evidence),
+        (Some(_), Some(_)) => step.set(StepStatus::Pass, evidence),
+        _ => step.set(
+            StepStatus::Unknown,
+            format!("{evidence}: a date cannot be read"),
+        ),
     }
 }
 
@@ -663,7 +678,7 @@ async fn agent_steps(
                      (4118 by default) reachable from the manager: check the agent service and \
                      firewalls, or switch the agent to agent-initiated communication",
             ),
-        (true, Some(p)) if p.compatible => step.set(
+        (true, Some(p)) if p.verdict == Verdict::Compatible => step.set(
             StepStatus::Pass,
             format!(
                 "{} as {}: {}",
@@ -674,7 +689,7 @@ async fn agent_steps(
                     .unwrap_or_default()
             ),
         ),
-        (true, Some(p)) if !p.conclusive => {
+        (true, Some(p)) if p.verdict == Verdict::Inconclusive => {
             step.set(StepStatus::Unknown, p.reason.clone().unwrap_or_default())
         }
         (true, Some(p)) => step
@@ -724,5 +739,47 @@ mod tests {
         let t = parse_http_date("Wed, 25 Nov 2026 20:58:00 GMT").unwrap();
         assert_eq!(t.unix_timestamp(), 1_795_640_280);
         assert!(parse_http_date("yesterday").is_none());
+    }
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+    use crate::results::{CertKeyType, CertificateSummary, parse_rfc3339};
+
+    fn cert(not_before: Option<&str>, not_after: Option<&str>) -> CertificateSummary {
+        CertificateSummary {
+            subject: "CN=dsm".into(),
+            issuer: "CN=dsm".into(),
+            key_type: CertKeyType::Rsa,
+            key_bits: 2048,
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            not_before: not_before.and_then(parse_rfc3339),
+            not_after: not_after.and_then(parse_rfc3339),
+            expired: false,
+            self_signed: true,
+            subject_alt_names: Vec::new(),
+            chain_length: 1,
+        }
+    }
+
+    fn status(c: &CertificateSummary) -> StepStatus {
+        let now = parse_rfc3339("2026-11-25T00:00:00Z").unwrap();
+        let step = Step::new(StepCode::Certificate, "t", false);
+        certificate_dates(step, c, now).status
+    }
+
+    #[test]
+    fn a_certificate_date_that_cannot_be_read_is_unknown_never_passed() {
+        let (past, future) = (Some("2026-01-01T00:00:00Z"), Some("2027-01-01T00:00:00Z"));
+        assert_eq!(status(&cert(past, future)), StepStatus::Pass);
+        assert_eq!(status(&cert(future, future)), StepStatus::Fail);
+        assert_eq!(status(&cert(past, past)), StepStatus::Fail);
+        assert_eq!(status(&cert(None, future)), StepStatus::Unknown);
+        assert_eq!(status(&cert(past, None)), StepStatus::Unknown);
+        assert_eq!(status(&cert(None, None)), StepStatus::Unknown);
+        assert_eq!(status(&cert(Some("garbage"), future)), StepStatus::Unknown);
+        // Known to fail whatever the other date says.
+        assert_eq!(status(&cert(None, past)), StepStatus::Fail);
     }
 }
