@@ -73,6 +73,16 @@ pub struct Step {
     pub title: String,
     /// How it went.
     pub status: StepStatus,
+    /// The same as a verdict: `compatible` (passed), `incompatible`
+    /// (failed) or `inconclusive` (could not be determined); null for a
+    /// step that only informs (since `schema_version` 3).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
+    /// Why a step that rests on a handshake (`tls`, `agent_port`) failed or
+    /// could not be told: the profile result's own code (since
+    /// `schema_version` 3); null otherwise.
+    #[serde(default)]
+    pub reason_code: Option<ReasonCode>,
     /// One line of evidence.
     pub evidence: String,
     /// What to change, for a failure.
@@ -119,12 +129,35 @@ pub enum StepStatus {
     Info,
 }
 
+impl StepStatus {
+    /// The verdict this status is; none for a step that only informs.
+    pub fn verdict(self) -> Option<Verdict> {
+        match self {
+            StepStatus::Pass => Some(Verdict::Compatible),
+            StepStatus::Fail => Some(Verdict::Incompatible),
+            StepStatus::Unknown => Some(Verdict::Inconclusive),
+            StepStatus::Info => None,
+        }
+    }
+
+    /// The status of a handshake's verdict.
+    fn of(v: Verdict) -> StepStatus {
+        match v {
+            Verdict::Compatible => StepStatus::Pass,
+            Verdict::Incompatible => StepStatus::Fail,
+            Verdict::Inconclusive => StepStatus::Unknown,
+        }
+    }
+}
+
 impl Step {
     fn new(code: StepCode, title: &str, on_path: bool) -> Step {
         Step {
             code,
             title: title.into(),
             status: StepStatus::Unknown,
+            verdict: StepStatus::Unknown.verdict(),
+            reason_code: None,
             evidence: String::new(),
             advice: None,
             on_path,
@@ -133,8 +166,16 @@ impl Step {
 
     fn set(mut self, status: StepStatus, evidence: impl Into<String>) -> Step {
         self.status = status;
+        self.verdict = status.verdict();
         self.evidence = evidence.into();
         self
+    }
+
+    /// The step as a profile's handshake decides it: its verdict and code.
+    fn judged(self, p: &crate::results::ProfileReport, evidence: impl Into<String>) -> Step {
+        let mut step = self.set(StepStatus::of(p.verdict), evidence);
+        step.reason_code = p.reason_code;
+        step
     }
 
     fn advise(mut self, advice: impl Into<String>) -> Step {
@@ -427,10 +468,7 @@ fn tls_step(
         return step.set(StepStatus::Unknown, "the profile was not checked");
     };
     if p.verdict == Verdict::Inconclusive {
-        return step.set(
-            StepStatus::Unknown,
-            p.reason.clone().unwrap_or_else(|| "inconclusive".into()),
-        );
+        return step.judged(p, p.reason.clone().unwrap_or_else(|| "inconclusive".into()));
     }
     if p.verdict == Verdict::Compatible {
         let how = match p.confirmed {
@@ -444,10 +482,10 @@ fn tls_step(
             .negotiated
             .map(|a| format!("{} {}", a.version, a.cipher_suite))
             .unwrap_or_default();
-        return step.set(StepStatus::Pass, format!("{id}: {negotiated}: {how}"));
+        return step.judged(p, format!("{id}: {negotiated}: {how}"));
     }
     let reason = p.reason.clone().unwrap_or_default();
-    step.set(StepStatus::Fail, format!("{id}: {reason}"))
+    step.judged(p, format!("{id}: {reason}"))
         .advise(advice(config, report, shipped, p.reason_code))
 }
 
@@ -678,8 +716,8 @@ async fn agent_steps(
                      (4118 by default) reachable from the manager: check the agent service and \
                      firewalls, or switch the agent to agent-initiated communication",
             ),
-        (true, Some(p)) if p.verdict == Verdict::Compatible => step.set(
-            StepStatus::Pass,
+        (true, Some(p)) if p.verdict == Verdict::Compatible => step.judged(
+            p,
             format!(
                 "{} as {}: {}",
                 target,
@@ -690,11 +728,11 @@ async fn agent_steps(
             ),
         ),
         (true, Some(p)) if p.verdict == Verdict::Inconclusive => {
-            step.set(StepStatus::Unknown, p.reason.clone().unwrap_or_default())
+            step.judged(p, p.reason.clone().unwrap_or_default())
         }
         (true, Some(p)) => step
-            .set(
-                StepStatus::Fail,
+            .judged(
+                p,
                 format!(
                     "{} as {}: {}",
                     target,
