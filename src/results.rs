@@ -7,6 +7,14 @@
 //! message, so scripts match codes and people read messages. Fields may be
 //! added; none of the documented ones is ever renamed. The verdict (`policy`)
 //! is computed from these alone, and printers only format them.
+//!
+//! Every result that says whether a client gets through (a profile on an
+//! endpoint, a leg, a plan agent, a diagnose step) carries one [`Verdict`]
+//! (`compatible`, `incompatible`, `inconclusive`) and, when it is not
+//! compatible, a [`ReasonCode`] that gives it ([`ReasonCode::verdict`]).
+//! What `schema_version` 2 spelled otherwise (`compatible` and `conclusive`,
+//! a leg's `status`, an agent's `loses_contact`) is still written, derived
+//! from the verdict, and still read from saved reports.
 
 use std::collections::BTreeMap;
 use std::fmt;
