@@ -226,11 +226,11 @@ fn main() {
                     setup.name
                 );
                 for p in &report.profiles {
-                    assert!(p.conclusive);
+                    assert!(p.verdict.is_conclusive());
                     truth
                         .entry(p.profile.clone())
                         .or_default()
-                        .push(p.compatible);
+                        .push(p.verdict.is_compatible());
                 }
             }
             for (label, config) in &configs {
@@ -260,20 +260,16 @@ fn main() {
                     let mut wrong = false;
                     let mut unsure = report.profiles.is_empty();
                     for p in &report.profiles {
-                        if !p.conclusive {
+                        if !p.verdict.is_conclusive() {
                             unsure = true;
                             continue;
                         }
                         let t = &truth[&p.profile];
-                        if t.iter().any(|c| *c != p.compatible) {
+                        if t.iter().any(|c| *c != p.verdict.is_compatible()) {
                             wrong = true;
                             let said = format!(
                                 "{} ({})",
-                                if p.compatible {
-                                    "compatible"
-                                } else {
-                                    "incompatible"
-                                },
+                                p.verdict,
                                 p.reason_code.map_or("-".to_string(), |c| format!("{c:?}"))
                             );
                             *tally.wrong_by.entry((p.profile.clone(), said)).or_default() += 1;

@@ -36,7 +36,7 @@ use x509_parser::public_key::PublicKey;
 
 use crate::findings::{Finding, FindingCode};
 use crate::profile::Profile;
-use crate::results::CertificateSummary;
+use crate::results::{CertKeyType, CertificateSummary};
 use crate::suites::CipherSuite;
 
 /// Summarizes the leaf of a DER chain; `None` when it does not parse.
@@ -50,11 +50,6 @@ pub fn summarize(chain: &[Vec<u8>]) -> Option<CertificateSummary> {
             .map(str::to_string)
             .unwrap_or_else(|_| sig_oid.to_id_string());
     let validity = cert.validity();
-    let rfc3339 = |t: &x509_parser::time::ASN1Time| {
-        t.to_datetime()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    };
     let subject_alt_names = match cert.subject_alternative_name() {
         Ok(Some(san)) => san
             .value
@@ -71,11 +66,11 @@ pub fn summarize(chain: &[Vec<u8>]) -> Option<CertificateSummary> {
     Some(CertificateSummary {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        key_type: key_type.to_string(),
+        key_type,
         key_bits: u32::try_from(key_bits).unwrap_or(0),
         signature_algorithm,
-        not_before: rfc3339(&validity.not_before),
-        not_after: rfc3339(&validity.not_after),
+        not_before: Some(validity.not_before.to_datetime()),
+        not_after: Some(validity.not_after.to_datetime()),
         expired: validity.not_after.timestamp() < time::OffsetDateTime::now_utc().unix_timestamp(),
         self_signed: cert.subject() == cert.issuer(),
         subject_alt_names,
@@ -86,23 +81,25 @@ pub fn summarize(chain: &[Vec<u8>]) -> Option<CertificateSummary> {
 /// The key algorithm of a certificate, named as in
 /// [`CertificateSummary::key_type`] (`rsa`, `ecdsa`, `dsa`, `ed25519`,
 /// `ed448`, `other`), and its size in bits (0 when unknown).
-fn key_info(cert: &X509Certificate<'_>) -> (&'static str, usize) {
+fn key_info(cert: &X509Certificate<'_>) -> (CertKeyType, usize) {
     let spki = cert.public_key();
     match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => ("rsa", rsa.key_size()),
-        Ok(PublicKey::EC(ec)) => ("ecdsa", ec.key_size()),
+        Ok(PublicKey::RSA(rsa)) => (CertKeyType::Rsa, rsa.key_size()),
+        Ok(PublicKey::EC(ec)) => (CertKeyType::Ecdsa, ec.key_size()),
         // x509-parser gives only the public value; the size is that of the
         // prime `p` in the parameters, which OpenSSL reads.
         Ok(PublicKey::DSA(_)) => (
-            "dsa",
+            CertKeyType::Dsa,
             openssl::pkey::PKey::public_key_from_der(spki.raw)
                 .ok()
                 .and_then(|k| usize::try_from(k.bits()).ok())
                 .unwrap_or(0),
         ),
-        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => ("ed25519", 256),
-        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.113" => ("ed448", 456),
-        _ => ("other", 0),
+        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => {
+            (CertKeyType::Ed25519, 256)
+        }
+        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.113" => (CertKeyType::Ed448, 456),
+        _ => (CertKeyType::Other, 0),
     }
 }
 
@@ -204,7 +201,10 @@ pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -
     // (EC keys are sized by their curve; every curve a TLS client offers is
     // strong enough.)
     let (key_type, key_bits) = key_info(&leaf);
-    if matches!(key_type, "rsa" | "dsa") && key_bits > 0 && key_bits < MIN_KEY_BITS {
+    if matches!(key_type, CertKeyType::Rsa | CertKeyType::Dsa)
+        && key_bits > 0
+        && key_bits < MIN_KEY_BITS
+    {
         out.push(Finding::new(
             FindingCode::CertificateWeakKey,
             format!(
@@ -279,7 +279,7 @@ pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -
                     "the server's certificate has {}, but every cipher suite of {} authenticates with {}: {consequence}",
                     key_phrase(key_type),
                     ids.join(", "),
-                    or_list(&accepted.iter().map(|k| key_display(k)).collect::<Vec<_>>()),
+                    or_list(&accepted.iter().map(|k| k.display()).collect::<Vec<_>>()),
                 ),
             ));
         }
@@ -291,12 +291,10 @@ pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -
 /// least one of `profile`'s cipher suites (at a version the profile
 /// supports), so the scan can say per profile why a client cannot connect.
 ///
-/// `key_type` is named as in [`CertificateSummary::key_type`]: `rsa`,
-/// `ecdsa`, `dsa`, `ed25519`, `ed448` (anything else matches no suite). A
-/// suite that needs no certificate (PSK, SRP, anonymous) counts as usable
+/// `other` matches no suite. A suite that needs no certificate (PSK, SRP, anonymous) counts as usable
 /// with any key: the certificate does not stand in its way. A profile with
 /// no suite we know is never usable.
-pub fn key_type_usable(key_type: &str, profile: &Profile) -> bool {
+pub fn key_type_usable(key_type: CertKeyType, profile: &Profile) -> bool {
     profile_suites(profile).any(|s| suite_key_types(s).is_none_or(|k| k.contains(&key_type)))
 }
 
@@ -310,35 +308,43 @@ fn profile_suites(profile: &Profile) -> impl Iterator<Item = &'static CipherSuit
 }
 
 /// Every key type in this order, for stable messages.
-const KEY_TYPES: &[&str] = &["rsa", "ecdsa", "ed25519", "ed448", "dsa", "dh"];
+const KEY_TYPES: &[CertKeyType] = &[
+    CertKeyType::Rsa,
+    CertKeyType::Ecdsa,
+    CertKeyType::Ed25519,
+    CertKeyType::Ed448,
+    CertKeyType::Dsa,
+    CertKeyType::Dh,
+];
 
 /// The certificate key types a server can use for `suite`; `None` when the
 /// suite needs no certificate.
-fn suite_key_types(suite: &CipherSuite) -> Option<&'static [&'static str]> {
+fn suite_key_types(suite: &CipherSuite) -> Option<&'static [CertKeyType]> {
+    use CertKeyType::{Dh, Dsa, Ecdsa, Ed448, Ed25519, Rsa};
     if suite.is_tls13() {
         // TLS 1.3 picks the certificate by signature scheme, not by suite
         // (RFC 8446 §4.4.2.2): RSA (PSS), ECDSA and EdDSA keys all work.
-        return Some(&["rsa", "ecdsa", "ed25519", "ed448"]);
+        return Some(&[Rsa, Ecdsa, Ed25519, Ed448]);
     }
     match (suite.kx, suite.auth) {
         // Static ECDH: the certificate holds the server's EC key-agreement
         // key, whatever signed it (RFC 8422 §2).
-        ("ECDH", _) => Some(&["ecdsa"]),
+        ("ECDH", _) => Some(&[Ecdsa]),
         // Static DH: the certificate holds a DH key.
-        ("DH", _) => Some(&["dh"]),
+        ("DH", _) => Some(&[Dh]),
         // RSA key exchange (also RSA_PSK): the premaster secret is encrypted
         // to the certificate's RSA key.
-        ("RSA", _) | (_, "RSA" | "SRP_RSA") => Some(&["rsa"]),
+        ("RSA", _) | (_, "RSA" | "SRP_RSA") => Some(&[Rsa]),
         // ECDHE_ECDSA also signs with EdDSA keys in TLS 1.2 (RFC 8422 §5.4).
-        (_, "ECDSA") => Some(&["ecdsa", "ed25519", "ed448"]),
-        (_, "DSS" | "SRP_DSS") => Some(&["dsa"]),
+        (_, "ECDSA") => Some(&[Ecdsa, Ed25519, Ed448]),
+        (_, "DSS" | "SRP_DSS") => Some(&[Dsa]),
         // PSK, SRP, Kerberos, anonymous: no certificate.
         _ => None,
     }
 }
 
 /// The key types any certificate-authenticated suite of `profiles` accepts.
-fn accepted_key_types(profiles: &[&Profile]) -> Vec<&'static str> {
+fn accepted_key_types(profiles: &[&Profile]) -> Vec<CertKeyType> {
     let mut seen = Vec::new();
     for p in profiles {
         for s in profile_suites(p) {
@@ -352,24 +358,13 @@ fn accepted_key_types(profiles: &[&Profile]) -> Vec<&'static str> {
         .collect()
 }
 
-fn key_display(key_type: &str) -> &'static str {
-    match key_type {
-        "rsa" => "RSA",
-        "ecdsa" => "ECDSA",
-        "ed25519" => "Ed25519",
-        "ed448" => "Ed448",
-        "dsa" => "DSA",
-        "dh" => "DH",
-        _ => "an unrecognised key type",
-    }
-}
-
 /// "an ECDSA key", "a DSA key".
-fn key_phrase(key_type: &str) -> String {
+fn key_phrase(key_type: CertKeyType) -> String {
+    use CertKeyType::*;
     match key_type {
-        "rsa" | "ecdsa" | "ed25519" | "ed448" => format!("an {} key", key_display(key_type)),
-        "dsa" | "dh" => format!("a {} key", key_display(key_type)),
-        _ => "a key of an unrecognised type".to_string(),
+        Rsa | Ecdsa | Ed25519 | Ed448 => format!("an {} key", key_type.display()),
+        Dsa | Dh => format!("a {} key", key_type.display()),
+        Other => "a key of an unrecognised type".to_string(),
     }
 }
 
@@ -688,7 +683,7 @@ mod tests {
             ca.identity.cert.to_der().unwrap(),
         ];
         let s = summarize(&chain).unwrap();
-        assert_eq!((s.key_type.as_str(), s.key_bits), ("rsa", 2048));
+        assert_eq!((s.key_type, s.key_bits), (CertKeyType::Rsa, 2048));
         assert!(s.subject.contains("CN=rsa.test"), "{}", s.subject);
         assert!(s.issuer.contains("CN=summary CA"), "{}", s.issuer);
         assert!(!s.self_signed && !s.expired);
@@ -704,11 +699,14 @@ mod tests {
             "{}",
             s.signature_algorithm
         );
-        assert!(s.not_after.ends_with('Z'), "{}", s.not_after);
+        let json = serde_json::to_value(&s).unwrap();
+        let text = json["not_after"].as_str().unwrap();
+        assert!(text.ends_with('Z'), "{text}");
+        assert!(s.not_before.unwrap() < s.not_after.unwrap());
 
         let ec = ca.issue("ec.test", KeyType::Ecdsa, Usage::Server).unwrap();
         let s = summarize(&[ec.cert.to_der().unwrap()]).unwrap();
-        assert_eq!((s.key_type.as_str(), s.key_bits), ("ecdsa", 256));
+        assert_eq!((s.key_type, s.key_bits), (CertKeyType::Ecdsa, 256));
         assert!(summarize(&[]).is_none());
         assert!(summarize(&[vec![0x30, 0x03, 0x01]]).is_none());
     }
@@ -891,8 +889,8 @@ mod tests {
              none of these clients can connect"
         );
         for p in &profiles {
-            assert!(!key_type_usable("ecdsa", p), "{}", p.id);
-            assert!(key_type_usable("rsa", p), "{}", p.id);
+            assert!(!key_type_usable(CertKeyType::Ecdsa, p), "{}", p.id);
+            assert!(key_type_usable(CertKeyType::Rsa, p), "{}", p.id);
         }
         // One profile, worded for one.
         let f = findings(&chain, now(), &profiles[..1]);
@@ -916,9 +914,9 @@ mod tests {
             },
         );
         let modern = tls13_profile();
-        assert!(key_type_usable("ecdsa", &modern));
-        assert!(key_type_usable("ed25519", &modern));
-        assert!(!key_type_usable("dsa", &modern));
+        assert!(key_type_usable(CertKeyType::Ecdsa, &modern));
+        assert!(key_type_usable(CertKeyType::Ed25519, &modern));
+        assert!(!key_type_usable(CertKeyType::Dsa, &modern));
         let catalog = Catalog::builtin().unwrap();
         let old = catalog.get("dsa-11").unwrap();
         // One usable profile among unusable ones is enough: no finding.

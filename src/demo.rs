@@ -60,7 +60,7 @@ impl DemoOutcome {
                     continue;
                 };
                 let predicted = pair.negotiation.result.as_ref().ok().copied();
-                if p.negotiated != predicted || p.compatible != predicted.is_some() {
+                if p.negotiated != predicted || p.verdict.is_compatible() != predicted.is_some() {
                     out.push(format!(
                         "{} against emulated {}: live {}, offline {}",
                         p.profile,

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::profile::{Profile, Role};
-use crate::results::{Confirmed, PolicyStatus, ReasonCode, TargetReport, TargetStatus, Tool};
+use crate::results::{
+    Confirmed, PolicyStatus, ReasonCode, TargetReport, TargetStatus, Tool, Verdict,
+};
 use crate::scan::{ScanConfig, scan};
 use crate::target::Target;
 use crate::version::TlsVersion;
@@ -71,6 +73,16 @@ pub struct Step {
     pub title: String,
     /// How it went.
     pub status: StepStatus,
+    /// The same as a verdict: `compatible` (passed), `incompatible`
+    /// (failed) or `inconclusive` (could not be determined); null for a
+    /// step that only informs (since `schema_version` 3).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
+    /// Why a step that rests on a handshake (`tls`, `agent_port`) failed or
+    /// could not be told: the profile result's own code (since
+    /// `schema_version` 3); null otherwise.
+    #[serde(default)]
+    pub reason_code: Option<ReasonCode>,
     /// One line of evidence.
     pub evidence: String,
     /// What to change, for a failure.
@@ -117,12 +129,35 @@ pub enum StepStatus {
     Info,
 }
 
+impl StepStatus {
+    /// The verdict this status is; none for a step that only informs.
+    pub fn verdict(self) -> Option<Verdict> {
+        match self {
+            StepStatus::Pass => Some(Verdict::Compatible),
+            StepStatus::Fail => Some(Verdict::Incompatible),
+            StepStatus::Unknown => Some(Verdict::Inconclusive),
+            StepStatus::Info => None,
+        }
+    }
+
+    /// The status of a handshake's verdict.
+    fn of(v: Verdict) -> StepStatus {
+        match v {
+            Verdict::Compatible => StepStatus::Pass,
+            Verdict::Incompatible => StepStatus::Fail,
+            Verdict::Inconclusive => StepStatus::Unknown,
+        }
+    }
+}
+
 impl Step {
     fn new(code: StepCode, title: &str, on_path: bool) -> Step {
         Step {
             code,
             title: title.into(),
             status: StepStatus::Unknown,
+            verdict: StepStatus::Unknown.verdict(),
+            reason_code: None,
             evidence: String::new(),
             advice: None,
             on_path,
@@ -131,8 +166,16 @@ impl Step {
 
     fn set(mut self, status: StepStatus, evidence: impl Into<String>) -> Step {
         self.status = status;
+        self.verdict = status.verdict();
         self.evidence = evidence.into();
         self
+    }
+
+    /// The step as a profile's handshake decides it: its verdict and code.
+    fn judged(self, p: &crate::results::ProfileReport, evidence: impl Into<String>) -> Step {
+        let mut step = self.set(StepStatus::of(p.verdict), evidence);
+        step.reason_code = p.reason_code;
+        step
     }
 
     fn advise(mut self, advice: impl Into<String>) -> Step {
@@ -424,13 +467,10 @@ fn tls_step(
     let Some(p) = report.profiles.first() else {
         return step.set(StepStatus::Unknown, "the profile was not checked");
     };
-    if !p.conclusive {
-        return step.set(
-            StepStatus::Unknown,
-            p.reason.clone().unwrap_or_else(|| "inconclusive".into()),
-        );
+    if p.verdict == Verdict::Inconclusive {
+        return step.judged(p, p.reason.clone().unwrap_or_else(|| "inconclusive".into()));
     }
-    if p.compatible {
+    if p.verdict == Verdict::Compatible {
         let how = match p.confirmed {
             Confirmed::FullHandshake => "a full handshake completes",
             Confirmed::ClientCertificateRequired => {
@@ -442,10 +482,10 @@ fn tls_step(
             .negotiated
             .map(|a| format!("{} {}", a.version, a.cipher_suite))
             .unwrap_or_default();
-        return step.set(StepStatus::Pass, format!("{id}: {negotiated}: {how}"));
+        return step.judged(p, format!("{id}: {negotiated}: {how}"));
     }
     let reason = p.reason.clone().unwrap_or_default();
-    step.set(StepStatus::Fail, format!("{id}: {reason}"))
+    step.judged(p, format!("{id}: {reason}"))
         .advise(advice(config, report, shipped, p.reason_code))
 }
 
@@ -550,23 +590,36 @@ fn certificate_step(report: &TargetReport) -> Step {
     let Some(c) = report.server.as_ref().and_then(|s| s.certificate.as_ref()) else {
         return step.set(StepStatus::Unknown, "no certificate seen");
     };
-    let now = time::OffsetDateTime::now_utc();
-    let parse = |t: &str| {
-        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-    };
-    let (from, to) = (parse(&c.not_before), parse(&c.not_after));
+    certificate_dates(step, c, time::OffsetDateTime::now_utc())
+}
+
+/// The certificate step at `now`. Rule: a date that cannot be read leaves
+/// the step unknown unless the other date already fails it; it never
+/// passes.
+fn certificate_dates(
+    step: Step,
+    c: &crate::results::CertificateSummary,
+    now: time::OffsetDateTime,
+) -> Step {
+    use crate::results::date_text;
     let evidence = format!(
         "{} valid from {} to {}",
-        c.subject, c.not_before, c.not_after
+        c.subject,
+        date_text(c.not_before),
+        date_text(c.not_after)
     );
-    match (from, to) {
+    match (c.not_before, c.not_after) {
         (Some(from), _) if from > now => step
             .set(StepStatus::Fail, format!("{evidence}: not yet valid here"))
             .advise("check this machine's clock, or the certificate's dates"),
         (_, Some(to)) if to < now => step
             .set(StepStatus::Fail, format!("{evidence}: expired"))
             .advise("renew the manager's certificate"),
-        _ => step.set(StepStatus::Pass, evidence),
+        (Some(_), Some(_)) => step.set(StepStatus::Pass, evidence),
+        _ => step.set(
+            StepStatus::Unknown,
+            format!("{evidence}: a date cannot be read"),
+        ),
     }
 }
 
@@ -663,8 +716,8 @@ async fn agent_steps(
                      (4118 by default) reachable from the manager: check the agent service and \
                      firewalls, or switch the agent to agent-initiated communication",
             ),
-        (true, Some(p)) if p.compatible => step.set(
-            StepStatus::Pass,
+        (true, Some(p)) if p.verdict == Verdict::Compatible => step.judged(
+            p,
             format!(
                 "{} as {}: {}",
                 target,
@@ -674,12 +727,12 @@ async fn agent_steps(
                     .unwrap_or_default()
             ),
         ),
-        (true, Some(p)) if !p.conclusive => {
-            step.set(StepStatus::Unknown, p.reason.clone().unwrap_or_default())
+        (true, Some(p)) if p.verdict == Verdict::Inconclusive => {
+            step.judged(p, p.reason.clone().unwrap_or_default())
         }
         (true, Some(p)) => step
-            .set(
-                StepStatus::Fail,
+            .judged(
+                p,
                 format!(
                     "{} as {}: {}",
                     target,
@@ -724,5 +777,47 @@ mod tests {
         let t = parse_http_date("Wed, 25 Nov 2026 20:58:00 GMT").unwrap();
         assert_eq!(t.unix_timestamp(), 1_795_640_280);
         assert!(parse_http_date("yesterday").is_none());
+    }
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+    use crate::results::{CertKeyType, CertificateSummary, parse_rfc3339};
+
+    fn cert(not_before: Option<&str>, not_after: Option<&str>) -> CertificateSummary {
+        CertificateSummary {
+            subject: "CN=dsm".into(),
+            issuer: "CN=dsm".into(),
+            key_type: CertKeyType::Rsa,
+            key_bits: 2048,
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            not_before: not_before.and_then(parse_rfc3339),
+            not_after: not_after.and_then(parse_rfc3339),
+            expired: false,
+            self_signed: true,
+            subject_alt_names: Vec::new(),
+            chain_length: 1,
+        }
+    }
+
+    fn status(c: &CertificateSummary) -> StepStatus {
+        let now = parse_rfc3339("2026-11-25T00:00:00Z").unwrap();
+        let step = Step::new(StepCode::Certificate, "t", false);
+        certificate_dates(step, c, now).status
+    }
+
+    #[test]
+    fn a_certificate_date_that_cannot_be_read_is_unknown_never_passed() {
+        let (past, future) = (Some("2026-01-01T00:00:00Z"), Some("2027-01-01T00:00:00Z"));
+        assert_eq!(status(&cert(past, future)), StepStatus::Pass);
+        assert_eq!(status(&cert(future, future)), StepStatus::Fail);
+        assert_eq!(status(&cert(past, past)), StepStatus::Fail);
+        assert_eq!(status(&cert(None, future)), StepStatus::Unknown);
+        assert_eq!(status(&cert(past, None)), StepStatus::Unknown);
+        assert_eq!(status(&cert(None, None)), StepStatus::Unknown);
+        assert_eq!(status(&cert(Some("garbage"), future)), StepStatus::Unknown);
+        // Known to fail whatever the other date says.
+        assert_eq!(status(&cert(None, past)), StepStatus::Fail);
     }
 }

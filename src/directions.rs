@@ -17,6 +17,7 @@
 use crate::negotiate::{Offer, Preference, negotiate};
 use crate::profile::{Catalog, Profile};
 pub use crate::results::{Direction, Evidence, Leg, LegStatus, LegVerdict};
+use crate::results::{ReasonCode, Verdict};
 
 /// The legs a direction relies on, agent-initiated first.
 pub fn legs(direction: Direction) -> &'static [Leg] {
@@ -53,9 +54,13 @@ pub fn judge(agent: &Profile, manager: &Profile, direction: Direction) -> Vec<Le
 /// empty list is an unknown leg.
 pub fn combine(leg: Leg, verdicts: &[(String, LegVerdict)]) -> LegVerdict {
     let Some((_, first)) = verdicts.first() else {
-        return LegVerdict::unknown(leg, "nothing tells what this agent offers");
+        return LegVerdict::unknown(
+            leg,
+            ReasonCode::AgentUnidentified,
+            "nothing tells what this agent offers",
+        );
     };
-    if verdicts.iter().all(|(_, v)| v.status == first.status) {
+    if verdicts.iter().all(|(_, v)| v.verdict == first.verdict) {
         let mut out = first.clone();
         if verdicts
             .iter()
@@ -63,7 +68,7 @@ pub fn combine(leg: Leg, verdicts: &[(String, LegVerdict)]) -> LegVerdict {
         {
             out.negotiated = None;
         }
-        if verdicts.len() > 1 && first.status == LegStatus::Fails {
+        if verdicts.len() > 1 && first.verdict == Verdict::Incompatible {
             out.reason = Some(
                 verdicts
                     .iter()
@@ -76,30 +81,30 @@ pub fn combine(leg: Leg, verdicts: &[(String, LegVerdict)]) -> LegVerdict {
     }
     let who = verdicts
         .iter()
-        .map(|(id, v)| match v.status {
-            LegStatus::Works => format!("{id} works"),
-            LegStatus::Fails => format!("{id} fails"),
-            LegStatus::Unknown => format!("{id} unknown"),
-        })
+        .map(|(id, v)| format!("{id} {}", v.status().name()))
         .collect::<Vec<_>>()
         .join(", ");
     LegVerdict {
         evidence: first.evidence,
-        ..LegVerdict::unknown(leg, format!("the candidates disagree: {who}"))
+        ..LegVerdict::unknown(
+            leg,
+            ReasonCode::CandidatesDisagree,
+            format!("the candidates disagree: {who}"),
+        )
     }
 }
 
-/// Whether an agent keeps contact, from the legs it relies on: a failing
-/// leg is enough to lose it (even when another leg is unknown); otherwise
-/// an unknown leg leaves it unknown.
-pub fn loses_contact(after: &[LegVerdict]) -> Option<bool> {
-    if after.iter().any(|v| v.status == LegStatus::Fails) {
-        Some(true)
-    } else if after.iter().any(|v| v.status == LegStatus::Unknown) {
-        None
-    } else {
-        Some(false)
+/// Whether an agent keeps contact, from the legs it relies on, and the
+/// code of the leg that decides: a failing leg is enough to lose it
+/// (incompatible, even when another leg is unknown); otherwise an unknown
+/// leg leaves it inconclusive; else it is compatible.
+pub fn contact(after: &[LegVerdict]) -> (Verdict, Option<ReasonCode>) {
+    for want in [Verdict::Incompatible, Verdict::Inconclusive] {
+        if let Some(v) = after.iter().find(|v| v.verdict == want) {
+            return (want, v.reason_code);
+        }
     }
+    (Verdict::Compatible, None)
 }
 
 /// The agent upgrade ladder, oldest rung first: the catalog's agent
@@ -148,7 +153,7 @@ pub fn smallest_upgrade<'c>(
     let works = |p: &Profile| {
         judge(p, manager, direction)
             .iter()
-            .all(|v| v.status == LegStatus::Works)
+            .all(|v| v.verdict == Verdict::Compatible)
     };
     let rungs = ladder(catalog);
     let mut fit = rungs[start.min(rungs.len())..]
@@ -162,11 +167,10 @@ pub fn smallest_upgrade<'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::negotiate::Agreement;
     use crate::version::TlsVersion;
 
     fn statuses(v: &[LegVerdict]) -> Vec<(Leg, LegStatus)> {
-        v.iter().map(|v| (v.direction, v.status)).collect()
+        v.iter().map(|v| (v.direction, v.status())).collect()
     }
 
     #[test]
@@ -231,30 +235,42 @@ mod tests {
             Leg::AgentInitiated,
             &of(&["dsa-10.0", "dsa-10.0-u16", "dsa-fips"]),
         );
-        assert_eq!(v.status, LegStatus::Unknown);
+        assert_eq!(v.verdict, Verdict::Inconclusive);
+        assert_eq!(v.reason_code, Some(ReasonCode::CandidatesDisagree));
         assert_eq!(
             v.reason.as_deref(),
             Some("the candidates disagree: dsa-10.0 fails, dsa-10.0-u16 works, dsa-fips works")
         );
         let v = combine(Leg::AgentInitiated, &of(&["dsa-10.0-u16", "dsa-fips"]));
-        assert_eq!(v.status, LegStatus::Works);
+        assert_eq!(v.status(), LegStatus::Works);
         let v = combine(Leg::AgentInitiated, &of(&["dsa-9.6", "dsa-10.0"]));
-        assert_eq!(v.status, LegStatus::Fails);
+        assert_eq!(v.status(), LegStatus::Fails);
+        assert_eq!(v.reason_code, Some(ReasonCode::NoCommonVersion));
         assert!(v.reason.unwrap().starts_with("dsa-9.6: no common version"));
-        assert_eq!(combine(Leg::AgentInitiated, &[]).status, LegStatus::Unknown);
+        let none = combine(Leg::AgentInitiated, &[]);
+        assert_eq!(none.status(), LegStatus::Unknown);
+        assert_eq!(none.reason_code, Some(ReasonCode::AgentUnidentified));
     }
 
     #[test]
     fn a_failing_leg_loses_contact_even_beside_an_unknown_one() {
-        let works = LegVerdict::negotiated(
+        let fails = LegVerdict::negotiated(
             Leg::AgentInitiated,
-            Err::<Agreement, _>("x"),
+            Err(crate::negotiate::Failure::NoCommonGroup {
+                version: crate::version::TlsVersion::Tls12,
+            }),
             Evidence::Profiles,
         );
-        let unknown = LegVerdict::unknown(Leg::ManagerInitiated, "?");
-        assert_eq!(loses_contact(&[works.clone(), unknown.clone()]), Some(true));
-        assert_eq!(loses_contact(std::slice::from_ref(&unknown)), None);
-        assert_eq!(loses_contact(&[]), Some(false));
+        let unknown = LegVerdict::unknown(Leg::ManagerInitiated, ReasonCode::ManagerUnknown, "?");
+        assert_eq!(
+            contact(&[unknown.clone(), fails.clone()]),
+            (Verdict::Incompatible, Some(ReasonCode::NoCommonGroup))
+        );
+        assert_eq!(
+            contact(std::slice::from_ref(&unknown)),
+            (Verdict::Inconclusive, Some(ReasonCode::ManagerUnknown))
+        );
+        assert_eq!(contact(&[]), (Verdict::Compatible, None));
     }
 
     #[test]

@@ -299,7 +299,7 @@ impl ConsoleTls {
                 c.subject,
                 c.key_type,
                 c.key_bits,
-                c.not_after,
+                crate::results::date_text(c.not_after),
                 if c.expired { ", EXPIRED" } else { "" },
                 self.trust
             ),

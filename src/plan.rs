@@ -35,8 +35,8 @@ use crate::directions::{
 use crate::negotiate::{Offer, Preference, negotiate};
 use crate::profile::{Catalog, Profile, Role};
 use crate::results::{
-    ErrorKind, Expectation, Judged, PolicyStatus, SCHEMA_VERSION, ServerReport, TargetReport,
-    TargetStatus, Tool,
+    ErrorKind, Expectation, Judged, PolicyStatus, ReasonCode, SCHEMA_VERSION, ServerReport,
+    TargetReport, TargetStatus, Tool, Verdict,
 };
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
@@ -151,8 +151,14 @@ pub struct AgentPlan {
     pub candidates: Vec<String>,
     /// How `candidates` were found.
     pub identified_by: IdentifiedBy,
-    /// Whether it would lose contact after the switch, in some leg its
-    /// direction relies on; null when that cannot be told.
+    /// After the switch: `compatible` (keeps contact in every leg its
+    /// direction relies on), `incompatible` (loses it in some leg) or
+    /// `inconclusive` (cannot be told).
+    pub verdict: Verdict,
+    /// Why not compatible, stable: the code of the leg that decides.
+    pub reason_code: Option<ReasonCode>,
+    /// Derived from `verdict` (kept for readers of `schema_version` 2):
+    /// true when it would lose contact, null when that cannot be told.
     pub loses_contact: Option<bool>,
     /// The smallest upgrade (a profile id on the ladder) that keeps it;
     /// null when it keeps contact or no rung does.
@@ -197,7 +203,10 @@ pub struct PlanGroup {
     pub candidates: Vec<String>,
     /// For people: the profile's name, or the candidates.
     pub name: String,
-    /// `true`, or null when it cannot be told.
+    /// `incompatible` (they lose contact) or `inconclusive` (they cannot
+    /// be told).
+    pub verdict: Verdict,
+    /// Derived from `verdict`: `true`, or null when it cannot be told.
     pub loses_contact: Option<bool>,
     /// The agents (`host:port`).
     pub agents: Vec<String>,
@@ -444,11 +453,15 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     }
     let groups = groups(&agents, to, catalog);
     let steps = steps(&groups, to, catalog);
-    let count = |want: Option<bool>| agents.iter().filter(|a| a.loses_contact == want).count();
-    let (lose, keep, unknown) = (count(Some(true)), count(Some(false)), count(None));
+    let count = |want: Verdict| agents.iter().filter(|a| a.verdict == want).count();
+    let (lose, keep, unknown) = (
+        count(Verdict::Incompatible),
+        count(Verdict::Compatible),
+        count(Verdict::Inconclusive),
+    );
     let inferred = agents
         .iter()
-        .filter(|a| a.loses_contact.is_some() && a.inferred.is_some())
+        .filter(|a| a.verdict.is_conclusive() && a.inferred.is_some())
         .count();
     // As in `scan`: a known loss beats what cannot be told.
     let status = if lose > 0 {
@@ -560,7 +573,7 @@ pub fn keep_only(report: &mut PlanReport, only: &[Fate]) {
     let before = report.agents.len();
     report
         .agents
-        .retain(|a| only.contains(&Fate::of(a.loses_contact)));
+        .retain(|a| only.contains(&Fate::of(a.verdict)));
     let names: Vec<&str> = only.iter().map(|f| f.name()).collect();
     report.notes.push(format!(
         "--only {}: {} of {before} agents listed; the counts, groups and steps are the whole fleet's",
@@ -622,6 +635,7 @@ fn against_scanned(
             evidence: Evidence::ScannedSet,
             ..LegVerdict::unknown(
                 leg,
+                ReasonCode::VersionNotProbed,
                 format!(
                     "it would depend on {} that the scan never probed",
                     crate::version::join(&unprobed)
@@ -640,26 +654,20 @@ fn probed_verdict(
     evidence: Evidence,
 ) -> Option<LegVerdict> {
     let p = report.profiles.iter().find(|p| p.profile == profile)?;
-    if !p.conclusive {
-        return Some(LegVerdict {
-            evidence,
-            ..LegVerdict::unknown(
-                leg,
+    // Rule: the probe's verdict and code are the leg's.
+    Some(LegVerdict {
+        direction: leg,
+        verdict: p.verdict,
+        negotiated: p.negotiated.filter(|_| p.verdict != Verdict::Inconclusive),
+        reason: match p.verdict {
+            Verdict::Compatible => None,
+            _ => Some(
                 p.reason
                     .clone()
                     .unwrap_or_else(|| "the probe got no usable answer".into()),
-            )
-        });
-    }
-    Some(LegVerdict {
-        direction: leg,
-        status: if p.compatible {
-            LegStatus::Works
-        } else {
-            LegStatus::Fails
+            ),
         },
-        negotiated: p.negotiated,
-        reason: if p.compatible { None } else { p.reason.clone() },
+        reason_code: p.reason_code,
         evidence,
         judged: Judged::Unknown,
     })
@@ -780,7 +788,7 @@ fn identify(
 /// How the agent's side of a leg was known: its own port's answer for the
 /// leg that connects to it (`own`), else how the agent was identified.
 fn judged(v: &LegVerdict, own: bool, by: IdentifiedBy) -> Judged {
-    if v.status == LegStatus::Unknown {
+    if v.verdict == Verdict::Inconclusive {
         return Judged::Unknown;
     }
     if own {
@@ -832,6 +840,7 @@ fn by_candidates(
     if profiles.is_empty() {
         return LegVerdict::unknown(
             leg,
+            ReasonCode::AgentUnidentified,
             "nothing tells which agent profile it behaves like (give its agent_version in the inventory)",
         );
     }
@@ -928,7 +937,7 @@ pub fn legs_now(
                 let mut v = match &id.reach {
                     Reach::Unusable(why) => LegVerdict {
                         evidence: now.evidence,
-                        ..LegVerdict::unknown(leg, why.clone())
+                        ..LegVerdict::unknown(leg, ReasonCode::AgentNotReached, why.clone())
                     },
                     _ => leg_now(leg, &now, own, &profiles),
                 };
@@ -1001,7 +1010,11 @@ fn agent(
                 ..judge_leg(leg, &seen.profile, to)
             };
             let b = match now {
-                None => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
+                None => LegVerdict::unknown(
+                    leg,
+                    ReasonCode::ManagerUnknown,
+                    "the manager's current configuration is unknown",
+                ),
                 Some(now) => LegVerdict {
                     evidence: Evidence::Observed,
                     ..against_scanned(
@@ -1018,7 +1031,7 @@ fn agent(
             // agent unknown; its version would only guess.
             let v = LegVerdict {
                 evidence: scan_evidence,
-                ..LegVerdict::unknown(leg, why.clone())
+                ..LegVerdict::unknown(leg, ReasonCode::AgentNotReached, why.clone())
             };
             (v.clone(), v)
         } else {
@@ -1034,14 +1047,18 @@ fn agent(
                     .unwrap_or_else(|| by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to))),
             };
             let b = match now {
-                None => LegVerdict::unknown(leg, "the manager's current configuration is unknown"),
+                None => LegVerdict::unknown(
+                    leg,
+                    ReasonCode::ManagerUnknown,
+                    "the manager's current configuration is unknown",
+                ),
                 Some(now) => leg_now(leg, now, own_scan, &profiles),
             };
             (a, b)
         };
         let own = leg == Leg::ManagerInitiated && own_scan.is_some();
         let mark = |v: &LegVerdict| {
-            if observed.is_some() && v.status != LegStatus::Unknown {
+            if observed.is_some() && v.verdict.is_conclusive() {
                 Judged::Observed
             } else {
                 judged(v, own, id.by)
@@ -1052,32 +1069,33 @@ fn agent(
         after.push(a);
         before.push(b);
     }
-    let loses = directions::loses_contact(&after);
+    let (verdict, reason_code) = directions::contact(&after);
     // Rule: an agent that cannot be told gets an upgrade only when its
     // candidates disagree (the upgrade for those that would lose contact);
     // otherwise nothing shows it needs one.
-    let upgrade = match loses {
-        Some(false) => None,
-        None if id.candidates.len() < 2 => None,
+    let upgrade = match verdict {
+        Verdict::Compatible => None,
+        Verdict::Inconclusive if id.candidates.len() < 2 => None,
         _ => upgrade_for(&id.candidates, catalog, to, direction),
     };
     let inferred = after
         .iter()
         .chain(&before)
-        .any(|v| v.status != LegStatus::Unknown && !v.judged.is_measured())
+        .any(|v| v.verdict.is_conclusive() && !v.judged.is_measured())
         .then(|| inferred_from(&t.expectation, &id));
-    let mut reason = match loses {
-        Some(true) => format!(
+    let mut reason = match verdict {
+        Verdict::Incompatible => format!(
             "loses contact: {}",
-            legs_saying(&after, LegStatus::Fails, "fails")
+            legs_saying(&after, Verdict::Incompatible)
         ),
-        Some(false) => "keeps contact in every direction it relies on".to_string(),
-        None => format!(
+        Verdict::Compatible => "keeps contact in every direction it relies on".to_string(),
+        Verdict::Inconclusive => format!(
             "cannot tell: {}",
-            legs_saying(&after, LegStatus::Unknown, "unknown")
+            legs_saying(&after, Verdict::Inconclusive)
         ),
     };
-    if loses == Some(true) && before.iter().any(|v| v.status == LegStatus::Fails) {
+    if verdict == Verdict::Incompatible && before.iter().any(|v| v.verdict == Verdict::Incompatible)
+    {
         reason.push_str(" (some of it already fails before the switch)");
     }
     match (&inferred, &id.remark) {
@@ -1091,7 +1109,9 @@ fn agent(
         direction,
         behaves_like: (id.candidates.len() == 1).then(|| id.candidates[0].clone()),
         identified_by: id.by,
-        loses_contact: loses,
+        verdict,
+        reason_code,
+        loses_contact: verdict.loses_contact(),
         upgrade_to: upgrade.as_ref().map(|(u, _)| u.clone()),
         recommended: upgrade
             .as_ref()
@@ -1107,9 +1127,10 @@ fn agent(
 }
 
 /// `leg: reason; leg: reason` for the legs in `status`.
-fn legs_saying(v: &[LegVerdict], status: LegStatus, default: &str) -> String {
+fn legs_saying(v: &[LegVerdict], verdict: Verdict) -> String {
+    let default = LegStatus::of(verdict).name();
     v.iter()
-        .filter(|v| v.status == status)
+        .filter(|v| v.verdict == verdict)
         .map(|v| {
             format!(
                 "{}: {}",
@@ -1146,7 +1167,7 @@ fn name_of(catalog: &Catalog, id: &str) -> String {
 /// contact and agents that cannot be told never share a group.
 fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGroup> {
     let mut by: BTreeMap<(bool, usize, Vec<String>), Vec<&AgentPlan>> = BTreeMap::new();
-    for a in agents.iter().filter(|a| a.loses_contact != Some(false)) {
+    for a in agents.iter().filter(|a| a.verdict != Verdict::Compatible) {
         let order = lowest_rung(catalog, &a.candidates)
             .and_then(|c| directions::rung(catalog, c))
             .unwrap_or(if a.candidates.is_empty() {
@@ -1154,9 +1175,13 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
             } else {
                 directions::ladder(catalog).len()
             });
-        by.entry((a.loses_contact.is_none(), order, a.candidates.clone()))
-            .or_default()
-            .push(a);
+        by.entry((
+            a.verdict == Verdict::Inconclusive,
+            order,
+            a.candidates.clone(),
+        ))
+        .or_default()
+        .push(a);
     }
     by.into_iter()
         .map(|((unknown, _, candidates), members)| {
@@ -1173,6 +1198,11 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
                 [one] => name_of(catalog, one),
                 [many @ .., last] => format!("{} or {last}", many.join(", ")),
             };
+            let verdict = if unknown {
+                Verdict::Inconclusive
+            } else {
+                Verdict::Incompatible
+            };
             let advice = advice(
                 &candidates,
                 unknown,
@@ -1185,7 +1215,8 @@ fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGrou
                 behaves_like,
                 candidates,
                 name,
-                loses_contact: if unknown { None } else { Some(true) },
+                verdict,
+                loses_contact: verdict.loses_contact(),
                 agents: members.iter().map(|a| a.target.clone()).collect(),
                 upgrade_to: upgrade.as_ref().map(|(u, _)| u.clone()),
                 recommended: upgrade
@@ -1255,7 +1286,7 @@ fn advice(
         catalog.get(id).is_some_and(|p| {
             directions::judge(p, to, direction)
                 .iter()
-                .all(|v| v.status == LegStatus::Works)
+                .all(|v| v.verdict == Verdict::Compatible)
         })
     };
     match (candidates, lowest, upgrade) {
@@ -1449,7 +1480,8 @@ mod tests {
             p.agents[0]
                 .before
                 .iter()
-                .all(|v| v.status == LegStatus::Unknown)
+                .all(|v| v.verdict == Verdict::Inconclusive
+                    && v.reason_code == Some(ReasonCode::ManagerUnknown))
         );
         assert!(p.notes.iter().any(|n| n.contains("--manager")));
     }
@@ -1462,6 +1494,8 @@ mod tests {
         assert_eq!(a.behaves_like, None);
         assert_eq!(a.candidates, ["dsa-10.0", "dsa-10.0-u16", "dsa-fips"]);
         assert!(a.reason.contains("the candidates disagree"), "{}", a.reason);
+        assert_eq!(a.verdict, Verdict::Inconclusive);
+        assert_eq!(a.reason_code, Some(ReasonCode::CandidatesDisagree));
         assert_eq!(a.upgrade_to.as_deref(), Some("dsa-10.0-u16"));
         assert_eq!(p.summary.status, PolicyStatus::Incomplete);
         assert_eq!(p.summary.exit_code, 3);

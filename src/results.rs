@@ -7,6 +7,14 @@
 //! message, so scripts match codes and people read messages. Fields may be
 //! added; none of the documented ones is ever renamed. The verdict (`policy`)
 //! is computed from these alone, and printers only format them.
+//!
+//! Every result that says whether a client gets through (a profile on an
+//! endpoint, a leg, a plan agent, a diagnose step) carries one [`Verdict`]
+//! (`compatible`, `incompatible`, `inconclusive`) and, when it is not
+//! compatible, a [`ReasonCode`] that gives it ([`ReasonCode::verdict`]).
+//! What `schema_version` 2 spelled otherwise (`compatible` and `conclusive`,
+//! a leg's `status`, an agent's `loses_contact`) is still written, derived
+//! from the verdict, and still read from saved reports.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,7 +31,14 @@ use crate::version::TlsVersion;
 /// The version of every machine-readable output's schema. Fields may be added
 /// within a version; none is ever renamed or removed. 2: issues, reasons,
 /// error kinds and the policy became typed (codes beside messages).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: every result carries `verdict` (`compatible`, `incompatible` or
+/// `inconclusive`); the booleans of 2 stay, derived from it.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The oldest `schema_version` a saved report may carry and still be read
+/// (`check`, `merge`, `what-if`, `plan --from`): its verdicts are read from
+/// its booleans and judged again from its evidence.
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 2;
 
 /// `"tool": {"name": "tlscompat", "version": "…"}` in every machine report.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -228,10 +243,10 @@ impl Summary {
         let endpoints = targets
             .iter()
             .map(|t| {
-                for p in t.profiles.iter().filter(|p| p.conclusive) {
+                for p in t.profiles.iter().filter(|p| p.verdict.is_conclusive()) {
                     let c = profiles.entry(p.profile.clone()).or_default();
                     c.of += 1;
-                    c.compatible += usize::from(p.compatible);
+                    c.compatible += usize::from(p.verdict.is_compatible());
                 }
                 SummaryRow {
                     target: t.target.clone(),
@@ -245,7 +260,7 @@ impl Summary {
                     compatible: t
                         .profiles
                         .iter()
-                        .filter(|p| p.compatible)
+                        .filter(|p| p.verdict.is_compatible())
                         .map(|p| p.profile.clone())
                         .collect(),
                     findings: t.findings.iter().map(|f| f.code).collect(),
@@ -329,13 +344,19 @@ impl TargetReport {
     pub fn fate(&self) -> Fate {
         let legs = self.directions.iter().flatten();
         if self.status == TargetStatus::Ok
-            && (self.profiles.iter().any(|p| p.conclusive && !p.compatible)
-                || legs.clone().any(|l| l.status == LegStatus::Fails))
+            && (self
+                .profiles
+                .iter()
+                .any(|p| p.verdict == Verdict::Incompatible)
+                || legs.clone().any(|l| l.verdict == Verdict::Incompatible))
         {
             Fate::Lose
         } else if (self.status != TargetStatus::Ok && !self.listens_on_nothing_as_expected())
-            || self.profiles.iter().any(|p| !p.conclusive)
-            || legs.clone().any(|l| l.status == LegStatus::Unknown)
+            || self
+                .profiles
+                .iter()
+                .any(|p| p.verdict == Verdict::Inconclusive)
+            || legs.clone().any(|l| l.verdict == Verdict::Inconclusive)
         {
             Fate::Unknown
         } else {
@@ -386,11 +407,11 @@ impl Fates {
 
 impl Fate {
     /// The fate of a plan agent's verdict.
-    pub fn of(loses_contact: Option<bool>) -> Fate {
-        match loses_contact {
-            Some(true) => Fate::Lose,
-            Some(false) => Fate::Keep,
-            None => Fate::Unknown,
+    pub fn of(verdict: Verdict) -> Fate {
+        match verdict {
+            Verdict::Incompatible => Fate::Lose,
+            Verdict::Compatible => Fate::Keep,
+            Verdict::Inconclusive => Fate::Unknown,
         }
     }
 
@@ -515,7 +536,8 @@ impl fmt::Display for Leg {
     }
 }
 
-/// Whether a leg works.
+/// A leg's verdict in the leg's own words (`status` in JSON): `works` for
+/// compatible, `fails` for incompatible, `unknown` for inconclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LegStatus {
@@ -546,25 +568,116 @@ pub enum Evidence {
     None,
 }
 
-/// One leg, judged.
+codes!(LegStatus {
+    Works => "works",
+    Fails => "fails",
+    Unknown => "unknown",
+});
+
+impl LegStatus {
+    /// The leg's word for `v`.
+    pub fn of(v: Verdict) -> LegStatus {
+        match v {
+            Verdict::Compatible => LegStatus::Works,
+            Verdict::Incompatible => LegStatus::Fails,
+            Verdict::Inconclusive => LegStatus::Unknown,
+        }
+    }
+
+    /// The verdict this word spells (how a report of `schema_version` 2
+    /// is read).
+    pub fn verdict(self) -> Verdict {
+        match self {
+            LegStatus::Works => Verdict::Compatible,
+            LegStatus::Fails => Verdict::Incompatible,
+            LegStatus::Unknown => Verdict::Inconclusive,
+        }
+    }
+}
+
+/// One leg, judged. `verdict` and `reason_code` are the result; JSON also
+/// carries `status` (`works`, `fails`, `unknown`), derived from `verdict`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(into = "LegVerdictJson", from = "LegVerdictJson")]
 pub struct LegVerdict {
     /// Which connection.
     pub direction: Leg,
-    /// `works`, `fails` or `unknown`.
-    pub status: LegStatus,
+    /// Compatible (a handshake completes), incompatible (none can) or
+    /// inconclusive.
+    pub verdict: Verdict,
     /// What the handshake settles on, when it works and is known.
     pub negotiated: Option<Agreement>,
-    /// Why it fails or cannot be told.
+    /// Why it fails or cannot be told, for people.
     pub reason: Option<String>,
+    /// Why it fails or cannot be told, stable: set exactly when the
+    /// verdict is not compatible (for a leg judged by a probe, the probe's
+    /// own code).
+    pub reason_code: Option<ReasonCode>,
     /// What the verdict rests on.
     pub evidence: Evidence,
+    /// How the agent's side of the leg was known.
+    pub judged: Judged,
+}
+
+/// A [`LegVerdict`] as written and read.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "LegVerdict")]
+struct LegVerdictJson {
+    /// Which connection.
+    direction: Leg,
+    /// `compatible`, `incompatible` or `inconclusive` (since
+    /// `schema_version` 3; read from `status` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verdict: Option<Verdict>,
+    /// Derived from `verdict`: `works`, `fails` or `unknown`.
+    status: LegStatus,
+    /// What the handshake settles on, when it works and is known.
+    negotiated: Option<Agreement>,
+    /// Why it fails or cannot be told.
+    reason: Option<String>,
+    /// The kind of `reason`, stable: set exactly when `verdict` is not
+    /// `compatible` (since `schema_version` 3).
+    #[serde(default)]
+    reason_code: Option<ReasonCode>,
+    /// What the verdict rests on.
+    evidence: Evidence,
     /// How the agent's side of the leg was known: `observed`, `probed`,
     /// `from_profile`, `from_inventory_version` or `unknown`. Anything but
     /// `observed` and `probed` is an inference, and says so where the
     /// verdict is printed.
     #[serde(default)]
-    pub judged: Judged,
+    judged: Judged,
+}
+
+impl From<LegVerdict> for LegVerdictJson {
+    fn from(v: LegVerdict) -> Self {
+        LegVerdictJson {
+            direction: v.direction,
+            verdict: Some(v.verdict),
+            status: LegStatus::of(v.verdict),
+            negotiated: v.negotiated,
+            reason: v.reason,
+            reason_code: v.reason_code,
+            evidence: v.evidence,
+            judged: v.judged,
+        }
+    }
+}
+
+impl From<LegVerdictJson> for LegVerdict {
+    /// The strongest claim of `verdict` and `status`, as for a profile.
+    fn from(v: LegVerdictJson) -> Self {
+        let claimed = v.status.verdict();
+        LegVerdict {
+            direction: v.direction,
+            verdict: v.verdict.map_or(claimed, |w| w.min(claimed)),
+            negotiated: v.negotiated,
+            reason: v.reason,
+            reason_code: v.reason_code,
+            evidence: v.evidence,
+            judged: v.judged,
+        }
+    }
 }
 
 /// How an agent's side of a leg was known.
@@ -602,38 +715,47 @@ codes!(Judged {
 });
 
 impl LegVerdict {
-    /// A leg that cannot be judged, and why.
-    pub fn unknown(direction: Leg, reason: impl Into<String>) -> LegVerdict {
+    /// A leg that cannot be judged, why (`code` gives an inconclusive
+    /// verdict), and why for people.
+    pub fn unknown(direction: Leg, code: ReasonCode, reason: impl Into<String>) -> LegVerdict {
         LegVerdict {
             direction,
-            status: LegStatus::Unknown,
+            verdict: Verdict::Inconclusive,
             negotiated: None,
             reason: Some(reason.into()),
+            reason_code: Some(code),
             evidence: Evidence::None,
             judged: Judged::Unknown,
         }
     }
 
+    /// The leg's word for its verdict: `works`, `fails` or `unknown`.
+    pub fn status(&self) -> LegStatus {
+        LegStatus::of(self.verdict)
+    }
+
     /// The verdict of an offline negotiation.
     pub fn negotiated(
         direction: Leg,
-        result: Result<Agreement, impl fmt::Display>,
+        result: Result<Agreement, crate::negotiate::Failure>,
         evidence: Evidence,
     ) -> LegVerdict {
         match result {
             Ok(a) => LegVerdict {
                 direction,
-                status: LegStatus::Works,
+                verdict: Verdict::Compatible,
                 negotiated: Some(a),
                 reason: None,
+                reason_code: None,
                 evidence,
                 judged: Judged::Unknown,
             },
             Err(e) => LegVerdict {
                 direction,
-                status: LegStatus::Fails,
+                verdict: Verdict::Incompatible,
                 negotiated: None,
                 reason: Some(e.to_string()),
+                reason_code: Some(ReasonCode::of_failure(&e)),
                 evidence,
                 judged: Judged::Unknown,
             },
@@ -857,6 +979,98 @@ impl ClientCertificate {
     }
 }
 
+/// The algorithm of a certificate's public key.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CertKeyType {
+    /// RSA.
+    Rsa,
+    /// An elliptic-curve key (ECDSA or ECDH).
+    Ecdsa,
+    /// Ed25519.
+    Ed25519,
+    /// Ed448.
+    Ed448,
+    /// DSA.
+    Dsa,
+    /// Diffie-Hellman (static DH certificates).
+    Dh,
+    /// Anything else (or a name this version does not know).
+    #[serde(other)]
+    Other,
+}
+
+codes!(CertKeyType {
+    Rsa => "rsa",
+    Ecdsa => "ecdsa",
+    Ed25519 => "ed25519",
+    Ed448 => "ed448",
+    Dsa => "dsa",
+    Dh => "dh",
+    Other => "other",
+});
+
+impl CertKeyType {
+    /// As people write it: `RSA`, `ECDSA`, `Ed25519`.
+    pub fn display(self) -> &'static str {
+        match self {
+            CertKeyType::Rsa => "RSA",
+            CertKeyType::Ecdsa => "ECDSA",
+            CertKeyType::Ed25519 => "Ed25519",
+            CertKeyType::Ed448 => "Ed448",
+            CertKeyType::Dsa => "DSA",
+            CertKeyType::Dh => "DH",
+            CertKeyType::Other => "an unrecognised key type",
+        }
+    }
+}
+
+/// A date as RFC 3339 text (`2027-11-25T17:33:04Z`), for people and JSON
+/// alike; `unknown` when it could not be read.
+pub fn date_text(t: Option<time::OffsetDateTime>) -> String {
+    t.and_then(|t| {
+        t.to_offset(time::UtcOffset::UTC)
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    })
+    .unwrap_or_else(|| "unknown".into())
+}
+
+/// Optional RFC 3339 dates in JSON: null, or text. Text that does not
+/// parse reads as null (an unknown date), never as an error: a saved
+/// report's other evidence stays usable, and what needs the date says it
+/// cannot tell.
+mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    pub(super) fn serialize<S: Serializer>(
+        t: &Option<OffsetDateTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t.and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok()) {
+            Some(text) => s.serialize_str(&text),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        Ok(text.as_deref().and_then(super::parse_rfc3339))
+    }
+}
+
+/// An RFC 3339 time (`2027-11-25T17:33:04Z`, as tlscompat writes it; an
+/// offset or fraction is understood too); `None` when it does not parse.
+pub fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok()
+}
+
 /// The server's leaf certificate, summarized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CertificateSummary {
@@ -864,16 +1078,21 @@ pub struct CertificateSummary {
     pub subject: String,
     /// Issuer DN.
     pub issuer: String,
-    /// `rsa`, `ecdsa`, `ed25519`, `dsa` or `other`.
-    pub key_type: String,
+    /// `rsa`, `ecdsa`, `ed25519`, `ed448`, `dsa`, `dh` or `other`.
+    pub key_type: CertKeyType,
     /// Key size in bits.
     pub key_bits: u32,
     /// The signature algorithm's name or OID.
     pub signature_algorithm: String,
-    /// RFC 3339.
-    pub not_before: String,
-    /// RFC 3339.
-    pub not_after: String,
+    /// RFC 3339 (UTC); null when it cannot be read (a report saved by an
+    /// older version may hold an empty or unreadable text: read as null).
+    #[serde(with = "rfc3339")]
+    #[schemars(with = "Option<String>")]
+    pub not_before: Option<time::OffsetDateTime>,
+    /// RFC 3339 (UTC); null when it cannot be read.
+    #[serde(with = "rfc3339")]
+    #[schemars(with = "Option<String>")]
+    pub not_after: Option<time::OffsetDateTime>,
     /// Whether `not_after` is in the past.
     pub expired: bool,
     /// Whether issuer equals subject.
@@ -884,38 +1103,253 @@ pub struct CertificateSummary {
     pub chain_length: usize,
 }
 
+/// The three-way verdict every result carries (scan profiles, legs, plan
+/// agents, diagnose steps): the one thing printers read to say whether a
+/// client gets through. `compatible`: it connects; `incompatible`: proved
+/// not to; `inconclusive`: it could not be told (a reason code says why).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The client connects.
+    Compatible,
+    /// The client cannot connect (proved).
+    Incompatible,
+    /// It could not be told.
+    Inconclusive,
+}
+
+codes!(Verdict {
+    Compatible => "compatible",
+    Incompatible => "incompatible",
+    Inconclusive => "inconclusive",
+});
+
+impl Verdict {
+    /// Whether the client connects.
+    pub fn is_compatible(self) -> bool {
+        self == Verdict::Compatible
+    }
+
+    /// Whether the answer is known (compatible or incompatible).
+    pub fn is_conclusive(self) -> bool {
+        self != Verdict::Inconclusive
+    }
+
+    /// A plan agent's `loses_contact` (the field of `schema_version` 2):
+    /// true when incompatible, false when compatible, null when
+    /// inconclusive.
+    pub fn loses_contact(self) -> Option<bool> {
+        match self {
+            Verdict::Incompatible => Some(true),
+            Verdict::Compatible => Some(false),
+            Verdict::Inconclusive => None,
+        }
+    }
+
+    /// The verdict two booleans of `schema_version` 2 spelled
+    /// (`compatible`, `conclusive`): how an old report is read.
+    pub fn from_flags(compatible: bool, conclusive: bool) -> Verdict {
+        match (conclusive, compatible) {
+            (false, _) => Verdict::Inconclusive,
+            (true, true) => Verdict::Compatible,
+            (true, false) => Verdict::Incompatible,
+        }
+    }
+}
+
 /// One profile against one endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+///
+/// `verdict` and `reason_code` are the result; the JSON also carries
+/// `compatible` and `conclusive`, derived from `verdict` for readers of
+/// `schema_version` 2 (see [`ProfileReportOut`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "ProfileReportIn")]
 pub struct ProfileReport {
     /// The profile id.
     pub profile: String,
-    /// Whether this client version can talk to the endpoint.
-    pub compatible: bool,
+    /// Compatible, incompatible or inconclusive. Set through
+    /// [`ProfileReport::because`] (which takes it from the reason code) or
+    /// [`ProfileReport::connects`].
+    pub verdict: Verdict,
     /// What its own hello negotiated.
     pub negotiated: Option<Agreement>,
     /// Per version, the profile's suites the endpoint accepted, in the
     /// profile's order.
     pub mutual: BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
-    /// `full_handshake`, `client_certificate_required`, `failed` or
-    /// `not_attempted`.
+    /// How far the result was confirmed.
     pub confirmed: Confirmed,
-    /// The TLS library that ran the real handshake (`rustls` or `openssl`),
-    /// when one ran.
+    /// The TLS library that ran the real handshake, when one ran.
     pub engine: Option<Engine>,
-    /// Why not, when incompatible or inconclusive.
+    /// Why not, for people, when incompatible or inconclusive.
     pub reason: Option<String>,
-    /// The kind of `reason`, stable.
+    /// Why not, stable: set exactly when the verdict is not compatible.
     pub reason_code: Option<ReasonCode>,
-    /// False when this profile's answer is unknown: its probe got no usable
-    /// answer, or the server's answers contradicted each other.
-    pub conclusive: bool,
 }
 
 impl ProfileReport {
-    /// Sets the reason and its code together.
+    /// A profile not yet judged: inconclusive, nothing known.
+    pub fn new(profile: impl Into<String>) -> ProfileReport {
+        let mut p = ProfileReport {
+            profile: profile.into(),
+            verdict: Verdict::Inconclusive,
+            negotiated: None,
+            mutual: BTreeMap::new(),
+            confirmed: Confirmed::NotAttempted,
+            engine: None,
+            reason: None,
+            reason_code: None,
+        };
+        p.because(ReasonCode::NotProbed, "this profile's hello was not probed");
+        p
+    }
+
+    /// Sets the reason and its code together, and the verdict the code
+    /// implies ([`ReasonCode::verdict`]).
     pub fn because(&mut self, code: ReasonCode, message: impl Into<String>) {
+        self.verdict = code.verdict();
         self.reason_code = Some(code);
         self.reason = Some(message.into());
+    }
+
+    /// The client connects: compatible, no reason against it.
+    pub fn connects(&mut self) {
+        self.verdict = Verdict::Compatible;
+        self.reason_code = None;
+        self.reason = None;
+    }
+}
+
+/// One profile against one endpoint, as written: `verdict` (since
+/// `schema_version` 3) and, derived from it, the two booleans of
+/// `schema_version` 2 where they always were.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ProfileReport")]
+struct ProfileReportOut<'a> {
+    /// The profile id.
+    profile: &'a str,
+    /// `compatible`, `incompatible` or `inconclusive`: the verdict (since
+    /// `schema_version` 3).
+    verdict: Verdict,
+    /// Derived from `verdict`: whether this client version can talk to the
+    /// endpoint (`verdict` is `compatible`).
+    compatible: bool,
+    /// What its own hello negotiated.
+    negotiated: &'a Option<Agreement>,
+    /// Per version, the profile's suites the endpoint accepted, in the
+    /// profile's order.
+    mutual: &'a BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    /// `full_handshake`, `client_certificate_required`, `failed` or
+    /// `not_attempted`.
+    confirmed: Confirmed,
+    /// The TLS library that ran the real handshake (`rustls` or `openssl`),
+    /// when one ran.
+    engine: Option<Engine>,
+    /// Why not, when incompatible or inconclusive.
+    reason: &'a Option<String>,
+    /// The kind of `reason`, stable: set exactly when `verdict` is not
+    /// `compatible`.
+    reason_code: Option<ReasonCode>,
+    /// Derived from `verdict`: false when this profile's answer is unknown
+    /// (`verdict` is `inconclusive`).
+    conclusive: bool,
+}
+
+impl<'a> From<&'a ProfileReport> for ProfileReportOut<'a> {
+    fn from(p: &'a ProfileReport) -> Self {
+        ProfileReportOut {
+            profile: &p.profile,
+            verdict: p.verdict,
+            compatible: p.verdict.is_compatible(),
+            negotiated: &p.negotiated,
+            mutual: &p.mutual,
+            confirmed: p.confirmed,
+            engine: p.engine,
+            reason: &p.reason,
+            reason_code: p.reason_code,
+            conclusive: p.verdict.is_conclusive(),
+        }
+    }
+}
+
+/// A [`ProfileReport`] as read: `schema_version` 3 (with `verdict`) or 2
+/// (the booleans alone).
+#[derive(Deserialize, JsonSchema)]
+#[schemars(rename = "ProfileReport")]
+struct ProfileReportIn {
+    profile: String,
+    #[serde(default)]
+    verdict: Option<Verdict>,
+    #[serde(default)]
+    compatible: Option<bool>,
+    negotiated: Option<Agreement>,
+    mutual: BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    confirmed: Confirmed,
+    engine: Option<Engine>,
+    reason: Option<String>,
+    reason_code: Option<ReasonCode>,
+    #[serde(default)]
+    conclusive: Option<bool>,
+}
+
+/// Why a saved profile result cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileReportError {
+    /// Neither `verdict` nor both booleans of `schema_version` 2.
+    #[error("profile {0:?}: no verdict (nor compatible and conclusive)")]
+    NoVerdict(String),
+}
+
+impl TryFrom<ProfileReportIn> for ProfileReport {
+    type Error = ProfileReportError;
+
+    /// A saved report is evidence, not a claim (see `saved`): where
+    /// `verdict` and the booleans disagree (an edited report), the
+    /// strongest claim any of them makes is read (compatible over
+    /// incompatible over inconclusive), and the evidence then judges it.
+    fn try_from(p: ProfileReportIn) -> Result<Self, Self::Error> {
+        let flags = match (p.compatible, p.conclusive) {
+            (Some(true), _) => Some(Verdict::Compatible),
+            (Some(false), Some(conclusive)) => Some(Verdict::from_flags(false, conclusive)),
+            _ => None,
+        };
+        let verdict = match (p.verdict, flags) {
+            // `Verdict`'s order: compatible, incompatible, inconclusive.
+            (Some(v), Some(f)) => v.min(f),
+            (Some(v), None) | (None, Some(v)) => v,
+            (None, None) => return Err(ProfileReportError::NoVerdict(p.profile)),
+        };
+        Ok(ProfileReport {
+            profile: p.profile,
+            verdict,
+            negotiated: p.negotiated,
+            mutual: p.mutual,
+            confirmed: p.confirmed,
+            engine: p.engine,
+            reason: p.reason,
+            reason_code: p.reason_code,
+        })
+    }
+}
+
+impl Serialize for ProfileReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ProfileReportOut::from(self).serialize(s)
+    }
+}
+
+impl JsonSchema for ProfileReport {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ProfileReport".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        if generator.contract().is_deserialize() {
+            ProfileReportIn::json_schema(generator)
+        } else {
+            ProfileReportOut::json_schema(generator)
+        }
     }
 }
 
@@ -951,6 +1385,60 @@ pub enum ReasonCode {
     Inconclusive,
     /// The profile's hello was not sent.
     NotProbed,
+    /// Offline: suites in common, but each needs (EC)DHE and no group is
+    /// shared (legs and plan agents).
+    NoCommonGroup,
+    /// The manager's current configuration is unknown (the plan's before
+    /// column without a manager scan).
+    ManagerUnknown,
+    /// Nothing tells which agent profile the agent behaves like, or what
+    /// it offers.
+    AgentUnidentified,
+    /// The agent's candidate profiles disagree about the leg.
+    CandidatesDisagree,
+    /// The verdict would depend on a version the scan never probed.
+    VersionNotProbed,
+    /// The agent's port answered with nothing usable (refused, silent,
+    /// not TLS, or not scanned by an interrupted run).
+    AgentNotReached,
+}
+
+impl ReasonCode {
+    /// The code of an offline negotiation's failure.
+    pub fn of_failure(f: &crate::negotiate::Failure) -> ReasonCode {
+        use crate::negotiate::Failure;
+        match f {
+            Failure::NoCommonVersion { .. } => ReasonCode::NoCommonVersion,
+            Failure::NoCommonSuite { .. } => ReasonCode::NoCommonSuite,
+            Failure::NoCommonGroup { .. } => ReasonCode::NoCommonGroup,
+        }
+    }
+
+    /// The verdict this reason gives: inconclusive for what could not be
+    /// told (no answer, contradictions, too few alike answers, not probed),
+    /// incompatible for everything else.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            ReasonCode::Inconclusive
+            | ReasonCode::Inconsistent
+            | ReasonCode::Unsteady
+            | ReasonCode::NotProbed
+            | ReasonCode::ManagerUnknown
+            | ReasonCode::AgentUnidentified
+            | ReasonCode::CandidatesDisagree
+            | ReasonCode::VersionNotProbed
+            | ReasonCode::AgentNotReached => Verdict::Inconclusive,
+            ReasonCode::NoCommonGroup
+            | ReasonCode::NoCommonVersion
+            | ReasonCode::NoCommonSuite
+            | ReasonCode::VersionNotSupported
+            | ReasonCode::CertificateKeyType
+            | ReasonCode::HelloRefused
+            | ReasonCode::RefusedAfterServerHello
+            | ReasonCode::ServerFault
+            | ReasonCode::HandshakeFailed => Verdict::Incompatible,
+        }
+    }
 }
 
 codes!(ReasonCode {
@@ -966,6 +1454,12 @@ codes!(ReasonCode {
     Unsteady => "unsteady",
     Inconclusive => "inconclusive",
     NotProbed => "not_probed",
+    NoCommonGroup => "no_common_group",
+    ManagerUnknown => "manager_unknown",
+    AgentUnidentified => "agent_unidentified",
+    CandidatesDisagree => "candidates_disagree",
+    VersionNotProbed => "version_not_probed",
+    AgentNotReached => "agent_not_reached",
 });
 
 /// The TLS library that completed (or failed) a real handshake.
@@ -1061,6 +1555,10 @@ pub struct Violation {
     pub target: String,
     /// The rule, e.g. `require dsa-10.0`.
     pub rule: String,
+    /// The profile a `require` rule names (since `schema_version` 3;
+    /// absent for every other rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Why, stable.
     pub code: ViolationCode,
     /// Why, for people.
@@ -1100,3 +1598,57 @@ codes!(ViolationCode {
     AgentPortExposed => "agent_port_exposed",
     ReportCutShort => "report_cut_short",
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_code_gives_the_verdict() {
+        let mut p = ProfileReport::new("dsa-10.0");
+        assert_eq!(p.verdict, Verdict::Inconclusive);
+        assert_eq!(p.reason_code, Some(ReasonCode::NotProbed));
+        p.because(ReasonCode::NoCommonSuite, "x");
+        assert_eq!(p.verdict, Verdict::Incompatible);
+        p.because(ReasonCode::Unsteady, "x");
+        assert_eq!(p.verdict, Verdict::Inconclusive);
+        p.connects();
+        assert_eq!((p.verdict, p.reason_code), (Verdict::Compatible, None));
+    }
+
+    #[test]
+    fn the_booleans_are_derived_from_the_verdict() {
+        let mut p = ProfileReport::new("dsa-11");
+        for (v, compatible, conclusive) in [
+            (Verdict::Inconclusive, false, false),
+            (Verdict::Incompatible, false, true),
+            (Verdict::Compatible, true, true),
+        ] {
+            p.verdict = v;
+            let json = serde_json::to_value(&p).unwrap();
+            assert_eq!(json["verdict"], v.name());
+            assert_eq!(json["compatible"], compatible);
+            assert_eq!(json["conclusive"], conclusive);
+            let back: ProfileReport = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(back.verdict, v);
+            // Schema 2: the booleans alone.
+            let mut old = json;
+            old.as_object_mut().unwrap().remove("verdict");
+            let back: ProfileReport = serde_json::from_value(old).unwrap();
+            assert_eq!(back.verdict, v);
+        }
+    }
+
+    #[test]
+    fn an_edited_report_is_read_as_its_strongest_claim() {
+        let mut p = ProfileReport::new("dsa-11");
+        p.because(ReasonCode::NoCommonSuite, "x");
+        let mut json = serde_json::to_value(&p).unwrap();
+        json["compatible"] = true.into();
+        let back: ProfileReport = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back.verdict, Verdict::Compatible);
+        json.as_object_mut().unwrap().remove("verdict");
+        json.as_object_mut().unwrap().remove("compatible");
+        assert!(serde_json::from_value::<ProfileReport>(json).is_err());
+    }
+}

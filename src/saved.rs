@@ -4,7 +4,10 @@
 //! A file holds either one `scan --format json` document or the lines of
 //! `scan --format jsonl` (one target object per line, then a
 //! `{"policy": …}` line, which is ignored: the verdict is computed again).
-//! Every object must carry this build's `schema_version`.
+//! Every object must carry a `schema_version` this build reads: its own, or
+//! an older one down to `OLDEST_READABLE_SCHEMA_VERSION` (2, whose profiles
+//! say their verdict with the booleans `compatible` and `conclusive` alone:
+//! read as `verdict`, then judged against the evidence like any other).
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +17,10 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::Error;
-use crate::results::{RunIdentity, RunRef, SCHEMA_VERSION, ScanReport, ShardOf, TargetReport};
+use crate::results::{
+    OLDEST_READABLE_SCHEMA_VERSION, RunIdentity, RunRef, SCHEMA_VERSION, ScanReport, ShardOf,
+    TargetReport,
+};
 
 /// Every target of the report in `path`, in the file's order.
 pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
@@ -130,10 +136,12 @@ fn parse_values(
         let head: Head =
             serde_json::from_str(text).map_err(|e| format!("not a tlscompat report: {e}"))?;
         match head.schema_version.as_ref().and_then(Value::as_u64) {
-            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v)
+                if (u64::from(OLDEST_READABLE_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION))
+                    .contains(&v) => {}
             Some(v) => {
                 return Err(format!(
-                    "schema_version {v} is not supported (this tlscompat reads schema_version {SCHEMA_VERSION}; scan again with this version)"
+                    "schema_version {v} is not supported (this tlscompat reads schema_version {OLDEST_READABLE_SCHEMA_VERSION} to {SCHEMA_VERSION}; scan again with this version)"
                 ));
             }
             None => return Err("not a tlscompat report: no schema_version".into()),
@@ -217,7 +225,7 @@ fn parse_values(
 /// it is conclusive while its reason says unknown contradicts itself too.
 /// The error names the target and the profile.
 fn contradiction(t: &TargetReport) -> Result<(), String> {
-    use crate::results::{Confirmed, ReasonCode, TargetStatus};
+    use crate::results::{Confirmed, TargetStatus, Verdict};
     for p in &t.profiles {
         let name = || {
             format!(
@@ -226,29 +234,28 @@ fn contradiction(t: &TargetReport) -> Result<(), String> {
                 crate::report::escape::terminal(&p.profile)
             )
         };
-        let unknown = matches!(
-            p.reason_code,
-            Some(
-                ReasonCode::Inconclusive
-                    | ReasonCode::NotProbed
-                    | ReasonCode::Inconsistent
-                    | ReasonCode::Unsteady
-            )
-        );
-        if p.conclusive && unknown {
+        // Rule: a reason code gives its verdict (`ReasonCode::verdict`); a
+        // verdict its reason does not give was edited.
+        let said = match p.reason_code.map(|c| (c, c.verdict())) {
+            Some((c, Verdict::Inconclusive)) if p.verdict.is_conclusive() => {
+                Some(("conclusive", c))
+            }
+            Some((c, Verdict::Incompatible)) if p.verdict == Verdict::Inconclusive => {
+                Some(("inconclusive", c))
+            }
+            _ => None,
+        };
+        if let Some((said, code)) = said {
             return Err(format!(
-                "{}: says conclusive, but its reason is {}: the report contradicts itself \
-                 (edited?)",
+                "{}: says {said}, but its reason is {}: the report contradicts itself (edited?)",
                 name(),
-                p.reason_code.map_or("", |c| c.name())
+                code.name()
             ));
         }
-        if !p.compatible {
+        if p.verdict != Verdict::Compatible {
             continue;
         }
-        let why = if !p.conclusive {
-            Some("it is not conclusive".to_string())
-        } else if let Some(code) = p.reason_code {
+        let why = if let Some(code) = p.reason_code {
             Some(format!("its reason is {}", code.name()))
         } else if t.status != TargetStatus::Ok {
             Some("the target was not scanned".to_string())

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::negotiate::{Agreement, Offer, Preference, negotiate};
 use crate::profile::{Catalog, Role};
-use crate::results::{TargetReport, TargetStatus};
+use crate::results::{TargetReport, TargetStatus, Verdict};
 use crate::suites::{CipherSuiteId, SuiteSelector};
 use crate::version::TlsVersion;
 
@@ -251,7 +251,7 @@ fn target(t: &TargetReport, drop: &[Drop], catalog: &Catalog) -> TargetWhatIf {
         let mut entry = ProfileWhatIf {
             profile: p.profile.clone(),
             outcome: Outcome::Unknown,
-            compatible_before: p.compatible,
+            compatible_before: p.verdict == Verdict::Compatible,
             compatible_after: None,
             negotiated_before: p.negotiated,
             negotiated_after: None,
@@ -265,12 +265,12 @@ fn target(t: &TargetReport, drop: &[Drop], catalog: &Catalog) -> TargetWhatIf {
             out.profiles.push(entry);
             continue;
         };
-        if !p.conclusive {
+        if p.verdict == Verdict::Inconclusive {
             entry.message = "the saved answer for this profile is unknown".into();
             out.profiles.push(entry);
             continue;
         }
-        if !p.compatible {
+        if p.verdict == Verdict::Incompatible {
             entry.outcome = Outcome::StillIncompatible;
             entry.compatible_after = Some(false);
             entry.message = p.reason.clone().unwrap_or_default();

@@ -24,7 +24,8 @@ mod tests;
 use crate::findings::FindingCode;
 use crate::profile::Role;
 use crate::results::{
-    PolicyReport, PolicyStatus, ServerReport, TargetReport, TargetStatus, Violation, ViolationCode,
+    CertKeyType, PolicyReport, PolicyStatus, ServerReport, TargetReport, TargetStatus, Verdict,
+    Violation, ViolationCode, date_text,
 };
 use crate::suites::SuiteSelector;
 use crate::version::TlsVersion;
@@ -211,6 +212,7 @@ impl Judgement<'_> {
         Violation {
             target: self.target.target.clone(),
             rule,
+            profile: None,
             code,
             message,
         }
@@ -218,6 +220,10 @@ impl Judgement<'_> {
 
     fn fail(&mut self, rule: String, code: ViolationCode, message: String) {
         let v = self.entry(rule, code, message);
+        self.push_failure(v);
+    }
+
+    fn push_failure(&mut self, v: Violation) {
         // Two rules asking the same thing of one target fail it once.
         if !self.violations.contains(&v) {
             self.violations.push(v);
@@ -226,8 +232,20 @@ impl Judgement<'_> {
 
     fn unknown(&mut self, rule: String, code: ViolationCode, message: String) {
         let v = self.entry(rule, code, message);
+        self.push_unknown(v);
+    }
+
+    fn push_unknown(&mut self, v: Violation) {
         if !self.unresolved.contains(&v) {
             self.unresolved.push(v);
+        }
+    }
+
+    /// The entry of `require <profile>`, naming the profile.
+    fn require(&self, profile: &str, code: ViolationCode, message: String) -> Violation {
+        Violation {
+            profile: Some(profile.to_string()),
+            ..self.entry(format!("require {profile}"), code, message)
         }
     }
 }
@@ -270,9 +288,13 @@ pub fn verdict(targets: &[TargetReport], policy: &Policy) -> PolicyReport {
     }
     // Rule: any profile whose answer is unknown, required or not, leaves
     // the run incomplete.
-    let unknown_elsewhere = targets
-        .iter()
-        .any(|t| t.status == TargetStatus::Ok && (t.profiles.iter().any(|p| !p.conclusive)));
+    let unknown_elsewhere = targets.iter().any(|t| {
+        t.status == TargetStatus::Ok
+            && (t
+                .profiles
+                .iter()
+                .any(|p| p.verdict == Verdict::Inconclusive))
+    });
     let status = if !violations.is_empty() {
         PolicyStatus::Failed
     } else if !unresolved.is_empty() || unknown_elsewhere {
@@ -292,23 +314,29 @@ pub fn verdict(targets: &[TargetReport], policy: &Policy) -> PolicyReport {
 fn check_rule(j: &mut Judgement<'_>, rule: &Rule, now: i64) {
     let t = j.target;
     for id in &rule.require {
-        let name = format!("require {id}");
         let Some(p) = t.profiles.iter().find(|p| &p.profile == id) else {
             // Rule: a required profile that was never checked is unknown.
-            j.unknown(
-                name,
+            let v = j.require(
+                id,
                 ViolationCode::Unknown,
                 format!("{id} was not checked on this endpoint (the report has no result for it; scan with --require {id})"),
             );
+            j.push_unknown(v);
             continue;
         };
         let reason = p.reason.clone().unwrap_or_default();
-        if !p.conclusive {
+        match p.verdict {
+            Verdict::Compatible => {}
             // Rule: an unknown answer is neither a pass nor a failure.
-            j.unknown(name, ViolationCode::Unknown, reason);
-        } else if !p.compatible {
+            Verdict::Inconclusive => {
+                let v = j.require(id, ViolationCode::Unknown, reason);
+                j.push_unknown(v);
+            }
             // Rule: a conclusive incompatibility fails the requirement.
-            j.fail(name, ViolationCode::Incompatible, reason);
+            Verdict::Incompatible => {
+                let v = j.require(id, ViolationCode::Incompatible, reason);
+                j.push_failure(v);
+            }
         }
     }
     let needs_server = !rule.forbid_versions.is_empty()
@@ -411,7 +439,7 @@ fn certificate(j: &mut Judgement<'_>, c: &CertificateRule, server: &ServerReport
     if let Some(min) = c.min_rsa_bits {
         // Rule: an RSA key shorter than the minimum fails; other key types
         // are not judged by an RSA size.
-        if cert.key_type == "rsa" && cert.key_bits < min {
+        if cert.key_type == CertKeyType::Rsa && cert.key_bits < min {
             j.fail(
                 format!("certificate min_rsa_bits {min}"),
                 ViolationCode::Certificate,
@@ -424,15 +452,15 @@ fn certificate(j: &mut Judgement<'_>, c: &CertificateRule, server: &ServerReport
     }
     if let Some(min) = c.min_days_left {
         let name = format!("certificate min_days_left {min}");
-        match unix_seconds(&cert.not_after) {
+        match cert.not_after.map(time::OffsetDateTime::unix_timestamp) {
             // Rule: fewer days left than the minimum (or expired) fails.
             Some(t) => {
                 let left = (t - now).div_euclid(86_400);
                 if left < min {
                     let when = if left < 0 {
-                        format!("expired on {}", cert.not_after)
+                        format!("expired on {}", date_text(cert.not_after))
                     } else {
-                        format!("expires in {left} days, on {}", cert.not_after)
+                        format!("expires in {left} days, on {}", date_text(cert.not_after))
                     };
                     j.fail(
                         name,
@@ -445,7 +473,7 @@ fn certificate(j: &mut Judgement<'_>, c: &CertificateRule, server: &ServerReport
             None => j.unknown(
                 name,
                 ViolationCode::Unknown,
-                format!("cannot read the certificate's expiry {:?}", cert.not_after),
+                "cannot read the certificate's expiry".into(),
             ),
         }
     }
@@ -494,14 +522,6 @@ fn agent_port(j: &mut Judgement<'_>, rule: &Rule) {
     }
 }
 
-/// Seconds since the epoch of an RFC 3339 time (`2027-11-25T17:33:04Z`,
-/// as tlscompat writes it; an offset or fraction is understood too).
-pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(time::OffsetDateTime::unix_timestamp)
-}
-
 /// `report` with one unresolved entry per saved report that ends before
 /// its closing line: the targets the run did not write are unknown, so the
 /// verdict is at best incomplete (a failure in the rows still fails).
@@ -510,6 +530,7 @@ pub fn cut_short(report: &mut PolicyReport, files: &[std::path::PathBuf]) {
         report.unresolved.push(Violation {
             target: f.display().to_string(),
             rule: "report".into(),
+            profile: None,
             code: ViolationCode::ReportCutShort,
             message: "the report ends before its closing line (the run was killed, ran out of \
                       memory or timed out): targets may be missing"

@@ -5,8 +5,8 @@ use super::*;
 use crate::findings::Finding;
 use crate::profile::Catalog;
 use crate::results::{
-    CertificateSummary, ClientCertificate, Confirmed, ErrorKind, Probed, ProfileReport, ScanStats,
-    TargetError,
+    CertKeyType, CertificateSummary, ClientCertificate, Confirmed, ErrorKind, Probed,
+    ProfileReport, ScanStats, TargetError,
 };
 use crate::suites::{CipherSuiteId, SuiteClass};
 use TlsVersion::*;
@@ -17,14 +17,13 @@ const NOW: i64 = 1_795_564_800;
 fn profile(id: &str, compatible: bool, conclusive: bool) -> ProfileReport {
     ProfileReport {
         profile: id.into(),
-        compatible,
+        verdict: Verdict::from_flags(compatible, conclusive),
         negotiated: None,
         mutual: BTreeMap::new(),
         confirmed: Confirmed::NotAttempted,
         engine: None,
         reason: (!compatible).then(|| "no common suite at tls1.2".into()),
         reason_code: None,
-        conclusive,
     }
 }
 
@@ -32,11 +31,11 @@ fn cert() -> CertificateSummary {
     CertificateSummary {
         subject: "CN=dsm".into(),
         issuer: "CN=dsm".into(),
-        key_type: "rsa".into(),
+        key_type: CertKeyType::Rsa,
         key_bits: 2048,
         signature_algorithm: "sha256WithRSAEncryption".into(),
-        not_before: "2026-01-01T00:00:00Z".into(),
-        not_after: "2026-12-25T00:00:00Z".into(),
+        not_before: crate::results::parse_rfc3339("2026-01-01T00:00:00Z"),
+        not_after: crate::results::parse_rfc3339("2026-12-25T00:00:00Z"),
         expired: false,
         self_signed: true,
         subject_alt_names: Vec::new(),
@@ -131,7 +130,7 @@ fn require_passes_fails_and_is_unknown() {
     assert_eq!(missing.status, PolicyStatus::Incomplete);
     assert!(missing.unresolved[0].message.contains("not checked"));
     let mut unknown = t.clone();
-    unknown[0].profiles[0].conclusive = false;
+    unknown[0].profiles[0].verdict = Verdict::Inconclusive;
     let r = verdict(&unknown, &Policy::requiring(vec!["dsa-11".into()], NOW));
     assert_eq!(r.status, PolicyStatus::Incomplete);
 }
@@ -243,7 +242,7 @@ fn certificate_limits() {
     let mut sha1 = t.clone();
     if let Some(c) = sha1[0].server.as_mut().and_then(|s| s.certificate.as_mut()) {
         c.signature_algorithm = "sha1WithRSAEncryption".into();
-        c.not_after = "2026-11-01T00:00:00Z".into();
+        c.not_after = crate::results::parse_rfc3339("2026-11-01T00:00:00Z");
     }
     let r = verdict(&sha1, &rule(strict));
     assert!(rules(&r).contains(&"certificate forbid_sha1"));
@@ -400,6 +399,11 @@ fn the_same_failure_from_two_rules_is_reported_once() {
         now: NOW,
     };
     assert_eq!(verdict(&t, &p).violations.len(), 1);
+}
+
+/// Seconds since the epoch of a saved certificate date.
+fn unix_seconds(s: &str) -> Option<i64> {
+    crate::results::parse_rfc3339(s).map(time::OffsetDateTime::unix_timestamp)
 }
 
 #[test]

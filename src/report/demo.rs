@@ -9,7 +9,7 @@ use super::View;
 use super::layout::{Cell, Grid, Paint, Row, width, wrap};
 use super::style;
 use crate::demo::{DemoEndpoint, DemoOutcome};
-use crate::results::ProfileReport;
+use crate::results::{ProfileReport, Verdict};
 use crate::suites::CipherSuiteId;
 
 /// The demo as text, laid out for the view's width.
@@ -117,7 +117,7 @@ fn letter_grid(d: &DemoOutcome, view: &View) -> (Grid, Vec<(String, String)>) {
         let mut cells = vec![Cell::from(format!("{} ({})", e.profile, e.role))];
         for agent in &d.agents {
             let cell = match profile_of(e, agent) {
-                Some(p) if p.compatible => match &p.negotiated {
+                Some(p) if p.verdict == Verdict::Compatible => match &p.negotiated {
                     Some(a) => {
                         let i = suites
                             .iter()
@@ -132,7 +132,7 @@ fn letter_grid(d: &DemoOutcome, view: &View) -> (Grid, Vec<(String, String)>) {
                     }
                     None => Cell::new("✓", Paint::Good),
                 },
-                Some(p) if p.conclusive => Cell::new("✗", Paint::Bad),
+                Some(p) if p.verdict == Verdict::Incompatible => Cell::new("✗", Paint::Bad),
                 _ => Cell::new("?", Paint::Warn),
             };
             cells.push(cell);
@@ -162,11 +162,7 @@ fn block_grid(d: &DemoOutcome, view: &View) -> Grid {
             let Some(p) = profile_of(e, agent) else {
                 continue;
             };
-            let result = match (p.conclusive, p.compatible) {
-                (false, _) => Cell::new("inconclusive", Paint::Warn),
-                (true, true) => Cell::new("compatible", Paint::Good),
-                (true, false) => Cell::new("incompatible", Paint::Bad),
-            };
+            let result = super::scan::verdict_cell(p);
             let (version, suite) = match &p.negotiated {
                 Some(a) => (a.version.to_string(), view.suite(a.cipher_suite)),
                 None => (String::new(), String::new()),

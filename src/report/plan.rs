@@ -8,7 +8,7 @@ use super::layout::wrap;
 use super::{View, style};
 use crate::directions::{Evidence, LegStatus, LegVerdict};
 use crate::plan::{AgentPlan, PlanReport, PlanSource};
-use crate::results::PolicyStatus;
+use crate::results::{PolicyStatus, Verdict};
 
 /// The schema of [`json`]'s document.
 pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -90,10 +90,10 @@ pub(crate) fn before_line(p: &PlanReport) -> String {
 }
 
 fn verdict(a: &AgentPlan) -> String {
-    match a.loses_contact {
-        Some(true) => style::bad("LOSES CONTACT").to_string(),
-        Some(false) => style::good("keeps contact").to_string(),
-        None => style::warn("cannot be judged").to_string(),
+    match a.verdict {
+        Verdict::Incompatible => style::bad("LOSES CONTACT").to_string(),
+        Verdict::Compatible => style::good("keeps contact").to_string(),
+        Verdict::Inconclusive => style::warn("cannot be judged").to_string(),
     }
 }
 
@@ -127,8 +127,8 @@ fn leg_line(before: &LegVerdict, after: &LegVerdict) -> String {
     format!(
         "  {:<18} before {}  after {}  ({} / {})",
         after.direction.name(),
-        colored_status(before.status),
-        colored_status(after.status),
+        colored_status(before.status()),
+        colored_status(after.status()),
         evidence_short(before.evidence),
         evidence_short(after.evidence)
     )
@@ -208,8 +208,8 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
         writeln!(out, "\n{}", style::heading("Groups"))?;
         for g in &p.groups {
             let n = g.agents.len();
-            let fate = match g.loses_contact {
-                Some(true) => "lose contact",
+            let fate = match g.verdict {
+                Verdict::Incompatible => "lose contact",
                 _ => "cannot be judged",
             };
             para(
@@ -229,7 +229,7 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
     let listed: Vec<&AgentPlan> = p
         .agents
         .iter()
-        .filter(|a| view.details || a.loses_contact != Some(false))
+        .filter(|a| view.details || a.verdict != Verdict::Compatible)
         .collect();
     if !listed.is_empty() {
         let title = if view.details {
@@ -291,13 +291,13 @@ fn agent_text(out: &mut dyn Write, a: &AgentPlan, view: &View) -> io::Result<()>
     }
     // The verdict and, in the same place, whether it is an inference.
     match &a.inferred {
-        Some(i) if a.loses_contact.is_some() => {
+        Some(i) if a.verdict.is_conclusive() => {
             writeln!(out, "  {} {}", verdict(a), style::warn("(inferred)"))?;
             para(out, i, "    ", "    ", w)?;
         }
         _ => writeln!(out, "  {}", verdict(a))?,
     }
-    if a.loses_contact != Some(false) {
+    if a.verdict != Verdict::Compatible {
         let why = a
             .reason
             .strip_prefix("loses contact: ")
@@ -333,7 +333,7 @@ fn md_status(s: LegStatus) -> &'static str {
 
 fn md_legs(v: &[LegVerdict]) -> String {
     v.iter()
-        .map(|l| format!("{}: {}", l.direction.name(), md_status(l.status)))
+        .map(|l| format!("{}: {}", l.direction.name(), md_status(l.status())))
         .collect::<Vec<_>>()
         .join("<br>")
 }
@@ -416,7 +416,7 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<
     let listed: Vec<&AgentPlan> = p
         .agents
         .iter()
-        .filter(|a| view.details || a.loses_contact != Some(false))
+        .filter(|a| view.details || a.verdict != Verdict::Compatible)
         .collect();
     let mut rows = String::new();
     let mut cut = 0;
@@ -468,13 +468,13 @@ fn md_row(a: &AgentPlan) -> String {
             [] => "unidentified".into(),
             c => c.join(" or "),
         });
-    let v = match a.loses_contact {
-        Some(true) => format!("❌ {}", a.reason),
-        Some(false) => match &a.inferred {
+    let v = match a.verdict {
+        Verdict::Incompatible => format!("❌ {}", a.reason),
+        Verdict::Compatible => match &a.inferred {
             Some(i) => format!("✅ keeps contact; {i}"),
             None => "✅ keeps contact".into(),
         },
-        None => format!("❔ {}", a.reason),
+        Verdict::Inconclusive => format!("❔ {}", a.reason),
     };
     format!(
         "| `{}` | {} | {} | {} | {} | {} | {} |\n",

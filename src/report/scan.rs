@@ -15,7 +15,7 @@ use super::{SCHEMA_VERSION, Tool, View};
 use crate::negotiate::Preference;
 use crate::results::{
     Confirmed, PolicyReport, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
-    Violation,
+    Verdict, Violation, ViolationCode, date_text,
 };
 use crate::version::TlsVersion;
 
@@ -128,24 +128,6 @@ pub fn jsonl_policy(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> 
     out.flush()
 }
 
-/// A profile's result as the reports label it.
-enum Verdict {
-    Compatible,
-    Incompatible,
-    /// The profile's own hello got no usable answer.
-    Unknown,
-}
-
-impl Verdict {
-    fn of(p: &ProfileReport) -> Verdict {
-        match (p.conclusive, p.compatible) {
-            (false, _) => Verdict::Unknown,
-            (true, true) => Verdict::Compatible,
-            (true, false) => Verdict::Incompatible,
-        }
-    }
-}
-
 /// Whose order decides, per version: "the server's", or
 /// "tls1.0 the server's, tls1.2 the client's" when versions differ.
 fn order_text(server: &crate::results::ServerReport) -> String {
@@ -195,7 +177,7 @@ pub(crate) fn confirmed_text(p: &ProfileReport) -> String {
         Confirmed::FullHandshake => format!("full handshake{engine}"),
         Confirmed::ClientCertificateRequired => "client certificate required".into(),
         Confirmed::Failed => format!("handshake failed{engine}"),
-        Confirmed::NotAttempted if p.compatible => "first flight only".into(),
+        Confirmed::NotAttempted if p.verdict == Verdict::Compatible => "first flight only".into(),
         Confirmed::NotAttempted => String::new(),
     }
 }
@@ -222,13 +204,14 @@ pub fn text(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Result
 /// shows both).
 pub const SUMMARY_FROM: usize = 2;
 
-/// A profile's verdict as a word, with its paint.
-fn verdict_cell(p: &ProfileReport) -> Cell {
-    match Verdict::of(p) {
-        Verdict::Unknown => Cell::new("inconclusive", Paint::Warn),
-        Verdict::Compatible => Cell::new("compatible", Paint::Good),
-        Verdict::Incompatible => Cell::new("incompatible", Paint::Bad),
-    }
+/// A profile's verdict as a word, with its paint (text and demo alike).
+pub(crate) fn verdict_cell(p: &ProfileReport) -> Cell {
+    let paint = match p.verdict {
+        Verdict::Inconclusive => Paint::Warn,
+        Verdict::Compatible => Paint::Good,
+        Verdict::Incompatible => Paint::Bad,
+    };
+    Cell::new(p.verdict.name(), paint)
 }
 
 /// Why not, for people: the reason, or what stopped a compatible profile
@@ -365,9 +348,9 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
         )?;
         if let Some(c) = &server.certificate {
             let expiry = if c.expired {
-                format!("expired {}", c.not_after)
+                format!("expired {}", date_text(c.not_after))
             } else {
-                format!("valid until {}", c.not_after)
+                format!("valid until {}", date_text(c.not_after))
             };
             let text = format!(
                 "certificate: {} ({} {}), {expiry}",
@@ -376,18 +359,6 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
             for line in wrap(&text, max, "  ", "    ") {
                 let paint = if c.expired { Paint::Bad } else { Paint::Plain };
                 writeln!(out, "{}", paint.apply(&line))?;
-            }
-            if c.key_type != "rsa" {
-                write_lines(
-                    out,
-                    labelled(
-                        4,
-                        "not RSA:",
-                        Paint::Warn,
-                        "no Deep Security cipher suite can use this certificate",
-                        max,
-                    ),
-                )?;
             }
         }
         if !server.matches_profiles.is_empty() {
@@ -422,7 +393,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
 fn directions_summary(legs: &[crate::results::LegVerdict]) -> String {
     use crate::results::LegStatus;
     legs.iter()
-        .map(|l| match (l.status, &l.reason) {
+        .map(|l| match (l.status(), &l.reason) {
             (LegStatus::Works, _) => format!("{} works", l.direction),
             (LegStatus::Fails, Some(r)) => format!("{} fails: {r}", l.direction),
             (LegStatus::Fails, None) => format!("{} fails", l.direction),
@@ -438,9 +409,7 @@ fn directions_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Re
     let Some(legs) = &t.directions else {
         return Ok(());
     };
-    let all_work = legs
-        .iter()
-        .all(|l| l.status == crate::results::LegStatus::Works);
+    let all_work = legs.iter().all(|l| l.verdict == Verdict::Compatible);
     let paint = if all_work { Paint::Good } else { Paint::Warn };
     let text = view.text(&directions_summary(legs));
     write_lines(
@@ -473,7 +442,7 @@ fn profile_grid(t: &TargetReport, view: &View) -> Grid {
         if let Some(reason) = reason_text(p) {
             row = row.note(view.text(&reason));
         }
-        if p.compatible && p.confirmed == Confirmed::NotAttempted {
+        if p.verdict == Verdict::Compatible && p.confirmed == Confirmed::NotAttempted {
             row = row.narrow_note("first flight only: not confirmed by a handshake");
         }
         grid.push(row);
@@ -496,8 +465,9 @@ fn fleet_grid(report: &ScanReport, view: &View) -> Grid {
         .filter(|(t, _)| view.lists(t))
     {
         let checked = t.profiles.len();
-        let compatible = t.profiles.iter().filter(|p| p.compatible).count();
-        let inconclusive = t.profiles.iter().filter(|p| !p.conclusive).count();
+        let count = |v: Verdict| t.profiles.iter().filter(|p| p.verdict == v).count();
+        let compatible = count(Verdict::Compatible);
+        let inconclusive = count(Verdict::Inconclusive);
         let count = if t.status != TargetStatus::Ok {
             Cell::from("-")
         } else {
@@ -524,10 +494,11 @@ fn fleet_grid(report: &ScanReport, view: &View) -> Grid {
             ));
         }
         // A leg that does not work with the run's manager (all working: quiet).
-        if let Some(legs) = t.directions.as_ref().filter(|l| {
-            l.iter()
-                .any(|l| l.status != crate::results::LegStatus::Works)
-        }) {
+        if let Some(legs) = t
+            .directions
+            .as_ref()
+            .filter(|l| l.iter().any(|l| l.verdict != Verdict::Compatible))
+        {
             row = row.note(Cell::new(
                 format!("with the manager: {}", view.text(&directions_summary(legs))),
                 Paint::Warn,
@@ -693,9 +664,9 @@ pub fn markdown(out: &mut dyn Write, report: &ScanReport, view: &View) -> io::Re
                 let not: Vec<String> = t
                     .profiles
                     .iter()
-                    .filter(|p| !p.compatible)
-                    .map(|p| match Verdict::of(p) {
-                        Verdict::Unknown => format!("{} (inconclusive)", p.profile),
+                    .filter(|p| p.verdict != Verdict::Compatible)
+                    .map(|p| match p.verdict {
+                        Verdict::Inconclusive => format!("{} ({})", p.profile, p.verdict),
                         _ => p.profile.clone(),
                     })
                     .collect();
@@ -818,11 +789,12 @@ fn target_markdown(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Re
         .profiles
         .iter()
         .map(|p| {
-            let result = match Verdict::of(p) {
-                Verdict::Unknown => "❔ inconclusive",
-                Verdict::Compatible => "✅ compatible",
-                Verdict::Incompatible => "❌ incompatible",
+            let mark = match p.verdict {
+                Verdict::Inconclusive => "❔",
+                Verdict::Compatible => "✅",
+                Verdict::Incompatible => "❌",
             };
+            let result = format!("{mark} {}", p.verdict);
             let (version, suite) = match &p.negotiated {
                 Some(a) => (a.version.to_string(), md_code(&view.suite(a.cipher_suite))),
                 None => (String::new(), String::new()),
@@ -941,12 +913,11 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
         });
     }
     for p in &t.profiles {
-        let rule = format!("require {}", p.profile);
         let violation = report
             .policy
             .violations
             .iter()
-            .find(|v| v.target == t.target && v.rule == rule);
+            .find(|v| v.target == t.target && v.profile.as_ref() == Some(&p.profile));
         let reason = p.reason.clone().unwrap_or_default();
         let mut case = Case {
             name: p.profile.clone(),
@@ -954,21 +925,20 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
             error: None,
             out: None,
         };
-        if let Some(v) = violation {
-            case.failure = Some(v.message.clone());
-        } else if !p.conclusive {
-            let code = p.reason_code.map_or("inconclusive", |c| c.name());
-            case.error = Some((code.to_string(), reason));
-        } else {
-            case.out = Some(match &p.negotiated {
-                Some(a) if p.compatible => format!(
-                    "compatible: {} {} ({})",
-                    a.version,
-                    a.cipher_suite,
-                    confirmed_text(p)
-                ),
-                _ => format!("incompatible: {reason}"),
-            });
+        match (violation, p.verdict) {
+            (Some(v), _) => case.failure = Some(v.message.clone()),
+            (None, Verdict::Inconclusive) => {
+                let code = p.reason_code.map_or(p.verdict.name(), |c| c.name());
+                case.error = Some((code.to_string(), reason));
+            }
+            (None, Verdict::Compatible) => {
+                let how = match &p.negotiated {
+                    Some(a) => format!(" {} {}", a.version, a.cipher_suite),
+                    None => String::new(),
+                };
+                case.out = Some(format!("{}:{how} ({})", p.verdict, confirmed_text(p)));
+            }
+            (None, Verdict::Incompatible) => case.out = Some(format!("{}: {reason}", p.verdict)),
         }
         cases.push(case);
     }
@@ -978,7 +948,7 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
         .policy
         .violations
         .iter()
-        .filter(|v| v.target == t.target && !v.rule.starts_with("require "))
+        .filter(|v| v.target == t.target && v.profile.is_none())
     {
         cases.push(Case {
             name: v.rule.clone(),
@@ -987,12 +957,9 @@ fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
             out: None,
         });
     }
-    for v in report
-        .policy
-        .unresolved
-        .iter()
-        .filter(|v| v.target == t.target && !v.rule.starts_with("require ") && v.rule != "scan")
-    {
+    for v in report.policy.unresolved.iter().filter(|v| {
+        v.target == t.target && v.profile.is_none() && v.code != ViolationCode::NotScanned
+    }) {
         cases.push(Case {
             name: v.rule.clone(),
             failure: None,

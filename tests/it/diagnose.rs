@@ -53,6 +53,10 @@ fn a_strong_12_manager_strands_a_10_0_agent_with_advice() {
     assert_eq!(step(&v, "heartbeat_port")["status"], "pass");
     let tls = step(&v, "tls");
     assert_eq!(tls["status"], "fail", "{tls:#}");
+    // The step's verdict and the handshake's own code.
+    assert_eq!(tls["verdict"], "incompatible", "{tls:#}");
+    assert_eq!(tls["reason_code"], "no_common_suite", "{tls:#}");
+    assert_eq!(step(&v, "name_resolution")["verdict"], "compatible");
     let advice = tls["advice"].as_str().unwrap();
     assert!(
         advice.contains("only the 12.x strong cipher suites"),
@@ -65,6 +69,8 @@ fn a_strong_12_manager_strands_a_10_0_agent_with_advice() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["profile"], "dsa-11");
     assert_eq!(step(&v, "tls")["status"], "pass");
+    assert_eq!(step(&v, "tls")["verdict"], "compatible");
+    assert!(step(&v, "tls")["reason_code"].is_null());
     assert_eq!(step(&v, "client_certificate")["status"], "pass");
     // Off the path, informing only: no console here.
     assert_eq!(step(&v, "console_port")["on_path"], false);

@@ -549,7 +549,7 @@ fn what_if_from_a_full_scan() {
     ])
     .expect_code(1);
     let v = r.json();
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["status"], "lost");
     let profiles = v["targets"][0]["profiles"].as_array().unwrap();
     let of = |id: &str| profiles.iter().find(|p| p["profile"] == id).unwrap();

@@ -41,7 +41,7 @@ fn json_matrix_matches_the_domain_facts() {
     let v = tlscompat(&["matrix", "--server", "dsm-strong-12", "--format", "json"])
         .expect_code(0)
         .json();
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["preference"], "server");
     let pairs = v["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 5);
@@ -278,7 +278,7 @@ fn output_file_and_colors() {
     assert!(run.stdout.is_empty());
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
 
     let colored =
         tlscompat(&["--color", "always", "matrix", "--server", "dsm-strong-12"]).expect_code(0);

@@ -354,3 +354,99 @@ fn a_report_that_contradicts_itself_is_refused() {
         }
     }
 }
+
+/// `value` as `schema_version` 2 wrote it: no `verdict` (the booleans
+/// alone), no `profile` on a violation.
+fn as_version_2(value: &mut Value) {
+    match value {
+        Value::Object(o) => {
+            if o.get("schema_version").is_some() {
+                o.insert("schema_version".into(), 2.into());
+            }
+            if o.contains_key("verdict") && o.contains_key("conclusive") {
+                o.remove("verdict");
+            }
+            if o.contains_key("rule") {
+                o.remove("profile");
+            }
+            o.values_mut().for_each(as_version_2);
+        }
+        Value::Array(a) => a.iter_mut().for_each(as_version_2),
+        _ => {}
+    }
+}
+
+/// A report of the previous `schema_version` (2: verdicts as the booleans
+/// `compatible` and `conclusive`) still loads in `check`, `merge`,
+/// `what-if` and `plan --from`, and each reads the same verdicts from it as
+/// from the report as this version writes it: the same exit code, and the
+/// same verdicts in `check`'s JSON.
+#[test]
+fn a_report_of_the_previous_schema_version_still_loads() {
+    let f = fleet(&["dsm-strong-12"], false);
+    let path = f.path("r.json");
+    let run = tlscompat(&[
+        "scan",
+        "-i",
+        &f.inventory,
+        "-p",
+        "dsa-10.0",
+        "-p",
+        "dsa-11",
+        "--require",
+        "dsa-10.0",
+        "--format",
+        "json",
+        "-o",
+        &path,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let current: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(current["schema_version"], 3);
+    let verdicts = |v: &Value| -> Vec<(Value, Value)> {
+        v["targets"][0]["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["profile"].clone(), p["verdict"].clone()))
+            .collect()
+    };
+    assert_eq!(
+        verdicts(&current),
+        [
+            ("dsa-10.0".into(), "incompatible".into()),
+            ("dsa-11".into(), "compatible".into())
+        ]
+    );
+    let mut old = current.clone();
+    as_version_2(&mut old);
+    assert_eq!(old["schema_version"], 2);
+    assert!(old["targets"][0]["profiles"][0].get("verdict").is_none());
+    let old_path = f.path("old.json");
+    std::fs::write(&old_path, old.to_string()).unwrap();
+    for c in [
+        vec!["check", "--require", "dsa-10.0"],
+        vec!["merge"],
+        vec!["what-if", "--drop", "tls1.0"],
+        vec!["plan", "--to", "dsm-strong-12", "--from"],
+    ] {
+        let with = |file: &str| {
+            let mut args = c.clone();
+            args.push(file);
+            args.extend(["--format", "json"]);
+            tlscompat(&args)
+        };
+        let (new_run, old_run) = (with(&path), with(&old_path));
+        assert_ne!(old_run.code, 2, "{c:?}: {}", old_run.stderr);
+        assert_eq!(old_run.code, new_run.code, "{c:?}: {}", old_run.stderr);
+        if c[0] == "check" || c[0] == "merge" {
+            let judged: Value = serde_json::from_str(&old_run.stdout).unwrap();
+            assert_eq!(judged["schema_version"], 3, "{c:?}");
+            assert_eq!(verdicts(&judged), verdicts(&current), "{c:?}");
+            assert_eq!(
+                judged["policy"]["violations"][0]["profile"], "dsa-10.0",
+                "{c:?}"
+            );
+        }
+    }
+}

@@ -27,7 +27,7 @@ fn list_shows_every_shipped_profile() {
 fn list_as_json_and_yaml() {
     let run = tlscompat(&["profiles", "list", "--format", "json"]).expect_code(0);
     let v = run.json();
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["tool"]["name"], "tlscompat");
     let profiles = v["profiles"].as_array().unwrap();
     assert_eq!(profiles.len(), 7);
@@ -41,7 +41,7 @@ fn list_as_json_and_yaml() {
     assert_eq!(fips["cipher_suites"][4]["id"], "0x003D");
 
     let run = tlscompat(&["profiles", "list", "--format", "yaml"]).expect_code(0);
-    assert!(run.stdout.contains("schema_version: 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("schema_version: 3"), "{}", run.stdout);
     assert!(run.stdout.contains("id: dsm-strong-12"), "{}", run.stdout);
 }
 

@@ -550,8 +550,25 @@ fn ecdsa_certificate_server_serves_no_deep_security_profile() {
     for agent in ["dsa-9.6", "dsa-10.0", "dsa-10.0-u16", "dsa-11", "dsa-fips"] {
         assert_eq!(profile(t, agent)["compatible"], false, "{agent}");
     }
+    // The model's finding says why, in the text too (the printer no longer
+    // decides from the key type itself).
+    let findings: Vec<&str> = t["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(
+        findings.contains(&"certificate_key_type_unusable"),
+        "{findings:?}"
+    );
     let text = tlscompat(&["scan", &addr_arg(s.addr)]);
-    assert!(text.stdout.contains("not RSA"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("[certificate_key_type_unusable]")
+            && text.stdout.contains("an ECDSA key"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]
@@ -757,7 +774,7 @@ fn json_report_has_the_documented_shape() {
         "-p",
         "dsa-11",
     ]);
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["tool"]["name"], "tlscompat");
     let t = &v["targets"][0];
     assert_eq!(t["target"], format!("localhost:{port}"));
@@ -854,7 +871,7 @@ fn other_formats() {
         );
     }
     let yaml = tlscompat(&["scan", &addr, "--format", "yaml"]);
-    assert!(yaml.stdout.contains("schema_version: 2"), "{}", yaml.stdout);
+    assert!(yaml.stdout.contains("schema_version: 3"), "{}", yaml.stdout);
     let jsonl = tlscompat(&["scan", &addr, &addr, "--format", "jsonl"]);
     let lines: Vec<Value> = jsonl
         .stdout

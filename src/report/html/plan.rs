@@ -13,7 +13,7 @@ use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, 
 use crate::directions::{Leg, LegStatus, LegVerdict, legs};
 use crate::plan::{AgentPlan, IdentifiedBy, PlanGroup, PlanReport};
 use crate::report::plan::{before_line, evidence, source};
-use crate::results::PolicyStatus;
+use crate::results::{PolicyStatus, Verdict};
 
 /// Both legs, in the order the grid shows them.
 const LEGS: [Leg; 2] = [Leg::AgentInitiated, Leg::ManagerInitiated];
@@ -22,10 +22,10 @@ const LEGS: [Leg; 2] = [Leg::AgentInitiated, Leg::ManagerInitiated];
 const NAMED: usize = 20;
 
 fn contact(a: &AgentPlan) -> (Tone, &'static str) {
-    match a.loses_contact {
-        Some(true) => (Tone::Bad, "loses contact"),
-        Some(false) => (Tone::Good, "keeps contact"),
-        None => (Tone::Unknown, "cannot tell"),
+    match a.verdict {
+        Verdict::Incompatible => (Tone::Bad, "loses contact"),
+        Verdict::Compatible => (Tone::Good, "keeps contact"),
+        Verdict::Inconclusive => (Tone::Unknown, "cannot tell"),
     }
 }
 
@@ -86,7 +86,7 @@ fn leg_cell(a: &AgentPlan, verdicts: &[LegVerdict], leg: Leg, when: &str) -> Cel
             leg.name()
         ));
     };
-    let (tone, word) = leg_word(v.status);
+    let (tone, word) = leg_word(v.status());
     Cell::new(tone, word).detail(leg_detail(v)).title(format!(
         "{} {when}: {word} (evidence: {})",
         leg.name(),
@@ -99,11 +99,11 @@ fn upgrade_cell(a: &AgentPlan) -> Cell {
         (Some(rec), Some(up)) if rec != up => format!("at the least {up}"),
         _ => String::new(),
     };
-    match (&a.recommended, a.loses_contact) {
+    match (&a.recommended, a.verdict) {
         (Some(rec), _) => Cell::new(Tone::Neutral, rec.clone()).detail(least),
-        (None, Some(false)) => Cell::new(Tone::Neutral, "none needed"),
-        (None, Some(true)) => Cell::new(Tone::Bad, "no upgrade keeps it"),
-        (None, None) => Cell::new(Tone::Unknown, "unknown"),
+        (None, Verdict::Compatible) => Cell::new(Tone::Neutral, "none needed"),
+        (None, Verdict::Incompatible) => Cell::new(Tone::Bad, "no upgrade keeps it"),
+        (None, Verdict::Inconclusive) => Cell::new(Tone::Unknown, "unknown"),
     }
 }
 
@@ -173,7 +173,7 @@ fn leg_markup(v: Option<&LegVerdict>) -> Markup {
     let Some(v) = v else {
         return Markup::el_text("span", &[("class", "none")], "not used");
     };
-    let (tone, word) = leg_word(v.status);
+    let (tone, word) = leg_word(v.status());
     let mut m = Markup::badge(tone, word);
     m.push(Markup::el_text(
         "div",
@@ -280,9 +280,9 @@ fn groups(p: &PlanReport) -> Markup {
     Markup::list(
         p.groups.iter().map(|g| {
             let n = g.agents.len();
-            let (tone, fate) = match (g.loses_contact, n) {
-                (Some(true), 1) => (Tone::Bad, "loses contact"),
-                (Some(true), _) => (Tone::Bad, "lose contact"),
+            let (tone, fate) = match (g.verdict, n) {
+                (Verdict::Incompatible, 1) => (Tone::Bad, "loses contact"),
+                (Verdict::Incompatible, _) => (Tone::Bad, "lose contact"),
                 _ => (Tone::Unknown, "cannot tell"),
             };
             let mut item = Markup::el_text("strong", &[], &g.name);
@@ -318,10 +318,10 @@ fn groups(p: &PlanReport) -> Markup {
 /// the grid's default order.
 fn worst_first(p: &PlanReport) -> impl Iterator<Item = &AgentPlan> {
     let mut agents: Vec<&AgentPlan> = p.agents.iter().collect();
-    agents.sort_by_key(|a| match a.loses_contact {
-        Some(true) => 0,
-        None => 1,
-        Some(false) => 2,
+    agents.sort_by_key(|a| match a.verdict {
+        Verdict::Incompatible => 0,
+        Verdict::Inconclusive => 1,
+        Verdict::Compatible => 2,
     });
     agents.into_iter()
 }

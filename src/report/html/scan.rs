@@ -11,17 +11,19 @@ use crate::negotiate::Preference;
 use crate::report::scan::confirmed_text;
 use crate::results::{
     CertificateSummary, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
-    Violation,
+    Verdict, Violation, date_text,
 };
 use crate::version::TlsVersion;
 
-/// How one profile fared on one endpoint, as the page labels it.
+/// How one profile fared on one endpoint: the model's verdict, and its
+/// tone on the page.
 fn verdict(p: &ProfileReport) -> (Tone, &'static str) {
-    match (p.conclusive, p.compatible) {
-        (false, _) => (Tone::Unknown, "inconclusive"),
-        (true, true) => (Tone::Good, "compatible"),
-        (true, false) => (Tone::Bad, "incompatible"),
-    }
+    let tone = match p.verdict {
+        Verdict::Inconclusive => Tone::Unknown,
+        Verdict::Compatible => Tone::Good,
+        Verdict::Incompatible => Tone::Bad,
+    };
+    (tone, p.verdict.name())
 }
 
 /// Per profile: compatible, incompatible, inconclusive endpoints.
@@ -29,10 +31,10 @@ fn counts(report: &ScanReport, ids: &[String]) -> BTreeMap<String, [usize; 3]> {
     let mut m: BTreeMap<String, [usize; 3]> = ids.iter().map(|id| (id.clone(), [0; 3])).collect();
     for p in report.targets.iter().flat_map(|t| &t.profiles) {
         let c = m.entry(p.profile.clone()).or_default();
-        match verdict(p).0 {
-            Tone::Good => c[0] += 1,
-            Tone::Bad => c[1] += 1,
-            _ => c[2] += 1,
+        match p.verdict {
+            Verdict::Compatible => c[0] += 1,
+            Verdict::Incompatible => c[1] += 1,
+            Verdict::Inconclusive => c[2] += 1,
         }
     }
     m
@@ -103,12 +105,20 @@ fn frame(report: &ScanReport) -> Page {
     let losing: Vec<&TargetReport> = report
         .targets
         .iter()
-        .filter(|t| t.profiles.iter().any(|p| verdict(p).0 == Tone::Bad))
+        .filter(|t| {
+            t.profiles
+                .iter()
+                .any(|p| p.verdict == Verdict::Incompatible)
+        })
         .collect();
     let inconclusive = report
         .targets
         .iter()
-        .filter(|t| t.profiles.iter().any(|p| !p.conclusive))
+        .filter(|t| {
+            t.profiles
+                .iter()
+                .any(|p| p.verdict == Verdict::Inconclusive)
+        })
         .count();
     let mut stats = vec![
         Stat::new("endpoints", n, Tone::Neutral),
@@ -335,7 +345,7 @@ fn row(t: &TargetReport, ids: &[String], width: usize) -> Row {
                 Some(p) => {
                     let (tone, word) = verdict(p);
                     let detail = match (&p.negotiated, &p.reason) {
-                        (Some(a), _) if p.compatible => {
+                        (Some(a), _) if p.verdict == Verdict::Compatible => {
                             format!("{} {}", a.version, a.cipher_suite)
                         }
                         (_, Some(r)) => r.clone(),
@@ -576,16 +586,16 @@ fn certificate(c: &CertificateSummary) -> Markup {
             Markup::text(&format!("{} {} bits", c.key_type, c.key_bits)),
         ),
         ("signature", Markup::text(&c.signature_algorithm)),
-        ("valid from", Markup::text(&c.not_before)),
+        ("valid from", Markup::text(&date_text(c.not_before))),
     ];
     let until = if c.expired {
         Markup::concat([
-            Markup::text(&c.not_after),
+            Markup::text(&date_text(c.not_after)),
             Markup::text(" "),
             Markup::badge(Tone::Bad, "expired"),
         ])
     } else {
-        Markup::text(&c.not_after)
+        Markup::text(&date_text(c.not_after))
     };
     facts.push(("valid until", until));
     if !c.subject_alt_names.is_empty() {

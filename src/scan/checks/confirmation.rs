@@ -31,7 +31,7 @@ pub(super) fn apply(
     };
     // Rule: only a hello the first flight accepted needs confirming; behind
     // a refusal or a lost answer the handshake can only agree.
-    if matches!(result, HandshakeResult::NotRun(_)) || !out.compatible {
+    if matches!(result, HandshakeResult::NotRun(_)) || !out.verdict.is_compatible() {
         return;
     }
     out.engine = Some(*engine);
@@ -45,8 +45,6 @@ pub(super) fn apply(
                 out.confirmed = Confirmed::ClientCertificateRequired;
             } else {
                 // Rule: a close or a timeout is not "required".
-                out.conclusive = false;
-                out.compatible = false;
                 out.confirmed = Confirmed::Failed;
                 out.because(
                     ReasonCode::Inconclusive,
@@ -80,7 +78,6 @@ pub(super) fn apply(
                     f.detail
                 )
             };
-            out.compatible = false;
             out.confirmed = Confirmed::Failed;
             out.because(ReasonCode::HandshakeFailed, message.clone());
             issues.push(Issue {

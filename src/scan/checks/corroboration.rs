@@ -133,13 +133,13 @@ pub(crate) fn apply(
     contradictions: &[Issue],
 ) {
     let unsteady = !contradictions.is_empty();
-    for report in out.iter_mut().filter(|r| r.conclusive) {
+    for report in out.iter_mut().filter(|r| r.verdict.is_conclusive()) {
         let Some(p) = profiles.iter().find(|p| p.id == report.profile) else {
             continue;
         };
         let asked = own(records, &p.id);
         let own_refusals = asked.iter().filter(|r| refused(r)).count();
-        let (alike, what) = match (report.compatible, report.reason_code) {
+        let (alike, what) = match (report.verdict.is_compatible(), report.reason_code) {
             (true, _) => {
                 let Some(v) = report.negotiated.map(|a| a.version) else {
                     continue;
@@ -202,8 +202,6 @@ pub(crate) fn apply(
                 ),
             )
         };
-        report.conclusive = false;
-        report.compatible = false;
         report.because(code, why);
     }
 }

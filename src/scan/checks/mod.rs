@@ -219,7 +219,7 @@ pub(crate) fn report(
         },
         hello_retry: k.hello_retry,
     });
-    let key_type = certificate.as_ref().map(|c| c.key_type.as_str());
+    let key_type = certificate.as_ref().map(|c| c.key_type);
     report.profiles = profiles
         .iter()
         .map(|p| {
@@ -242,8 +242,6 @@ pub(crate) fn report(
             if p.reason_code == Some(ReasonCode::Inconsistent) {
                 continue;
             }
-            p.conclusive = false;
-            p.compatible = false;
             p.because(ReasonCode::Inconsistent, c.message.clone());
         }
         report.issues.push(c.clone());

@@ -16,7 +16,7 @@ use super::Knowledge;
 use crate::negotiate::{Agreement, Failure};
 use crate::probe::{HelloSpec, Outcome};
 use crate::profile::Profile;
-use crate::results::{ClientCertificate, Confirmed, ProfileReport, ReasonCode};
+use crate::results::{CertKeyType, ClientCertificate, Confirmed, ProfileReport, ReasonCode};
 use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 
@@ -37,7 +37,7 @@ pub(super) fn verdict(
     p: &Profile,
     records: &[ProbeRecord],
     k: &Knowledge,
-    key_type: Option<&str>,
+    key_type: Option<CertKeyType>,
 ) -> ProfileReport {
     let mutual: BTreeMap<TlsVersion, Vec<CipherSuiteId>> = p
         .versions
@@ -46,15 +46,8 @@ pub(super) fn verdict(
         .filter(|(_, s)| !s.is_empty())
         .collect();
     let mut out = ProfileReport {
-        profile: p.id.clone(),
-        compatible: false,
-        negotiated: None,
         mutual,
-        confirmed: Confirmed::NotAttempted,
-        engine: None,
-        reason: None,
-        reason_code: None,
-        conclusive: true,
+        ..ProfileReport::new(p.id.clone())
     };
     let replay = super::consistency::own_answer(records, &p.id);
     match replay.map(|r| &r.outcome) {
@@ -62,7 +55,7 @@ pub(super) fn verdict(
         Some(Outcome::Accepted(a))
             if p.supports(a.version) && p.cipher_suites.contains(&a.cipher_suite) =>
         {
-            out.compatible = true;
+            out.connects();
             out.negotiated = Some(Agreement {
                 version: a.version,
                 cipher_suite: a.cipher_suite,
@@ -101,23 +94,17 @@ pub(super) fn verdict(
             out.because(code, format!("{why} (the server answered {alert})"));
         }
         Some(o @ Outcome::ServerFault(_)) => out.because(ReasonCode::ServerFault, o.to_string()),
-        Some(other) => {
-            out.conclusive = false;
-            out.because(ReasonCode::Inconclusive, format!("inconclusive: {other}"));
-        }
-        None => {
-            out.conclusive = false;
-            out.because(ReasonCode::NotProbed, "this profile's hello was not probed");
-        }
+        Some(other) => out.because(ReasonCode::Inconclusive, format!("inconclusive: {other}")),
+        None => out.because(ReasonCode::NotProbed, "this profile's hello was not probed"),
     }
     out
 }
 
 /// Why a profile's hello was refused, from what the server accepted alone.
-fn explain(p: &Profile, k: &Knowledge, key_type: Option<&str>) -> (ReasonCode, String) {
+fn explain(p: &Profile, k: &Knowledge, key_type: Option<CertKeyType>) -> (ReasonCode, String) {
     // Rule: a certificate no suite of this client can use explains
     // everything else: say so, not only "no common suite".
-    if let Some(kt) = key_type.filter(|kt| !crate::certinfo::key_type_usable(kt, p)) {
+    if let Some(kt) = key_type.filter(|kt| !crate::certinfo::key_type_usable(*kt, p)) {
         let auth: BTreeSet<&str> = p
             .cipher_suites
             .iter()
@@ -130,12 +117,12 @@ fn explain(p: &Profile, k: &Knowledge, key_type: Option<&str>) -> (ReasonCode, S
             format!(
                 "the server's certificate has {} {} key, and every cipher suite of {} \
                  authenticates with {}: this client cannot connect",
-                if kt.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                if kt.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
                     "an"
                 } else {
                     "a"
                 },
-                kt.to_uppercase(),
+                kt.name().to_uppercase(),
                 p.id,
                 auth.join(" or ")
             ),

@@ -5,7 +5,7 @@ use crate::negotiate::Agreement;
 use crate::probe::CertificateRequested;
 use crate::probe::{Accepted, ConnectError, ConnectErrorKind, Fault, HelloSpec};
 use crate::profile::Catalog;
-use crate::results::Confirmed;
+use crate::results::{Confirmed, Verdict};
 use crate::target::Target;
 use crate::wire::codes::AlertDescription;
 
@@ -129,7 +129,7 @@ fn strong_manager_outcomes() {
     assert_eq!(server.client_certificate, ClientCertificate::None);
     assert_eq!(server.matches_profiles, ["dsa-11", "dsm-strong-12"]);
     let p = |id: &str| r.profiles.iter().find(|p| p.profile == id).unwrap();
-    assert!(!p("dsa-9.6").compatible);
+    assert_ne!(p("dsa-9.6").verdict, Verdict::Compatible);
     assert_eq!(
         p("dsa-9.6").reason.as_deref(),
         Some(
@@ -140,7 +140,7 @@ fn strong_manager_outcomes() {
         p("dsa-10.0").reason.as_deref(),
         Some("no common suite at tls1.2 (the server answered handshake_failure)")
     );
-    assert!(p("dsa-11").compatible);
+    assert_eq!(p("dsa-11").verdict, Verdict::Compatible);
     assert_eq!(
         p("dsa-11").negotiated,
         Some(Agreement {
@@ -210,7 +210,7 @@ fn an_older_answer_means_the_version_is_not_spoken() {
     assert!(k.unsupported.contains(&TlsVersion::Tls12));
     let r = run(&records, &[a10], &[]);
     let p = &r.profiles[0];
-    assert!(!p.compatible);
+    assert_ne!(p.verdict, Verdict::Compatible);
     assert!(
         p.reason
             .as_deref()
@@ -263,8 +263,7 @@ fn faults_and_inconclusive_probes_are_issues_not_support() {
             ),
         ]
     );
-    assert!(!r.profiles[0].conclusive);
-    assert!(!r.profiles[0].compatible);
+    assert_eq!(r.profiles[0].verdict, Verdict::Inconclusive);
 }
 
 #[test]
@@ -338,8 +337,9 @@ fn certificate_requests_are_aggregated() {
         r.profiles[0].confirmed,
         Confirmed::ClientCertificateRequired
     );
-    assert!(
-        r.profiles[0].compatible,
+    assert_eq!(
+        r.profiles[0].verdict,
+        Verdict::Compatible,
         "the suite is accepted although the handshake cannot finish"
     );
 }
@@ -548,8 +548,8 @@ fn unsteady_servers_need_three_alike_answers() {
     let k = Knowledge::learn(&steady);
     assert!(corroboration::plan(&steady, &[a10, a11], &k).is_empty());
     let r = run(&steady, &[a10, a11], &[]);
-    assert!(verdict(&r, "dsa-11").compatible && verdict(&r, "dsa-11").conclusive);
-    assert!(verdict(&r, "dsa-10.0").conclusive);
+    assert_eq!(verdict(&r, "dsa-11").verdict, Verdict::Compatible);
+    assert!(verdict(&r, "dsa-10.0").verdict.is_conclusive());
 
     let mut records = steady.clone();
     records[3] = again(a10, accepted(Tls12, 0x003D));
@@ -564,21 +564,21 @@ fn unsteady_servers_need_three_alike_answers() {
     let r = run(&records, &[a10, a11], &[]);
     assert!(!r.complete);
     let ten = verdict(&r, "dsa-10.0");
-    assert!(!ten.conclusive);
+    assert_eq!(ten.verdict, Verdict::Inconclusive);
     assert_eq!(ten.reason_code, Some(ReasonCode::Inconsistent));
     // Two acceptances of dsa-11's suites: not enough.
     let eleven = verdict(&r, "dsa-11");
-    assert!(!eleven.conclusive && !eleven.compatible);
+    assert_eq!(eleven.verdict, Verdict::Inconclusive);
     assert_eq!(eleven.reason_code, Some(ReasonCode::Unsteady));
     // A third, from its suite alone: the verdict stands.
     records.push(suite_probe(Tls12, 0xC030, accepted(Tls12, 0xC030)));
     let r = run(&records, &[a10, a11], &[]);
     let eleven = verdict(&r, "dsa-11");
-    assert!(eleven.conclusive && eleven.compatible, "{eleven:?}");
+    assert_eq!(eleven.verdict, Verdict::Compatible, "{eleven:?}");
     // One of its own asks refused: never compatible again.
     records.push(again(a11, rejected()));
     let r = run(&records, &[a10, a11], &[]);
-    assert!(!verdict(&r, "dsa-11").conclusive);
+    assert_eq!(verdict(&r, "dsa-11").verdict, Verdict::Inconclusive);
 }
 
 /// A server fault is what the server said, not a refusal: it needs no
@@ -603,7 +603,7 @@ fn server_faults_stand_on_unsteady_servers() {
     assert!(corroboration::plan(&records, &[a10, a11], &k).is_empty());
     let r = run(&records, &[a10, a11], &[]);
     let eleven = verdict(&r, "dsa-11");
-    assert!(eleven.conclusive && !eleven.compatible);
+    assert_eq!(eleven.verdict, Verdict::Incompatible);
     assert_eq!(eleven.reason_code, Some(ReasonCode::ServerFault));
 }
 
@@ -628,7 +628,7 @@ fn a_refused_hello_whose_suite_is_accepted_needs_three_refusals() {
     assert_eq!(count(&|p| *p == Purpose::Retest(1, false)), 1);
     let r = run(&records, &[a11], &[]);
     let p = verdict(&r, "dsa-11");
-    assert!(!p.conclusive);
+    assert_eq!(p.verdict, Verdict::Inconclusive);
     assert_eq!(p.reason_code, Some(ReasonCode::Inconclusive));
     for _ in 0..4 {
         records.push(ProbeRecord {
@@ -638,6 +638,6 @@ fn a_refused_hello_whose_suite_is_accepted_needs_three_refusals() {
     }
     let r = run(&records, &[a11], &[]);
     let p = verdict(&r, "dsa-11");
-    assert!(p.conclusive && !p.compatible);
+    assert_eq!(p.verdict, Verdict::Incompatible);
     assert_eq!(p.reason_code, Some(ReasonCode::HelloRefused));
 }
