@@ -305,7 +305,86 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     } = input;
     let saved = source == PlanSource::Report;
     let mut notes = Vec::new();
-    // The manager as it is now: `--manager`, else the fleet's one manager.
+    let (manager, manager_evidence) =
+        manager_as_now(manager, given_saved, saved, &targets, &mut notes);
+    let manager_now = manager
+        .as_ref()
+        .map(|m| ManagerNow::of(m, catalog, manager_evidence));
+    let manager_server = manager
+        .as_ref()
+        .filter(|m| m.status == TargetStatus::Ok)
+        .and_then(|m| m.server.as_ref().map(|s| (m, s)));
+    if let (Some(m), None) = (&manager, manager_server) {
+        notes.push(format!(
+            "before: unknown: the manager {} could not be scanned{}",
+            m.target,
+            m.error
+                .as_ref()
+                .map(|e| format!(" ({})", e.message))
+                .unwrap_or_default()
+        ));
+    }
+    let now = manager_server.map(|(report, server)| Now {
+        report,
+        server,
+        evidence: manager_evidence,
+        observed: None,
+    });
+    let now = now.map(|now| Now {
+        observed: observed_manager.as_ref(),
+        ..now
+    });
+    evidence_notes(
+        &mut notes,
+        now.is_some(),
+        observed_manager.as_ref(),
+        targets.iter().any(|t| t.observed.is_some()),
+        &unlisted,
+        to,
+        source,
+    );
+    let mut agents = Vec::new();
+    let mut others = Vec::new();
+    for t in &targets {
+        match t.role {
+            Role::Agent => agents.push(agent(t, to, catalog, now.as_ref(), saved)),
+            role => {
+                let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
+                others.push(other_target(t, role, chosen, source));
+            }
+        }
+    }
+    let groups = groups(&agents, to, catalog);
+    let steps = steps(&groups, to, catalog);
+    let summary = summary(&agents);
+    if agents.is_empty() {
+        notes.push("no agent in the fleet: nothing to plan".into());
+    }
+    PlanReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::current(),
+        to: ProfileRef::of(to),
+        source,
+        manager: manager_now,
+        agents,
+        others,
+        groups,
+        steps,
+        notes,
+        unlisted_observed: unlisted.iter().map(|u| u.address.to_string()).collect(),
+        summary,
+    }
+}
+
+/// The manager as it is now: `--manager`, else the fleet's one manager
+/// (a note says why there is none), with where its report came from.
+fn manager_as_now(
+    manager: Option<TargetReport>,
+    given_saved: bool,
+    saved: bool,
+    targets: &[PlanTarget],
+    notes: &mut Vec<String>,
+) -> (Option<TargetReport>, Evidence) {
     let listed: Vec<&PlanTarget> = targets
         .iter()
         .filter(|t| t.role == Role::Manager && t.scan.is_some())
@@ -333,65 +412,64 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     } else {
         Evidence::Probe
     };
-    let manager_now = manager.as_ref().map(|m| ManagerNow {
-        target: m.target.clone(),
-        status: m.status,
-        behaves_like: m
-            .server
-            .as_ref()
-            .map(|s| {
-                s.matches_profiles
-                    .iter()
-                    .filter(|id| catalog.get(id).is_some_and(|p| p.role == Role::Manager))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default(),
-        error: m.error.as_ref().map(|e| e.message.clone()),
-        evidence: manager_evidence,
-    });
-    let manager_server = manager
-        .as_ref()
-        .filter(|m| m.status == TargetStatus::Ok)
-        .and_then(|m| m.server.as_ref().map(|s| (m, s)));
-    if let (Some(m), None) = (&manager, manager_server) {
-        notes.push(format!(
-            "before: unknown: the manager {} could not be scanned{}",
-            m.target,
-            m.error
+    (manager, manager_evidence)
+}
+
+impl ManagerNow {
+    /// The before column's manager: its scan, the manager profiles it
+    /// behaves like, and the evidence.
+    fn of(m: &TargetReport, catalog: &Catalog, evidence: Evidence) -> ManagerNow {
+        ManagerNow {
+            target: m.target.clone(),
+            status: m.status,
+            behaves_like: m
+                .server
                 .as_ref()
-                .map(|e| format!(" ({})", e.message))
-                .unwrap_or_default()
-        ));
+                .map(|s| {
+                    s.matches_profiles
+                        .iter()
+                        .filter(|id| catalog.get(id).is_some_and(|p| p.role == Role::Manager))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default(),
+            error: m.error.as_ref().map(|e| e.message.clone()),
+            evidence,
+        }
     }
-    let now = manager_server.map(|(report, server)| Now {
-        report,
-        server,
-        evidence: manager_evidence,
-        observed: None,
-    });
-    let now = now.map(|now| Now {
-        observed: observed_manager.as_ref(),
-        ..now
-    });
-    match (&now, &observed_manager) {
-        (Some(_), Some(m)) => notes.push(format!(
+}
+
+/// What the plan's columns rest on, said once: the manager's offer as a
+/// client (seen in a capture, or inferred from its server side), agents
+/// judged by what a capture saw, agents seen but not listed, and how the
+/// after column is found for this source.
+fn evidence_notes(
+    notes: &mut Vec<String>,
+    now: bool,
+    observed_manager: Option<&crate::observe::SeenClient>,
+    any_observed: bool,
+    unlisted: &[crate::observe::SeenClient],
+    to: &Profile,
+    source: PlanSource,
+) {
+    match (now, observed_manager) {
+        (true, Some(m)) => notes.push(format!(
             "before, manager-initiated: the manager's own ClientHello to agents (4118), seen from {} in the capture, as its offer as a client",
             m.address
         )),
-        (Some(_), None) => notes.push(
+        (true, None) => notes.push(
             "before, manager-initiated: the manager's accepted versions and suites on 4120 taken as its offer as a client (an inference: the sources do not say the manager's client side differs)"
                 .into(),
         ),
         _ => {}
     }
-    if targets.iter().any(|t| t.observed.is_some()) {
+    if any_observed {
         notes.push(
             "agent-initiated: agents seen in the capture are judged by the offer they were seen to make (evidence `observed`)"
                 .into(),
         );
     }
-    for u in &unlisted {
+    for u in unlisted {
         notes.push(format!(
             "seen in the capture but not in the fleet: agent {}{}",
             u.address,
@@ -426,33 +504,32 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
             to.id
         ),
     });
-    let mut agents = Vec::new();
-    let mut others = Vec::new();
-    for t in &targets {
-        match t.role {
-            Role::Agent => agents.push(agent(t, to, catalog, now.as_ref(), saved)),
-            role => {
-                let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
-                let note = match role {
-                    Role::Manager if chosen => "the manager as it is now: the before column".into(),
-                    Role::Manager if source == PlanSource::Offline => format!(
-                        "a manager: not probed offline (give --manager {} to scan it for the before column)",
-                        t.target
-                    ),
-                    Role::Manager => "a manager, not an agent: not planned".into(),
-                    Role::Relay => "a relay: not planned as an agent (list its agent with role agent to plan it)".into(),
-                    _ => format!("role {role}: not planned"),
-                };
-                others.push(OtherTarget {
-                    target: t.target.clone(),
-                    role,
-                    note,
-                });
-            }
+}
+
+/// A target of the fleet that is not an agent: why it is not planned.
+fn other_target(t: &PlanTarget, role: Role, chosen: bool, source: PlanSource) -> OtherTarget {
+    let note = match role {
+        Role::Manager if chosen => "the manager as it is now: the before column".into(),
+        Role::Manager if source == PlanSource::Offline => format!(
+            "a manager: not probed offline (give --manager {} to scan it for the before column)",
+            t.target
+        ),
+        Role::Manager => "a manager, not an agent: not planned".into(),
+        Role::Relay => {
+            "a relay: not planned as an agent (list its agent with role agent to plan it)".into()
         }
+        _ => format!("role {role}: not planned"),
+    };
+    OtherTarget {
+        target: t.target.clone(),
+        role,
+        note,
     }
-    let groups = groups(&agents, to, catalog);
-    let steps = steps(&groups, to, catalog);
+}
+
+/// How many agents keep, lose or cannot tell contact, and the status and
+/// exit code that follow.
+fn summary(agents: &[AgentPlan]) -> PlanSummary {
     let count = |want: Verdict| agents.iter().filter(|a| a.verdict == want).count();
     let (lose, keep, unknown) = (
         count(Verdict::Incompatible),
@@ -471,34 +548,18 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     } else {
         PolicyStatus::Passed
     };
-    if agents.is_empty() {
-        notes.push("no agent in the fleet: nothing to plan".into());
-    }
-    PlanReport {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        to: ProfileRef::of(to),
-        source,
-        manager: manager_now,
-        agents,
-        others,
-        groups,
-        steps,
-        notes,
-        unlisted_observed: unlisted.iter().map(|u| u.address.to_string()).collect(),
-        summary: PlanSummary {
-            status,
-            exit_code: match status {
-                PolicyStatus::Passed => 0,
-                PolicyStatus::Failed => 1,
-                PolicyStatus::Incomplete => 3,
-            },
-            agents: lose + keep + unknown,
-            keep,
-            lose,
-            unknown,
-            inferred,
+    PlanSummary {
+        status,
+        exit_code: match status {
+            PolicyStatus::Passed => 0,
+            PolicyStatus::Failed => 1,
+            PolicyStatus::Incomplete => 3,
         },
+        agents: lose + keep + unknown,
+        keep,
+        lose,
+        unknown,
+        inferred,
     }
 }
 
