@@ -22,6 +22,7 @@ mod estate;
 mod exposure;
 mod fleet;
 mod flood;
+mod function_length;
 mod gate;
 mod hostile;
 mod html;
