@@ -141,6 +141,44 @@ fn groups(m: &Matrix) -> Vec<(Option<&'static str>, Vec<&Pair>)> {
         .collect()
 }
 
+/// Per server: how many clients are compatible, and which are not.
+fn summary_text(out: &mut dyn Write, m: &Matrix, width: usize) -> io::Result<()> {
+    for (server, ok, lost) in summary(m) {
+        let lost_text = if lost.is_empty() {
+            "none".to_string()
+        } else {
+            lost.join(", ")
+        };
+        let head = format!("{server}:");
+        let line = format!(
+            "{head} {} of {} clients compatible; incompatible: {lost_text}",
+            ok.len(),
+            ok.len() + lost.len(),
+        );
+        let mut lines = wrap(&line, width, "", "  ");
+        // The heading and the lost clients painted, once the words are placed.
+        if let Some(first) = lines.first_mut() {
+            if let Some(rest) = first.strip_prefix(&head) {
+                *first = format!("{}{rest}", style::heading(&head));
+            }
+        }
+        if let Some(last) = lines.last_mut() {
+            if let Some(start) = last.strip_suffix(&lost_text) {
+                let paint = if lost.is_empty() {
+                    Paint::Good
+                } else {
+                    Paint::Bad
+                };
+                *last = format!("{start}{}", paint.apply(&lost_text));
+            }
+        }
+        for line in lines {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
 /// Per server a block: a line per client (verdict, version, suite) with
 /// the reason underneath, laid out for the view's width (under a heading per
 /// direction when the matrix was built by direction); then how the matrix
@@ -193,40 +231,7 @@ pub fn text(out: &mut dyn Write, m: &Matrix, view: &View) -> io::Result<()> {
     for line in wrap(&how_decided(m.preference), view.width, "", "") {
         writeln!(out, "{}", style::dim(&line))?;
     }
-    for (server, ok, lost) in summary(m) {
-        let lost_text = if lost.is_empty() {
-            "none".to_string()
-        } else {
-            lost.join(", ")
-        };
-        let head = format!("{server}:");
-        let line = format!(
-            "{head} {} of {} clients compatible; incompatible: {lost_text}",
-            ok.len(),
-            ok.len() + lost.len(),
-        );
-        let mut lines = wrap(&line, view.width, "", "  ");
-        // The heading and the lost clients painted, once the words are placed.
-        if let Some(first) = lines.first_mut() {
-            if let Some(rest) = first.strip_prefix(&head) {
-                *first = format!("{}{rest}", style::heading(&head));
-            }
-        }
-        if let Some(last) = lines.last_mut() {
-            if let Some(start) = last.strip_suffix(&lost_text) {
-                let paint = if lost.is_empty() {
-                    Paint::Good
-                } else {
-                    Paint::Bad
-                };
-                *last = format!("{start}{}", paint.apply(&lost_text));
-            }
-        }
-        for line in lines {
-            writeln!(out, "{line}")?;
-        }
-    }
-    Ok(())
+    summary_text(out, m, view.width)
 }
 
 /// The matrix as a Markdown table (GitHub and GitLab), one per direction

@@ -102,7 +102,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "show_text",
         "one profile's facts and suites",
     ),
-    ("src/report/matrix.rs", "text", "the matrix in text"),
     ("src/plan.rs", "build", "the plan assembled from its parts"),
     (
         "src/policy/mod.rs",
