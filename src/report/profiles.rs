@@ -271,6 +271,12 @@ pub fn show_text(out: &mut dyn Write, p: &Profile, width: usize) -> io::Result<(
         fact(out, "notes:", notes)?;
     }
     fact(out, "file:", &p.origin.to_string())?;
+    suites_text(out, p, width)
+}
+
+/// A profile's suites as a table when it fits `width` columns, else each
+/// suite on two lines (names never broken).
+fn suites_text(out: &mut dyn Write, p: &Profile, width: usize) -> io::Result<()> {
     let rows: Vec<Vec<String>> = p
         .cipher_suites
         .iter()

@@ -97,11 +97,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "cases",
         "the JUnit cases of one endpoint",
     ),
-    (
-        "src/report/profiles.rs",
-        "show_text",
-        "one profile's facts and suites",
-    ),
     ("src/plan.rs", "build", "the plan assembled from its parts"),
     (
         "src/policy/mod.rs",
