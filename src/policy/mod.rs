@@ -420,6 +420,35 @@ fn forbid_suites(j: &mut Judgement<'_>, rule: &Rule, server: &ServerReport) {
     }
 }
 
+/// `min_days_left`: the days between `now` and the certificate's expiry.
+fn days_left(j: &mut Judgement<'_>, min: i64, cert: &crate::results::CertificateSummary, now: i64) {
+    let name = format!("certificate min_days_left {min}");
+    match cert.not_after.map(time::OffsetDateTime::unix_timestamp) {
+        // Rule: fewer days left than the minimum (or expired) fails.
+        Some(t) => {
+            let left = (t - now).div_euclid(86_400);
+            if left < min {
+                let when = if left < 0 {
+                    format!("expired on {}", date_text(cert.not_after))
+                } else {
+                    format!("expires in {left} days, on {}", date_text(cert.not_after))
+                };
+                j.fail(
+                    name,
+                    ViolationCode::Certificate,
+                    format!("the certificate of {} {when}", cert.subject),
+                );
+            }
+        }
+        // Rule: an unreadable expiry date is unknown.
+        None => j.unknown(
+            name,
+            ViolationCode::Unknown,
+            "cannot read the certificate's expiry".into(),
+        ),
+    }
+}
+
 fn certificate(j: &mut Judgement<'_>, c: &CertificateRule, server: &ServerReport, now: i64) {
     let sha1_finding = j
         .target
@@ -451,31 +480,7 @@ fn certificate(j: &mut Judgement<'_>, c: &CertificateRule, server: &ServerReport
         }
     }
     if let Some(min) = c.min_days_left {
-        let name = format!("certificate min_days_left {min}");
-        match cert.not_after.map(time::OffsetDateTime::unix_timestamp) {
-            // Rule: fewer days left than the minimum (or expired) fails.
-            Some(t) => {
-                let left = (t - now).div_euclid(86_400);
-                if left < min {
-                    let when = if left < 0 {
-                        format!("expired on {}", date_text(cert.not_after))
-                    } else {
-                        format!("expires in {left} days, on {}", date_text(cert.not_after))
-                    };
-                    j.fail(
-                        name,
-                        ViolationCode::Certificate,
-                        format!("the certificate of {} {when}", cert.subject),
-                    );
-                }
-            }
-            // Rule: an unreadable expiry date is unknown.
-            None => j.unknown(
-                name,
-                ViolationCode::Unknown,
-                "cannot read the certificate's expiry".into(),
-            ),
-        }
+        days_left(j, min, cert, now);
     }
     if c.forbid_sha1 {
         // Rule: a SHA-1 signature on the leaf, or in the chain (the

@@ -98,11 +98,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "the JUnit cases of one endpoint",
     ),
     ("src/plan.rs", "build", "the plan assembled from its parts"),
-    (
-        "src/policy/mod.rs",
-        "certificate",
-        "one certificate rule each",
-    ),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
