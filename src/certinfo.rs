@@ -134,30 +134,13 @@ const WEAK_SIGNATURES: &[(&str, &str, &str)] = &[
     ("1.2.840.113549.1.1.2", "MD2", "md2WithRSAEncryption"),
 ];
 
-/// What is wrong with a server's certificate chain at `now`, for clients
-/// running `profiles`.
-///
-/// `chain` is DER, leaf first, as the server sent it. An empty chain (none
-/// seen, e.g. a TLS 1.3-only server) gives no findings; a leaf that does not
-/// parse gives only [`FindingCode::CertificateChainUnreadable`]. Trust and
-/// host name are [`verify`]'s business, not this function's.
-pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -> Vec<Finding> {
-    let Some(leaf_der) = chain.first() else {
-        return Vec::new();
-    };
-    let leaf = match X509Certificate::from_der(leaf_der) {
-        Ok((_, cert)) => cert,
-        Err(e) => {
-            // Nothing else can be judged without the leaf.
-            return vec![Finding::new(
-                FindingCode::CertificateChainUnreadable,
-                format!("the server's certificate does not parse ({e})"),
-            )];
-        }
-    };
-    let mut out = Vec::new();
-    let who = label(&leaf);
-
+/// The leaf's validity: expired, not yet valid, or expiring soon.
+fn validity_finding(
+    leaf: &X509Certificate<'_>,
+    who: &str,
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
     // Validity. RFC 5280 §4.1.2.5: both dates are inclusive, so a
     // certificate is expired only once `notAfter` is in the past.
     let validity = leaf.validity();
@@ -196,24 +179,16 @@ pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -
             ),
         ));
     }
+}
 
-    // CertificateWeakKey: an RSA or DSA leaf key shorter than MIN_KEY_BITS.
-    // (EC keys are sized by their curve; every curve a TLS client offers is
-    // strong enough.)
-    let (key_type, key_bits) = key_info(&leaf);
-    if matches!(key_type, CertKeyType::Rsa | CertKeyType::Dsa)
-        && key_bits > 0
-        && key_bits < MIN_KEY_BITS
-    {
-        out.push(Finding::new(
-            FindingCode::CertificateWeakKey,
-            format!(
-                "the certificate of {who} has {} of {key_bits} bits; at least {MIN_KEY_BITS} is expected",
-                key_phrase(key_type)
-            ),
-        ));
-    }
-
+/// Broken digests signing the leaf or an intermediate, and intermediates
+/// that do not parse.
+fn signature_findings(
+    chain: &[Vec<u8>],
+    leaf: &X509Certificate<'_>,
+    who: &str,
+    out: &mut Vec<Finding>,
+) {
     // CertificateSha1Signature: the leaf, or an intermediate, signed with a
     // broken digest (SHA-1, or worse MD5/MD2). A self-signed last certificate
     // is a root: clients trust it as it is, its own signature is never
@@ -222,7 +197,7 @@ pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -
     for (i, der) in chain.iter().enumerate() {
         let parsed;
         let cert = if i == 0 {
-            &leaf
+            leaf
         } else {
             match X509Certificate::from_der(der) {
                 Ok((_, c)) => {
@@ -261,6 +236,52 @@ pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -
             ));
         }
     }
+}
+
+/// What is wrong with a server's certificate chain at `now`, for clients
+/// running `profiles`.
+///
+/// `chain` is DER, leaf first, as the server sent it. An empty chain (none
+/// seen, e.g. a TLS 1.3-only server) gives no findings; a leaf that does not
+/// parse gives only [`FindingCode::CertificateChainUnreadable`]. Trust and
+/// host name are [`verify`]'s business, not this function's.
+pub fn findings(chain: &[Vec<u8>], now: OffsetDateTime, profiles: &[&Profile]) -> Vec<Finding> {
+    let Some(leaf_der) = chain.first() else {
+        return Vec::new();
+    };
+    let leaf = match X509Certificate::from_der(leaf_der) {
+        Ok((_, cert)) => cert,
+        Err(e) => {
+            // Nothing else can be judged without the leaf.
+            return vec![Finding::new(
+                FindingCode::CertificateChainUnreadable,
+                format!("the server's certificate does not parse ({e})"),
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    let who = label(&leaf);
+
+    validity_finding(&leaf, &who, now, &mut out);
+
+    // CertificateWeakKey: an RSA or DSA leaf key shorter than MIN_KEY_BITS.
+    // (EC keys are sized by their curve; every curve a TLS client offers is
+    // strong enough.)
+    let (key_type, key_bits) = key_info(&leaf);
+    if matches!(key_type, CertKeyType::Rsa | CertKeyType::Dsa)
+        && key_bits > 0
+        && key_bits < MIN_KEY_BITS
+    {
+        out.push(Finding::new(
+            FindingCode::CertificateWeakKey,
+            format!(
+                "the certificate of {who} has {} of {key_bits} bits; at least {MIN_KEY_BITS} is expected",
+                key_phrase(key_type)
+            ),
+        ));
+    }
+
+    signature_findings(chain, &leaf, &who, &mut out);
 
     // CertificateKeyTypeUnusable: no suite of any of the profiles can run
     // with this key, so none of these clients can complete a handshake.

@@ -32,11 +32,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "target",
         "one target judged before and after the drop",
     ),
-    (
-        "src/certinfo.rs",
-        "findings",
-        "one rule per certificate fact, side by side",
-    ),
     ("src/report/html/plan.rs", "frame", "the plan page's frame"),
     (
         "src/report/scan.rs",
