@@ -241,127 +241,162 @@ fn target(t: &TargetReport, drop: &[Drop], catalog: &Catalog) -> TargetWhatIf {
         })
         .filter(|(_, s)| !s.is_empty())
         .collect();
-    let versions: Vec<TlsVersion> = out.remaining.keys().copied().collect();
+    out.profiles = t
+        .profiles
+        .iter()
+        .map(|p| profile_after(p, server, drop, catalog, &out.remaining))
+        .collect();
+    out
+}
+
+/// One profile before and after the drop: its saved verdict, then, where
+/// it was compatible, what it would negotiate with what is left.
+fn profile_after(
+    p: &crate::results::ProfileReport,
+    server: &crate::results::ServerReport,
+    drop: &[Drop],
+    catalog: &Catalog,
+    remaining: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+) -> ProfileWhatIf {
+    let mut entry = ProfileWhatIf {
+        profile: p.profile.clone(),
+        outcome: Outcome::Unknown,
+        compatible_before: p.verdict == Verdict::Compatible,
+        compatible_after: None,
+        negotiated_before: p.negotiated,
+        negotiated_after: None,
+        message: String::new(),
+    };
+    let Some(profile) = catalog.find(&p.profile) else {
+        entry.message = format!(
+            "{} is not in the profile catalog (add its file with --profiles-dir)",
+            p.profile
+        );
+        return entry;
+    };
+    if p.verdict == Verdict::Inconclusive {
+        entry.message = "the saved answer for this profile is unknown".into();
+        return entry;
+    }
+    if p.verdict == Verdict::Incompatible {
+        entry.outcome = Outcome::StillIncompatible;
+        entry.compatible_after = Some(false);
+        entry.message = p.reason.clone().unwrap_or_default();
+        return entry;
+    }
+    let n = negotiate_left(profile, server, remaining);
+    match n.result {
+        Ok(a) => {
+            entry.outcome = Outcome::Keeps;
+            entry.compatible_after = Some(true);
+            if suite_known(&a, server, remaining, profile) {
+                entry.negotiated_after = Some(a);
+                entry.message = format!("{} {}", a.version, a.cipher_suite);
+            } else {
+                entry.message = format!(
+                    "{}, suite not known: the server's order among what is left was not measured (scan again with --all-suites)",
+                    a.version
+                );
+            }
+        }
+        Err(failure) => {
+            let unprobed = unprobed(profile, server, drop);
+            if unprobed.is_empty() {
+                entry.outcome = Outcome::Loses;
+                entry.compatible_after = Some(false);
+                entry.message = if remaining.is_empty() {
+                    "the endpoint would accept nothing that was probed".into()
+                } else {
+                    failure.to_string()
+                };
+            } else {
+                entry.message = format!(
+                    "after the drop it would depend on suites at {} that the scan never probed (scan again with --all-suites)",
+                    crate::version::join(&unprobed)
+                );
+            }
+        }
+    }
+    entry
+}
+
+/// What `profile` would negotiate with what the server has left: the
+/// newest common version first, then a suite among what it still accepts
+/// there, in the order the server follows.
+fn negotiate_left(
+    profile: &crate::profile::Profile,
+    server: &crate::results::ServerReport,
+    remaining: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+) -> crate::negotiate::Negotiation {
+    let versions: Vec<TlsVersion> = remaining.keys().copied().collect();
     let preference = if server.server_preference == Some(false) {
         Preference::Client
     } else {
         Preference::Server
     };
-    for p in &t.profiles {
-        let mut entry = ProfileWhatIf {
-            profile: p.profile.clone(),
-            outcome: Outcome::Unknown,
-            compatible_before: p.verdict == Verdict::Compatible,
-            compatible_after: None,
-            negotiated_before: p.negotiated,
-            negotiated_after: None,
-            message: String::new(),
-        };
-        let Some(profile) = catalog.find(&p.profile) else {
-            entry.message = format!(
-                "{} is not in the profile catalog (add its file with --profiles-dir)",
-                p.profile
-            );
-            out.profiles.push(entry);
-            continue;
-        };
-        if p.verdict == Verdict::Inconclusive {
-            entry.message = "the saved answer for this profile is unknown".into();
-            out.profiles.push(entry);
-            continue;
-        }
-        if p.verdict == Verdict::Incompatible {
-            entry.outcome = Outcome::StillIncompatible;
-            entry.compatible_after = Some(false);
-            entry.message = p.reason.clone().unwrap_or_default();
-            out.profiles.push(entry);
-            continue;
-        }
-        // The server picks the newest common version first, then a suite
-        // among what it still accepts there.
-        let newest = profile
-            .versions
-            .iter()
-            .copied()
-            .filter(|v| versions.contains(v))
-            .max();
-        let suites = newest
-            .and_then(|v| out.remaining.get(&v).cloned())
-            .unwrap_or_default();
-        let n = negotiate(
-            Offer::from(profile),
-            Offer {
-                versions: &versions,
-                suites: &suites,
-                groups: None,
-            },
-            preference,
-        );
-        match n.result {
-            Ok(a) => {
-                entry.outcome = Outcome::Keeps;
-                entry.compatible_after = Some(true);
-                // Rule: the suite the server would pick is named only where
-                // its order was measured that far (the chosen suite leads
-                // in the measured order, so it beats every other left).
-                let listed = server.cipher_suites.get(&a.version);
-                let position = listed.and_then(|l| l.iter().position(|s| *s == a.cipher_suite));
-                let measured = server.order_measured.get(&a.version).copied();
-                let choices = out
-                    .remaining
-                    .get(&a.version)
-                    .into_iter()
-                    .flatten()
-                    .filter(|s| profile.suites_at(a.version).any(|p| p == **s))
-                    .count();
-                let known = choices == 1
-                    || server.preference.get(&a.version) == Some(&Preference::Client)
-                    || matches!((position, measured), (Some(i), Some(m)) if i < m);
-                if known {
-                    entry.negotiated_after = Some(a);
-                    entry.message = format!("{} {}", a.version, a.cipher_suite);
-                } else {
-                    entry.message = format!(
-                        "{}, suite not known: the server's order among what is left was not measured (scan again with --all-suites)",
-                        a.version
-                    );
-                }
-            }
-            Err(failure) => {
-                // Suites the scan never asked about might still be accepted:
-                // without --all-suites, a loss is proved only when every
-                // (version, suite) this profile could still use was probed.
-                let unprobed: Vec<TlsVersion> = if server.probed.all_suites {
-                    Vec::new()
-                } else {
-                    profile
-                        .versions
-                        .iter()
-                        .copied()
-                        .filter(|v| !dropped_version(drop, *v))
-                        .filter(|v| !server.probed.versions.contains(v))
-                        .filter(|v| profile.suites_at(*v).any(|s| !dropped_suite(drop, s)))
-                        .collect()
-                };
-                if unprobed.is_empty() {
-                    entry.outcome = Outcome::Loses;
-                    entry.compatible_after = Some(false);
-                    entry.message = if versions.is_empty() {
-                        "the endpoint would accept nothing that was probed".into()
-                    } else {
-                        failure.to_string()
-                    };
-                } else {
-                    entry.message = format!(
-                        "after the drop it would depend on suites at {} that the scan never probed (scan again with --all-suites)",
-                        crate::version::join(&unprobed)
-                    );
-                }
-            }
-        }
-        out.profiles.push(entry);
+    let newest = profile
+        .versions
+        .iter()
+        .copied()
+        .filter(|v| versions.contains(v))
+        .max();
+    let suites = newest
+        .and_then(|v| remaining.get(&v).cloned())
+        .unwrap_or_default();
+    negotiate(
+        Offer::from(profile),
+        Offer {
+            versions: &versions,
+            suites: &suites,
+            groups: None,
+        },
+        preference,
+    )
+}
+
+/// Rule: the suite the server would pick is named only where its order
+/// was measured that far (the chosen suite leads in the measured order,
+/// so it beats every other left), where the server follows the client's
+/// order, or where it is the only choice left.
+fn suite_known(
+    a: &Agreement,
+    server: &crate::results::ServerReport,
+    remaining: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
+    profile: &crate::profile::Profile,
+) -> bool {
+    let listed = server.cipher_suites.get(&a.version);
+    let position = listed.and_then(|l| l.iter().position(|s| *s == a.cipher_suite));
+    let measured = server.order_measured.get(&a.version).copied();
+    let choices = remaining
+        .get(&a.version)
+        .into_iter()
+        .flatten()
+        .filter(|s| profile.suites_at(a.version).any(|p| p == **s))
+        .count();
+    choices == 1
+        || server.preference.get(&a.version) == Some(&Preference::Client)
+        || matches!((position, measured), (Some(i), Some(m)) if i < m)
+}
+
+/// The versions where suites the scan never asked about might still be
+/// accepted: without --all-suites, a loss is proved only when every
+/// (version, suite) this profile could still use was probed.
+fn unprobed(
+    profile: &crate::profile::Profile,
+    server: &crate::results::ServerReport,
+    drop: &[Drop],
+) -> Vec<TlsVersion> {
+    if server.probed.all_suites {
+        return Vec::new();
     }
-    out
+    profile
+        .versions
+        .iter()
+        .copied()
+        .filter(|v| !dropped_version(drop, *v))
+        .filter(|v| !server.probed.versions.contains(v))
+        .filter(|v| profile.suites_at(*v).any(|s| !dropped_suite(drop, s)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -27,11 +27,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "agent",
         "one agent's plan: identity, each leg before and after",
     ),
-    (
-        "src/whatif.rs",
-        "target",
-        "one target judged before and after the drop",
-    ),
     ("src/report/html/plan.rs", "frame", "the plan page's frame"),
     (
         "src/report/scan.rs",
