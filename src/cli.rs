@@ -340,8 +340,10 @@ pub struct ProbeArgs {
     /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Connections to one endpoint at a time.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Connections to one endpoint at a time (at most 8 until one has
+    /// connected).
+    // 16: `probe::connect::DEFAULT_CONCURRENCY` says why.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Retries of a refused or failed connect, with exponential backoff.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
