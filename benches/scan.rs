@@ -13,7 +13,8 @@
 //! nothing and is never run by `cargo test`.
 //!
 //! Options (after `--`): `--rtt 40ms`, `--runs 5`, `--repeat N` (scan as
-//! `--repeat N` does), `--only TEXT` (the scenarios whose name contains it).
+//! `--repeat N` does), `--only TEXT` (the scenarios whose name contains it), `--concurrency N`
+//! (connections per endpoint; default as `scan`'s).
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::net::SocketAddr;
@@ -46,12 +47,17 @@ async fn measure(
     all_suites: bool,
     no_confirm: bool,
     repeat: usize,
+    concurrency: usize,
 ) -> Measurement {
     let target = Target::parse(&addr.to_string(), Role::Manager).unwrap();
     let config = ScanConfig {
         all_suites,
         no_confirm,
         repeat,
+        limits: tlscompat::probe::Limits {
+            concurrency,
+            ..tlscompat::probe::Limits::default()
+        },
         ..ScanConfig::default()
     };
     let started = Instant::now();
@@ -85,6 +91,7 @@ fn main() {
     let mut runs = 5usize;
     let mut repeat = 1usize;
     let mut only: Option<String> = None;
+    let mut concurrency = tlscompat::probe::connect::DEFAULT_CONCURRENCY;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -92,6 +99,7 @@ fn main() {
             "--rtt" => rtt = parse_duration(it.next().expect("--rtt VALUE")).unwrap(),
             "--runs" => runs = it.next().expect("--runs N").parse().unwrap(),
             "--repeat" => repeat = it.next().expect("--repeat N").parse().unwrap(),
+            "--concurrency" => concurrency = it.next().expect("--concurrency N").parse().unwrap(),
             "--only" => only = Some(it.next().expect("--only TEXT").clone()),
             _ => {} // cargo bench passes --bench
         }
@@ -243,7 +251,7 @@ fn main() {
         ];
         println!(
             "scan benchmark: {} ms round trip through a delaying proxy, median of {runs} runs, \
-             --repeat {repeat}",
+             --repeat {repeat}, --concurrency {concurrency}",
             rtt.as_millis()
         );
         println!(
@@ -259,7 +267,16 @@ fn main() {
             let mut results = Vec::new();
             for _ in 0..runs {
                 results.push(
-                    measure(proxy, &profiles, &identify, all_suites, no_confirm, repeat).await,
+                    measure(
+                        proxy,
+                        &profiles,
+                        &identify,
+                        all_suites,
+                        no_confirm,
+                        repeat,
+                        concurrency,
+                    )
+                    .await,
                 );
             }
             results.sort_by_key(|m| m.wall);

@@ -731,8 +731,10 @@ impl Run {
     /// Runs `plan` like [`Run::all`], and `next` (the probes that depend
     /// on its answers) as soon as its raw probes are in, while its full
     /// handshakes (a round trip longer) still run: what the dependent
-    /// probes need is in the first flights, and a raw probe's first flight
-    /// is all of it. `next` sees the records finished by then, in plan
+    /// probes need is in the first flights, and each profile's own hello is
+    /// asked twice, once as a handshake and once raw, so the raw ask brings
+    /// it a round trip earlier. A handshake whose hello no raw probe
+    /// answered conclusively (lost, timed out) is waited for too. `next` sees the records finished by then, in plan
     /// order. Raw probes are started first, so that with the endpoint's
     /// first-contact bound ([`crate::probe::connect::FIRST_CONTACT`]) the
     /// ones the next wave waits for hold the first slots.
@@ -746,6 +748,7 @@ impl Run {
         let raw = full.iter().filter(|f| !**f).count();
         let (mut raw_left, mut first_left) = (raw, count);
         let mut set = JoinSet::new();
+        let specs: Vec<HelloSpec> = plan.iter().map(|(_, s)| s.clone()).collect();
         let mut planned: Vec<Option<(Purpose, HelloSpec)>> = plan.into_iter().map(Some).collect();
         let order = (0..count)
             .filter(|i| !full[*i])
@@ -762,9 +765,20 @@ impl Run {
         let now = Instant::now();
         let (mut first_end, mut second_start, mut second_end) = (now, now, now);
         loop {
-            // The first flights are in (or, with no raw probe, everything).
-            let ready = if raw > 0 {
-                raw_left == 0
+            // The first flights are in: every raw probe, and every
+            // handshake whose hello no raw probe answered conclusively
+            // (with no raw probe, everything).
+            let ready = if raw > 0 && next.is_some() && raw_left == 0 {
+                (0..count)
+                    .filter(|i| full[*i] && first[*i].is_none())
+                    .all(|i| {
+                        first.iter().flatten().any(|r| {
+                            r.handshake.is_none()
+                                && r.spec == specs[i]
+                                && (r.outcome.is_conclusive()
+                                    || matches!(r.outcome, Outcome::ServerFault(_)))
+                        })
+                    })
             } else {
                 first_left == 0
             };

@@ -46,4 +46,5 @@ mod text80;
 mod tls_clients;
 mod unsteady;
 mod url_targets;
+mod waves;
 mod xorshift;
