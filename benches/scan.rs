@@ -91,7 +91,7 @@ fn main() {
     let mut runs = 5usize;
     let mut repeat = 1usize;
     let mut only: Option<String> = None;
-    let mut concurrency = tlscompat::probe::connect::DEFAULT_CONCURRENCY;
+    let mut concurrency: Option<usize> = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -99,7 +99,9 @@ fn main() {
             "--rtt" => rtt = parse_duration(it.next().expect("--rtt VALUE")).unwrap(),
             "--runs" => runs = it.next().expect("--runs N").parse().unwrap(),
             "--repeat" => repeat = it.next().expect("--repeat N").parse().unwrap(),
-            "--concurrency" => concurrency = it.next().expect("--concurrency N").parse().unwrap(),
+            "--concurrency" => {
+                concurrency = Some(it.next().expect("--concurrency N").parse().unwrap())
+            }
             "--only" => only = Some(it.next().expect("--only TEXT").clone()),
             _ => {} // cargo bench passes --bench
         }
@@ -251,8 +253,9 @@ fn main() {
         ];
         println!(
             "scan benchmark: {} ms round trip through a delaying proxy, median of {runs} runs, \
-             --repeat {repeat}, --concurrency {concurrency}",
-            rtt.as_millis()
+             --repeat {repeat}, --concurrency {}",
+            rtt.as_millis(),
+            concurrency.map_or("16 (32 with --all-suites)".to_string(), |c| c.to_string())
         );
         println!(
             "{:<46} {:>9} {:>12} {:>7} {:>12} {:>9}",
@@ -274,7 +277,12 @@ fn main() {
                         all_suites,
                         no_confirm,
                         repeat,
-                        concurrency,
+                        // As `scan` does: wider under --all-suites.
+                        concurrency.unwrap_or(if all_suites {
+                            tlscompat::probe::connect::ALL_SUITES_CONCURRENCY
+                        } else {
+                            tlscompat::probe::connect::DEFAULT_CONCURRENCY
+                        }),
                     )
                     .await,
                 );

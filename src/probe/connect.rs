@@ -60,6 +60,15 @@ pub struct Limits {
 /// the old bound for endpoints that count connections per source.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
+/// Connections to one endpoint at a time under `--all-suites` when
+/// `--concurrency` is not given: the enumeration is a hundred connections
+/// or more (one per accepted version and suite), each of which must wait
+/// for the one before it in its chain, so its wall time is about two round
+/// trips times the connections over the bound. Thirty-two short
+/// connections are still fewer than a manager's agents open in a second,
+/// and the total is the same, only sooner over.
+pub const ALL_SUITES_CONCURRENCY: usize = 32;
+
 /// Connections to an endpoint before one of them has connected (the rest of
 /// the bound opens at the first successful connect): a closed port or an
 /// unreachable host costs at most this many attempts at once, plus the

@@ -8,12 +8,14 @@
 //! busy with as many short chains as they hold:
 //! - every version starts at once, with one hello offering every suite
 //!   valid there (a version not spoken costs that one connection);
-//! - when an offer is accepted, the rest is offered again, split into as
-//!   many interleaved parts (suite i to part i mod n, so accepted suites,
-//!   which cluster by id, spread evenly) as there are idle slots, each of
-//!   at least [`MIN_PART`] suites: a part costs one more refusal at its
-//!   end, never a round trip, and is made only for a slot that would
-//!   otherwise wait;
+//! - when a version's first hello is accepted, the rest is split into
+//!   interleaved parts of about [`PART`] suites (suite i to part i mod n,
+//!   so accepted suites, which cluster by id, spread evenly), eliminated
+//!   side by side; a rest of at most [`SINGLES`] suites is offered one
+//!   suite at a time, all at once. A part costs one refusal at its end, so
+//!   the parts trade a few connections for much shorter chains; the
+//!   endpoint's bound (32 by default under `--all-suites`,
+//!   [`crate::probe::connect::ALL_SUITES_CONCURRENCY`]) holds them all;
 //! - a version whose first hello was accepted also gets the same suites
 //!   reversed, in parallel with its chains: with the first hello, whose
 //!   order decides there (`checks::preference`), which would otherwise take
@@ -34,9 +36,14 @@ use crate::suites::CipherSuiteId;
 use crate::version::TlsVersion;
 use crate::wire::codes::NamedGroup;
 
-/// The fewest suites a split-off part starts with: smaller parts would
-/// spend a refusal on too few suites.
-const MIN_PART: usize = 8;
+/// About how many suites one part starts with: at the one in eight or so
+/// of the registry a broad server accepts, two or three acceptances and a
+/// refusal, so every chain is done in about four steps.
+const PART: usize = 16;
+
+/// A rest this small (TLS 1.3's four other suites) is offered one suite at
+/// a time, all at once: the same connections as a chain, one step.
+const SINGLES: usize = 4;
 
 /// One offer to make.
 struct Offer {
@@ -111,11 +118,17 @@ pub(crate) async fn enumerate(
                     purpose: Purpose::Order(true),
                 });
             }
+            // The rest, once per version: in parts eliminated side by side.
             let rest: Vec<CipherSuiteId> =
                 offer.suites.iter().copied().filter(|c| *c != s).collect();
             if !rest.is_empty() {
-                let idle = bound.saturating_sub(set.len() + queue.len());
-                let parts = idle.clamp(1, rest.len().div_ceil(MIN_PART).max(1));
+                let parts = if !offer.first {
+                    1
+                } else if rest.len() <= SINGLES {
+                    rest.len()
+                } else {
+                    rest.len().div_ceil(PART).clamp(1, bound)
+                };
                 let mut split: Vec<Vec<CipherSuiteId>> = vec![Vec::new(); parts];
                 for (i, c) in rest.into_iter().enumerate() {
                     split[i % parts].push(c);
