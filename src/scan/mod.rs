@@ -4,10 +4,12 @@
 //! # Strategy
 //!
 //! Default (a few profiles): the probes of a wave are independent, so all
-//! of them start at once and the connector's bound (8 at a time) is the
-//! only queue. The first wave:
-//! - each selected profile's own hello, replayed once: what that client
-//!   really negotiates;
+//! of them start at once and the connector's bound (16 at a time, 8 until
+//! one has connected: `probe::connect::DEFAULT_CONCURRENCY` says why) is
+//! the only queue. The first wave, everything that depends on nothing:
+//! - each selected profile's own hello, asked twice: once replayed as a
+//!   real handshake (see Confirmation) and once as a raw first flight (see
+//!   Consistency);
 //! - the largest profile's hello with its suites reversed: with the replay,
 //!   whether the server enforces its own order;
 //! - one hello per other version (TLS 1.0–1.3) offering every suite valid
@@ -16,29 +18,35 @@
 //!   for identification) can use, offering that suite alone, at versions
 //!   no probe above offers alone.
 //!
-//! Then the single-suite probes at the other versions, except at a version
+//! Then, as soon as the first wave's raw probes are in (not waiting for its
+//! handshakes, a round trip longer: [`Run::pipelined`]), the dependent
+//! wave: the single-suite probes at the other versions, except at a version
 //! the first wave showed unsupported, which gets one whole-version hello
 //! instead (`checks::suites`); then, only for a profile version where no
 //! single-suite probe was accepted, one whole-version hello. For the five
-//! agent profiles: a first wave of eight (five replays, the reversed hello,
-//! TLS 1.1 and TLS 1.3), then the eight single-suite probes, or against a
-//! TLS 1.2-only manager the six at TLS 1.2 and one TLS 1.0 hello (the TLS 1.0
-//! suites of `dsa-9.6` are not asked one by one once its replay was refused
-//! with `protocol_version`): fifteen connections, each a TCP connect and
-//! one exchange, about five round trips; twenty with each profile's own
-//! hello asked twice (see Consistency).
+//! agent profiles against a TLS 1.2-only manager: a first wave of thirteen
+//! (ten asks of the five hellos, the reversed hello, TLS 1.1 and TLS 1.3),
+//! then the six single-suite probes at TLS 1.2 and one TLS 1.0 hello (the
+//! TLS 1.0 suites of `dsa-9.6` are not asked one by one once its hello was
+//! refused with `protocol_version`): twenty connections, and four round
+//! trips (the handshakes take three from the start, the dependent wave two
+//! from the end of the raw probes' two); was eight with a bound of 8 and
+//! the dependent wave waiting for the handshakes.
 //!
 //! `--all-suites`: every registered suite at every version, by elimination
 //! (offer all, drop the chosen one, repeat until refused) in parallel,
-//! interleaved chunks; then a forward and a reversed offer of the accepted
-//! suites decide the preference. Each connection finds at most one accepted
-//! suite, so this costs about one connection per accepted (version, suite).
+//! interleaved parts (`enumerate`), 32 connections at a time by default;
+//! each version's first hello and the same suites reversed decide the
+//! preference. Each connection finds at most one accepted suite, so this
+//! costs about one connection per accepted (version, suite), plus one
+//! refusal per part.
 //!
 //! Confirmation (on by default): each profile's replay is a real handshake
 //! (rustls or OpenSSL, [`crate::probe::handshake`]) on a tapped connection,
 //! so it is judged like a raw probe *and* proves that a client with that
 //! offer completes the handshake: one more round trip, no extra connection.
-//! Replays go first in the plan, so that round trip overlaps the rest.
+//! It is one of the two asks of the profile's hello (the other a raw first
+//! flight, which the dependent wave waits for), so it overlaps the rest.
 //!
 //! Consistency: each profile's own hello is asked twice (each deciding
 //! hello N times with `--repeat N`), answers that must agree are compared,
