@@ -358,10 +358,20 @@ pub async fn scan(
         plan.extend(checks::suites::plan(&now, sni_ref, &groups));
         let from = Instant::now();
         let waves = run
-            .pipelined(plan, |first| {
-                let k = Knowledge::learn(first);
-                checks::suites::second_plan(&later, &k, sni_ref, &groups)
-            })
+            .pipelined(
+                plan,
+                // Each deferred version shown spoken or not.
+                |first| {
+                    let k = Knowledge::learn(first);
+                    later
+                        .keys()
+                        .all(|v| k.unsupported.contains(v) || k.accepted.contains_key(v))
+                },
+                |first| {
+                    let k = Knowledge::learn(first);
+                    checks::suites::second_plan(&later, &k, sni_ref, &groups)
+                },
+            )
             .await;
         note("first wave", waves.first.len(), from, waves.first_end);
         note(
@@ -741,13 +751,20 @@ impl Run {
     /// handshakes (a round trip longer) still run: what the dependent
     /// probes need is in the first flights, and each profile's own hello is
     /// asked twice, once as a handshake and once raw, so the raw ask brings
-    /// it a round trip earlier. A handshake whose hello no raw probe
-    /// answered conclusively (lost, timed out) is waited for too. `next` sees the records finished by then, in plan
+    /// it a round trip earlier. When the raw answers do not `settle` what
+    /// the dependent wave needs (a raw ask lost, or answered in a way only
+    /// the handshake reads), it waits for the handshakes too, as before. `next` sees the records finished by then, in plan
     /// order. Raw probes are started first, so that with the endpoint's
     /// first-contact bound ([`crate::probe::connect::FIRST_CONTACT`]) the
     /// ones the next wave waits for hold the first slots.
-    pub(crate) async fn pipelined<F>(&self, plan: Vec<(Purpose, HelloSpec)>, next: F) -> Waves
+    pub(crate) async fn pipelined<S, F>(
+        &self,
+        plan: Vec<(Purpose, HelloSpec)>,
+        settled: S,
+        next: F,
+    ) -> Waves
     where
+        S: Fn(&[ProbeRecord]) -> bool,
         F: FnOnce(&[ProbeRecord]) -> Vec<(Purpose, HelloSpec)>,
     {
         let plan = checks::consistency::repeated(plan, self.repeat);
@@ -756,7 +773,6 @@ impl Run {
         let raw = full.iter().filter(|f| !**f).count();
         let (mut raw_left, mut first_left) = (raw, count);
         let mut set = JoinSet::new();
-        let specs: Vec<HelloSpec> = plan.iter().map(|(_, s)| s.clone()).collect();
         let mut planned: Vec<Option<(Purpose, HelloSpec)>> = plan.into_iter().map(Some).collect();
         let order = (0..count)
             .filter(|i| !full[*i])
@@ -773,20 +789,14 @@ impl Run {
         let now = Instant::now();
         let (mut first_end, mut second_start, mut second_end) = (now, now, now);
         loop {
-            // The first flights are in: every raw probe, and every
-            // handshake whose hello no raw probe answered conclusively
-            // (with no raw probe, everything).
+            // The first flights are in: every raw probe, and (unless they
+            // settle what the dependent wave needs) every handshake too;
+            // with no raw probe, everything.
             let ready = if raw > 0 && next.is_some() && raw_left == 0 {
-                (0..count)
-                    .filter(|i| full[*i] && first[*i].is_none())
-                    .all(|i| {
-                        first.iter().flatten().any(|r| {
-                            r.handshake.is_none()
-                                && r.spec == specs[i]
-                                && (r.outcome.is_conclusive()
-                                    || matches!(r.outcome, Outcome::ServerFault(_)))
-                        })
-                    })
+                first_left == 0 || {
+                    let done: Vec<ProbeRecord> = first.iter().flatten().cloned().collect();
+                    settled(&done)
+                }
             } else {
                 first_left == 0
             };
