@@ -6,11 +6,15 @@
 //! connection's first bytes reach the server (the TCP handshake a real
 //! network would cost). Each scenario is scanned several times; the report
 //! gives the median wall time, the connections and probes it took, and the
-//! wall time in round trips. This is a benchmark, not a test: it asserts
+//! wall time in round trips; then, for the median run, each phase of the
+//! scan (`first wave`, `dependent`, `retests`...; `enumeration` with
+//! `--all-suites`) with its probes and when it ran, in round trips since
+//! the scan began. This is a benchmark, not a test: it asserts
 //! nothing and is never run by `cargo test`.
 //!
 //! Options (after `--`): `--rtt 40ms`, `--runs 5`, `--repeat N` (scan as
-//! `--repeat N` does).
+//! `--repeat N` does), `--only TEXT` (the scenarios whose name contains it), `--concurrency N`
+//! (connections per endpoint; default as `scan`'s).
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::net::SocketAddr;
@@ -33,6 +37,7 @@ struct Measurement {
     probes: u64,
     connections: u64,
     accepted: usize,
+    phases: tlscompat::results::Phases,
 }
 
 async fn measure(
@@ -42,12 +47,17 @@ async fn measure(
     all_suites: bool,
     no_confirm: bool,
     repeat: usize,
+    concurrency: usize,
 ) -> Measurement {
     let target = Target::parse(&addr.to_string(), Role::Manager).unwrap();
     let config = ScanConfig {
         all_suites,
         no_confirm,
         repeat,
+        limits: tlscompat::probe::Limits {
+            concurrency,
+            ..tlscompat::probe::Limits::default()
+        },
         ..ScanConfig::default()
     };
     let started = Instant::now();
@@ -58,6 +68,7 @@ async fn measure(
         wall,
         probes: report.stats.probes,
         connections: report.stats.connections,
+        phases: report.stats.phases,
         accepted: server.cipher_suites.values().map(Vec::len).sum(),
     }
 }
@@ -79,6 +90,8 @@ fn main() {
     let mut rtt = Duration::from_millis(40);
     let mut runs = 5usize;
     let mut repeat = 1usize;
+    let mut only: Option<String> = None;
+    let mut concurrency: Option<usize> = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -86,6 +99,10 @@ fn main() {
             "--rtt" => rtt = parse_duration(it.next().expect("--rtt VALUE")).unwrap(),
             "--runs" => runs = it.next().expect("--runs N").parse().unwrap(),
             "--repeat" => repeat = it.next().expect("--repeat N").parse().unwrap(),
+            "--concurrency" => {
+                concurrency = Some(it.next().expect("--concurrency N").parse().unwrap())
+            }
+            "--only" => only = Some(it.next().expect("--only TEXT").clone()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -118,6 +135,28 @@ fn main() {
             .map(|s| s.id)
             .filter(|id| openssl_can_serve(*id))
             .collect();
+        // About 48 suites over TLS 1.0-1.3, an OpenSSL endpoint as a
+        // hardened-but-broad server might be: the TLS 1.3 suites OpenSSL
+        // serves, then the TLS 1.2 suites above with RSA or ECDSA
+        // authentication (each CBC suite of TLS 1.0 and 1.1 is accepted
+        // there too).
+        let mut broad: Vec<_> = registry()
+            .all()
+            .iter()
+            .filter(|s| s.is_tls13())
+            .map(|s| s.id)
+            .filter(|id| openssl_can_serve(*id))
+            .collect();
+        let room = 48usize.saturating_sub(broad.len());
+        broad.extend(
+            many.iter()
+                .filter(|id| {
+                    id.suite()
+                        .is_some_and(|s| matches!(s.auth, "RSA" | "ECDSA"))
+                })
+                .take(room)
+                .copied(),
+        );
         let strong = || {
             emulator(
                 "dsm-strong-10-11",
@@ -165,6 +204,26 @@ fn main() {
                 agents.clone(),
             ),
             (
+                format!("--all-suites vs {} suites at TLS 1.0-1.3", broad.len()),
+                emulator(
+                    "broad",
+                    ServerSpec::new(
+                        &[
+                            TlsVersion::Tls10,
+                            TlsVersion::Tls11,
+                            TlsVersion::Tls12,
+                            TlsVersion::Tls13,
+                        ],
+                        &broad,
+                    ),
+                    &pki,
+                    vec![ecdsa.clone()],
+                ),
+                true,
+                false,
+                agents.clone(),
+            ),
+            (
                 format!("--all-suites vs {} suites at TLS 1.2", many.len()),
                 emulator(
                     "many",
@@ -194,20 +253,38 @@ fn main() {
         ];
         println!(
             "scan benchmark: {} ms round trip through a delaying proxy, median of {runs} runs, \
-             --repeat {repeat}",
-            rtt.as_millis()
+             --repeat {repeat}, --concurrency {}",
+            rtt.as_millis(),
+            concurrency.map_or("16 (32 with --all-suites)".to_string(), |c| c.to_string())
         );
         println!(
             "{:<46} {:>9} {:>12} {:>7} {:>12} {:>9}",
             "scenario", "wall", "round trips", "probes", "connections", "accepted"
         );
         for (name, config, all_suites, no_confirm, profiles) in scenarios {
+            if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+                continue;
+            }
             let emulator = Emulator::start(config, None).await.unwrap();
             let proxy = delaying_proxy(emulator.local_addr(), rtt).await;
             let mut results = Vec::new();
             for _ in 0..runs {
                 results.push(
-                    measure(proxy, &profiles, &identify, all_suites, no_confirm, repeat).await,
+                    measure(
+                        proxy,
+                        &profiles,
+                        &identify,
+                        all_suites,
+                        no_confirm,
+                        repeat,
+                        // As `scan` does: wider under --all-suites.
+                        concurrency.unwrap_or(if all_suites {
+                            tlscompat::probe::connect::ALL_SUITES_CONCURRENCY
+                        } else {
+                            tlscompat::probe::connect::DEFAULT_CONCURRENCY
+                        }),
+                    )
+                    .await,
                 );
             }
             results.sort_by_key(|m| m.wall);
@@ -221,6 +298,18 @@ fn main() {
                 m.connections,
                 m.accepted
             );
+            // Each phase of the median run: its probes (one connection
+            // each) and when it ran, in round trips since the scan began.
+            for phase in m.phases.iter() {
+                println!(
+                    "{:<46} {:>9} {:>5.1}-{:<6.1} {:>7}",
+                    format!("    {}", phase.name),
+                    "",
+                    phase.start.as_secs_f64() / rtt.as_secs_f64(),
+                    phase.end.as_secs_f64() / rtt.as_secs_f64(),
+                    phase.probes,
+                );
+            }
             emulator.shutdown().await;
         }
     });

@@ -340,9 +340,12 @@ pub struct ProbeArgs {
     /// Timeout for each connect and each answer (e.g. 5s, 500ms, 1m).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Connections to one endpoint at a time.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Connections to one endpoint at a time (at most 8 until one has
+    /// connected) [default: 16, 32 with --all-suites].
+    // `probe::connect::DEFAULT_CONCURRENCY` and `ALL_SUITES_CONCURRENCY`
+    // say why.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
     /// Retries of a refused or failed connect, with exponential backoff.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,

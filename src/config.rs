@@ -624,7 +624,7 @@ fn scan_job(
                 )),
                 None => None,
             },
-            ..probe_config(&args.probe)?
+            ..probe_config_for(&args.probe, args.all_suites)?
         },
         format: args.format,
         output: args.output,
@@ -703,13 +703,26 @@ fn client_identity(
     }
 }
 
+/// [`probe_config`], with `--all-suites`'s wider default bound
+/// ([`crate::probe::connect::ALL_SUITES_CONCURRENCY`]) when it is on and
+/// `--concurrency` was not given.
+fn probe_config_for(args: &crate::cli::ProbeArgs, all_suites: bool) -> Result<ScanConfig, Error> {
+    let mut config = probe_config(args)?;
+    if all_suites && args.concurrency.is_none() {
+        config.limits.concurrency = crate::probe::connect::ALL_SUITES_CONCURRENCY;
+    }
+    Ok(config)
+}
+
 /// The probing half of a scan's configuration, the same for every command
 /// that probes.
 fn probe_config(args: &crate::cli::ProbeArgs) -> Result<ScanConfig, Error> {
     Ok(ScanConfig {
         limits: Limits {
             timeout: args.timeout,
-            concurrency: usize::from(args.concurrency),
+            concurrency: args
+                .concurrency
+                .map_or(crate::probe::connect::DEFAULT_CONCURRENCY, usize::from),
             retries: args.retries,
             ..Limits::default()
         },

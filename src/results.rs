@@ -1507,6 +1507,52 @@ pub struct ScanStats {
     pub bytes_received: u64,
     /// Wall time of this target's scan.
     pub elapsed_ms: u64,
+    /// Each phase of the scan: how many probes, and when it started and
+    /// ended. For benchmarks (`cargo bench --bench scan` prints them), not
+    /// in reports: the times differ on every run.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub phases: Phases,
+}
+
+/// The phases of one target's scan, in the order they started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phases {
+    slots: [Phase; Phases::MAX],
+    len: usize,
+}
+
+impl Phases {
+    /// The most phases kept (a scan has at most seven).
+    pub const MAX: usize = 8;
+
+    /// Notes one phase; ignored past [`Phases::MAX`], and when it sent
+    /// nothing.
+    pub fn push(&mut self, phase: Phase) {
+        if phase.probes > 0 && self.len < Self::MAX {
+            self.slots[self.len] = phase;
+            self.len += 1;
+        }
+    }
+
+    /// The phases noted, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Phase> {
+        self.slots[..self.len].iter()
+    }
+}
+
+/// One phase of a scan: probes that wait for the answers of an earlier
+/// phase, or for nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phase {
+    /// What it asks (`first wave`, `dependent`, `retests`...).
+    pub name: &'static str,
+    /// Probes sent (each one connection, on an endpoint that answers).
+    pub probes: u64,
+    /// When its first probe started, since the scan started.
+    pub start: std::time::Duration,
+    /// When its last probe ended, since the scan started.
+    pub end: std::time::Duration,
 }
 
 /// The verdict.

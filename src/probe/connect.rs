@@ -3,7 +3,11 @@
 //! Probed endpoints are production managers and agents that may log every
 //! failed handshake, so the scan is frugal by construction:
 //! - at most `concurrency` connections to one endpoint at a time (a slot is
-//!   held for the whole probe, connect and exchange);
+//!   held for the whole probe, connect and exchange), and at most
+//!   [`FIRST_CONTACT`] of them before one has connected: the rest of the
+//!   bound opens once the endpoint is known to accept connections, so a
+//!   closed port or a dead host never sees more than [`FIRST_CONTACT`]
+//!   attempts at once;
 //! - one verdict per endpoint: the first wave connects at once (no round
 //!   trip is spent waiting), but when it fails only one probe retries while
 //!   the rest wait for its verdict, and once the endpoint is known to be
@@ -41,11 +45,41 @@ pub struct Limits {
     pub backoff: Duration,
 }
 
+/// Connections to one endpoint at a time by default (`--concurrency`).
+///
+/// Sixteen: the default scan of the five agent profiles is twenty probes,
+/// thirteen of which depend on nothing, and the dependent ones wait only
+/// for the first flights, so with sixteen slots the whole scan of a steady
+/// manager is one wave of handshakes (three round trips) overlapped by one
+/// more wave of raw probes (two round trips, starting after the first
+/// two): four round trips. With eight it was five to eight, because the
+/// independent probes queued behind each other. Sixteen is polite: a Deep
+/// Security manager serves thousands of agents, each holding a connection
+/// for its heartbeats, and sixteen short handshakes from one scanner are a
+/// few agents' worth, for well under a second. `--concurrency 8` restores
+/// the old bound for endpoints that count connections per source.
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
+/// Connections to one endpoint at a time under `--all-suites` when
+/// `--concurrency` is not given: the enumeration is a hundred connections
+/// or more (one per accepted version and suite), each of which must wait
+/// for the one before it in its chain, so its wall time is about two round
+/// trips times the connections over the bound. Thirty-two short
+/// connections are still fewer than a manager's agents open in a second,
+/// and the total is the same, only sooner over.
+pub const ALL_SUITES_CONCURRENCY: usize = 32;
+
+/// Connections to an endpoint before one of them has connected (the rest of
+/// the bound opens at the first successful connect): a closed port or an
+/// unreachable host costs at most this many attempts at once, plus the
+/// leader's retries, whatever `--concurrency` is.
+pub const FIRST_CONTACT: usize = 8;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             timeout: Duration::from_secs(5),
-            concurrency: 8,
+            concurrency: DEFAULT_CONCURRENCY,
             retries: 2,
             backoff: Duration::from_millis(100),
         }
@@ -307,7 +341,7 @@ impl Endpoint {
         Endpoint {
             addresses,
             limits,
-            slots: std::sync::Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            slots: std::sync::Arc::new(Semaphore::new(limits.concurrency.clamp(1, FIRST_CONTACT))),
             shared: None,
             health: std::sync::Mutex::new(Health::Unknown),
             leader: Mutex::new(()),
@@ -347,6 +381,14 @@ impl Endpoint {
     fn settle(&self, verdict: Health) {
         if let Ok(mut h) = self.health.lock() {
             if matches!(*h, Health::Unknown) {
+                // Known to accept connections: the rest of the bound opens.
+                if matches!(verdict, Health::Up(_)) {
+                    self.slots.add_permits(
+                        self.limits
+                            .concurrency
+                            .saturating_sub(self.limits.concurrency.clamp(1, FIRST_CONTACT)),
+                    );
+                }
                 *h = verdict;
             }
         }
@@ -640,6 +682,76 @@ mod tests {
             ep.stats().snapshot()
         );
         assert_eq!(ep.stats().snapshot().connections, 0);
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_sees_the_first_contact_bound_not_the_whole_one() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let limits = Limits {
+            concurrency: 16,
+            ..limits()
+        };
+        let ep = Arc::new(Endpoint::new(vec![port], limits));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let ep = ep.clone();
+            tasks.spawn(async move { ep.connect().await.map(|_| ()) });
+        }
+        while let Some(r) = tasks.join_next().await {
+            assert_eq!(r.unwrap().unwrap_err().kind, ConnectErrorKind::Refused);
+        }
+        // Eight at first contact, then the leader's two retries.
+        assert_eq!(
+            ep.stats().snapshot().connect_attempts,
+            FIRST_CONTACT as u64 + 2
+        );
+    }
+
+    #[tokio::test]
+    async fn the_whole_bound_opens_once_a_connection_succeeded() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (s, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut s = s;
+                    let mut buf = [0u8; 1];
+                    let _ = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await;
+                });
+            }
+        });
+        let limits = Limits {
+            concurrency: 16,
+            ..limits()
+        };
+        let ep = Arc::new(Endpoint::new(vec![live], limits));
+        let open = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        // Each connection is held until 16 are open at once (or a while).
+        let all = Arc::new(Notify::new());
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..32 {
+            let (ep, open, peak, all) = (ep.clone(), open.clone(), peak.clone(), all.clone());
+            tasks.spawn(async move {
+                let c = ep.connect().await.unwrap();
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                if now >= 16 {
+                    all.notify_waiters();
+                } else {
+                    let _ = tokio::time::timeout(Duration::from_secs(2), all.notified()).await;
+                }
+                open.fetch_sub(1, Ordering::SeqCst);
+                drop(c);
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        assert_eq!(peak.load(Ordering::SeqCst), 16);
+        assert_eq!(ep.stats().snapshot().connections, 32);
     }
 
     #[tokio::test]

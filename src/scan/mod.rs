@@ -4,10 +4,12 @@
 //! # Strategy
 //!
 //! Default (a few profiles): the probes of a wave are independent, so all
-//! of them start at once and the connector's bound (8 at a time) is the
-//! only queue. The first wave:
-//! - each selected profile's own hello, replayed once: what that client
-//!   really negotiates;
+//! of them start at once and the connector's bound (16 at a time, 8 until
+//! one has connected: `probe::connect::DEFAULT_CONCURRENCY` says why) is
+//! the only queue. The first wave, everything that depends on nothing:
+//! - each selected profile's own hello, asked twice: once replayed as a
+//!   real handshake (see Confirmation) and once as a raw first flight (see
+//!   Consistency);
 //! - the largest profile's hello with its suites reversed: with the replay,
 //!   whether the server enforces its own order;
 //! - one hello per other version (TLS 1.0–1.3) offering every suite valid
@@ -16,29 +18,35 @@
 //!   for identification) can use, offering that suite alone, at versions
 //!   no probe above offers alone.
 //!
-//! Then the single-suite probes at the other versions, except at a version
+//! Then, as soon as the first wave's raw probes are in (not waiting for its
+//! handshakes, a round trip longer: [`Run::pipelined`]), the dependent
+//! wave: the single-suite probes at the other versions, except at a version
 //! the first wave showed unsupported, which gets one whole-version hello
 //! instead (`checks::suites`); then, only for a profile version where no
 //! single-suite probe was accepted, one whole-version hello. For the five
-//! agent profiles: a first wave of eight (five replays, the reversed hello,
-//! TLS 1.1 and TLS 1.3), then the eight single-suite probes, or against a
-//! TLS 1.2-only manager the six at TLS 1.2 and one TLS 1.0 hello (the TLS 1.0
-//! suites of `dsa-9.6` are not asked one by one once its replay was refused
-//! with `protocol_version`): fifteen connections, each a TCP connect and
-//! one exchange, about five round trips; twenty with each profile's own
-//! hello asked twice (see Consistency).
+//! agent profiles against a TLS 1.2-only manager: a first wave of thirteen
+//! (ten asks of the five hellos, the reversed hello, TLS 1.1 and TLS 1.3),
+//! then the six single-suite probes at TLS 1.2 and one TLS 1.0 hello (the
+//! TLS 1.0 suites of `dsa-9.6` are not asked one by one once its hello was
+//! refused with `protocol_version`): twenty connections, and four round
+//! trips (the handshakes take three from the start, the dependent wave two
+//! from the end of the raw probes' two); was eight with a bound of 8 and
+//! the dependent wave waiting for the handshakes.
 //!
 //! `--all-suites`: every registered suite at every version, by elimination
 //! (offer all, drop the chosen one, repeat until refused) in parallel,
-//! interleaved chunks; then a forward and a reversed offer of the accepted
-//! suites decide the preference. Each connection finds at most one accepted
-//! suite, so this costs about one connection per accepted (version, suite).
+//! interleaved parts (`enumerate`), 32 connections at a time by default;
+//! each version's first hello and the same suites reversed decide the
+//! preference. Each connection finds at most one accepted suite, so this
+//! costs about one connection per accepted (version, suite), plus one
+//! refusal per part.
 //!
 //! Confirmation (on by default): each profile's replay is a real handshake
 //! (rustls or OpenSSL, [`crate::probe::handshake`]) on a tapped connection,
 //! so it is judged like a raw probe *and* proves that a client with that
 //! offer completes the handshake: one more round trip, no extra connection.
-//! Replays go first in the plan, so that round trip overlaps the rest.
+//! It is one of the two asks of the profile's hello (the other a raw first
+//! flight, which the dependent wave waits for), so it overlaps the rest.
 //!
 //! Consistency: each profile's own hello is asked twice (each deciding
 //! hello N times with `--repeat N`), answers that must agree are compared,
@@ -68,7 +76,9 @@ use crate::probe::connect::Shared;
 use crate::probe::handshake::{self, ClientIdentity, HandshakeResult};
 use crate::probe::{Endpoint, HelloSpec, Limits, Outcome, engine};
 use crate::profile::{DEFAULT_GROUPS, Profile};
-use crate::results::{Engine, ErrorKind, ScanStats, TargetError, TargetReport, TargetStatus};
+use crate::results::{
+    Engine, ErrorKind, Phase, Phases, ScanStats, TargetError, TargetReport, TargetStatus,
+};
 use crate::suites::{CipherSuiteId, registry};
 use crate::target::Target;
 use crate::version::TlsVersion;
@@ -304,33 +314,80 @@ pub async fn scan(
     };
     let groups = shape_groups(profiles.iter().chain(identify));
     let sni_ref = sni.as_deref();
+    let mut phases = Phases::default();
+    let mut note = |name: &'static str, probes: usize, from: Instant, to: Instant| {
+        phases.push(Phase {
+            name,
+            probes: probes as u64,
+            start: from.saturating_duration_since(started),
+            end: to.saturating_duration_since(started),
+        });
+    };
     let mut records = if config.all_suites {
-        let (enumerated, replays) = tokio::join!(
-            enumerate::enumerate(endpoint.clone(), sni.clone(), groups.clone()),
-            run.all(checks::profiles::plan(profiles, sni_ref))
+        let from = Instant::now();
+        let ((enumerated, enumerated_at), (replays, replays_at)) = tokio::join!(
+            async {
+                let records =
+                    enumerate::enumerate(endpoint.clone(), sni.clone(), groups.clone()).await;
+                (records, Instant::now())
+            },
+            async {
+                let records = run.all(checks::profiles::plan(profiles, sni_ref)).await;
+                (records, Instant::now())
+            },
         );
+        note("enumeration", enumerated.len(), from, enumerated_at);
+        note("replays", replays.len(), from, replays_at);
         let mut records = enumerated;
         records.extend(replays);
         records
     } else {
         let everyone: Vec<&Profile> = profiles.iter().chain(identify).copied().collect();
         let candidates = checks::suites::candidates(&everyone);
-        // Replays first: with confirmation they are full handshakes, one
-        // round trip longer, and that round trip overlaps the rest.
+        // Every probe that depends on nothing goes in the first wave: the
+        // replays (with confirmation, full handshakes, one round trip
+        // longer) and their second asks, the reversed hello, the other
+        // versions, and the single-suite probes no first flight can save.
         let mut plan = checks::profiles::plan(profiles, sni_ref);
         plan.extend(checks::preference::plan(profiles, sni_ref));
         plan.extend(checks::versions::plan(&candidates, sni_ref, &groups));
         // Single-suite probes at a version this wave can show unsupported
-        // wait for it (see `checks::suites`); the rest go now.
+        // wait for its first flights (see `checks::suites`), not for its
+        // handshakes: they run while the handshakes finish.
         let (now, later) = checks::suites::split(&candidates, &plan);
         plan.extend(checks::suites::plan(&now, sni_ref, &groups));
-        let mut records = run.all(plan).await;
-        let k = Knowledge::learn(&records);
-        let second = checks::suites::second_plan(&later, &k, sni_ref, &groups);
-        records.extend(run.all(second).await);
+        let from = Instant::now();
+        let waves = run
+            .pipelined(
+                plan,
+                // Each deferred version shown spoken or not.
+                |first| {
+                    let k = Knowledge::learn(first);
+                    later
+                        .keys()
+                        .all(|v| k.unsupported.contains(v) || k.accepted.contains_key(v))
+                },
+                |first| {
+                    let k = Knowledge::learn(first);
+                    checks::suites::second_plan(&later, &k, sni_ref, &groups)
+                },
+            )
+            .await;
+        note("first wave", waves.first.len(), from, waves.first_end);
+        note(
+            "dependent",
+            waves.second.len(),
+            waves.second_start,
+            waves.second_end,
+        );
+        let mut records = waves.first;
+        records.extend(waves.second);
         let k = Knowledge::learn(&records);
         let more = checks::versions::second_plan(&k, &records, sni_ref, &groups);
-        records.extend(run.all(more).await);
+        let from = Instant::now();
+        let more = run.all(more).await;
+        note("versions", more.len(), from, Instant::now());
+        records.extend(more);
         records
     };
     // One more round, all independent: orders still unsettled, and answers
@@ -338,16 +395,25 @@ pub async fn scan(
     let k = Knowledge::learn(&records);
     let mut plan = checks::preference::settle_plan(&records, &k, sni_ref, &groups);
     plan.extend(checks::consistency::retest_plan(&records, profiles, &k));
-    records.extend(run.all(plan).await);
+    let from = Instant::now();
+    let retests = run.all(plan).await;
+    note("retests", retests.len(), from, Instant::now());
+    records.extend(retests);
     // A server that contradicted itself: each profile's hello asked until
     // its verdict can be corroborated (nothing on a steady server).
     let k = Knowledge::learn(&records);
     let again = checks::corroboration::plan(&records, profiles, &k);
-    records.extend(run.all(again).await);
+    let from = Instant::now();
+    let again = run.all(again).await;
+    note("corroboration", again.len(), from, Instant::now());
+    records.extend(again);
     if config.all_suites {
         let k = Knowledge::learn(&records);
         let pairs = checks::preference::pairs_plan(&records, &k, sni_ref, &groups);
-        records.extend(run.all(pairs).await);
+        let from = Instant::now();
+        let pairs = run.all(pairs).await;
+        note("pairs", pairs.len(), from, Instant::now());
+        records.extend(pairs);
     }
     let k = Knowledge::learn(&records);
     if let Some((purpose, spec)) = checks::client_cert::plan(&k, sni_ref, &groups) {
@@ -357,7 +423,9 @@ pub async fn scan(
             confirm: true,
             ..run.clone()
         };
+        let from = Instant::now();
         records.push(bare.one(purpose, spec).await);
+        note("no certificate", 1, from, Instant::now());
     }
     let knowledge = Knowledge::learn(&records);
     let address = endpoint.address().await;
@@ -369,6 +437,7 @@ pub async fn scan(
         bytes_sent: s.bytes_sent,
         bytes_received: s.bytes_received,
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        phases,
     };
     checks::report(
         target, sni, &addresses, address, &records, &knowledge, profiles, identify, config, stats,
@@ -637,7 +706,137 @@ pub(crate) fn all_at(version: TlsVersion) -> Vec<CipherSuiteId> {
     registry().valid_at(version).map(|s| s.id).collect()
 }
 
+/// Two waves run by [`Run::pipelined`], with when each ended.
+pub(crate) struct Waves {
+    /// The first wave's records, in plan order.
+    pub(crate) first: Vec<ProbeRecord>,
+    /// When its last probe ended.
+    pub(crate) first_end: Instant,
+    /// The dependent wave's records, in plan order.
+    pub(crate) second: Vec<ProbeRecord>,
+    /// When it started (the first wave's first flights were all in).
+    pub(crate) second_start: Instant,
+    /// When its last probe ended.
+    pub(crate) second_end: Instant,
+}
+
 impl Run {
+    /// Whether [`Run::one`] runs this probe as a full handshake.
+    fn is_full(&self, purpose: &Purpose, spec: &HelloSpec) -> bool {
+        self.confirm
+            && match purpose {
+                Purpose::Replay(_) | Purpose::NoCertificate => true,
+                Purpose::Retest(_, full) => *full,
+                // Repeats compare first flights: a raw probe is a round
+                // trip shorter than a handshake, and the replay confirms.
+                _ => false,
+            }
+            && handshake::engine_for(spec).is_some()
+    }
+
+    /// Runs `plan` like [`Run::all`], and `next` (the probes that depend
+    /// on its answers) as soon as its raw probes are in, while its full
+    /// handshakes (a round trip longer) still run: what the dependent
+    /// probes need is in the first flights, and each profile's own hello is
+    /// asked twice, once as a handshake and once raw, so the raw ask brings
+    /// it a round trip earlier. When the raw answers do not `settle` what
+    /// the dependent wave needs (a raw ask lost, or answered in a way only
+    /// the handshake reads), it waits for the handshakes too, as before. `next` sees the records finished by then, in plan
+    /// order. Raw probes are started first, so that with the endpoint's
+    /// first-contact bound ([`crate::probe::connect::FIRST_CONTACT`]) the
+    /// ones the next wave waits for hold the first slots.
+    pub(crate) async fn pipelined<S, F>(
+        &self,
+        plan: Vec<(Purpose, HelloSpec)>,
+        settled: S,
+        next: F,
+    ) -> Waves
+    where
+        S: Fn(&[ProbeRecord]) -> bool,
+        F: FnOnce(&[ProbeRecord]) -> Vec<(Purpose, HelloSpec)>,
+    {
+        let plan = checks::consistency::repeated(plan, self.repeat);
+        let count = plan.len();
+        let full: Vec<bool> = plan.iter().map(|(p, s)| self.is_full(p, s)).collect();
+        let raw = full.iter().filter(|f| !**f).count();
+        let (mut raw_left, mut first_left) = (raw, count);
+        let mut set = JoinSet::new();
+        let mut planned: Vec<Option<(Purpose, HelloSpec)>> = plan.into_iter().map(Some).collect();
+        let order = (0..count)
+            .filter(|i| !full[*i])
+            .chain((0..count).filter(|i| full[*i]));
+        for i in order {
+            if let Some((purpose, spec)) = planned[i].take() {
+                let run = self.clone();
+                set.spawn(async move { (i, run.one(purpose, spec).await) });
+            }
+        }
+        let mut first: Vec<Option<ProbeRecord>> = vec![None; count];
+        let mut second: Vec<Option<ProbeRecord>> = Vec::new();
+        let mut next = Some(next);
+        let now = Instant::now();
+        let (mut first_end, mut second_start, mut second_end) = (now, now, now);
+        loop {
+            // The first flights are in: every raw probe, and (unless they
+            // settle what the dependent wave needs) every handshake too;
+            // with no raw probe, everything.
+            let ready = if raw > 0 && next.is_some() && raw_left == 0 {
+                first_left == 0 || {
+                    let done: Vec<ProbeRecord> = first.iter().flatten().cloned().collect();
+                    settled(&done)
+                }
+            } else {
+                first_left == 0
+            };
+            if ready {
+                if let Some(next) = next.take() {
+                    let done: Vec<ProbeRecord> = first.iter().flatten().cloned().collect();
+                    let plan = checks::consistency::repeated(next(&done), self.repeat);
+                    second = vec![None; plan.len()];
+                    second_start = Instant::now();
+                    for (j, (purpose, spec)) in plan.into_iter().enumerate() {
+                        let run = self.clone();
+                        set.spawn(async move { (count + j, run.one(purpose, spec).await) });
+                    }
+                }
+            }
+            let Some(joined) = set.join_next().await else {
+                break;
+            };
+            let Ok((i, record)) = joined else { continue };
+            if i < count {
+                if !full[i] {
+                    raw_left = raw_left.saturating_sub(1);
+                }
+                first_left = first_left.saturating_sub(1);
+                first[i] = Some(record);
+                first_end = Instant::now();
+            } else if let Some(slot) = second.get_mut(i - count) {
+                *slot = Some(record);
+                second_end = Instant::now();
+            }
+        }
+        let first: Vec<ProbeRecord> = first.into_iter().flatten().collect();
+        let mut second: Vec<ProbeRecord> = second.into_iter().flatten().collect();
+        // A probe task that died (a bug) never counted down: the dependent
+        // wave runs now, after everything.
+        if let Some(next) = next.take() {
+            second_start = Instant::now();
+            second = self.all(next(&first)).await;
+            second_end = Instant::now();
+        }
+        if second.is_empty() {
+            second_end = second_start;
+        }
+        Waves {
+            first,
+            first_end,
+            second,
+            second_start,
+            second_end,
+        }
+    }
+
     /// Runs the probes concurrently (the endpoint bounds how many connect at
     /// once) and returns the records in plan order.
     pub(crate) async fn all(&self, plan: Vec<(Purpose, HelloSpec)>) -> Vec<ProbeRecord> {
@@ -661,15 +860,7 @@ impl Run {
     /// their repeats) when confirming and an engine can offer the hello, a
     /// raw probe otherwise.
     pub(crate) async fn one(&self, purpose: Purpose, spec: HelloSpec) -> ProbeRecord {
-        let full = self.confirm
-            && match &purpose {
-                Purpose::Replay(_) | Purpose::NoCertificate => true,
-                Purpose::Retest(_, full) => *full,
-                // Repeats compare first flights: a raw probe is a round
-                // trip shorter than a handshake, and the replay confirms.
-                _ => false,
-            };
-        if full {
+        if self.is_full(&purpose, &spec) {
             if let Some(engine) = handshake::engine_for(&spec) {
                 let h =
                     handshake::handshake(&self.endpoint, &spec, self.identity.as_deref(), engine)

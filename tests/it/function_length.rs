@@ -18,6 +18,16 @@ const MAX_LINES: usize = 80;
 /// issue 19's work still to do, not a licence to grow.
 const KNOWN: &[(&str, &str, &str)] = &[
     (
+        "src/scan/enumerate.rs",
+        "enumerate",
+        "the --all-suites scheduler: parts, waves and the order probe in one loop",
+    ),
+    (
+        "src/scan/mod.rs",
+        "pipelined",
+        "the two waves of one endpoint, each start condition beside the others",
+    ),
+    (
         "src/report/html/scan.rs",
         "section",
         "one endpoint's HTML details, every part in page order",

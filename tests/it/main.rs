@@ -47,4 +47,5 @@ mod text80;
 mod tls_clients;
 mod unsteady;
 mod url_targets;
+mod waves;
 mod xorshift;

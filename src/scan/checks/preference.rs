@@ -10,7 +10,9 @@
 //!   probe and no extra round trip;
 //! - every other version with two or more accepted suites (a TLS 1.0-only
 //!   endpoint, say) gets a forward and a reversed offer of exactly its
-//!   accepted suites, in one more round trip.
+//!   accepted suites, in one more round trip; under `--all-suites` the
+//!   enumeration's first hello at each version (every suite) and the same
+//!   suites reversed, sent with the elimination, settle it instead.
 //!
 //! The server's order: every accepted hello that offered several accepted
 //! suites shows that the chosen one beats the others. Where the server
@@ -116,8 +118,18 @@ pub(crate) fn judge(records: &[ProbeRecord], k: &Knowledge) -> BTreeMap<TlsVersi
             Purpose::Reversed(id) => records
                 .iter()
                 .find(|f| f.purpose == Purpose::Replay(id.clone())),
+            // Its forward offer, or under `--all-suites` the version's
+            // first elimination hello, which offered the same suites in
+            // the other order (`super::super::enumerate`).
             Purpose::Order(true) => records.iter().find(|f| {
-                f.purpose == Purpose::Order(false) && f.spec.max_version() == r.spec.max_version()
+                (f.purpose == Purpose::Order(false) && f.spec.max_version() == r.spec.max_version())
+                    || (f.purpose == Purpose::Enumerate
+                        && f.spec.versions == r.spec.versions
+                        && f.spec.cipher_suites.len() == r.spec.cipher_suites.len()
+                        && f.spec
+                            .cipher_suites
+                            .iter()
+                            .eq(r.spec.cipher_suites.iter().rev()))
             }),
             _ => None,
         }?;
