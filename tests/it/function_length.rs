@@ -8,7 +8,9 @@
 //! a listed function that now fits fails the test too, so that its entry
 //! goes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::module_graph::rust_files;
 
 /// The longest a function may be, in lines.
 const MAX_LINES: usize = 80;
@@ -99,17 +101,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("src/plan.rs", "build", "the plan assembled from its parts"),
 ];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// Every function with a body in `text`: (name, first line, lines). A
 /// function ends at the first later line that is its indentation and `}`.

@@ -252,13 +252,9 @@ fn merge_refuses_mixes_duplicates_and_missing_shards() {
     assert!([1, 3].contains(&merge(&[&two, &one], &[]).code));
 }
 
-/// A saved profile edited to "compatible" against its own evidence
-/// (`negotiated` null, a reason of no common suite; or a suite the endpoint
-/// never accepted) is refused by `check`, `merge`, `what-if` and
-/// `plan --from`, naming the target and the profile; the report as written
-/// is read.
-#[test]
-fn a_report_that_contradicts_itself_is_refused() {
+/// A saved JSON report of one emulated `dsm-strong-12` checked with
+/// dsa-10.0 (required, incompatible: exit 1) and dsa-11.
+fn saved_requiring_dsa_10() -> (Fleet, String) {
     let f = fleet(&["dsm-strong-12"], false);
     let path = f.path("r.json");
     let run = tlscompat(&[
@@ -277,6 +273,17 @@ fn a_report_that_contradicts_itself_is_refused() {
         &path,
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    (f, path)
+}
+
+/// A saved profile edited to "compatible" against its own evidence
+/// (`negotiated` null, a reason of no common suite; or a suite the endpoint
+/// never accepted) is refused by `check`, `merge`, `what-if` and
+/// `plan --from`, naming the target and the profile; the report as written
+/// is read.
+#[test]
+fn a_report_that_contradicts_itself_is_refused() {
+    let (f, path) = saved_requiring_dsa_10();
     let original: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let target = original["targets"][0]["target"]
         .as_str()
@@ -383,24 +390,7 @@ fn as_version_2(value: &mut Value) {
 /// same verdicts in `check`'s JSON.
 #[test]
 fn a_report_of_the_previous_schema_version_still_loads() {
-    let f = fleet(&["dsm-strong-12"], false);
-    let path = f.path("r.json");
-    let run = tlscompat(&[
-        "scan",
-        "-i",
-        &f.inventory,
-        "-p",
-        "dsa-10.0",
-        "-p",
-        "dsa-11",
-        "--require",
-        "dsa-10.0",
-        "--format",
-        "json",
-        "-o",
-        &path,
-    ]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (f, path) = saved_requiring_dsa_10();
     let current: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(current["schema_version"], 3);
     let verdicts = |v: &Value| -> Vec<(Value, Value)> {

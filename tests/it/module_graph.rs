@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 /// An edge `from → to`, with one place that makes it.
 type Edges = BTreeMap<String, BTreeMap<String, String>>;
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every `.rs` file under `dir` (the module graph's and the function
+/// length's walk).
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
