@@ -658,21 +658,28 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_closed_port_costs_one_wave_and_one_set_of_retries() {
+    /// `probes` connections at once to a port nobody listens on, each
+    /// refused; the endpoint, for its counts.
+    async fn closed_port(limits: Limits, probes: usize) -> Arc<Endpoint> {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
-        let ep = Arc::new(Endpoint::new(vec![port], limits()));
+        let ep = Arc::new(Endpoint::new(vec![port], limits));
         let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..10 {
+        for _ in 0..probes {
             let ep = ep.clone();
             tasks.spawn(async move { ep.connect().await.map(|_| ()) });
         }
         while let Some(r) = tasks.join_next().await {
             assert_eq!(r.unwrap().unwrap_err().kind, ConnectErrorKind::Refused);
         }
+        ep
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_costs_one_wave_and_one_set_of_retries() {
+        let ep = closed_port(limits(), 10).await;
         // Three slots: the first wave of three attempts, then the leader's two
         // retries; the other seven probes never connect.
         assert_eq!(
@@ -686,23 +693,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_closed_port_sees_the_first_contact_bound_not_the_whole_one() {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap()
-        };
         let limits = Limits {
             concurrency: 16,
             ..limits()
         };
-        let ep = Arc::new(Endpoint::new(vec![port], limits));
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..20 {
-            let ep = ep.clone();
-            tasks.spawn(async move { ep.connect().await.map(|_| ()) });
-        }
-        while let Some(r) = tasks.join_next().await {
-            assert_eq!(r.unwrap().unwrap_err().kind, ConnectErrorKind::Refused);
-        }
+        let ep = closed_port(limits, 20).await;
         // Eight at first contact, then the leader's two retries.
         assert_eq!(
             ep.stats().snapshot().connect_attempts,
