@@ -42,7 +42,7 @@ pub fn parse_bounded(
 }
 
 /// `60s`, `1.5s`, `500ms`: a duration the way its flag is written, which
-/// [`parse_bounded`] reads back.
+/// [`parse_bounded`] reads back (above a second, to a tenth of a second).
 pub fn format(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())

@@ -109,17 +109,18 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let indent = line.len() - line.trim_start().len();
-        let mut rest = line.trim_start();
-        for prefix in [
+        // The qualifiers in any order (`pub const async unsafe fn`).
+        const QUALIFIERS: [&str; 6] = [
             "pub(crate) ",
             "pub(super) ",
             "pub ",
             "async ",
             "const ",
             "unsafe ",
-        ] {
-            rest = rest.strip_prefix(prefix).unwrap_or(rest);
-            rest = rest.strip_prefix(prefix).unwrap_or(rest);
+        ];
+        let mut rest = line.trim_start();
+        while let Some(r) = QUALIFIERS.iter().find_map(|q| rest.strip_prefix(q)) {
+            rest = r;
         }
         let Some(after) = rest.strip_prefix("fn ") else {
             continue;
@@ -141,7 +142,7 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
 
 #[test]
 fn the_measure_sees_functions_and_their_ends() {
-    let text = "fn a() {\n    x();\n}\n\nimpl T {\n    pub(crate) async fn b(\n        y: u8,\n    ) {\n        if y {\n        }\n    }\n}\ntrait U {\n    fn c();\n}\n";
+    let text = "fn a() {\n    x();\n}\n\nimpl T {\n    pub(crate) const async fn b(\n        y: u8,\n    ) {\n        if y {\n        }\n    }\n}\ntrait U {\n    fn c();\n}\n";
     assert_eq!(
         functions(text),
         [("a".to_string(), 1, 3), ("b".to_string(), 6, 6)]
