@@ -28,7 +28,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tlscompat::cli::parse_duration;
-use tlscompat::profile::Catalog;
+use tlscompat::model::profile::Catalog;
 use tlscompat::serve::{Emulator, EmulatorConfig, Latency};
 
 mod common;

@@ -168,9 +168,9 @@ fn inventory_text(n: u32) -> String {
 /// A report of a real scan of one emulated manager (JSON Lines: a target
 /// line and the closing line).
 fn one_target_report(scanner: &str, d: &std::path::Path) -> (String, String) {
-    use tlscompat::certs::KeyType;
-    use tlscompat::profile::Catalog;
+    use tlscompat::model::profile::Catalog;
     use tlscompat::serve::{Emulator, EmulatorConfig, GeneratedPki, ServerSpec};
+    use tlscompat::tls::certs::KeyType;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

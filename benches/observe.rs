@@ -20,10 +20,10 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use tlscompat::model::profile::Catalog;
+use tlscompat::model::suites::CipherSuiteId;
 use tlscompat::observe::synth::{CaptureWriter, Conversation, Format, Link, Shape, Side};
 use tlscompat::probe::hello::HelloSpec;
-use tlscompat::profile::Catalog;
-use tlscompat::suites::CipherSuiteId;
 use tlscompat::wire::ServerHello;
 use tlscompat::wire::codec::records;
 use tlscompat::wire::codes::{CompressionMethod, ContentType, ProtocolVersion};

@@ -20,14 +20,14 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tlscompat::certs::{KeyType, Usage};
 use tlscompat::cli::parse_duration;
-use tlscompat::profile::{Catalog, Profile, Role};
+use tlscompat::model::profile::{Catalog, Profile, Role};
+use tlscompat::model::suites::registry;
+use tlscompat::model::target::Target;
+use tlscompat::model::version::TlsVersion;
 use tlscompat::scan::{ScanConfig, scan};
 use tlscompat::serve::{Emulator, EmulatorConfig, GeneratedPki, ServerSpec, openssl_can_serve};
-use tlscompat::suites::registry;
-use tlscompat::target::Target;
-use tlscompat::version::TlsVersion;
+use tlscompat::tls::certs::{KeyType, Usage};
 
 mod common;
 use common::delaying_proxy;
@@ -77,7 +77,7 @@ fn emulator(
     label: &str,
     spec: ServerSpec,
     pki: &GeneratedPki,
-    extra: Vec<tlscompat::certs::Identity>,
+    extra: Vec<tlscompat::tls::certs::Identity>,
 ) -> EmulatorConfig {
     let listen = "127.0.0.1:0".parse().unwrap();
     EmulatorConfig {

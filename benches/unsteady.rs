@@ -24,13 +24,13 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tlscompat::certs::KeyType;
-use tlscompat::profile::{Catalog, Profile, Role};
+use tlscompat::model::profile::{Catalog, Profile, Role};
+use tlscompat::model::target::Target;
+use tlscompat::model::version::TlsVersion;
 use tlscompat::results::TargetReport;
 use tlscompat::scan::{ScanConfig, scan};
 use tlscompat::serve::{Emulator, EmulatorConfig, GeneratedPki, ServerSpec};
-use tlscompat::target::Target;
-use tlscompat::version::TlsVersion;
+use tlscompat::tls::certs::KeyType;
 
 mod common;
 use common::fronts::{self, Balance, Refusal};

@@ -11,15 +11,15 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::certs::KeyType;
 use crate::error::Error;
-use crate::matrix::Matrix;
-use crate::negotiate::Preference;
-use crate::profile::{Catalog, Profile, Role};
+use crate::model::negotiate::Preference;
+use crate::model::profile::{Catalog, Profile, Role};
+use crate::model::target::Target;
+use crate::offline::matrix::Matrix;
 use crate::results::TargetReport;
 use crate::scan::{ScanConfig, scan_many};
 use crate::serve::{Emulator, EmulatorConfig, GeneratedPki, ServeError, ServerSpec};
-use crate::target::Target;
+use crate::tls::certs::KeyType;
 
 /// One emulated endpoint and its scan.
 #[derive(Debug, Clone)]
@@ -75,7 +75,7 @@ impl DemoOutcome {
     }
 }
 
-fn describe(a: Option<crate::negotiate::Agreement>) -> String {
+fn describe(a: Option<crate::model::negotiate::Agreement>) -> String {
     a.map(|a| format!("{} {}", a.version, a.cipher_suite))
         .unwrap_or_else(|| "incompatible".into())
 }

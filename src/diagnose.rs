@@ -18,13 +18,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::profile::{Profile, Role};
+use crate::model::profile::{Profile, Role};
+use crate::model::target::Target;
+use crate::model::version::TlsVersion;
 use crate::results::{
     Confirmed, PolicyStatus, ReasonCode, TargetReport, TargetStatus, Tool, Verdict,
 };
 use crate::scan::{ScanConfig, scan};
-use crate::target::Target;
-use crate::version::TlsVersion;
 
 /// What to diagnose.
 #[derive(Debug, Clone)]

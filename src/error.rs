@@ -6,9 +6,9 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::profile::{ProfileError, ResolveError};
+use crate::model::profile::{ProfileError, ResolveError};
+use crate::model::target::TargetError;
 use crate::serve::ServeError;
-use crate::target::TargetError;
 
 /// How a run ended, when it did not fail outright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +63,17 @@ pub enum Error {
     Target(TargetError),
     /// An inventory file that cannot be used.
     #[error(transparent)]
-    Inventory(crate::target::InventoryError),
+    Inventory(crate::model::target::InventoryError),
     /// The same endpoint listed twice with different facts.
     #[error("inventory conflict: {0}")]
-    Conflict(#[from] crate::inventory::Conflict),
+    Conflict(#[from] crate::inputs::inventory::Conflict),
     /// The emulator cannot start (port in use, bad certificate, a profile
     /// the local OpenSSL cannot serve).
     #[error(transparent)]
     Serve(#[from] ServeError),
     /// A certificate, key or CA file given on the command line.
     #[error(transparent)]
-    Certificate(crate::certs::CertError),
+    Certificate(crate::tls::certs::CertError),
     /// A file the run was asked to write.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -113,13 +113,13 @@ pub enum Error {
     },
     /// `profiles capture` could not capture the endpoint.
     #[error(transparent)]
-    Capture(#[from] crate::capture::CaptureError),
+    Capture(#[from] crate::scan::capture::CaptureError),
     /// A packet capture that cannot be read (`observe`).
     #[error(transparent)]
     Observe(#[from] crate::observe::ObserveError),
     /// The fleet could not be read from the manager's API.
     #[error(transparent)]
-    ManagerApi(#[from] crate::manager_api::ApiError),
+    ManagerApi(#[from] crate::inputs::manager_api::ApiError),
     /// Standard output went away or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] io::Error),
@@ -129,7 +129,7 @@ impl Error {
     /// The process exit code for this error: 3 when an endpoint could not
     /// be scanned (as for `scan`), 2 for every usage or input error.
     pub fn exit_code(&self) -> u8 {
-        use crate::capture::CaptureError as C;
+        use crate::scan::capture::CaptureError as C;
         match self {
             Error::Capture(C::NotScanned { .. } | C::NothingAccepted { .. }) => 3,
             _ => 2,

@@ -6,15 +6,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tlscompat::cli::Cli;
-use tlscompat::config::Config;
+use tlscompat::commands::config::Config;
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2.
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let result = Config::from_cli(cli)
-        .and_then(|config| tlscompat::app::run(config, &mut stdout.lock(), &mut stderr.lock()));
+    let result = Config::from_cli(cli).and_then(|config| {
+        tlscompat::commands::run(config, &mut stdout.lock(), &mut stderr.lock())
+    });
     match result {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,

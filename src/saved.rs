@@ -119,7 +119,7 @@ fn parse_values(
     for raw in values {
         let raw = raw.map_err(|e| {
             if e.is_io() {
-                let e = crate::input::InputError::from(std::io::Error::from(e));
+                let e = crate::base::input::InputError::from(std::io::Error::from(e));
                 return format!("cannot read: {e}");
             }
             format!(
@@ -307,7 +307,7 @@ pub fn read_saved(path: &Path) -> Result<Saved, Error> {
         path: path.to_path_buf(),
         message,
     };
-    let file = crate::input::reader(path, crate::input::Kind::Report)
+    let file = crate::base::input::reader(path, crate::base::input::Kind::Report)
         .map_err(|e| fail(format!("cannot read: {e}")))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
     parse_values(
@@ -424,7 +424,7 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, Error> {
         }
     }
     // Each target once.
-    let mut seen: std::collections::HashMap<(&str, crate::profile::Role), &Saved> =
+    let mut seen: std::collections::HashMap<(&str, crate::model::profile::Role), &Saved> =
         std::collections::HashMap::new();
     for s in &saved {
         for t in &s.targets {

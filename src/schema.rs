@@ -135,8 +135,8 @@ pub fn render(name: SchemaName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suites::{CipherSuiteId, registry};
-    use crate::version::TlsVersion;
+    use crate::model::suites::{CipherSuiteId, registry};
+    use crate::model::version::TlsVersion;
 
     /// The schema of one definition of the scan schema, standalone.
     fn definition(name: &str) -> serde_json::Value {

@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
-use tlscompat::profile::Role;
-use tlscompat::profile::{Origin, Profile};
+use tlscompat::model::profile::Role;
+use tlscompat::model::profile::{Origin, Profile};
 use tlscompat::wire::{ClientHello, FlightReader, Message, ServerHello, WireError};
 
 /// A server's first flight, fed to the reader whole and then byte by byte:
@@ -73,7 +73,7 @@ pub fn profile(data: &[u8]) {
 /// `require:` naming a file resolves under a directory that does not exist).
 pub fn policy(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let Ok(mut catalog) = tlscompat::profile::Catalog::builtin() else {
+        let Ok(mut catalog) = tlscompat::model::profile::Catalog::builtin() else {
             return;
         };
         let path = std::path::Path::new("/nonexistent-tlscompat-fuzz/policy.yaml");
@@ -88,7 +88,7 @@ pub fn inventory(data: &[u8]) {
         std::env::temp_dir().join(format!("tlscompat-fuzz-inventory-{}", std::process::id()));
     let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(data));
     if written.is_ok() {
-        let _ = tlscompat::target::read_inventory(&path, Role::Manager);
+        let _ = tlscompat::model::target::read_inventory(&path, Role::Manager);
     }
 }
 

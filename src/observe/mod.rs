@@ -25,10 +25,10 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::profile::{Catalog, Profile, Role};
+use crate::model::profile::{Catalog, Profile, Role};
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::results::Tool;
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 use crate::wire::codes::{ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::{ClientHello, Extension};
 use packets::Skip;
@@ -561,7 +561,7 @@ fn version_list(v: &[TlsVersion]) -> String {
     if v.is_empty() {
         "no known version".to_string()
     } else {
-        crate::version::join(v)
+        crate::model::version::join(v)
     }
 }
 
@@ -669,7 +669,7 @@ pub type Names = HashMap<IpAddr, String>;
 /// Names for the addresses of an inventory's entries: an entry's pinned
 /// address (the manager's computer list gives one), its host when that is
 /// an address, else what the name resolves to.
-pub fn names_from_inventory(entries: &[crate::inventory::Entry]) -> Names {
+pub fn names_from_inventory(entries: &[crate::inputs::inventory::Entry]) -> Names {
     let mut names = Names::new();
     for e in entries {
         let host = e.target.host.trim_start_matches('[').trim_end_matches(']');

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::{Group, ObserveError, Offer};
-use crate::profile::{Origin, Profile, ProfileFile};
+use crate::model::profile::{Origin, Profile, ProfileFile};
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
 /// What `--write-profiles` did with one offer.

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::synth::{CaptureWriter, Conversation, Format, Link, Shape, Side};
 use super::*;
+use crate::model::profile::Role;
 use crate::probe::hello::HelloSpec;
-use crate::profile::Role;
 use crate::wire::codec::records;
 use crate::wire::codes::{AlertDescription, AlertLevel, CompressionMethod, ContentType};
 use crate::wire::{Alert, ServerHello};

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{CertificateRule, Exposure, Policy, Rule, Scope};
-use crate::profile::locate::{Location, Seg, locate};
-use crate::profile::{Catalog, ResolveError};
-use crate::suites::SuiteSelector;
-use crate::version::TlsVersion;
+use crate::model::profile::locate::{Location, Seg, locate};
+use crate::model::profile::{Catalog, ResolveError};
+use crate::model::suites::SuiteSelector;
+use crate::model::version::TlsVersion;
 
 /// A policy file as written.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -76,7 +76,7 @@ pub fn load(path: &Path, catalog: &mut Catalog, now: i64) -> Result<Policy, Poli
         location,
         message,
     };
-    let text = crate::input::read_yaml(path, crate::input::Kind::Policy)
+    let text = crate::base::input::read_yaml(path, crate::base::input::Kind::Policy)
         .map_err(|e| fail(None, format!("cannot read: {e}")))?;
     parse(&text, path, catalog, now)
 }
@@ -96,7 +96,7 @@ pub fn parse(
     let raw: RawPolicy = serde_yaml::from_str(text).map_err(|e| {
         fail(
             Location::of(&e),
-            with_key_suggestion(crate::profile::yaml_message(&e)),
+            with_key_suggestion(crate::model::profile::yaml_message(&e)),
         )
     })?;
     // Rule: a policy that holds no rule would pass everything silently.
@@ -171,6 +171,6 @@ fn with_key_suggestion(message: String) -> String {
         return message;
     };
     let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let hint = crate::suggest::did_you_mean(&crate::suggest::closest(key, names));
+    let hint = crate::base::suggest::did_you_mean(&crate::base::suggest::closest(key, names));
     format!("{message}{hint}")
 }

@@ -21,14 +21,14 @@ pub mod file;
 #[cfg(test)]
 mod tests;
 
-use crate::findings::FindingCode;
-use crate::profile::Role;
+use crate::model::profile::Role;
+use crate::model::suites::SuiteSelector;
+use crate::model::version::TlsVersion;
+use crate::results::findings::FindingCode;
 use crate::results::{
     CertKeyType, PolicyReport, PolicyStatus, ServerReport, TargetReport, TargetStatus, Verdict,
     Violation, ViolationCode, date_text,
 };
-use crate::suites::SuiteSelector;
-use crate::version::TlsVersion;
 
 pub use file::PolicyError;
 

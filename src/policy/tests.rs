@@ -2,13 +2,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::*;
-use crate::findings::Finding;
-use crate::profile::Catalog;
+use crate::model::profile::Catalog;
+use crate::model::suites::{CipherSuiteId, SuiteClass};
+use crate::results::findings::Finding;
 use crate::results::{
     CertKeyType, CertificateSummary, ClientCertificate, Confirmed, ErrorKind, Probed,
     ProfileReport, ScanStats, TargetError,
 };
-use crate::suites::{CipherSuiteId, SuiteClass};
 use TlsVersion::*;
 
 /// 2026-11-25T00:00:00Z.

@@ -9,9 +9,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::certs::{CertError, Identity};
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
+use crate::tls::certs::{CertError, Identity};
 use crate::wire::codes::AlertDescription;
 
 /// A client certificate and key to present (`--client-cert`, `--client-key`).
@@ -60,7 +60,7 @@ impl PeerChain {
     }
 }
 
-impl crate::tls_rustls::ChainSink for PeerChain {
+impl crate::tls::rustls_glue::ChainSink for PeerChain {
     fn set(&self, chain: Vec<Vec<u8>>) {
         PeerChain::set(self, chain);
     }

@@ -23,9 +23,9 @@ use super::hello::HelloSpec;
 use super::judge::{Offer, judge_bytes};
 use super::tap::{Recording, Tap, snapshot, split_client_hello};
 use super::{Outcome, openssl_client, rustls_client};
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::results::Engine;
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 use crate::wire::codes::{AlertDescription, AlertLevel};
 use crate::wire::{ClientHello, FlightReader, Message};
 

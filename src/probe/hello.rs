@@ -10,9 +10,9 @@
 use ring::agreement;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::profile::{DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS, Profile};
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
+use crate::model::profile::{DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS, Profile};
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::wire::codes::{
     CompressionMethod, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme,
 };
@@ -94,7 +94,7 @@ impl HelloSpec {
 
     /// The newest version offered.
     pub fn max_version(&self) -> TlsVersion {
-        crate::version::newest(&self.versions)
+        crate::model::version::newest(&self.versions)
     }
 
     fn offers_tls13(&self) -> bool {
@@ -233,7 +233,7 @@ impl HelloSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Catalog;
+    use crate::model::profile::Catalog;
 
     fn ext_types(h: &ClientHello) -> Vec<String> {
         h.extensions

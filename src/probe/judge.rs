@@ -32,7 +32,7 @@
 use std::collections::BTreeSet;
 
 use super::{Accepted, CertificateRequested, Fault, Outcome};
-use crate::version::TlsVersion;
+use crate::model::version::TlsVersion;
 use crate::wire::codes::{
     AlertDescription, AlertLevel, CompressionMethod, ExtensionType, HandshakeType, NamedGroup,
 };
@@ -122,7 +122,7 @@ impl Offer {
                 && self
                     .hello
                     .cipher_suites
-                    .contains(&crate::suites::CipherSuiteId::EMPTY_RENEGOTIATION_INFO_SCSV))
+                    .contains(&crate::model::suites::CipherSuiteId::EMPTY_RENEGOTIATION_INFO_SCSV))
     }
 }
 

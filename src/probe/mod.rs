@@ -28,8 +28,8 @@ pub mod tap;
 
 use std::fmt;
 
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::wire::codes::{
     AlertDescription, CompressionMethod, ExtensionType, NamedGroup, ProtocolVersion,
 };

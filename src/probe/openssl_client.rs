@@ -2,7 +2,7 @@
 //! configuration, for everything rustls does not speak (TLS 1.0 and 1.1,
 //! CBC suites, RSA key exchange: Deep Security agents 9.6 and 10.0).
 //!
-//! The context is pinned like the emulator's (see [`crate::tls_openssl`]):
+//! The context is pinned like the emulator's (see [`crate::tls::openssl_glue`]):
 //! security level 0, the profile's versions, suites in order, groups and
 //! signature algorithms, so the host's OpenSSL policy (a distribution that
 //! forbids TLS 1.0) cannot change what is offered. The server's chain is not
@@ -19,9 +19,9 @@ use tokio_openssl::SslStream;
 
 use super::client::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
-use crate::suites::CipherSuiteId;
-use crate::tls_openssl::{OfferSpec, from_ssl_version, offer_builder, use_identity};
-use crate::version::TlsVersion;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
+use crate::tls::openssl_glue::{OfferSpec, from_ssl_version, offer_builder, use_identity};
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
 /// The parts of an offer (and the client certificate) a context is built
@@ -182,7 +182,7 @@ where
 
 /// OpenSSL's words for a failed handshake, without the error-stack noise.
 fn describe(e: &openssl::ssl::Error) -> String {
-    if let Some(reasons) = crate::tls_openssl::error_reasons(e) {
+    if let Some(reasons) = crate::tls::openssl_glue::error_reasons(e) {
         return reasons;
     }
     match e.io_error() {
@@ -197,7 +197,7 @@ fn describe(e: &openssl::ssl::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certs::{Authority, KeyType, Usage};
+    use crate::tls::certs::{Authority, KeyType, Usage};
     use openssl::ssl::SslContextRef;
 
     /// The OpenSSL object behind a context (`SSL_CTX *`).

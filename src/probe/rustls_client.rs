@@ -26,9 +26,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
 use super::client::{ClientIdentity, EngineResult, PeerChain, verdict_wait};
 use super::hello::HelloSpec;
-use crate::suites::CipherSuiteId;
-use crate::tls_rustls::{Chain, Verifier};
-use crate::version::TlsVersion;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
+use crate::tls::rustls_glue::{Chain, Verifier};
 use crate::wire::codes::AlertDescription;
 
 fn versions(spec: &HelloSpec) -> Option<Vec<&'static SupportedProtocolVersion>> {

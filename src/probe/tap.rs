@@ -152,8 +152,8 @@ mod tests {
     #[test]
     fn finds_the_client_hello_records() {
         let spec = crate::probe::HelloSpec::at(
-            crate::version::TlsVersion::Tls12,
-            vec![crate::suites::CipherSuiteId(0xC02F)],
+            crate::model::version::TlsVersion::Tls12,
+            vec![crate::model::suites::CipherSuiteId(0xC02F)],
             None,
         );
         let hello = spec.build().encode();

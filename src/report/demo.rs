@@ -9,8 +9,8 @@ use super::View;
 use super::layout::{Cell, Grid, Paint, Row, width, wrap};
 use super::style;
 use crate::demo::{DemoEndpoint, DemoOutcome};
+use crate::model::suites::CipherSuiteId;
 use crate::results::{ProfileReport, Verdict};
-use crate::suites::CipherSuiteId;
 
 /// The demo as text, laid out for the view's width.
 pub fn text(out: &mut dyn Write, d: &DemoOutcome, show: &str, view: &View) -> io::Result<()> {

@@ -28,8 +28,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::text::push_visible;
-pub use crate::text::terminal;
+use crate::base::text::push_visible;
+pub use crate::base::text::terminal;
 
 /// `value` with every string in it (object keys too) passed through
 /// [`terminal`]: what a text printer lays out, so that no field, present or
@@ -76,7 +76,9 @@ pub fn terminal_scan(mut report: crate::results::ScanReport) -> crate::results::
 /// A plan escaped for the terminal as [`terminal_data`] does, in place,
 /// agent by agent and group by group (see [`terminal_in_place`]): a plan
 /// of 100,000 agents took 1 GB escaped whole, 350 MB this way.
-pub fn terminal_plan(mut plan: crate::plan::PlanReport) -> crate::plan::PlanReport {
+pub fn terminal_plan(
+    mut plan: crate::offline::plan::PlanReport,
+) -> crate::offline::plan::PlanReport {
     terminal_in_place(&mut plan.agents);
     terminal_in_place(&mut plan.groups);
     terminal_in_place(&mut plan.steps);
@@ -425,8 +427,8 @@ mod tests {
     }
     #[test]
     fn a_plan_escaped_in_place_is_the_plan_escaped_whole() {
-        use crate::plan::{PlanInput, PlanSource, build, test_agent};
-        let catalog = crate::profile::Catalog::builtin().unwrap();
+        use crate::offline::plan::{PlanInput, PlanSource, build, test_agent};
+        let catalog = crate::model::profile::Catalog::builtin().unwrap();
         let mut plan = build(PlanInput {
             to: catalog.get("dsm-strong-12").unwrap(),
             catalog: &catalog,

@@ -15,7 +15,7 @@
 use unicode_width::UnicodeWidthStr;
 
 use super::style;
-use crate::suites::{CipherSuiteId, registry};
+use crate::model::suites::{CipherSuiteId, registry};
 
 /// The width when neither the terminal nor `COLUMNS` says.
 pub const DEFAULT_WIDTH: usize = 80;

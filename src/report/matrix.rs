@@ -9,12 +9,12 @@ use serde::Serialize;
 use super::layout::{Cell, Grid, Paint, Row, md_cell, md_table, wrap};
 use super::style;
 use super::{SCHEMA_VERSION, Tool, View};
-use crate::matrix::{Matrix, Pair};
-use crate::negotiate::{Agreement, Preference};
-use crate::profile::Role;
+use crate::model::negotiate::{Agreement, Preference};
+use crate::model::profile::Role;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
+use crate::offline::matrix::{Matrix, Pair};
 use crate::results::Leg;
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 
 /// The matrix document (`matrix --format json`).
 #[derive(Serialize, schemars::JsonSchema)]

@@ -25,7 +25,7 @@ fn behaviour(c: &ClientReport) -> String {
 const NO_PROFILE: &str = "Like no profile";
 
 /// At most `max` suites by name, then how many more.
-fn some_suites(suites: &[crate::suites::CipherSuiteId], max: usize, view: &View) -> String {
+fn some_suites(suites: &[crate::model::suites::CipherSuiteId], max: usize, view: &View) -> String {
     let mut names: Vec<String> = suites.iter().take(max).map(|s| view.suite(*s)).collect();
     if suites.len() > max {
         names.push(format!("and {} more", suites.len() - max));
@@ -52,8 +52,8 @@ fn unlike(c: &ClientReport, view: &View) -> String {
         if let (Some(o), Some(p)) = (&cl.offered_versions, &cl.profile_versions) {
             diffs.push(format!(
                 "versions {} instead of {}",
-                crate::version::join(o),
-                crate::version::join(p)
+                crate::model::version::join(o),
+                crate::model::version::join(p)
             ));
         }
         if !cl.extra_suites.is_empty() {
@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn terminal_escapes_control_characters() {
-        // The one terminal escape (`crate::text`), as every text report.
+        // The one terminal escape (`crate::base::text`), as every text report.
         assert_eq!(terminal("a\x1b[31mb\nc"), "a\\x1b[31mb\\nc");
         assert_eq!(terminal("dsm.example"), "dsm.example");
     }

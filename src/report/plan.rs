@@ -1,13 +1,13 @@
 //! The upgrade plan as text (80 columns), JSON and Markdown (tables that
 //! render on GitHub and GitLab). Printers only format: who loses contact,
-//! the groups, the upgrades and the steps were decided in [`crate::plan`].
+//! the groups, the upgrades and the steps were decided in [`crate::offline::plan`].
 
 use std::io::{self, Write};
 
 use super::layout::wrap;
 use super::{View, style};
-use crate::directions::{Evidence, LegStatus, LegVerdict};
-use crate::plan::{AgentPlan, PlanReport, PlanSource};
+use crate::offline::directions::{Evidence, LegStatus, LegVerdict};
+use crate::offline::plan::{AgentPlan, PlanReport, PlanSource};
 use crate::results::{PolicyStatus, Verdict};
 
 /// The schema of [`json`]'s document.
@@ -135,7 +135,7 @@ fn leg_line(before: &LegVerdict, after: &LegVerdict) -> String {
 }
 
 /// The plan's verdict in a sentence.
-pub(crate) fn status_line(s: &crate::plan::PlanSummary) -> String {
+pub(crate) fn status_line(s: &crate::offline::plan::PlanSummary) -> String {
     let n = |k: usize| if k == 1 { "" } else { "s" };
     match s.status {
         PolicyStatus::Passed => "every agent keeps contact".into(),
@@ -148,7 +148,7 @@ pub(crate) fn status_line(s: &crate::plan::PlanSummary) -> String {
 }
 
 /// The counts in a sentence, inferred verdicts named.
-pub(crate) fn counts_line(s: &crate::plan::PlanSummary) -> String {
+pub(crate) fn counts_line(s: &crate::offline::plan::PlanSummary) -> String {
     let inferred = if s.inferred > 0 {
         format!(
             " ({} of these verdicts inferred from the inventory, not probed)",

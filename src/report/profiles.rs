@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::style;
 use super::{SCHEMA_VERSION, Tool};
-use crate::profile::{Profile, Role};
-use crate::suites::{CipherSuite, CipherSuiteId};
-use crate::version::{TlsVersion, join};
+use crate::model::profile::{Profile, Role};
+use crate::model::suites::{CipherSuite, CipherSuiteId};
+use crate::model::version::{TlsVersion, join};
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
 /// One profile as JSON/YAML.

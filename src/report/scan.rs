@@ -12,12 +12,12 @@ use super::escape::md_code;
 use super::layout::{Cell, Grid, Paint, Row, labelled, md_cell, md_table, width, wrap};
 use super::style;
 use super::{SCHEMA_VERSION, Tool, View};
-use crate::negotiate::Preference;
+use crate::model::negotiate::Preference;
+use crate::model::version::TlsVersion;
 use crate::results::{
     Confirmed, PolicyReport, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
     Verdict, Violation, ViolationCode, date_text,
 };
-use crate::version::TlsVersion;
 
 /// The report as JSON.
 pub fn json(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {

@@ -128,7 +128,7 @@ pub fn banner(
     writeln!(
         out,
         "  versions:      {}",
-        crate::version::join(&spec.versions)
+        crate::model::version::join(&spec.versions)
     )?;
     let order = if spec.server_preference {
         "server order"
@@ -143,13 +143,13 @@ pub fn banner(
     writeln!(
         out,
         "  certificate:   {} ({})",
-        crate::certs::subject_line(&id.cert),
+        crate::tls::certs::subject_line(&id.cert),
         id.key_summary()
     )?;
     match &emulator.client_auth {
         ClientAuth::None => writeln!(out, "  client certificate: not requested")?,
         ClientAuth::Require(cas) => {
-            let names: Vec<String> = cas.iter().map(crate::certs::subject_line).collect();
+            let names: Vec<String> = cas.iter().map(crate::tls::certs::subject_line).collect();
             writeln!(
                 out,
                 "  client certificate: required, issued by {}",

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{SCHEMA_VERSION, Tool};
-use crate::whatif::{Outcome, ProfileWhatIf, WhatIf, WhatIfStatus};
+use crate::offline::whatif::{Outcome, ProfileWhatIf, WhatIf, WhatIfStatus};
 
 #[derive(Serialize, schemars::JsonSchema)]
 struct Document<'a> {

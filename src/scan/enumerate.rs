@@ -31,9 +31,9 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::{ProbeRecord, Purpose, all_at, spec_at};
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::probe::{Endpoint, engine};
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 use crate::wire::codes::NamedGroup;
 
 /// About how many suites one part starts with: at the one in eight or so

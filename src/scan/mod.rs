@@ -60,6 +60,8 @@
 //! whether it insists, one real handshake without one tells "required" from
 //! "requested".
 
+pub mod capture;
+
 mod checks;
 pub use checks::expectation;
 mod enumerate;
@@ -72,16 +74,16 @@ use tokio::task::JoinSet;
 
 pub(crate) use checks::Knowledge;
 
+use crate::model::profile::{DEFAULT_GROUPS, Profile};
+use crate::model::suites::{CipherSuiteId, registry};
+use crate::model::target::Target;
+use crate::model::version::TlsVersion;
 use crate::probe::connect::Shared;
 use crate::probe::handshake::{self, ClientIdentity, HandshakeResult};
 use crate::probe::{Endpoint, HelloSpec, Limits, Outcome, engine};
-use crate::profile::{DEFAULT_GROUPS, Profile};
 use crate::results::{
     Engine, ErrorKind, Phase, Phases, ScanStats, TargetError, TargetReport, TargetStatus,
 };
-use crate::suites::{CipherSuiteId, registry};
-use crate::target::Target;
-use crate::version::TlsVersion;
 use crate::wire::codes::NamedGroup;
 
 /// How to scan.
@@ -253,8 +255,8 @@ impl Clients {
     }
 
     /// (clients, identify) for a target of `role`.
-    pub fn for_role(&self, role: crate::profile::Role) -> (&[Profile], &[Profile]) {
-        use crate::profile::Role;
+    pub fn for_role(&self, role: crate::model::profile::Role) -> (&[Profile], &[Profile]) {
+        use crate::model::profile::Role;
         let (c, i) = match role {
             Role::Agent | Role::Relay => &self.listeners,
             Role::Manager | Role::Any => &self.managers,
@@ -499,7 +501,7 @@ pub async fn scan_all(
                             kind: ErrorKind::Timeout,
                             message: format!(
                                 "the scan of this endpoint took longer than --target-timeout ({})",
-                                crate::duration::format(deadline)
+                                crate::base::duration::format(deadline)
                             ),
                         },
                         started,

@@ -50,13 +50,13 @@ use delayed::Delayed;
 pub use slots::RefusalReason;
 use slots::{Slot, Slots};
 
-use crate::tls_openssl::from_ssl_version;
-pub use crate::tls_openssl::{ContextError, openssl_can_serve};
+use crate::tls::openssl_glue::from_ssl_version;
+pub use crate::tls::openssl_glue::{ContextError, openssl_can_serve};
 
-use crate::certs::{self, Authority, CertError, Identity, KeyType, Usage};
-use crate::profile::{DEFAULT_GROUPS, Profile};
-use crate::suites::{CipherSuiteId, registry};
-use crate::version::TlsVersion;
+use crate::model::profile::{DEFAULT_GROUPS, Profile};
+use crate::model::suites::{CipherSuiteId, registry};
+use crate::model::version::TlsVersion;
+use crate::tls::certs::{self, Authority, CertError, Identity, KeyType, Usage};
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
 /// What the server accepts.
@@ -797,7 +797,7 @@ fn closed_by_peer(e: &openssl::ssl::Error) -> bool {
 
 /// OpenSSL's reason for a failed handshake, in its own words.
 fn describe(e: &openssl::ssl::Error) -> String {
-    if let Some(reasons) = crate::tls_openssl::error_reasons(e) {
+    if let Some(reasons) = crate::tls::openssl_glue::error_reasons(e) {
         return reasons;
     }
     match e.io_error() {

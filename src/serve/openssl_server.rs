@@ -1,5 +1,5 @@
 //! An OpenSSL server context that accepts exactly one configuration: the
-//! profile's versions and suites and nothing else (see [`crate::tls_openssl`]
+//! profile's versions and suites and nothing else (see [`crate::tls::openssl_glue`]
 //! for how a context is pinned), with server preference when asked, the
 //! emulator's certificates and, optionally, client-certificate demands.
 
@@ -8,8 +8,8 @@ use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 
 use super::ServerSpec;
-use crate::certs::Identity;
-use crate::tls_openssl::{ContextError, OfferSpec, offer_builder, use_identity};
+use crate::tls::certs::Identity;
+use crate::tls::openssl_glue::{ContextError, OfferSpec, offer_builder, use_identity};
 
 /// Builds the server context for `spec` with `identity`; `client_ca` (when
 /// client certificates are required) is the CA they must chain to.

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 /// A cipher-suite id as it travels on the wire. Open: ids outside the
 /// registry survive and print as hex. Its names, parsing and registry
-/// lookups live in [`crate::suites`], above the wire.
+/// lookups live in [`crate::model::suites`], above the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CipherSuiteId(pub u16);
 
@@ -89,7 +89,7 @@ macro_rules! wire_enum {
                     .ok_or_else(|| UnknownName {
                         kind: stringify!($name),
                         input: s.to_string(),
-                        suggestions: crate::suggest::closest(s, Self::names()),
+                        suggestions: crate::base::suggest::closest(s, Self::names()),
                     })
             }
         }
@@ -116,7 +116,7 @@ macro_rules! wire_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_str(crate::suggest::FromStrVisitor::<$name>::new(stringify!($name)))
+                d.deserialize_str(crate::base::suggest::FromStrVisitor::<$name>::new(stringify!($name)))
             }
         }
     };
@@ -135,8 +135,8 @@ pub fn parse_hex(s: &str) -> Option<u32> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown {kind} {}{}",
-    crate::suggest::excerpt(input),
-    crate::suggest::did_you_mean(suggestions)
+    crate::base::suggest::excerpt(input),
+    crate::base::suggest::did_you_mean(suggestions)
 )]
 pub struct UnknownName {
     /// Which wire type was being parsed.

@@ -9,8 +9,8 @@ use super::codes::{
 use super::error::*;
 use super::flight::*;
 use super::messages::*;
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::wire::codec::records;
 use crate::wire::testutil::{self, XorShift};
 

@@ -33,7 +33,7 @@ fn emulate_pair(v4: Option<&str>, v6: &str) -> (Option<Emulator>, Emulator) {
             }
             continue;
         };
-        let catalog = tlscompat::profile::Catalog::builtin().unwrap();
+        let catalog = tlscompat::model::profile::Catalog::builtin().unwrap();
         let listen = format!("127.0.0.1:{port}").parse().unwrap();
         let (config, _) =
             tlscompat::serve::EmulatorConfig::for_profile(catalog.get(v4).unwrap(), listen)

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use tlscompat::certs::{Authority, Identity, IssueOptions, KeyType, Usage};
+use tlscompat::tls::certs::{Authority, Identity, IssueOptions, KeyType, Usage};
 
 use crate::servers::{CertFiles, SServer};
 

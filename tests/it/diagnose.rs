@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tlscompat::profile::Catalog;
+use tlscompat::model::profile::Catalog;
 use tlscompat::serve::{ClientAuth, Emulator, EmulatorConfig};
 
 use crate::common::tlscompat;
@@ -177,7 +177,8 @@ fn an_activated_manager_and_the_agents_certificate() {
     assert_eq!(step(&v, "client_certificate")["status"], "pass");
     // A certificate from another CA is refused.
     let other =
-        tlscompat::serve::GeneratedPki::generate("other", tlscompat::certs::KeyType::Rsa).unwrap();
+        tlscompat::serve::GeneratedPki::generate("other", tlscompat::tls::certs::KeyType::Rsa)
+            .unwrap();
     std::fs::write(&c, other.client.cert_pem().unwrap()).unwrap();
     std::fs::write(&k, other.client.key_pem().unwrap()).unwrap();
     let (code, v) = diagnose(&[
@@ -202,8 +203,9 @@ fn an_activated_manager_and_the_agents_certificate() {
 /// off.
 fn console(skew: i64) -> SocketAddr {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let pki = tlscompat::serve::GeneratedPki::generate("console", tlscompat::certs::KeyType::Rsa)
-        .unwrap();
+    let pki =
+        tlscompat::serve::GeneratedPki::generate("console", tlscompat::tls::certs::KeyType::Rsa)
+            .unwrap();
     let chain = vec![CertificateDer::from(pki.server.cert.to_der().unwrap())];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         pki.server.key.private_key_to_pkcs8().unwrap(),

@@ -18,7 +18,7 @@ use openssl::x509::{X509Builder, X509NameBuilder};
 
 use crate::common::tlscompat;
 use crate::servers::rustls_server;
-use tlscompat::certs::Identity;
+use tlscompat::tls::certs::Identity;
 
 /// The common name: a title, a clear screen, a forged stderr line, a CI
 /// workflow command, NUL, an 8-bit CSI, an OSC 8 link, and Markdown.

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use openssl::ssl::{SslConnector, SslMethod, SslStream, SslVerifyMode};
-use tlscompat::profile::Catalog;
+use tlscompat::model::profile::Catalog;
 use tlscompat::serve::{Emulator, EmulatorConfig, Limits, RefusalReason, ServeEvent};
 use tokio::sync::mpsc;
 
@@ -77,8 +77,8 @@ fn handshake_from(
 /// The first half of a real ClientHello.
 fn partial_hello() -> Vec<u8> {
     let spec = tlscompat::probe::HelloSpec::at(
-        tlscompat::version::TlsVersion::Tls12,
-        vec![tlscompat::suites::CipherSuiteId(0xC030)],
+        tlscompat::model::version::TlsVersion::Tls12,
+        vec![tlscompat::model::suites::CipherSuiteId(0xC030)],
         Some("localhost"),
     );
     let hello = spec.build().encode();

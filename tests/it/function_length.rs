@@ -35,7 +35,7 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "one endpoint's HTML details, every part in page order",
     ),
     (
-        "src/plan.rs",
+        "src/offline/plan.rs",
         "agent",
         "one agent's plan: identity, each leg before and after",
     ),
@@ -99,7 +99,11 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "cases",
         "the JUnit cases of one endpoint",
     ),
-    ("src/plan.rs", "build", "the plan assembled from its parts"),
+    (
+        "src/offline/plan.rs",
+        "build",
+        "the plan assembled from its parts",
+    ),
 ];
 
 /// Every function with a body in `text`: (name, first line, lines). A

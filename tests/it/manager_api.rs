@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tlscompat::certs::{Authority, Identity, KeyType, Usage};
 use tlscompat::schema::SchemaName;
+use tlscompat::tls::certs::{Authority, Identity, KeyType, Usage};
 
 use crate::common::{Run, bin, finish};
 use crate::schema::assert_valid;

@@ -15,9 +15,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use tlscompat::model::profile::Catalog;
 use tlscompat::observe::synth::{CaptureWriter, Conversation, Format, Link, Shape, Side};
 use tlscompat::probe::hello::HelloSpec;
-use tlscompat::profile::Catalog;
 use tlscompat::schema::SchemaName;
 
 use crate::common::{assert_clean_error, testdata, tlscompat};

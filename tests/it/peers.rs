@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use tlscompat::certs::KeyType;
+use tlscompat::model::suites::CipherSuiteId;
+use tlscompat::model::version::TlsVersion;
 use tlscompat::probe::HelloSpec;
 use tlscompat::serve::GeneratedPki;
-use tlscompat::suites::CipherSuiteId;
-use tlscompat::version::TlsVersion;
+use tlscompat::tls::certs::KeyType;
 use tlscompat::wire::codec::{MAX_RECORD_LEN, records};
 use tlscompat::wire::codes::{
     AlertDescription, AlertLevel, CompressionMethod, ContentType, ExtensionType, NamedGroup,

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use tlscompat::profile::{Origin, Profile};
+use tlscompat::model::profile::{Origin, Profile};
 use tlscompat::schema::SchemaName;
 use tlscompat::serve::{Emulator, EmulatorConfig};
 

@@ -16,9 +16,9 @@
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
+use tlscompat::model::suites::{CipherSuiteId, registry};
+use tlscompat::model::version::TlsVersion;
 use tlscompat::probe::HelloSpec;
-use tlscompat::suites::{CipherSuiteId, registry};
-use tlscompat::version::TlsVersion;
 use tlscompat::wire::codes::{NamedGroup, SignatureScheme};
 use tlscompat::wire::{ClientHello, Extension, ServerHello};
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::common::scan_json;
 use crate::servers::emulate;
-use tlscompat::profile::Catalog;
+use tlscompat::model::profile::Catalog;
 
 /// Fields of the JSON report whose values are wall-clock measurements:
 /// `targets[].stats.elapsed_ms` today. Any key ending in `_ms`, `_secs` or

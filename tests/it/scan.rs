@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use serde_json::Value;
-use tlscompat::profile::{Catalog, Profile};
+use tlscompat::model::profile::{Catalog, Profile};
 
 use crate::common::{assert_clean_error, bin, finish, tlscompat};
 use crate::servers::{CertFiles, Hostile, SServer, emulate, emulate_at, hostile, rustls_server};
@@ -36,7 +36,11 @@ fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
         .map(|(v, names)| {
             let mut ids: Vec<u16> = names
                 .iter()
-                .map(|n| n.parse::<tlscompat::suites::CipherSuiteId>().unwrap().0)
+                .map(|n| {
+                    n.parse::<tlscompat::model::suites::CipherSuiteId>()
+                        .unwrap()
+                        .0
+                })
                 .collect();
             ids.sort();
             (v, self::names(&ids))
@@ -47,7 +51,7 @@ fn accepted(target: &Value) -> BTreeMap<String, Vec<String>> {
 /// IANA names, in the order given.
 fn in_order(ids: &[u16]) -> Vec<String> {
     ids.iter()
-        .map(|i| tlscompat::suites::CipherSuiteId(*i).to_string())
+        .map(|i| tlscompat::model::suites::CipherSuiteId(*i).to_string())
         .collect()
 }
 
@@ -55,7 +59,7 @@ fn names(ids: &[u16]) -> Vec<String> {
     let mut v: Vec<u16> = ids.to_vec();
     v.sort();
     v.iter()
-        .map(|i| tlscompat::suites::CipherSuiteId(*i).to_string())
+        .map(|i| tlscompat::model::suites::CipherSuiteId(*i).to_string())
         .collect()
 }
 
@@ -95,7 +99,7 @@ fn emulated_by_role(
     for p in servers {
         let e = emulate(&p.id);
         let role = match p.role {
-            tlscompat::profile::Role::Agent => "agent",
+            tlscompat::model::profile::Role::Agent => "agent",
             _ => "manager",
         };
         lines.push_str(&format!("{} {role}\n", addr_arg(e.local_addr())));
@@ -163,7 +167,7 @@ fn every_emulated_profile_is_reported_exactly() {
         if p.cipher_suites.len() >= 2 {
             assert_eq!(t["server"]["server_preference"], true, "{}", p.id);
         }
-        for agent in catalog.with_role(tlscompat::profile::Role::Agent) {
+        for agent in catalog.with_role(tlscompat::model::profile::Role::Agent) {
             let live = profile(t, &agent.id);
             let pair = matrix["pairs"]
                 .as_array()
@@ -236,7 +240,7 @@ fn default_scan_skips_suites_at_versions_shown_unsupported_and_verdicts_hold() {
             "{}",
             p.id
         );
-        for agent in catalog.with_role(tlscompat::profile::Role::Agent) {
+        for agent in catalog.with_role(tlscompat::model::profile::Role::Agent) {
             let live = profile(t, &agent.id);
             let pair = matrix["pairs"]
                 .as_array()
@@ -607,7 +611,8 @@ fn client_certificate_required_and_requested() {
 #[test]
 fn rustls_server_is_reported_exactly() {
     let pki =
-        tlscompat::serve::GeneratedPki::generate("rustls", tlscompat::certs::KeyType::Rsa).unwrap();
+        tlscompat::serve::GeneratedPki::generate("rustls", tlscompat::tls::certs::KeyType::Rsa)
+            .unwrap();
     let addr = rustls_server(&pki.server);
     let (code, v) = scan_json(&[&addr_arg(addr), "--all-suites"]);
     assert_eq!(code, 0, "{v:#}");
@@ -657,7 +662,10 @@ fn many_suites_by_elimination() {
         .map(|l| l.split_whitespace().nth(2).unwrap().to_string())
         .filter(|n| !n.starts_with("TLS_AES") && !n.starts_with("TLS_CHACHA20"))
         .collect();
-    want.sort_by_key(|n| n.parse::<tlscompat::suites::CipherSuiteId>().unwrap());
+    want.sort_by_key(|n| {
+        n.parse::<tlscompat::model::suites::CipherSuiteId>()
+            .unwrap()
+    });
     let got = accepted(t)["tls1.2"].clone();
     assert!(got.len() > 60, "only {} suites", got.len());
     assert_eq!(got, want);

@@ -5,11 +5,11 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
-use tlscompat::certs::KeyType;
-use tlscompat::profile::{Catalog, Profile};
+use tlscompat::model::profile::{Catalog, Profile};
+use tlscompat::model::suites::CipherSuiteId;
+use tlscompat::model::version::TlsVersion;
 use tlscompat::serve::{ClientAuth, Emulator, EmulatorConfig, GeneratedPki, ServeEvent};
-use tlscompat::suites::CipherSuiteId;
-use tlscompat::version::TlsVersion;
+use tlscompat::tls::certs::KeyType;
 
 use crate::common::{assert_clean_error, bin, profile_of, scan_json, testdata, tlscompat};
 use crate::tls_clients::{

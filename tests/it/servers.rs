@@ -8,10 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tlscompat::certs::{Identity, KeyType};
-use tlscompat::profile::Catalog;
+use tlscompat::model::profile::Catalog;
+use tlscompat::model::suites::CipherSuiteId;
 use tlscompat::serve::{Emulator, EmulatorConfig, GeneratedPki};
-use tlscompat::suites::CipherSuiteId;
+use tlscompat::tls::certs::{Identity, KeyType};
 use tlscompat::wire::ServerHello;
 use tlscompat::wire::codec::records;
 use tlscompat::wire::codes::{CompressionMethod, ContentType, ProtocolVersion};
@@ -48,7 +48,7 @@ impl CertFiles {
             .issue(
                 "sserver-ecdsa",
                 KeyType::Ecdsa,
-                tlscompat::certs::Usage::Server,
+                tlscompat::tls::certs::Usage::Server,
             )
             .unwrap();
         let write = |name: &str, bytes: Vec<u8>| {

@@ -55,7 +55,7 @@ fn tokens(text: &str) -> HashSet<String> {
 fn names() -> (HashSet<&'static str>, HashSet<&'static str>) {
     let mut iana = HashSet::new();
     let mut openssl = HashSet::new();
-    for s in tlscompat::suites::registry().all() {
+    for s in tlscompat::model::suites::registry().all() {
         if let Some(o) = s.openssl_name.filter(|o| *o != s.iana_name) {
             iana.insert(s.iana_name);
             openssl.insert(o);

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use tlscompat::certs::Identity;
-use tlscompat::suites::CipherSuiteId;
-use tlscompat::version::TlsVersion;
+use tlscompat::model::suites::CipherSuiteId;
+use tlscompat::model::version::TlsVersion;
+use tlscompat::tls::certs::Identity;
 
 /// What `openssl s_client` saw.
 #[derive(Debug)]

@@ -3,13 +3,13 @@
 //! nothing more (no retest, no settling offer). Counts only: how long the
 //! waves take is measured by `cargo bench --bench scan`.
 
+use tlscompat::model::profile::{Catalog, Profile, Role};
+use tlscompat::model::suites::CipherSuiteId;
+use tlscompat::model::target::Target;
+use tlscompat::model::version::TlsVersion;
 use tlscompat::probe::Limits;
-use tlscompat::profile::{Catalog, Profile, Role};
 use tlscompat::results::{Confirmed, TargetReport};
 use tlscompat::scan::{ScanConfig, scan};
-use tlscompat::suites::CipherSuiteId;
-use tlscompat::target::Target;
-use tlscompat::version::TlsVersion;
 
 use crate::servers::emulate;
 

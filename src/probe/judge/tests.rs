@@ -1,8 +1,8 @@
 //! Each judging rule on hand-built server answers.
 
 use super::*;
+use crate::model::suites::CipherSuiteId;
 use crate::probe::HelloSpec;
-use crate::suites::CipherSuiteId;
 use crate::wire::codec::records;
 use crate::wire::codes::{ContentType, ProtocolVersion};
 use crate::wire::server_flight::encode_server_hello_done;

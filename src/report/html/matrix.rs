@@ -7,8 +7,8 @@
 //! with a manager or an agent with an agent.
 
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
-use crate::matrix::{Matrix, Pair};
-use crate::negotiate::Preference;
+use crate::model::negotiate::Preference;
+use crate::offline::matrix::{Matrix, Pair};
 use crate::results::Leg;
 
 /// The pairs of one grid: one direction, or the whole matrix.
@@ -380,7 +380,7 @@ fn section(server: &str, leg: Option<Leg>, pairs: &[&Pair]) -> Section {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{Catalog, Role};
+    use crate::model::profile::{Catalog, Role};
 
     #[test]
     fn every_pair_is_a_cell_with_its_verdict_and_suite() {

@@ -29,11 +29,11 @@ pub fn scan(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
 }
 
 /// `matrix --format html`.
-pub fn matrix(out: &mut dyn Write, m: &crate::matrix::Matrix) -> io::Result<()> {
+pub fn matrix(out: &mut dyn Write, m: &crate::offline::matrix::Matrix) -> io::Result<()> {
     matrix::page(m).write(out)
 }
 
 /// `plan --format html`.
-pub fn plan(out: &mut dyn Write, p: &crate::plan::PlanReport) -> io::Result<()> {
+pub fn plan(out: &mut dyn Write, p: &crate::offline::plan::PlanReport) -> io::Result<()> {
     plan::write(out, p)
 }

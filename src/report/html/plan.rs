@@ -10,8 +10,8 @@
 //! advice.
 
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
-use crate::directions::{Leg, LegStatus, LegVerdict, legs};
-use crate::plan::{AgentPlan, IdentifiedBy, PlanGroup, PlanReport};
+use crate::offline::directions::{Leg, LegStatus, LegVerdict, legs};
+use crate::offline::plan::{AgentPlan, IdentifiedBy, PlanGroup, PlanReport};
 use crate::report::plan::{before_line, evidence, source};
 use crate::results::{PolicyStatus, Verdict};
 
@@ -473,9 +473,9 @@ fn frame(p: &PlanReport) -> Page {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::directions::Direction;
-    use crate::plan::{PlanInput, PlanSource, build, test_agent};
-    use crate::profile::Catalog;
+    use crate::model::profile::Catalog;
+    use crate::offline::directions::Direction;
+    use crate::offline::plan::{PlanInput, PlanSource, build, test_agent};
 
     fn plan() -> PlanReport {
         let catalog = Catalog::builtin().unwrap();

@@ -7,13 +7,13 @@
 use std::collections::BTreeMap;
 
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
-use crate::negotiate::Preference;
+use crate::model::negotiate::Preference;
+use crate::model::version::TlsVersion;
 use crate::report::scan::confirmed_text;
 use crate::results::{
     CertificateSummary, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
     Verdict, Violation, date_text,
 };
-use crate::version::TlsVersion;
 
 /// How one profile fared on one endpoint: the model's verdict, and its
 /// tone on the page.
@@ -447,7 +447,7 @@ fn section(t: &TargetReport) -> Section {
                     let n = s.cipher_suites.get(v).map_or(0, Vec::len);
                     let m = s.order_measured.get(v).copied().unwrap_or(0);
                     let measured = match p {
-                        crate::negotiate::Preference::Server if m < n => {
+                        crate::model::negotiate::Preference::Server if m < n => {
                             format!(" (measured for the first {m} of {n}, the rest by id)")
                         }
                         _ => String::new(),

@@ -5,10 +5,10 @@
 
 use super::super::{ProbeRecord, ScanConfig};
 use super::Knowledge;
-use crate::findings::{Finding, FindingCode};
+use crate::model::profile::Profile;
+use crate::model::target::Target;
 use crate::probe::Outcome;
-use crate::profile::Profile;
-use crate::target::Target;
+use crate::results::findings::{Finding, FindingCode};
 
 /// Keeps the first chain seen (in a first flight, or presented to a full
 /// handshake: TLS 1.3 hides it from the first), and why a chain could not
@@ -45,13 +45,13 @@ pub(super) fn findings(
         ));
     }
     if let Some(chain) = &k.certificate_chain {
-        out.extend(crate::certinfo::findings(
+        out.extend(crate::tls::certinfo::findings(
             chain,
             time::OffsetDateTime::now_utc(),
             profiles,
         ));
         if let Some(ca) = &config.ca {
-            out.extend(crate::certinfo::verify(
+            out.extend(crate::tls::certinfo::verify(
                 chain,
                 ca,
                 &target.host,

@@ -10,10 +10,10 @@
 
 use super::super::{ProbeRecord, Purpose, spec_at};
 use super::Knowledge;
+use crate::model::version::TlsVersion;
 use crate::probe::handshake::HandshakeResult;
 use crate::probe::{CertificateRequested, HelloSpec, Outcome};
 use crate::results::ClientCertificate;
-use crate::version::TlsVersion;
 use crate::wire::codes::NamedGroup;
 
 /// What one first flight said.

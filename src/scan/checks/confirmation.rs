@@ -13,8 +13,8 @@
 //!   the first flight is an issue: never silently overwritten.
 
 use super::super::ProbeRecord;
+use crate::model::profile::Profile;
 use crate::probe::handshake::{Failure, HandshakeResult};
-use crate::profile::Profile;
 use crate::results::{Confirmed, Issue, IssueCode, ProfileReport, ReasonCode};
 
 /// Applies the replay's handshake, if there was one, to `out`.

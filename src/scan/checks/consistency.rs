@@ -28,12 +28,12 @@
 
 use super::super::{ProbeRecord, Purpose};
 use super::Knowledge;
+use crate::model::profile::Profile;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::probe::handshake::HandshakeResult;
 use crate::probe::{HelloSpec, Outcome};
-use crate::profile::Profile;
 use crate::results::{Issue, IssueCode};
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 use crate::wire::codes::AlertDescription;
 
 /// How many alike answers any verdict needs on a server that contradicted

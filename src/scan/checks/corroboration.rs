@@ -24,10 +24,10 @@
 use super::super::{ProbeRecord, Purpose};
 use super::Knowledge;
 use super::consistency::{self, ALIKE, REFUSED_DESPITE, own, refused};
+use crate::model::profile::Profile;
+use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
-use crate::profile::Profile;
 use crate::results::{Issue, ProfileReport, ReasonCode};
-use crate::version::TlsVersion;
 
 /// How many times each profile's own hello is asked on an unsteady server:
 /// five answers of one node behind a balancer that picks at random agree

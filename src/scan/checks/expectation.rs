@@ -8,7 +8,7 @@
 //! 16), every candidate is expected and the identification decides; the
 //! report keeps the inventory's note so readers see why.
 
-use crate::findings::{Finding, FindingCode};
+use crate::results::findings::{Finding, FindingCode};
 use crate::results::{Expectation, TargetReport, TargetStatus};
 
 /// Records `e` on `report`, and a finding when the endpoint behaves like

@@ -11,10 +11,10 @@
 //! verdict.
 
 use super::Knowledge;
-use crate::findings::{Finding, FindingCode};
-use crate::profile::Role;
+use crate::model::profile::Role;
+use crate::model::target::Target;
+use crate::results::findings::{Finding, FindingCode};
 use crate::results::{Confirmed, ProfileReport};
-use crate::target::Target;
 
 /// `agent_port_exposed` when the target is an agent and the scanner got
 /// through: some profile completed a full handshake, or some first flight

@@ -39,16 +39,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use super::{ProbeRecord, Purpose, ScanConfig};
-use crate::negotiate::Preference;
+use crate::model::negotiate::Preference;
+use crate::model::profile::Profile;
+use crate::model::suites::CipherSuiteId;
+use crate::model::target::Target;
+use crate::model::version::TlsVersion;
 use crate::probe::Outcome;
-use crate::profile::Profile;
 use crate::results::{
     ClientCertificate, ErrorKind, Issue, IssueCode, Probed, ReasonCode, ScanStats, ServerReport,
     TargetError, TargetReport, TargetStatus,
 };
-use crate::suites::CipherSuiteId;
-use crate::target::Target;
-use crate::version::TlsVersion;
 
 /// What the probes established about the server.
 #[derive(Debug, Clone, Default)]
@@ -175,7 +175,7 @@ pub(crate) fn report(
     let certificate = k
         .certificate_chain
         .as_deref()
-        .and_then(crate::certinfo::summarize);
+        .and_then(crate::tls::certinfo::summarize);
     // Per version whose order decides; where the server's, its accepted
     // suites are listed in its order (as far as the probes showed it).
     let preference = preference::judge(records, k);

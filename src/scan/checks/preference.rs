@@ -24,11 +24,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::{ProbeRecord, Purpose, spec_at};
 use super::Knowledge;
-use crate::negotiate::Preference;
+use crate::model::negotiate::Preference;
+use crate::model::profile::Profile;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::probe::HelloSpec;
-use crate::profile::Profile;
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 use crate::wire::codes::NamedGroup;
 
 /// The most pairs asked at one version under `--all-suites`.

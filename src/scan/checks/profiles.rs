@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::{ProbeRecord, Purpose};
 use super::Knowledge;
-use crate::negotiate::{Agreement, Failure};
+use crate::model::negotiate::{Agreement, Failure};
+use crate::model::profile::Profile;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
-use crate::profile::Profile;
 use crate::results::{CertKeyType, ClientCertificate, Confirmed, ProfileReport, ReasonCode};
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 
 /// One replay per profile.
 pub(crate) fn plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {
@@ -104,7 +104,7 @@ pub(super) fn verdict(
 fn explain(p: &Profile, k: &Knowledge, key_type: Option<CertKeyType>) -> (ReasonCode, String) {
     // Rule: a certificate no suite of this client can use explains
     // everything else: say so, not only "no common suite".
-    if let Some(kt) = key_type.filter(|kt| !crate::certinfo::key_type_usable(*kt, p)) {
+    if let Some(kt) = key_type.filter(|kt| !crate::tls::certinfo::key_type_usable(*kt, p)) {
         let auth: BTreeSet<&str> = p
             .cipher_suites
             .iter()

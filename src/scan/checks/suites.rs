@@ -20,10 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::{Purpose, all_at, spec_at};
 use super::Knowledge;
+use crate::model::profile::Profile;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::probe::HelloSpec;
-use crate::profile::Profile;
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 use crate::wire::codes::NamedGroup;
 
 /// Every (version, suite) any of the profiles can use, by version, in the

@@ -1,12 +1,12 @@
 //! The analysis on synthetic outcomes: no network needed.
 
 use super::*;
-use crate::negotiate::Agreement;
+use crate::model::negotiate::Agreement;
+use crate::model::profile::Catalog;
+use crate::model::target::Target;
 use crate::probe::CertificateRequested;
 use crate::probe::{Accepted, ConnectError, ConnectErrorKind, Fault, HelloSpec};
-use crate::profile::Catalog;
 use crate::results::{Confirmed, Verdict};
-use crate::target::Target;
 use crate::wire::codes::AlertDescription;
 
 fn accepted(version: TlsVersion, suite: u16) -> Outcome {
@@ -61,7 +61,7 @@ fn reversed(p: &Profile, outcome: Outcome) -> ProbeRecord {
 }
 
 fn target() -> Target {
-    Target::parse("127.0.0.1:4120", crate::profile::Role::Manager).unwrap()
+    Target::parse("127.0.0.1:4120", crate::model::profile::Role::Manager).unwrap()
 }
 
 fn run(records: &[ProbeRecord], profiles: &[&Profile], identify: &[&Profile]) -> TargetReport {
@@ -124,7 +124,7 @@ fn strong_manager_outcomes() {
     assert_eq!(server.server_preference, Some(true));
     assert_eq!(
         server.preference.get(&Tls12),
-        Some(&crate::negotiate::Preference::Server)
+        Some(&crate::model::negotiate::Preference::Server)
     );
     assert_eq!(server.client_certificate, ClientCertificate::None);
     assert_eq!(server.matches_profiles, ["dsa-11", "dsm-strong-12"]);
@@ -348,7 +348,7 @@ fn certificate_requests_are_aggregated() {
 /// server-ordered version lists its suites in that order.
 #[test]
 fn preference_per_version_and_the_servers_order() {
-    use crate::negotiate::Preference;
+    use crate::model::negotiate::Preference;
     use TlsVersion::*;
     let catalog = Catalog::builtin().unwrap();
     let (a96, fips) = (

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use super::super::{ProbeRecord, Purpose, all_at, spec_at};
 use super::Knowledge;
+use crate::model::suites::CipherSuiteId;
+use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
-use crate::suites::CipherSuiteId;
-use crate::version::TlsVersion;
 use crate::wire::codes::{AlertDescription, NamedGroup};
 
 /// Versions the default scan always asks about.
