@@ -31,13 +31,14 @@
 //!   `schema`: JSON Schemas generated from the types.
 //! - `error`: the error type and exit statuses. `cli`: clap definitions
 //!   (raw values) and the man page and completions made from them.
-//!   `commands`: a run: the command line validated into a job
-//!   (`commands::config`), the job run, its results handed to a printer.
+//!   `commands`: one file per command: its job, its `build` (arguments to
+//!   job, every input error found first) and its `run` (job to status, the
+//!   results handed to a printer); `commands::config` the shared view.
 //!
 //! # Where a change goes
 //!
-//! - A new command: its arguments in `cli`, its job and how it is built and
-//!   run in `commands`, its printer in `report`, its JSON type in `results`
+//! - A new command: its arguments in `cli`, its job, `build` and `run` in
+//!   one new file under `commands`, its printer in `report`, its JSON type in `results`
 //!   (and `schema` lists it).
 //! - A new check on a scanned endpoint: one file in `scan::checks`, its
 //!   reason or finding code in `results`.
