@@ -88,18 +88,10 @@ pub enum Error {
     /// A policy file is invalid.
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
-    /// A saved report that cannot be read (`check`, `what-if`).
-    #[error("{}: {message}", path.display())]
-    Report {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-    /// Reports that `merge` will not join: from different runs, a shard
-    /// given twice or missing, a target in two shards.
-    #[error("merge: {0}")]
-    Merge(String),
+    /// A saved report that cannot be read, or reports `merge` will not
+    /// join.
+    #[error(transparent)]
+    Saved(#[from] crate::inputs::saved::SavedError),
     /// A command-line value that clap cannot check alone.
     #[error("{0}")]
     Usage(String),
@@ -123,6 +115,12 @@ pub enum Error {
     /// Standard output went away or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] io::Error),
+}
+
+impl From<crate::inputs::saved::MergeError> for Error {
+    fn from(e: crate::inputs::saved::MergeError) -> Error {
+        Error::Saved(e.into())
+    }
 }
 
 impl Error {

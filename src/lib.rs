@@ -21,8 +21,8 @@
 //!   outcomes into `results`; `scan::capture` writes an endpoint as a
 //!   profile. `policy`: the verdict of a run.
 //! - `serve`: the emulator, a real TLS endpoint for any profile.
-//! - `inputs`: the fleet from inventory files and the manager's API;
-//!   `saved`: saved reports read back as evidence; `observe`: packet
+//! - `inputs`: the fleet from inventory files and the manager's API, and
+//!   saved reports read back as evidence (`inputs::saved`); `observe`: packet
 //!   captures as ground truth; `diagnose`: the agent's heartbeat path, step
 //!   by step; `offline`: answers without the network (`matrix`,
 //!   `directions`, `whatif`, `plan`); `demo`: everything on loopback.
@@ -79,7 +79,6 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod results;
-pub mod saved;
 pub mod scan;
 pub mod schema;
 pub mod serve;

@@ -46,7 +46,7 @@ pub(super) fn run(
         Some(path) => Some((path, open_output(path)?)),
         None => None,
     };
-    let (targets, cut) = crate::saved::read_all(&job.reports)?;
+    let (targets, cut) = crate::inputs::saved::read_all(&job.reports)?;
     let mut policy = crate::policy::verdict(&targets, &job.policy);
     crate::policy::cut_short(&mut policy, &cut);
     let how = Presentation {
@@ -69,9 +69,9 @@ pub(super) fn merge(
 ) -> Result<Status, Error> {
     let mut saved = Vec::with_capacity(job.reports.len());
     for path in &job.reports {
-        saved.push(crate::saved::read_saved(path)?);
+        saved.push(crate::inputs::saved::read_saved(path)?);
     }
-    let joined = crate::saved::join(saved)?;
+    let joined = crate::inputs::saved::join(saved)?;
     let policy = if rules {
         job.policy.clone()
     } else {
@@ -79,13 +79,7 @@ pub(super) fn merge(
             .run
             .as_ref()
             .and_then(|r| crate::policy::Policy::from_saved(&r.policy, job.policy.now))
-            .ok_or_else(|| {
-                Error::Merge(
-                    "no shard has its closing line with the run's rules: give the rules \
-                     (--policy, --require) to judge the rows"
-                        .into(),
-                )
-            })?
+            .ok_or(crate::inputs::saved::MergeError::NoRules)?
     };
     let file = match job.output.as_deref() {
         Some(path) => Some((path, open_output(path)?)),

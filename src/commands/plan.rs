@@ -77,7 +77,7 @@ fn planned_manager(catalog: &mut Catalog, to: &str) -> Result<Planned, Error> {
     if !is_report {
         return Ok(Planned::Profile(catalog.resolve(to)?));
     }
-    let targets = crate::saved::read(path)?;
+    let targets = crate::inputs::saved::read(path)?;
     let manager = crate::offline::plan::manager_of(&targets)
         .map_err(|e| Error::Usage(format!("--to {to}: {e}")))?
         .clone();
@@ -357,7 +357,7 @@ fn plan_targets(
             Vec::new(),
         ),
         PlanFleet::Report(path) => {
-            let targets = crate::saved::read(&path)?
+            let targets = crate::inputs::saved::read(&path)?
                 .into_iter()
                 .map(|t| PlanTarget {
                     target: t.target.clone(),

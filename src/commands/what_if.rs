@@ -46,7 +46,7 @@ pub(super) fn run(
     view: &report::View,
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let mut targets = crate::saved::read(&job.report)?;
+    let mut targets = crate::inputs::saved::read(&job.report)?;
     if job.format == WhatIfFormat::Text {
         // The answer quotes the report's names: escaped for the terminal.
         report::escape::terminal_in_place(&mut targets);

@@ -16,14 +16,136 @@ use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::error::Error;
 use crate::results::{
     OLDEST_READABLE_SCHEMA_VERSION, RunIdentity, RunRef, SCHEMA_VERSION, ScanReport, ShardOf,
     TargetReport,
 };
 
+/// Why saved reports cannot be used (exit 2, an input error).
+#[derive(Debug, thiserror::Error)]
+pub enum SavedError {
+    /// A saved report that cannot be read or is not a tlscompat report
+    /// (`check`, `merge`, `what-if`, `plan --from`).
+    #[error("{}: {message}", path.display())]
+    Report {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (file and server text in it already escaped).
+        message: String,
+    },
+    /// Reports that `merge` will not join.
+    #[error("merge: {0}")]
+    Merge(#[from] MergeError),
+}
+
+/// Why `merge` will not join the reports it was given: they are not the
+/// shards of one run, each once.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// Nothing to merge.
+    #[error("no report given")]
+    NoReport,
+    /// A report without a run identity.
+    #[error(
+        "{} names no run (it was not written by `scan` of this version, or was edited): \
+         merge joins the shards of one run; `check` judges any reports together",
+        .0.display()
+    )]
+    NoRun(PathBuf),
+    /// Two reports of different runs.
+    #[error(
+        "{} and {} come from different runs ({differences}): merge joins the shards of one run; \
+         `check` judges reports of different runs together",
+        first.display(),
+        other.display()
+    )]
+    DifferentRuns {
+        /// The first report.
+        first: PathBuf,
+        /// A report of another run.
+        other: PathBuf,
+        /// How the runs differ.
+        differences: String,
+    },
+    /// A whole run given with a shard of it, or twice.
+    #[error(
+        "{} is a whole run and {} is {}: each shard once",
+        whole.display(),
+        other.display(),
+        match other_shard {
+            Some(k) => format!("shard {k} of it"),
+            None => "the same run again".into(),
+        }
+    )]
+    WholeAndPart {
+        /// The whole run's report.
+        whole: PathBuf,
+        /// Another report of it.
+        other: PathBuf,
+        /// Which shard the other is, if one.
+        other_shard: Option<ShardOf>,
+    },
+    /// Shards of different splits (`--shard 1/2` and `--shard 1/3`).
+    #[error(
+        "{} is shard {shard} and {} shard {first_shard}: shards of different splits",
+        path.display(),
+        first.display()
+    )]
+    DifferentSplits {
+        /// The report.
+        path: PathBuf,
+        /// Its shard.
+        shard: ShardOf,
+        /// The first report.
+        first: PathBuf,
+        /// The first report's shard.
+        first_shard: ShardOf,
+    },
+    /// One shard given twice.
+    #[error("shard {shard} given twice: {} and {}", first.display(), second.display())]
+    ShardTwice {
+        /// The shard.
+        shard: ShardOf,
+        /// One report.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// Shards missing.
+    #[error(
+        "shard{} {} missing (given: {})",
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join(", "),
+        given.join(", ")
+    )]
+    ShardsMissing {
+        /// The missing shards, `K/N`.
+        missing: Vec<String>,
+        /// The shards given, `K/N FILE`.
+        given: Vec<String>,
+    },
+    /// One target in two reports.
+    #[error("target {target} ({role}) is in {} and in {}", first.display(), second.display())]
+    TargetTwice {
+        /// The target, escaped for a terminal.
+        target: String,
+        /// Its role.
+        role: crate::model::profile::Role,
+        /// One report.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// No rules to judge the rows with.
+    #[error(
+        "no shard has its closing line with the run's rules: give the rules \
+         (--policy, --require) to judge the rows"
+    )]
+    NoRules,
+}
+
 /// Every target of the report in `path`, in the file's order.
-pub fn read(path: &Path) -> Result<Vec<TargetReport>, Error> {
+pub fn read(path: &Path) -> Result<Vec<TargetReport>, SavedError> {
     read_saved(path).map(|s| s.targets)
 }
 
@@ -230,8 +352,8 @@ fn contradiction(t: &TargetReport) -> Result<(), String> {
         let name = || {
             format!(
                 "target {}, profile {}",
-                crate::report::escape::terminal(&t.target),
-                crate::report::escape::terminal(&p.profile)
+                crate::base::text::terminal(&t.target),
+                crate::base::text::terminal(&p.profile)
             )
         };
         // Rule: a reason code gives its verdict (`ReasonCode::verdict`); a
@@ -302,8 +424,8 @@ fn contradiction(t: &TargetReport) -> Result<(), String> {
 }
 
 /// One saved report, read as a stream (never whole: see `parse_values`).
-pub fn read_saved(path: &Path) -> Result<Saved, Error> {
-    let fail = |message: String| Error::Report {
+pub fn read_saved(path: &Path) -> Result<Saved, SavedError> {
+    let fail = |message: String| SavedError::Report {
         path: path.to_path_buf(),
         message,
     };
@@ -319,7 +441,7 @@ pub fn read_saved(path: &Path) -> Result<Saved, Error> {
 
 /// Every target of every report, in order, and the reports that were cut
 /// short (JSON Lines without their closing line).
-pub fn read_all(paths: &[PathBuf]) -> Result<(Vec<TargetReport>, Vec<PathBuf>), Error> {
+pub fn read_all(paths: &[PathBuf]) -> Result<(Vec<TargetReport>, Vec<PathBuf>), SavedError> {
     let mut targets = Vec::new();
     let mut cut = Vec::new();
     for p in paths {
@@ -346,43 +468,32 @@ pub struct Joined {
 /// The shards of one run joined, or why not: reports of different runs
 /// (other profiles, policy or inventory), a report or shard given twice, a
 /// shard missing, a target in two shards, a report that names no run.
-pub fn join(saved: Vec<Saved>) -> Result<Joined, Error> {
-    let name = |s: &Saved| s.path.display().to_string();
+pub fn join(saved: Vec<Saved>) -> Result<Joined, MergeError> {
     let Some(first) = saved.first() else {
-        return Err(Error::Merge("no report given".into()));
+        return Err(MergeError::NoReport);
     };
     for s in &saved {
         if s.run_id().is_none() {
-            return Err(Error::Merge(format!(
-                "{} names no run (it was not written by `scan` of this version, or was edited): \
-                 merge joins the shards of one run; `check` judges any reports together",
-                name(s)
-            )));
+            return Err(MergeError::NoRun(s.path.clone()));
         }
     }
     // One run.
     let id = first.run_id().unwrap_or_default();
     if let Some(other) = saved.iter().find(|s| s.run_id() != Some(id)) {
-        return Err(Error::Merge(format!(
-            "{} and {} come from different runs ({}): merge joins the shards of one run; \
-             `check` judges reports of different runs together",
-            name(first),
-            name(other),
-            differences(first, other)
-        )));
+        return Err(MergeError::DifferentRuns {
+            first: first.path.clone(),
+            other: other.path.clone(),
+            differences: differences(first, other),
+        });
     }
     // Each shard once, none missing.
     if let Some(w) = saved.iter().find(|s| s.shard().is_none()) {
         if let Some(other) = saved.iter().find(|s| !std::ptr::eq(*s, w)) {
-            let what = match other.shard() {
-                Some(k) => format!("shard {k} of it"),
-                None => "the same run again".into(),
-            };
-            return Err(Error::Merge(format!(
-                "{} is a whole run and {} is {what}: each shard once",
-                name(w),
-                name(other)
-            )));
+            return Err(MergeError::WholeAndPart {
+                whole: w.path.clone(),
+                other: other.path.clone(),
+                other_shard: other.shard(),
+            });
         }
     }
     if saved.iter().all(|s| s.shard().is_some()) {
@@ -391,19 +502,19 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, Error> {
         for s in &saved {
             let Some(k) = s.shard() else { continue };
             if k.of != of {
-                return Err(Error::Merge(format!(
-                    "{} is shard {k} and {} shard {}: shards of different splits",
-                    name(s),
-                    name(first),
-                    first.shard().map(|s| s.to_string()).unwrap_or_default()
-                )));
+                return Err(MergeError::DifferentSplits {
+                    path: s.path.clone(),
+                    shard: k,
+                    first: first.path.clone(),
+                    first_shard: first.shard().unwrap_or(k),
+                });
             }
             if let Some(before) = by_index.insert(k.index, s) {
-                return Err(Error::Merge(format!(
-                    "shard {k} given twice: {} and {}",
-                    name(before),
-                    name(s)
-                )));
+                return Err(MergeError::ShardTwice {
+                    shard: k,
+                    first: before.path.clone(),
+                    second: s.path.clone(),
+                });
             }
         }
         let missing: Vec<String> = (1..=of)
@@ -411,16 +522,13 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, Error> {
             .map(|k| format!("{k}/{of}"))
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Merge(format!(
-                "shard{} {} missing (given: {})",
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", "),
-                by_index
+            return Err(MergeError::ShardsMissing {
+                missing,
+                given: by_index
                     .iter()
-                    .map(|(k, s)| format!("{k}/{of} {}", name(s)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+                    .map(|(k, s)| format!("{k}/{of} {}", s.path.display()))
+                    .collect(),
+            });
         }
     }
     // Each target once.
@@ -429,13 +537,12 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, Error> {
     for s in &saved {
         for t in &s.targets {
             if let Some(before) = seen.insert((t.target.as_str(), t.role), s) {
-                return Err(Error::Merge(format!(
-                    "target {} ({}) is in {} and in {}",
-                    crate::report::escape::terminal(&t.target),
-                    t.role,
-                    name(before),
-                    name(s)
-                )));
+                return Err(MergeError::TargetTwice {
+                    target: crate::base::text::terminal(&t.target).into_owned(),
+                    role: t.role,
+                    first: before.path.clone(),
+                    second: s.path.clone(),
+                });
             }
         }
     }
