@@ -486,7 +486,32 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, MergeError> {
             differences: differences(first, other),
         });
     }
-    // Each shard once, none missing.
+    each_shard_once(&saved)?;
+    each_target_once(&saved)?;
+    let total: usize = saved.iter().map(|s| s.targets.len()).sum();
+    let run = saved.iter().find_map(|s| s.run.clone()).map(|mut r| {
+        r.shard = None;
+        r.targets = total;
+        r
+    });
+    let cut_short = saved
+        .iter()
+        .filter(|s| !s.closed)
+        .map(|s| s.path.clone())
+        .collect();
+    let targets = saved.into_iter().flat_map(|s| s.targets).collect();
+    Ok(Joined {
+        targets,
+        run,
+        cut_short,
+    })
+}
+
+/// Each shard once and none missing, or a whole run alone.
+fn each_shard_once(saved: &[Saved]) -> Result<(), MergeError> {
+    let Some(first) = saved.first() else {
+        return Ok(());
+    };
     if let Some(w) = saved.iter().find(|s| s.shard().is_none()) {
         if let Some(other) = saved.iter().find(|s| !std::ptr::eq(*s, w)) {
             return Err(MergeError::WholeAndPart {
@@ -499,7 +524,7 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, MergeError> {
     if saved.iter().all(|s| s.shard().is_some()) {
         let mut by_index: std::collections::BTreeMap<usize, &Saved> = Default::default();
         let of = first.shard().map_or(0, |s| s.of);
-        for s in &saved {
+        for s in saved {
             let Some(k) = s.shard() else { continue };
             if k.of != of {
                 return Err(MergeError::DifferentSplits {
@@ -531,10 +556,14 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, MergeError> {
             });
         }
     }
-    // Each target once.
+    Ok(())
+}
+
+/// Each target in one report only.
+fn each_target_once(saved: &[Saved]) -> Result<(), MergeError> {
     let mut seen: std::collections::HashMap<(&str, crate::model::profile::Role), &Saved> =
         std::collections::HashMap::new();
-    for s in &saved {
+    for s in saved {
         for t in &s.targets {
             if let Some(before) = seen.insert((t.target.as_str(), t.role), s) {
                 return Err(MergeError::TargetTwice {
@@ -546,23 +575,7 @@ pub fn join(saved: Vec<Saved>) -> Result<Joined, MergeError> {
             }
         }
     }
-    let total: usize = saved.iter().map(|s| s.targets.len()).sum();
-    let run = saved.iter().find_map(|s| s.run.clone()).map(|mut r| {
-        r.shard = None;
-        r.targets = total;
-        r
-    });
-    let cut_short = saved
-        .iter()
-        .filter(|s| !s.closed)
-        .map(|s| s.path.clone())
-        .collect();
-    let targets = saved.into_iter().flat_map(|s| s.targets).collect();
-    Ok(Joined {
-        targets,
-        run,
-        cut_short,
-    })
+    Ok(())
 }
 
 /// What differs between the runs of two reports, for people.

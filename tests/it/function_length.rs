@@ -57,14 +57,9 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "the waves of one endpoint's scan",
     ),
     (
-        "src/saved.rs",
+        "src/inputs/saved.rs",
         "parse_values",
         "every document kind of a saved report",
-    ),
-    (
-        "src/saved.rs",
-        "join",
-        "saved shards joined, each refusal a rule",
     ),
     ("src/report/plan.rs", "markdown", "the plan in Markdown"),
     ("src/report/plan.rs", "text", "the plan in text"),
