@@ -250,70 +250,8 @@ fn parse_values(
                 e.column()
             )
         })?;
-        let text = raw.get();
         documents += 1;
-        if !text.trim_start().starts_with('{') {
-            return Err("not a tlscompat report: expected a JSON object".into());
-        }
-        let head: Head =
-            serde_json::from_str(text).map_err(|e| format!("not a tlscompat report: {e}"))?;
-        match head.schema_version.as_ref().and_then(Value::as_u64) {
-            Some(v)
-                if (u64::from(OLDEST_READABLE_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION))
-                    .contains(&v) => {}
-            Some(v) => {
-                return Err(format!(
-                    "schema_version {v} is not supported (this tlscompat reads schema_version {OLDEST_READABLE_SCHEMA_VERSION} to {SCHEMA_VERSION}; scan again with this version)"
-                ));
-            }
-            None => return Err("not a tlscompat report: no schema_version".into()),
-        }
-        let shape = |e: serde_json::Error| format!("not a tlscompat scan report: {e}");
-        let run = |saved: &mut Saved, run: Option<RunIdentity>| -> Result<(), String> {
-            match (&saved.run, run) {
-                (Some(a), Some(b)) if a.id != b.id => {
-                    Err("the file holds reports of different runs: merge the files, not their concatenation".into())
-                }
-                (_, Some(b)) => {
-                    saved.run = Some(b);
-                    Ok(())
-                }
-                (_, None) => Ok(()),
-            }
-        };
-        if head.targets.is_some() {
-            let report: ScanReport = serde_json::from_str(text).map_err(shape)?;
-            drop(raw);
-            saved.targets.extend(report.targets);
-            run(&mut saved, report.run)?;
-            saved.closed = true;
-        } else if head.target.is_some() {
-            let line_run = serde_json::from_str::<LineRun>(text).map_err(shape)?.run;
-            match (&saved.run_ref, line_run) {
-                (Some(a), Some(b)) if *a != b => {
-                    return Err(format!(
-                        "target lines of different runs or shards in one file (line {documents})"
-                    ));
-                }
-                (None, Some(b)) => saved.run_ref = Some(b),
-                _ => {}
-            }
-            saved
-                .targets
-                .push(serde_json::from_str(text).map_err(shape)?);
-            saved.closed = false;
-        } else if head.policy.is_some() {
-            // The closing line. Its verdict is never read: the rows are
-            // judged again.
-            let line_run = serde_json::from_str::<ClosingRun>(text).map_err(shape)?.run;
-            run(&mut saved, line_run)?;
-            saved.closed = true;
-        } else {
-            return Err(
-                "not a tlscompat scan report: an object with neither targets, target nor policy"
-                    .into(),
-            );
-        }
+        read_value(&mut saved, raw, documents)?;
     }
     if documents == 0 {
         return Err("not a tlscompat report: the file is empty".into());
@@ -336,6 +274,74 @@ fn parse_values(
         }
     }
     Ok(saved)
+}
+
+/// One value of a saved report (a whole report, a target line or the
+/// closing line), added to `saved`; `documents` counts it, for messages.
+fn read_value(saved: &mut Saved, raw: Box<RawValue>, documents: usize) -> Result<(), String> {
+    let text = raw.get();
+    if !text.trim_start().starts_with('{') {
+        return Err("not a tlscompat report: expected a JSON object".into());
+    }
+    let head: Head =
+        serde_json::from_str(text).map_err(|e| format!("not a tlscompat report: {e}"))?;
+    match head.schema_version.as_ref().and_then(Value::as_u64) {
+        Some(v)
+            if (u64::from(OLDEST_READABLE_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION))
+                .contains(&v) => {}
+        Some(v) => {
+            return Err(format!(
+                "schema_version {v} is not supported (this tlscompat reads schema_version {OLDEST_READABLE_SCHEMA_VERSION} to {SCHEMA_VERSION}; scan again with this version)"
+            ));
+        }
+        None => return Err("not a tlscompat report: no schema_version".into()),
+    }
+    let shape = |e: serde_json::Error| format!("not a tlscompat scan report: {e}");
+    let run = |saved: &mut Saved, run: Option<RunIdentity>| -> Result<(), String> {
+        match (&saved.run, run) {
+            (Some(a), Some(b)) if a.id != b.id => {
+                Err("the file holds reports of different runs: merge the files, not their concatenation".into())
+            }
+            (_, Some(b)) => {
+                saved.run = Some(b);
+                Ok(())
+            }
+            (_, None) => Ok(()),
+        }
+    };
+    if head.targets.is_some() {
+        let report: ScanReport = serde_json::from_str(text).map_err(shape)?;
+        drop(raw);
+        saved.targets.extend(report.targets);
+        run(saved, report.run)?;
+        saved.closed = true;
+    } else if head.target.is_some() {
+        let line_run = serde_json::from_str::<LineRun>(text).map_err(shape)?.run;
+        match (&saved.run_ref, line_run) {
+            (Some(a), Some(b)) if *a != b => {
+                return Err(format!(
+                    "target lines of different runs or shards in one file (line {documents})"
+                ));
+            }
+            (None, Some(b)) => saved.run_ref = Some(b),
+            _ => {}
+        }
+        saved
+            .targets
+            .push(serde_json::from_str(text).map_err(shape)?);
+        saved.closed = false;
+    } else if head.policy.is_some() {
+        // The closing line. Its verdict is never read: the rows are
+        // judged again.
+        let line_run = serde_json::from_str::<ClosingRun>(text).map_err(shape)?.run;
+        run(saved, line_run)?;
+        saved.closed = true;
+    } else {
+        return Err(
+            "not a tlscompat scan report: an object with neither targets, target nor policy".into(),
+        );
+    }
+    Ok(())
 }
 
 /// A report is evidence, not a claim: a profile saved as compatible must

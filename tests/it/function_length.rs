@@ -56,11 +56,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "scan",
         "the waves of one endpoint's scan",
     ),
-    (
-        "src/inputs/saved.rs",
-        "parse_values",
-        "every document kind of a saved report",
-    ),
     ("src/report/plan.rs", "markdown", "the plan in Markdown"),
     ("src/report/plan.rs", "text", "the plan in text"),
     (
