@@ -700,8 +700,16 @@ async fn agent_steps(
     let report = scan(target, &[&profile], shipped, &config.scan).await;
     let mut steps = Vec::new();
     let answered = report.status == TargetStatus::Ok;
-    let p = report.profiles.first();
-    steps.push(match (answered, p) {
+    steps.push(port_step(step, target, &profile, &report));
+    if answered {
+        steps.push(exposed_step(target));
+    }
+    steps
+}
+
+/// Step 6 from the scan of the agent's port with the manager's offer.
+fn port_step(step: Step, target: &Target, profile: &Profile, report: &TargetReport) -> Step {
+    match (report.status == TargetStatus::Ok, report.profiles.first()) {
         (false, _) => step
             .set(
                 StepStatus::Fail,
@@ -745,27 +753,26 @@ async fn agent_steps(
                      agent, or use agent-initiated communication for it",
             ),
         (true, None) => step.set(StepStatus::Unknown, "not checked"),
-    });
-    if answered {
-        steps.push(
-            Step::new(
-                StepCode::AgentPortExposed,
-                "the agent's port is closed to strangers",
-                false,
-            )
-            .set(
-                StepStatus::Fail,
-                format!("{} answers TLS from this machine", target),
-            )
-            .advise(
-                "by default the manager opens the agent's port to any IP and MAC address \
-                         with a hidden priority-4 bypass rule: add a priority-4 force-allow or \
-                         bypass firewall rule (incoming, TCP, destination port = the agent's port) \
-                         limited to the manager's addresses",
-            ),
-        );
     }
-    steps
+}
+
+/// The agent's port answered this machine: it is open to strangers.
+fn exposed_step(target: &Target) -> Step {
+    Step::new(
+        StepCode::AgentPortExposed,
+        "the agent's port is closed to strangers",
+        false,
+    )
+    .set(
+        StepStatus::Fail,
+        format!("{} answers TLS from this machine", target),
+    )
+    .advise(
+        "by default the manager opens the agent's port to any IP and MAC address \
+                 with a hidden priority-4 bypass rule: add a priority-4 force-allow or \
+                 bypass firewall rule (incoming, TCP, destination port = the agent's port) \
+                 limited to the manager's addresses",
+    )
 }
 
 #[cfg(test)]

@@ -64,11 +64,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "one endpoint in Markdown",
     ),
     (
-        "src/diagnose.rs",
-        "agent_steps",
-        "the agent's diagnosis steps in order",
-    ),
-    (
         "src/scan/checks/consistency.rs",
         "retest_plan",
         "one retest rule per suspicious answer",
