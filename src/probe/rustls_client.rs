@@ -283,34 +283,8 @@ where
     };
     let was_asked = asked.load(Ordering::Relaxed);
     if version == TlsVersion::Tls13 && was_asked && !sent {
-        // A TLS 1.3 server judges the client's (empty) certificate after the
-        // client has finished: its refusal arrives as an alert on the first
-        // read. Silence (it waits for our data) or a ticket means it carried on.
-        let mut buf = [0u8; 64];
-        match tokio::time::timeout(verdict_wait(timeout), tls.read(&mut buf)).await {
-            Ok(Err(e)) => {
-                return EngineResult::Failed {
-                    alert: alert_of(&e),
-                    timed_out: false,
-                    client_aborted: false,
-                    detail: e.to_string(),
-                    after_finished: true,
-                    certificate_requested: Some(true),
-                    certificate_sent: false,
-                };
-            }
-            Ok(Ok(0)) => {
-                return EngineResult::Failed {
-                    alert: None,
-                    timed_out: false,
-                    client_aborted: false,
-                    detail: "the server closed the connection".into(),
-                    after_finished: true,
-                    certificate_requested: Some(true),
-                    certificate_sent: false,
-                };
-            }
-            _ => {}
+        if let Some(refused) = refused_after_finished(&mut tls, timeout).await {
+            return refused;
         }
     }
     EngineResult::Completed {
@@ -318,5 +292,41 @@ where
         cipher_suite,
         certificate_requested: Some(was_asked),
         certificate_sent: sent && was_asked,
+    }
+}
+
+/// A TLS 1.3 handshake completed without the certificate the server asked
+/// for: the server's refusal, if it refuses, comes after.
+async fn refused_after_finished<S>(
+    tls: &mut tokio_rustls::client::TlsStream<S>,
+    timeout: Duration,
+) -> Option<EngineResult>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    // A TLS 1.3 server judges the client's (empty) certificate after the
+    // client has finished: its refusal arrives as an alert on the first
+    // read. Silence (it waits for our data) or a ticket means it carried on.
+    let mut buf = [0u8; 64];
+    match tokio::time::timeout(verdict_wait(timeout), tls.read(&mut buf)).await {
+        Ok(Err(e)) => Some(EngineResult::Failed {
+            alert: alert_of(&e),
+            timed_out: false,
+            client_aborted: false,
+            detail: e.to_string(),
+            after_finished: true,
+            certificate_requested: Some(true),
+            certificate_sent: false,
+        }),
+        Ok(Ok(0)) => Some(EngineResult::Failed {
+            alert: None,
+            timed_out: false,
+            client_aborted: false,
+            detail: "the server closed the connection".into(),
+            after_finished: true,
+            certificate_requested: Some(true),
+            certificate_sent: false,
+        }),
+        _ => None,
     }
 }

@@ -73,11 +73,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "check",
         "one contradiction rule each",
     ),
-    (
-        "src/probe/rustls_client.rs",
-        "run",
-        "one rustls handshake, every way it ends",
-    ),
     ("src/report/scan.rs", "markdown", "the scan in Markdown"),
     (
         "src/report/scan.rs",
