@@ -1,8 +1,9 @@
 //! The command line, as clap sees it: raw values only.
 //!
-//! Parsing here never touches files or the network; `config` turns these raw
-//! values into a validated configuration (profiles resolved, formats checked),
-//! which is where bad input is reported with exit code 2.
+//! Parsing here never touches files or the network; each command's `build`
+//! in `commands` turns these raw values into a validated job (profiles
+//! resolved, files read, formats checked), which is where bad input is
+//! reported with exit code 2.
 
 pub mod manual;
 

@@ -6,7 +6,7 @@
 //! (`--from`) or agent versions alone (`--offline`); the manager as it is
 //! now (the "before" column) from `--manager` or the inventory's one manager
 //! target. This module is pure: it turns those inputs into a [`PlanReport`],
-//! which printers format and `app` maps to an exit status. Per agent, every
+//! which printers format and `commands::plan` maps to an exit status. Per agent, every
 //! leg its direction relies on ([`crate::offline::directions`]) is judged before and
 //! after, with the best evidence at hand:
 //!
