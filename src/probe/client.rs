@@ -101,6 +101,21 @@ impl EngineResult {
             certificate_sent,
         }
     }
+
+    /// A TLS 1.3 client finished without the certificate it was asked
+    /// for, and the server then refused (an alert, or the connection
+    /// closed): the handshake failed after all.
+    pub(crate) fn refused_after_finished(alert: Option<AlertDescription>, detail: String) -> Self {
+        EngineResult::Failed {
+            alert,
+            timed_out: false,
+            client_aborted: false,
+            detail,
+            after_finished: true,
+            certificate_requested: Some(true),
+            certificate_sent: false,
+        }
+    }
 }
 
 /// How long to wait, after a TLS 1.3 client finished without the

@@ -161,15 +161,7 @@ where
         // ticket means it carried on.
         let mut buf = [0u8; 64];
         if let Ok(Err(e)) = tokio::time::timeout(verdict_wait(timeout), tls.read(&mut buf)).await {
-            return EngineResult::Failed {
-                alert: None,
-                timed_out: false,
-                client_aborted: false,
-                detail: e.to_string(),
-                after_finished: true,
-                certificate_requested: Some(true),
-                certificate_sent: false,
-            };
+            return EngineResult::refused_after_finished(None, e.to_string());
         }
     }
     EngineResult::Completed {

@@ -309,24 +309,14 @@ where
     // read. Silence (it waits for our data) or a ticket means it carried on.
     let mut buf = [0u8; 64];
     match tokio::time::timeout(verdict_wait(timeout), tls.read(&mut buf)).await {
-        Ok(Err(e)) => Some(EngineResult::Failed {
-            alert: alert_of(&e),
-            timed_out: false,
-            client_aborted: false,
-            detail: e.to_string(),
-            after_finished: true,
-            certificate_requested: Some(true),
-            certificate_sent: false,
-        }),
-        Ok(Ok(0)) => Some(EngineResult::Failed {
-            alert: None,
-            timed_out: false,
-            client_aborted: false,
-            detail: "the server closed the connection".into(),
-            after_finished: true,
-            certificate_requested: Some(true),
-            certificate_sent: false,
-        }),
+        Ok(Err(e)) => Some(EngineResult::refused_after_finished(
+            alert_of(&e),
+            e.to_string(),
+        )),
+        Ok(Ok(0)) => Some(EngineResult::refused_after_finished(
+            None,
+            "the server closed the connection".into(),
+        )),
         _ => None,
     }
 }
