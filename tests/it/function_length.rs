@@ -41,7 +41,7 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("src/report/html/plan.rs", "frame", "the plan page's frame"),
     (
-        "src/report/scan.rs",
+        "src/report/text/scan.rs",
         "target_text",
         "one endpoint's text report",
     ),
@@ -66,10 +66,14 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "join",
         "saved shards joined, each refusal a rule",
     ),
-    ("src/report/plan.rs", "markdown", "the plan in Markdown"),
-    ("src/report/plan.rs", "text", "the plan in text"),
     (
-        "src/report/scan.rs",
+        "src/report/markdown/plan.rs",
+        "markdown",
+        "the plan in Markdown",
+    ),
+    ("src/report/text/plan.rs", "text", "the plan in text"),
+    (
+        "src/report/markdown/scan.rs",
         "target_markdown",
         "one endpoint in Markdown",
     ),
@@ -93,9 +97,13 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "run",
         "one rustls handshake, every way it ends",
     ),
-    ("src/report/scan.rs", "markdown", "the scan in Markdown"),
     (
-        "src/report/scan.rs",
+        "src/report/markdown/scan.rs",
+        "markdown",
+        "the scan in Markdown",
+    ),
+    (
+        "src/report/junit.rs",
         "cases",
         "the JUnit cases of one endpoint",
     ),
