@@ -6,8 +6,9 @@
 //! Why one file: these shapes are a contract (`schema_version`), not a
 //! layout. Each is a separate `…Json` (or line) type that only serializes,
 //! so the schema cannot drift when the internal model changes, and a
-//! reviewer sees every published shape in one place. Functions are named
-//! by command (`scan`, `plan_schema`, `matrix`).
+//! reviewer sees every published shape in one place. Where two commands'
+//! functions would share a name, the command tells them apart (`scan`,
+//! `plan`, `scan_schema`, `plan_schema`, `matrix`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
