@@ -28,6 +28,18 @@ use crate::results::{Leg, PolicyReport, ScanReport, TargetReport};
 use crate::serve::ServeEvent;
 use crate::wire::codes::{NamedGroup, SignatureScheme};
 
+/// Writes `value` as pretty JSON and a final newline.
+pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+/// Writes `value` as a YAML document.
+pub fn write_yaml<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    let text = serde_yaml::to_string(value).map_err(io::Error::other)?;
+    out.write_all(text.as_bytes())
+}
+
 /// The report as JSON.
 pub fn scan(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
     write_json(out, report)
@@ -402,16 +414,4 @@ struct LogLine<'a> {
 pub fn json_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
     serde_json::to_writer(&mut *out, &LogLine { time: now(), event }).map_err(io::Error::from)?;
     writeln!(out)
-}
-
-/// Writes `value` as pretty JSON and a final newline.
-pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
-/// Writes `value` as a YAML document.
-pub fn write_yaml<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    let text = serde_yaml::to_string(value).map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())
 }
