@@ -26,9 +26,13 @@
 //!   captures as ground truth; `diagnose`: the agent's heartbeat path, step
 //!   by step; `offline`: answers without the network (`matrix`,
 //!   `directions`, `whatif`, `plan`); `demo`: everything on loopback.
-//! - `report`: printers (text, JSON, YAML, JSON Lines, JUnit, Markdown, HTML
-//!   through `report::html::page`); they only format what `results` says.
-//!   `schema`: JSON Schemas generated from the types.
+//! - `report`: printers, which only format what `results` says, by format:
+//!   `report::text` (one file per command; the words the other formats
+//!   reuse), `report::markdown` (one file per command), `report::junit`,
+//!   `report::json` (JSON, YAML, JSON Lines and the schema hooks),
+//!   `report::html` (through `report::html::page`); shared by all,
+//!   `report::escape`, `report::layout` and `report::style`. `schema`: JSON
+//!   Schemas generated from the types.
 //! - `error`: the error type and exit statuses. `cli`: clap definitions
 //!   (raw values) and the man page and completions made from them.
 //!   `commands`: one file per command: its job, its `build` (arguments to
@@ -38,13 +42,15 @@
 //! # Where a change goes
 //!
 //! - A new command: its arguments in `cli`, its job, `build` and `run` in
-//!   one new file under `commands`, its printer in `report`, its JSON type in `results`
-//!   (and `schema` lists it).
+//!   one new file under `commands`, its printers in `report` (a file in
+//!   `report::text`, one in `report::markdown`, its document in
+//!   `report::json`), its JSON type in `results` (and `schema` lists it).
 //! - A new check on a scanned endpoint: one file in `scan::checks`, its
 //!   reason or finding code in `results`.
 //! - A new agent or manager version: a YAML file under `profiles/` (the
 //!   facts are there, not in Rust); `docs/domain.md` cites its source.
-//! - A new output format: `report`, reading the result types only.
+//! - A new output format: a new file or folder in `report` beside `text`,
+//!   `markdown`, `junit`, `json` and `html`, reading the result types only.
 //! - A new input (inventory format, API): `inputs`, read through
 //!   `base::input`.
 //! - A new wire field or message: `wire`, with a round-trip test and

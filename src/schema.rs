@@ -97,14 +97,14 @@ pub fn generate(name: SchemaName) -> Schema {
         settings.for_serialize().into_generator()
     };
     let mut schema = match name {
-        SchemaName::Scan => report::scan::schema(&mut generator),
-        SchemaName::ScanLine => report::scan::line_schema(&mut generator),
-        SchemaName::Matrix => report::matrix::schema(&mut generator),
-        SchemaName::Profiles => report::profiles::schema(&mut generator),
+        SchemaName::Scan => report::json::scan_schema(&mut generator),
+        SchemaName::ScanLine => report::json::line_schema(&mut generator),
+        SchemaName::Matrix => report::json::matrix_schema(&mut generator),
+        SchemaName::Profiles => report::json::profiles_schema(&mut generator),
         SchemaName::Diagnose => generator.root_schema_for::<crate::diagnose::Diagnosis>(),
         SchemaName::Policy => crate::policy::file::schema(&mut generator),
-        SchemaName::WhatIf => report::whatif::schema(&mut generator),
-        SchemaName::Plan => report::plan::schema(&mut generator),
+        SchemaName::WhatIf => report::json::what_if_schema(&mut generator),
+        SchemaName::Plan => report::json::plan_schema(&mut generator),
         SchemaName::Observe => generator.root_schema_for::<crate::observe::ObserveReport>(),
     };
     // An untagged enum is an `anyOf`; its shapes exclude each other (each

@@ -16,7 +16,10 @@ pub(super) fn run(
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
     let outcome = runtime()?.block_on(crate::demo::run(catalog))?;
-    text(stdout, |w| report::demo::text(w, &outcome, show, view)).map_err(Error::Stdout)?;
+    text(stdout, |w| {
+        report::text::demo::text(w, &outcome, show, view)
+    })
+    .map_err(Error::Stdout)?;
     Ok(if outcome.disagreements().is_empty() {
         Status::Ok
     } else {

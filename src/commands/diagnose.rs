@@ -93,10 +93,10 @@ pub(super) fn run(
     write_report(job.output.as_deref(), stdout, |w| match job.format {
         DiagnoseFormat::Text => text(w, |w| {
             let escaped = report::escape::terminal_data(&diagnosis);
-            report::diagnose::text(w, escaped.as_ref().unwrap_or(&diagnosis), view)
+            report::text::diagnose::text(w, escaped.as_ref().unwrap_or(&diagnosis), view)
         }),
-        DiagnoseFormat::Json => report::diagnose::json(w, &diagnosis),
-        DiagnoseFormat::Markdown => report::diagnose::markdown(w, &diagnosis),
+        DiagnoseFormat::Json => report::json::diagnosis(w, &diagnosis),
+        DiagnoseFormat::Markdown => report::markdown::diagnose::markdown(w, &diagnosis),
     })?;
     Ok(Status::from(diagnosis.status))
 }

@@ -93,10 +93,10 @@ pub(super) fn run(
         Matrix::directions(&clients, &servers, &job.directions, job.preference)
     };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        MatrixFormat::Text => text(w, |w| report::matrix::text(w, &m, view)),
-        MatrixFormat::Json => report::write_json(w, &report::matrix::data(&m)),
-        MatrixFormat::Yaml => report::write_yaml(w, &report::matrix::data(&m)),
-        MatrixFormat::Markdown => report::matrix::markdown(w, &m, view),
+        MatrixFormat::Text => text(w, |w| report::text::matrix::text(w, &m, view)),
+        MatrixFormat::Json => report::json::write_json(w, &report::json::matrix(&m)),
+        MatrixFormat::Yaml => report::json::write_yaml(w, &report::json::matrix(&m)),
+        MatrixFormat::Markdown => report::markdown::matrix::markdown(w, &m, view),
         MatrixFormat::Html => report::html::matrix(w, &m),
     })?;
     Ok(Status::Ok)

@@ -50,13 +50,13 @@ pub fn run(
         Job::ProfilesList { format } => {
             let out = |w: &mut dyn Write| match format {
                 DataFormat::Text => text(w, |w| {
-                    report::profiles::list_text(w, catalog.all(), view.width)
+                    report::text::profiles::list_text(w, catalog.all(), view.width)
                 }),
                 DataFormat::Json => {
-                    report::write_json(w, &report::profiles::list_data(catalog.all()))
+                    report::json::write_json(w, &report::json::list_data(catalog.all()))
                 }
                 DataFormat::Yaml => {
-                    report::write_yaml(w, &report::profiles::list_data(catalog.all()))
+                    report::json::write_yaml(w, &report::json::list_data(catalog.all()))
                 }
             };
             out(stdout).map_err(Error::Stdout)?;
@@ -65,11 +65,11 @@ pub fn run(
         Job::ProfilesShow { profile, format } => {
             let profile = &*profile;
             let out = |w: &mut dyn Write| match format {
-                DataFormat::Text => {
-                    text(w, |w| report::profiles::show_text(w, profile, view.width))
-                }
-                DataFormat::Json => report::write_json(w, &report::profiles::show_data(profile)),
-                DataFormat::Yaml => report::write_yaml(w, &report::profiles::show_data(profile)),
+                DataFormat::Text => text(w, |w| {
+                    report::text::profiles::show_text(w, profile, view.width)
+                }),
+                DataFormat::Json => report::json::write_json(w, &report::json::show_data(profile)),
+                DataFormat::Yaml => report::json::write_yaml(w, &report::json::show_data(profile)),
             };
             out(stdout).map_err(Error::Stdout)?;
             Ok(Status::Ok)

@@ -75,10 +75,10 @@ pub(super) fn run(
         }
     }
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        ObserveFormat::Text => report::observe::text(w, &doc, view),
-        ObserveFormat::Json => report::write_json(w, &doc),
-        ObserveFormat::Yaml => report::write_yaml(w, &doc),
-        ObserveFormat::Markdown => report::observe::markdown(w, &doc),
+        ObserveFormat::Text => report::text::observe::text(w, &doc, view),
+        ObserveFormat::Json => report::json::write_json(w, &doc),
+        ObserveFormat::Yaml => report::json::write_yaml(w, &doc),
+        ObserveFormat::Markdown => report::markdown::observe::markdown(w, &doc),
     })?;
     Ok(Status::Ok)
 }

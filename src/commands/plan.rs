@@ -284,9 +284,9 @@ pub(super) fn run(
         _ => report,
     };
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        PlanFormat::Text => text(w, |w| report::plan::text(w, &report, view)),
-        PlanFormat::Json => report::plan::json(w, &report),
-        PlanFormat::Markdown => report::plan::markdown(w, &report, view),
+        PlanFormat::Text => text(w, |w| report::text::plan::text(w, &report, view)),
+        PlanFormat::Json => report::json::plan(w, &report),
+        PlanFormat::Markdown => report::markdown::plan::markdown(w, &report, view),
         PlanFormat::Html => report::html::plan(w, &report),
     })?;
     Ok(match report.summary.status {

@@ -297,9 +297,9 @@ pub(super) fn write_scan(
     };
     let view = how.view;
     let print = |w: &mut dyn Write| match how.format {
-        ScanFormat::Text => text(w, |w| report::scan::text(w, &report, view)),
-        ScanFormat::Json => report::scan::json(w, &report),
-        ScanFormat::Yaml => report::scan::yaml(w, &report),
+        ScanFormat::Text => text(w, |w| report::text::scan::text(w, &report, view)),
+        ScanFormat::Json => report::json::scan(w, &report),
+        ScanFormat::Yaml => report::json::scan_yaml(w, &report),
         // Finished targets were streamed; the rest (not scanned), then the verdict.
         ScanFormat::Jsonl => {
             let run = report
@@ -308,13 +308,13 @@ pub(super) fn write_scan(
                 .map(crate::results::RunIdentity::reference);
             for (i, t) in report.targets.iter().enumerate() {
                 if !written.contains(&i) {
-                    report::scan::jsonl_target(w, &report.tool, run.as_ref(), t)?;
+                    report::json::jsonl_target(w, &report.tool, run.as_ref(), t)?;
                 }
             }
-            report::scan::jsonl_policy(w, &report)
+            report::json::jsonl_policy(w, &report)
         }
-        ScanFormat::Markdown => report::scan::markdown(w, &report, view),
-        ScanFormat::Junit => report::scan::junit(w, &report),
+        ScanFormat::Markdown => report::markdown::scan::markdown(w, &report, view),
+        ScanFormat::Junit => report::junit::junit(w, &report),
         ScanFormat::Html => report::html::scan(w, &report),
     };
     match &mut file {
@@ -327,7 +327,7 @@ pub(super) fn write_scan(
     }
     // The reasons reach the CI log whatever the format and wherever the
     // report went; a failing stderr leaves nothing to tell them with.
-    let _ = report::scan::policy_lines(stderr, &report.policy);
+    let _ = report::text::scan::policy_lines(stderr, &report.policy);
     Ok(status)
 }
 
@@ -373,7 +373,7 @@ pub(super) async fn collect(
                 }
                 progress.done(&report);
                 if let (Some((out, tool)), Ok(w)) = (&mut stream, &mut written) {
-                    match report::scan::jsonl_target(*out, tool, Some(&run), &report) {
+                    match report::json::jsonl_target(*out, tool, Some(&run), &report) {
                         Ok(()) => w.push(i),
                         Err(e) => written = Err(e),
                     }

@@ -124,9 +124,11 @@ pub(super) fn run(job: ServeJob, stderr: &mut dyn Write) -> Result<Status, Error
     let log = |w: &mut dyn Write, entries: Vec<LogEntry>| {
         for entry in entries {
             let _ = match (&entry, format) {
-                (LogEntry::Event(event), LogFormat::Text) => report::serve::text_line(w, event),
-                (LogEntry::Event(event), LogFormat::Json) => report::serve::json_line(w, event),
-                (LogEntry::Summary(summary), _) => report::serve::summary_line(w, summary),
+                (LogEntry::Event(event), LogFormat::Text) => {
+                    report::text::serve::text_line(w, event)
+                }
+                (LogEntry::Event(event), LogFormat::Json) => report::json::json_line(w, event),
+                (LogEntry::Summary(summary), _) => report::text::serve::summary_line(w, summary),
             };
         }
     };
@@ -135,7 +137,7 @@ pub(super) fn run(job: ServeJob, stderr: &mut dyn Write) -> Result<Status, Error
         let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let emulator = Emulator::start(job.emulator.clone(), Some(tx)).await?;
         if format == LogFormat::Text {
-            let _ = report::serve::banner(
+            let _ = report::text::serve::banner(
                 stderr,
                 &job.emulator,
                 &job.profile.id,

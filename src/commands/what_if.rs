@@ -53,9 +53,9 @@ pub(super) fn run(
     }
     let answer = crate::offline::whatif::what_if(&targets, &job.drop, catalog);
     write_report(job.output.as_deref(), stdout, |w| match job.format {
-        WhatIfFormat::Text => text(w, |w| report::whatif::text(w, &answer, view)),
-        WhatIfFormat::Json => report::whatif::json(w, &answer),
-        WhatIfFormat::Markdown => report::whatif::markdown(w, &answer),
+        WhatIfFormat::Text => text(w, |w| report::text::whatif::text(w, &answer, view)),
+        WhatIfFormat::Json => report::json::what_if(w, &answer),
+        WhatIfFormat::Markdown => report::markdown::whatif::markdown(w, &answer),
     })?;
     Ok(match answer.status {
         crate::offline::whatif::WhatIfStatus::NoneLost => Status::Ok,

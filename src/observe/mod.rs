@@ -8,8 +8,9 @@
 //! read with the project's own wire code and grouped per client address,
 //! server endpoint and offer; each offer is fingerprinted (`ja4`) and
 //! compared with the profile catalog (`behaves_like`, `closest`). The
-//! result is plain data for the printers in `report::observe`; `profiles`
-//! turns offers into profile files. Nothing here opens a socket.
+//! result is plain data for the printers in `report::text::observe` and
+//! `report::markdown::observe`; `profiles` turns offers into profile
+//! files. Nothing here opens a socket.
 
 pub mod ja4;
 pub mod packets;

@@ -41,7 +41,7 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("src/report/html/plan.rs", "frame", "the plan page's frame"),
     (
-        "src/report/scan.rs",
+        "src/report/text/scan.rs",
         "target_text",
         "one endpoint's text report",
     ),
@@ -56,10 +56,14 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "scan",
         "the waves of one endpoint's scan",
     ),
-    ("src/report/plan.rs", "markdown", "the plan in Markdown"),
-    ("src/report/plan.rs", "text", "the plan in text"),
     (
-        "src/report/scan.rs",
+        "src/report/markdown/plan.rs",
+        "markdown",
+        "the plan in Markdown",
+    ),
+    ("src/report/text/plan.rs", "text", "the plan in text"),
+    (
+        "src/report/markdown/scan.rs",
         "target_markdown",
         "one endpoint in Markdown",
     ),
@@ -73,9 +77,13 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "check",
         "one contradiction rule each",
     ),
-    ("src/report/scan.rs", "markdown", "the scan in Markdown"),
     (
-        "src/report/scan.rs",
+        "src/report/markdown/scan.rs",
+        "markdown",
+        "the scan in Markdown",
+    ),
+    (
+        "src/report/junit.rs",
         "cases",
         "the JUnit cases of one endpoint",
     ),

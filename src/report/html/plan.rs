@@ -12,7 +12,7 @@
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
 use crate::offline::directions::{Leg, LegStatus, LegVerdict, legs};
 use crate::offline::plan::{AgentPlan, IdentifiedBy, PlanGroup, PlanReport};
-use crate::report::plan::{before_line, evidence, source};
+use crate::report::text::plan::{before_line, evidence, source};
 use crate::results::{PolicyStatus, Verdict};
 
 /// Both legs, in the order the grid shows them.

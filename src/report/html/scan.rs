@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::page::{Cell, Facet, Grid, Markup, Page, Row, Section, SortKey, Stat, Tone};
 use crate::model::negotiate::Preference;
 use crate::model::version::TlsVersion;
-use crate::report::scan::confirmed_text;
+use crate::report::text::scan::confirmed_text;
 use crate::results::{
     CertificateSummary, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
     Verdict, Violation, date_text,

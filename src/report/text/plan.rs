@@ -1,24 +1,16 @@
-//! The upgrade plan as text (80 columns), JSON and Markdown (tables that
-//! render on GitHub and GitLab). Printers only format: who loses contact,
-//! the groups, the upgrades and the steps were decided in [`crate::offline::plan`].
+//! The upgrade plan as text (80 columns unless the terminal says
+//! otherwise). Printers only format: who loses contact, the groups, the
+//! upgrades and the steps were decided in [`crate::offline::plan`]. The
+//! plan's sentences (its status, its counts, where the fleet came from)
+//! are defined here for the Markdown and HTML printers too.
 
 use std::io::{self, Write};
 
-use super::layout::wrap;
-use super::{View, style};
 use crate::offline::directions::{Evidence, LegStatus, LegVerdict};
 use crate::offline::plan::{AgentPlan, PlanReport, PlanSource};
+use crate::report::layout::wrap;
+use crate::report::{View, style};
 use crate::results::{PolicyStatus, Verdict};
-
-/// The schema of [`json`]'s document.
-pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    generator.root_schema_for::<PlanReport>()
-}
-
-/// The plan as JSON.
-pub fn json(out: &mut dyn Write, plan: &PlanReport) -> io::Result<()> {
-    super::write_json(out, plan)
-}
 
 fn para(out: &mut dyn Write, text: &str, first: &str, rest: &str, width: usize) -> io::Result<()> {
     for l in wrap(text, width, first, rest) {
@@ -314,176 +306,4 @@ fn agent_text(out: &mut dyn Write, a: &AgentPlan, view: &View) -> io::Result<()>
         para(out, u, "    ", "      ", w)?;
     }
     Ok(())
-}
-
-/// `|` inside a Markdown table cell.
-/// Markdown text from the plan (reasons, labels, names): `|`, `<` and `>`
-/// escaped, so a table keeps its shape and nothing reads as HTML.
-fn cell(s: &str) -> String {
-    super::layout::md_cell(s)
-}
-
-fn md_status(s: LegStatus) -> &'static str {
-    match s {
-        LegStatus::Works => "✅ works",
-        LegStatus::Fails => "❌ fails",
-        LegStatus::Unknown => "❔ unknown",
-    }
-}
-
-fn md_legs(v: &[LegVerdict]) -> String {
-    v.iter()
-        .map(|l| format!("{}: {}", l.direction.name(), md_status(l.status())))
-        .collect::<Vec<_>>()
-        .join("<br>")
-}
-
-/// What a GitHub issue or comment holds; the Markdown plan stays under it.
-pub const MARKDOWN_BUDGET: usize = 65_536;
-
-/// At most this many agent names in a Markdown group row.
-const GROUP_NAMES: usize = 20;
-
-/// Markdown for a change ticket, within [`MARKDOWN_BUDGET`] characters:
-/// the verdict, the counts, the steps and the groups in full first; then
-/// the agents that lose contact or cannot be judged (every agent with
-/// `--details`), one table row each, as many as fit, the rest counted with
-/// a pointer to the JSON and HTML reports.
-pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
-    use std::fmt::Write as _;
-    let mut head = String::new();
-    let s = &p.summary;
-    let _ = writeln!(
-        head,
-        "# Plan: switch the manager to `{}`\n\n{}\n",
-        cell(&p.to.id),
-        cell(&p.to.name)
-    );
-    let _ = writeln!(head, "**Verdict: {}**\n", status_line(s));
-    let _ = writeln!(head, "- {}", cell(&counts_line(s)));
-    let _ = writeln!(head, "- **Fleet**: {}", source(p));
-    let _ = writeln!(head, "- **Before**: {}\n", cell(&before_line(p)));
-    let _ = writeln!(head, "## Order of operations\n");
-    for (i, step) in p.steps.iter().enumerate() {
-        let agents = match step.agents.len() {
-            0 => String::new(),
-            1 => format!(": {}", super::escape::md_code(&step.agents[0])),
-            n => format!(" ({n} agents: see Groups)"),
-        };
-        let _ = writeln!(head, "{}. {}{agents}", i + 1, cell(&step.action));
-    }
-    if !p.groups.is_empty() {
-        let _ = writeln!(head, "\n## Groups\n");
-        let _ = writeln!(head, "| Behaves like | Agents | Upgrade to | Advice |");
-        let _ = writeln!(head, "|---|---|---|---|");
-        for g in &p.groups {
-            let mut names = g.agents[..g.agents.len().min(GROUP_NAMES)]
-                .iter()
-                .map(|a| super::escape::md_code(a))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if g.agents.len() > GROUP_NAMES {
-                let _ = write!(names, " and {} more", g.agents.len() - GROUP_NAMES);
-            }
-            let _ = writeln!(
-                head,
-                "| {} | {}: {names} | {} | {} |",
-                cell(&g.name),
-                g.agents.len(),
-                cell(g.upgrade.as_deref().unwrap_or("")),
-                cell(&g.advice)
-            );
-        }
-    }
-    let mut tail = String::new();
-    if !p.others.is_empty() {
-        let _ = writeln!(tail, "\n## Not planned\n");
-        for o in &p.others {
-            let _ = writeln!(
-                tail,
-                "- `{}` ({}): {}",
-                cell(&o.target),
-                o.role,
-                cell(&o.note)
-            );
-        }
-    }
-    let _ = writeln!(tail, "\n## Notes\n");
-    for n in &p.notes {
-        let _ = writeln!(tail, "- {}", cell(n));
-    }
-    let _ = writeln!(tail, "\n**Plan: {}**", status_line(s));
-    let listed: Vec<&AgentPlan> = p
-        .agents
-        .iter()
-        .filter(|a| view.details || a.verdict != Verdict::Compatible)
-        .collect();
-    let mut rows = String::new();
-    let mut cut = 0;
-    if !listed.is_empty() {
-        let title = if view.details {
-            "Agents"
-        } else {
-            "Agents that lose contact or cannot be judged"
-        };
-        let _ = writeln!(
-            rows,
-            "\n## {title}\n\n| Agent | Behaves like | Direction | Before | After | Verdict | Upgrade to |\n|---|---|---|---|---|---|---|"
-        );
-        // Room for the cut line, whatever its numbers.
-        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + tail.len() + 300);
-        for (i, a) in listed.iter().enumerate() {
-            let row = md_row(a);
-            if rows.len() + row.len() > room {
-                cut = listed.len() - i;
-                break;
-            }
-            rows.push_str(&row);
-        }
-    }
-    let unlisted = p.agents.len() - listed.len();
-    if cut > 0 {
-        let _ = writeln!(
-            rows,
-            "\n_{cut} more agent rows cut to fit a GitHub issue or comment ({MARKDOWN_BUDGET} characters): `--format json` or `--format html` lists every agent._"
-        );
-    }
-    if unlisted > 0 {
-        let _ = writeln!(
-            rows,
-            "\n_{unlisted} agent(s) that keep contact not listed (`--details` lists every agent)._"
-        );
-    }
-    out.write_all(head.as_bytes())?;
-    out.write_all(rows.as_bytes())?;
-    out.write_all(tail.as_bytes())
-}
-
-/// One agent as a Markdown table row, with what an inferred verdict rests on.
-fn md_row(a: &AgentPlan) -> String {
-    let like = a
-        .behaves_like
-        .clone()
-        .unwrap_or_else(|| match a.candidates.as_slice() {
-            [] => "unidentified".into(),
-            c => c.join(" or "),
-        });
-    let v = match a.verdict {
-        Verdict::Incompatible => format!("❌ {}", a.reason),
-        Verdict::Compatible => match &a.inferred {
-            Some(i) => format!("✅ keeps contact; {i}"),
-            None => "✅ keeps contact".into(),
-        },
-        Verdict::Inconclusive => format!("❔ {}", a.reason),
-    };
-    format!(
-        "| `{}` | {} | {} | {} | {} | {} | {} |\n",
-        cell(&a.target),
-        cell(&like),
-        a.direction.name(),
-        md_legs(&a.before),
-        md_legs(&a.after),
-        cell(&v),
-        cell(a.recommended.as_deref().unwrap_or(""))
-    )
 }

@@ -1,34 +1,12 @@
-//! The emulator's log: one line per event, as text or JSON, and the text
-//! summary of a burst of failures.
+//! The emulator's log as text: one line per event, the summary of a burst
+//! of failures, and the banner (the JSON line is in
+//! [`crate::report::json`]).
 
 use std::io::{self, Write};
 
-use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-use super::style;
+use crate::report::{now, style};
 use crate::serve::summary::FailureSummary;
 use crate::serve::{ClientAuth, ServeEvent};
-
-#[derive(Serialize)]
-struct LogLine<'a> {
-    time: String,
-    #[serde(flatten)]
-    event: &'a ServeEvent,
-}
-
-fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
-
-/// One event as a JSON object on one line.
-pub fn json_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &LogLine { time: now(), event }).map_err(io::Error::from)?;
-    writeln!(out)
-}
 
 /// One event as a readable line.
 pub fn text_line(out: &mut dyn Write, event: &ServeEvent) -> io::Result<()> {

@@ -1,15 +1,15 @@
-//! The diagnosis as a checklist (text), a document (JSON) and a ticket
-//! comment (Markdown). Printers only format: the steps and the status were
-//! decided in [`crate::diagnose`].
+//! The diagnosis as a checklist, coloured by result. Printers only format:
+//! the steps and the status were decided in [`crate::diagnose`]; the marks
+//! and the verdict sentence are shared with the Markdown printer.
 
 use std::io::{self, Write};
 
-use super::layout::wrap;
-use super::style;
 use crate::diagnose::{Diagnosis, StepStatus};
+use crate::report::layout::wrap;
+use crate::report::{View, style};
 use crate::results::PolicyStatus;
 
-fn mark(s: StepStatus) -> &'static str {
+pub(crate) fn mark(s: StepStatus) -> &'static str {
     match s {
         StepStatus::Pass => "✓",
         StepStatus::Fail => "✗",
@@ -18,7 +18,7 @@ fn mark(s: StepStatus) -> &'static str {
     }
 }
 
-fn verdict(d: &Diagnosis) -> &'static str {
+pub(crate) fn verdict(d: &Diagnosis) -> &'static str {
     match d.status {
         PolicyStatus::Passed => "every step on the heartbeat's path passed",
         PolicyStatus::Failed => "the agent cannot talk to the manager: see ✗ above",
@@ -28,7 +28,7 @@ fn verdict(d: &Diagnosis) -> &'static str {
 
 /// The checklist, coloured by result, within the view's width (80 columns
 /// unless the terminal or `COLUMNS` says otherwise).
-pub fn text(out: &mut dyn Write, d: &Diagnosis, view: &super::View) -> io::Result<()> {
+pub fn text(out: &mut dyn Write, d: &Diagnosis, view: &View) -> io::Result<()> {
     let w = view.width;
     let head = format!("diagnose {} as {}", d.manager, d.profile);
     for (i, l) in wrap(&head, w, "", "  ").into_iter().enumerate() {
@@ -94,33 +94,4 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis, view: &super::View) -> io::Resul
         }
     }
     Ok(())
-}
-
-/// The document.
-pub fn json(out: &mut dyn Write, d: &Diagnosis) -> io::Result<()> {
-    super::write_json(out, d)
-}
-
-/// A checklist for a ticket.
-pub fn markdown(out: &mut dyn Write, d: &Diagnosis) -> io::Result<()> {
-    writeln!(
-        out,
-        "### tlscompat diagnose {} as {}\n",
-        d.manager, d.profile
-    )?;
-    writeln!(out, "| | Step | Evidence | What to change |")?;
-    writeln!(out, "|---|---|---|---|")?;
-    let cell = |s: &str| s.replace('|', "\\|");
-    for s in &d.steps {
-        let scope = if s.on_path { "" } else { " (informs)" };
-        writeln!(
-            out,
-            "| {} | {}{scope} | {} | {} |",
-            mark(s.status),
-            cell(&s.title),
-            cell(&s.evidence),
-            cell(s.advice.as_deref().unwrap_or(""))
-        )?;
-    }
-    writeln!(out, "\n**Diagnosis {}**: {}", d.status, verdict(d))
 }

@@ -1,16 +1,15 @@
-//! Printers for `observe`: text (one line per client, grouped by the
-//! profile it behaves like, within the view's width) and Markdown. JSON and
-//! YAML are the document itself. Names come from the network (SNI) and
-//! from the user's inventory: control characters are escaped for the
-//! terminal, and Markdown cells are escaped as every Markdown report does.
+//! Text for `observe`: one line per client, grouped by the profile it
+//! behaves like, within the view's width. Names come from the network
+//! (SNI) and from the user's inventory: control characters are escaped for
+//! the terminal. What could not be read ([`notes`]) is said here for the
+//! Markdown printer too.
 
 use std::io::{self, Write};
 
-use super::View;
-use super::escape::terminal;
-use super::layout::{md_cell, md_table, wrap};
-use super::style;
 use crate::observe::{ClientReport, Counts, Negotiated, ObserveReport};
+use crate::report::escape::terminal;
+use crate::report::layout::wrap;
+use crate::report::{View, style};
 
 /// How a client's group is titled: the profiles it behaves like; every
 /// client like no profile shares one group.
@@ -87,7 +86,7 @@ fn answer(n: &Negotiated, view: &View) -> String {
     s
 }
 
-fn answers(c: &ClientReport, view: &View) -> String {
+pub(crate) fn answers(c: &ClientReport, view: &View) -> String {
     c.negotiated
         .iter()
         .map(|n| {
@@ -334,88 +333,6 @@ pub fn notes(c: &Counts) -> Vec<String> {
         ));
     }
     out
-}
-
-/// The Markdown report: one table row per client.
-pub fn markdown(out: &mut dyn Write, doc: &ObserveReport) -> io::Result<()> {
-    writeln!(out, "# Observed TLS clients\n")?;
-    let files = doc
-        .captures
-        .iter()
-        .map(|f| format!("`{}`", f.replace('`', "'")))
-        .collect::<Vec<_>>()
-        .join(", ");
-    writeln!(
-        out,
-        "{} from {} packets in {}.\n",
-        md_cell(&format!("{} client rows", doc.clients.len())),
-        doc.counts.frames,
-        md_cell(&files)
-    )?;
-    let view = View::default();
-    let rows: Vec<Vec<String>> = doc
-        .clients
-        .iter()
-        .map(|c| {
-            vec![
-                c.client.clone(),
-                c.host.clone().unwrap_or_default(),
-                c.server.clone(),
-                c.connections.to_string(),
-                if c.behaves_like.is_empty() {
-                    c.closest
-                        .as_ref()
-                        .map(|cl| {
-                            format!(
-                                "none (closest {}: {} more suites, {} fewer{})",
-                                cl.profile,
-                                cl.extra_suites.len(),
-                                cl.missing_suites.len(),
-                                if cl.offered_versions.is_some() {
-                                    ", other versions"
-                                } else {
-                                    ""
-                                }
-                            )
-                        })
-                        .unwrap_or_else(|| "none".to_string())
-                } else {
-                    c.behaves_like.join(", ")
-                },
-                c.offer.versions.join(", "),
-                answers(c, &view),
-                c.ja4.clone(),
-                c.first_seen.clone(),
-                c.last_seen.clone(),
-            ]
-        })
-        .collect();
-    out.write_all(
-        md_table(
-            &[
-                "Client",
-                "Host",
-                "Server",
-                "Connections",
-                "Behaves like",
-                "Versions",
-                "Negotiated",
-                "JA4",
-                "First seen",
-                "Last seen",
-            ],
-            &rows,
-        )
-        .as_bytes(),
-    )?;
-    let notes = notes(&doc.counts);
-    if !notes.is_empty() {
-        writeln!(out)?;
-        for n in notes {
-            writeln!(out, "- {}", md_cell(&n))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! What `demo` prints: the live compatibility grid (one short cell per
 //! endpoint and agent, suites by letter with a legend, so that it fits 80
 //! columns; a block per endpoint when even that is too wide), the agreement
-//! with the offline matrix, and one endpoint's full report.
+//! with the offline matrix, and one endpoint's full report. Text only:
+//! `demo` is for a person watching it.
 
 use std::io::{self, Write};
 
-use super::View;
-use super::layout::{Cell, Grid, Paint, Row, width, wrap};
-use super::style;
 use crate::demo::{DemoEndpoint, DemoOutcome};
 use crate::model::suites::CipherSuiteId;
+use crate::report::layout::{Cell, Grid, Paint, Row, width, wrap};
+use crate::report::{View, layout, style};
 use crate::results::{ProfileReport, Verdict};
 
 /// The demo as text, laid out for the view's width.
@@ -35,7 +35,7 @@ pub fn text(out: &mut dyn Write, d: &DemoOutcome, show: &str, view: &View) -> io
     writeln!(out)?;
     let (grid, legend) = letter_grid(d, view);
     let lines = grid.render(usize::MAX);
-    if lines.iter().all(|l| width(&super::layout::plain(l)) <= max) {
+    if lines.iter().all(|l| width(&layout::plain(l)) <= max) {
         for line in lines {
             writeln!(out, "{line}")?;
         }

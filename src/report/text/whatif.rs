@@ -1,38 +1,13 @@
-//! The `what-if` answer: a list for people, JSON, Markdown.
+//! The `what-if` answer as a list for people: per endpoint, what happens
+//! to each profile. The lines and the summary are shared with the Markdown
+//! printer.
 
 use std::io::{self, Write};
 
-use serde::Serialize;
-
-use super::{SCHEMA_VERSION, Tool};
 use crate::offline::whatif::{Outcome, ProfileWhatIf, WhatIf, WhatIfStatus};
+use crate::report::{View, layout};
 
-#[derive(Serialize, schemars::JsonSchema)]
-struct Document<'a> {
-    schema_version: u32,
-    tool: Tool,
-    #[serde(flatten)]
-    what_if: &'a WhatIf,
-}
-
-/// The schema of [`json`]'s document.
-pub fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    generator.root_schema_for::<Document<'static>>()
-}
-
-/// The answer as JSON: `{schema_version, tool, drop, status, targets}`.
-pub fn json(out: &mut dyn Write, w: &WhatIf) -> io::Result<()> {
-    super::write_json(
-        out,
-        &Document {
-            schema_version: SCHEMA_VERSION,
-            tool: Tool::current(),
-            what_if: w,
-        },
-    )
-}
-
-fn dropped(w: &WhatIf) -> String {
+pub(crate) fn dropped(w: &WhatIf) -> String {
     w.drop
         .iter()
         .map(ToString::to_string)
@@ -61,7 +36,7 @@ fn line(target: &str, p: &ProfileWhatIf) -> String {
     }
 }
 
-fn summary(w: &WhatIf) -> String {
+pub(crate) fn summary(w: &WhatIf) -> String {
     let losses: Vec<String> = w
         .losses()
         .map(|(t, p)| format!("{} loses {}", p.profile, t.target))
@@ -74,10 +49,10 @@ fn summary(w: &WhatIf) -> String {
 }
 
 /// A list for people: per endpoint, what happens to each profile.
-pub fn text(out: &mut dyn Write, w: &WhatIf, view: &super::View) -> io::Result<()> {
+pub fn text(out: &mut dyn Write, w: &WhatIf, view: &View) -> io::Result<()> {
     let width = view.width;
     let para = |out: &mut dyn Write, text: &str, first: &str, rest: &str| -> io::Result<()> {
-        for l in super::layout::wrap(text, width, first, rest) {
+        for l in layout::wrap(text, width, first, rest) {
             writeln!(out, "{l}")?;
         }
         Ok(())
@@ -99,38 +74,4 @@ pub fn text(out: &mut dyn Write, w: &WhatIf, view: &super::View) -> io::Result<(
         }
     }
     para(out, &summary(w), "", "  ")
-}
-
-/// Markdown: a table per endpoint.
-pub fn markdown(out: &mut dyn Write, w: &WhatIf) -> io::Result<()> {
-    writeln!(
-        out,
-        "# What if the endpoints stop accepting {}\n",
-        dropped(w)
-    )?;
-    for t in &w.targets {
-        writeln!(out, "## {} ({})\n", t.target, t.role)?;
-        if let Some(e) = &t.error {
-            writeln!(out, "**Cannot tell**: {}\n", e.replace('|', "\\|"))?;
-            continue;
-        }
-        writeln!(out, "| Profile | Outcome | Detail |")?;
-        writeln!(out, "|---|---|---|")?;
-        for p in &t.profiles {
-            let outcome = match p.outcome {
-                Outcome::Keeps => "✅ keeps",
-                Outcome::Loses => "❌ loses",
-                Outcome::StillIncompatible => "➖ already incompatible",
-                Outcome::Unknown => "❔ unknown",
-            };
-            writeln!(
-                out,
-                "| {} | {outcome} | {} |",
-                p.profile,
-                p.message.replace('|', "\\|")
-            )?;
-        }
-        writeln!(out)?;
-    }
-    writeln!(out, "**{}**", summary(w))
 }
