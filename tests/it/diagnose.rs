@@ -33,15 +33,6 @@ fn step<'a>(v: &'a Value, code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no step {code}: {v:#}"))
 }
 
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn a_strong_12_manager_strands_a_10_0_agent_with_advice() {
     let m = emulate("dsm-strong-12");
@@ -98,7 +89,8 @@ fn tls_1_2_enforced_strands_a_9_6_agent() {
 
 #[test]
 fn closed_silent_and_unresolvable_managers() {
-    let (code, v) = diagnose(&[&format!("127.0.0.1:{}", closed_port()), "--as", "dsa-11"]);
+    let closed = crate::plan::closed_port();
+    let (code, v) = diagnose(&[&format!("127.0.0.1:{closed}"), "--as", "dsa-11"]);
     assert_eq!(code, 1);
     let port = step(&v, "heartbeat_port");
     assert_eq!(port["status"], "fail");

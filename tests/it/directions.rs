@@ -133,11 +133,8 @@ fn agents_are_judged_per_leg_against_the_inventorys_manager() {
 fn an_agent_initiated_agent_that_listens_on_nothing_is_as_expected() {
     let manager = emulate("dsm-strong-12");
     let m = manager.local_addr().port();
-    let closed = || {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let (quiet, missing) = (closed(), closed());
+    let held = [crate::plan::closed_port(), crate::plan::closed_port()];
+    let (quiet, missing) = (held[0].port(), held[1].port());
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, rows: &str| {
         let p = dir.path().join(name);

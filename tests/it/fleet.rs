@@ -308,14 +308,9 @@ fn shards_cover_the_inventory_and_merge_like_one_run() {
         .iter()
         .map(|e| e.local_addr().to_string())
         .collect();
-    lines.push(format!("127.0.0.1:{}", {
-        // A closed port: one endpoint that cannot be scanned.
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }));
+    // A closed port: one endpoint that cannot be scanned.
+    let closed = crate::plan::closed_port();
+    lines.push(format!("127.0.0.1:{closed}"));
     std::fs::write(&inventory, lines.join("\n")).unwrap();
     let inv = inventory.to_str().unwrap();
     let run = |extra: &[&str]| {
@@ -529,10 +524,8 @@ fn the_open_files_limit_is_raised_or_respected() {
 fn only_lists_the_endpoints_asked_for() {
     let strong = emulate("dsm-strong-12");
     let legacy = crate::plan::emulate_file("profiles/dsm-legacy.yaml");
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().to_string()
-    };
+    let held = crate::plan::closed_port();
+    let closed = format!("127.0.0.1:{held}");
     let (a, b) = (
         strong.local_addr().to_string(),
         legacy.local_addr().to_string(),

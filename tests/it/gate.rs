@@ -2,7 +2,6 @@
 //! `scan`, the reasons on standard error, `check` on saved reports, and
 //! `what-if`, all against emulated endpoints on loopback.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -42,14 +41,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// A loopback port nothing listens on.
-fn closed_port() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    drop(l);
-    addr.to_string()
 }
 
 #[test]
@@ -244,7 +235,8 @@ fn unscanned_endpoints_are_incomplete_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let strong = emulate("dsm-strong-12");
     let addr = strong.local_addr().to_string();
-    let down = closed_port();
+    let closed = crate::plan::closed_port();
+    let down = format!("127.0.0.1:{closed}");
     let args = |policy: &str| -> Vec<String> {
         [
             &addr,

@@ -246,12 +246,8 @@ fn a_server_that_closes_after_the_client_key_exchange_fails_confirmation() {
 
 #[test]
 fn a_requirement_on_an_unscanned_endpoint_is_incomplete_in_every_format() {
-    // A port nothing listens on: bind, note the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nothing listens on, held closed.
+    let port = crate::plan::closed_port();
     let addr = format!("127.0.0.1:{port}");
     let (code, v) = scan(&addr, &["--require", "dsa-11", "--retries", "0"]);
     assert_eq!(code, 3);

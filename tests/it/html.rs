@@ -286,9 +286,8 @@ fn fleet_report_from_stdout_has_a_row_per_endpoint() {
         .to_vec();
     args.extend(servers.iter().map(|s| s.local_addr().to_string()));
     // A closed port: an endpoint that cannot be scanned.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed_addr = closed.local_addr().unwrap().to_string();
-    drop(closed);
+    let closed = crate::plan::closed_port();
+    let closed_addr = format!("127.0.0.1:{closed}");
     args.extend(["--retries".into(), "0".into(), closed_addr.clone()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = tlscompat(&args).expect_code(3);

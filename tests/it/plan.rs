@@ -24,10 +24,33 @@ pub fn emulate_file(rel: &str) -> Emulator {
     Emulator::spawn(config, None).unwrap()
 }
 
-/// A port nothing listens on.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A port nothing listens on, kept so while the value lives: a socket
+/// bound to it without listening, so connections are refused and nothing
+/// else can take the port. A port merely released goes back to the pool:
+/// the next server of a test running alongside that binds port 0 may get
+/// it, and a "dead" agent then answers as whatever that server is (once, a
+/// fleet's unknown agent was counted as keeping contact). Prints as the
+/// port number.
+pub struct ClosedPort(tokio::net::TcpSocket);
+
+impl ClosedPort {
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+}
+
+impl std::fmt::Display for ClosedPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.port())
+    }
+}
+
+/// A port nothing listens on, held until the value drops.
+pub fn closed_port() -> ClosedPort {
+    // Not SO_REUSEADDR: a server binding this very port fails too.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    ClosedPort(socket)
 }
 
 fn port(e: &Emulator) -> u16 {
@@ -92,6 +115,8 @@ pub struct Fleet {
     pub manager: u16,
     pub dead_versioned: u16,
     pub dead_unknown: u16,
+    /// Keeps the two dead ports closed while the fleet lives.
+    _dead: [ClosedPort; 2],
 }
 
 pub fn fleet() -> Fleet {
@@ -105,12 +130,14 @@ pub fn fleet() -> Fleet {
     let manager = emulate_file("profiles/dsm-legacy.yaml");
     let manager_port = port(&manager);
     emulators.push(manager);
+    let dead = [closed_port(), closed_port()];
     Fleet {
         _emulators: emulators,
         agents,
         manager: manager_port,
-        dead_versioned: closed_port(),
-        dead_unknown: closed_port(),
+        dead_versioned: dead[0].port(),
+        dead_unknown: dead[1].port(),
+        _dead: dead,
     }
 }
 
@@ -157,6 +184,25 @@ impl Fleet {
             "host,port,role,agent_version,direction",
             &rows,
         )
+    }
+}
+
+/// The fleet's two dead agents stay dead while it lives, whatever runs
+/// alongside: no server can take their ports (a released port goes to the
+/// next server that binds port 0, and the dead agent then answers as that
+/// server: the fleet's one unknown agent was once counted as keeping
+/// contact), and connecting is refused.
+#[test]
+fn the_fleets_dead_ports_stay_closed_while_it_lives() {
+    let f = fleet();
+    for dead in [f.dead_versioned, f.dead_unknown] {
+        let taken = std::net::TcpListener::bind(("127.0.0.1", dead)).map(|_| ());
+        assert_eq!(taken.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+        let reached = std::net::TcpStream::connect(("127.0.0.1", dead)).map(|_| ());
+        assert_eq!(
+            reached.unwrap_err().kind(),
+            std::io::ErrorKind::ConnectionRefused
+        );
     }
 }
 
@@ -644,6 +690,7 @@ fn markdown_escapes_names_from_input() {
 #[test]
 fn an_agent_that_cannot_be_judged_makes_the_plan_incomplete() {
     let eleven = emulate("dsa-11");
+    let closed = closed_port();
     let dir = tempfile::tempdir().unwrap();
     let inv = csv(
         dir.path(),
@@ -651,7 +698,7 @@ fn an_agent_that_cannot_be_judged_makes_the_plan_incomplete() {
         "# agents",
         &[
             format!("127.0.0.1:{} agent", port(&eleven)),
-            format!("127.0.0.1:{} agent", closed_port()),
+            format!("127.0.0.1:{closed} agent"),
         ],
     );
     let v = plan(&[

@@ -675,10 +675,8 @@ fn many_suites_by_elimination() {
 /// and exit code 3 (nothing failed, something could not be scanned).
 #[test]
 fn hostile_peers_are_reported_per_endpoint() {
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
+    let held = crate::plan::closed_port();
+    let closed = std::net::SocketAddr::from(([127, 0, 0, 1], held.port()));
     let cases = [
         (closed, "refused"),
         (hostile(Hostile::Silent), "timeout"),

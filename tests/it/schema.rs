@@ -106,17 +106,12 @@ fn policy_files_and_diagnoses_validate() {
     assert_valid(SchemaName::Diagnose, &run.json());
 }
 
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 #[test]
 fn scan_reports_and_lines_validate() {
     let emulator = emulate("dsa-11");
     let live = emulator.local_addr().to_string();
-    let dead = format!("127.0.0.1:{}", closed_port());
+    let closed = crate::plan::closed_port();
+    let dead = format!("127.0.0.1:{closed}");
     let common = [
         "--role",
         "agent",

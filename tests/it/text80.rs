@@ -149,9 +149,8 @@ fn many_targets_get_the_summary_and_details_on_request() {
     let a = strong.local_addr().to_string();
     let b = old.local_addr().to_string();
     // A closed port: an error row with its reason underneath.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let c = closed.local_addr().unwrap().to_string();
-    drop(closed);
+    let closed = crate::plan::closed_port();
+    let c = format!("127.0.0.1:{closed}");
     let summary = at(80, &["scan", &a, &b, &c, "--retries", "0"]).expect_code(3);
     assert_fits(&summary.stdout, 80);
     let out = &summary.stdout;
