@@ -14,6 +14,8 @@ use tlscompat::serve::Emulator;
 /// only the strong agents reach, and a closed port.
 struct Fleet {
     _emulators: Vec<Emulator>,
+    /// Keeps the closed target's port closed while the fleet lives.
+    _closed: Option<crate::plan::ClosedPort>,
     dir: tempfile::TempDir,
     inventory: String,
 }
@@ -25,18 +27,15 @@ fn fleet(ids: &[&str], closed: bool) -> Fleet {
         .iter()
         .map(|e| e.local_addr().to_string())
         .collect();
-    if closed {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+    let closed = closed.then(crate::plan::closed_port);
+    if let Some(port) = &closed {
         lines.push(format!("127.0.0.1:{port}"));
     }
     let inventory = dir.path().join("inventory.txt");
     std::fs::write(&inventory, lines.join("\n")).unwrap();
     Fleet {
         _emulators: emulators,
+        _closed: closed,
         inventory: inventory.to_str().unwrap().to_string(),
         dir,
     }
