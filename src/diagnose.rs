@@ -499,9 +499,7 @@ fn advice(
 ) -> String {
     let agent = &config.profile;
     let server = report.server.as_ref();
-    let behaves = server
-        .map(|s| s.matches_profiles.clone())
-        .unwrap_or_default();
+    let behaves = report.behaves_like().to_vec();
     let upgrade = upgrade_to(report, shipped);
     let upgrade_text = if upgrade.is_empty() {
         "upgrade the agent".to_string()
@@ -684,7 +682,7 @@ async fn agent_steps(
     );
     // The manager's configuration: given, or what it behaves like.
     let profile = config.manager_profile.clone().or_else(|| {
-        let behaves = manager.server.as_ref()?.matches_profiles.clone();
+        let behaves = manager.behaves_like().to_vec();
         shipped
             .iter()
             .find(|p| p.role == Role::Manager && behaves.contains(&p.id))

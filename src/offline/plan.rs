@@ -423,16 +423,11 @@ impl ManagerNow {
             target: m.target.clone(),
             status: m.status,
             behaves_like: m
-                .server
-                .as_ref()
-                .map(|s| {
-                    s.matches_profiles
-                        .iter()
-                        .filter(|id| catalog.get(id).is_some_and(|p| p.role == Role::Manager))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default(),
+                .behaves_like()
+                .iter()
+                .filter(|id| catalog.get(id).is_some_and(|p| p.role == Role::Manager))
+                .cloned()
+                .collect(),
             error: m.error.as_ref().map(|e| e.message.clone()),
             evidence,
         }
@@ -804,9 +799,9 @@ fn identify(
         },
     };
     let mut remark = None;
-    if let (Reach::Answered, Some(server)) = (&reach, scan.and_then(|s| s.server.as_ref())) {
-        let agents: Vec<String> = server
-            .matches_profiles
+    if let (Reach::Answered, Some(scan)) = (&reach, scan) {
+        let agents: Vec<String> = scan
+            .behaves_like()
             .iter()
             .filter(|id| catalog.get(id).is_some_and(|p| p.role == Role::Agent))
             .cloned()

@@ -254,11 +254,7 @@ impl Summary {
                     target: t.target.clone(),
                     role: t.role,
                     status: t.status,
-                    behaves_like: t
-                        .server
-                        .as_ref()
-                        .map(|s| s.matches_profiles.clone())
-                        .unwrap_or_default(),
+                    behaves_like: t.behaves_like().to_vec(),
                     compatible: t
                         .profiles
                         .iter()
@@ -328,6 +324,20 @@ pub struct TargetReport {
 }
 
 impl TargetReport {
+    /// The shipped profiles this endpoint behaves like, when its scan can
+    /// say: only a complete scan (every probe answered conclusively or with
+    /// a server fault) shows the endpoint's whole version and suite set. A
+    /// probe that timed out leaves a suite unknown, and an endpoint whose
+    /// extra suites went unanswered would look like a profile with fewer
+    /// (a FIPS agent like a 10.0 one). A saved or edited report is read
+    /// the same way.
+    pub fn behaves_like(&self) -> &[String] {
+        match &self.server {
+            Some(s) if self.complete => &s.matches_profiles,
+            _ => &[],
+        }
+    }
+
     /// An agent the inventory says is agent-initiated, whose port refused
     /// the connection: it listens on nothing by design (the agent is only
     /// ever the TLS client of the manager's 4120), so there was nothing to
@@ -934,7 +944,9 @@ pub struct ServerReport {
     /// The leaf certificate, when one was seen (TLS 1.2 and older).
     pub certificate: Option<CertificateSummary>,
     /// Shipped profiles whose whole version and suite set the endpoint
-    /// accepts exactly: which version it behaves like.
+    /// accepts exactly: which version it behaves like. Empty when the scan
+    /// was not complete (a probe without a conclusive answer leaves the set
+    /// unknown).
     pub matches_profiles: Vec<String>,
     /// What was probed: `all_suites` true means every registered suite at
     /// every version.

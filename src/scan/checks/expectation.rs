@@ -27,15 +27,13 @@ pub fn apply(report: &mut TargetReport, e: &Expectation) {
             );
         }
     }
-    // Rule: only an endpoint that answered can be compared.
-    if e.expect.is_empty() || report.status != TargetStatus::Ok {
+    // Rule: only an endpoint that answered, and whose scan was complete,
+    // can be compared: an incomplete scan does not show what it behaves
+    // like (see `TargetReport::behaves_like`).
+    if e.expect.is_empty() || report.status != TargetStatus::Ok || !report.complete {
         return;
     }
-    let behaves = report
-        .server
-        .as_ref()
-        .map(|s| s.matches_profiles.clone())
-        .unwrap_or_default();
+    let behaves = report.behaves_like().to_vec();
     if e.expect.iter().any(|x| behaves.contains(x)) {
         return;
     }

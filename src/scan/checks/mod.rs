@@ -207,8 +207,12 @@ pub(crate) fn report(
         order_measured,
         client_certificate: k.client_certificate,
         certificate: certificate.clone(),
+        // Rule: only a complete scan shows the whole set a profile must
+        // match exactly; a suite whose probe went unanswered might be
+        // accepted (see `TargetReport::behaves_like`).
         matches_profiles: identify
             .iter()
+            .filter(|_| report.complete)
             .filter(|q| suites::matches(q, k))
             .map(|q| q.id.clone())
             .collect(),

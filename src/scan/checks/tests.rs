@@ -641,3 +641,58 @@ fn a_refused_hello_whose_suite_is_accepted_needs_three_refusals() {
     assert_eq!(p.verdict, Verdict::Incompatible);
     assert_eq!(p.reason_code, Some(ReasonCode::HelloRefused));
 }
+
+/// An endpoint whose ECDHE probes went unanswered cannot be told from one
+/// that refuses them: a FIPS agent with its RSA suites answered and its
+/// ECDHE suites timed out is identified as nothing (not as a 10.0 agent,
+/// which accepts exactly those RSA suites), and an inventory that expects
+/// FIPS gets no "unexpected profile" finding from such a scan.
+#[test]
+fn an_incomplete_scan_identifies_nothing() {
+    use TlsVersion::Tls12;
+    let catalog = Catalog::builtin().unwrap();
+    let identify: Vec<&Profile> = catalog.all().collect();
+    let fips = catalog.get("dsa-fips").unwrap();
+    let scan = |ecdhe: &dyn Fn() -> Outcome| {
+        let mut records = vec![
+            suite_probe(Tls12, 0x003D, accepted(Tls12, 0x003D)),
+            suite_probe(Tls12, 0x003C, accepted(Tls12, 0x003C)),
+        ];
+        for s in [0xC030, 0xC02F, 0xC027, 0xC028] {
+            records.push(suite_probe(Tls12, s, ecdhe()));
+        }
+        run(&records, &[fips], &identify)
+    };
+    // Refused: the endpoint accepts exactly 10.0's suites.
+    let refused = scan(&rejected);
+    assert!(refused.complete);
+    assert_eq!(refused.behaves_like(), ["dsa-10.0"]);
+    // Unanswered: it might accept them; nothing is claimed.
+    let mut unanswered = scan(&|| Outcome::Timeout);
+    assert!(!unanswered.complete);
+    assert!(
+        unanswered
+            .server
+            .as_ref()
+            .unwrap()
+            .matches_profiles
+            .is_empty()
+    );
+    assert!(unanswered.behaves_like().is_empty());
+    let expect = crate::results::Expectation {
+        expect: vec!["dsa-fips".into()],
+        ..Default::default()
+    };
+    expectation::apply(&mut unanswered, &expect);
+    assert!(
+        unanswered
+            .findings
+            .iter()
+            .all(|f| f.code != crate::results::FindingCode::UnexpectedProfile),
+        "{:?}",
+        unanswered.findings
+    );
+    // The same report edited to claim a match is not believed either.
+    unanswered.server.as_mut().unwrap().matches_profiles = vec!["dsa-10.0".into()];
+    assert!(unanswered.behaves_like().is_empty());
+}
