@@ -18,8 +18,9 @@
 //! - `probe`: one connection, one hello, an outcome as data; the polite
 //!   connector; confirming handshakes. `scan`: the strategy for one
 //!   endpoint and the checks (`scan::checks`, one file per check) that turn
-//!   outcomes into `results`; `scan::capture` writes an endpoint as a
-//!   profile. `policy`: the verdict of a run.
+//!   outcomes into `results`, reading the records of `scan::probes`;
+//!   `scan::capture` writes an endpoint as a profile. `policy`: the verdict
+//!   of a run.
 //! - `serve`: the emulator, a real TLS endpoint for any profile.
 //! - `inputs`: the fleet from inventory files and the manager's API, and
 //!   saved reports read back as evidence (`inputs::saved`); `observe`: packet

@@ -65,6 +65,7 @@ pub mod capture;
 mod checks;
 pub use checks::expectation;
 mod enumerate;
+pub(crate) mod probes;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -75,16 +76,15 @@ use tokio::task::JoinSet;
 pub(crate) use checks::Knowledge;
 
 use crate::model::profile::{DEFAULT_GROUPS, Profile};
-use crate::model::suites::{CipherSuiteId, registry};
 use crate::model::target::Target;
-use crate::model::version::TlsVersion;
 use crate::probe::connect::Shared;
-use crate::probe::handshake::{self, ClientIdentity, HandshakeResult};
-use crate::probe::{Endpoint, HelloSpec, Limits, Outcome, engine};
+use crate::probe::handshake::{self, ClientIdentity};
+use crate::probe::{Endpoint, HelloSpec, Limits, engine};
 use crate::results::{
-    Engine, ErrorKind, Phase, Phases, ScanStats, TargetError, TargetReport, TargetStatus,
+    ErrorKind, Phase, Phases, ScanStats, TargetError, TargetReport, TargetStatus,
 };
 use crate::wire::codes::NamedGroup;
+pub(crate) use probes::{ProbeRecord, Purpose, all_at, spec_at};
 
 /// How to scan.
 #[derive(Debug, Clone, Default)]
@@ -132,49 +132,6 @@ impl Default for Fleet {
             target_timeout: Duration::from_secs(60),
         }
     }
-}
-
-/// Why a probe was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Purpose {
-    /// One suite alone at one version.
-    Suite,
-    /// Every suite valid at one version.
-    Version,
-    /// A profile's own hello.
-    Replay(String),
-    /// A profile's hello with its suites reversed.
-    Reversed(String),
-    /// One step of an elimination at one version.
-    Enumerate,
-    /// The accepted suites at one version, in id order (`false`) or reversed (`true`).
-    Order(bool),
-    /// Two accepted suites, to learn which the server prefers.
-    Pair,
-    /// A second try of the probe at this index (of the records), whose
-    /// answer contradicted another; `true` when it is a full handshake.
-    Retest(usize, bool),
-    /// A handshake without a client certificate: required or requested?
-    NoCertificate,
-    /// The same hello as a probe of this purpose, asked again (`--repeat`,
-    /// or to corroborate a verdict on a server that contradicted itself).
-    Again(Box<Purpose>),
-    /// A profile's suites at one version in the suite probes' shape: its
-    /// own hello was refused although one of them is accepted alone.
-    Shape(String),
-}
-
-/// One probe and what it found.
-#[derive(Debug, Clone)]
-pub(crate) struct ProbeRecord {
-    pub(crate) purpose: Purpose,
-    pub(crate) spec: HelloSpec,
-    /// The first flight, judged.
-    pub(crate) outcome: Outcome,
-    /// When the probe was a full handshake: the engine and how it ended.
-    pub(crate) handshake: Option<(Engine, HandshakeResult)>,
-    /// The chain the server presented to a full handshake.
-    pub(crate) peer_chain: Vec<Vec<u8>>,
 }
 
 /// How to run one planned probe.
@@ -690,22 +647,6 @@ fn shape_groups<'a>(profiles: impl Iterator<Item = &'a &'a Profile>) -> Vec<Name
         }
     }
     groups
-}
-
-fn spec_at(
-    version: TlsVersion,
-    suites: Vec<CipherSuiteId>,
-    sni: Option<&str>,
-    groups: &[NamedGroup],
-) -> HelloSpec {
-    let mut spec = HelloSpec::at(version, suites, sni);
-    spec.groups = groups.to_vec();
-    spec
-}
-
-/// Every suite the registry allows at `version`.
-pub(crate) fn all_at(version: TlsVersion) -> Vec<CipherSuiteId> {
-    registry().valid_at(version).map(|s| s.id).collect()
 }
 
 /// Two waves run by [`Run::pipelined`], with when each ended.

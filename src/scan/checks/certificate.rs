@@ -3,12 +3,13 @@
 //! for Deep Security (expiry, key size, SHA-1, a key type no selected
 //! profile can use, a chain too large to read; with `--ca` trust and name).
 
-use super::super::{ProbeRecord, ScanConfig};
 use super::Knowledge;
 use crate::model::profile::Profile;
 use crate::model::target::Target;
 use crate::probe::Outcome;
 use crate::results::findings::{Finding, FindingCode};
+use crate::scan::ScanConfig;
+use crate::scan::probes::ProbeRecord;
 
 /// Keeps the first chain seen (in a first flight, or presented to a full
 /// handshake: TLS 1.3 hides it from the first), and why a chain could not

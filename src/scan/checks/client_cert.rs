@@ -8,12 +8,12 @@
 //! `--client-cert`); when none settled it, one more handshake without a
 //! certificate does, at a version and suite the server accepted.
 
-use super::super::{ProbeRecord, Purpose, spec_at};
 use super::Knowledge;
 use crate::model::version::TlsVersion;
 use crate::probe::handshake::HandshakeResult;
 use crate::probe::{CertificateRequested, HelloSpec, Outcome};
 use crate::results::ClientCertificate;
+use crate::scan::probes::{ProbeRecord, Purpose, spec_at};
 use crate::wire::codes::NamedGroup;
 
 /// What one first flight said.

@@ -12,10 +12,10 @@
 //!   it broke off in words an admin can act on, and the disagreement with
 //!   the first flight is an issue: never silently overwritten.
 
-use super::super::ProbeRecord;
 use crate::model::profile::Profile;
 use crate::probe::handshake::{Failure, HandshakeResult};
 use crate::results::{Confirmed, Issue, IssueCode, ProfileReport, ReasonCode};
+use crate::scan::probes::ProbeRecord;
 
 /// Applies the replay's handshake, if there was one, to `out`.
 pub(super) fn apply(

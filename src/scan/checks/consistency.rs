@@ -26,7 +26,6 @@
 //! and needs no corroboration: it is compared like any answer, and a
 //! server that answers every hello with a faulty ServerHello is steady.
 
-use super::super::{ProbeRecord, Purpose};
 use super::Knowledge;
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
@@ -34,6 +33,7 @@ use crate::model::version::TlsVersion;
 use crate::probe::handshake::HandshakeResult;
 use crate::probe::{HelloSpec, Outcome};
 use crate::results::{Issue, IssueCode};
+use crate::scan::probes::{ProbeRecord, Purpose};
 use crate::wire::codes::AlertDescription;
 
 /// How many alike answers any verdict needs on a server that contradicted

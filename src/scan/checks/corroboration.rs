@@ -21,13 +21,13 @@
 //! server fault is reported as such. Verdicts are never turned from
 //! unknown into known: this only makes conclusive verdicts inconclusive.
 
-use super::super::{ProbeRecord, Purpose};
 use super::Knowledge;
 use super::consistency::{self, ALIKE, REFUSED_DESPITE, own, refused};
 use crate::model::profile::Profile;
 use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
 use crate::results::{Issue, ProfileReport, ReasonCode};
+use crate::scan::probes::{ProbeRecord, Purpose};
 
 /// How many times each profile's own hello is asked on an unsteady server:
 /// five answers of one node behind a balancer that picks at random agree

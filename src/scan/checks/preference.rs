@@ -22,13 +22,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::{ProbeRecord, Purpose, spec_at};
 use super::Knowledge;
 use crate::model::negotiate::Preference;
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::HelloSpec;
+use crate::scan::probes::{ProbeRecord, Purpose, spec_at};
 use crate::wire::codes::NamedGroup;
 
 /// The most pairs asked at one version under `--all-suites`.

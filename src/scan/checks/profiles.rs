@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::{ProbeRecord, Purpose};
 use super::Knowledge;
 use crate::model::negotiate::{Agreement, Failure};
 use crate::model::profile::Profile;
@@ -19,6 +18,7 @@ use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
 use crate::results::{CertKeyType, ClientCertificate, Confirmed, ProfileReport, ReasonCode};
+use crate::scan::probes::{ProbeRecord, Purpose};
 
 /// One replay per profile.
 pub(crate) fn plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {

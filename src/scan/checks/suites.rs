@@ -18,12 +18,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::{Purpose, all_at, spec_at};
 use super::Knowledge;
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::HelloSpec;
+use crate::scan::probes::{Purpose, all_at, spec_at};
 use crate::wire::codes::NamedGroup;
 
 /// Every (version, suite) any of the profiles can use, by version, in the

@@ -9,11 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use super::super::{ProbeRecord, Purpose, all_at, spec_at};
 use super::Knowledge;
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
+use crate::scan::probes::{ProbeRecord, Purpose, all_at, spec_at};
 use crate::wire::codes::{AlertDescription, NamedGroup};
 
 /// Versions the default scan always asks about.
