@@ -15,9 +15,10 @@ use crate::module_graph::rust_files;
 /// The longest a function may be, in lines.
 const MAX_LINES: usize = 80;
 
-/// Functions still over [`MAX_LINES`], by file and name, with why. Each
-/// is a printer or a judge with many cases side by side; splitting it is
-/// issue 19's work still to do, not a licence to grow.
+/// Functions still over [`MAX_LINES`], by file and name, with why (17;
+/// 42 when the gate came). Each is a printer or a judge with many cases
+/// side by side; the list only shrinks (a listed one that fits fails the
+/// test), and it is not a licence to grow.
 const KNOWN: &[(&str, &str, &str)] = &[
     (
         "src/scan/enumerate.rs",
