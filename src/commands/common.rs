@@ -1,5 +1,7 @@
 //! What several commands build or write alike: probing settings, policies and
-//! client identities from flags, output files, progress, the async runtime.
+//! client identities from flags, the manager's API fleet, output files, the
+//! async runtime and the interrupt signal. What only one command uses lives
+//! in that command's file.
 
 use std::fs::File;
 use std::io;
@@ -28,48 +30,6 @@ pub(super) fn text(
     net.flush()
 }
 
-/// The progress bar of a scan: done/total, failures, rate, ETA, on
-/// standard error when it is a terminal; nothing otherwise.
-pub(super) struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    failed: std::cell::Cell<u64>,
-}
-
-impl Progress {
-    pub(super) fn new(show: bool, total: usize) -> Progress {
-        let bar = show.then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            let style = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} targets, {msg} {per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar.set_message("0 could not be scanned,");
-            bar.tick();
-            bar
-        });
-        Progress {
-            bar,
-            failed: std::cell::Cell::new(0),
-        }
-    }
-
-    pub(super) fn done(&self, report: &crate::results::TargetReport) {
-        let Some(bar) = &self.bar else { return };
-        if report.status != crate::results::TargetStatus::Ok {
-            self.failed.set(self.failed.get() + 1);
-            bar.set_message(format!("{} could not be scanned,", self.failed.get()));
-        }
-        bar.inc(1);
-    }
-
-    pub(super) fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 pub(super) fn open_output(path: &Path) -> Result<BufWriter<File>, Error> {
     File::create(path)
         .map(BufWriter::new)
@@ -77,16 +37,6 @@ pub(super) fn open_output(path: &Path) -> Result<BufWriter<File>, Error> {
             path: path.to_path_buf(),
             source,
         })
-}
-
-pub(super) fn output_error(path: Option<&Path>, source: io::Error) -> Error {
-    match path {
-        Some(path) => Error::Output {
-            path: path.to_path_buf(),
-            source,
-        },
-        None => Error::Stdout(source),
-    }
 }
 
 /// A multi-threaded runtime for the network commands.
@@ -138,20 +88,6 @@ pub(super) fn client_identity(
         ))),
         _ => Ok(None),
     }
-}
-
-/// [`probe_config`], with `--all-suites`'s wider default bound
-/// ([`crate::probe::connect::ALL_SUITES_CONCURRENCY`]) when it is on and
-/// `--concurrency` was not given.
-pub(super) fn probe_config_for(
-    args: &crate::cli::ProbeArgs,
-    all_suites: bool,
-) -> Result<ScanConfig, Error> {
-    let mut config = probe_config(args)?;
-    if all_suites && args.concurrency.is_none() {
-        config.limits.concurrency = crate::probe::connect::ALL_SUITES_CONCURRENCY;
-    }
-    Ok(config)
 }
 
 /// The probing half of a scan's configuration, the same for every command
@@ -228,37 +164,6 @@ pub(super) fn dedup(ids: &mut Vec<String>) {
 /// Seconds since the Unix epoch: the time certificates are judged at.
 pub(super) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// `--sni`: a DNS host name that fits the server_name extension (RFC 6066:
-/// at most 253 bytes, labels of 1–63 letters, digits and hyphens).
-pub(super) fn check_server_name(name: &str) -> Result<(), Error> {
-    let bad = |why: &str| {
-        Err(Error::Usage(format!(
-            "invalid --sni {:?}: {why}",
-            if name.chars().count() > 80 {
-                format!("{}…", name.chars().take(80).collect::<String>())
-            } else {
-                name.to_string()
-            }
-        )))
-    };
-    if name.len() > 253 {
-        return bad(&format!("{} bytes; a host name is at most 253", name.len()));
-    }
-    let labels_ok = name.split('.').all(|l| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    });
-    if !labels_ok {
-        return bad(
-            "a host name is labels of 1 to 63 letters, digits and hyphens, separated by dots",
-        );
-    }
-    Ok(())
 }
 
 /// Role-aware clients ([`crate::scan::Clients::by_role`]): `given` (`-p`)

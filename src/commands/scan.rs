@@ -18,8 +18,8 @@ use crate::scan::ScanConfig;
 use crate::tls::certs;
 
 use super::common::{
-    Progress, build_policy, check_server_name, clients_by_role, dedup, open_output, output_error,
-    probe_config_for, read_manager, role, runtime, shutdown_signal, text,
+    build_policy, clients_by_role, dedup, open_output, probe_config, read_manager, role, runtime,
+    shutdown_signal, text,
 };
 
 /// `scan` with targets parsed and profiles resolved.
@@ -392,4 +392,98 @@ pub(super) async fn collect(
         .map(|(r, t)| r.unwrap_or_else(|| crate::scan::not_scanned(t)))
         .collect();
     (targets, written)
+}
+
+/// The progress bar of a scan: done/total, failures, rate, ETA, on
+/// standard error when it is a terminal; nothing otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    failed: std::cell::Cell<u64>,
+}
+
+impl Progress {
+    fn new(show: bool, total: usize) -> Progress {
+        let bar = show.then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} targets, {msg} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message("0 could not be scanned,");
+            bar.tick();
+            bar
+        });
+        Progress {
+            bar,
+            failed: std::cell::Cell::new(0),
+        }
+    }
+
+    fn done(&self, report: &crate::results::TargetReport) {
+        let Some(bar) = &self.bar else { return };
+        if report.status != crate::results::TargetStatus::Ok {
+            self.failed.set(self.failed.get() + 1);
+            bar.set_message(format!("{} could not be scanned,", self.failed.get()));
+        }
+        bar.inc(1);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn output_error(path: Option<&Path>, source: io::Error) -> Error {
+    match path {
+        Some(path) => Error::Output {
+            path: path.to_path_buf(),
+            source,
+        },
+        None => Error::Stdout(source),
+    }
+}
+
+/// [`probe_config`], with `--all-suites`'s wider default bound
+/// ([`crate::probe::connect::ALL_SUITES_CONCURRENCY`]) when it is on and
+/// `--concurrency` was not given.
+fn probe_config_for(args: &crate::cli::ProbeArgs, all_suites: bool) -> Result<ScanConfig, Error> {
+    let mut config = probe_config(args)?;
+    if all_suites && args.concurrency.is_none() {
+        config.limits.concurrency = crate::probe::connect::ALL_SUITES_CONCURRENCY;
+    }
+    Ok(config)
+}
+
+/// `--sni`: a DNS host name that fits the server_name extension (RFC 6066:
+/// at most 253 bytes, labels of 1–63 letters, digits and hyphens).
+fn check_server_name(name: &str) -> Result<(), Error> {
+    let bad = |why: &str| {
+        Err(Error::Usage(format!(
+            "invalid --sni {:?}: {why}",
+            if name.chars().count() > 80 {
+                format!("{}…", name.chars().take(80).collect::<String>())
+            } else {
+                name.to_string()
+            }
+        )))
+    };
+    if name.len() > 253 {
+        return bad(&format!("{} bytes; a host name is at most 253", name.len()));
+    }
+    let labels_ok = name.split('.').all(|l| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if !labels_ok {
+        return bad(
+            "a host name is labels of 1 to 63 letters, digits and hyphens, separated by dots",
+        );
+    }
+    Ok(())
 }
