@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use super::{ProbeRecord, Purpose, all_at, spec_at};
+use super::probes::{ProbeRecord, Purpose, all_at, spec_at};
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::{Endpoint, engine};

@@ -84,7 +84,7 @@ use crate::results::{
     ErrorKind, Phase, Phases, ScanStats, TargetError, TargetReport, TargetStatus,
 };
 use crate::wire::codes::NamedGroup;
-pub(crate) use probes::{ProbeRecord, Purpose, all_at, spec_at};
+use probes::{ProbeRecord, Purpose};
 
 /// How to scan.
 #[derive(Debug, Clone, Default)]

@@ -38,7 +38,8 @@ pub(crate) mod versions;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
-use super::{ProbeRecord, Purpose, ScanConfig};
+use super::ScanConfig;
+use super::probes::{ProbeRecord, Purpose};
 use crate::model::negotiate::Preference;
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
