@@ -15,35 +15,53 @@ use crate::servers::{Hostile, emulate, hostile};
 
 /// Listeners that accept, hold each connection for a while without a
 /// word, then close it, and record the most connections open at once
-/// across all of them. The server closes first (and counts the close
-/// before the client can see it), so the count never lags the client's.
+/// across all of them, and the most listeners (targets) with a connection
+/// open at once. The server closes first (and counts the close before the
+/// client can see it), so the counts never lag the client's.
 struct Counting {
     addrs: Vec<SocketAddr>,
     peak: Arc<AtomicUsize>,
+    peak_targets: Arc<AtomicUsize>,
 }
 
 fn counting(ports: usize, hold: Duration) -> Counting {
     let open = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
+    // Connections open per listener, and the most listeners busy at once.
+    let per_port = Arc::new(std::sync::Mutex::new(vec![0usize; ports]));
+    let peak_targets = Arc::new(AtomicUsize::new(0));
     let mut addrs = Vec::new();
-    for _ in 0..ports {
+    for port in 0..ports {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         addrs.push(listener.local_addr().unwrap());
         let (open, peak) = (open.clone(), peak.clone());
+        let (per_port, peak_targets) = (per_port.clone(), peak_targets.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let (open, peak) = (open.clone(), peak.clone());
+                let (per_port, peak_targets) = (per_port.clone(), peak_targets.clone());
                 std::thread::spawn(move || {
                     let now = open.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(now, Ordering::SeqCst);
+                    {
+                        let mut busy = per_port.lock().unwrap();
+                        busy[port] += 1;
+                        let targets = busy.iter().filter(|n| **n > 0).count();
+                        peak_targets.fetch_max(targets, Ordering::SeqCst);
+                    }
                     std::thread::sleep(hold);
+                    per_port.lock().unwrap()[port] -= 1;
                     open.fetch_sub(1, Ordering::SeqCst);
                     drop(stream);
                 });
             }
         });
     }
-    Counting { addrs, peak }
+    Counting {
+        addrs,
+        peak,
+        peak_targets,
+    }
 }
 
 #[test]
@@ -59,6 +77,43 @@ fn the_global_bound_holds_across_targets() {
     assert!(peak >= 2, "the targets ran concurrently: {peak}");
     for t in v["targets"].as_array().unwrap() {
         assert_eq!(t["status"], "error", "{t:#}");
+    }
+}
+
+/// Targets start as earlier ones finish, one per two connections of
+/// `--max-connections` (here 1 at a time), and each target's deadline runs
+/// from its own start: eight targets that take about half a second each
+/// (their connections are held 150 ms, two at a time), one after the
+/// other, all finish within a deadline of 2 s, shorter than the whole run
+/// (about 4 s). When every target started at once, they shared the two
+/// connections for the whole run, and six of eight were reported as timed
+/// out at the deadline (measured with the previous build).
+#[test]
+fn targets_wait_for_their_turn_untimed() {
+    let hold = Duration::from_millis(150);
+    let c = counting(8, hold);
+    let mut args: Vec<String> = c.addrs.iter().map(|a| a.to_string()).collect();
+    args.extend(
+        [
+            "--max-connections",
+            "2",
+            "--timeout",
+            "2s",
+            "-p",
+            "dsa-11",
+            "--target-timeout",
+            "2s",
+        ]
+        .map(String::from),
+    );
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, v) = scan_json(&all);
+    assert_eq!(code, 3, "{v:#}");
+    let targets = c.peak_targets.load(Ordering::SeqCst);
+    assert_eq!(targets, 1, "targets scanned at once with 2 connections");
+    for t in v["targets"].as_array().unwrap() {
+        assert_eq!(t["status"], "error", "{t:#}");
+        assert_eq!(t["error"]["kind"], "closed", "{t:#}");
     }
 }
 
