@@ -14,7 +14,11 @@
 //!
 //! Options (after `--`): `--rtt 40ms`, `--runs 5`, `--repeat N` (scan as
 //! `--repeat N` does), `--only TEXT` (the scenarios whose name contains it), `--concurrency N`
-//! (connections per endpoint; default as `scan`'s).
+//! (connections per endpoint; default as `scan`'s), `--serve-only SECONDS`
+//! (stand the scenarios' endpoints up behind their proxies, print their
+//! addresses, serve for SECONDS and scan nothing: to run `tlscompat scan`
+//! or another scanner, nmap's `ssl-enum-ciphers` say, against the same
+//! endpoint by hand).
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::net::SocketAddr;
@@ -92,6 +96,7 @@ fn main() {
     let mut repeat = 1usize;
     let mut only: Option<String> = None;
     let mut concurrency: Option<usize> = None;
+    let mut serve_only: Option<u64> = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -103,6 +108,9 @@ fn main() {
                 concurrency = Some(it.next().expect("--concurrency N").parse().unwrap())
             }
             "--only" => only = Some(it.next().expect("--only TEXT").clone()),
+            "--serve-only" => {
+                serve_only = Some(it.next().expect("--serve-only SECONDS").parse().unwrap())
+            }
             _ => {} // cargo bench passes --bench
         }
     }
@@ -251,6 +259,23 @@ fn main() {
                 agents.clone(),
             ),
         ];
+        if let Some(seconds) = serve_only {
+            let mut running = Vec::new();
+            for (name, config, ..) in scenarios {
+                if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+                    continue;
+                }
+                let emulator = Emulator::start(config, None).await.unwrap();
+                let proxy = delaying_proxy(emulator.local_addr(), rtt).await;
+                println!("{name}: {proxy} ({} ms round trip)", rtt.as_millis());
+                running.push(emulator);
+            }
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+            for emulator in running {
+                emulator.shutdown().await;
+            }
+            return;
+        }
         println!(
             "scan benchmark: {} ms round trip through a delaying proxy, median of {runs} runs, \
              --repeat {repeat}, --concurrency {}",
