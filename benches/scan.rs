@@ -259,10 +259,12 @@ fn main() {
                 agents.clone(),
             ),
         ];
+        // The scenarios `--only` names (all without it).
+        let wanted = |name: &str| only.as_ref().is_none_or(|o| name.contains(o.as_str()));
         if let Some(seconds) = serve_only {
             let mut running = Vec::new();
             for (name, config, ..) in scenarios {
-                if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+                if !wanted(&name) {
                     continue;
                 }
                 let emulator = Emulator::start(config, None).await.unwrap();
@@ -287,7 +289,7 @@ fn main() {
             "scenario", "wall", "round trips", "probes", "connections", "accepted"
         );
         for (name, config, all_suites, no_confirm, profiles) in scenarios {
-            if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            if !wanted(&name) {
                 continue;
             }
             let emulator = Emulator::start(config, None).await.unwrap();
