@@ -46,8 +46,11 @@
 //!   one new file under `commands`, its printers in `report` (a file in
 //!   `report::text`, one in `report::markdown`, its document in
 //!   `report::json`), its JSON type in `results` (and `schema` lists it).
-//! - A new check on a scanned endpoint: one file in `scan::checks`, its
-//!   reason or finding code in `results`.
+//! - A new check on a scanned endpoint: one file in `scan::checks` with
+//!   a type implementing `Check` (what it learns from a record, the probes
+//!   it asks at each step of the scan, what it writes into the report),
+//!   listed in `CHECKS` where its order belongs; its reason or finding code
+//!   in `results`.
 //! - A new agent or manager version: a YAML file under `profiles/` (the
 //!   facts are there, not in Rust); `docs/domain.md` cites its source.
 //! - A new output format: a new file or folder in `report` beside `text`,

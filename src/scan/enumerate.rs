@@ -107,46 +107,52 @@ pub(crate) async fn enumerate(
             .map(|a| a.cipher_suite)
             .filter(|s| offer.suites.contains(s));
         if let (Some(s), Purpose::Enumerate) = (chosen, &offer.purpose) {
-            if offer.first {
-                // The same suites reversed: whose order decides.
-                let mut reversed = offer.suites.clone();
-                reversed.reverse();
-                queue.push_back(Offer {
-                    version: offer.version,
-                    first: false,
-                    suites: reversed,
-                    purpose: Purpose::Order(true),
-                });
-            }
-            // The rest, once per version: in parts eliminated side by side.
-            let rest: Vec<CipherSuiteId> =
-                offer.suites.iter().copied().filter(|c| *c != s).collect();
-            if !rest.is_empty() {
-                let parts = if !offer.first {
-                    1
-                } else if rest.len() <= SINGLES {
-                    rest.len()
-                } else {
-                    rest.len().div_ceil(PART).clamp(1, bound)
-                };
-                let mut split: Vec<Vec<CipherSuiteId>> = vec![Vec::new(); parts];
-                for (i, c) in rest.into_iter().enumerate() {
-                    split[i % parts].push(c);
-                }
-                // Chains go before new reversed hellos: they are the long part.
-                for suites in split.into_iter().rev() {
-                    queue.push_front(Offer {
-                        version: offer.version,
-                        first: false,
-                        suites,
-                        purpose: Purpose::Enumerate,
-                    });
-                }
-            }
+            follow(&offer, s, bound, &mut queue);
         }
         out.push((offer.version, n, record));
     }
     // By version, then in the order the offers were made.
     out.sort_by_key(|(v, n, _)| (*v, *n));
     out.into_iter().map(|(_, _, r)| r).collect()
+}
+
+/// What an accepted elimination offer leads to: on a version's first
+/// hello, the same suites reversed (whose order decides); then the rest
+/// without the chosen suite `s`, at the front of the queue (chains are the
+/// long part), in parts eliminated side by side on the first hello, as one
+/// chain after.
+fn follow(offer: &Offer, s: CipherSuiteId, bound: usize, queue: &mut VecDeque<Offer>) {
+    if offer.first {
+        let mut reversed = offer.suites.clone();
+        reversed.reverse();
+        queue.push_back(Offer {
+            version: offer.version,
+            first: false,
+            suites: reversed,
+            purpose: Purpose::Order(true),
+        });
+    }
+    let rest: Vec<CipherSuiteId> = offer.suites.iter().copied().filter(|c| *c != s).collect();
+    if rest.is_empty() {
+        return;
+    }
+    let parts = if !offer.first {
+        1
+    } else if rest.len() <= SINGLES {
+        rest.len()
+    } else {
+        rest.len().div_ceil(PART).clamp(1, bound)
+    };
+    let mut split: Vec<Vec<CipherSuiteId>> = vec![Vec::new(); parts];
+    for (i, c) in rest.into_iter().enumerate() {
+        split[i % parts].push(c);
+    }
+    for suites in split.into_iter().rev() {
+        queue.push_front(Offer {
+            version: offer.version,
+            first: false,
+            suites,
+            purpose: Purpose::Enumerate,
+        });
+    }
 }

@@ -3,6 +3,9 @@
 //!
 //! # Strategy
 //!
+//! A scan runs the steps of `checks::Step` in order; at each, the checks
+//! (`checks::CHECKS`) plan the probes from what the steps before found.
+//!
 //! Default (a few profiles): the probes of a wave are independent, so all
 //! of them start at once and the connector's bound (16 at a time, 8 until
 //! one has connected: `probe::connect::DEFAULT_CONCURRENCY` says why) is
@@ -74,6 +77,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 pub(crate) use checks::Knowledge;
+use checks::{Planned, Reached, Scope, Seen, Step};
 
 use crate::model::profile::{DEFAULT_GROUPS, Profile};
 use crate::model::target::Target;
@@ -237,14 +241,7 @@ pub async fn scan(
     if std::env::var_os("TLSCOMPAT_TEST_PANIC_HOST").is_some_and(|h| h == target.host.as_str()) {
         panic!("TLSCOMPAT_TEST_PANIC_HOST asked this target's scan to panic");
     }
-    let sni = if config.no_sni {
-        None
-    } else {
-        config
-            .sni
-            .clone()
-            .or_else(|| target.ip().is_none().then(|| target.host.clone()))
-    };
+    let sni = sni_for(target, config);
     let addresses = match resolve(target, config.limits.timeout).await {
         Ok(a) => a,
         Err(message) => {
@@ -272,135 +269,221 @@ pub async fn scan(
         repeat: config.repeat,
     };
     let groups = shape_groups(profiles.iter().chain(identify));
-    let sni_ref = sni.as_deref();
-    let mut phases = Phases::default();
-    let mut note = |name: &'static str, probes: usize, from: Instant, to: Instant| {
-        phases.push(Phase {
+    let scope = Scope {
+        target,
+        config,
+        profiles,
+        identify,
+        sni: sni.as_deref(),
+        groups: &groups,
+    };
+    let steps = steps(&run, &scope, started).await;
+    let knowledge = Knowledge::learn(&steps.records);
+    let address = endpoint.address().await;
+    let stats = steps.stats(&endpoint, started);
+    let seen = Seen {
+        first: &steps.first,
+        records: &steps.records,
+        k: &knowledge,
+    };
+    let reached = Reached {
+        addresses: &addresses,
+        address,
+    };
+    checks::report(&scope, reached, &seen, stats)
+}
+
+/// What one target's steps asked and found.
+struct Steps {
+    /// The first step's plan.
+    first: Vec<Planned>,
+    /// Every record, in the order the steps planned them.
+    records: Vec<ProbeRecord>,
+    /// When each phase ran.
+    phases: Phases,
+}
+
+impl Steps {
+    /// The scan's counts: its probes, and the endpoint's connections.
+    fn stats(&self, endpoint: &Endpoint, started: Instant) -> ScanStats {
+        let s = endpoint.stats().snapshot();
+        ScanStats {
+            probes: self.records.len() as u64,
+            connect_attempts: s.connect_attempts,
+            connections: s.connections,
+            bytes_sent: s.bytes_sent,
+            bytes_received: s.bytes_received,
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            phases: self.phases,
+        }
+    }
+}
+
+/// The SNI the hellos send: `--sni`, else the target's name (none for an
+/// address, or with `--no-sni`).
+fn sni_for(target: &Target, config: &ScanConfig) -> Option<String> {
+    if config.no_sni {
+        None
+    } else {
+        config
+            .sni
+            .clone()
+            .or_else(|| target.ip().is_none().then(|| target.host.clone()))
+    }
+}
+
+/// Runs every [`Step`] in order, each planned by the checks from the
+/// records of the steps before it.
+async fn steps(run: &Run, scope: &Scope<'_>, started: Instant) -> Steps {
+    let mut timeline = Timeline {
+        started,
+        phases: Phases::default(),
+    };
+    let nothing = Knowledge::default();
+    let first = checks::plan(
+        Step::First,
+        scope,
+        &Seen {
+            first: &[],
+            records: &[],
+            k: &nothing,
+        },
+    );
+    let mut records = if scope.config.all_suites {
+        enumeration_beside(run, scope, &first, &mut timeline).await
+    } else {
+        two_waves(run, scope, &first, &mut timeline).await
+    };
+    // The first two steps ran above; the rest one after another, each
+    // planned from everything before it.
+    for step in Step::ORDER
+        .into_iter()
+        .filter(|s| !matches!(s, Step::First | Step::Dependent))
+    {
+        let k = Knowledge::learn(&records);
+        let seen = Seen {
+            first: &first,
+            records: &records,
+            k: &k,
+        };
+        let plan = checks::plan(step, scope, &seen);
+        let from = Instant::now();
+        let more = match step {
+            // No handshake settled whether the certificate is required:
+            // one real handshake without it, asked once.
+            Step::NoCertificate => {
+                let bare = Run {
+                    identity: None,
+                    confirm: true,
+                    ..run.clone()
+                };
+                bare.each(plan).await
+            }
+            _ => run.all(plan).await,
+        };
+        timeline.note(step.name(), more.len(), from);
+        records.extend(more);
+    }
+    Steps {
+        first,
+        records,
+        phases: timeline.phases,
+    }
+}
+
+/// When each phase of one scan ran, for the benchmark.
+struct Timeline {
+    started: Instant,
+    phases: Phases,
+}
+
+impl Timeline {
+    /// Notes a phase of `probes` that ran from `from` until now.
+    fn note(&mut self, name: &'static str, probes: usize, from: Instant) {
+        self.span(name, probes, from, Instant::now());
+    }
+
+    fn span(&mut self, name: &'static str, probes: usize, from: Instant, to: Instant) {
+        self.phases.push(Phase {
             name,
             probes: probes as u64,
-            start: from.saturating_duration_since(started),
-            end: to.saturating_duration_since(started),
+            start: from.saturating_duration_since(self.started),
+            end: to.saturating_duration_since(self.started),
         });
-    };
-    let mut records = if config.all_suites {
-        let from = Instant::now();
-        let ((enumerated, enumerated_at), (replays, replays_at)) = tokio::join!(
-            async {
-                let records =
-                    enumerate::enumerate(endpoint.clone(), sni.clone(), groups.clone()).await;
-                (records, Instant::now())
-            },
-            async {
-                let records = run.all(checks::profiles::plan(profiles, sni_ref)).await;
-                (records, Instant::now())
-            },
-        );
-        note("enumeration", enumerated.len(), from, enumerated_at);
-        note("replays", replays.len(), from, replays_at);
-        let mut records = enumerated;
-        records.extend(replays);
-        records
-    } else {
-        let everyone: Vec<&Profile> = profiles.iter().chain(identify).copied().collect();
-        let candidates = checks::suites::candidates(&everyone);
-        // Every probe that depends on nothing goes in the first wave: the
-        // replays (with confirmation, full handshakes, one round trip
-        // longer) and their second asks, the reversed hello, the other
-        // versions, and the single-suite probes no first flight can save.
-        let mut plan = checks::profiles::plan(profiles, sni_ref);
-        plan.extend(checks::preference::plan(profiles, sni_ref));
-        plan.extend(checks::versions::plan(&candidates, sni_ref, &groups));
-        // Single-suite probes at a version this wave can show unsupported
-        // wait for its first flights (see `checks::suites`), not for its
-        // handshakes: they run while the handshakes finish.
-        let (now, later) = checks::suites::split(&candidates, &plan);
-        plan.extend(checks::suites::plan(&now, sni_ref, &groups));
-        let from = Instant::now();
-        let waves = run
-            .pipelined(
-                plan,
-                // Each deferred version shown spoken or not.
-                |first| {
-                    let k = Knowledge::learn(first);
-                    later
-                        .keys()
-                        .all(|v| k.unsupported.contains(v) || k.accepted.contains_key(v))
-                },
-                |first| {
-                    let k = Knowledge::learn(first);
-                    checks::suites::second_plan(&later, &k, sni_ref, &groups)
-                },
-            )
-            .await;
-        note("first wave", waves.first.len(), from, waves.first_end);
-        note(
-            "dependent",
-            waves.second.len(),
-            waves.second_start,
-            waves.second_end,
-        );
-        let mut records = waves.first;
-        records.extend(waves.second);
-        let k = Knowledge::learn(&records);
-        let more = checks::versions::second_plan(&k, &records, sni_ref, &groups);
-        let from = Instant::now();
-        let more = run.all(more).await;
-        note("versions", more.len(), from, Instant::now());
-        records.extend(more);
-        records
-    };
-    // One more round, all independent: orders still unsettled, and answers
-    // that contradict each other asked once more.
-    let k = Knowledge::learn(&records);
-    let mut plan = checks::preference::settle_plan(&records, &k, sni_ref, &groups);
-    plan.extend(checks::consistency::retest_plan(&records, profiles, &k));
-    let from = Instant::now();
-    let retests = run.all(plan).await;
-    note("retests", retests.len(), from, Instant::now());
-    records.extend(retests);
-    // A server that contradicted itself: each profile's hello asked until
-    // its verdict can be corroborated (nothing on a steady server).
-    let k = Knowledge::learn(&records);
-    let again = checks::corroboration::plan(&records, profiles, &k);
-    let from = Instant::now();
-    let again = run.all(again).await;
-    note("corroboration", again.len(), from, Instant::now());
-    records.extend(again);
-    if config.all_suites {
-        let k = Knowledge::learn(&records);
-        let pairs = checks::preference::pairs_plan(&records, &k, sni_ref, &groups);
-        let from = Instant::now();
-        let pairs = run.all(pairs).await;
-        note("pairs", pairs.len(), from, Instant::now());
-        records.extend(pairs);
     }
-    let k = Knowledge::learn(&records);
-    if let Some((purpose, spec)) = checks::client_cert::plan(&k, sni_ref, &groups) {
-        // No handshake settled whether the certificate is required.
-        let bare = Run {
-            identity: None,
-            confirm: true,
-            ..run.clone()
-        };
-        let from = Instant::now();
-        records.push(bare.one(purpose, spec).await);
-        note("no certificate", 1, from, Instant::now());
-    }
-    let knowledge = Knowledge::learn(&records);
-    let address = endpoint.address().await;
-    let s = endpoint.stats().snapshot();
-    let stats = ScanStats {
-        probes: records.len() as u64,
-        connect_attempts: s.connect_attempts,
-        connections: s.connections,
-        bytes_sent: s.bytes_sent,
-        bytes_received: s.bytes_received,
-        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        phases,
-    };
-    checks::report(
-        target, sni, &addresses, address, &records, &knowledge, profiles, identify, config, stats,
-    )
+}
+
+/// The default scan's first two steps as two waves: the dependent one
+/// starts on the first wave's first flights, while its handshakes finish
+/// ([`Run::pipelined`]).
+async fn two_waves(
+    run: &Run,
+    scope: &Scope<'_>,
+    first: &[Planned],
+    timeline: &mut Timeline,
+) -> Vec<ProbeRecord> {
+    let from = Instant::now();
+    let waves = run
+        .pipelined(
+            first.to_vec(),
+            |done| {
+                let k = Knowledge::learn(done);
+                let seen = Seen {
+                    first,
+                    records: done,
+                    k: &k,
+                };
+                checks::ready(scope, &seen)
+            },
+            |done| {
+                let k = Knowledge::learn(done);
+                let seen = Seen {
+                    first,
+                    records: done,
+                    k: &k,
+                };
+                checks::plan(Step::Dependent, scope, &seen)
+            },
+        )
+        .await;
+    timeline.span(Step::First.name(), waves.first.len(), from, waves.first_end);
+    timeline.span(
+        Step::Dependent.name(),
+        waves.second.len(),
+        waves.second_start,
+        waves.second_end,
+    );
+    let mut records = waves.first;
+    records.extend(waves.second);
+    records
+}
+
+/// `--all-suites`: the enumeration (`enumerate`) beside the first step
+/// (the replays).
+async fn enumeration_beside(
+    run: &Run,
+    scope: &Scope<'_>,
+    first: &[Planned],
+    timeline: &mut Timeline,
+) -> Vec<ProbeRecord> {
+    let from = Instant::now();
+    let ((enumerated, enumerated_at), (replays, replays_at)) = tokio::join!(
+        async {
+            let sni = scope.sni.map(String::from);
+            let records =
+                enumerate::enumerate(run.endpoint.clone(), sni, scope.groups.to_vec()).await;
+            (records, Instant::now())
+        },
+        async {
+            let records = run.all(first.to_vec()).await;
+            (records, Instant::now())
+        },
+    );
+    timeline.span("enumeration", enumerated.len(), from, enumerated_at);
+    timeline.span("replays", replays.len(), from, replays_at);
+    let mut records = enumerated;
+    records.extend(replays);
+    records
 }
 
 /// Scans several targets; reports come back in the order of `targets`.
@@ -698,6 +781,57 @@ pub(crate) struct Waves {
     pub(crate) second_end: Instant,
 }
 
+/// The first wave of [`Run::pipelined`] as its records come in.
+struct FirstWave {
+    /// Which probes are full handshakes (the rest raw), in plan order.
+    full: Vec<bool>,
+    /// How many are raw.
+    raw: usize,
+    /// Raw probes not yet in.
+    raw_left: usize,
+    /// Probes not yet in.
+    left: usize,
+    /// The records in, in plan order.
+    records: Vec<Option<ProbeRecord>>,
+}
+
+impl FirstWave {
+    fn new(full: Vec<bool>) -> FirstWave {
+        let raw = full.iter().filter(|f| !**f).count();
+        FirstWave {
+            raw,
+            raw_left: raw,
+            left: full.len(),
+            records: vec![None; full.len()],
+            full,
+        }
+    }
+
+    fn finished(&mut self, i: usize, record: ProbeRecord) {
+        if !self.full[i] {
+            self.raw_left = self.raw_left.saturating_sub(1);
+        }
+        self.left = self.left.saturating_sub(1);
+        self.records[i] = Some(record);
+    }
+
+    /// Whether the first flights are in: every raw probe, and (unless
+    /// they `settle` what the dependent wave needs) every handshake too;
+    /// with no raw probe, everything.
+    fn ready(&self, settled: impl Fn(&[ProbeRecord]) -> bool) -> bool {
+        if self.raw > 0 && self.raw_left == 0 {
+            self.left == 0 || settled(&self.done())
+        } else {
+            self.left == 0
+        }
+    }
+
+    /// The records in so far, in plan order.
+    fn done(&self) -> Vec<ProbeRecord> {
+        self.records.iter().flatten().cloned().collect()
+    }
+}
+
 impl Run {
     /// Whether [`Run::one`] runs this probe as a full handshake.
     fn is_full(&self, purpose: &Purpose, spec: &HelloSpec) -> bool {
@@ -735,66 +869,40 @@ impl Run {
     {
         let plan = checks::consistency::repeated(plan, self.repeat);
         let count = plan.len();
-        let full: Vec<bool> = plan.iter().map(|(p, s)| self.is_full(p, s)).collect();
-        let raw = full.iter().filter(|f| !**f).count();
-        let (mut raw_left, mut first_left) = (raw, count);
+        let mut wave = FirstWave::new(plan.iter().map(|(p, s)| self.is_full(p, s)).collect());
         let mut set = JoinSet::new();
         let mut planned: Vec<Option<(Purpose, HelloSpec)>> = plan.into_iter().map(Some).collect();
         let order = (0..count)
-            .filter(|i| !full[*i])
-            .chain((0..count).filter(|i| full[*i]));
-        for i in order {
-            if let Some((purpose, spec)) = planned[i].take() {
-                let run = self.clone();
-                set.spawn(async move { (i, run.one(purpose, spec).await) });
-            }
-        }
-        let mut first: Vec<Option<ProbeRecord>> = vec![None; count];
+            .filter(|i| !wave.full[*i])
+            .chain((0..count).filter(|i| wave.full[*i]));
+        let first: Vec<(usize, (Purpose, HelloSpec))> = order
+            .filter_map(|i| planned[i].take().map(|p| (i, p)))
+            .collect();
+        self.spawn(&mut set, first);
         let mut second: Vec<Option<ProbeRecord>> = Vec::new();
         let mut next = Some(next);
         let now = Instant::now();
         let (mut first_end, mut second_start, mut second_end) = (now, now, now);
         loop {
-            // The first flights are in: every raw probe, and (unless they
-            // settle what the dependent wave needs) every handshake too;
-            // with no raw probe, everything.
-            let ready = if raw > 0 && next.is_some() && raw_left == 0 {
-                first_left == 0 || {
-                    let done: Vec<ProbeRecord> = first.iter().flatten().cloned().collect();
-                    settled(&done)
-                }
-            } else {
-                first_left == 0
-            };
-            if ready {
-                if let Some(next) = next.take() {
-                    let done: Vec<ProbeRecord> = first.iter().flatten().cloned().collect();
-                    let plan = checks::consistency::repeated(next(&done), self.repeat);
-                    second = vec![None; plan.len()];
-                    second_start = Instant::now();
-                    for (j, (purpose, spec)) in plan.into_iter().enumerate() {
-                        let run = self.clone();
-                        set.spawn(async move { (count + j, run.one(purpose, spec).await) });
-                    }
-                }
+            if let Some(next) = next.take_if(|_| wave.ready(&settled)) {
+                let plan = checks::consistency::repeated(next(&wave.done()), self.repeat);
+                second = vec![None; plan.len()];
+                second_start = Instant::now();
+                self.spawn(&mut set, (count..).zip(plan));
             }
             let Some(joined) = set.join_next().await else {
                 break;
             };
             let Ok((i, record)) = joined else { continue };
             if i < count {
-                if !full[i] {
-                    raw_left = raw_left.saturating_sub(1);
-                }
-                first_left = first_left.saturating_sub(1);
-                first[i] = Some(record);
+                wave.finished(i, record);
                 first_end = Instant::now();
             } else if let Some(slot) = second.get_mut(i - count) {
                 *slot = Some(record);
                 second_end = Instant::now();
             }
         }
-        let first: Vec<ProbeRecord> = first.into_iter().flatten().collect();
+        let first: Vec<ProbeRecord> = wave.records.into_iter().flatten().collect();
         let mut second: Vec<ProbeRecord> = second.into_iter().flatten().collect();
         // A probe task that died (a bug) never counted down: the dependent
         // wave runs now, after everything.
@@ -815,16 +923,31 @@ impl Run {
         }
     }
 
-    /// Runs the probes concurrently (the endpoint bounds how many connect at
-    /// once) and returns the records in plan order.
-    pub(crate) async fn all(&self, plan: Vec<(Purpose, HelloSpec)>) -> Vec<ProbeRecord> {
-        let plan = checks::consistency::repeated(plan, self.repeat);
-        let mut set = JoinSet::new();
-        let count = plan.len();
-        for (i, (purpose, spec)) in plan.into_iter().enumerate() {
+    /// Starts each probe of `plan`, numbered.
+    fn spawn(
+        &self,
+        set: &mut JoinSet<(usize, ProbeRecord)>,
+        plan: impl IntoIterator<Item = (usize, (Purpose, HelloSpec))>,
+    ) {
+        for (i, (purpose, spec)) in plan {
             let run = self.clone();
             set.spawn(async move { (i, run.one(purpose, spec).await) });
         }
+    }
+
+    /// Runs the probes concurrently (the endpoint bounds how many connect at
+    /// once) and returns the records in plan order.
+    pub(crate) async fn all(&self, plan: Vec<(Purpose, HelloSpec)>) -> Vec<ProbeRecord> {
+        self.each(checks::consistency::repeated(plan, self.repeat))
+            .await
+    }
+
+    /// Runs each probe of `plan` once (no `--repeat`), concurrently, and
+    /// returns the records in plan order.
+    pub(crate) async fn each(&self, plan: Vec<(Purpose, HelloSpec)>) -> Vec<ProbeRecord> {
+        let mut set = JoinSet::new();
+        let count = plan.len();
+        self.spawn(&mut set, plan.into_iter().enumerate());
         let mut out: Vec<Option<ProbeRecord>> = vec![None; count];
         while let Some(joined) = set.join_next().await {
             if let Ok((i, record)) = joined {

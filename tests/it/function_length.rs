@@ -21,16 +21,6 @@ const MAX_LINES: usize = 80;
 /// test), and it is not a licence to grow.
 const KNOWN: &[(&str, &str, &str)] = &[
     (
-        "src/scan/enumerate.rs",
-        "enumerate",
-        "the --all-suites scheduler: parts, waves and the order probe in one loop",
-    ),
-    (
-        "src/scan/mod.rs",
-        "pipelined",
-        "the two waves of one endpoint, each start condition beside the others",
-    ),
-    (
         "src/report/html/scan.rs",
         "section",
         "one endpoint's HTML details, every part in page order",
@@ -46,17 +36,7 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "target_text",
         "one endpoint's text report",
     ),
-    (
-        "src/scan/checks/mod.rs",
-        "report",
-        "every check run in order",
-    ),
     ("src/report/html/scan.rs", "frame", "the scan page's frame"),
-    (
-        "src/scan/mod.rs",
-        "scan",
-        "the waves of one endpoint's scan",
-    ),
     (
         "src/report/markdown/plan.rs",
         "markdown",
@@ -67,16 +47,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "src/report/markdown/scan.rs",
         "target_markdown",
         "one endpoint in Markdown",
-    ),
-    (
-        "src/scan/checks/consistency.rs",
-        "retest_plan",
-        "one retest rule per suspicious answer",
-    ),
-    (
-        "src/scan/checks/consistency.rs",
-        "check",
-        "one contradiction rule each",
     ),
     (
         "src/report/markdown/scan.rs",

@@ -4,6 +4,7 @@
 //! profile can use, a chain too large to read; with `--ca` trust and name).
 
 use super::Knowledge;
+use super::{Check, Judged, Scope, Seen};
 use crate::model::profile::Profile;
 use crate::model::target::Target;
 use crate::probe::Outcome;
@@ -61,4 +62,19 @@ pub(super) fn findings(
         }
     }
     out
+}
+
+/// The server's certificate and its findings.
+pub(crate) struct Certificate;
+
+impl Check for Certificate {
+    fn observe(&self, k: &mut Knowledge, r: &ProbeRecord) {
+        observe(k, r);
+    }
+
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+        out.report
+            .findings
+            .extend(findings(scope.target, seen.k, scope.profiles, scope.config));
+    }
 }

@@ -9,6 +9,7 @@
 //! certificate does, at a version and suite the server accepted.
 
 use super::Knowledge;
+use super::{Check, Planned, Scope, Seen, Step};
 use crate::model::version::TlsVersion;
 use crate::probe::handshake::HandshakeResult;
 use crate::probe::{CertificateRequested, HelloSpec, Outcome};
@@ -81,4 +82,24 @@ pub(crate) fn plan(
         Purpose::NoCertificate,
         spec_at(version, vec![suite], sni, groups),
     ))
+}
+
+/// Whether the endpoint asks for a client certificate, and insists.
+pub(crate) struct ClientCert;
+
+impl Check for ClientCert {
+    fn observe(&self, k: &mut Knowledge, r: &ProbeRecord) {
+        observe(k, r);
+    }
+
+    fn settle(&self, k: &mut Knowledge, records: &[ProbeRecord]) {
+        settle(k, records);
+    }
+
+    fn plan(&self, step: Step, scope: &Scope, seen: &Seen, _: &[Planned]) -> Vec<Planned> {
+        match step {
+            Step::NoCertificate => plan(seen.k, scope.sni, scope.groups).into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
 }

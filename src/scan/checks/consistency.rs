@@ -27,12 +27,13 @@
 //! server that answers every hello with a faulty ServerHello is steady.
 
 use super::Knowledge;
+use super::{Check, Judged, Planned, Scope, Seen, Step};
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::handshake::HandshakeResult;
 use crate::probe::{HelloSpec, Outcome};
-use crate::results::{Issue, IssueCode};
+use crate::results::{Issue, IssueCode, ReasonCode};
 use crate::scan::probes::{ProbeRecord, Purpose};
 use crate::wire::codes::AlertDescription;
 
@@ -159,17 +160,7 @@ pub(crate) fn retest_plan(
     profiles: &[&Profile],
     k: &Knowledge,
 ) -> Vec<(Purpose, HelloSpec)> {
-    let mut plan: Vec<(Purpose, HelloSpec)> = Vec::new();
-    let mut shapes: Vec<(Purpose, HelloSpec)> = Vec::new();
-    let mut add = |i: usize, full: bool, spec: &HelloSpec, times: usize| {
-        let have = plan
-            .iter()
-            .filter(|(p, _)| *p == Purpose::Retest(i, full))
-            .count();
-        for _ in have..times {
-            plan.push((Purpose::Retest(i, full), spec.clone()));
-        }
-    };
+    let mut retests = Retests::default();
     let replays = records
         .iter()
         .enumerate()
@@ -178,57 +169,11 @@ pub(crate) fn retest_plan(
             _ => None,
         });
     for (i, r, p) in replays {
-        let asks = own(records, &p.id);
         if refused(r) {
-            // The server accepts a suite of this profile at a version it
-            // speaks: the refusal stands only once three alike agree.
-            let accepts_one = p
-                .versions
-                .iter()
-                .any(|v| p.suites_at(*v).any(|s| k.accepts(*v, s)));
-            let refusals = asks.iter().filter(|a| refused(a)).count();
-            let other = asks.len() - refusals;
-            if accepts_one && other == 0 {
-                add(
-                    i,
-                    r.handshake.is_some(),
-                    &r.spec,
-                    REFUSED_DESPITE.saturating_sub(refusals),
-                );
-                // The same suites in the suite probes' shape: a steady
-                // server that refuses only this client's shape accepts them.
-                let top = p
-                    .versions
-                    .iter()
-                    .rev()
-                    .find(|v| p.suites_at(**v).any(|s| k.accepts(**v, s)));
-                let template = records.iter().find(|s| s.purpose == Purpose::Suite);
-                if let (Some(v), Some(t)) = (top, template) {
-                    let mut spec = t.spec.clone();
-                    spec.versions = vec![*v];
-                    spec.cipher_suites = p.suites_at(*v).collect();
-                    let have = records
-                        .iter()
-                        .filter(|r| r.purpose == Purpose::Shape(p.id.clone()))
-                        .count();
-                    for _ in have..SHAPE_CHECKS {
-                        shapes.push((Purpose::Shape(p.id.clone()), spec.clone()));
-                    }
-                }
-            }
-            // And one of its suites that was accepted alone, once more.
-            let alone = records.iter().enumerate().find(|(_, s)| {
-                single(records, s).is_some_and(|(v, suite)| {
-                    s.outcome.accepted().is_some()
-                        && p.supports(v)
-                        && p.cipher_suites.contains(&suite)
-                })
-            });
-            if let Some((j, s)) = alone {
-                add(j, false, &s.spec, 1);
-            }
+            retests.refused(records, k, (i, r), p);
         } else if r.outcome.accepted().is_some() && !got_through(r) {
-            add(i, true, &r.spec, 1);
+            // Accepted, but the handshake did not get through: once more.
+            retests.add(i, true, &r.spec, 1);
         }
     }
     // Spoke TLS, accepted nothing: ask each profile's hello once more.
@@ -242,11 +187,97 @@ pub(crate) fn retest_plan(
             .enumerate()
             .filter(|(_, r)| matches!(r.purpose, Purpose::Replay(_)))
         {
-            add(i, r.handshake.is_some(), &r.spec, 1);
+            retests.add(i, r.handshake.is_some(), &r.spec, 1);
         }
     }
-    plan.extend(shapes);
-    plan
+    retests.plan.extend(retests.shapes);
+    retests.plan
+}
+
+/// The retests planned so far: second tries of records, then the hellos
+/// in the suite probes' shape.
+#[derive(Default)]
+struct Retests {
+    plan: Vec<(Purpose, HelloSpec)>,
+    shapes: Vec<(Purpose, HelloSpec)>,
+}
+
+impl Retests {
+    /// Record `i` (its handshake when `full`) asked until it has `times`
+    /// retests.
+    fn add(&mut self, i: usize, full: bool, spec: &HelloSpec, times: usize) {
+        let have = self
+            .plan
+            .iter()
+            .filter(|(p, _)| *p == Purpose::Retest(i, full))
+            .count();
+        for _ in have..times {
+            self.plan.push((Purpose::Retest(i, full), spec.clone()));
+        }
+    }
+
+    /// The replay `(i, r)` of `p` was refused.
+    fn refused(
+        &mut self,
+        records: &[ProbeRecord],
+        k: &Knowledge,
+        replay: (usize, &ProbeRecord),
+        p: &Profile,
+    ) {
+        let (i, r) = replay;
+        let asks = own(records, &p.id);
+        // The server accepts a suite of this profile at a version it
+        // speaks: the refusal stands only once three alike agree.
+        let accepts_one = p
+            .versions
+            .iter()
+            .any(|v| p.suites_at(*v).any(|s| k.accepts(*v, s)));
+        let refusals = asks.iter().filter(|a| refused(a)).count();
+        let other = asks.len() - refusals;
+        if accepts_one && other == 0 {
+            self.add(
+                i,
+                r.handshake.is_some(),
+                &r.spec,
+                REFUSED_DESPITE.saturating_sub(refusals),
+            );
+            self.shape(records, k, p);
+        }
+        // And one of its suites that was accepted alone, once more.
+        let alone = records.iter().enumerate().find(|(_, s)| {
+            single(records, s).is_some_and(|(v, suite)| {
+                s.outcome.accepted().is_some() && p.supports(v) && p.cipher_suites.contains(&suite)
+            })
+        });
+        if let Some((j, s)) = alone {
+            self.add(j, false, &s.spec, 1);
+        }
+    }
+
+    /// The same suites as `p`'s refused hello in the suite probes' shape:
+    /// a steady server that refuses only this client's shape accepts them.
+    fn shape(&mut self, records: &[ProbeRecord], k: &Knowledge, p: &Profile) {
+        let top = p
+            .versions
+            .iter()
+            .rev()
+            .find(|v| p.suites_at(**v).any(|s| k.accepts(**v, s)));
+        let template = records.iter().find(|s| s.purpose == Purpose::Suite);
+        let (Some(v), Some(t)) = (top, template) else {
+            return;
+        };
+        let mut spec = t.spec.clone();
+        spec.versions = vec![*v];
+        spec.cipher_suites = p.suites_at(*v).collect();
+        let have = records
+            .iter()
+            .filter(|r| r.purpose == Purpose::Shape(p.id.clone()))
+            .count();
+        for _ in have..SHAPE_CHECKS {
+            self.shapes
+                .push((Purpose::Shape(p.id.clone()), spec.clone()));
+        }
+    }
 }
 
 /// What an answer was, for messages.
@@ -354,49 +385,81 @@ fn bears_on(records: &[ProbeRecord], r: &ProbeRecord, profiles: &[&Profile]) -> 
 /// the profiles they make inconclusive, the most direct first (the same
 /// hello answered two ways): a profile's reason is the first that names it.
 pub(crate) fn check(records: &[ProbeRecord], profiles: &[&Profile], k: &Knowledge) -> Vec<Issue> {
-    let mut out: Vec<Issue> = Vec::new();
-    let mut push = |message: String, profiles: Vec<String>| {
-        if !profiles.is_empty() && !out.iter().any(|i| i.message == message) {
-            out.push(Issue {
+    let mut found = Contradictions::default();
+    found.same_hello_twice(records, profiles);
+    found.accepted_within_refused_alone(records, profiles);
+    found.accepted_alone_refused_within(records, profiles);
+    // Rule: a version both accepted and refused (protocol_version, or
+    // answered at an older version) on different connections.
+    for v in k.accepted.keys().filter(|v| k.unsupported.contains(v)) {
+        found.push(
+            format!(
+                "the server accepted {v} on one connection and refused it as an unsupported version on another"
+            ),
+            affected(profiles, *v, None),
+        );
+    }
+    found.0
+}
+
+/// The handshake without a client certificate asks something else: it is
+/// compared with nothing.
+fn compared(r: &ProbeRecord) -> bool {
+    r.purpose != Purpose::NoCertificate
+}
+
+/// The contradictions found, one issue per message.
+#[derive(Default)]
+struct Contradictions(Vec<Issue>);
+
+impl Contradictions {
+    fn push(&mut self, message: String, profiles: Vec<String>) {
+        if !profiles.is_empty() && !self.0.iter().any(|i| i.message == message) {
+            self.0.push(Issue {
                 code: IssueCode::Inconsistent,
                 message,
                 probes: 2,
                 profiles,
             });
         }
-    };
-    // The handshake without a client certificate asks something else.
-    let compared = |r: &ProbeRecord| r.purpose != Purpose::NoCertificate;
-    for (j, r) in records.iter().enumerate().filter(|(_, r)| compared(r)) {
-        // Rule: the same hello asked twice got two different answers.
-        if let Some(first) = records[..j]
-            .iter()
-            .filter(|f| compared(f) && f.spec == r.spec)
-            .find(|f| differ(f, r))
-        {
-            push(
-                format!(
-                    "the server answered the same hello differently on two connections: {} was {} \
-                     the first time and {} the next",
-                    question(records, first),
-                    said(first),
-                    said(r)
-                ),
-                bears_on(records, first, profiles),
-            );
+    }
+
+    /// Rule: the same hello asked twice got two different answers.
+    fn same_hello_twice(&mut self, records: &[ProbeRecord], profiles: &[&Profile]) {
+        for (j, r) in records.iter().enumerate().filter(|(_, r)| compared(r)) {
+            if let Some(first) = records[..j]
+                .iter()
+                .filter(|f| compared(f) && f.spec == r.spec)
+                .find(|f| differ(f, r))
+            {
+                self.push(
+                    format!(
+                        "the server answered the same hello differently on two connections: {} was {} \
+                         the first time and {} the next",
+                        question(records, first),
+                        said(first),
+                        said(r)
+                    ),
+                    bears_on(records, first, profiles),
+                );
+            }
         }
     }
-    for r in records.iter().filter(|r| compared(r)) {
-        // Rule: a suite accepted in any hello must be accepted when offered
-        // alone at the same version.
-        if let Some(a) = r.outcome.accepted() {
+
+    /// Rule: a suite accepted in any hello must be accepted when offered
+    /// alone at the same version.
+    fn accepted_within_refused_alone(&mut self, records: &[ProbeRecord], profiles: &[&Profile]) {
+        for r in records.iter().filter(|r| compared(r)) {
+            let Some(a) = r.outcome.accepted() else {
+                continue;
+            };
             for s in records.iter().filter(|s| refused(s)) {
                 if single(records, s) == Some((a.version, a.cipher_suite)) {
                     let within = match &r.purpose {
                         Purpose::Replay(id) => format!("{id}'s hello"),
                         _ => question(records, r),
                     };
-                    push(
+                    self.push(
                         format!(
                             "the server accepted {} at {} in {within} but refused it offered alone ({})",
                             a.cipher_suite, a.version, s.outcome
@@ -407,10 +470,14 @@ pub(crate) fn check(records: &[ProbeRecord], profiles: &[&Profile], k: &Knowledg
             }
         }
     }
-    for r in records.iter().filter(|r| compared(r)) {
-        // Rule: a suite accepted alone must be accepted in a hello of the
-        // same shape at that version that offers it with others.
-        if let Some((v, s)) = single(records, r).filter(|_| r.outcome.accepted().is_some()) {
+
+    /// Rule: a suite accepted alone must be accepted in a hello of the
+    /// same shape at that version that offers it with others.
+    fn accepted_alone_refused_within(&mut self, records: &[ProbeRecord], profiles: &[&Profile]) {
+        for r in records.iter().filter(|r| compared(r)) {
+            let Some((v, s)) = single(records, r).filter(|_| r.outcome.accepted().is_some()) else {
+                continue;
+            };
             for o in records.iter().filter(|o| {
                 o.spec.versions == r.spec.versions
                     && o.spec.groups == r.spec.groups
@@ -420,7 +487,7 @@ pub(crate) fn check(records: &[ProbeRecord], profiles: &[&Profile], k: &Knowledg
                     && matches!(o.outcome, Outcome::Rejected { alert, after_hello: None }
                         if alert != AlertDescription::PROTOCOL_VERSION)
             }) {
-                push(
+                self.push(
                     format!(
                         "the server accepted {s} at {v} offered alone but refused a hello offering it \
                          among {} suites ({})",
@@ -432,15 +499,40 @@ pub(crate) fn check(records: &[ProbeRecord], profiles: &[&Profile], k: &Knowledg
             }
         }
     }
-    // Rule: a version both accepted and refused (protocol_version, or
-    // answered at an older version) on different connections.
-    for v in k.accepted.keys().filter(|v| k.unsupported.contains(v)) {
-        push(
-            format!(
-                "the server accepted {v} on one connection and refused it as an unsupported version on another"
-            ),
-            affected(profiles, *v, None),
-        );
+}
+
+/// Answers that contradict each other: retests, and what they override.
+pub(crate) struct Consistency;
+
+impl Check for Consistency {
+    fn plan(&self, step: Step, scope: &Scope, seen: &Seen, _: &[Planned]) -> Vec<Planned> {
+        match step {
+            Step::Retests => retest_plan(seen.records, scope.profiles, seen.k),
+            _ => Vec::new(),
+        }
     }
-    out
+
+    /// Contradictions come after the verdicts and their confirmation: they
+    /// override what each answer alone said.
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+        let contradictions = check(seen.records, scope.profiles, seen.k);
+        let report = &mut out.report;
+        if !contradictions.is_empty() {
+            report.complete = false;
+        }
+        for c in &contradictions {
+            for p in report
+                .profiles
+                .iter_mut()
+                .filter(|p| c.profiles.contains(&p.profile))
+            {
+                if p.reason_code == Some(ReasonCode::Inconsistent) {
+                    continue;
+                }
+                p.because(ReasonCode::Inconsistent, c.message.clone());
+            }
+            report.issues.push(c.clone());
+        }
+        out.contradictions = contradictions;
+    }
 }

@@ -23,6 +23,7 @@
 
 use super::Knowledge;
 use super::consistency::{self, ALIKE, REFUSED_DESPITE, own, refused};
+use super::{Check, Judged, Planned, Scope, Seen, Step};
 use crate::model::profile::Profile;
 use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
@@ -203,5 +204,26 @@ pub(crate) fn apply(
             )
         };
         report.because(code, why);
+    }
+}
+
+/// On an unsteady server, verdicts that rest on too few alike answers.
+pub(crate) struct Corroboration;
+
+impl Check for Corroboration {
+    fn plan(&self, step: Step, scope: &Scope, seen: &Seen, _: &[Planned]) -> Vec<Planned> {
+        match step {
+            Step::Corroboration => plan(seen.records, scope.profiles, seen.k),
+            _ => Vec::new(),
+        }
+    }
+
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+        apply(
+            &mut out.report.profiles,
+            seen.records,
+            scope.profiles,
+            &out.contradictions,
+        );
     }
 }

@@ -11,6 +11,7 @@
 //! verdict.
 
 use super::Knowledge;
+use super::{Check, Judged, Scope, Seen};
 use crate::model::profile::Role;
 use crate::model::target::Target;
 use crate::results::findings::{Finding, FindingCode};
@@ -46,4 +47,14 @@ pub(super) fn findings(target: &Target, k: &Knowledge, profiles: &[ProfileReport
             port = target.port
         ),
     )]
+}
+
+/// An agent port that answers the scanner.
+pub(crate) struct Exposure;
+
+impl Check for Exposure {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+        let more = findings(scope.target, seen.k, &out.report.profiles);
+        out.report.findings.extend(more);
+    }
 }

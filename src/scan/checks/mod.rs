@@ -1,22 +1,32 @@
 //! The checks of one endpoint, one module each, in the spirit of sslyze's
-//! plugins: each plans its probes and reads its outcomes; this module puts
-//! what they established ([`Knowledge`]) into a target report, a pure
-//! function of the records.
+//! plugins: each is a [`Check`] that learns from the records, plans its
+//! probes at each [`Step`] of the scan, and writes what it established
+//! into the target report; [`CHECKS`] lists them in the order they are
+//! asked. The report is a pure function of the records.
 //!
 //! # Layout
 //!
+//! - `profiles`: each profile's replayed hello, its verdict and the reason;
+//! - `preference`: whose order decides, per version, and the server's order;
 //! - `versions`: which TLS versions the endpoint speaks;
 //! - `suites`: which suites it accepts, and which shipped profile it
 //!   behaves like;
-//! - `profiles`: each profile's replayed hello, its verdict and the reason;
-//! - `preference`: whose order decides, per version, and the server's order;
 //! - `client_cert`: none, requested or required;
 //! - `certificate`: the chain and its findings;
-//! - `exposure`: an agent port that answers the scanner (a finding);
 //! - `confirmation`: the real handshake behind each replay;
 //! - `consistency`: answers that contradict each other, repeats and retests;
 //! - `corroboration`: on a server that contradicted itself, verdicts that
-//!   rest on too few alike answers become inconclusive.
+//!   rest on too few alike answers become inconclusive;
+//! - `exposure`: an agent port that answers the scanner (a finding).
+//!
+//! # Order
+//!
+//! The scan (`scan::scan`) runs the steps in [`Step`]'s order; at each,
+//! every check in [`CHECKS`] is asked for its probes in list order (a
+//! check sees what the ones before it planned for the same step), and the
+//! step's probes run concurrently. Judging follows the same list: verdicts
+//! first, then what overrides them (confirmation, contradictions,
+//! corroboration), then findings about the verdicts.
 //!
 //! Rules are commented where they are applied. In short: a (version, suite)
 //! is accepted when some probe's ServerHello chose it (server faults and
@@ -40,16 +50,171 @@ use std::net::SocketAddr;
 
 use super::ScanConfig;
 use super::probes::{ProbeRecord, Purpose};
-use crate::model::negotiate::Preference;
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
 use crate::model::target::Target;
 use crate::model::version::TlsVersion;
-use crate::probe::Outcome;
+use crate::probe::{HelloSpec, Outcome};
 use crate::results::{
-    ClientCertificate, ErrorKind, Issue, IssueCode, Probed, ReasonCode, ScanStats, ServerReport,
-    TargetError, TargetReport, TargetStatus,
+    ClientCertificate, ErrorKind, Issue, IssueCode, Probed, ScanStats, ServerReport, TargetError,
+    TargetReport, TargetStatus,
 };
+use crate::wire::codes::NamedGroup;
+
+/// A probe as planned: why, and the hello.
+pub(crate) type Planned = (Purpose, HelloSpec);
+
+/// When the checks are asked for probes: the steps of one endpoint's scan,
+/// in the order they run ([`Step::ORDER`]). A step's probes depend only on
+/// the answers of the steps before it, and run concurrently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Everything that depends on nothing: each profile's hello, the
+    /// reversed hello, the other versions, the single-suite probes no first
+    /// flight can save. Under `--all-suites`, the replays only (the
+    /// enumeration runs beside them).
+    First,
+    /// What waits for the first wave's first flights, not its handshakes
+    /// (`scan::Run::pipelined`).
+    Dependent,
+    /// Versions the single-suite probes could not settle.
+    Versions,
+    /// Orders still unsettled, and answers that contradict each other
+    /// asked once more.
+    Retests,
+    /// On a server that contradicted itself, each profile's hello asked
+    /// until its verdict can be corroborated.
+    Corroboration,
+    /// `--all-suites`: the pairs of accepted suites whose order is unknown.
+    Pairs,
+    /// One handshake without a client certificate, when no handshake
+    /// settled whether the server requires one (never repeated).
+    NoCertificate,
+}
+
+impl Step {
+    /// The steps, in the order the scan runs them.
+    pub(crate) const ORDER: [Step; 7] = [
+        Step::First,
+        Step::Dependent,
+        Step::Versions,
+        Step::Retests,
+        Step::Corroboration,
+        Step::Pairs,
+        Step::NoCertificate,
+    ];
+
+    /// Its name in the benchmark's phases.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Step::First => "first wave",
+            Step::Dependent => "dependent",
+            Step::Versions => "versions",
+            Step::Retests => "retests",
+            Step::Corroboration => "corroboration",
+            Step::Pairs => "pairs",
+            Step::NoCertificate => "no certificate",
+        }
+    }
+}
+
+/// What is fixed for one target's scan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    pub(crate) target: &'a Target,
+    pub(crate) config: &'a ScanConfig,
+    /// The profiles whose compatibility is reported.
+    pub(crate) profiles: &'a [&'a Profile],
+    /// The shipped profiles, to tell which one the endpoint behaves like.
+    pub(crate) identify: &'a [&'a Profile],
+    /// The SNI every hello sends.
+    pub(crate) sni: Option<&'a str>,
+    /// The groups every hello but a replay offers.
+    pub(crate) groups: &'a [NamedGroup],
+}
+
+/// What the scan has seen so far.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seen<'a> {
+    /// The first wave as planned (before `--repeat`), answered or not.
+    pub(crate) first: &'a [Planned],
+    /// The records, in the order their steps planned them.
+    pub(crate) records: &'a [ProbeRecord],
+    /// What they established.
+    pub(crate) k: &'a Knowledge,
+}
+
+/// A target's report while the checks judge, and what one check leaves
+/// for those after it.
+#[derive(Debug)]
+pub(crate) struct Judged {
+    pub(crate) report: TargetReport,
+    /// The `inconsistent` issues (from `consistency`), which
+    /// `corroboration` reads.
+    pub(crate) contradictions: Vec<Issue>,
+}
+
+/// One check: what it learns from a record, which probes it asks at each
+/// step, and what it writes into the report. Every hook does nothing by
+/// default; a check implements the ones it needs.
+pub(crate) trait Check: Sync {
+    /// Learns what one record says, into the [`Knowledge`] fields it owns.
+    fn observe(&self, _k: &mut Knowledge, _r: &ProbeRecord) {}
+
+    /// Settles what only all the records together say.
+    fn settle(&self, _k: &mut Knowledge, _records: &[ProbeRecord]) {}
+
+    /// The probes it asks at `step`; `planned` is what the checks before it
+    /// planned for the same step.
+    fn plan(
+        &self,
+        _step: Step,
+        _scope: &Scope,
+        _seen: &Seen,
+        _planned: &[Planned],
+    ) -> Vec<Planned> {
+        Vec::new()
+    }
+
+    /// Whether the first flights seen (the first wave's raw probes) are
+    /// enough to plan [`Step::Dependent`]; when some check says no, that
+    /// step waits for the first wave's handshakes too.
+    fn ready(&self, _scope: &Scope, _seen: &Seen) -> bool {
+        true
+    }
+
+    /// Writes what it established into the report.
+    fn judge(&self, _scope: &Scope, _seen: &Seen, _out: &mut Judged) {}
+}
+
+/// Every check, in the order they plan and judge (see the module doc).
+pub(crate) static CHECKS: [&dyn Check; 10] = [
+    &profiles::Profiles,
+    &preference::Preferences,
+    &versions::Versions,
+    &suites::Suites,
+    &client_cert::ClientCert,
+    &certificate::Certificate,
+    &confirmation::Confirmation,
+    &consistency::Consistency,
+    &corroboration::Corroboration,
+    &exposure::Exposure,
+];
+
+/// Every check's probes for `step`, in list order.
+pub(crate) fn plan(step: Step, scope: &Scope, seen: &Seen) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    for check in CHECKS {
+        let more = check.plan(step, scope, seen, &planned);
+        planned.extend(more);
+    }
+    planned
+}
+
+/// Whether every check can plan [`Step::Dependent`] from what it has seen.
+pub(crate) fn ready(scope: &Scope, seen: &Seen) -> bool {
+    CHECKS.iter().all(|c| c.ready(scope, seen))
+}
 
 /// What the probes established about the server.
 #[derive(Debug, Clone, Default)]
@@ -83,34 +248,13 @@ impl Knowledge {
     pub(crate) fn learn(records: &[ProbeRecord]) -> Knowledge {
         let mut k = Knowledge::default();
         for r in records {
-            versions::observe(&mut k, r);
-            client_cert::observe(&mut k, r);
-            certificate::observe(&mut k, r);
-            if matches!(
-                r.purpose,
-                Purpose::Suite | Purpose::Version | Purpose::Enumerate
-            ) {
-                let max = r.spec.max_version();
-                for s in &r.spec.cipher_suites {
-                    if s.suite().is_some_and(|c| c.valid_at(max)) {
-                        k.probed_pairs.insert((max, *s));
-                    }
-                }
-            }
-            match &r.outcome {
-                Outcome::Accepted(a) => {
-                    k.answered += 1;
-                    k.accepted
-                        .entry(a.version)
-                        .or_default()
-                        .insert(a.cipher_suite);
-                    k.hello_retry |= a.hello_retry;
-                }
-                Outcome::Rejected { .. } | Outcome::ServerFault(_) => k.answered += 1,
-                _ => {}
+            for check in CHECKS {
+                check.observe(&mut k, r);
             }
         }
-        client_cert::settle(&mut k, records);
+        for check in CHECKS {
+            check.settle(&mut k, records);
+        }
         k
     }
 
@@ -128,29 +272,38 @@ impl Knowledge {
     }
 }
 
-/// Builds the target's report.
-#[allow(clippy::too_many_arguments)]
+/// Where the target was reached.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reached<'a> {
+    /// Every address its name resolved to.
+    pub(crate) addresses: &'a [SocketAddr],
+    /// The one the probes used, if any connected.
+    pub(crate) address: Option<SocketAddr>,
+}
+
+/// Builds the target's report: what every scan records (where, the probes'
+/// own issues, whether anything answered), then each check's judgement in
+/// [`CHECKS`] order.
 pub(crate) fn report(
-    target: &Target,
-    sni: Option<String>,
-    addresses: &[SocketAddr],
-    address: Option<SocketAddr>,
-    records: &[ProbeRecord],
-    k: &Knowledge,
-    profiles: &[&Profile],
-    identify: &[&Profile],
-    config: &ScanConfig,
+    scope: &Scope,
+    reached: Reached,
+    seen: &Seen,
     stats: ScanStats,
 ) -> TargetReport {
+    let (target, records, k) = (scope.target, seen.records, seen.k);
     let mut report = TargetReport {
         target: target.to_string(),
         host: target.host.clone(),
         port: target.port,
-        address: address.map(|a| a.ip().to_string()),
-        addresses: addresses.iter().map(|a| a.ip().to_string()).collect(),
-        resolved: crate::results::ResolvedAddress::list(addresses, address),
+        address: reached.address.map(|a| a.ip().to_string()),
+        addresses: reached
+            .addresses
+            .iter()
+            .map(|a| a.ip().to_string())
+            .collect(),
+        resolved: crate::results::ResolvedAddress::list(reached.addresses, reached.address),
         role: target.role,
-        sni,
+        sni: scope.sni.map(String::from),
         status: TargetStatus::Ok,
         error: None,
         server: None,
@@ -173,89 +326,38 @@ pub(crate) fn report(
     report.complete = records
         .iter()
         .all(|r| r.outcome.is_conclusive() || matches!(r.outcome, Outcome::ServerFault(_)));
-    let certificate = k
-        .certificate_chain
-        .as_deref()
-        .and_then(crate::tls::certinfo::summarize);
-    // Per version whose order decides; where the server's, its accepted
-    // suites are listed in its order (as far as the probes showed it).
-    let preference = preference::judge(records, k);
-    let mut order_measured = BTreeMap::new();
-    let cipher_suites = k
-        .accepted
-        .iter()
-        .map(|(v, s)| {
-            let suites = match preference.get(v) {
-                Some(Preference::Server) => {
-                    let (ordered, measured) = preference::server_order(records, k, *v);
-                    order_measured.insert(*v, measured);
-                    ordered
-                }
-                _ => s.iter().copied().collect(),
-            };
-            (*v, suites)
-        })
-        .collect();
-    report.findings = certificate::findings(target, k, profiles, config);
+    // What the records hold as they are; the checks order and judge it.
     report.server = Some(ServerReport {
         versions: k.versions(),
-        cipher_suites,
-        server_preference: preference
-            .values()
-            .next_back()
-            .map(|p| *p == Preference::Server),
-        preference,
-        order_measured,
-        client_certificate: k.client_certificate,
-        certificate: certificate.clone(),
-        // Rule: only a complete scan shows the whole set a profile must
-        // match exactly; a suite whose probe went unanswered might be
-        // accepted (see `TargetReport::behaves_like`).
-        matches_profiles: identify
+        cipher_suites: k
+            .accepted
             .iter()
-            .filter(|_| report.complete)
-            .filter(|q| suites::matches(q, k))
-            .map(|q| q.id.clone())
+            .map(|(v, s)| (*v, s.iter().copied().collect()))
             .collect(),
+        server_preference: None,
+        preference: BTreeMap::new(),
+        order_measured: BTreeMap::new(),
+        client_certificate: k.client_certificate,
+        certificate: k
+            .certificate_chain
+            .as_deref()
+            .and_then(crate::tls::certinfo::summarize),
+        matches_profiles: Vec::new(),
         probed: Probed {
             versions: k.probed_versions.iter().copied().collect(),
             pairs: k.probed_pairs.len(),
-            all_suites: config.all_suites,
+            all_suites: scope.config.all_suites,
         },
         hello_retry: k.hello_retry,
     });
-    let key_type = certificate.as_ref().map(|c| c.key_type);
-    report.profiles = profiles
-        .iter()
-        .map(|p| {
-            let mut out = profiles::verdict(p, records, k, key_type);
-            confirmation::apply(&mut out, p, records, &mut report.issues);
-            out
-        })
-        .collect();
-    // Contradictions last: they override what each answer alone said.
-    let contradictions = consistency::check(records, profiles, k);
-    if !contradictions.is_empty() {
-        report.complete = false;
+    let mut judged = Judged {
+        report,
+        contradictions: Vec::new(),
+    };
+    for check in CHECKS {
+        check.judge(scope, seen, &mut judged);
     }
-    for c in &contradictions {
-        for p in report
-            .profiles
-            .iter_mut()
-            .filter(|p| c.profiles.contains(&p.profile))
-        {
-            if p.reason_code == Some(ReasonCode::Inconsistent) {
-                continue;
-            }
-            p.because(ReasonCode::Inconsistent, c.message.clone());
-        }
-        report.issues.push(c.clone());
-    }
-    corroboration::apply(&mut report.profiles, records, profiles, &contradictions);
-    report
-        .findings
-        .extend(exposure::findings(target, k, &report.profiles));
-    report
+    judged.report
 }
 
 /// Why nothing answered, from the first probe that tried (they all failed

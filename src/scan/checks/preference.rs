@@ -23,6 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Knowledge;
+use super::{Check, Judged, Planned, Scope, Seen, Step};
 use crate::model::negotiate::Preference;
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
@@ -229,4 +230,40 @@ pub(crate) fn server_order(
     let measured = ordered.len();
     ordered.extend(rest);
     (ordered, measured)
+}
+
+/// Whose order decides, and the server's order.
+pub(crate) struct Preferences;
+
+impl Check for Preferences {
+    fn plan(&self, step: Step, scope: &Scope, seen: &Seen, _: &[Planned]) -> Vec<Planned> {
+        let (sni, groups) = (scope.sni, scope.groups);
+        match step {
+            Step::First if !scope.config.all_suites => plan(scope.profiles, sni),
+            Step::Retests => settle_plan(seen.records, seen.k, sni, groups),
+            Step::Pairs if scope.config.all_suites => pairs_plan(seen.records, seen.k, sni, groups),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Per version whose order decides; where the server's, its accepted
+    /// suites are listed in its order (as far as the probes showed it).
+    fn judge(&self, _: &Scope, seen: &Seen, out: &mut Judged) {
+        let Some(server) = out.report.server.as_mut() else {
+            return;
+        };
+        let preference = judge(seen.records, seen.k);
+        for (v, suites) in server.cipher_suites.iter_mut() {
+            if preference.get(v) == Some(&Preference::Server) {
+                let (ordered, measured) = server_order(seen.records, seen.k, *v);
+                server.order_measured.insert(*v, measured);
+                *suites = ordered;
+            }
+        }
+        server.server_preference = preference
+            .values()
+            .next_back()
+            .map(|p| *p == Preference::Server);
+        server.preference = preference;
+    }
 }

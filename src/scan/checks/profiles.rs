@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Knowledge;
+use super::{Check, Judged, Planned, Scope, Seen, Step};
 use crate::model::negotiate::{Agreement, Failure};
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
@@ -171,5 +172,31 @@ fn explain(p: &Profile, k: &Knowledge, key_type: Option<CertKeyType>) -> (Reason
                  (a group, signature algorithm or extension of this client is not acceptable)"
             ),
         ),
+    }
+}
+
+/// Each profile's replay, and its verdict.
+pub(crate) struct Profiles;
+
+impl Check for Profiles {
+    fn plan(&self, step: Step, scope: &Scope, _: &Seen, _: &[Planned]) -> Vec<Planned> {
+        match step {
+            Step::First => plan(scope.profiles, scope.sni),
+            _ => Vec::new(),
+        }
+    }
+
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+        let key_type = out
+            .report
+            .server
+            .as_ref()
+            .and_then(|s| s.certificate.as_ref())
+            .map(|c| c.key_type);
+        out.report.profiles = scope
+            .profiles
+            .iter()
+            .map(|p| verdict(p, seen.records, seen.k, key_type))
+            .collect();
     }
 }

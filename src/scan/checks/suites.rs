@@ -19,10 +19,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Knowledge;
+use super::{Check, Judged, Planned, Scope, Seen, Step};
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::HelloSpec;
+use crate::probe::Outcome;
+use crate::scan::probes::ProbeRecord;
 use crate::scan::probes::{Purpose, all_at, spec_at};
 use crate::wire::codes::NamedGroup;
 
@@ -59,9 +62,9 @@ pub(crate) fn plan(
         .collect()
 }
 
-/// The candidates split in two: versions no probe of `first_wave` offers
-/// alone (probed at once), and versions one does (probed after it, by
-/// [`unsettled`]).
+/// The candidates split in two: versions no probe of `first_wave` (other
+/// than a single-suite probe) offers alone, probed at once; and versions
+/// one does, probed after it ([`second_plan`]).
 pub(crate) fn split(
     candidates: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
     first_wave: &[(Purpose, HelloSpec)],
@@ -73,9 +76,9 @@ pub(crate) fn split(
         .iter()
         .map(|(v, s)| (*v, s.clone()))
         .partition(|(v, _)| {
-            !first_wave
-                .iter()
-                .any(|(_, spec)| spec.versions.as_slice() == [*v])
+            !first_wave.iter().any(|(purpose, spec)| {
+                *purpose != Purpose::Suite && spec.versions.as_slice() == [*v]
+            })
         })
 }
 
@@ -115,4 +118,94 @@ pub(super) fn matches(q: &Profile, k: &Knowledge) -> bool {
             let want: BTreeSet<CipherSuiteId> = q.suites_at(*v).collect();
             k.accepted.get(v) == Some(&want)
         })
+}
+
+/// Every candidate of the scope: the selected profiles' and the shipped
+/// ones'.
+pub(crate) fn candidates_of(scope: &Scope) -> BTreeMap<TlsVersion, Vec<CipherSuiteId>> {
+    let everyone: Vec<&Profile> = scope
+        .profiles
+        .iter()
+        .chain(scope.identify)
+        .copied()
+        .collect();
+    candidates(&everyone)
+}
+
+/// Which suites the endpoint accepts, and whom it behaves like.
+pub(crate) struct Suites;
+
+impl Check for Suites {
+    /// What one record says about accepted suites, and which pairs it asked.
+    fn observe(&self, k: &mut Knowledge, r: &ProbeRecord) {
+        if matches!(
+            r.purpose,
+            Purpose::Suite | Purpose::Version | Purpose::Enumerate
+        ) {
+            let max = r.spec.max_version();
+            for s in &r.spec.cipher_suites {
+                if s.suite().is_some_and(|c| c.valid_at(max)) {
+                    k.probed_pairs.insert((max, *s));
+                }
+            }
+        }
+        match &r.outcome {
+            Outcome::Accepted(a) => {
+                k.answered += 1;
+                k.accepted
+                    .entry(a.version)
+                    .or_default()
+                    .insert(a.cipher_suite);
+                k.hello_retry |= a.hello_retry;
+            }
+            Outcome::Rejected { .. } | Outcome::ServerFault(_) => k.answered += 1,
+            _ => {}
+        }
+    }
+
+    /// Single-suite probes at a version the first wave can show
+    /// unsupported wait for its first flights (see the module doc), not
+    /// for its handshakes: they run while the handshakes finish.
+    fn plan(&self, step: Step, scope: &Scope, seen: &Seen, planned: &[Planned]) -> Vec<Planned> {
+        if scope.config.all_suites {
+            // The enumeration asks every suite itself.
+            return Vec::new();
+        }
+        match step {
+            Step::First => {
+                let (now, _) = split(&candidates_of(scope), planned);
+                plan(&now, scope.sni, scope.groups)
+            }
+            Step::Dependent => {
+                let (_, later) = split(&candidates_of(scope), seen.first);
+                second_plan(&later, seen.k, scope.sni, scope.groups)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Each deferred version shown spoken or not.
+    fn ready(&self, scope: &Scope, seen: &Seen) -> bool {
+        let (_, later) = split(&candidates_of(scope), seen.first);
+        later
+            .keys()
+            .all(|v| seen.k.unsupported.contains(v) || seen.k.accepted.contains_key(v))
+    }
+
+    /// Rule: only a complete scan shows the whole set a profile must match
+    /// exactly; a suite whose probe went unanswered might be accepted (see
+    /// `TargetReport::behaves_like`).
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+        let complete = out.report.complete;
+        let Some(server) = out.report.server.as_mut() else {
+            return;
+        };
+        server.matches_profiles = scope
+            .identify
+            .iter()
+            .filter(|_| complete)
+            .filter(|q| matches(q, seen.k))
+            .map(|q| q.id.clone())
+            .collect();
+    }
 }

@@ -6,7 +6,7 @@ use crate::model::profile::Catalog;
 use crate::model::target::Target;
 use crate::probe::CertificateRequested;
 use crate::probe::{Accepted, ConnectError, ConnectErrorKind, Fault, HelloSpec};
-use crate::results::{Confirmed, Verdict};
+use crate::results::{Confirmed, ReasonCode, Verdict};
 use crate::wire::codes::AlertDescription;
 
 fn accepted(version: TlsVersion, suite: u16) -> Outcome {
@@ -66,18 +66,36 @@ fn target() -> Target {
 
 fn run(records: &[ProbeRecord], profiles: &[&Profile], identify: &[&Profile]) -> TargetReport {
     let k = Knowledge::learn(records);
-    report(
-        &target(),
-        None,
-        &[],
-        None,
-        records,
-        &k,
+    report_with(records, &k, profiles, identify)
+}
+
+/// The report of `records` as if they had established `k`.
+fn report_with(
+    records: &[ProbeRecord],
+    k: &Knowledge,
+    profiles: &[&Profile],
+    identify: &[&Profile],
+) -> TargetReport {
+    let target = target();
+    let config = ScanConfig::default();
+    let scope = Scope {
+        target: &target,
+        config: &config,
         profiles,
         identify,
-        &ScanConfig::default(),
-        ScanStats::default(),
-    )
+        sni: None,
+        groups: &[],
+    };
+    let seen = Seen {
+        first: &[],
+        records,
+        k,
+    };
+    let reached = Reached {
+        addresses: &[],
+        address: None,
+    };
+    report(&scope, reached, &seen, ScanStats::default())
 }
 
 /// A manager with the 12.x strong set: what the agents get, and why not.
@@ -321,18 +339,7 @@ fn certificate_requests_are_aggregated() {
     );
     let mut k2 = k.clone();
     k2.client_certificate = ClientCertificate::Required;
-    let r = report(
-        &target(),
-        None,
-        &[],
-        None,
-        &records,
-        &k2,
-        &[a11],
-        &[],
-        &ScanConfig::default(),
-        ScanStats::default(),
-    );
+    let r = report_with(&records, &k2, &[a11], &[]);
     assert_eq!(
         r.profiles[0].confirmed,
         Confirmed::ClientCertificateRequired

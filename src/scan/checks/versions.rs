@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::Knowledge;
+use super::{Check, Planned, Scope, Seen, Step};
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
@@ -81,5 +82,27 @@ pub(super) fn observe(k: &mut Knowledge, r: &ProbeRecord) {
             k.unsupported.insert(max);
         }
         _ => {}
+    }
+}
+
+/// Which versions the endpoint speaks.
+pub(crate) struct Versions;
+
+impl Check for Versions {
+    fn observe(&self, k: &mut Knowledge, r: &ProbeRecord) {
+        observe(k, r);
+    }
+
+    fn plan(&self, step: Step, scope: &Scope, seen: &Seen, _: &[Planned]) -> Vec<Planned> {
+        if scope.config.all_suites {
+            // The enumeration asks every version itself.
+            return Vec::new();
+        }
+        let candidates = || super::suites::candidates_of(scope);
+        match step {
+            Step::First => plan(&candidates(), scope.sni, scope.groups),
+            Step::Versions => second_plan(seen.k, seen.records, scope.sni, scope.groups),
+            _ => Vec::new(),
+        }
     }
 }
