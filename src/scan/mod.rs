@@ -360,13 +360,7 @@ async fn steps(run: &Run, scope: &Scope<'_>, started: Instant) -> Steps {
         .into_iter()
         .filter(|s| !matches!(s, Step::First | Step::Dependent))
     {
-        let k = Knowledge::learn(&records);
-        let seen = Seen {
-            first: &first,
-            records: &records,
-            k: &k,
-        };
-        let plan = checks::plan(step, scope, &seen);
+        let plan = seeing(&first, &records, |seen| checks::plan(step, scope, seen));
         let from = Instant::now();
         let more = match step {
             // No handshake settled whether the certificate is required:
@@ -413,6 +407,16 @@ impl Timeline {
     }
 }
 
+/// `f` of what `records` established, the first wave planned as `first`.
+fn seeing<R>(first: &[Planned], records: &[ProbeRecord], f: impl FnOnce(&Seen) -> R) -> R {
+    let k = Knowledge::learn(records);
+    f(&Seen {
+        first,
+        records,
+        k: &k,
+    })
+}
+
 /// The default scan's first two steps as two waves: the dependent one
 /// starts on the first wave's first flights, while its handshakes finish
 /// ([`Run::pipelined`]).
@@ -426,23 +430,11 @@ async fn two_waves(
     let waves = run
         .pipelined(
             first.to_vec(),
+            |done| seeing(first, done, |seen| checks::ready(scope, seen)),
             |done| {
-                let k = Knowledge::learn(done);
-                let seen = Seen {
-                    first,
-                    records: done,
-                    k: &k,
-                };
-                checks::ready(scope, &seen)
-            },
-            |done| {
-                let k = Knowledge::learn(done);
-                let seen = Seen {
-                    first,
-                    records: done,
-                    k: &k,
-                };
-                checks::plan(Step::Dependent, scope, &seen)
+                seeing(first, done, |seen| {
+                    checks::plan(Step::Dependent, scope, seen)
+                })
             },
         )
         .await;
