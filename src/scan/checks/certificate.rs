@@ -4,7 +4,7 @@
 //! profile can use, a chain too large to read; with `--ca` trust and name).
 
 use super::Knowledge;
-use super::{Check, Judged, Scope, Seen};
+use super::{Check, Judging, Scope, Seen};
 use crate::model::profile::Profile;
 use crate::model::target::Target;
 use crate::probe::Outcome;
@@ -72,7 +72,7 @@ impl Check for Certificate {
         observe(k, r);
     }
 
-    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
         out.report
             .findings
             .extend(findings(scope.target, seen.k, scope.profiles, scope.config));

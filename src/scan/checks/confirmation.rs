@@ -12,7 +12,7 @@
 //!   it broke off in words an admin can act on, and the disagreement with
 //!   the first flight is an issue: never silently overwritten.
 
-use super::{Check, Judged, Scope, Seen};
+use super::{Check, Judging, Scope, Seen};
 use crate::model::profile::Profile;
 use crate::probe::handshake::{Failure, HandshakeResult};
 use crate::results::{Confirmed, Issue, IssueCode, ProfileReport, ReasonCode};
@@ -108,7 +108,7 @@ fn ending(f: &Failure) -> String {
 pub(crate) struct Confirmation;
 
 impl Check for Confirmation {
-    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
         let report = &mut out.report;
         for (p, verdict) in scope.profiles.iter().zip(report.profiles.iter_mut()) {
             apply(verdict, p, seen.records, &mut report.issues);

@@ -27,7 +27,7 @@
 //! server that answers every hello with a faulty ServerHello is steady.
 
 use super::Knowledge;
-use super::{Check, Judged, Planned, Scope, Seen, Step};
+use super::{Check, Judging, Planned, Scope, Seen, Step};
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
@@ -514,7 +514,7 @@ impl Check for Consistency {
 
     /// Contradictions come after the verdicts and their confirmation: they
     /// override what each answer alone said.
-    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
         let contradictions = check(seen.records, scope.profiles, seen.k);
         let report = &mut out.report;
         if !contradictions.is_empty() {

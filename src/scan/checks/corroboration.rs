@@ -23,7 +23,7 @@
 
 use super::Knowledge;
 use super::consistency::{self, ALIKE, REFUSED_DESPITE, own, refused};
-use super::{Check, Judged, Planned, Scope, Seen, Step};
+use super::{Check, Judging, Planned, Scope, Seen, Step};
 use crate::model::profile::Profile;
 use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
@@ -218,7 +218,7 @@ impl Check for Corroboration {
         }
     }
 
-    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
         apply(
             &mut out.report.profiles,
             seen.records,

@@ -11,7 +11,7 @@
 //! verdict.
 
 use super::Knowledge;
-use super::{Check, Judged, Scope, Seen};
+use super::{Check, Judging, Scope, Seen};
 use crate::model::profile::Role;
 use crate::model::target::Target;
 use crate::results::findings::{Finding, FindingCode};
@@ -53,7 +53,7 @@ pub(super) fn findings(target: &Target, k: &Knowledge, profiles: &[ProfileReport
 pub(crate) struct Exposure;
 
 impl Check for Exposure {
-    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
         let more = findings(scope.target, seen.k, &out.report.profiles);
         out.report.findings.extend(more);
     }

@@ -147,7 +147,7 @@ pub(crate) struct Seen<'a> {
 /// A target's report while the checks judge, and what one check leaves
 /// for those after it.
 #[derive(Debug)]
-pub(crate) struct Judged {
+pub(crate) struct Judging {
     pub(crate) report: TargetReport,
     /// The `inconsistent` issues (from `consistency`), which
     /// `corroboration` reads.
@@ -184,7 +184,7 @@ pub(crate) trait Check: Sync {
     }
 
     /// Writes what it established into the report.
-    fn judge(&self, _scope: &Scope, _seen: &Seen, _out: &mut Judged) {}
+    fn judge(&self, _scope: &Scope, _seen: &Seen, _out: &mut Judging) {}
 }
 
 /// Every check, in the order they plan and judge (see the module doc).
@@ -350,7 +350,7 @@ pub(crate) fn report(
         },
         hello_retry: k.hello_retry,
     });
-    let mut judged = Judged {
+    let mut judged = Judging {
         report,
         contradictions: Vec::new(),
     };

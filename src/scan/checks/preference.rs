@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Knowledge;
-use super::{Check, Judged, Planned, Scope, Seen, Step};
+use super::{Check, Judging, Planned, Scope, Seen, Step};
 use crate::model::negotiate::Preference;
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
@@ -248,7 +248,7 @@ impl Check for Preferences {
 
     /// Per version whose order decides; where the server's, its accepted
     /// suites are listed in its order (as far as the probes showed it).
-    fn judge(&self, _: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, _: &Scope, seen: &Seen, out: &mut Judging) {
         let Some(server) = out.report.server.as_mut() else {
             return;
         };

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Knowledge;
-use super::{Check, Judged, Planned, Scope, Seen, Step};
+use super::{Check, Judging, Planned, Scope, Seen, Step};
 use crate::model::negotiate::{Agreement, Failure};
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
@@ -186,7 +186,7 @@ impl Check for Profiles {
         }
     }
 
-    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
         let key_type = out
             .report
             .server

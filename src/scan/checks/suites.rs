@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Knowledge;
-use super::{Check, Judged, Planned, Scope, Seen, Step};
+use super::{Check, Judging, Planned, Scope, Seen, Step};
 use crate::model::profile::Profile;
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
@@ -195,7 +195,7 @@ impl Check for Suites {
     /// Rule: only a complete scan shows the whole set a profile must match
     /// exactly; a suite whose probe went unanswered might be accepted (see
     /// `TargetReport::behaves_like`).
-    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judged) {
+    fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
         let complete = out.report.complete;
         let Some(server) = out.report.server.as_mut() else {
             return;
