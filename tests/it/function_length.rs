@@ -15,7 +15,7 @@ use crate::module_graph::rust_files;
 /// The longest a function may be, in lines.
 const MAX_LINES: usize = 80;
 
-/// Functions still over [`MAX_LINES`], by file and name, with why (17;
+/// Functions still over [`MAX_LINES`], by file and name, with why (15;
 /// 42 when the gate came). Each is a printer or a judge with many cases
 /// side by side; the list only shrinks (a listed one that fits fails the
 /// test), and it is not a licence to grow.
@@ -29,11 +29,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "src/scan/mod.rs",
         "pipelined",
         "the two waves of one endpoint, each start condition beside the others",
-    ),
-    (
-        "src/report/html/scan.rs",
-        "section",
-        "one endpoint's HTML details, every part in page order",
     ),
     (
         "src/offline/plan.rs",
@@ -51,7 +46,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "report",
         "every check run in order",
     ),
-    ("src/report/html/scan.rs", "frame", "the scan page's frame"),
     (
         "src/scan/mod.rs",
         "scan",
