@@ -15,7 +15,7 @@ use crate::module_graph::rust_files;
 /// The longest a function may be, in lines.
 const MAX_LINES: usize = 80;
 
-/// Functions still over [`MAX_LINES`], by file and name, with why (15;
+/// Functions still over [`MAX_LINES`], by file and name, with why (14;
 /// 42 when the gate came). Each is a printer or a judge with many cases
 /// side by side; the list only shrinks (a listed one that fits fails the
 /// test), and it is not a licence to grow.
@@ -35,7 +35,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "agent",
         "one agent's plan: identity, each leg before and after",
     ),
-    ("src/report/html/plan.rs", "frame", "the plan page's frame"),
     (
         "src/report/text/scan.rs",
         "target_text",
