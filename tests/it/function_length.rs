@@ -15,7 +15,7 @@ use crate::module_graph::rust_files;
 /// The longest a function may be, in lines.
 const MAX_LINES: usize = 80;
 
-/// Functions still over [`MAX_LINES`], by file and name, with why (14;
+/// Functions still over [`MAX_LINES`], by file and name, with why (12;
 /// 42 when the gate came). Each is a printer or a judge with many cases
 /// side by side; the list only shrinks (a listed one that fits fails the
 /// test), and it is not a licence to grow.
@@ -36,11 +36,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "one agent's plan: identity, each leg before and after",
     ),
     (
-        "src/report/text/scan.rs",
-        "target_text",
-        "one endpoint's text report",
-    ),
-    (
         "src/scan/checks/mod.rs",
         "report",
         "every check run in order",
@@ -55,7 +50,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "markdown",
         "the plan in Markdown",
     ),
-    ("src/report/text/plan.rs", "text", "the plan in text"),
     (
         "src/report/markdown/scan.rs",
         "target_markdown",
