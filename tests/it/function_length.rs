@@ -15,7 +15,7 @@ use crate::module_graph::rust_files;
 /// The longest a function may be, in lines.
 const MAX_LINES: usize = 80;
 
-/// Functions still over [`MAX_LINES`], by file and name, with why (9;
+/// Functions still over [`MAX_LINES`], by file and name, with why (8;
 /// 42 when the gate came). Each is a printer or a judge with many cases
 /// side by side; the list only shrinks (a listed one that fits fails the
 /// test), and it is not a licence to grow.
@@ -54,11 +54,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "src/scan/checks/consistency.rs",
         "check",
         "one contradiction rule each",
-    ),
-    (
-        "src/report/junit.rs",
-        "cases",
-        "the JUnit cases of one endpoint",
     ),
     (
         "src/offline/plan.rs",
