@@ -15,7 +15,7 @@ use crate::module_graph::rust_files;
 /// The longest a function may be, in lines.
 const MAX_LINES: usize = 80;
 
-/// Functions still over [`MAX_LINES`], by file and name, with why (8;
+/// Functions still over [`MAX_LINES`], by file and name, with why (6;
 /// 42 when the gate came). Each is a printer or a judge with many cases
 /// side by side; the list only shrinks (a listed one that fits fails the
 /// test), and it is not a licence to grow.
@@ -29,11 +29,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "src/scan/mod.rs",
         "pipelined",
         "the two waves of one endpoint, each start condition beside the others",
-    ),
-    (
-        "src/offline/plan.rs",
-        "agent",
-        "one agent's plan: identity, each leg before and after",
     ),
     (
         "src/scan/checks/mod.rs",
@@ -54,11 +49,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "src/scan/checks/consistency.rs",
         "check",
         "one contradiction rule each",
-    ),
-    (
-        "src/offline/plan.rs",
-        "build",
-        "the plan assembled from its parts",
     ),
 ];
 
