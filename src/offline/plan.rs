@@ -310,30 +310,12 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     let manager_now = manager
         .as_ref()
         .map(|m| ManagerNow::of(m, catalog, manager_evidence));
-    let manager_server = manager
-        .as_ref()
-        .filter(|m| m.status == TargetStatus::Ok)
-        .and_then(|m| m.server.as_ref().map(|s| (m, s)));
-    if let (Some(m), None) = (&manager, manager_server) {
-        notes.push(format!(
-            "before: unknown: the manager {} could not be scanned{}",
-            m.target,
-            m.error
-                .as_ref()
-                .map(|e| format!(" ({})", e.message))
-                .unwrap_or_default()
-        ));
-    }
-    let now = manager_server.map(|(report, server)| Now {
-        report,
-        server,
-        evidence: manager_evidence,
-        observed: None,
-    });
-    let now = now.map(|now| Now {
-        observed: observed_manager.as_ref(),
-        ..now
-    });
+    let now = scanned_now(
+        manager.as_ref(),
+        manager_evidence,
+        observed_manager.as_ref(),
+        &mut notes,
+    );
     evidence_notes(
         &mut notes,
         now.is_some(),
@@ -374,6 +356,36 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         unlisted_observed: unlisted.iter().map(|u| u.address.to_string()).collect(),
         summary,
     }
+}
+
+/// The manager as it is now, to judge each agent's legs before the switch:
+/// none when there is no manager, or when it could not be scanned (a note
+/// says so).
+fn scanned_now<'a>(
+    manager: Option<&'a TargetReport>,
+    evidence: Evidence,
+    observed: Option<&'a crate::observe::SeenClient>,
+    notes: &mut Vec<String>,
+) -> Option<Now<'a>> {
+    let manager_server = manager
+        .filter(|m| m.status == TargetStatus::Ok)
+        .and_then(|m| m.server.as_ref().map(|s| (m, s)));
+    if let (Some(m), None) = (manager, manager_server) {
+        notes.push(format!(
+            "before: unknown: the manager {} could not be scanned{}",
+            m.target,
+            m.error
+                .as_ref()
+                .map(|e| format!(" ({})", e.message))
+                .unwrap_or_default()
+        ));
+    }
+    manager_server.map(|(report, server)| Now {
+        report,
+        server,
+        evidence,
+        observed,
+    })
 }
 
 /// The manager as it is now: `--manager`, else the fleet's one manager
@@ -1020,6 +1032,8 @@ pub fn judge_directions(targets: &mut [TargetReport], catalog: &Catalog, saved: 
     }
 }
 
+/// One agent's plan: who it may be, each leg after the switch and before it
+/// (the manager as it is now), the verdict with its reason, and the upgrade.
 fn agent(
     t: &PlanTarget,
     to: &Profile,
@@ -1029,20 +1043,7 @@ fn agent(
 ) -> AgentPlan {
     let direction = t.expectation.direction.unwrap_or(Direction::Bidirectional);
     let mut id = identify(t.scan.as_ref(), &t.expectation, catalog, direction);
-    // Its own hello (`--observed`) beats a version string or a profile the
-    // inventory names; an offer equal to no profile is itself the one
-    // candidate (for the manager-initiated leg, an inference: the agent
-    // accepts what it offers).
-    let mut unlike = None;
-    if let Some(seen) = t.observed.as_ref().filter(|_| id.by != IdentifiedBy::Scan) {
-        id.by = IdentifiedBy::Observed;
-        if seen.behaves_like.is_empty() {
-            id.candidates = Vec::new();
-            unlike = Some(seen);
-        } else {
-            id.candidates = seen.behaves_like.clone();
-        }
-    }
+    let unlike = take_observed(t, &mut id);
     let profiles: Vec<&Profile> = match unlike {
         Some(seen) => vec![&seen.profile],
         None => id
@@ -1051,80 +1052,23 @@ fn agent(
             .filter_map(|c| catalog.get(c))
             .collect(),
     };
-    let own_scan = answered(t.scan.as_ref()).filter(|_| id.reach == Reach::Answered);
-    let scan_evidence = if saved {
-        Evidence::SavedScan
-    } else {
-        Evidence::Probe
+    let judge = AgentLegs {
+        t,
+        to,
+        now,
+        id: &id,
+        profiles: &profiles,
+        own_scan: answered(t.scan.as_ref()).filter(|_| id.reach == Reach::Answered),
+        scan_evidence: if saved {
+            Evidence::SavedScan
+        } else {
+            Evidence::Probe
+        },
     };
     let mut before = Vec::new();
     let mut after = Vec::new();
     for &leg in legs(direction) {
-        // The agent-initiated leg of an agent seen in a capture: the offer
-        // it was seen to make, against the manager before and after.
-        let observed = t.observed.as_ref().filter(|_| leg == Leg::AgentInitiated);
-        let (mut a, mut b) = if let Some(seen) = observed {
-            let a = LegVerdict {
-                evidence: Evidence::Observed,
-                ..judge_leg(leg, &seen.profile, to)
-            };
-            let b = match now {
-                None => LegVerdict::unknown(
-                    leg,
-                    ReasonCode::ManagerUnknown,
-                    "the manager's current configuration is unknown",
-                ),
-                Some(now) => LegVerdict {
-                    evidence: Evidence::Observed,
-                    ..against_scanned(
-                        leg,
-                        &seen.profile.versions,
-                        &seen.profile.cipher_suites,
-                        now.server,
-                    )
-                },
-            };
-            (a, b)
-        } else if let Reach::Unusable(why) = &id.reach {
-            // Rule: a port that answered with nothing usable leaves the
-            // agent unknown; its version would only guess.
-            let v = LegVerdict {
-                evidence: scan_evidence,
-                ..LegVerdict::unknown(leg, ReasonCode::AgentNotReached, why.clone())
-            };
-            (v.clone(), v)
-        } else {
-            let a = match leg {
-                Leg::AgentInitiated => by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to)),
-                Leg::ManagerInitiated => own_scan
-                    .and_then(|(s, _)| probed_verdict(leg, s, &to.id, scan_evidence))
-                    .or_else(|| {
-                        own_scan.map(|(_, server)| {
-                            against_scanned(leg, &to.versions, &to.cipher_suites, server)
-                        })
-                    })
-                    .unwrap_or_else(|| by_candidates(leg, &profiles, &|p| judge_leg(leg, p, to))),
-            };
-            let b = match now {
-                None => LegVerdict::unknown(
-                    leg,
-                    ReasonCode::ManagerUnknown,
-                    "the manager's current configuration is unknown",
-                ),
-                Some(now) => leg_now(leg, now, own_scan, &profiles),
-            };
-            (a, b)
-        };
-        let own = leg == Leg::ManagerInitiated && own_scan.is_some();
-        let mark = |v: &LegVerdict| {
-            if observed.is_some() && v.verdict.is_conclusive() {
-                Judged::Observed
-            } else {
-                judged(v, own, id.by)
-            }
-        };
-        a.judged = mark(&a);
-        b.judged = mark(&b);
+        let (a, b) = judge.leg(leg);
         after.push(a);
         before.push(b);
     }
@@ -1142,26 +1086,12 @@ fn agent(
         .chain(&before)
         .any(|v| v.verdict.is_conclusive() && !v.judged.is_measured())
         .then(|| inferred_from(&t.expectation, &id));
-    let mut reason = match verdict {
-        Verdict::Incompatible => format!(
-            "loses contact: {}",
-            legs_saying(&after, Verdict::Incompatible)
-        ),
-        Verdict::Compatible => "keeps contact in every direction it relies on".to_string(),
-        Verdict::Inconclusive => format!(
-            "cannot tell: {}",
-            legs_saying(&after, Verdict::Inconclusive)
-        ),
-    };
-    if verdict == Verdict::Incompatible && before.iter().any(|v| v.verdict == Verdict::Incompatible)
-    {
-        reason.push_str(" (some of it already fails before the switch)");
-    }
-    match (&inferred, &id.remark) {
-        (Some(i), _) => reason = format!("{reason}; {i}"),
-        (None, Some(r)) => reason = format!("{reason}; {r}"),
-        (None, None) => {}
-    }
+    let reason = agent_reason(
+        verdict,
+        &before,
+        &after,
+        inferred.as_ref().or(id.remark.as_ref()),
+    );
     AgentPlan {
         target: t.target.clone(),
         agent_version: t.expectation.agent_version.clone(),
@@ -1183,6 +1113,167 @@ fn agent(
         reason,
         labels: t.expectation.labels.clone(),
     }
+}
+
+/// Its own hello (`--observed`) beats a version string or a profile the
+/// inventory names; an offer equal to no profile is itself the one
+/// candidate (for the manager-initiated leg, an inference: the agent
+/// accepts what it offers), returned.
+fn take_observed<'a>(
+    t: &'a PlanTarget,
+    id: &mut Identity,
+) -> Option<&'a crate::observe::SeenClient> {
+    let seen = t
+        .observed
+        .as_ref()
+        .filter(|_| id.by != IdentifiedBy::Scan)?;
+    id.by = IdentifiedBy::Observed;
+    if seen.behaves_like.is_empty() {
+        id.candidates = Vec::new();
+        Some(seen)
+    } else {
+        id.candidates = seen.behaves_like.clone();
+        None
+    }
+}
+
+/// What one agent's legs are judged from: who it may be, its own scan,
+/// the switch, and the manager as it is now.
+struct AgentLegs<'a> {
+    t: &'a PlanTarget,
+    to: &'a Profile,
+    now: Option<&'a Now<'a>>,
+    id: &'a Identity,
+    /// The profiles it may behave like (or its own observed offer).
+    profiles: &'a [&'a Profile],
+    /// Its own scan, when its port answered.
+    own_scan: Option<(&'a TargetReport, &'a ServerReport)>,
+    /// Saved scan or probe now.
+    scan_evidence: Evidence,
+}
+
+impl AgentLegs<'_> {
+    /// One leg after the switch and before it, each marked with how it
+    /// was judged.
+    fn leg(&self, leg: Leg) -> (LegVerdict, LegVerdict) {
+        // The agent-initiated leg of an agent seen in a capture: the offer
+        // it was seen to make, against the manager before and after.
+        let observed = self
+            .t
+            .observed
+            .as_ref()
+            .filter(|_| leg == Leg::AgentInitiated);
+        let (mut a, mut b) = if let Some(seen) = observed {
+            self.observed(leg, seen)
+        } else if let Reach::Unusable(why) = &self.id.reach {
+            // Rule: a port that answered with nothing usable leaves the
+            // agent unknown; its version would only guess.
+            let v = LegVerdict {
+                evidence: self.scan_evidence,
+                ..LegVerdict::unknown(leg, ReasonCode::AgentNotReached, why.clone())
+            };
+            (v.clone(), v)
+        } else {
+            (self.after(leg), self.before(leg))
+        };
+        let own = leg == Leg::ManagerInitiated && self.own_scan.is_some();
+        let mark = |v: &LegVerdict| {
+            if observed.is_some() && v.verdict.is_conclusive() {
+                Judged::Observed
+            } else {
+                judged(v, own, self.id.by)
+            }
+        };
+        a.judged = mark(&a);
+        b.judged = mark(&b);
+        (a, b)
+    }
+
+    /// The offer seen in a capture against the switch, and against the
+    /// manager as it is now.
+    fn observed(&self, leg: Leg, seen: &crate::observe::SeenClient) -> (LegVerdict, LegVerdict) {
+        let a = LegVerdict {
+            evidence: Evidence::Observed,
+            ..judge_leg(leg, &seen.profile, self.to)
+        };
+        let b = match self.now {
+            None => manager_unknown(leg),
+            Some(now) => LegVerdict {
+                evidence: Evidence::Observed,
+                ..against_scanned(
+                    leg,
+                    &seen.profile.versions,
+                    &seen.profile.cipher_suites,
+                    now.server,
+                )
+            },
+        };
+        (a, b)
+    }
+
+    /// The leg after the switch: its candidates against the new
+    /// configuration; for the manager-initiated leg, its own scan first.
+    fn after(&self, leg: Leg) -> LegVerdict {
+        let to = self.to;
+        match leg {
+            Leg::AgentInitiated => by_candidates(leg, self.profiles, &|p| judge_leg(leg, p, to)),
+            Leg::ManagerInitiated => self
+                .own_scan
+                .and_then(|(s, _)| probed_verdict(leg, s, &to.id, self.scan_evidence))
+                .or_else(|| {
+                    self.own_scan.map(|(_, server)| {
+                        against_scanned(leg, &to.versions, &to.cipher_suites, server)
+                    })
+                })
+                .unwrap_or_else(|| by_candidates(leg, self.profiles, &|p| judge_leg(leg, p, to))),
+        }
+    }
+
+    /// The leg before the switch, against the manager as it is now.
+    fn before(&self, leg: Leg) -> LegVerdict {
+        match self.now {
+            None => manager_unknown(leg),
+            Some(now) => leg_now(leg, now, self.own_scan, self.profiles),
+        }
+    }
+}
+
+/// A leg before the switch when the manager as it is now is unknown.
+fn manager_unknown(leg: Leg) -> LegVerdict {
+    LegVerdict::unknown(
+        leg,
+        ReasonCode::ManagerUnknown,
+        "the manager's current configuration is unknown",
+    )
+}
+
+/// The agent's reason: its verdict from the legs after the switch, whether
+/// some already fail before it, and what the verdict rests on when not
+/// measured (`note`).
+fn agent_reason(
+    verdict: Verdict,
+    before: &[LegVerdict],
+    after: &[LegVerdict],
+    note: Option<&String>,
+) -> String {
+    let mut reason = match verdict {
+        Verdict::Incompatible => format!(
+            "loses contact: {}",
+            legs_saying(after, Verdict::Incompatible)
+        ),
+        Verdict::Compatible => "keeps contact in every direction it relies on".to_string(),
+        Verdict::Inconclusive => {
+            format!("cannot tell: {}", legs_saying(after, Verdict::Inconclusive))
+        }
+    };
+    if verdict == Verdict::Incompatible && before.iter().any(|v| v.verdict == Verdict::Incompatible)
+    {
+        reason.push_str(" (some of it already fails before the switch)");
+    }
+    if let Some(n) = note {
+        reason = format!("{reason}; {n}");
+    }
+    reason
 }
 
 /// `leg: reason; leg: reason` for the legs in `status`.

@@ -9,7 +9,9 @@ use std::io::{self, Write};
 
 use crate::report::escape;
 use crate::report::text::scan::confirmed_text;
-use crate::results::{ScanReport, TargetReport, TargetStatus, Verdict, ViolationCode};
+use crate::results::{
+    ProfileReport, ScanReport, TargetReport, TargetStatus, Verdict, ViolationCode,
+};
 
 /// Text for an XML attribute or element: markup escaped; a line break or
 /// tab as a character reference (kept, and never a raw break in a CI log
@@ -58,89 +60,104 @@ struct Case {
 
 /// The cases of one target, decided once from the report's own verdicts
 /// (the policy's violations and each profile's `conclusive`), so that the
-/// counts in the attributes are the counts of the elements.
+/// counts in the attributes are the counts of the elements: the scan itself
+/// (when it did not simply answer), a case per profile, then every other
+/// failed or unresolved rule.
 fn cases(report: &ScanReport, t: &TargetReport) -> Vec<Case> {
-    let mut cases = Vec::new();
+    let mut cases: Vec<Case> = scan_case(t).into_iter().collect();
+    cases.extend(t.profiles.iter().map(|p| profile_case(report, t, p)));
+    cases.extend(rule_cases(report, t));
+    cases
+}
+
+/// The scan's own case: passed with the reason when the target listens on
+/// nothing as expected, an error when it could not be scanned or was not;
+/// none when it answered.
+fn scan_case(t: &TargetReport) -> Option<Case> {
+    let case = |error, out| Case {
+        name: "scan".into(),
+        failure: None,
+        error,
+        out,
+    };
     if t.listens_on_nothing_as_expected() {
         // Not an error: the policy leaves it out too (see `policy::verdict`).
         let message = t.error.as_ref().map(|e| e.message.clone());
-        cases.push(Case {
-            name: "scan".into(),
-            failure: None,
-            error: None,
-            out: message,
-        });
+        Some(case(None, message))
     } else if let Some(e) = &t.error {
-        cases.push(Case {
-            name: "scan".into(),
-            failure: None,
-            error: Some((e.kind.to_string(), e.message.clone())),
-            out: None,
-        });
+        Some(case(Some((e.kind.to_string(), e.message.clone())), None))
     } else if t.status == TargetStatus::NotScanned {
-        cases.push(Case {
-            name: "scan".into(),
-            failure: None,
-            error: Some(("not_scanned".into(), "the run was interrupted".into())),
-            out: None,
-        });
+        Some(case(
+            Some(("not_scanned".into(), "the run was interrupted".into())),
+            None,
+        ))
+    } else {
+        None
     }
-    for p in &t.profiles {
-        let violation = report
-            .policy
-            .violations
-            .iter()
-            .find(|v| v.target == t.target && v.profile.as_ref() == Some(&p.profile));
-        let reason = p.reason.clone().unwrap_or_default();
-        let mut case = Case {
-            name: p.profile.clone(),
-            failure: None,
-            error: None,
-            out: None,
-        };
-        match (violation, p.verdict) {
-            (Some(v), _) => case.failure = Some(v.message.clone()),
-            (None, Verdict::Inconclusive) => {
-                let code = p.reason_code.map_or(p.verdict.name(), |c| c.name());
-                case.error = Some((code.to_string(), reason));
-            }
-            (None, Verdict::Compatible) => {
-                let how = match &p.negotiated {
-                    Some(a) => format!(" {} {}", a.version, a.cipher_suite),
-                    None => String::new(),
-                };
-                case.out = Some(format!("{}:{how} ({})", p.verdict, confirmed_text(p)));
-            }
-            (None, Verdict::Incompatible) => case.out = Some(format!("{}: {reason}", p.verdict)),
+}
+
+/// One profile's case: failed when the policy says so, an error when its
+/// answer is unknown, else passed with what was negotiated or why not.
+fn profile_case(report: &ScanReport, t: &TargetReport, p: &ProfileReport) -> Case {
+    let violation = report
+        .policy
+        .violations
+        .iter()
+        .find(|v| v.target == t.target && v.profile.as_ref() == Some(&p.profile));
+    let reason = p.reason.clone().unwrap_or_default();
+    let mut case = Case {
+        name: p.profile.clone(),
+        failure: None,
+        error: None,
+        out: None,
+    };
+    match (violation, p.verdict) {
+        (Some(v), _) => case.failure = Some(v.message.clone()),
+        (None, Verdict::Inconclusive) => {
+            let code = p.reason_code.map_or(p.verdict.name(), |c| c.name());
+            case.error = Some((code.to_string(), reason));
         }
-        cases.push(case);
+        (None, Verdict::Compatible) => {
+            let how = match &p.negotiated {
+                Some(a) => format!(" {} {}", a.version, a.cipher_suite),
+                None => String::new(),
+            };
+            case.out = Some(format!("{}:{how} ({})", p.verdict, confirmed_text(p)));
+        }
+        (None, Verdict::Incompatible) => case.out = Some(format!("{}: {reason}", p.verdict)),
     }
-    // Every other failed rule (forbidden versions and suites, certificate,
-    // exposed agent port) is a failing case of its own.
-    for v in report
+    case
+}
+
+/// Every other failed rule (forbidden versions and suites, certificate,
+/// exposed agent port) as a failing case of its own, then every rule that
+/// could not be judged as an error.
+fn rule_cases<'a>(report: &'a ScanReport, t: &'a TargetReport) -> impl Iterator<Item = Case> + 'a {
+    let failed = report
         .policy
         .violations
         .iter()
         .filter(|v| v.target == t.target && v.profile.is_none())
-    {
-        cases.push(Case {
+        .map(|v| Case {
             name: v.rule.clone(),
             failure: Some(v.message.clone()),
             error: None,
             out: None,
         });
-    }
-    for v in report.policy.unresolved.iter().filter(|v| {
-        v.target == t.target && v.profile.is_none() && v.code != ViolationCode::NotScanned
-    }) {
-        cases.push(Case {
+    let unresolved = report
+        .policy
+        .unresolved
+        .iter()
+        .filter(|v| {
+            v.target == t.target && v.profile.is_none() && v.code != ViolationCode::NotScanned
+        })
+        .map(|v| Case {
             name: v.rule.clone(),
             failure: None,
             error: Some((v.code.to_string(), v.message.clone())),
             out: None,
         });
-    }
-    cases
+    failed.chain(unresolved)
 }
 
 /// JUnit XML: a test suite per target, a test case per profile. A required

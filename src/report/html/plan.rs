@@ -339,10 +339,35 @@ pub fn write(out: &mut dyn std::io::Write, p: &PlanReport) -> std::io::Result<()
     frame(p).write_streaming(out, &|i| section(p, order[i]))
 }
 
-/// The page without its details.
+/// The page without its details: the heading, the stats, the summary and
+/// the grid.
 fn frame(p: &PlanReport) -> Page {
     let s = &p.summary;
-    let stats = vec![
+    Page {
+        title: "tlscompat plan".into(),
+        subtitle: format!(
+            "{} {} · switch the manager to {} ({}) · {} agent{} from {}",
+            p.tool.name,
+            p.tool.version,
+            p.to.id,
+            p.to.name,
+            s.agents,
+            if s.agents == 1 { "" } else { "s" },
+            source(p)
+        ),
+        stats: stats(p),
+        summary: summary(p),
+        grid: grid(p),
+        more_grids: Vec::new(),
+        sections_heading: "Agent details".into(),
+        sections: Vec::new(),
+    }
+}
+
+/// The figures at the top of the page.
+fn stats(p: &PlanReport) -> Vec<Stat> {
+    let s = &p.summary;
+    vec![
         Stat::new("agents", s.agents, Tone::Neutral),
         Stat::new(
             "keep contact",
@@ -369,29 +394,14 @@ fn frame(p: &PlanReport) -> Page {
         ),
         Stat::new("switch the manager to", &p.to.id, Tone::Neutral),
         Stat::new("plan", s.status.name(), status_tone(s.status)),
-    ];
-    let verdict = match s.status {
-        PolicyStatus::Passed => "every agent keeps contact".to_string(),
-        PolicyStatus::Failed => format!(
-            "{} agent{} would lose contact",
-            s.lose,
-            if s.lose == 1 { "" } else { "s" }
-        ),
-        PolicyStatus::Incomplete => format!(
-            "no agent is known to lose contact, but {} cannot be judged",
-            s.unknown
-        ),
-    };
-    let mut to = Markup::code(&p.to.id);
-    to.push_text(&format!(" ({})", p.to.name));
-    let switch = Markup::facts([
-        ("to", to),
-        ("before", Markup::text(&before_line(p))),
-        ("fleet", Markup::text(source(p))),
-        ("verdict", Markup::badge(status_tone(s.status), &verdict)),
-    ]);
+    ]
+}
+
+/// The summary's parts: the switch, the order of operations, the groups,
+/// the endpoints not planned (if any), the notes.
+fn summary(p: &PlanReport) -> Vec<(String, Markup)> {
     let mut summary = vec![
-        ("The switch".to_string(), switch),
+        ("The switch".to_string(), switch(p)),
         ("Order of operations".to_string(), steps(p)),
         (
             "Groups: who loses contact, and the smallest upgrade".to_string(),
@@ -415,6 +425,37 @@ fn frame(p: &PlanReport) -> Page {
         "Notes: what the verdicts rest on".to_string(),
         Markup::list(p.notes.iter().map(|n| Markup::text(n)), "none"),
     ));
+    summary
+}
+
+/// The switch: to what, from what, for which fleet, and the verdict.
+fn switch(p: &PlanReport) -> Markup {
+    let s = &p.summary;
+    let verdict = match s.status {
+        PolicyStatus::Passed => "every agent keeps contact".to_string(),
+        PolicyStatus::Failed => format!(
+            "{} agent{} would lose contact",
+            s.lose,
+            if s.lose == 1 { "" } else { "s" }
+        ),
+        PolicyStatus::Incomplete => format!(
+            "no agent is known to lose contact, but {} cannot be judged",
+            s.unknown
+        ),
+    };
+    let mut to = Markup::code(&p.to.id);
+    to.push_text(&format!(" ({})", p.to.name));
+    Markup::facts([
+        ("to", to),
+        ("before", Markup::text(&before_line(p))),
+        ("fleet", Markup::text(source(p))),
+        ("verdict", Markup::badge(status_tone(s.status), &verdict)),
+    ])
+}
+
+/// The agents grid: each leg before and after, the verdict and the
+/// upgrade, worst first.
+fn grid(p: &PlanReport) -> Grid {
     let labels = if p.agents.iter().any(|a| !a.labels.is_empty()) {
         "Direction, labels"
     } else {
@@ -432,41 +473,23 @@ fn frame(p: &PlanReport) -> Page {
     }
     columns.push("After the switch".into());
     columns.push("Upgrade to".into());
-    Page {
-        title: "tlscompat plan".into(),
-        subtitle: format!(
-            "{} {} · switch the manager to {} ({}) · {} agent{} from {}",
-            p.tool.name,
-            p.tool.version,
-            p.to.id,
-            p.to.name,
-            s.agents,
-            if s.agents == 1 { "" } else { "s" },
-            source(p)
-        ),
-        stats,
-        summary,
-        grid: Grid {
-            caption: format!("Agents, before and after the switch to {}", p.to.id),
-            head_columns,
-            columns,
-            rows: worst_first(p).map(|a| row(p, a)).collect(),
-            facets: vec![
-                Facet::named("verdict"),
-                Facet::named("group"),
-                Facet::named("direction"),
-                Facet::named("label"),
-            ],
-            sorts: vec![
-                SortKey::new("verdict", "verdict (worst first)"),
-                SortKey::new("agent", "agent"),
-                SortKey::new("like", "behaves like"),
-                SortKey::new("upgrade", "upgrade to"),
-            ],
-        },
-        more_grids: Vec::new(),
-        sections_heading: "Agent details".into(),
-        sections: Vec::new(),
+    Grid {
+        caption: format!("Agents, before and after the switch to {}", p.to.id),
+        head_columns,
+        columns,
+        rows: worst_first(p).map(|a| row(p, a)).collect(),
+        facets: vec![
+            Facet::named("verdict"),
+            Facet::named("group"),
+            Facet::named("direction"),
+            Facet::named("label"),
+        ],
+        sorts: vec![
+            SortKey::new("verdict", "verdict (worst first)"),
+            SortKey::new("agent", "agent"),
+            SortKey::new("like", "behaves like"),
+            SortKey::new("upgrade", "upgrade to"),
+        ],
     }
 }
 

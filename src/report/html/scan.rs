@@ -11,8 +11,8 @@ use crate::model::negotiate::Preference;
 use crate::model::version::TlsVersion;
 use crate::report::text::scan::confirmed_text;
 use crate::results::{
-    CertificateSummary, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
-    Verdict, Violation, date_text,
+    CertificateSummary, PolicyStatus, ProfileReport, ScanReport, ServerReport, TargetReport,
+    TargetStatus, Verdict, Violation, date_text,
 };
 
 /// How one profile fared on one endpoint: the model's verdict, and its
@@ -88,97 +88,12 @@ pub fn write(out: &mut dyn std::io::Write, report: &ScanReport) -> std::io::Resu
     frame(report).write_streaming(out, &|i| section(&report.targets[i]))
 }
 
-/// The page without its details.
+/// The page without its details: the heading, the stats, the summary and
+/// the grid.
 fn frame(report: &ScanReport) -> Page {
     let ids = crate::report::profile_order(report);
-    let n = report.targets.len();
-    let errors = report
-        .targets
-        .iter()
-        .filter(|t| t.status == TargetStatus::Error)
-        .count();
-    let not_scanned = report
-        .targets
-        .iter()
-        .filter(|t| t.status == TargetStatus::NotScanned)
-        .count();
-    let losing: Vec<&TargetReport> = report
-        .targets
-        .iter()
-        .filter(|t| {
-            t.profiles
-                .iter()
-                .any(|p| p.verdict == Verdict::Incompatible)
-        })
-        .collect();
-    let inconclusive = report
-        .targets
-        .iter()
-        .filter(|t| {
-            t.profiles
-                .iter()
-                .any(|p| p.verdict == Verdict::Inconclusive)
-        })
-        .count();
-    let mut stats = vec![
-        Stat::new("endpoints", n, Tone::Neutral),
-        Stat::new("scanned", n - errors - not_scanned, Tone::Neutral),
-        Stat::new(
-            "lose contact with some profile",
-            losing.len(),
-            if losing.is_empty() {
-                Tone::Good
-            } else {
-                Tone::Bad
-            },
-        ),
-        Stat::new(
-            "with inconclusive results",
-            inconclusive,
-            if inconclusive == 0 {
-                Tone::Neutral
-            } else {
-                Tone::Unknown
-            },
-        ),
-        Stat::new(
-            "could not be scanned",
-            errors,
-            if errors == 0 {
-                Tone::Neutral
-            } else {
-                Tone::Error
-            },
-        ),
-    ];
-    if not_scanned > 0 {
-        stats.push(Stat::new("not scanned", not_scanned, Tone::Error));
-    }
-    stats.push(Stat::new(
-        "policy",
-        crate::report::policy_label(&report.policy),
-        policy_tone(report.policy.status),
-    ));
-
-    let mut summary = vec![
-        ("Per profile".to_string(), per_profile(report, &ids)),
-        ("Who loses contact".to_string(), losers(&losing)),
-    ];
-    if errors + not_scanned > 0 {
-        summary.push(("Could not be scanned".to_string(), failures(report)));
-    }
-    summary.push(("Policy".to_string(), policy(report)));
-
-    let columns = if ids.is_empty() {
-        vec!["Status".to_string()]
-    } else {
-        ids.clone()
-    };
-    let rows = report
-        .targets
-        .iter()
-        .map(|t| row(t, &ids, columns.len()))
-        .collect();
+    let tally = Tally::of(report);
+    let n = tally.endpoints;
     Page {
         title: "tlscompat scan".into(),
         subtitle: format!(
@@ -189,27 +104,133 @@ fn frame(report: &ScanReport) -> Page {
             ids.len(),
             if ids.len() == 1 { "" } else { "s" },
         ),
-        stats,
-        summary,
-        grid: Grid {
-            caption: "Endpoints × profiles".into(),
-            head_columns: vec!["Endpoint".into(), "Role".into(), "Behaves like".into()],
-            columns,
-            rows,
-            facets: vec![
-                Facet::named("verdict"),
-                Facet::named("role"),
-                Facet::named("label"),
-            ],
-            sorts: vec![
-                SortKey::new("verdict", "verdict (worst first)"),
-                SortKey::new("target", "endpoint"),
-                SortKey::new("role", "role"),
-            ],
-        },
+        stats: stats(report, &tally),
+        summary: summary(report, &ids, &tally),
+        grid: grid(report, &ids),
         more_grids: Vec::new(),
         sections_heading: "Endpoint details".into(),
         sections: Vec::new(),
+    }
+}
+
+/// The endpoints counted by how their scan went, for the stats and the
+/// summary.
+struct Tally<'a> {
+    endpoints: usize,
+    errors: usize,
+    not_scanned: usize,
+    /// The endpoints some profile cannot connect to.
+    losing: Vec<&'a TargetReport>,
+    /// The endpoints with an inconclusive result for some profile.
+    inconclusive: usize,
+}
+
+impl<'a> Tally<'a> {
+    fn of(report: &'a ScanReport) -> Tally<'a> {
+        let with = |status| report.targets.iter().filter(|t| t.status == status).count();
+        let any =
+            |verdict| move |t: &&TargetReport| t.profiles.iter().any(|p| p.verdict == verdict);
+        Tally {
+            endpoints: report.targets.len(),
+            errors: with(TargetStatus::Error),
+            not_scanned: with(TargetStatus::NotScanned),
+            losing: report
+                .targets
+                .iter()
+                .filter(any(Verdict::Incompatible))
+                .collect(),
+            inconclusive: report
+                .targets
+                .iter()
+                .filter(any(Verdict::Inconclusive))
+                .count(),
+        }
+    }
+}
+
+/// The figures at the top of the page.
+fn stats(report: &ScanReport, tally: &Tally) -> Vec<Stat> {
+    let Tally {
+        endpoints: n,
+        errors,
+        not_scanned,
+        inconclusive,
+        ..
+    } = *tally;
+    let losing = tally.losing.len();
+    let tone = |count: usize, none: Tone, some: Tone| if count == 0 { none } else { some };
+    let mut stats = vec![
+        Stat::new("endpoints", n, Tone::Neutral),
+        Stat::new("scanned", n - errors - not_scanned, Tone::Neutral),
+        Stat::new(
+            "lose contact with some profile",
+            losing,
+            tone(losing, Tone::Good, Tone::Bad),
+        ),
+        Stat::new(
+            "with inconclusive results",
+            inconclusive,
+            tone(inconclusive, Tone::Neutral, Tone::Unknown),
+        ),
+        Stat::new(
+            "could not be scanned",
+            errors,
+            tone(errors, Tone::Neutral, Tone::Error),
+        ),
+    ];
+    if not_scanned > 0 {
+        stats.push(Stat::new("not scanned", not_scanned, Tone::Error));
+    }
+    stats.push(Stat::new(
+        "policy",
+        crate::report::policy_label(&report.policy),
+        policy_tone(report.policy.status),
+    ));
+    stats
+}
+
+/// The summary's parts: per profile, who loses contact, what could not be
+/// scanned (if any), the policy.
+fn summary(report: &ScanReport, ids: &[String], tally: &Tally) -> Vec<(String, Markup)> {
+    let mut summary = vec![
+        ("Per profile".to_string(), per_profile(report, ids)),
+        ("Who loses contact".to_string(), losers(&tally.losing)),
+    ];
+    if tally.errors + tally.not_scanned > 0 {
+        summary.push(("Could not be scanned".to_string(), failures(report)));
+    }
+    summary.push(("Policy".to_string(), policy(report)));
+    summary
+}
+
+/// The endpoints × profiles grid (one status column when no profile was
+/// checked).
+fn grid(report: &ScanReport, ids: &[String]) -> Grid {
+    let columns = if ids.is_empty() {
+        vec!["Status".to_string()]
+    } else {
+        ids.to_vec()
+    };
+    let rows = report
+        .targets
+        .iter()
+        .map(|t| row(t, ids, columns.len()))
+        .collect();
+    Grid {
+        caption: "Endpoints × profiles".into(),
+        head_columns: vec!["Endpoint".into(), "Role".into(), "Behaves like".into()],
+        columns,
+        rows,
+        facets: vec![
+            Facet::named("verdict"),
+            Facet::named("role"),
+            Facet::named("label"),
+        ],
+        sorts: vec![
+            SortKey::new("verdict", "verdict (worst first)"),
+            SortKey::new("target", "endpoint"),
+            SortKey::new("role", "role"),
+        ],
     }
 }
 
@@ -399,9 +420,29 @@ fn whose(p: Preference) -> &'static str {
     }
 }
 
+/// One endpoint's details, every part in page order: the facts, the
+/// accepted suites, the per-profile results, the certificate, the findings
+/// and the issues (a part that does not apply is empty).
 fn section(t: &TargetReport) -> Section {
     let (tone, word) = worst(t);
-    let mut body = Markup::new();
+    let body = Markup::concat([
+        Markup::facts(endpoint_facts(t)),
+        accepted_suites(t),
+        profile_results(t),
+        certificate_part(t),
+        findings(t),
+        issues(t),
+    ]);
+    Section {
+        title: format!("{} ({})", t.target, t.role),
+        badge: Some((tone, word.to_string())),
+        body,
+    }
+}
+
+/// The endpoint's facts: how it was reached, how it failed, what it
+/// behaves like, and what the inventory said of it.
+fn endpoint_facts(t: &TargetReport) -> Vec<(&'static str, Markup)> {
     let mut facts: Vec<(&'static str, Markup)> = vec![("role", Markup::text(t.role.name()))];
     if let Some(a) = &t.address {
         facts.push(("address", Markup::text(a)));
@@ -438,26 +479,7 @@ fn section(t: &TargetReport) -> Section {
                 s.matches_profiles.join(", ")
             }),
         ));
-        let order = if s.preference.is_empty() {
-            "undetermined".to_string()
-        } else {
-            s.preference
-                .iter()
-                .map(|(v, p)| {
-                    let n = s.cipher_suites.get(v).map_or(0, Vec::len);
-                    let m = s.order_measured.get(v).copied().unwrap_or(0);
-                    let measured = match p {
-                        crate::model::negotiate::Preference::Server if m < n => {
-                            format!(" (measured for the first {m} of {n}, the rest by id)")
-                        }
-                        _ => String::new(),
-                    };
-                    format!("{v}: {}{measured}", whose(*p))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        facts.push(("suite order", Markup::text(&order)));
+        facts.push(("suite order", Markup::text(&suite_order(s))));
         facts.push((
             "client certificate",
             Markup::text(s.client_certificate.name()),
@@ -474,56 +496,91 @@ fn section(t: &TargetReport) -> Section {
             facts.push(("agent version", Markup::text(v)));
         }
     }
-    body.push(Markup::facts(facts));
+    facts
+}
 
-    if let Some(s) = &t.server {
-        body.push(Markup::el_text("h3", &[], "Accepted cipher suites"));
-        let rows = TlsVersion::ALL
-            .iter()
-            .filter(|v| s.probed.versions.contains(v) || s.versions.contains(v))
-            .map(|v| {
-                let suites = s.cipher_suites.get(v).map(Vec::as_slice).unwrap_or(&[]);
-                let list = if suites.is_empty() {
-                    Markup::text("none")
-                } else {
-                    Markup::concat(
-                        suites
-                            .iter()
-                            .map(|c| Markup::el("div", &[], Markup::code(&c.to_string()))),
-                    )
-                };
-                vec![Markup::text(&v.to_string()), list]
-            });
-        body.push(Markup::table(&["version", "cipher suites"], rows));
+/// Whose order picks the suite at each version, and for how many of the
+/// server's suites its own order was measured.
+fn suite_order(s: &ServerReport) -> String {
+    if s.preference.is_empty() {
+        return "undetermined".to_string();
     }
+    s.preference
+        .iter()
+        .map(|(v, p)| {
+            let n = s.cipher_suites.get(v).map_or(0, Vec::len);
+            let m = s.order_measured.get(v).copied().unwrap_or(0);
+            let measured = match p {
+                Preference::Server if m < n => {
+                    format!(" (measured for the first {m} of {n}, the rest by id)")
+                }
+                _ => String::new(),
+            };
+            format!("{v}: {}{measured}", whose(*p))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
-    if !t.profiles.is_empty() {
-        body.push(Markup::el_text("h3", &[], "Per profile"));
-        let rows = t.profiles.iter().map(|p| {
-            let (tone, word) = verdict(p);
-            let (version, suite) = match &p.negotiated {
-                Some(a) => (a.version.to_string(), a.cipher_suite.to_string()),
-                None => (String::new(), String::new()),
+/// The suites the endpoint accepts, per version probed or accepted.
+fn accepted_suites(t: &TargetReport) -> Markup {
+    let Some(s) = &t.server else {
+        return Markup::new();
+    };
+    let rows = TlsVersion::ALL
+        .iter()
+        .filter(|v| s.probed.versions.contains(v) || s.versions.contains(v))
+        .map(|v| {
+            let suites = s.cipher_suites.get(v).map(Vec::as_slice).unwrap_or(&[]);
+            let list = if suites.is_empty() {
+                Markup::text("none")
+            } else {
+                Markup::concat(
+                    suites
+                        .iter()
+                        .map(|c| Markup::el("div", &[], Markup::code(&c.to_string()))),
+                )
             };
-            let reason = match (&p.reason, p.reason_code) {
-                (Some(r), Some(code)) => Markup::concat([
-                    Markup::text(r),
-                    Markup::text(" "),
-                    Markup::code(code.name()),
-                ]),
-                (Some(r), None) => Markup::text(r),
-                _ => Markup::new(),
-            };
-            vec![
-                Markup::code(&p.profile),
-                Markup::badge(tone, word),
-                Markup::text(&version),
-                Markup::code(&suite),
-                Markup::text(&confirmed_text(p)),
-                reason,
-            ]
+            vec![Markup::text(&v.to_string()), list]
         });
-        body.push(Markup::table(
+    Markup::concat([
+        Markup::el_text("h3", &[], "Accepted cipher suites"),
+        Markup::table(&["version", "cipher suites"], rows),
+    ])
+}
+
+/// How each profile fared on the endpoint, and why.
+fn profile_results(t: &TargetReport) -> Markup {
+    if t.profiles.is_empty() {
+        return Markup::new();
+    }
+    let rows = t.profiles.iter().map(|p| {
+        let (tone, word) = verdict(p);
+        let (version, suite) = match &p.negotiated {
+            Some(a) => (a.version.to_string(), a.cipher_suite.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let reason = match (&p.reason, p.reason_code) {
+            (Some(r), Some(code)) => Markup::concat([
+                Markup::text(r),
+                Markup::text(" "),
+                Markup::code(code.name()),
+            ]),
+            (Some(r), None) => Markup::text(r),
+            _ => Markup::new(),
+        };
+        vec![
+            Markup::code(&p.profile),
+            Markup::badge(tone, word),
+            Markup::text(&version),
+            Markup::code(&suite),
+            Markup::text(&confirmed_text(p)),
+            reason,
+        ]
+    });
+    Markup::concat([
+        Markup::el_text("h3", &[], "Per profile"),
+        Markup::table(
             &[
                 "profile",
                 "result",
@@ -533,16 +590,26 @@ fn section(t: &TargetReport) -> Section {
                 "reason",
             ],
             rows,
-        ));
-    }
+        ),
+    ])
+}
 
-    if let Some(c) = t.server.as_ref().and_then(|s| s.certificate.as_ref()) {
-        body.push(Markup::el_text("h3", &[], "Certificate"));
-        body.push(certificate(c));
+/// The server's certificate under its heading, if it sent one.
+fn certificate_part(t: &TargetReport) -> Markup {
+    match t.server.as_ref().and_then(|s| s.certificate.as_ref()) {
+        Some(c) => Markup::concat([Markup::el_text("h3", &[], "Certificate"), certificate(c)]),
+        None => Markup::new(),
     }
-    if !t.findings.is_empty() {
-        body.push(Markup::el_text("h3", &[], "Findings"));
-        body.push(Markup::list(
+}
+
+/// The findings, each with its code.
+fn findings(t: &TargetReport) -> Markup {
+    if t.findings.is_empty() {
+        return Markup::new();
+    }
+    Markup::concat([
+        Markup::el_text("h3", &[], "Findings"),
+        Markup::list(
             t.findings.iter().map(|f| {
                 Markup::concat([
                     Markup::code(f.code.name()),
@@ -551,11 +618,18 @@ fn section(t: &TargetReport) -> Section {
                 ])
             }),
             "none",
-        ));
+        ),
+    ])
+}
+
+/// The issues, each with its code and the profiles it affects.
+fn issues(t: &TargetReport) -> Markup {
+    if t.issues.is_empty() {
+        return Markup::new();
     }
-    if !t.issues.is_empty() {
-        body.push(Markup::el_text("h3", &[], "Issues"));
-        body.push(Markup::list(
+    Markup::concat([
+        Markup::el_text("h3", &[], "Issues"),
+        Markup::list(
             t.issues.iter().map(|i| {
                 let mut m = Markup::concat([
                     Markup::code(i.code.name()),
@@ -568,13 +642,8 @@ fn section(t: &TargetReport) -> Section {
                 m
             }),
             "none",
-        ));
-    }
-    Section {
-        title: format!("{} ({})", t.target, t.role),
-        badge: Some((tone, word.to_string())),
-        body,
-    }
+        ),
+    ])
 }
 
 fn certificate(c: &CertificateSummary) -> Markup {

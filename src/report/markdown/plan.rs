@@ -44,6 +44,18 @@ const GROUP_NAMES: usize = 20;
 /// `--details`), one table row each, as many as fit, the rest counted with
 /// a pointer to the JSON and HTML reports.
 pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
+    let head = [switch_md(p), steps_md(p), groups_md(p)].concat();
+    let tail = tail_md(p);
+    // Room for the cut line, whatever its numbers.
+    let room = MARKDOWN_BUDGET.saturating_sub(head.len() + tail.len() + 300);
+    let rows = agent_rows_md(p, view, room);
+    out.write_all(head.as_bytes())?;
+    out.write_all(rows.as_bytes())?;
+    out.write_all(tail.as_bytes())
+}
+
+/// The switch, the verdict, the counts, the fleet and the before column.
+fn switch_md(p: &PlanReport) -> String {
     use std::fmt::Write as _;
     let mut head = String::new();
     let s = &p.summary;
@@ -57,38 +69,60 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<
     let _ = writeln!(head, "- {}", cell(&counts_line(s)));
     let _ = writeln!(head, "- **Fleet**: {}", source(p));
     let _ = writeln!(head, "- **Before**: {}\n", cell(&before_line(p)));
-    let _ = writeln!(head, "## Order of operations\n");
+    head
+}
+
+/// The numbered steps, each with its one agent or how many.
+fn steps_md(p: &PlanReport) -> String {
+    use std::fmt::Write as _;
+    let mut steps = String::new();
+    let _ = writeln!(steps, "## Order of operations\n");
     for (i, step) in p.steps.iter().enumerate() {
         let agents = match step.agents.len() {
             0 => String::new(),
             1 => format!(": {}", escape::md_code(&step.agents[0])),
             n => format!(" ({n} agents: see Groups)"),
         };
-        let _ = writeln!(head, "{}. {}{agents}", i + 1, cell(&step.action));
+        let _ = writeln!(steps, "{}. {}{agents}", i + 1, cell(&step.action));
     }
-    if !p.groups.is_empty() {
-        let _ = writeln!(head, "\n## Groups\n");
-        let _ = writeln!(head, "| Behaves like | Agents | Upgrade to | Advice |");
-        let _ = writeln!(head, "|---|---|---|---|");
-        for g in &p.groups {
-            let mut names = g.agents[..g.agents.len().min(GROUP_NAMES)]
-                .iter()
-                .map(|a| escape::md_code(a))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if g.agents.len() > GROUP_NAMES {
-                let _ = write!(names, " and {} more", g.agents.len() - GROUP_NAMES);
-            }
-            let _ = writeln!(
-                head,
-                "| {} | {}: {names} | {} | {} |",
-                cell(&g.name),
-                g.agents.len(),
-                cell(g.upgrade.as_deref().unwrap_or("")),
-                cell(&g.advice)
-            );
+    steps
+}
+
+/// The groups table, each group's agents named up to [`GROUP_NAMES`].
+fn groups_md(p: &PlanReport) -> String {
+    use std::fmt::Write as _;
+    let mut groups = String::new();
+    if p.groups.is_empty() {
+        return groups;
+    }
+    let _ = writeln!(groups, "\n## Groups\n");
+    let _ = writeln!(groups, "| Behaves like | Agents | Upgrade to | Advice |");
+    let _ = writeln!(groups, "|---|---|---|---|");
+    for g in &p.groups {
+        let mut names = g.agents[..g.agents.len().min(GROUP_NAMES)]
+            .iter()
+            .map(|a| escape::md_code(a))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if g.agents.len() > GROUP_NAMES {
+            let _ = write!(names, " and {} more", g.agents.len() - GROUP_NAMES);
         }
+        let _ = writeln!(
+            groups,
+            "| {} | {}: {names} | {} | {} |",
+            cell(&g.name),
+            g.agents.len(),
+            cell(g.upgrade.as_deref().unwrap_or("")),
+            cell(&g.advice)
+        );
     }
+    groups
+}
+
+/// What comes after the agents: the endpoints not planned, the notes and
+/// the plan's status again.
+fn tail_md(p: &PlanReport) -> String {
+    use std::fmt::Write as _;
     let mut tail = String::new();
     if !p.others.is_empty() {
         let _ = writeln!(tail, "\n## Not planned\n");
@@ -106,7 +140,14 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<
     for n in &p.notes {
         let _ = writeln!(tail, "- {}", cell(n));
     }
-    let _ = writeln!(tail, "\n**Plan: {}**", status_line(s));
+    let _ = writeln!(tail, "\n**Plan: {}**", status_line(&p.summary));
+    tail
+}
+
+/// The agents table, as many rows as fit in `room` characters, then how
+/// many rows were cut and how many agents were not listed.
+fn agent_rows_md(p: &PlanReport, view: &View, room: usize) -> String {
+    use std::fmt::Write as _;
     let listed: Vec<&AgentPlan> = p
         .agents
         .iter()
@@ -124,8 +165,6 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<
             rows,
             "\n## {title}\n\n| Agent | Behaves like | Direction | Before | After | Verdict | Upgrade to |\n|---|---|---|---|---|---|---|"
         );
-        // Room for the cut line, whatever its numbers.
-        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + tail.len() + 300);
         for (i, a) in listed.iter().enumerate() {
             let row = md_row(a);
             if rows.len() + row.len() > room {
@@ -148,9 +187,7 @@ pub fn markdown(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<
             "\n_{unlisted} agent(s) that keep contact not listed (`--details` lists every agent)._"
         );
     }
-    out.write_all(head.as_bytes())?;
-    out.write_all(rows.as_bytes())?;
-    out.write_all(tail.as_bytes())
+    rows
 }
 
 /// One agent as a Markdown table row, with what an inferred verdict rests on.

@@ -166,20 +166,42 @@ const STEP_NAMES: usize = 3;
 /// agent with `--details`), each with what its verdict rests on.
 pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
     let w = view.width;
+    let status = painted_status_line(&p.summary);
+    head_text(out, p, &status, w)?;
+    steps_text(out, p, w)?;
+    groups_text(out, p, w)?;
+    agents_list_text(out, p, view)?;
+    not_planned_text(out, p, w)?;
+    writeln!(out, "\n{}", style::heading("Notes"))?;
+    for n in &p.notes {
+        para(out, n, "  - ", "    ", w)?;
+    }
+    writeln!(out, "\nplan: {status}")
+}
+
+/// The plan's status line in its colour.
+fn painted_status_line(s: &crate::offline::plan::PlanSummary) -> String {
+    match s.status {
+        PolicyStatus::Passed => style::good(&status_line(s)).to_string(),
+        PolicyStatus::Failed => style::bad(&status_line(s)).to_string(),
+        PolicyStatus::Incomplete => style::warn(&status_line(s)).to_string(),
+    }
+}
+
+/// The switch, the verdict, the counts, the fleet and the before column.
+fn head_text(out: &mut dyn Write, p: &PlanReport, status: &str, w: usize) -> io::Result<()> {
     let head = format!("Plan: switch the manager to {} ({})", p.to.id, p.to.name);
     for l in wrap(&head, w, "", "  ") {
         writeln!(out, "{}", style::heading(&l))?;
     }
-    let s = &p.summary;
-    let status = match s.status {
-        PolicyStatus::Passed => style::good(&status_line(s)).to_string(),
-        PolicyStatus::Failed => style::bad(&status_line(s)).to_string(),
-        PolicyStatus::Incomplete => style::warn(&status_line(s)).to_string(),
-    };
     writeln!(out, "Verdict: {status}")?;
-    para(out, &counts_line(s), "", "  ", w)?;
+    para(out, &counts_line(&p.summary), "", "  ", w)?;
     para(out, &format!("Fleet: {}", source(p)), "", "  ", w)?;
-    para(out, &format!("Before: {}", before_line(p)), "", "  ", w)?;
+    para(out, &format!("Before: {}", before_line(p)), "", "  ", w)
+}
+
+/// The numbered steps, each with its first agents' names.
+fn steps_text(out: &mut dyn Write, p: &PlanReport, w: usize) -> io::Result<()> {
     writeln!(out, "\n{}", style::heading("Order of operations"))?;
     for (i, step) in p.steps.iter().enumerate() {
         let first = format!("  {}. ", i + 1);
@@ -196,28 +218,41 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
             para(out, &names, &rest, &rest, w)?;
         }
     }
-    if !p.groups.is_empty() {
-        writeln!(out, "\n{}", style::heading("Groups"))?;
-        for g in &p.groups {
-            let n = g.agents.len();
-            let fate = match g.verdict {
-                Verdict::Incompatible => "lose contact",
-                _ => "cannot be judged",
-            };
-            para(
-                out,
-                &format!(
-                    "{} ({n} agent{}, {fate}): {}",
-                    g.name,
-                    if n == 1 { "" } else { "s" },
-                    g.advice
-                ),
-                "  - ",
-                "    ",
-                w,
-            )?;
-        }
+    Ok(())
+}
+
+/// A line per group that loses contact or cannot be judged, with its
+/// advice.
+fn groups_text(out: &mut dyn Write, p: &PlanReport, w: usize) -> io::Result<()> {
+    if p.groups.is_empty() {
+        return Ok(());
     }
+    writeln!(out, "\n{}", style::heading("Groups"))?;
+    for g in &p.groups {
+        let n = g.agents.len();
+        let fate = match g.verdict {
+            Verdict::Incompatible => "lose contact",
+            _ => "cannot be judged",
+        };
+        para(
+            out,
+            &format!(
+                "{} ({n} agent{}, {fate}): {}",
+                g.name,
+                if n == 1 { "" } else { "s" },
+                g.advice
+            ),
+            "  - ",
+            "    ",
+            w,
+        )?;
+    }
+    Ok(())
+}
+
+/// The agents listed (every one with --details, else those that lose
+/// contact or cannot be judged), then how many were not.
+fn agents_list_text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
     let listed: Vec<&AgentPlan> = p
         .agents
         .iter()
@@ -251,26 +286,28 @@ pub fn text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> 
             ),
             "",
             "  ",
+            view.width,
+        )?;
+    }
+    Ok(())
+}
+
+/// The endpoints of the fleet that are not agents, and why.
+fn not_planned_text(out: &mut dyn Write, p: &PlanReport, w: usize) -> io::Result<()> {
+    if p.others.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{}", style::heading("Not planned"))?;
+    for o in &p.others {
+        para(
+            out,
+            &format!("{} ({}): {}", o.target, o.role, o.note),
+            "  ",
+            "    ",
             w,
         )?;
     }
-    if !p.others.is_empty() {
-        writeln!(out, "\n{}", style::heading("Not planned"))?;
-        for o in &p.others {
-            para(
-                out,
-                &format!("{} ({}): {}", o.target, o.role, o.note),
-                "  ",
-                "    ",
-                w,
-            )?;
-        }
-    }
-    writeln!(out, "\n{}", style::heading("Notes"))?;
-    for n in &p.notes {
-        para(out, n, "  - ", "    ", w)?;
-    }
-    writeln!(out, "\nplan: {status}")
+    Ok(())
 }
 
 /// One agent: who, each leg, the verdict with what it rests on.

@@ -13,8 +13,8 @@ use crate::model::version::TlsVersion;
 use crate::report::layout::{Cell, Grid, Paint, Row, labelled, width, wrap};
 use crate::report::{View, policy_label, profile_order, style};
 use crate::results::{
-    Confirmed, PolicyReport, PolicyStatus, ProfileReport, ScanReport, TargetReport, TargetStatus,
-    Verdict, Violation, date_text,
+    CertificateSummary, Confirmed, PolicyReport, PolicyStatus, ProfileReport, ScanReport,
+    ServerReport, TargetReport, TargetStatus, Verdict, Violation, date_text,
 };
 
 /// Whose order decides, per version: "the server's", or
@@ -148,10 +148,37 @@ fn write_lines(out: &mut dyn Write, lines: Vec<String>) -> io::Result<()> {
     Ok(())
 }
 
-/// One target's full report: what it accepts, its certificate, and a line
-/// per profile with the reason underneath.
+/// One endpoint's report, in page order: the heading, the addresses, then
+/// either the error or what the server accepts and how each profile fares,
+/// the legs with the manager, the findings and notes.
 pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
-    let max = view.width;
+    heading_text(out, t, view)?;
+    addresses_text(out, t, view)?;
+    if let Some(e) = &t.error {
+        let label = format!("{}:", e.kind);
+        write_lines(
+            out,
+            labelled(2, &label, Paint::Bad, &view.text(&e.message), view.width),
+        )?;
+        return directions_text(out, t, view);
+    }
+    if t.status == TargetStatus::NotScanned {
+        return Ok(());
+    }
+    if let Some(server) = &t.server {
+        server_text(out, t, server, view)?;
+    }
+    if !t.profiles.is_empty() {
+        writeln!(out)?;
+        write_lines(out, profile_grid(t, view).render(view.width))?;
+    }
+    directions_text(out, t, view)?;
+    findings_text(out, t, view)
+}
+
+/// `TARGET (ROLE) at ADDRESS: STATUS`, the target styled as a heading and
+/// the status in its colour.
+fn heading_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
     let address = match (&t.address, t.addresses.len()) {
         (Some(a), n) if n > 1 => format!(" at {a} (of {n} addresses)"),
         (Some(a), _) if a != &t.host => format!(" at {a}"),
@@ -164,7 +191,7 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
         status.text().to_string()
     };
     let head = format!("{} ({}){address}:", t.target, t.role);
-    let mut lines = wrap(&format!("{head} {status_word}"), max, "", "  ");
+    let mut lines = wrap(&format!("{head} {status_word}"), view.width, "", "  ");
     if let Some(first) = lines.first_mut() {
         if let Some(rest) = first.strip_prefix(&head) {
             *first = format!("{}{rest}", style::heading(&head));
@@ -175,105 +202,116 @@ pub(crate) fn target_text(out: &mut dyn Write, t: &TargetReport, view: &View) ->
             *last = format!("{start}{}", status.paint().apply(&status_word));
         }
     }
-    write_lines(out, lines)?;
-    if t.resolved.len() > 1 {
-        let each: Vec<String> = t
-            .resolved
-            .iter()
-            .map(|r| {
-                let how = if r.probed { "probed" } else { "not probed" };
-                format!("{} ({how})", r.address)
-            })
-            .collect();
-        write_lines(
-            out,
-            wrap(
-                &format!(
-                    "addresses: {} (--all-addresses scans each)",
-                    each.join(", ")
-                ),
-                max,
-                "  ",
-                "    ",
-            ),
-        )?;
-    }
-    if let Some(e) = &t.error {
-        let label = format!("{}:", e.kind);
-        write_lines(
-            out,
-            labelled(2, &label, Paint::Bad, &view.text(&e.message), max),
-        )?;
-        return directions_text(out, t, view);
-    }
-    if t.status == TargetStatus::NotScanned {
+    write_lines(out, lines)
+}
+
+/// The addresses the name resolved to, when more than one, and which were
+/// probed.
+fn addresses_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
+    if t.resolved.len() <= 1 {
         return Ok(());
     }
-    if let Some(server) = &t.server {
-        writeln!(out, "  accepted:")?;
-        for (v, suites) in accepted_by_version(t, view) {
-            let label = format!("    {v}: ");
-            let hang = " ".repeat(width(&label));
-            let list = if suites.is_empty() {
-                "-".to_string()
-            } else {
-                suites.join(", ")
-            };
-            write_lines(out, wrap(&list, max, &label, &hang))?;
-        }
+    let each: Vec<String> = t
+        .resolved
+        .iter()
+        .map(|r| {
+            let how = if r.probed { "probed" } else { "not probed" };
+            format!("{} ({how})", r.address)
+        })
+        .collect();
+    write_lines(
+        out,
+        wrap(
+            &format!(
+                "addresses: {} (--all-addresses scans each)",
+                each.join(", ")
+            ),
+            view.width,
+            "  ",
+            "    ",
+        ),
+    )
+}
+
+/// What the server accepts per version, its suite order, whether it asks
+/// for a client certificate, its certificate, and what it behaves like.
+fn server_text(
+    out: &mut dyn Write,
+    t: &TargetReport,
+    server: &ServerReport,
+    view: &View,
+) -> io::Result<()> {
+    let max = view.width;
+    writeln!(out, "  accepted:")?;
+    for (v, suites) in accepted_by_version(t, view) {
+        let label = format!("    {v}: ");
+        let hang = " ".repeat(width(&label));
+        let list = if suites.is_empty() {
+            "-".to_string()
+        } else {
+            suites.join(", ")
+        };
+        write_lines(out, wrap(&list, max, &label, &hang))?;
+    }
+    write_lines(
+        out,
+        wrap(
+            &format!("suite order: {}", order_text(server)),
+            max,
+            "  ",
+            "    ",
+        ),
+    )?;
+    writeln!(
+        out,
+        "  client certificate: {}",
+        server.client_certificate.name()
+    )?;
+    if let Some(c) = &server.certificate {
+        certificate_text(out, c, max)?;
+    }
+    if !server.matches_profiles.is_empty() {
         write_lines(
             out,
             wrap(
-                &format!("suite order: {}", order_text(server)),
+                &format!("behaves like: {}", server.matches_profiles.join(", ")),
                 max,
                 "  ",
                 "    ",
             ),
         )?;
-        writeln!(
-            out,
-            "  client certificate: {}",
-            server.client_certificate.name()
-        )?;
-        if let Some(c) = &server.certificate {
-            let expiry = if c.expired {
-                format!("expired {}", date_text(c.not_after))
-            } else {
-                format!("valid until {}", date_text(c.not_after))
-            };
-            let text = format!(
-                "certificate: {} ({} {}), {expiry}",
-                c.subject, c.key_type, c.key_bits
-            );
-            for line in wrap(&text, max, "  ", "    ") {
-                let paint = if c.expired { Paint::Bad } else { Paint::Plain };
-                writeln!(out, "{}", paint.apply(&line))?;
-            }
-        }
-        if !server.matches_profiles.is_empty() {
-            write_lines(
-                out,
-                wrap(
-                    &format!("behaves like: {}", server.matches_profiles.join(", ")),
-                    max,
-                    "  ",
-                    "    ",
-                ),
-            )?;
-        }
     }
-    if !t.profiles.is_empty() {
-        writeln!(out)?;
-        write_lines(out, profile_grid(t, view).render(max))?;
+    Ok(())
+}
+
+/// The certificate's subject, key and expiry (in the bad colour once
+/// expired).
+fn certificate_text(out: &mut dyn Write, c: &CertificateSummary, max: usize) -> io::Result<()> {
+    let expiry = if c.expired {
+        format!("expired {}", date_text(c.not_after))
+    } else {
+        format!("valid until {}", date_text(c.not_after))
+    };
+    let text = format!(
+        "certificate: {} ({} {}), {expiry}",
+        c.subject, c.key_type, c.key_bits
+    );
+    for line in wrap(&text, max, "  ", "    ") {
+        let paint = if c.expired { Paint::Bad } else { Paint::Plain };
+        writeln!(out, "{}", paint.apply(&line))?;
     }
-    directions_text(out, t, view)?;
+    Ok(())
+}
+
+/// The findings, then the notes (issues), each with its code.
+fn findings_text(out: &mut dyn Write, t: &TargetReport, view: &View) -> io::Result<()> {
     for finding in &t.findings {
         let text = format!("{} [{}]", view.text(&finding.message), finding.code);
-        write_lines(out, labelled(2, "finding:", Paint::Warn, &text, max))?;
+        write_lines(out, labelled(2, "finding:", Paint::Warn, &text, view.width))?;
     }
     for issue in &t.issues {
         let text = format!("{} [{}]", view.text(&issue.message), issue.code);
-        write_lines(out, labelled(2, "note:", Paint::Warn, &text, max))?;
+        write_lines(out, labelled(2, "note:", Paint::Warn, &text, view.width))?;
     }
     Ok(())
 }
