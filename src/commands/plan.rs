@@ -336,7 +336,8 @@ fn plan_targets(
                 role: e.target.role,
                 observed: observed_at(e.target.role, &|| {
                     crate::observe::addresses_of(&e.target.host, e.target.pinned)
-                }),
+                })
+                .map(Box::new),
                 expectation: e.expectation,
                 scan: None,
             })
@@ -356,28 +357,39 @@ fn plan_targets(
             from_entries(entries, &mut observed_at),
             Vec::new(),
         ),
-        PlanFleet::Report(path) => {
-            let targets = crate::inputs::saved::read(&path)?
-                .into_iter()
-                .map(|t| PlanTarget {
-                    target: t.target.clone(),
-                    role: t.role,
-                    expectation: t.inventory.clone().unwrap_or_default(),
-                    observed: observed_at(t.role, &|| {
-                        let mut a = crate::observe::addresses_of(&t.host, None);
-                        a.extend(
-                            t.address
-                                .as_deref()
-                                .and_then(|a| a.parse::<std::net::IpAddr>().ok()),
-                        );
-                        a
-                    }),
-                    scan: Some(t),
-                })
-                .collect();
-            (PlanSource::Report, targets, Vec::new())
-        }
+        PlanFleet::Report(path) => (
+            PlanSource::Report,
+            report_targets(&path, &mut observed_at)?,
+            Vec::new(),
+        ),
     })
+}
+
+/// `plan --from REPORT`: the saved report's targets, each with its scan
+/// and the agent a capture saw at its addresses.
+fn report_targets(
+    path: &std::path::Path,
+    observed_at: &mut ObservedAt<'_>,
+) -> Result<Vec<crate::offline::plan::PlanTarget>, Error> {
+    Ok(crate::inputs::saved::read(path)?
+        .into_iter()
+        .map(|t| crate::offline::plan::PlanTarget {
+            target: t.target.clone(),
+            role: t.role,
+            expectation: t.inventory.clone().unwrap_or_default(),
+            observed: observed_at(t.role, &|| {
+                let mut a = crate::observe::addresses_of(&t.host, None);
+                a.extend(
+                    t.address
+                        .as_deref()
+                        .and_then(|a| a.parse::<std::net::IpAddr>().ok()),
+                );
+                a
+            })
+            .map(Box::new),
+            scan: Some(Box::new(t)),
+        })
+        .collect())
 }
 
 /// Scans `plan`'s targets now (the manager once, also when the inventory
@@ -419,7 +431,7 @@ fn plan_scan(
     // from a report).
     for (t, r) in targets.iter_mut().zip(reports) {
         if source == crate::offline::plan::PlanSource::Inventory {
-            t.scan = Some(r);
+            t.scan = Some(Box::new(r));
         }
     }
     Ok(manager)

@@ -262,10 +262,12 @@ pub struct PlanTarget {
     pub role: Role,
     /// What the inventory (or the saved report) says about it.
     pub expectation: Expectation,
-    /// Its scan, when it was scanned (now or in the saved report).
-    pub scan: Option<TargetReport>,
+    /// Its scan, when it was scanned (now or in the saved report). Boxed,
+    /// like `observed`: most targets of a big inventory have neither, and
+    /// inline they made every target 2.2 KB.
+    pub scan: Option<Box<TargetReport>>,
     /// Its own offer, seen in a packet capture (`--observed`).
-    pub observed: Option<crate::observe::SeenClient>,
+    pub observed: Option<Box<crate::observe::SeenClient>>,
 }
 
 /// Everything a plan is made from.
@@ -403,7 +405,7 @@ fn manager_as_now(
         .collect();
     let (manager, manager_saved) = match manager {
         Some(m) => (Some(m), given_saved),
-        None if listed.len() == 1 => (listed[0].scan.clone(), saved),
+        None if listed.len() == 1 => (listed[0].scan.as_deref().cloned(), saved),
         None => {
             if listed.len() > 1 {
                 notes.push(format!(
@@ -1042,7 +1044,7 @@ fn agent(
     saved: bool,
 ) -> AgentPlan {
     let direction = t.expectation.direction.unwrap_or(Direction::Bidirectional);
-    let mut id = identify(t.scan.as_ref(), &t.expectation, catalog, direction);
+    let mut id = identify(t.scan.as_deref(), &t.expectation, catalog, direction);
     let unlike = take_observed(t, &mut id);
     let profiles: Vec<&Profile> = match unlike {
         Some(seen) => vec![&seen.profile],
@@ -1058,7 +1060,7 @@ fn agent(
         now,
         id: &id,
         profiles: &profiles,
-        own_scan: answered(t.scan.as_ref()).filter(|_| id.reach == Reach::Answered),
+        own_scan: answered(t.scan.as_deref()).filter(|_| id.reach == Reach::Answered),
         scan_evidence: if saved {
             Evidence::SavedScan
         } else {
@@ -1125,7 +1127,7 @@ fn take_observed<'a>(
 ) -> Option<&'a crate::observe::SeenClient> {
     let seen = t
         .observed
-        .as_ref()
+        .as_deref()
         .filter(|_| id.by != IdentifiedBy::Scan)?;
     id.by = IdentifiedBy::Observed;
     if seen.behaves_like.is_empty() {
@@ -1161,7 +1163,7 @@ impl AgentLegs<'_> {
         let observed = self
             .t
             .observed
-            .as_ref()
+            .as_deref()
             .filter(|_| leg == Leg::AgentInitiated);
         let (mut a, mut b) = if let Some(seen) = observed {
             self.observed(leg, seen)
