@@ -56,6 +56,7 @@
 //! assert!(html.contains("<span class=\"word\">loses contact</span>"));
 //! ```
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -474,6 +475,16 @@ pub struct Page {
     pub sections: Vec<Option<Section>>,
 }
 
+/// What a streamed page makes while it is written.
+#[derive(Clone, Copy)]
+struct Lazy<'a> {
+    /// The first grid's rows, when not in its [`Grid::rows`]: how many,
+    /// and row `i`.
+    rows: Option<(usize, &'a dyn Fn(usize) -> Row)>,
+    /// The details of row `i` (every row has some).
+    section: &'a dyn Fn(usize) -> Section,
+}
+
 /// The page's style sheet; its hash is in the CSP.
 const CSS: &str = include_str!("page.css");
 /// The page's script; its hash is in the CSP.
@@ -501,7 +512,30 @@ impl Page {
         out: &mut dyn Write,
         section: &dyn Fn(usize) -> Section,
     ) -> io::Result<()> {
-        self.write_to(out, Some(section))
+        let lazy = Lazy {
+            rows: None,
+            section,
+        };
+        self.write_to(out, Some(&lazy))
+    }
+
+    /// Like [`Page::write_streaming`], and the first grid's rows made one at
+    /// a time as well, `row(i)` for `i` below `count`, instead of from its
+    /// [`Grid::rows`] (left empty): a fleet's grid is held whole nowhere.
+    /// Each row is made twice, once for the filters' values and once to be
+    /// written.
+    pub fn write_streaming_rows(
+        &self,
+        out: &mut dyn Write,
+        count: usize,
+        row: &dyn Fn(usize) -> Row,
+        section: &dyn Fn(usize) -> Section,
+    ) -> io::Result<()> {
+        let lazy = Lazy {
+            rows: Some((count, row)),
+            section,
+        };
+        self.write_to(out, Some(&lazy))
     }
 
     /// The page as one string.
@@ -515,11 +549,7 @@ impl Page {
     /// The page, piece by piece: the head, the header, the grids row by
     /// row, then the details one by one, each written as soon as it is
     /// made (the page of a large fleet is never held whole).
-    fn write_to(
-        &self,
-        out: &mut dyn Write,
-        lazy: Option<&dyn Fn(usize) -> Section>,
-    ) -> io::Result<()> {
+    fn write_to(&self, out: &mut dyn Write, lazy: Option<&Lazy>) -> io::Result<()> {
         let mut out = io::BufWriter::new(out);
         let csp = format!(
             "default-src 'none'; style-src {}; script-src {}; img-src data:; base-uri 'none'; form-action 'none'",
@@ -547,7 +577,7 @@ impl Page {
             head.as_str()
         )?;
         out.write_all(self.header().as_str().as_bytes())?;
-        self.write_grids(&mut out, lazy.is_some())?;
+        self.write_grids(&mut out, lazy)?;
         self.write_sections(&mut out, lazy)?;
         write!(out, "\n<script>{SCRIPT}</script>\n</body>\n</html>\n")?;
         out.flush()
@@ -588,21 +618,30 @@ impl Page {
         std::iter::once(&self.grid).chain(&self.more_grids)
     }
 
-    fn controls(&self) -> Markup {
+    /// Every value each facet takes, over every row of every grid (made
+    /// rows included), sorted.
+    fn facet_values(&self, lazy: Option<&Lazy>) -> BTreeMap<&'static str, BTreeSet<String>> {
+        let mut values: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+        let mut add = |r: &Row| {
+            for (k, v) in &r.facets {
+                values.entry(*k).or_default().extend(v.iter().cloned());
+            }
+        };
+        self.grids().flat_map(|g| &g.rows).for_each(&mut add);
+        if let Some((count, row)) = lazy.and_then(|l| l.rows) {
+            (0..count).for_each(|i| add(&row(i)));
+        }
+        values
+    }
+
+    fn controls(&self, lazy: Option<&Lazy>) -> Markup {
         let g = &self.grid;
         let mut m = Markup::new();
+        let all = self.facet_values(lazy);
         for facet in &g.facets {
-            let mut values: Vec<&String> = self
-                .grids()
-                .flat_map(|g| &g.rows)
-                .flat_map(|r| r.facets.iter().filter(|(k, _)| *k == facet.key))
-                .flat_map(|(_, v)| v)
-                .collect();
-            values.sort();
-            values.dedup();
-            if values.is_empty() {
+            let Some(values) = all.get(facet.key).filter(|v| !v.is_empty()) else {
                 continue;
-            }
+            };
             let mut options = Markup::el_text("option", &[("value", "")], "any");
             for v in values {
                 options.push(Markup::el_text("option", &[("value", v)], v));
@@ -653,14 +692,15 @@ impl Page {
 
     /// The grids under one set of controls, row by row; the first grid's
     /// caption heads them all, each further grid has its own `<h2>`.
-    fn write_grids(&self, out: &mut dyn Write, every_row_has_details: bool) -> io::Result<()> {
+    fn write_grids(&self, out: &mut dyn Write, lazy: Option<&Lazy>) -> io::Result<()> {
+        let every_row_has_details = lazy.is_some();
         out.write_all(b"<main>")?;
         out.write_all(
             Markup::el_text("h2", &[], &self.grid.caption)
                 .as_str()
                 .as_bytes(),
         )?;
-        out.write_all(self.controls().as_str().as_bytes())?;
+        out.write_all(self.controls(lazy).as_str().as_bytes())?;
         let mut first_row = 0;
         for (n, g) in self.grids().enumerate() {
             let head = Markup::el(
@@ -691,8 +731,15 @@ impl Page {
                     || matches!(self.sections.get(first_row + i), Some(Some(_)));
                 out.write_all(self.row(first_row + i, r, has_section).as_str().as_bytes())?;
             }
-            out.write_all(b"</tbody></table></div>")?;
             first_row += g.rows.len();
+            // The first grid's made rows, after any it holds.
+            if let Some((count, row)) = lazy.and_then(|l| l.rows).filter(|_| n == 0) {
+                for i in 0..count {
+                    out.write_all(self.row(first_row + i, &row(i), true).as_str().as_bytes())?;
+                }
+                first_row += count;
+            }
+            out.write_all(b"</tbody></table></div>")?;
         }
         out.write_all(b"</main>")
     }
@@ -745,12 +792,10 @@ impl Page {
 
     /// The details, one per row that has some, each written as soon as it
     /// is made: from `lazy` when given, else from [`Page::sections`].
-    fn write_sections(
-        &self,
-        out: &mut dyn Write,
-        lazy: Option<&dyn Fn(usize) -> Section>,
-    ) -> io::Result<()> {
-        let rows: usize = self.grids().map(|g| g.rows.len()).sum();
+    fn write_sections(&self, out: &mut dyn Write, lazy: Option<&Lazy>) -> io::Result<()> {
+        let made = lazy.and_then(|l| l.rows).map_or(0, |(count, _)| count);
+        let rows: usize = self.grids().map(|g| g.rows.len()).sum::<usize>() + made;
+        let lazy = lazy.map(|l| l.section);
         let mut opened = false;
         let n = if lazy.is_some() {
             rows
