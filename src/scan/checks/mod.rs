@@ -26,7 +26,9 @@
 //! check sees what the ones before it planned for the same step), and the
 //! step's probes run concurrently. Judging follows the same list: verdicts
 //! first, then what overrides them (confirmation, contradictions,
-//! corroboration), then findings about the verdicts.
+//! corroboration), then findings about the verdicts. Moving a check
+//! changes reports: the tests in `checks::tests` fail when the verdicts,
+//! the confirmation or the suites judge after the contradictions.
 //!
 //! Rules are commented where they are applied. In short: a (version, suite)
 //! is accepted when some probe's ServerHello chose it (server faults and

@@ -703,3 +703,74 @@ fn an_incomplete_scan_identifies_nothing() {
     unanswered.server.as_mut().unwrap().matches_profiles = vec!["dsa-10.0".into()];
     assert!(unanswered.behaves_like().is_empty());
 }
+
+/// "Behaves like" rests on the scan's completeness as the probes left it:
+/// a server whose accepted suites are exactly a profile's still behaves
+/// like it when two answers to another hello disagree (the contradiction
+/// makes the report incomplete and that profile's verdict inconclusive,
+/// after the identification). This is why `suites` judges before
+/// `consistency` in `CHECKS`.
+#[test]
+fn a_contradiction_elsewhere_keeps_what_the_suites_showed() {
+    use TlsVersion::*;
+    let catalog = Catalog::builtin().unwrap();
+    let (fips, a10) = (
+        catalog.get("dsa-fips").unwrap(),
+        catalog.get("dsa-10.0").unwrap(),
+    );
+    let mut records: Vec<ProbeRecord> = fips
+        .suites_at(Tls12)
+        .map(|s| suite_probe(Tls12, s.0, accepted(Tls12, s.0)))
+        .collect();
+    let first = fips.suites_at(Tls12).next().unwrap().0;
+    records.push(replay(fips, accepted(Tls12, first)));
+    records.push(replay(a10, rejected()));
+    records.push(again(a10, accepted(Tls12, first)));
+    let r = run(&records, &[a10], &[fips]);
+    assert!(!r.complete);
+    assert_eq!(verdict(&r, "dsa-10.0").verdict, Verdict::Inconclusive);
+    assert_eq!(
+        r.server.as_ref().unwrap().matches_profiles,
+        ["dsa-fips"],
+        "{:?}",
+        r.issues
+    );
+}
+
+/// A real handshake that failed behind an accepted first flight is kept
+/// (`confirmed: failed`, its issue) when the hello's second ask then
+/// contradicts the first: the confirmation judges before the
+/// contradictions, which make the verdict inconclusive last. This is why
+/// `confirmation` comes before `consistency` in `CHECKS`.
+#[test]
+fn a_failed_confirmation_stays_on_record_under_a_contradiction() {
+    use crate::probe::handshake::{Failure, HandshakeResult, Stage};
+    use TlsVersion::*;
+    let catalog = Catalog::builtin().unwrap();
+    let a11 = catalog.get("dsa-11").unwrap();
+    let suite = a11.suites_at(Tls12).next().unwrap().0;
+    let failed = HandshakeResult::Failed(Failure {
+        after: Stage::ClientKeyExchange,
+        alert: Some(AlertDescription::HANDSHAKE_FAILURE),
+        timed_out: false,
+        client_aborted: false,
+        detail: "decrypt error".into(),
+        certificate_requested: false,
+        certificate_sent: false,
+    });
+    let records = vec![
+        ProbeRecord {
+            handshake: Some((crate::results::Engine::Rustls, failed)),
+            ..replay(a11, accepted(Tls12, suite))
+        },
+        again(a11, rejected()),
+    ];
+    let r = run(&records, &[a11], &[]);
+    let p = verdict(&r, "dsa-11");
+    assert_eq!(p.verdict, Verdict::Inconclusive, "{p:?}");
+    assert_eq!(p.reason_code, Some(ReasonCode::Inconsistent), "{p:?}");
+    assert_eq!(p.confirmed, Confirmed::Failed, "{p:?}");
+    let codes: Vec<IssueCode> = r.issues.iter().map(|i| i.code).collect();
+    assert!(codes.contains(&IssueCode::ConfirmationFailed), "{codes:?}");
+    assert!(codes.contains(&IssueCode::Inconsistent), "{codes:?}");
+}
