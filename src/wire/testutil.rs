@@ -1,31 +1,21 @@
-//! Test helpers shared by the wire tests: a seeded xorshift generator (no
-//! extra crate) for random chunking, garbage and mutations, and the captured
-//! flights.
+//! Test helpers shared by the wire tests: the seeded xorshift generator
+//! (no extra crate; the same file as the integration tests') for random
+//! chunking, garbage and mutations, and the captured flights.
 
-/// xorshift64*: small, deterministic, good enough to shake parsers.
-pub(crate) struct XorShift(u64);
+/// The seeded generator of the integration tests and benchmarks (one copy:
+/// xorshift64, `tests/it/xorshift.rs`), with what the wire tests add.
+#[path = "../../tests/it/xorshift.rs"]
+mod xorshift;
+pub(crate) use xorshift::XorShift;
 
 impl XorShift {
+    /// A generator from any seed (0 becomes 1: xorshift never leaves 0).
     pub(crate) fn new(seed: u64) -> Self {
         Self(seed.max(1))
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A value in `0..n` (`n > 0`).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
     pub(crate) fn byte(&mut self) -> u8 {
-        (self.next_u64() >> 56) as u8
+        (self.next() >> 56) as u8
     }
 
     pub(crate) fn bytes(&mut self, n: usize) -> Vec<u8> {

@@ -1,7 +1,8 @@
-//! A small deterministic generator (xorshift64), shared by the property
-//! tests (`props.rs`) and the observe benchmark (`benches/observe.rs`,
-//! which includes this file), so a soak failure or a benchmark's capture
-//! can be made again from its seed.
+//! A small deterministic generator (xorshift64), the one copy: the
+//! property tests (`props.rs`), the wire unit tests (`src/wire/testutil.rs`)
+//! and the benchmarks' captures and fronts (`benches/observe.rs`,
+//! `benches/common/fronts.rs`) include this file, so a soak failure or a
+//! benchmark's run can be made again from its seed.
 
 /// xorshift64 (shifts 13, 7, 17); the seed must not be 0.
 pub(crate) struct XorShift(pub(crate) u64);
