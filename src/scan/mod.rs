@@ -269,6 +269,8 @@ pub async fn scan(
         repeat: config.repeat,
     };
     let groups = shape_groups(profiles.iter().chain(identify));
+    let everyone: Vec<&Profile> = profiles.iter().chain(identify).copied().collect();
+    let candidates = checks::suites::candidates(&everyone);
     let scope = Scope {
         target,
         config,
@@ -276,6 +278,7 @@ pub async fn scan(
         identify,
         sni: sni.as_deref(),
         groups: &groups,
+        candidates: &candidates,
     };
     let steps = steps(&run, &scope, started).await;
     let knowledge = Knowledge::learn(&steps.records);

@@ -133,6 +133,9 @@ pub(crate) struct Scope<'a> {
     pub(crate) sni: Option<&'a str>,
     /// The groups every hello but a replay offers.
     pub(crate) groups: &'a [NamedGroup],
+    /// Every (version, suite) a profile of either list can use, by version
+    /// ([`suites::candidates`]): worked out once per scan.
+    pub(crate) candidates: &'a BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
 }
 
 /// What the scan has seen so far.

@@ -120,18 +120,6 @@ pub(super) fn matches(q: &Profile, k: &Knowledge) -> bool {
         })
 }
 
-/// Every candidate of the scope: the selected profiles' and the shipped
-/// ones'.
-pub(crate) fn candidates_of(scope: &Scope) -> BTreeMap<TlsVersion, Vec<CipherSuiteId>> {
-    let everyone: Vec<&Profile> = scope
-        .profiles
-        .iter()
-        .chain(scope.identify)
-        .copied()
-        .collect();
-    candidates(&everyone)
-}
-
 /// Which suites the endpoint accepts, and whom it behaves like.
 pub(crate) struct Suites;
 
@@ -173,11 +161,11 @@ impl Check for Suites {
         }
         match step {
             Step::First => {
-                let (now, _) = split(&candidates_of(scope), planned);
+                let (now, _) = split(scope.candidates, planned);
                 plan(&now, scope.sni, scope.groups)
             }
             Step::Dependent => {
-                let (_, later) = split(&candidates_of(scope), seen.first);
+                let (_, later) = split(scope.candidates, seen.first);
                 second_plan(&later, seen.k, scope.sni, scope.groups)
             }
             _ => Vec::new(),
@@ -186,7 +174,7 @@ impl Check for Suites {
 
     /// Each deferred version shown spoken or not.
     fn ready(&self, scope: &Scope, seen: &Seen) -> bool {
-        let (_, later) = split(&candidates_of(scope), seen.first);
+        let (_, later) = split(scope.candidates, seen.first);
         later
             .keys()
             .all(|v| seen.k.unsupported.contains(v) || seen.k.accepted.contains_key(v))

@@ -78,6 +78,8 @@ fn report_with(
 ) -> TargetReport {
     let target = target();
     let config = ScanConfig::default();
+    let everyone: Vec<&Profile> = profiles.iter().chain(identify).copied().collect();
+    let candidates = suites::candidates(&everyone);
     let scope = Scope {
         target: &target,
         config: &config,
@@ -85,6 +87,7 @@ fn report_with(
         identify,
         sni: None,
         groups: &[],
+        candidates: &candidates,
     };
     let seen = Seen {
         first: &[],

@@ -98,9 +98,8 @@ impl Check for Versions {
             // The enumeration asks every version itself.
             return Vec::new();
         }
-        let candidates = || super::suites::candidates_of(scope);
         match step {
-            Step::First => plan(&candidates(), scope.sni, scope.groups),
+            Step::First => plan(scope.candidates, scope.sni, scope.groups),
             Step::Versions => second_plan(seen.k, seen.records, scope.sni, scope.groups),
             _ => Vec::new(),
         }
