@@ -253,6 +253,13 @@ impl Knowledge {
     pub(crate) fn learn(records: &[ProbeRecord]) -> Knowledge {
         let mut k = Knowledge::default();
         for r in records {
+            // Every check's business: did it speak TLS at all?
+            if matches!(
+                r.outcome,
+                Outcome::Accepted(_) | Outcome::Rejected { .. } | Outcome::ServerFault(_)
+            ) {
+                k.answered += 1;
+            }
             for check in CHECKS {
                 check.observe(&mut k, r);
             }

@@ -124,7 +124,8 @@ pub(super) fn matches(q: &Profile, k: &Knowledge) -> bool {
 pub(crate) struct Suites;
 
 impl Check for Suites {
-    /// What one record says about accepted suites, and which pairs it asked.
+    /// What one record says about accepted suites (and a HelloRetryRequest
+    /// with one), and which pairs it asked.
     fn observe(&self, k: &mut Knowledge, r: &ProbeRecord) {
         if matches!(
             r.purpose,
@@ -137,17 +138,12 @@ impl Check for Suites {
                 }
             }
         }
-        match &r.outcome {
-            Outcome::Accepted(a) => {
-                k.answered += 1;
-                k.accepted
-                    .entry(a.version)
-                    .or_default()
-                    .insert(a.cipher_suite);
-                k.hello_retry |= a.hello_retry;
-            }
-            Outcome::Rejected { .. } | Outcome::ServerFault(_) => k.answered += 1,
-            _ => {}
+        if let Outcome::Accepted(a) = &r.outcome {
+            k.accepted
+                .entry(a.version)
+                .or_default()
+                .insert(a.cipher_suite);
+            k.hello_retry |= a.hello_retry;
         }
     }
 
