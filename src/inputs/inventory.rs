@@ -201,6 +201,10 @@ pub fn read(
         crate::base::input::check_yaml_depth(&text).map_err(|e| fail(None, e.to_string()))?;
     }
     let mut entries = parse(&text, default_role, catalog).map_err(|(l, m)| fail(l, m))?;
+    drop(text);
+    // The list grew by doubling: up to half of it is room, held as long as
+    // the plan or the scan holds its entries.
+    entries.shrink_to_fit();
     for e in &mut entries {
         e.at = format!("{}{}", path.display(), e.at);
     }
@@ -650,7 +654,7 @@ pub(crate) fn computer_entries(
             Some(id) => format!(": computer ID {id}"),
             None => format!(": computer {}", i + 1),
         };
-        expectation.manager = Some(record);
+        expectation.manager = Some(Box::new(record));
         out.push(Entry {
             target,
             expectation,
@@ -723,6 +727,11 @@ fn computer(item: serde_json::Value) -> Result<Computer, String> {
 /// direction, labels); what the manager said stays. Any other override is
 /// added. This is how `-i FILE` adds to or corrects `--from-manager`.
 pub fn merge(base: Vec<Entry>, overrides: Vec<Entry>) -> Vec<Entry> {
+    if base.is_empty() {
+        // No second list while the first is held (an inventory of a million
+        // rows is most of a plan's memory).
+        return overrides;
+    }
     let mut out = base;
     let mut taken = vec![false; out.len()];
     for o in overrides {

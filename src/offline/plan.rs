@@ -24,6 +24,10 @@
 //! each group with the first rung of the upgrade ladder that keeps it, and
 //! the steps put the upgrades before the switch.
 
+mod agents;
+
+pub use agents::Agents;
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -56,7 +60,8 @@ pub struct PlanReport {
     /// The manager as it is now (the "before" column); null when unknown.
     pub manager: Option<ManagerNow>,
     /// One entry per agent, in inventory order.
-    pub agents: Vec<AgentPlan>,
+    // Made when read, not held: see `Agents`.
+    pub agents: Agents,
     /// Targets that are not agents (managers, relays): not planned.
     pub others: Vec<OtherTarget>,
     /// Agents that lose contact (or cannot be told), grouped by the
@@ -312,35 +317,42 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     let manager_now = manager
         .as_ref()
         .map(|m| ManagerNow::of(m, catalog, manager_evidence));
-    let now = scanned_now(
-        manager.as_ref(),
-        manager_evidence,
-        observed_manager.as_ref(),
-        &mut notes,
-    );
+    note_now(manager.as_ref(), &mut notes);
     evidence_notes(
         &mut notes,
-        now.is_some(),
+        answered(manager.as_ref()).is_some(),
         observed_manager.as_ref(),
         targets.iter().any(|t| t.observed.is_some()),
         &unlisted,
         to,
         source,
     );
-    let mut agents = Vec::new();
+    let mut fleet = Vec::new();
     let mut others = Vec::new();
-    for t in &targets {
+    for t in targets {
         match t.role {
-            Role::Agent => agents.push(agent(t, to, catalog, now.as_ref(), saved)),
+            Role::Agent => fleet.push(t),
             role => {
                 let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
-                others.push(other_target(t, role, chosen, source));
+                others.push(other_target(&t, role, chosen, source));
             }
         }
     }
-    let groups = groups(&agents, to, catalog);
+    let maker = agents::Maker {
+        to: to.clone(),
+        catalog: catalog.clone(),
+        manager,
+        evidence: manager_evidence,
+        observed: observed_manager,
+        saved,
+        targets: fleet,
+        verdicts: Vec::new(),
+    };
+    let mut tally = Tally::new(catalog);
+    let agents = Agents::made(maker, |a| tally.add(a));
+    let summary = tally.summary();
+    let groups = tally.groups(to);
     let steps = steps(&groups, to, catalog);
-    let summary = summary(&agents);
     if agents.is_empty() {
         notes.push("no agent in the fleet: nothing to plan".into());
     }
@@ -360,19 +372,10 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     }
 }
 
-/// The manager as it is now, to judge each agent's legs before the switch:
-/// none when there is no manager, or when it could not be scanned (a note
-/// says so).
-fn scanned_now<'a>(
-    manager: Option<&'a TargetReport>,
-    evidence: Evidence,
-    observed: Option<&'a crate::observe::SeenClient>,
-    notes: &mut Vec<String>,
-) -> Option<Now<'a>> {
-    let manager_server = manager
-        .filter(|m| m.status == TargetStatus::Ok)
-        .and_then(|m| m.server.as_ref().map(|s| (m, s)));
-    if let (Some(m), None) = (manager, manager_server) {
+/// A note when the manager was given (or listed) but could not be scanned:
+/// the before column is then unknown.
+fn note_now(manager: Option<&TargetReport>, notes: &mut Vec<String>) {
+    if let (Some(m), None) = (manager, answered(manager)) {
         notes.push(format!(
             "before: unknown: the manager {} could not be scanned{}",
             m.target,
@@ -382,12 +385,6 @@ fn scanned_now<'a>(
                 .unwrap_or_default()
         ));
     }
-    manager_server.map(|(report, server)| Now {
-        report,
-        server,
-        evidence,
-        observed,
-    })
 }
 
 /// The manager as it is now: `--manager`, else the fleet's one manager
@@ -536,39 +533,91 @@ fn other_target(t: &PlanTarget, role: Role, chosen: bool, source: PlanSource) ->
     }
 }
 
-/// How many agents keep, lose or cannot tell contact, and the status and
-/// exit code that follow.
-fn summary(agents: &[AgentPlan]) -> PlanSummary {
-    let count = |want: Verdict| agents.iter().filter(|a| a.verdict == want).count();
-    let (lose, keep, unknown) = (
-        count(Verdict::Incompatible),
-        count(Verdict::Compatible),
-        count(Verdict::Inconclusive),
-    );
-    let inferred = agents
-        .iter()
-        .filter(|a| a.verdict.is_conclusive() && a.inferred.is_some())
-        .count();
-    // As in `scan`: a known loss beats what cannot be told.
-    let status = if lose > 0 {
-        PolicyStatus::Failed
-    } else if unknown > 0 {
-        PolicyStatus::Incomplete
-    } else {
-        PolicyStatus::Passed
-    };
-    PlanSummary {
-        status,
-        exit_code: match status {
-            PolicyStatus::Passed => 0,
-            PolicyStatus::Failed => 1,
-            PolicyStatus::Incomplete => 3,
-        },
-        agents: lose + keep + unknown,
-        keep,
-        lose,
-        unknown,
-        inferred,
+/// What the counts and the groups need of each agent, gathered in the one
+/// pass that makes every agent's plan (the plans themselves are not kept:
+/// see [`Agents`]).
+struct Tally<'a> {
+    catalog: &'a Catalog,
+    lose: usize,
+    keep: usize,
+    unknown: usize,
+    inferred: usize,
+    /// The agents that do not keep contact (`host:port` and direction).
+    groups: BTreeMap<GroupKey, Vec<(String, Direction)>>,
+}
+
+/// A group's key, in the groups' order: whether its agents cannot be told,
+/// their lowest rung's place on the ladder, their candidates.
+type GroupKey = (bool, usize, Vec<String>);
+
+impl<'a> Tally<'a> {
+    fn new(catalog: &'a Catalog) -> Tally<'a> {
+        Tally {
+            catalog,
+            lose: 0,
+            keep: 0,
+            unknown: 0,
+            inferred: 0,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, a: AgentPlan) {
+        match a.verdict {
+            Verdict::Incompatible => self.lose += 1,
+            Verdict::Compatible => self.keep += 1,
+            Verdict::Inconclusive => self.unknown += 1,
+        }
+        if a.verdict.is_conclusive() && a.inferred.is_some() {
+            self.inferred += 1;
+        }
+        if a.verdict == Verdict::Compatible {
+            return;
+        }
+        let order = lowest_rung(self.catalog, &a.candidates)
+            .and_then(|c| directions::rung(self.catalog, c))
+            .unwrap_or(if a.candidates.is_empty() {
+                usize::MAX
+            } else {
+                directions::ladder(self.catalog).len()
+            });
+        self.groups
+            .entry((a.verdict == Verdict::Inconclusive, order, a.candidates))
+            .or_default()
+            .push((a.target, a.direction));
+    }
+
+    /// How many agents keep, lose or cannot tell contact, and the status
+    /// and exit code that follow.
+    fn summary(&self) -> PlanSummary {
+        let Tally {
+            lose,
+            keep,
+            unknown,
+            inferred,
+            ..
+        } = *self;
+        // As in `scan`: a known loss beats what cannot be told.
+        let status = if lose > 0 {
+            PolicyStatus::Failed
+        } else if unknown > 0 {
+            PolicyStatus::Incomplete
+        } else {
+            PolicyStatus::Passed
+        };
+        PlanSummary {
+            status,
+            exit_code: match status {
+                PolicyStatus::Passed => 0,
+                PolicyStatus::Failed => 1,
+                PolicyStatus::Incomplete => 3,
+            },
+            agents: lose + keep + unknown,
+            keep,
+            lose,
+            unknown,
+            inferred,
+        }
     }
 }
 
@@ -644,9 +693,7 @@ pub use crate::results::Fate;
 /// steps stay the whole fleet's, and a note says the list is filtered.
 pub fn keep_only(report: &mut PlanReport, only: &[Fate]) {
     let before = report.agents.len();
-    report
-        .agents
-        .retain(|a| only.contains(&Fate::of(a.verdict)));
+    report.agents.keep_only(only);
     let names: Vec<&str> = only.iter().map(|f| f.name()).collect();
     report.notes.push(format!(
         "--only {}: {} of {before} agents listed; the counts, groups and steps are the whole fleet's",
@@ -1317,69 +1364,56 @@ fn name_of(catalog: &Catalog, id: &str) -> String {
 /// Agents that do not keep contact, grouped by who they behave like, in
 /// ladder order (then others, then the unidentified); agents that lose
 /// contact and agents that cannot be told never share a group.
-fn groups(agents: &[AgentPlan], to: &Profile, catalog: &Catalog) -> Vec<PlanGroup> {
-    let mut by: BTreeMap<(bool, usize, Vec<String>), Vec<&AgentPlan>> = BTreeMap::new();
-    for a in agents.iter().filter(|a| a.verdict != Verdict::Compatible) {
-        let order = lowest_rung(catalog, &a.candidates)
-            .and_then(|c| directions::rung(catalog, c))
-            .unwrap_or(if a.candidates.is_empty() {
-                usize::MAX
-            } else {
-                directions::ladder(catalog).len()
-            });
-        by.entry((
-            a.verdict == Verdict::Inconclusive,
-            order,
-            a.candidates.clone(),
-        ))
-        .or_default()
-        .push(a);
+impl Tally<'_> {
+    fn groups(self, to: &Profile) -> Vec<PlanGroup> {
+        let catalog = self.catalog;
+        self.groups
+            .into_iter()
+            .map(|((unknown, _, candidates), members)| {
+                // The strictest direction among them decides the upgrade.
+                let direction = if members.iter().any(|(_, d)| *d != members[0].1) {
+                    Direction::Bidirectional
+                } else {
+                    members[0].1
+                };
+                let upgrade = upgrade_for(&candidates, catalog, to, direction);
+                let behaves_like = (candidates.len() == 1).then(|| candidates[0].clone());
+                let name = match candidates.as_slice() {
+                    [] => "agents not identified".to_string(),
+                    [one] => name_of(catalog, one),
+                    [many @ .., last] => format!("{} or {last}", many.join(", ")),
+                };
+                let verdict = if unknown {
+                    Verdict::Inconclusive
+                } else {
+                    Verdict::Incompatible
+                };
+                let advice = advice(
+                    &candidates,
+                    unknown,
+                    upgrade.as_ref(),
+                    to,
+                    catalog,
+                    direction,
+                );
+                PlanGroup {
+                    behaves_like,
+                    candidates,
+                    name,
+                    verdict,
+                    loses_contact: verdict.loses_contact(),
+                    agents: members.into_iter().map(|(target, _)| target).collect(),
+                    upgrade_to: upgrade.as_ref().map(|(u, _)| u.clone()),
+                    recommended: upgrade
+                        .as_ref()
+                        .map(|(u, also)| also.last().unwrap_or(u).clone()),
+                    upgrade: upgrade.as_ref().map(|u| upgrade_words(catalog, u)),
+                    also: upgrade.map(|(_, also)| also).unwrap_or_default(),
+                    advice,
+                }
+            })
+            .collect()
     }
-    by.into_iter()
-        .map(|((unknown, _, candidates), members)| {
-            // The strictest direction among them decides the upgrade.
-            let direction = if members.iter().any(|a| a.direction != members[0].direction) {
-                Direction::Bidirectional
-            } else {
-                members[0].direction
-            };
-            let upgrade = upgrade_for(&candidates, catalog, to, direction);
-            let behaves_like = (candidates.len() == 1).then(|| candidates[0].clone());
-            let name = match candidates.as_slice() {
-                [] => "agents not identified".to_string(),
-                [one] => name_of(catalog, one),
-                [many @ .., last] => format!("{} or {last}", many.join(", ")),
-            };
-            let verdict = if unknown {
-                Verdict::Inconclusive
-            } else {
-                Verdict::Incompatible
-            };
-            let advice = advice(
-                &candidates,
-                unknown,
-                upgrade.as_ref(),
-                to,
-                catalog,
-                direction,
-            );
-            PlanGroup {
-                behaves_like,
-                candidates,
-                name,
-                verdict,
-                loses_contact: verdict.loses_contact(),
-                agents: members.iter().map(|a| a.target.clone()).collect(),
-                upgrade_to: upgrade.as_ref().map(|(u, _)| u.clone()),
-                recommended: upgrade
-                    .as_ref()
-                    .map(|(u, also)| also.last().unwrap_or(u).clone()),
-                upgrade: upgrade.as_ref().map(|u| upgrade_words(catalog, u)),
-                also: upgrade.map(|(_, also)| also).unwrap_or_default(),
-                advice,
-            }
-        })
-        .collect()
 }
 
 /// The candidate lowest on the upgrade ladder.
@@ -1607,11 +1641,11 @@ mod tests {
         // Verdicts from agent versions are inferences, and say so.
         assert_eq!(p.summary.inferred, 4);
         assert_eq!(
-            p.agents[2].inferred.as_deref(),
+            p.agents.to_vec()[2].inferred.as_deref(),
             Some("inferred from agent version 11.0.0-211 in the inventory: it was not probed")
         );
         assert!(
-            p.agents[2]
+            p.agents.to_vec()[2]
                 .after
                 .iter()
                 .all(|v| v.judged == Judged::FromInventoryVersion)
@@ -1622,14 +1656,19 @@ mod tests {
                 .starts_with("then switch the manager to dsm-strong-12")
         );
         // Each agent is judged on the legs its direction relies on.
-        let legs_of =
-            |i: usize| -> Vec<Leg> { p.agents[i].after.iter().map(|v| v.direction).collect() };
+        let legs_of = |i: usize| -> Vec<Leg> {
+            p.agents.to_vec()[i]
+                .after
+                .iter()
+                .map(|v| v.direction)
+                .collect()
+        };
         assert_eq!(legs_of(0), [Leg::AgentInitiated, Leg::ManagerInitiated]);
         assert_eq!(legs_of(1), [Leg::AgentInitiated]);
         assert_eq!(legs_of(3), [Leg::ManagerInitiated]);
         // Before is unknown without a manager, and says so.
         assert!(
-            p.agents[0]
+            p.agents.to_vec()[0]
                 .before
                 .iter()
                 .all(|v| v.verdict == Verdict::Inconclusive
@@ -1641,7 +1680,8 @@ mod tests {
     #[test]
     fn a_version_that_cannot_decide_is_unknown_unless_the_candidates_agree() {
         let p = plan("dsm-strong-12", vec![offline("t", "10.0.0-1234", None)]);
-        let a = &p.agents[0];
+        let agents = p.agents.to_vec();
+        let a = &agents[0];
         assert_eq!(a.loses_contact, None);
         assert_eq!(a.behaves_like, None);
         assert_eq!(a.candidates, ["dsa-10.0", "dsa-10.0-u16", "dsa-fips"]);
@@ -1655,7 +1695,12 @@ mod tests {
         // Against a 10.0 agent as the "manager", every candidate... disagrees
         // too; against FIPS mode's six suites, all three agree.
         let p = plan("dsa-fips", vec![offline("t", "10.0.0-1234", None)]);
-        assert_eq!(p.agents[0].loses_contact, Some(false), "{:?}", p.agents[0]);
+        assert_eq!(
+            p.agents.to_vec()[0].loses_contact,
+            Some(false),
+            "{:?}",
+            p.agents.to_vec()[0]
+        );
         assert!(
             p.notes.iter().any(|n| n.contains("not a manager")),
             "{:?}",

@@ -79,7 +79,8 @@ pub fn terminal_scan(mut report: crate::results::ScanReport) -> crate::results::
 pub fn terminal_plan(
     mut plan: crate::offline::plan::PlanReport,
 ) -> crate::offline::plan::PlanReport {
-    terminal_in_place(&mut plan.agents);
+    // Each agent as it is made: the plan holds none of them.
+    plan.agents.map_each(|a| terminal_data(&a).unwrap_or(a));
     terminal_in_place(&mut plan.groups);
     terminal_in_place(&mut plan.steps);
     terminal_in_place(&mut plan.others);

@@ -792,8 +792,10 @@ pub struct Expectation {
     pub labels: Vec<String>,
     /// What the manager said of this computer, as its API (`--from-manager`)
     /// or its exported computer list (`-i`) gave it; absent otherwise.
+    // Boxed: 200 bytes inline, in every entry of an inventory that has no
+    // manager record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager: Option<ManagerRecord>,
+    pub manager: Option<Box<ManagerRecord>>,
 }
 
 /// One computer as the manager's REST API describes it: the fields the

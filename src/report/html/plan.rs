@@ -322,17 +322,20 @@ fn groups(p: &PlanReport) -> Markup {
     )
 }
 
-/// The agents worst first (those that lose contact, then those that cannot
-/// be judged, then those that keep it), in inventory order within each:
-/// the grid's default order.
-fn worst_first(p: &PlanReport) -> impl Iterator<Item = &AgentPlan> {
-    let mut agents: Vec<&AgentPlan> = p.agents.iter().collect();
-    agents.sort_by_key(|a| match a.verdict {
-        Verdict::Incompatible => 0,
-        Verdict::Inconclusive => 1,
-        Verdict::Compatible => 2,
-    });
-    agents.into_iter()
+/// The agents' positions (see [`Agents::get`]) worst first: those that
+/// lose contact, then those that cannot be judged, then those that keep
+/// it, in inventory order within each: the grid's default order.
+///
+/// [`Agents::get`]: crate::offline::plan::Agents::get
+fn worst_first(p: &PlanReport) -> Vec<usize> {
+    [
+        Verdict::Incompatible,
+        Verdict::Inconclusive,
+        Verdict::Compatible,
+    ]
+    .into_iter()
+    .flat_map(|v| p.agents.positions(v))
+    .collect()
 }
 
 /// The page for a plan.
@@ -340,22 +343,43 @@ pub fn page(p: &PlanReport) -> Page {
     let mut page = frame(p);
     let groups = groups_by_agent(p);
     let group = |a: &AgentPlan| groups.get(a.target.as_str()).copied();
-    page.grid.rows = worst_first(p).map(|a| row(a, group(a))).collect();
-    page.sections = worst_first(p)
-        .map(|a| Some(section(p, a, group(a))))
+    let order = worst_first(p);
+    page.grid.rows = order
+        .iter()
+        .map(|&i| {
+            let a = p.agents.get(i);
+            row(&a, group(&a))
+        })
+        .collect();
+    page.sections = order
+        .iter()
+        .map(|&i| {
+            let a = p.agents.get(i);
+            Some(section(p, &a, group(&a)))
+        })
         .collect();
     page
 }
 
 /// Writes the page, each agent's row and details made only as they are
-/// written (the page of a large fleet is held whole nowhere).
+/// written (the page of a large fleet is held whole nowhere, and neither
+/// are its agents: each is made again for its row and its details).
 pub fn write(out: &mut dyn std::io::Write, p: &PlanReport) -> std::io::Result<()> {
-    let order: Vec<&AgentPlan> = worst_first(p).collect();
+    let order = worst_first(p);
     let groups = groups_by_agent(p);
-    let group = |i: usize| groups.get(order[i].target.as_str()).copied();
-    frame(p).write_streaming_rows(out, order.len(), &|i| row(order[i], group(i)), &|i| {
-        section(p, order[i], group(i))
-    })
+    let group = |a: &AgentPlan| groups.get(a.target.as_str()).copied();
+    frame(p).write_streaming_rows(
+        out,
+        order.len(),
+        &|i| {
+            let a = p.agents.get(order[i]);
+            row(&a, group(&a))
+        },
+        &|i| {
+            let a = p.agents.get(order[i]);
+            section(p, &a, group(&a))
+        },
+    )
 }
 
 /// The page without its details: the heading, the stats, the summary and
@@ -475,7 +499,7 @@ fn switch(p: &PlanReport) -> Markup {
 /// The agents grid: each leg before and after, the verdict and the
 /// upgrade, worst first.
 fn grid(p: &PlanReport) -> Grid {
-    let labels = if p.agents.iter().any(|a| !a.labels.is_empty()) {
+    let labels = if p.agents.any_labels() {
         "Direction, labels"
     } else {
         "Direction"

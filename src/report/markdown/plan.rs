@@ -148,14 +148,11 @@ fn tail_md(p: &PlanReport) -> String {
 /// many rows were cut and how many agents were not listed.
 fn agent_rows_md(p: &PlanReport, view: &View, room: usize) -> String {
     use std::fmt::Write as _;
-    let listed: Vec<&AgentPlan> = p
-        .agents
-        .iter()
-        .filter(|a| view.details || a.verdict != Verdict::Compatible)
-        .collect();
+    let listed = |v: Verdict| view.details || v != Verdict::Compatible;
+    let count = p.agents.count_where(listed);
     let mut rows = String::new();
     let mut cut = 0;
-    if !listed.is_empty() {
+    if count > 0 {
         let title = if view.details {
             "Agents"
         } else {
@@ -165,16 +162,16 @@ fn agent_rows_md(p: &PlanReport, view: &View, room: usize) -> String {
             rows,
             "\n## {title}\n\n| Agent | Behaves like | Direction | Before | After | Verdict | Upgrade to |\n|---|---|---|---|---|---|---|"
         );
-        for (i, a) in listed.iter().enumerate() {
-            let row = md_row(a);
+        for (i, a) in p.agents.iter_where(listed).enumerate() {
+            let row = md_row(&a);
             if rows.len() + row.len() > room {
-                cut = listed.len() - i;
+                cut = count - i;
                 break;
             }
             rows.push_str(&row);
         }
     }
-    let unlisted = p.agents.len() - listed.len();
+    let unlisted = p.agents.len() - count;
     if cut > 0 {
         let _ = writeln!(
             rows,

@@ -253,12 +253,9 @@ fn groups_text(out: &mut dyn Write, p: &PlanReport, w: usize) -> io::Result<()> 
 /// The agents listed (every one with --details, else those that lose
 /// contact or cannot be judged), then how many were not.
 fn agents_list_text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Result<()> {
-    let listed: Vec<&AgentPlan> = p
-        .agents
-        .iter()
-        .filter(|a| view.details || a.verdict != Verdict::Compatible)
-        .collect();
-    if !listed.is_empty() {
+    let listed = |v: Verdict| view.details || v != Verdict::Compatible;
+    let count = p.agents.count_where(listed);
+    if count > 0 {
         let title = if view.details {
             "Agents"
         } else {
@@ -271,10 +268,10 @@ fn agents_list_text(out: &mut dyn Write, p: &PlanReport, view: &View) -> io::Res
             style::dim("Per leg: before and after the switch, then (evidence before / after).")
         )?;
     }
-    for a in &listed {
-        agent_text(out, a, view)?;
+    for a in p.agents.iter_where(listed) {
+        agent_text(out, &a, view)?;
     }
-    let unlisted = p.agents.len() - listed.len();
+    let unlisted = p.agents.len() - count;
     if unlisted > 0 {
         writeln!(out)?;
         para(
