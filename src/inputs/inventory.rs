@@ -21,6 +21,7 @@
 //! expected and the scan's identification decides. Errors name the file
 //! and the line.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -94,6 +95,12 @@ pub struct Conflict {
 /// [`Conflict`]: which one is true is the user's to say, and taking the
 /// first would make the verdict depend on row order.
 pub fn dedupe(entries: Vec<Entry>) -> Result<(Vec<Entry>, Vec<String>), Conflict> {
+    // Most inventories list each endpoint once: the list is then returned
+    // as it came, without a second copy of it (the entries of a million
+    // rows are most of a plan's memory).
+    if !listed_twice(&entries) {
+        return Ok((entries, Vec::new()));
+    }
     let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
     let mut index = std::collections::HashMap::new();
     let mut notes = Vec::new();
@@ -117,6 +124,21 @@ pub fn dedupe(entries: Vec<Entry>) -> Result<(Vec<Entry>, Vec<String>), Conflict
         ));
     }
     Ok((out, notes))
+}
+
+/// Whether some endpoint (host, case-insensitive, and port) is listed
+/// twice.
+fn listed_twice(entries: &[Entry]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    entries.iter().any(|e| {
+        let host = &e.target.host;
+        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(host.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(host.as_str())
+        };
+        !seen.insert((host, e.target.port))
+    })
 }
 
 /// Takes the facts of `b` that `a` lacks; a fact both give differently is
@@ -202,8 +224,8 @@ pub fn read(
     }
     let mut entries = parse(&text, default_role, catalog).map_err(|(l, m)| fail(l, m))?;
     drop(text);
-    // The list grew by doubling: up to half of it is room, held as long as
-    // the plan or the scan holds its entries.
+    // Not more room than entries, held as long as the plan or the scan
+    // holds them (a list grown by doubling is up to half room).
     entries.shrink_to_fit();
     for e in &mut entries {
         e.at = format!("{}{}", path.display(), e.at);
@@ -303,7 +325,9 @@ fn csv_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec
         .clone();
     check_header(&headers)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let mut out = Vec::new();
+    // Room for a row a line, made once: grown by doubling, the list of a
+    // large inventory was for a moment held twice (half of it room).
+    let mut out = Vec::with_capacity(text.lines().count());
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line() as usize);
@@ -843,6 +867,18 @@ mod tests {
         ))
         .unwrap_err();
         assert!(c.what.starts_with("direction "), "{c}");
+        // Hosts that differ only in case are the same host, even when
+        // nothing else is listed twice; a list without a repeat comes back
+        // as it was.
+        let (out, notes) = dedupe(entries_of("f.csv", "host\nX.example\nx.EXAMPLE\n")).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            notes,
+            ["f.csv:3 lists X.example:4118 again (as f.csv:2): merged"]
+        );
+        let (out, notes) = dedupe(entries_of("f.csv", "host\nx\ny\nx.example\n")).unwrap();
+        assert_eq!(out.len(), 3);
+        assert!(notes.is_empty());
     }
 
     #[test]

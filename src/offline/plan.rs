@@ -327,17 +327,18 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         to,
         source,
     );
-    let mut fleet = Vec::new();
+    // The agents stay in the list they came in (a second list of them
+    // would be most of a large plan's memory), the others go.
+    let mut fleet = targets;
     let mut others = Vec::new();
-    for t in targets {
-        match t.role {
-            Role::Agent => fleet.push(t),
-            role => {
-                let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
-                others.push(other_target(&t, role, chosen, source));
-            }
+    fleet.retain(|t| match t.role {
+        Role::Agent => true,
+        role => {
+            let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
+            others.push(other_target(t, role, chosen, source));
+            false
         }
-    }
+    });
     let maker = agents::Maker {
         to: to.clone(),
         catalog: catalog.clone(),
