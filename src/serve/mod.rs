@@ -214,11 +214,42 @@ pub struct GeneratedPki {
 }
 
 impl GeneratedPki {
-    /// A fresh CA, a server certificate of `key_type`, and an RSA client certificate.
+    /// A fresh CA, a server certificate of `key_type`, and an RSA client
+    /// certificate. Their keys are this process's [`shared_key`]s: a
+    /// process that stands up many emulators (the tests, the benchmarks)
+    /// makes each kind of key once.
+    ///
+    /// [`shared_key`]: crate::tls::certs::shared_key
     pub fn generate(label: &str, key_type: KeyType) -> Result<GeneratedPki, CertError> {
-        let ca = Authority::generate(&format!("tlscompat emulator CA ({label})"))?;
-        let server = ca.issue(&format!("{label}.tlscompat.test"), key_type, Usage::Server)?;
-        let client = ca.issue("tlscompat client", KeyType::Rsa, Usage::Client)?;
+        use crate::tls::certs::{IssueOptions, KeyRole, shared_key};
+        let bits = IssueOptions::default().key_bits;
+        let ca = Authority::with_key(
+            &format!("tlscompat emulator CA ({label})"),
+            shared_key(KeyType::Rsa, bits, KeyRole::Authority)?,
+        )?;
+        let leaf = |name: &str, key_type: KeyType, usage: Usage, role: KeyRole| {
+            ca.issue_with(
+                name,
+                &IssueOptions {
+                    key_type,
+                    usage,
+                    key: Some(shared_key(key_type, bits, role)?),
+                    ..IssueOptions::default()
+                },
+            )
+        };
+        let server = leaf(
+            &format!("{label}.tlscompat.test"),
+            key_type,
+            Usage::Server,
+            KeyRole::Server,
+        )?;
+        let client = leaf(
+            "tlscompat client",
+            KeyType::Rsa,
+            Usage::Client,
+            KeyRole::Client,
+        )?;
         Ok(GeneratedPki { ca, server, client })
     }
 }

@@ -23,7 +23,7 @@ use openssl::x509::extension::{
 use openssl::x509::{X509, X509Builder, X509Name, X509NameBuilder, X509NameRef};
 
 /// The key algorithm of a generated certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum KeyType {
     /// RSA 2048: what every Deep Security suite needs.
     #[default]
@@ -111,6 +111,8 @@ pub struct IssueOptions {
     pub not_before: Option<time::OffsetDateTime>,
     /// End of validity; `None` for a year from now.
     pub not_after: Option<time::OffsetDateTime>,
+    /// The certificate's key, of `key_type`; `None` for a new one.
+    pub key: Option<PKey<Private>>,
 }
 
 impl Default for IssueOptions {
@@ -122,6 +124,7 @@ impl Default for IssueOptions {
             digest: MessageDigest::sha256(),
             not_before: None,
             not_after: None,
+            key: None,
         }
     }
 }
@@ -135,8 +138,49 @@ impl std::fmt::Debug for IssueOptions {
             .field("digest", &self.digest.type_().short_name().unwrap_or("?"))
             .field("not_before", &self.not_before)
             .field("not_after", &self.not_after)
+            .field("key", &self.key.as_ref().map(|_| "given"))
             .finish()
     }
+}
+
+/// What a shared key signs for (see [`shared_key`]): a certificate and
+/// its authority never share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyRole {
+    /// An authority's own key.
+    Authority,
+    /// A server certificate's key.
+    Server,
+    /// A client certificate's key.
+    Client,
+}
+
+/// A key of this type, size and role, made the first time this process
+/// asks and handed out again after: for emulators, whose certificates are
+/// throwaway. A 2048-bit RSA key takes a tenth of a second to a second to
+/// make (it was most of the CPU time of the integration tests, which stand
+/// up hundreds of emulators); the certificates made with it stay distinct
+/// (their own names, serial numbers and authorities), and an authority
+/// and the certificates it signs never share a key.
+pub fn shared_key(
+    key_type: KeyType,
+    bits: u32,
+    role: KeyRole,
+) -> Result<PKey<Private>, ErrorStack> {
+    type Keys = std::collections::HashMap<(KeyType, u32, KeyRole), PKey<Private>>;
+    static KEYS: std::sync::Mutex<Option<Keys>> = std::sync::Mutex::new(None);
+    // A poisoned lock only means a panic elsewhere while it was held: the
+    // map itself is whole (an insert is the last step).
+    let mut keys = KEYS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let keys = keys.get_or_insert_with(Keys::new);
+    if let Some(key) = keys.get(&(key_type, bits, role)) {
+        return Ok(key.clone());
+    }
+    let key = new_key(key_type, bits)?;
+    keys.insert((key_type, bits, role), key.clone());
+    Ok(key)
 }
 
 fn new_key(key_type: KeyType, bits: u32) -> Result<PKey<Private>, ErrorStack> {
@@ -195,7 +239,12 @@ fn serial() -> Result<Asn1Integer, ErrorStack> {
 impl Authority {
     /// A new RSA CA valid for a year.
     pub fn generate(common_name: &str) -> Result<Authority, ErrorStack> {
-        let key = new_key(KeyType::Rsa, 2048)?;
+        Authority::with_key(common_name, new_key(KeyType::Rsa, 2048)?)
+    }
+
+    /// A new CA valid for a year, with this key (RSA, for the suites
+    /// that need an RSA signature on the chain).
+    pub fn with_key(common_name: &str, key: PKey<Private>) -> Result<Authority, ErrorStack> {
         let name = name(common_name)?;
         let mut b = builder(&name, &key)?;
         b.set_issuer_name(&name)?;
@@ -241,7 +290,10 @@ impl Authority {
         options: &IssueOptions,
     ) -> Result<Identity, ErrorStack> {
         let (key_type, usage) = (options.key_type, options.usage);
-        let key = new_key(key_type, options.key_bits)?;
+        let key = match &options.key {
+            Some(key) => key.clone(),
+            None => new_key(key_type, options.key_bits)?,
+        };
         let subject = name(common_name)?;
         let mut b = builder(&subject, &key)?;
         if let Some(t) = options.not_before {
@@ -385,6 +437,41 @@ pub fn subject_line(cert: &X509) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Emulators' keys are made once per role; their certificates stay
+    /// their own, and an authority never signs with its leaves' key.
+    #[test]
+    fn shared_keys_are_one_per_role_and_certificates_stay_distinct() {
+        let key = |role| shared_key(KeyType::Rsa, 2048, role).unwrap();
+        let same = |a: &PKey<Private>, b: &PKey<Private>| a.public_eq(b);
+        assert!(same(&key(KeyRole::Server), &key(KeyRole::Server)));
+        assert!(!same(&key(KeyRole::Server), &key(KeyRole::Authority)));
+        assert!(!same(&key(KeyRole::Client), &key(KeyRole::Authority)));
+        assert!(!same(&key(KeyRole::Client), &key(KeyRole::Server)));
+        let a = crate::serve::GeneratedPki::generate("a", KeyType::Rsa).unwrap();
+        let b = crate::serve::GeneratedPki::generate("b", KeyType::Rsa).unwrap();
+        assert!(same(&a.server.key, &b.server.key));
+        assert!(!same(&a.server.key, &a.ca.identity.key));
+        assert_ne!(
+            a.server.cert.to_der().unwrap(),
+            b.server.cert.to_der().unwrap()
+        );
+        // b's server certificate does not verify under a's authority
+        // (another name), though both authorities share a key.
+        let mut store = openssl::x509::store::X509StoreBuilder::new().unwrap();
+        store.add_cert(a.ca.identity.cert.clone()).unwrap();
+        let store = store.build();
+        let verifies = |cert: &X509| {
+            let mut ctx = openssl::x509::X509StoreContext::new().unwrap();
+            let chain = openssl::stack::Stack::new().unwrap();
+            ctx.init(&store, cert, &chain, |c| c.verify_cert()).unwrap()
+        };
+        assert!(verifies(&a.server.cert));
+        assert!(!verifies(&b.server.cert));
+        // An ECDSA server key is its own.
+        let e = crate::serve::GeneratedPki::generate("e", KeyType::Ecdsa).unwrap();
+        assert!(!same(&e.server.key, &a.server.key));
+    }
     use openssl::x509::X509VerifyResult;
 
     #[test]
