@@ -1583,6 +1583,23 @@ pub(crate) fn test_agent(
     }
 }
 
+/// The offline plan of `targets` against the shipped profile `to` (for
+/// tests here and of the printers).
+#[cfg(test)]
+pub(crate) fn test_plan(to: &str, targets: Vec<PlanTarget>) -> PlanReport {
+    let catalog = Catalog::builtin().unwrap();
+    build(PlanInput {
+        to: catalog.get(to).unwrap(),
+        catalog: &catalog,
+        source: PlanSource::Offline,
+        targets,
+        manager: None,
+        observed_manager: None,
+        unlisted: Vec::new(),
+        manager_saved: false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1592,17 +1609,7 @@ mod tests {
     }
 
     fn plan(to: &str, targets: Vec<PlanTarget>) -> PlanReport {
-        let catalog = Catalog::builtin().unwrap();
-        build(PlanInput {
-            to: catalog.get(to).unwrap(),
-            catalog: &catalog,
-            source: PlanSource::Offline,
-            targets,
-            manager: None,
-            observed_manager: None,
-            unlisted: Vec::new(),
-            manager_saved: false,
-        })
+        test_plan(to, targets)
     }
 
     #[test]

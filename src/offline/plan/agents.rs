@@ -274,25 +274,18 @@ impl From<Vec<AgentPlan>> for Agents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::plan::{PlanInput, PlanSource, build, test_agent};
+    use crate::offline::plan::{test_agent, test_plan};
 
     fn plan() -> crate::offline::plan::PlanReport {
-        let catalog = Catalog::builtin().unwrap();
-        build(PlanInput {
-            to: catalog.get("dsm-strong-12").unwrap(),
-            catalog: &catalog,
-            source: PlanSource::Offline,
-            targets: vec![
+        test_plan(
+            "dsm-strong-12",
+            vec![
                 test_agent("a", "9.6.2-7723", None, &["x"]),
                 test_agent("b", "20.0.0-3445", None, &[]),
                 test_agent("c", "10.0.0-1234", None, &[]),
                 test_agent("d", "9.6.2-7723", None, &[]),
             ],
-            manager: None,
-            observed_manager: None,
-            unlisted: Vec::new(),
-            manager_saved: false,
-        })
+        )
     }
 
     #[test]

@@ -540,26 +540,18 @@ fn grid(p: &PlanReport) -> Grid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::profile::Catalog;
     use crate::offline::directions::Direction;
-    use crate::offline::plan::{PlanInput, PlanSource, build, test_agent};
+    use crate::offline::plan::{test_agent, test_plan};
 
     fn plan() -> PlanReport {
-        let catalog = Catalog::builtin().unwrap();
-        build(PlanInput {
-            to: catalog.get("dsm-strong-12").unwrap(),
-            catalog: &catalog,
-            source: PlanSource::Offline,
-            targets: vec![
+        test_plan(
+            "dsm-strong-12",
+            vec![
                 test_agent("a", "9.6.2-7723", None, &["<script>x</script>", "wave 1"]),
                 test_agent("b", "10.0.0-1234", Some(Direction::AgentInitiated), &[]),
                 test_agent("c", "20.0.0-3445", Some(Direction::ManagerInitiated), &[]),
             ],
-            manager: None,
-            observed_manager: None,
-            unlisted: Vec::new(),
-            manager_saved: false,
-        })
+        )
     }
 
     #[test]
