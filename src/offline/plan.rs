@@ -1362,10 +1362,10 @@ fn name_of(catalog: &Catalog, id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
-/// Agents that do not keep contact, grouped by who they behave like, in
-/// ladder order (then others, then the unidentified); agents that lose
-/// contact and agents that cannot be told never share a group.
 impl Tally<'_> {
+    /// Agents that do not keep contact, grouped by who they behave like, in
+    /// ladder order (then others, then the unidentified); agents that lose
+    /// contact and agents that cannot be told never share a group.
     fn groups(self, to: &Profile) -> Vec<PlanGroup> {
         let catalog = self.catalog;
         self.groups

@@ -168,13 +168,13 @@ pub fn shared_key(
     role: KeyRole,
 ) -> Result<PKey<Private>, ErrorStack> {
     type Keys = std::collections::HashMap<(KeyType, u32, KeyRole), PKey<Private>>;
-    static KEYS: std::sync::Mutex<Option<Keys>> = std::sync::Mutex::new(None);
+    static KEYS: std::sync::LazyLock<std::sync::Mutex<Keys>> =
+        std::sync::LazyLock::new(Default::default);
     // A poisoned lock only means a panic elsewhere while it was held: the
     // map itself is whole (an insert is the last step).
     let mut keys = KEYS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let keys = keys.get_or_insert_with(Keys::new);
     if let Some(key) = keys.get(&(key_type, bits, role)) {
         return Ok(key.clone());
     }
@@ -437,6 +437,7 @@ pub fn subject_line(cert: &X509) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openssl::x509::X509VerifyResult;
 
     /// Emulators' keys are made once per role; their certificates stay
     /// their own, and an authority never signs with its leaves' key.
@@ -472,7 +473,6 @@ mod tests {
         let e = crate::serve::GeneratedPki::generate("e", KeyType::Ecdsa).unwrap();
         assert!(!same(&e.server.key, &a.server.key));
     }
-    use openssl::x509::X509VerifyResult;
 
     #[test]
     fn issued_certificates_verify_against_their_authority() {

@@ -134,7 +134,8 @@ impl Agents {
         self.only = Some(only.to_vec());
     }
 
-    /// Applies `map` to each agent as it is read, after any map before.
+    /// Applies `map` to each agent as it is read (once per plan: the
+    /// terminal's escape).
     pub fn map_each(&mut self, map: fn(AgentPlan) -> AgentPlan) {
         assert!(self.map.is_none(), "one map per plan");
         self.map = Some(map);
@@ -167,9 +168,18 @@ impl Agents {
     /// The positions of the listed agents whose verdict is `verdict`, in
     /// inventory order: for [`Agents::get`].
     pub fn positions(&self, verdict: Verdict) -> impl Iterator<Item = usize> + '_ {
+        self.positions_where(move |v| v == verdict)
+    }
+
+    /// The positions of the listed agents whose verdict passes `keep`, in
+    /// inventory order (from the kept verdicts: no agent is made).
+    fn positions_where<'a>(
+        &'a self,
+        keep: impl Fn(Verdict) -> bool + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
         (0..self.total()).filter(move |&i| {
             let v = self.verdict(i);
-            v == verdict && self.listed(v)
+            keep(v) && self.listed(v)
         })
     }
 
@@ -200,32 +210,19 @@ impl Agents {
         &'a self,
         keep: impl Fn(Verdict) -> bool + 'a,
     ) -> Box<dyn Iterator<Item = Cow<'a, AgentPlan>> + 'a> {
-        let keep = move |v: Verdict| keep(v) && self.listed(v);
+        let at = self.positions_where(keep);
         match &self.source {
-            Source::Held(v) => Box::new(
-                v.iter()
-                    .filter(move |a| keep(a.verdict))
-                    .map(|a| self.mapped(Cow::Borrowed(a))),
-            ),
+            Source::Held(v) => Box::new(at.map(|i| self.mapped(Cow::Borrowed(&v[i])))),
             Source::Made(m) => {
                 let now = m.now();
-                Box::new(
-                    (0..m.targets.len())
-                        .filter(move |&i| keep(m.verdicts[i]))
-                        .map(move |i| self.mapped(Cow::Owned(m.make(i, now.as_ref())))),
-                )
+                Box::new(at.map(move |i| self.mapped(Cow::Owned(m.make(i, now.as_ref())))))
             }
         }
     }
 
     /// How many listed agents have a verdict that passes `keep`.
     pub fn count_where(&self, keep: impl Fn(Verdict) -> bool) -> usize {
-        (0..self.total())
-            .filter(|&i| {
-                let v = self.verdict(i);
-                keep(v) && self.listed(v)
-            })
-            .count()
+        self.positions_where(keep).count()
     }
 
     /// Every listed agent, made and held (tests, small plans).
@@ -262,12 +259,6 @@ impl JsonSchema for Agents {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         <Vec<AgentPlan>>::json_schema(generator)
-    }
-}
-
-impl From<Vec<AgentPlan>> for Agents {
-    fn from(agents: Vec<AgentPlan>) -> Agents {
-        Agents::held(agents)
     }
 }
 
