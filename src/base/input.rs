@@ -140,8 +140,16 @@ fn open(path: &Path, kind: Kind) -> Result<(std::fs::File, u64, bool), InputErro
 
 /// The bytes of a regular file of `kind`, within its limit.
 pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, InputError> {
-    let mut bytes = Vec::new();
-    reader(path, kind)?.read_to_end(&mut bytes)?;
+    let mut reader = reader(path, kind)?;
+    // Room for the file's size, within its limit, made once: grown by
+    // doubling as it is read, a file's bytes were held with up to as much
+    // again of room (and, for a moment, twice).
+    let size = match reader.inner.metadata() {
+        Ok(m) if !reader.unknown_size => m.len().min(reader.limit),
+        _ => 0,
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    reader.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 

@@ -25,6 +25,9 @@ pub enum PlanFleet {
     Report(PathBuf),
     /// An inventory judged from agent versions, not probed.
     Offline(Vec<crate::inputs::inventory::Entry>),
+    /// A CSV inventory judged offline, held as its text (no capture, no
+    /// manager's list, no endpoint listed twice).
+    OfflineRows(Box<crate::inputs::inventory::Rows>),
 }
 
 /// `plan` with its profile resolved and its fleet read.
@@ -109,6 +112,26 @@ fn plan_fleet(
                     .into(),
             ));
         }
+        (Some(file), _)
+            if args.offline && args.api.from_manager.is_none() && args.observed.is_empty() =>
+        {
+            // Nothing but the inventory: a CSV one is held as its text.
+            match crate::inputs::inventory::Rows::read(
+                file,
+                args.inventory_format,
+                Role::Agent,
+                catalog,
+            )
+            .map_err(Error::Inventory)?
+            {
+                Ok(mut rows) => {
+                    // Expected profiles must be known: a typo is an input error.
+                    rows.resolve_profiles(|p| catalog.resolve(p))?;
+                    PlanFleet::OfflineRows(Box::new(rows))
+                }
+                Err(entries) => PlanFleet::Offline(listed(entries, Vec::new(), catalog, notes)?),
+            }
+        }
         (file, _) => {
             // A plan is about agents: an inventory line without a role is one.
             let from_file = match file {
@@ -128,15 +151,7 @@ fn plan_fleet(
                 }
                 None => Vec::new(),
             };
-            let entries = crate::inputs::inventory::merge(from_manager, from_file);
-            let (mut entries, merged) = crate::inputs::inventory::dedupe(entries)?;
-            notes.extend(merged);
-            // Expected profiles must be known: a typo is an input error.
-            for e in &mut entries {
-                for p in &mut e.expectation.expect {
-                    *p = catalog.resolve(p)?;
-                }
-            }
+            let entries = listed(from_file, from_manager, catalog, notes)?;
             if args.offline {
                 PlanFleet::Offline(entries)
             } else {
@@ -144,6 +159,27 @@ fn plan_fleet(
             }
         }
     })
+}
+
+/// The inventory's entries and the manager's list, merged, each endpoint
+/// once (what was merged noted in `notes`), their expected profiles
+/// resolved.
+fn listed(
+    from_file: Vec<crate::inputs::inventory::Entry>,
+    from_manager: Vec<crate::inputs::inventory::Entry>,
+    catalog: &mut Catalog,
+    notes: &mut Vec<String>,
+) -> Result<Vec<crate::inputs::inventory::Entry>, Error> {
+    let entries = crate::inputs::inventory::merge(from_manager, from_file);
+    let (mut entries, merged) = crate::inputs::inventory::dedupe(entries)?;
+    notes.extend(merged);
+    // Expected profiles must be known: a typo is an input error.
+    for e in &mut entries {
+        for p in &mut e.expectation.expect {
+            *p = catalog.resolve(p)?;
+        }
+    }
+    Ok(entries)
 }
 
 /// `plan`: the planned manager (a profile or a saved report, less
@@ -249,7 +285,7 @@ pub(super) fn run(
         &job.clients,
         &job.scan,
         source,
-        &mut targets,
+        targets.held_mut(),
     )?;
     // Without a manager scanned now, the one --to's report saved is the
     // before column.
@@ -306,12 +342,12 @@ fn plan_targets(
 ) -> Result<
     (
         crate::offline::plan::PlanSource,
-        Vec<crate::offline::plan::PlanTarget>,
+        crate::offline::plan::PlanTargets,
         Vec<crate::model::target::Target>,
     ),
     Error,
 > {
-    use crate::offline::plan::{PlanSource, PlanTarget};
+    use crate::offline::plan::{PlanSource, PlanTarget, PlanTargets};
     // The addresses are looked up only for agents, and only when a capture
     // was given: resolving every host name of a big inventory costs a
     // resolver round trip each (seconds apiece where names do not resolve).
@@ -328,20 +364,21 @@ fn plan_targets(
         };
     let from_entries = |entries: Vec<crate::inputs::inventory::Entry>,
                         observed_at: &mut ObservedAt<'_>|
-     -> Vec<PlanTarget> {
-        entries
+     -> PlanTargets {
+        let targets: Vec<PlanTarget> = entries
             .into_iter()
-            .map(|e| PlanTarget {
-                target: e.target.to_string(),
-                role: e.target.role,
-                observed: observed_at(e.target.role, &|| {
+            .map(|e| {
+                let observed = observed_at(e.target.role, &|| {
                     crate::observe::addresses_of(&e.target.host, e.target.pinned)
                 })
-                .map(Box::new),
-                expectation: e.expectation,
-                scan: None,
+                .map(Box::new);
+                PlanTarget {
+                    observed,
+                    ..PlanTarget::listed(e)
+                }
             })
-            .collect()
+            .collect();
+        targets.into()
     };
     Ok(match fleet {
         PlanFleet::Scan(entries) => {
@@ -357,9 +394,10 @@ fn plan_targets(
             from_entries(entries, &mut observed_at),
             Vec::new(),
         ),
+        PlanFleet::OfflineRows(rows) => (PlanSource::Offline, PlanTargets::Rows(rows), Vec::new()),
         PlanFleet::Report(path) => (
             PlanSource::Report,
-            report_targets(&path, &mut observed_at)?,
+            report_targets(&path, &mut observed_at)?.into(),
             Vec::new(),
         ),
     })

@@ -312,70 +312,313 @@ fn check_header(headers: &csv::StringRecord) -> Located<()> {
     Ok(())
 }
 
-/// The entries of a CSV inventory: a header row, then one row per
-/// endpoint; the errors name their line.
-fn csv_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec<Entry>> {
-    let mut reader = csv::ReaderBuilder::new()
+/// A reader of CSV inventory rows (fields trimmed, `#` lines skipped).
+fn csv_reader(text: &[u8], has_headers: bool) -> csv::Reader<&[u8]> {
+    csv_builder(has_headers).from_reader(text)
+}
+
+fn csv_builder(has_headers: bool) -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
+        .has_headers(has_headers);
+    builder
+}
+
+/// A CSV inventory's header, read and checked.
+fn csv_header(reader: &mut csv::Reader<&[u8]>) -> Located<csv::StringRecord> {
     let headers = reader
         .headers()
         .map_err(|e| (Some(1), format!("cannot read the header: {e}")))?
         .clone();
     check_header(&headers)?;
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    Ok(headers)
+}
+
+/// The entries of a CSV inventory: a header row, then one row per
+/// endpoint; the errors name their line.
+fn csv_entries(text: &str, default_role: Role, catalog: &Catalog) -> Located<Vec<Entry>> {
+    let mut reader = csv_reader(text.as_bytes(), true);
+    let headers = csv_header(&mut reader)?;
     // Room for a row a line, made once: grown by doubling, the list of a
     // large inventory was for a moment held twice (half of it room).
     let mut out = Vec::with_capacity(text.lines().count());
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize);
-            (line, format!("malformed CSV: {e}"))
-        })?;
+        let record = csv_record(record)?;
         let line = record.position().map(|p| p.line() as usize);
-        let get = |name: &str| {
-            col(name)
-                .and_then(|i| record.get(i))
-                .filter(|v| !v.is_empty())
-        };
-        let at = |m: String| (line, m);
-        let host = get("host").ok_or_else(|| at("no host".into()))?;
-        let role = match get("role") {
-            Some(r) => role_of(r).map_err(at)?,
-            None => default_role,
-        };
-        let target = target(host, get("port"), role).map_err(at)?;
-        let mut expectation = Expectation::default();
-        if let Some(p) = get("profile") {
-            expectation.expect = vec![p.to_string()];
-        }
-        if let Some(v) = get("agent_version") {
-            let (expect, note) = from_version(catalog, v).map_err(at)?;
-            if expectation.expect.is_empty() {
-                expectation.expect = expect;
-            }
-            expectation.agent_version = Some(v.to_string());
-            expectation.note = note;
-        }
-        if let Some(d) = get("direction") {
-            expectation.direction = Some(d.parse().map_err(at)?);
-        }
-        if let Some(l) = get("labels") {
-            expectation.labels = l
-                .split(';')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-        }
-        out.push(Entry {
-            target,
-            expectation,
-            at: line.map(|l| format!(":{l}")).unwrap_or_default(),
-        });
+        out.push(csv_row(&record, &headers, line, default_role, catalog)?);
     }
     Ok(out)
+}
+
+/// A CSV record as read, or the error naming its line.
+fn csv_record(record: Result<csv::StringRecord, csv::Error>) -> Located<csv::StringRecord> {
+    record.map_err(|e| {
+        let line = e.position().map(|p| p.line() as usize);
+        (line, format!("malformed CSV: {e}"))
+    })
+}
+
+/// The entry of one CSV row (at `line`), its columns named by `headers`.
+fn csv_row(
+    record: &csv::StringRecord,
+    headers: &csv::StringRecord,
+    line: Option<usize>,
+    default_role: Role,
+    catalog: &Catalog,
+) -> Located<Entry> {
+    let get = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| record.get(i))
+            .filter(|v| !v.is_empty())
+    };
+    let at = |m: String| (line, m);
+    let host = get("host").ok_or_else(|| at("no host".into()))?;
+    let role = match get("role") {
+        Some(r) => role_of(r).map_err(at)?,
+        None => default_role,
+    };
+    let target = target(host, get("port"), role).map_err(at)?;
+    let mut expectation = Expectation::default();
+    if let Some(p) = get("profile") {
+        expectation.expect = vec![p.to_string()];
+    }
+    if let Some(v) = get("agent_version") {
+        let (expect, note) = from_version(catalog, v).map_err(at)?;
+        if expectation.expect.is_empty() {
+            expectation.expect = expect;
+        }
+        expectation.agent_version = Some(v.to_string());
+        expectation.note = note;
+    }
+    if let Some(d) = get("direction") {
+        expectation.direction = Some(d.parse().map_err(at)?);
+    }
+    if let Some(l) = get("labels") {
+        expectation.labels = l
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    Ok(Entry {
+        target,
+        expectation,
+        at: line.map(|l| format!(":{l}")).unwrap_or_default(),
+    })
+}
+
+/// A CSV inventory held as its text, each row parsed again when it is
+/// read ([`Rows::entry`]).
+///
+/// An entry is about 500 bytes (its endpoint, the profiles its version
+/// may behave like, the caveat, where it was written) against a CSV line
+/// of about 40: a million-agent plan held 0.7 GB of entries. Held as its
+/// text, an inventory costs its size and eight bytes a row. Every row was
+/// parsed once by [`Rows::read`], so reading it again cannot fail: the
+/// entries are those [`read`] gives, one at a time.
+#[derive(Debug)]
+pub struct Rows {
+    /// The file as read.
+    text: Text,
+    /// The reader of its rows, made once (making one costs more than
+    /// reading a row), moved to each row as it is read.
+    reader: std::sync::Mutex<csv::Reader<std::io::Cursor<Text>>>,
+    /// The file's name as entries give it (`fleet.csv`, then `:LINE`).
+    path: String,
+    headers: csv::StringRecord,
+    /// Each row: where it starts in `text`, and its line.
+    starts: Vec<(u32, u32)>,
+    default_role: Role,
+    catalog: Catalog,
+    /// The `profile` column's values as given, and the profile id each
+    /// resolved to (see [`Rows::resolve_profiles`]).
+    resolved: std::collections::HashMap<String, String>,
+}
+
+impl Rows {
+    /// Reads a CSV inventory as [`read`] does (the same errors), and holds
+    /// it as its text when no endpoint is listed twice. Entries listed
+    /// twice are merged or a [`Conflict`] ([`dedupe`]): then, or when the
+    /// file is not CSV, the entries are returned as [`read`] gives them.
+    pub fn read(
+        path: &Path,
+        format: Option<InventoryFormat>,
+        default_role: Role,
+        catalog: &Catalog,
+    ) -> Result<Result<Rows, Vec<Entry>>, InventoryError> {
+        if format.unwrap_or_else(|| InventoryFormat::of(path)) != InventoryFormat::Csv {
+            return read(path, format, default_role, catalog).map(Err);
+        }
+        let fail = |line: Option<usize>, message: String| InventoryError {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let text = crate::base::input::read_text(path, crate::base::input::Kind::Inventory)
+            .map_err(|e| fail(None, format!("cannot read: {e}")))?;
+        let (headers, starts, twice) =
+            Self::index(&text, default_role, catalog).map_err(|(l, m)| fail(l, m))?;
+        if twice {
+            drop(text);
+            return read(path, format, default_role, catalog).map(Err);
+        }
+        // Moved, not copied (an `Arc<str>` would be a copy).
+        let text = Text(std::sync::Arc::new(text));
+        // One row's room at a time, not the default 8 KiB: the reader
+        // moves for each row, and what it had read ahead is dropped.
+        let reader = csv_builder(false)
+            .buffer_capacity(512)
+            .from_reader(std::io::Cursor::new(text.clone()));
+        Ok(Ok(Rows {
+            text,
+            reader: std::sync::Mutex::new(reader),
+            path: path.display().to_string(),
+            headers,
+            starts,
+            default_role,
+            catalog: catalog.clone(),
+            resolved: std::collections::HashMap::new(),
+        }))
+    }
+
+    /// Every row parsed once (the first error found is the one [`read`]
+    /// gives): the header, where each row starts, and whether some
+    /// endpoint may be listed twice (two rows whose host, case aside, and
+    /// port hash alike).
+    #[allow(clippy::type_complexity)]
+    fn index(
+        text: &str,
+        default_role: Role,
+        catalog: &Catalog,
+    ) -> Located<(csv::StringRecord, Vec<(u32, u32)>, bool)> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut reader = csv_reader(text.as_bytes(), true);
+        let headers = csv_header(&mut reader)?;
+        let mut starts = Vec::with_capacity(text.lines().count());
+        let hasher = std::collections::hash_map::RandomState::new();
+        // Each endpoint's hash, sorted after: eight bytes a row (a set
+        // of them takes about twice that).
+        let mut hashes = Vec::with_capacity(starts.capacity());
+        let mut twice = false;
+        for record in reader.records() {
+            let record = csv_record(record)?;
+            let (offset, line) = match record.position() {
+                Some(p) => (p.byte(), p.line()),
+                None => (u64::MAX, 0),
+            };
+            let e = csv_row(
+                &record,
+                &headers,
+                Some(line as usize),
+                default_role,
+                catalog,
+            )?;
+            let mut h = hasher.build_hasher();
+            e.target.host.to_ascii_lowercase().hash(&mut h);
+            e.target.port.hash(&mut h);
+            hashes.push(h.finish());
+            match (u32::try_from(offset), u32::try_from(line)) {
+                (Ok(o), Ok(l)) => starts.push((o, l)),
+                // Past what the inventory's size cap allows: read as a list.
+                _ => twice = true,
+            }
+        }
+        hashes.sort_unstable();
+        twice |= hashes.windows(2).any(|w| w[0] == w[1]);
+        Ok((headers, starts, twice))
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// Resolves each distinct value of the `profile` column with `resolve`
+    /// (a name to its id, a file to the id of the profile it holds), in
+    /// the order the rows first give it; entries give the id from then on.
+    pub fn resolve_profiles<E>(
+        &mut self,
+        mut resolve: impl FnMut(&str) -> Result<String, E>,
+    ) -> Result<(), E> {
+        let Some(col) = self.headers.iter().position(|h| h == "profile") else {
+            return Ok(());
+        };
+        let mut reader = csv_reader(self.text.as_ref(), true);
+        for record in reader.records().flatten() {
+            let Some(p) = record.get(col).filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            if !self.resolved.contains_key(p) {
+                let id = resolve(p)?;
+                self.resolved.insert(p.to_string(), id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The `i`th row's entry, as [`read`] gives it (with its profile
+    /// resolved).
+    pub fn entry(&self, i: usize) -> Entry {
+        let (offset, line) = self.starts[i];
+        let mut record = csv::StringRecord::new();
+        let read = {
+            // Only this row's reading holds the reader.
+            let mut reader = self
+                .reader
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut at = csv::Position::new();
+            at.set_byte(offset.into()).set_line(line.into());
+            reader
+                .seek(at)
+                .and_then(|()| reader.read_record(&mut record))
+        };
+        let row = match read {
+            Ok(true) => csv_row(
+                &record,
+                &self.headers,
+                Some(line as usize),
+                self.default_role,
+                &self.catalog,
+            )
+            .map_err(|(_, m)| m),
+            Ok(false) => Err("no row".to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        // Every row was read once by `index`, from the same text.
+        let mut e = row.unwrap_or_else(|m| unreachable!("row {i} read before: {m}"));
+        // The profile the row names, as resolved (a version's candidates
+        // are profile ids already).
+        let named = self.headers.iter().position(|h| h == "profile");
+        if let Some(id) = named
+            .and_then(|c| record.get(c))
+            .and_then(|p| self.resolved.get(p))
+        {
+            e.expectation.expect = vec![id.clone()];
+        }
+        e.at = format!("{}{}", self.path, e.at);
+        e
+    }
+}
+
+/// A CSV inventory's text, shared by its rows' reader.
+#[derive(Debug, Clone)]
+struct Text(std::sync::Arc<String>);
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 /// The YAML inventory's shape.
@@ -1129,5 +1372,71 @@ mod tests {
         );
         assert_eq!(e[1].expectation.expect[0], "dsa-10.0");
         assert!(e[2].expectation.manager.is_none());
+    }
+
+    /// A CSV inventory held as its text gives, row by row, the entries
+    /// `read` gives (quotes, comments, CRLF, roles, labels, profiles); one
+    /// that lists an endpoint twice, one that is not CSV, and one with a
+    /// bad row are read as `read` reads them.
+    #[test]
+    fn rows_give_the_entries_that_read_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = shipped();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let debug = |e: &[Entry]| e.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>();
+        let fleet = write(
+            "fleet.csv",
+            "host,port,role,profile,agent_version,direction,labels\r\n\
+             # a comment\r\n\
+             a.example,,,,20.0.0-877,,\"web; prod\"\r\n\
+             \r\n\
+             m.example,4119,manager,,,,\r\n\
+             \"b.example\",14118,agent,dsa-9.6,,manager-initiated,db\r\n\
+             c.example,,relay,,9.6.2-7723,,\r\n",
+        );
+        let read_all = |path: &Path| read(path, None, Role::Agent, &shipped).unwrap();
+        let mut rows = Rows::read(&fleet, None, Role::Agent, &shipped)
+            .unwrap()
+            .unwrap();
+        assert_eq!(rows.len(), 4);
+        rows.resolve_profiles(|p| Ok::<_, ()>(format!("resolved-{p}")))
+            .unwrap();
+        let mut want = read_all(&fleet);
+        want[2].expectation.expect = vec!["resolved-dsa-9.6".into()];
+        let got: Vec<Entry> = (0..rows.len()).map(|i| rows.entry(i)).collect();
+        assert_eq!(debug(&got), debug(&want));
+        // Read again, in any order, the same.
+        assert_eq!(format!("{:?}", rows.entry(0)), format!("{:?}", want[0]));
+
+        let twice = write(
+            "twice.csv",
+            "host,agent_version\nA.example,9.6.2-7723\na.example,\n",
+        );
+        let Err(merged) = Rows::read(&twice, None, Role::Agent, &shipped).unwrap() else {
+            panic!("an endpoint listed twice is read as a list");
+        };
+        assert_eq!(debug(&merged), debug(&read_all(&twice)));
+        let yaml = write("fleet.yaml", "targets:\n  - host: a.example\n");
+        assert!(
+            Rows::read(&yaml, None, Role::Agent, &shipped)
+                .unwrap()
+                .is_err()
+        );
+        let bad = write(
+            "bad.csv",
+            "host,agent_version\na.example,9.6.2-7723\nb.example,nonsense\n",
+        );
+        assert_eq!(
+            Rows::read(&bad, None, Role::Agent, &shipped)
+                .unwrap_err()
+                .to_string(),
+            read(&bad, None, Role::Agent, &shipped)
+                .unwrap_err()
+                .to_string()
+        );
     }
 }

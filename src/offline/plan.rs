@@ -25,8 +25,10 @@
 //! the steps put the upgrades before the switch.
 
 mod agents;
+mod fleet;
 
 pub use agents::Agents;
+pub use fleet::PlanTargets;
 
 use std::collections::BTreeMap;
 
@@ -285,7 +287,7 @@ pub struct PlanInput<'a> {
     /// Where the fleet came from.
     pub source: PlanSource,
     /// The fleet.
-    pub targets: Vec<PlanTarget>,
+    pub targets: PlanTargets,
     /// The manager's current endpoint, scanned now (`--manager`), or saved
     /// (`--to REPORT`: see `manager_saved`).
     pub manager: Option<TargetReport>,
@@ -313,7 +315,7 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
     let saved = source == PlanSource::Report;
     let mut notes = Vec::new();
     let (manager, manager_evidence) =
-        manager_as_now(manager, given_saved, saved, &targets, &mut notes);
+        manager_as_now(manager, given_saved, saved, targets.held(), &mut notes);
     let manager_now = manager
         .as_ref()
         .map(|m| ManagerNow::of(m, catalog, manager_evidence));
@@ -322,22 +324,15 @@ pub fn build(input: PlanInput<'_>) -> PlanReport {
         &mut notes,
         answered(manager.as_ref()).is_some(),
         observed_manager.as_ref(),
-        targets.iter().any(|t| t.observed.is_some()),
+        targets.held().iter().any(|t| t.observed.is_some()),
         &unlisted,
         to,
         source,
     );
-    // The agents stay in the list they came in (a second list of them
-    // would be most of a large plan's memory), the others go.
-    let mut fleet = targets;
     let mut others = Vec::new();
-    fleet.retain(|t| match t.role {
-        Role::Agent => true,
-        role => {
-            let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
-            others.push(other_target(t, role, chosen, source));
-            false
-        }
+    let fleet = fleet::Fleet::of(targets, |t| {
+        let chosen = manager.as_ref().is_some_and(|m| m.target == t.target);
+        others.push(other_target(t, t.role, chosen, source));
     });
     let maker = agents::Maker {
         to: to.clone(),
@@ -1592,7 +1587,7 @@ pub(crate) fn test_plan(to: &str, targets: Vec<PlanTarget>) -> PlanReport {
         to: catalog.get(to).unwrap(),
         catalog: &catalog,
         source: PlanSource::Offline,
-        targets,
+        targets: targets.into(),
         manager: None,
         observed_manager: None,
         unlisted: Vec::new(),

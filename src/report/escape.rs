@@ -437,7 +437,8 @@ mod tests {
             targets: vec![
                 test_agent("a\x1b]0;x\x07", "9.6.2-7723", None, &[HOSTILE]),
                 test_agent("b", "20.0.0-877", None, &["ok"]),
-            ],
+            ]
+            .into(),
             manager: None,
             observed_manager: None,
             unlisted: vec![],

@@ -93,3 +93,21 @@ pub fn profile_of<'a>(target: &'a serde_json::Value, id: &str) -> &'a serde_json
         .find(|p| p["profile"] == id)
         .unwrap_or_else(|| panic!("{id} missing: {target:#}"))
 }
+
+/// `tool` when it is on PATH; `None` (with a note) when it is not and CI is
+/// not set.
+pub fn tool(tool: &str, package: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(tool))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no {tool} on PATH (Debian package {package})"
+        );
+        eprintln!("note: {tool} not found; skipping its check");
+    }
+    found
+}

@@ -9,28 +9,10 @@
 //! man-db, zsh and fish), which makes a missing tool a failure.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::common::{bin, tlscompat};
-
-/// `tool` when it is on PATH; `None` (with a note) when it is not and CI is
-/// not set.
-fn tool(tool: &str, package: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(tool))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no {tool} on PATH (Debian package {package})"
-        );
-        eprintln!("note: {tool} not found; skipping its check");
-    }
-    found
-}
+use crate::common::{bin, tlscompat, tool};
 
 /// What `tlscompat ARGS… --help` lists: subcommand names (without `help`)
 /// and long options.

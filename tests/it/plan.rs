@@ -553,6 +553,64 @@ fn a_saved_report_plans_like_a_scan() {
     assert_eq!(groups, [&json!("dsa-9.6"), &json!("dsa-10.0")]);
 }
 
+/// Issue 18, point 8: an offline plan of a large CSV inventory holds the
+/// inventory's text, not its entries (about twelve times as much). Its
+/// peak memory (GNU time's maximum resident size), less a one-agent plan's,
+/// stays within three times the file's size; holding the entries took
+/// about seventeen.
+#[test]
+fn a_large_inventory_is_planned_within_three_times_its_size() {
+    let Some(time) = crate::common::tool("time", "time") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let versions = [
+        "9.6.2-7723",
+        "10.0.0-3761",
+        "11.0.0-211",
+        "12.0.0-481",
+        "20.0.0-877",
+    ];
+    let rows = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("agent{i}.example,agent,{}", versions[i % 5]))
+            .collect()
+    };
+    let header = "host,role,agent_version";
+    let peak = |inventory: &Path| -> u64 {
+        let out = std::process::Command::new(&time)
+            .args(["-f", "peak %M"])
+            .arg(env!("CARGO_BIN_EXE_tlscompat"))
+            .args([
+                "plan",
+                "--to",
+                "dsm-strong-12",
+                "--offline",
+                "--format",
+                "json",
+            ])
+            .arg("-i")
+            .arg(inventory)
+            .args(["-o", "/dev/null"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        let kb = stderr.lines().find_map(|l| l.strip_prefix("peak "));
+        kb.and_then(|kb| kb.trim().parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no peak in {stderr}"))
+            * 1024
+    };
+    let one = csv(dir.path(), "one.csv", header, &rows(1));
+    let large = csv(dir.path(), "large.csv", header, &rows(50_000));
+    let size = std::fs::metadata(&large).unwrap().len();
+    let (base, peak) = (peak(&one), peak(&large));
+    assert!(
+        peak.saturating_sub(base) <= 3 * size,
+        "a plan of {size} bytes of inventory peaked at {peak} bytes, {base} for one agent"
+    );
+}
+
 #[test]
 fn offline_from_agent_versions() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{AgentPlan, Now, PlanTarget, agent, answered};
+use super::{AgentPlan, Now, agent, answered};
 use crate::model::profile::{Catalog, Profile};
 use crate::offline::directions::Evidence;
 use crate::results::{Fate, TargetReport, Verdict};
@@ -57,7 +57,7 @@ pub(super) struct Maker {
     /// Whether the fleet's scans come from a saved report.
     pub(super) saved: bool,
     /// The agents of the fleet, in inventory order.
-    pub(super) targets: Vec<PlanTarget>,
+    pub(super) targets: super::fleet::Fleet,
     /// Each agent's verdict, worked out once (by [`Agents::made`]).
     pub(super) verdicts: Vec<Verdict>,
 }
@@ -74,7 +74,13 @@ impl Maker {
     }
 
     fn make(&self, i: usize, now: Option<&Now<'_>>) -> AgentPlan {
-        agent(&self.targets[i], &self.to, &self.catalog, now, self.saved)
+        agent(
+            &self.targets.get(i),
+            &self.to,
+            &self.catalog,
+            now,
+            self.saved,
+        )
     }
 }
 
@@ -157,11 +163,11 @@ impl Agents {
             Source::Held(v) => v
                 .iter()
                 .any(|a| self.listed(a.verdict) && !a.labels.is_empty()),
-            Source::Made(m) => m
-                .targets
-                .iter()
-                .zip(&m.verdicts)
-                .any(|(t, v)| self.listed(*v) && !t.expectation.labels.is_empty()),
+            Source::Made(m) => {
+                m.verdicts.iter().enumerate().any(|(i, v)| {
+                    self.listed(*v) && !m.targets.get(i).expectation.labels.is_empty()
+                })
+            }
         }
     }
 
