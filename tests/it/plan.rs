@@ -602,7 +602,7 @@ fn a_large_inventory_is_planned_within_three_times_its_size() {
             * 1024
     };
     let one = csv(dir.path(), "one.csv", header, &rows(1));
-    let large = csv(dir.path(), "large.csv", header, &rows(50_000));
+    let large = csv(dir.path(), "large.csv", header, &rows(30_000));
     let size = std::fs::metadata(&large).unwrap().len();
     let (base, peak) = (peak(&one), peak(&large));
     assert!(
