@@ -97,11 +97,7 @@ pub fn profile_of<'a>(target: &'a serde_json::Value, id: &str) -> &'a serde_json
 /// `tool` when it is on PATH; `None` (with a note) when it is not and CI is
 /// not set.
 pub fn tool(tool: &str, package: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(tool))
-            .find(|p| p.is_file())
-    });
+    let found = on_path(tool);
     if found.is_none() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -110,4 +106,13 @@ pub fn tool(tool: &str, package: &str) -> Option<PathBuf> {
         eprintln!("note: {tool} not found; skipping its check");
     }
     found
+}
+
+/// The file `name` in a directory of PATH, if any.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
 }

@@ -21,13 +21,9 @@ const HOSTILE_O: &str = "<script>document.title='pwned'</script>";
 
 /// The browser, or `None` (with a note) when it is missing and not required.
 fn chromium() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|p| p.is_file())
-        })
-    });
+    let found = ["chromium", "chromium-browser"]
+        .iter()
+        .find_map(|name| crate::common::on_path(name));
     if found.is_none() {
         assert!(
             std::env::var("TLSCOMPAT_REQUIRE_BROWSER").as_deref() != Ok("1"),
