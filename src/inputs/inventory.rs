@@ -196,11 +196,6 @@ pub fn read(
     default_role: Role,
     catalog: &Catalog,
 ) -> Result<Vec<Entry>, InventoryError> {
-    let fail = |line: Option<usize>, message: String| InventoryError {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
     let format = format.unwrap_or_else(|| InventoryFormat::of(path));
     let parse = match format {
         InventoryFormat::Text => {
@@ -217,12 +212,12 @@ pub fn read(
         InventoryFormat::Yaml => yaml_entries,
         InventoryFormat::Computers => computers,
     };
-    let text = crate::base::input::read_text(path, crate::base::input::Kind::Inventory)
-        .map_err(|e| fail(None, format!("cannot read: {e}")))?;
+    let text = inventory_text(path)?;
     if format == InventoryFormat::Yaml {
-        crate::base::input::check_yaml_depth(&text).map_err(|e| fail(None, e.to_string()))?;
+        crate::base::input::check_yaml_depth(&text)
+            .map_err(|e| located(path, None, e.to_string()))?;
     }
-    let mut entries = parse(&text, default_role, catalog).map_err(|(l, m)| fail(l, m))?;
+    let mut entries = parse(&text, default_role, catalog).map_err(|(l, m)| located(path, l, m))?;
     drop(text);
     // Not more room than entries, held as long as the plan or the scan
     // holds them (a list grown by doubling is up to half room).
@@ -234,6 +229,21 @@ pub fn read(
 }
 
 type Located<T> = Result<T, (Option<usize>, String)>;
+
+/// An error about the inventory at `path`, at `line` when known.
+fn located(path: &Path, line: Option<usize>, message: String) -> InventoryError {
+    InventoryError {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// The inventory file's text, within the inventory's size cap.
+fn inventory_text(path: &Path) -> Result<String, InventoryError> {
+    crate::base::input::read_text(path, crate::base::input::Kind::Inventory)
+        .map_err(|e| located(path, None, format!("cannot read: {e}")))
+}
 
 fn role_of(s: &str) -> Result<Role, String> {
     match s.trim().to_ascii_lowercase().as_str() {
@@ -454,15 +464,12 @@ impl Rows {
         if format.unwrap_or_else(|| InventoryFormat::of(path)) != InventoryFormat::Csv {
             return read(path, format, default_role, catalog).map(Err);
         }
-        let fail = |line: Option<usize>, message: String| InventoryError {
-            path: path.to_path_buf(),
-            line,
-            message,
-        };
-        let text = crate::base::input::read_text(path, crate::base::input::Kind::Inventory)
-            .map_err(|e| fail(None, format!("cannot read: {e}")))?;
-        let (headers, starts, twice) =
-            Self::index(&text, default_role, catalog).map_err(|(l, m)| fail(l, m))?;
+        let text = inventory_text(path)?;
+        let Index {
+            headers,
+            starts,
+            twice,
+        } = Index::of(&text, default_role, catalog).map_err(|(l, m)| located(path, l, m))?;
         if twice {
             drop(text);
             return read(path, format, default_role, catalog).map(Err);
@@ -484,53 +491,6 @@ impl Rows {
             catalog: catalog.clone(),
             resolved: std::collections::HashMap::new(),
         }))
-    }
-
-    /// Every row parsed once (the first error found is the one [`read`]
-    /// gives): the header, where each row starts, and whether some
-    /// endpoint may be listed twice (two rows whose host, case aside, and
-    /// port hash alike).
-    #[allow(clippy::type_complexity)]
-    fn index(
-        text: &str,
-        default_role: Role,
-        catalog: &Catalog,
-    ) -> Located<(csv::StringRecord, Vec<(u32, u32)>, bool)> {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut reader = csv_reader(text.as_bytes(), true);
-        let headers = csv_header(&mut reader)?;
-        let mut starts = Vec::with_capacity(text.lines().count());
-        let hasher = std::collections::hash_map::RandomState::new();
-        // Each endpoint's hash, sorted after: eight bytes a row (a set
-        // of them takes about twice that).
-        let mut hashes = Vec::with_capacity(starts.capacity());
-        let mut twice = false;
-        for record in reader.records() {
-            let record = csv_record(record)?;
-            let (offset, line) = match record.position() {
-                Some(p) => (p.byte(), p.line()),
-                None => (u64::MAX, 0),
-            };
-            let e = csv_row(
-                &record,
-                &headers,
-                Some(line as usize),
-                default_role,
-                catalog,
-            )?;
-            let mut h = hasher.build_hasher();
-            e.target.host.to_ascii_lowercase().hash(&mut h);
-            e.target.port.hash(&mut h);
-            hashes.push(h.finish());
-            match (u32::try_from(offset), u32::try_from(line)) {
-                (Ok(o), Ok(l)) => starts.push((o, l)),
-                // Past what the inventory's size cap allows: read as a list.
-                _ => twice = true,
-            }
-        }
-        hashes.sort_unstable();
-        twice |= hashes.windows(2).any(|w| w[0] == w[1]);
-        Ok((headers, starts, twice))
     }
 
     /// The number of rows.
@@ -608,6 +568,63 @@ impl Rows {
         }
         e.at = format!("{}{}", self.path, e.at);
         e
+    }
+}
+
+/// What one pass over a CSV inventory's rows gives [`Rows`].
+struct Index {
+    headers: csv::StringRecord,
+    /// Each row: where it starts in the text, and its line.
+    starts: Vec<(u32, u32)>,
+    /// Whether some endpoint may be listed twice (two rows whose host,
+    /// case aside, and port hash alike), or a row lies past what `starts`
+    /// can hold.
+    twice: bool,
+}
+
+impl Index {
+    /// Every row of `text` parsed once (the first error found is the one
+    /// [`read`] gives).
+    fn of(text: &str, default_role: Role, catalog: &Catalog) -> Located<Index> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut reader = csv_reader(text.as_bytes(), true);
+        let headers = csv_header(&mut reader)?;
+        let mut starts = Vec::with_capacity(text.lines().count());
+        let hasher = std::collections::hash_map::RandomState::new();
+        // Each endpoint's hash, sorted after: eight bytes a row (a set
+        // of them takes about twice that).
+        let mut hashes = Vec::with_capacity(starts.capacity());
+        let mut twice = false;
+        for record in reader.records() {
+            let record = csv_record(record)?;
+            let (offset, line) = match record.position() {
+                Some(p) => (p.byte(), p.line()),
+                None => (u64::MAX, 0),
+            };
+            let e = csv_row(
+                &record,
+                &headers,
+                Some(line as usize),
+                default_role,
+                catalog,
+            )?;
+            let mut h = hasher.build_hasher();
+            e.target.host.to_ascii_lowercase().hash(&mut h);
+            e.target.port.hash(&mut h);
+            hashes.push(h.finish());
+            match (u32::try_from(offset), u32::try_from(line)) {
+                (Ok(o), Ok(l)) => starts.push((o, l)),
+                // Past what the inventory's size cap allows: read as a list.
+                _ => twice = true,
+            }
+        }
+        hashes.sort_unstable();
+        twice |= hashes.windows(2).any(|w| w[0] == w[1]);
+        Ok(Index {
+            headers,
+            starts,
+            twice,
+        })
     }
 }
 
