@@ -26,8 +26,8 @@ use super::{Outcome, openssl_client, rustls_client};
 use crate::model::suites::CipherSuiteId;
 use crate::model::version::TlsVersion;
 use crate::results::Engine;
-use crate::wire::codes::{AlertDescription, AlertLevel};
-use crate::wire::{ClientHello, FlightReader, Message};
+use crate::wire::codes::{AlertDescription, AlertLevel, HandshakeType};
+use crate::wire::{ClientHello, FlightReader, Message, NewSessionTicket};
 
 /// What one full handshake showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,10 @@ pub struct Handshake {
     /// The certificate chain the server presented to the engine (DER, leaf
     /// first): also under TLS 1.3, where the first flight hides it.
     pub peer_chain: Vec<Vec<u8>>,
+    /// The session ticket the server issued, when it sent one in the clear
+    /// (TLS 1.2 and older): the key that sealed it tells servers behind
+    /// one address apart (`scan::checks::nodes`).
+    pub session_ticket: Option<Vec<u8>>,
 }
 
 /// How a full handshake ended.
@@ -136,6 +140,7 @@ pub async fn handshake(
                 result: HandshakeResult::NotRun(e.to_string()),
                 first_flight: Outcome::ConnectFailed(e),
                 peer_chain: Vec::new(),
+                session_ticket: None,
             };
         }
     };
@@ -231,7 +236,24 @@ fn assemble(engine: Engine, result: EngineResult, bytes: &Recording) -> Handshak
         first_flight,
         result,
         peer_chain: Vec::new(),
+        session_ticket: issued_ticket(&bytes.read),
     }
+}
+
+/// The ticket of the first NewSessionTicket the server sent in the clear
+/// (after the client's Finished, up to TLS 1.2), when it is not empty.
+fn issued_ticket(read: &[u8]) -> Option<Vec<u8>> {
+    let mut reader = FlightReader::new();
+    reader.feed(read);
+    while let Ok(Some(message)) = reader.next_message() {
+        if let Message::Handshake(HandshakeType::NEW_SESSION_TICKET, body) = message {
+            return NewSessionTicket::decode_body(&body)
+                .ok()
+                .map(|t| t.ticket)
+                .filter(|t| !t.is_empty());
+        }
+    }
+    None
 }
 
 /// Whether the client wrote anything after its first ClientHello other than

@@ -198,7 +198,11 @@ fn config(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_client_cert_resolver(Arc::new(Presenter { key, asked }));
-    config.resumption = Resumption::disabled();
+    // A fresh store: nothing is ever resumed, but a TLS 1.2 hello asks for
+    // a ticket (an empty session_ticket extension, as the raw probes' and
+    // OpenSSL's hellos do), and the ticket the server sends back names the
+    // key that sealed it (`scan::checks::nodes`).
+    config.resumption = Resumption::in_memory_sessions(1);
     config.enable_sni = spec.server_name.is_some();
     Ok(config)
 }

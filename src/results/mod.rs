@@ -909,6 +909,10 @@ pub enum IssueCode {
     /// The server accepted in its first flight, but a real handshake with
     /// that client's offer failed.
     ConfirmationFailed,
+    /// More than one server answers at this address (their session tickets
+    /// were sealed under different keys): every verdict was corroborated.
+    /// Affects no verdict by itself, nor `complete`.
+    SeveralNodes,
 }
 
 codes!(IssueCode {
@@ -916,6 +920,7 @@ codes!(IssueCode {
     ServerFault => "server_fault",
     Inconsistent => "inconsistent",
     ConfirmationFailed => "confirmation_failed",
+    SeveralNodes => "several_nodes",
 });
 
 /// What the endpoint accepted among what was probed.

@@ -90,6 +90,7 @@ pub(crate) async fn enumerate(
                     outcome,
                     handshake: None,
                     peer_chain: Vec::new(),
+                    session_ticket: None,
                 };
                 (n, offer, record)
             });

@@ -10,9 +10,10 @@
 //! of them start at once and the connector's bound (16 at a time, 8 until
 //! one has connected: `probe::connect::DEFAULT_CONCURRENCY` says why) is
 //! the only queue. The first wave, everything that depends on nothing:
-//! - each selected profile's own hello, asked twice: once replayed as a
-//!   real handshake (see Confirmation) and once as a raw first flight (see
-//!   Consistency);
+//! - each selected profile's own hello, asked twice, both times as a real
+//!   handshake (see Confirmation and Consistency): a refusal ends a
+//!   handshake as early as a raw probe, and each completed one brings a
+//!   session ticket (see `checks::nodes`);
 //! - the largest profile's hello with its suites reversed: with the replay,
 //!   whether the server enforces its own order;
 //! - one hello per other version (TLS 1.0–1.3) offering every suite valid
@@ -21,8 +22,10 @@
 //!   for identification) can use, offering that suite alone, at versions
 //!   no probe above offers alone.
 //!
-//! Then, as soon as the first wave's raw probes are in (not waiting for its
-//! handshakes, a round trip longer: [`Run::pipelined`]), the dependent
+//! Then, as soon as the first wave's raw probes are in and they and the
+//! handshakes' first flights settle which versions the endpoint speaks
+//! (not waiting for the accepted handshakes, a round trip longer:
+//! [`Run::pipelined`]), the dependent
 //! wave: the single-suite probes at the other versions, except at a version
 //! the first wave showed unsupported, which gets one whole-version hello
 //! instead (`checks::suites`); then, only for a profile version where no
@@ -48,15 +51,18 @@
 //! (rustls or OpenSSL, [`crate::probe::handshake`]) on a tapped connection,
 //! so it is judged like a raw probe *and* proves that a client with that
 //! offer completes the handshake: one more round trip, no extra connection.
-//! It is one of the two asks of the profile's hello (the other a raw first
-//! flight, which the dependent wave waits for), so it overlaps the rest.
+//! Both asks of the profile's hello are handshakes; the dependent wave
+//! waits for neither unless no raw probe settled a version, so they
+//! overlap the rest.
 //!
 //! Consistency: each profile's own hello is asked twice (each deciding
 //! hello N times with `--repeat N`), answers that must agree are compared,
 //! and the few that look suspicious are asked again (see
 //! `checks::consistency`); a server that contradicts itself makes the
-//! affected profiles inconclusive, and then every profile's hello is asked
-//! five times and no verdict stands on fewer than three alike answers
+//! affected profiles inconclusive. Then, or when the real handshakes'
+//! session tickets were sealed under several keys (several nodes behind
+//! the address: `checks::nodes`), every profile's hello is asked five
+//! times and no verdict stands on fewer than three alike answers
 //! (`checks::corroboration`).
 //!
 //! If the endpoint asked for a client certificate and no replay settled
@@ -833,9 +839,14 @@ impl Run {
         self.confirm
             && match purpose {
                 Purpose::Replay(_) | Purpose::NoCertificate => true,
+                // A profile's hello asked again is a handshake too: it is
+                // confirmed each time, and each completed handshake brings
+                // a session ticket, whose key tells nodes apart
+                // (`checks::nodes`).
+                Purpose::Again(inner) => matches!(**inner, Purpose::Replay(_)),
                 Purpose::Retest(_, full) => *full,
-                // Repeats compare first flights: a raw probe is a round
-                // trip shorter than a handshake, and the replay confirms.
+                // Other repeats compare first flights: a raw probe is a
+                // round trip shorter than a handshake.
                 _ => false,
             }
             && handshake::engine_for(spec).is_some()
@@ -843,13 +854,12 @@ impl Run {
 
     /// Runs `plan` like [`Run::all`], and `next` (the probes that depend
     /// on its answers) as soon as its raw probes are in, while its full
-    /// handshakes (a round trip longer) still run: what the dependent
-    /// probes need is in the first flights, and each profile's own hello is
-    /// asked twice, once as a handshake and once raw, so the raw ask brings
-    /// it a round trip earlier. When the raw answers do not `settle` what
-    /// the dependent wave needs (a raw ask lost, or answered in a way only
-    /// the handshake reads), it waits for the handshakes too, as before. `next` sees the records finished by then, in plan
-    /// order. Raw probes are started first, so that with the endpoint's
+    /// handshakes (a round trip longer when accepted) still run: what the
+    /// dependent probes need is which versions the endpoint speaks, which
+    /// the raw probes (the reversed hello, the other versions) and the
+    /// refused handshakes (which end with their first flight) usually
+    /// `settle`. When they do not, it waits for the handshakes too. `next`
+    /// sees the records finished by then, in plan order. Raw probes are started first, so that with the endpoint's
     /// first-contact bound ([`crate::probe::connect::FIRST_CONTACT`]) the
     /// ones the next wave waits for hold the first slots.
     pub(crate) async fn pipelined<S, F>(
@@ -967,6 +977,7 @@ impl Run {
                     outcome: h.first_flight,
                     handshake: Some((h.engine, h.result)),
                     peer_chain: h.peer_chain,
+                    session_ticket: h.session_ticket,
                 };
             }
         }
@@ -977,6 +988,7 @@ impl Run {
             outcome,
             handshake: None,
             peer_chain: Vec::new(),
+            session_ticket: None,
         }
     }
 }

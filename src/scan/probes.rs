@@ -52,6 +52,8 @@ pub(crate) struct ProbeRecord {
     pub(crate) handshake: Option<(Engine, HandshakeResult)>,
     /// The chain the server presented to a full handshake.
     pub(crate) peer_chain: Vec<Vec<u8>>,
+    /// The session ticket a full handshake was given in the clear.
+    pub(crate) session_ticket: Option<Vec<u8>>,
 }
 
 pub(crate) fn spec_at(

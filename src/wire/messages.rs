@@ -1,8 +1,9 @@
 //! The messages of a server's first flight, one type each, with their
 //! decoders and (for tests and fake servers) their encoders: ServerHello
 //! (and HelloRetryRequest), Alert, CertificateRequest, Certificate and
-//! ServerHelloDone. [`super::flight::FlightReader`] cuts the bytes into
-//! messages and calls these; they never panic on any input.
+//! ServerHelloDone; and of its second flight up to TLS 1.2, the one message
+//! sent in the clear, NewSessionTicket. [`super::flight::FlightReader`] cuts
+//! the bytes into messages and calls these; they never panic on any input.
 
 use super::codec::{Reader, Writer};
 use super::codes::{
@@ -224,6 +225,40 @@ impl CertificateRequest {
             certificate_types,
             signature_algorithms,
             ca_names,
+        })
+    }
+}
+
+/// A NewSessionTicket (TLS ≤ 1.2, RFC 5077 section 3.3): the server sends it
+/// after the client's Finished and before its own ChangeCipherSpec, so it
+/// travels in the clear. (TLS 1.3 sends another form, encrypted.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSessionTicket {
+    /// `ticket_lifetime_hint`, in seconds (0: unspecified).
+    pub lifetime_hint: u32,
+    /// The ticket, opaque to the client; empty when the server, having
+    /// agreed to send one, declines after all.
+    pub ticket: Vec<u8>,
+}
+
+impl NewSessionTicket {
+    /// The handshake message.
+    pub fn encode_handshake(&self) -> Vec<u8> {
+        handshake(HandshakeType::NEW_SESSION_TICKET, |w| {
+            w.bytes(&self.lifetime_hint.to_be_bytes());
+            w.prefixed_u16(|w| w.bytes(&self.ticket));
+        })
+    }
+
+    /// Parses a NewSessionTicket body (TLS ≤ 1.2 form).
+    pub fn decode_body(body: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new("NewSessionTicket", body);
+        let lifetime_hint = u32::from_be_bytes(r.array("ticket_lifetime_hint")?);
+        let ticket = r.prefixed_u16("ticket")?.to_vec();
+        r.expect_end("ticket")?;
+        Ok(Self {
+            lifetime_hint,
+            ticket,
         })
     }
 }

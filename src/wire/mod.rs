@@ -21,7 +21,7 @@ pub use client_flight::{HelloRead, read_client_hello};
 pub use client_hello::{ClientHello, Extension, KeyShareEntry};
 pub use error::WireError;
 pub use flight::{FlightReader, Message};
-pub use messages::{Alert, CertificateRequest, ServerHello};
+pub use messages::{Alert, CertificateRequest, NewSessionTicket, ServerHello};
 
 #[cfg(test)]
 mod tests;

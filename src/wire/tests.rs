@@ -1028,3 +1028,46 @@ fn captured_openssl_downgrade_sentinel() {
     assert_eq!(msgs.last(), Some(&Message::ServerHelloDone));
     assert_eq!(msgs.len(), 4, "no CertificateRequest this time: {msgs:?}");
 }
+
+#[test]
+fn new_session_ticket_round_trips_and_refuses_short_or_long_bodies() {
+    for ticket in [vec![], vec![7; 1], vec![0xAB; 200], vec![1; 65535]] {
+        let t = NewSessionTicket {
+            lifetime_hint: 7200,
+            ticket,
+        };
+        let bytes = t.encode_handshake();
+        assert_eq!(bytes.first(), Some(&4));
+        let body = bytes.get(4..).unwrap();
+        assert_eq!(NewSessionTicket::decode_body(body), Ok(t.clone()));
+        assert!(NewSessionTicket::decode_body(&body[..body.len() - 1]).is_err());
+        let mut long = body.to_vec();
+        long.push(0);
+        assert!(NewSessionTicket::decode_body(&long).is_err());
+    }
+    assert!(NewSessionTicket::decode_body(&[0, 0, 0]).is_err());
+}
+
+/// The second flight of a TLS 1.2 server issuing a ticket (NewSessionTicket,
+/// ChangeCipherSpec, the encrypted Finished) reads as those three messages.
+#[test]
+fn a_second_flight_gives_its_ticket_in_the_clear() {
+    let t = NewSessionTicket {
+        lifetime_hint: 300,
+        ticket: (0..=255).collect(),
+    };
+    let mut bytes = records(H, V12, &t.encode_handshake());
+    bytes.extend(records(ContentType::CHANGE_CIPHER_SPEC, V12, &[1]));
+    bytes.extend(records(H, V12, &[0x55; 40]));
+    let mut r = FlightReader::new();
+    r.feed(&bytes);
+    let mut out = Vec::new();
+    while let Ok(Some(m)) = r.next_message() {
+        out.push(m);
+    }
+    let Some(Message::Handshake(HandshakeType::NEW_SESSION_TICKET, body)) = out.first() else {
+        panic!("{out:?}");
+    };
+    assert_eq!(NewSessionTicket::decode_body(body), Ok(t));
+    assert!(out.contains(&Message::ChangeCipherSpec), "{out:?}");
+}

@@ -700,6 +700,20 @@ pub fn split(a: SocketAddr, b: SocketAddr) -> Peer {
     })
 }
 
+/// Two nodes behind one address, as a balancer that keeps each client on
+/// one node would make them: a hello offering any of `suites` goes to `b`,
+/// every other to `a`, however often it is asked.
+pub fn route_by_suite(a: SocketAddr, b: SocketAddr, suites: &'static [u16]) -> Peer {
+    listen(move |mut client, _| {
+        let _ = client.set_read_timeout(Some(LINGER));
+        let Ok(ReadHello { raw, hello }) = read_client_hello(&mut client) else {
+            return;
+        };
+        let to_b = real_suites(&hello).iter().any(|s| suites.contains(s));
+        pump(client, &raw, if to_b { b } else { a }, false);
+    })
+}
+
 /// The suites a hello offers, signaling values (the SCSVs) left out.
 fn real_suites(hello: &ClientHello) -> Vec<u16> {
     hello

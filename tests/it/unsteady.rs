@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::common::{profile_of, scan_json, tlscompat};
-use crate::peers::{ProxyRule, proxy, split};
+use crate::peers::{ProxyRule, proxy, route_by_suite, split};
 use crate::servers::emulate;
 use tlscompat::wire::codes::NamedGroup;
 
@@ -152,4 +152,64 @@ fn repeat_asks_more_and_a_steady_server_says_the_same() {
             assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
         }
     }
+}
+
+/// Two nodes configured alike behind one address, each client's hellos
+/// always on the same node (those offering dsa-10.0-u16's
+/// ECDHE-RSA-AES256-SHA384 on the second): no answer disagrees with
+/// another, but the real handshakes' session tickets come under two keys.
+/// The scan says so (`several_nodes`), asks each hello five times, and the
+/// verdicts stand: complete, exit 0, as against one node. The same front
+/// with one node behind it says nothing and asks nothing more.
+#[test]
+fn session_tickets_under_two_keys_are_two_nodes_and_every_verdict_is_corroborated() {
+    let one = emulate("dsm-strong-12");
+    let other = emulate("dsm-strong-12");
+    let verdicts = |t: &Value| -> Vec<(Value, Value, Value)> {
+        t["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["profile"].clone(),
+                    p["verdict"].clone(),
+                    p["reason_code"].clone(),
+                )
+            })
+            .collect()
+    };
+    let alone = route_by_suite(one.local_addr(), one.local_addr(), &[0xC028]);
+    let (code, single) = scan(&alone.addr.to_string(), &[]);
+    assert_eq!(code, 0, "{single:#}");
+    assert!(
+        !issue_codes(&single).contains(&"several_nodes".to_string()),
+        "{single:#}"
+    );
+
+    let front = route_by_suite(one.local_addr(), other.local_addr(), &[0xC028]);
+    let (code, t) = scan(&front.addr.to_string(), &[]);
+    assert_eq!(code, 0, "{t:#}");
+    assert_eq!(t["complete"], true, "{t:#}");
+    let issue = t["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "several_nodes")
+        .unwrap_or_else(|| panic!("{t:#}"));
+    assert!(
+        issue["message"]
+            .as_str()
+            .unwrap()
+            .contains("sealed under 2 different keys"),
+        "{issue:#}"
+    );
+    assert_eq!(verdicts(&t), verdicts(&single));
+    let connections = |t: &Value| t["stats"]["connections"].as_u64().unwrap();
+    assert!(
+        connections(&t) > connections(&single),
+        "{} against {}",
+        connections(&t),
+        connections(&single)
+    );
 }

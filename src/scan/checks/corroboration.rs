@@ -1,13 +1,15 @@
-//! Corroboration: on a server that contradicted itself, no verdict rests on
-//! one answer.
+//! Corroboration: on a server that contradicted itself, or that is several
+//! servers, no verdict rests on one answer.
 //!
 //! A flaky front refuses some connections at random; two differently
 //! configured nodes behind one address answer the same hello both ways. A
 //! refused hello then proves nothing alone, and an accepted one may speak
 //! for one node only. Once any contradiction shows (`super::consistency`),
-//! the server is *unsteady* and:
+//! or the session tickets show more than one node (`super::nodes`), the
+//! server is *unsteady* and:
 //! - each profile's own hello is asked again until it has been asked
-//!   [`ASKS`] times ([`plan`]; nothing is sent to a steady server);
+//!   [`ASKS`] times, [`nodes::ASKS`] when several nodes showed ([`plan`];
+//!   nothing is sent to a steady server);
 //! - a verdict stands only on at least [`ALIKE`] alike answers and with no
 //!   answer to the profile's own hello disagreeing ([`apply`]): compatible
 //!   on acceptances of its suites at the negotiated version, "no common
@@ -23,7 +25,7 @@
 
 use super::Knowledge;
 use super::consistency::{self, ALIKE, REFUSED_DESPITE, own, refused};
-use super::{Check, Judging, Planned, Scope, Seen, Step};
+use super::{Check, Judging, Planned, Scope, Seen, Step, nodes};
 use crate::model::profile::Profile;
 use crate::model::version::TlsVersion;
 use crate::probe::{HelloSpec, Outcome};
@@ -37,7 +39,8 @@ use crate::scan::probes::{ProbeRecord, Purpose};
 pub(crate) const ASKS: usize = 5;
 
 /// On an unsteady server, each profile's own hello asked again until it
-/// has been asked [`ASKS`] times; nothing otherwise. Profiles a
+/// has been asked [`ASKS`] times ([`nodes::ASKS`] behind several nodes);
+/// nothing otherwise. Profiles a
 /// contradiction already made inconclusive are left alone.
 pub(crate) fn plan(
     records: &[ProbeRecord],
@@ -45,9 +48,11 @@ pub(crate) fn plan(
     k: &Knowledge,
 ) -> Vec<(Purpose, HelloSpec)> {
     let contradictions = consistency::check(records, profiles, k);
-    if contradictions.is_empty() {
-        return Vec::new();
-    }
+    let asks = match nodes::several(records) {
+        Some(_) => nodes::ASKS,
+        None if !contradictions.is_empty() => ASKS,
+        None => return Vec::new(),
+    };
     let mut plan = Vec::new();
     for p in profiles {
         if contradictions.iter().any(|c| c.profiles.contains(&p.id)) {
@@ -60,7 +65,7 @@ pub(crate) fn plan(
             continue;
         }
         let have = own(records, &p.id).len();
-        for _ in have..ASKS {
+        for _ in have..asks {
             plan.push((
                 Purpose::Again(Box::new(Purpose::Replay(p.id.clone()))),
                 first.spec.clone(),
@@ -122,8 +127,21 @@ fn refusals(records: &[ProbeRecord], p: &Profile) -> usize {
         .count()
 }
 
-/// Makes the verdicts that `unsteady` servers cannot carry inconclusive;
-/// `contradictions` are the `inconsistent` issues already applied. On a
+/// Why a server is unsteady, for the reasons of the verdicts it cannot
+/// carry: the first of its contradictions (the `inconsistent` issues
+/// already applied), else the several nodes its tickets showed.
+fn unsteady(contradictions: &[Issue], several: Option<&Issue>) -> Option<&'static str> {
+    if !contradictions.is_empty() {
+        Some("this server contradicted itself (see the inconsistent issues)")
+    } else if several.is_some() {
+        Some("more than one server answers at this address (see the several_nodes issue)")
+    } else {
+        None
+    }
+}
+
+/// Makes the verdicts that unsteady servers cannot carry inconclusive;
+/// `unsteady` says why the server is (see [`unsteady`]). On a
 /// steady server only a profile's hello refused although one of its suites
 /// is accepted needs [`REFUSED_DESPITE`] refusals of that hello, and no
 /// other answer to it.
@@ -131,9 +149,8 @@ pub(crate) fn apply(
     out: &mut [ProfileReport],
     records: &[ProbeRecord],
     profiles: &[&Profile],
-    contradictions: &[Issue],
+    unsteady: Option<&str>,
 ) {
-    let unsteady = !contradictions.is_empty();
     for report in out.iter_mut().filter(|r| r.verdict.is_conclusive()) {
         let Some(p) = profiles.iter().find(|p| p.id == report.profile) else {
             continue;
@@ -145,7 +162,7 @@ pub(crate) fn apply(
                 let Some(v) = report.negotiated.map(|a| a.version) else {
                     continue;
                 };
-                if !unsteady {
+                if unsteady.is_none() {
                     continue;
                 }
                 let disagree = asked.iter().any(|r| !consistency::got_through(r));
@@ -156,7 +173,7 @@ pub(crate) fn apply(
                 }
             }
             (false, Some(ReasonCode::HelloRefused)) => {
-                if unsteady {
+                if unsteady.is_some() {
                     (0, "refusals of this client's hello")
                 } else if own_refusals < REFUSED_DESPITE || own_refusals < asked.len() {
                     (0, "")
@@ -165,7 +182,7 @@ pub(crate) fn apply(
                 }
             }
             (false, Some(ReasonCode::NoCommonSuite | ReasonCode::NoCommonVersion)) => {
-                if !unsteady {
+                if unsteady.is_none() {
                     continue;
                 }
                 if own_refusals < asked.len() {
@@ -185,13 +202,12 @@ pub(crate) fn apply(
                 .map(|a| format!("accepted {} at {}", a.cipher_suite, a.version))
                 .unwrap_or_default()
         });
-        let (code, why) = if unsteady {
+        let (code, why) = if let Some(because) = unsteady {
             (
                 ReasonCode::Unsteady,
                 format!(
-                    "this server contradicted itself (see the inconsistent issues), and only \
-                     {alike} {what} agree with this verdict, fewer than {ALIKE} (--repeat 3 asks \
-                     every hello three times): {was}"
+                    "{because}, and only {alike} {what} agree with this verdict, fewer than \
+                     {ALIKE} (--repeat 3 asks every hello three times): {was}"
                 ),
             )
         } else {
@@ -218,12 +234,16 @@ impl Check for Corroboration {
         }
     }
 
+    /// The several nodes are an issue of their own; the contradictions
+    /// were reported by `super::consistency`.
     fn judge(&self, scope: &Scope, seen: &Seen, out: &mut Judging) {
+        let several = nodes::several(seen.records);
         apply(
             &mut out.report.profiles,
             seen.records,
             scope.profiles,
-            &out.contradictions,
+            unsteady(&out.contradictions, several.as_ref()),
         );
+        out.report.issues.extend(several);
     }
 }

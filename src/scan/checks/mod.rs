@@ -15,8 +15,11 @@
 //! - `certificate`: the chain and its findings;
 //! - `confirmation`: the real handshake behind each replay;
 //! - `consistency`: answers that contradict each other, repeats and retests;
-//! - `corroboration`: on a server that contradicted itself, verdicts that
-//!   rest on too few alike answers become inconclusive;
+//! - `nodes`: several servers behind one address, told apart by the keys
+//!   of their session tickets;
+//! - `corroboration`: on a server that contradicted itself or showed
+//!   several nodes, verdicts that rest on too few alike answers become
+//!   inconclusive;
 //! - `exposure`: an agent port that answers the scanner (a finding).
 //!
 //! # Order
@@ -42,6 +45,7 @@ pub(crate) mod consistency;
 pub(crate) mod corroboration;
 pub mod expectation;
 pub(crate) mod exposure;
+pub(crate) mod nodes;
 pub(crate) mod preference;
 pub(crate) mod profiles;
 pub(crate) mod suites;

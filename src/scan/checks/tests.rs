@@ -35,6 +35,7 @@ fn suite_probe(version: TlsVersion, suite: u16, outcome: Outcome) -> ProbeRecord
         outcome,
         handshake: None,
         peer_chain: Vec::new(),
+        session_ticket: None,
     }
 }
 
@@ -45,6 +46,7 @@ fn replay(p: &Profile, outcome: Outcome) -> ProbeRecord {
         outcome,
         handshake: None,
         peer_chain: Vec::new(),
+        session_ticket: None,
     }
 }
 
@@ -57,6 +59,7 @@ fn reversed(p: &Profile, outcome: Outcome) -> ProbeRecord {
         outcome,
         handshake: None,
         peer_chain: Vec::new(),
+        session_ticket: None,
     }
 }
 
@@ -414,6 +417,7 @@ fn server_order_from_pairs() {
         outcome: accepted(Tls12, chosen),
         handshake: None,
         peer_chain: Vec::new(),
+        session_ticket: None,
     };
     let mut records = vec![
         suite_probe(Tls12, 0x0001, accepted(Tls12, 0x0001)),
@@ -454,6 +458,7 @@ fn server_order_from_pairs() {
         outcome: accepted(Tls12, 0xC030),
         handshake: None,
         peer_chain: Vec::new(),
+        session_ticket: None,
     };
     let mut records: Vec<ProbeRecord> = [0xC030, 0xC02F, 0xC028, 0xC027]
         .iter()
