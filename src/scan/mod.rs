@@ -10,10 +10,10 @@
 //! of them start at once and the connector's bound (16 at a time, 8 until
 //! one has connected: `probe::connect::DEFAULT_CONCURRENCY` says why) is
 //! the only queue. The first wave, everything that depends on nothing:
-//! - each selected profile's own hello, asked twice, both times as a real
-//!   handshake (see Confirmation and Consistency): a refusal ends a
-//!   handshake as early as a raw probe, and each completed one brings a
-//!   session ticket (see `checks::nodes`);
+//! - each selected profile's own hello, asked twice: once replayed as a
+//!   real handshake (see Confirmation; a completed one brings the server's
+//!   session ticket, see `checks::nodes`) and once as a raw first flight
+//!   (see Consistency);
 //! - the largest profile's hello with its suites reversed: with the replay,
 //!   whether the server enforces its own order;
 //! - one hello per other version (TLS 1.0–1.3) offering every suite valid
@@ -22,10 +22,8 @@
 //!   for identification) can use, offering that suite alone, at versions
 //!   no probe above offers alone.
 //!
-//! Then, as soon as the first wave's raw probes are in and they and the
-//! handshakes' first flights settle which versions the endpoint speaks
-//! (not waiting for the accepted handshakes, a round trip longer:
-//! [`Run::pipelined`]), the dependent
+//! Then, as soon as the first wave's raw probes are in (not waiting for its
+//! handshakes, a round trip longer: [`Run::pipelined`]), the dependent
 //! wave: the single-suite probes at the other versions, except at a version
 //! the first wave showed unsupported, which gets one whole-version hello
 //! instead (`checks::suites`); then, only for a profile version where no
@@ -51,9 +49,8 @@
 //! (rustls or OpenSSL, [`crate::probe::handshake`]) on a tapped connection,
 //! so it is judged like a raw probe *and* proves that a client with that
 //! offer completes the handshake: one more round trip, no extra connection.
-//! Both asks of the profile's hello are handshakes; the dependent wave
-//! waits for neither unless no raw probe settled a version, so they
-//! overlap the rest.
+//! It is one of the two asks of the profile's hello (the other a raw first
+//! flight, which the dependent wave waits for), so it overlaps the rest.
 //!
 //! Consistency: each profile's own hello is asked twice (each deciding
 //! hello N times with `--repeat N`), answers that must agree are compared,
@@ -839,14 +836,12 @@ impl Run {
         self.confirm
             && match purpose {
                 Purpose::Replay(_) | Purpose::NoCertificate => true,
-                // A profile's hello asked again is a handshake too: it is
-                // confirmed each time, and each completed handshake brings
-                // a session ticket, whose key tells nodes apart
-                // (`checks::nodes`).
-                Purpose::Again(inner) => matches!(**inner, Purpose::Replay(_)),
                 Purpose::Retest(_, full) => *full,
-                // Other repeats compare first flights: a raw probe is a
-                // round trip shorter than a handshake.
+                // Repeats compare first flights: a raw probe is a round
+                // trip shorter than a handshake, and the replay confirms.
+                // (As handshakes, the repeats would bring more session
+                // tickets for `checks::nodes`, for about 40% more of the
+                // scanner's CPU: docs/unsteady.md.)
                 _ => false,
             }
             && handshake::engine_for(spec).is_some()
@@ -854,12 +849,13 @@ impl Run {
 
     /// Runs `plan` like [`Run::all`], and `next` (the probes that depend
     /// on its answers) as soon as its raw probes are in, while its full
-    /// handshakes (a round trip longer when accepted) still run: what the
-    /// dependent probes need is which versions the endpoint speaks, which
-    /// the raw probes (the reversed hello, the other versions) and the
-    /// refused handshakes (which end with their first flight) usually
-    /// `settle`. When they do not, it waits for the handshakes too. `next`
-    /// sees the records finished by then, in plan order. Raw probes are started first, so that with the endpoint's
+    /// handshakes (a round trip longer) still run: what the dependent
+    /// probes need is in the first flights, and each profile's own hello is
+    /// asked twice, once as a handshake and once raw, so the raw ask brings
+    /// it a round trip earlier. When the raw answers do not `settle` what
+    /// the dependent wave needs (a raw ask lost, or answered in a way only
+    /// the handshake reads), it waits for the handshakes too, as before.
+    /// `next` sees the records finished by then, in plan order. Raw probes are started first, so that with the endpoint's
     /// first-contact bound ([`crate::probe::connect::FIRST_CONTACT`]) the
     /// ones the next wave waits for hold the first slots.
     pub(crate) async fn pipelined<S, F>(
