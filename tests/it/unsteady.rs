@@ -213,3 +213,39 @@ fn session_tickets_under_two_keys_are_two_nodes_and_every_verdict_is_corroborate
         connections(&single)
     );
 }
+
+/// The rustls engine asks for a ticket too: three clients only rustls
+/// replays (ECDHE with AES-GCM at TLS 1.2), two of them on one node and
+/// one on the other, are enough to see two nodes.
+#[test]
+fn the_rustls_engines_handshakes_bring_tickets_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = |id: &str, suite: &str| {
+        let path = dir.path().join(format!("{id}.yaml"));
+        std::fs::write(
+            &path,
+            format!(
+                "id: {id}\nname: {id}\nrole: agent\nversions: [tls1.2]\ncipher_suites: [{suite}]\n"
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (a, b) = (profile("gcm-256", "0xC030"), profile("gcm-128", "0xC02F"));
+    let one = emulate("dsm-strong-12");
+    let other = emulate("dsm-strong-12");
+    // dsa-11 and gcm-128 (offering 0xC02F) on the second node, gcm-256 on the first.
+    let front = route_by_suite(one.local_addr(), other.local_addr(), &[0xC02F]);
+    let (code, t) = scan(
+        &front.addr.to_string(),
+        &["-p", "dsa-11", "-p", &a, "-p", &b],
+    );
+    assert_eq!(code, 0, "{t:#}");
+    assert!(
+        issue_codes(&t).contains(&"several_nodes".to_string()),
+        "{t:#}"
+    );
+    for p in t["profiles"].as_array().unwrap() {
+        assert_eq!(p["verdict"], "compatible", "{p:#}");
+    }
+}
