@@ -18,6 +18,22 @@ fn scan(addr: &str, args: &[&str]) -> (i32, Value) {
     (code, v["targets"][0].clone())
 }
 
+/// Each profile's (id, verdict, reason code), in report order.
+fn verdicts(t: &Value) -> Vec<(Value, Value, Value)> {
+    t["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["profile"].clone(),
+                p["verdict"].clone(),
+                p["reason_code"].clone(),
+            )
+        })
+        .collect()
+}
+
 fn issue_codes(t: &Value) -> Vec<String> {
     t["issues"]
         .as_array()
@@ -113,20 +129,6 @@ fn a_steady_refusal_of_one_hello_shape_stays_a_verdict() {
 fn repeat_asks_more_and_a_steady_server_says_the_same() {
     let upstream = emulate("dsm-strong-12");
     let addr = upstream.local_addr().to_string();
-    let verdicts = |t: &Value| -> Vec<(Value, Value, Value)> {
-        t["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["profile"].clone(),
-                    p["compatible"].clone(),
-                    p["reason_code"].clone(),
-                )
-            })
-            .collect()
-    };
     let mut runs = Vec::new();
     for repeat in ["1", "2", "3"] {
         let (code, t) = scan(&addr, &["--repeat", repeat]);
@@ -165,20 +167,6 @@ fn repeat_asks_more_and_a_steady_server_says_the_same() {
 fn session_tickets_under_two_keys_are_two_nodes_and_every_verdict_is_corroborated() {
     let one = emulate("dsm-strong-12");
     let other = emulate("dsm-strong-12");
-    let verdicts = |t: &Value| -> Vec<(Value, Value, Value)> {
-        t["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["profile"].clone(),
-                    p["verdict"].clone(),
-                    p["reason_code"].clone(),
-                )
-            })
-            .collect()
-    };
     let alone = route_by_suite(one.local_addr(), one.local_addr(), &[0xC028]);
     let (code, single) = scan(&alone.addr.to_string(), &[]);
     assert_eq!(code, 0, "{single:#}");
