@@ -243,17 +243,14 @@ fn assemble(engine: Engine, result: EngineResult, bytes: &Recording) -> Handshak
 /// The ticket of the first NewSessionTicket the server sent in the clear
 /// (after the client's Finished, up to TLS 1.2), when it is not empty.
 fn issued_ticket(read: &[u8]) -> Option<Vec<u8>> {
-    let mut reader = FlightReader::new();
-    reader.feed(read);
-    while let Ok(Some(message)) = reader.next_message() {
-        if let Message::Handshake(HandshakeType::NEW_SESSION_TICKET, body) = message {
-            return NewSessionTicket::decode_body(&body)
-                .ok()
-                .map(|t| t.ticket)
-                .filter(|t| !t.is_empty());
-        }
-    }
-    None
+    let body = plaintext_messages(read).find_map(|message| match message {
+        Message::Handshake(HandshakeType::NEW_SESSION_TICKET, body) => Some(body),
+        _ => None,
+    })?;
+    NewSessionTicket::decode_body(&body)
+        .ok()
+        .map(|t| t.ticket)
+        .filter(|t| !t.is_empty())
 }
 
 /// Whether the client wrote anything after its first ClientHello other than
@@ -276,15 +273,18 @@ fn client_sent_key_exchange(rest: &[u8]) -> bool {
 
 /// The last fatal alert the server sent in the clear.
 fn last_plaintext_alert(read: &[u8]) -> Option<AlertDescription> {
+    plaintext_messages(read)
+        .filter_map(|message| match message {
+            Message::Alert(a) if a.level == AlertLevel::FATAL => Some(a.description),
+            _ => None,
+        })
+        .last()
+}
+
+/// The messages the server sent, in order, up to the first the reader
+/// cannot read (after its ChangeCipherSpec, records are `Encrypted`).
+fn plaintext_messages(read: &[u8]) -> impl Iterator<Item = Message> {
     let mut reader = FlightReader::new();
     reader.feed(read);
-    let mut last = None;
-    while let Ok(Some(message)) = reader.next_message() {
-        if let Message::Alert(a) = message {
-            if a.level == AlertLevel::FATAL {
-                last = Some(a.description);
-            }
-        }
-    }
-    last
+    std::iter::from_fn(move || reader.next_message().ok().flatten())
 }

@@ -59,8 +59,8 @@
 //! affected profiles inconclusive. Then, or when the real handshakes'
 //! session tickets were sealed under several keys (several nodes behind
 //! the address: `checks::nodes`), every profile's hello is asked five
-//! times and no verdict stands on fewer than three alike answers
-//! (`checks::corroboration`).
+//! times (eight behind several nodes) and no verdict stands on fewer than
+//! three alike answers (`checks::corroboration`).
 //!
 //! If the endpoint asked for a client certificate and no replay settled
 //! whether it insists, one real handshake without one tells "required" from
@@ -855,9 +855,10 @@ impl Run {
     /// it a round trip earlier. When the raw answers do not `settle` what
     /// the dependent wave needs (a raw ask lost, or answered in a way only
     /// the handshake reads), it waits for the handshakes too, as before.
-    /// `next` sees the records finished by then, in plan order. Raw probes are started first, so that with the endpoint's
-    /// first-contact bound ([`crate::probe::connect::FIRST_CONTACT`]) the
-    /// ones the next wave waits for hold the first slots.
+    /// `next` sees the records finished by then, in plan order. Raw probes
+    /// are started first, so that with the endpoint's first-contact bound
+    /// ([`crate::probe::connect::FIRST_CONTACT`]) the ones the next wave
+    /// waits for hold the first slots.
     pub(crate) async fn pipelined<S, F>(
         &self,
         plan: Vec<(Purpose, HelloSpec)>,

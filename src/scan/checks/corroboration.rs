@@ -130,7 +130,7 @@ fn refusals(records: &[ProbeRecord], p: &Profile) -> usize {
 /// Why a server is unsteady, for the reasons of the verdicts it cannot
 /// carry: the first of its contradictions (the `inconsistent` issues
 /// already applied), else the several nodes its tickets showed.
-fn unsteady(contradictions: &[Issue], several: Option<&Issue>) -> Option<&'static str> {
+fn why_unsteady(contradictions: &[Issue], several: Option<&Issue>) -> Option<&'static str> {
     if !contradictions.is_empty() {
         Some("this server contradicted itself (see the inconsistent issues)")
     } else if several.is_some() {
@@ -141,7 +141,7 @@ fn unsteady(contradictions: &[Issue], several: Option<&Issue>) -> Option<&'stati
 }
 
 /// Makes the verdicts that unsteady servers cannot carry inconclusive;
-/// `unsteady` says why the server is (see [`unsteady`]). On a
+/// `unsteady` says why the server is (see [`why_unsteady`]). On a
 /// steady server only a profile's hello refused although one of its suites
 /// is accepted needs [`REFUSED_DESPITE`] refusals of that hello, and no
 /// other answer to it.
@@ -242,7 +242,7 @@ impl Check for Corroboration {
             &mut out.report.profiles,
             seen.records,
             scope.profiles,
-            unsteady(&out.contradictions, several.as_ref()),
+            why_unsteady(&out.contradictions, several.as_ref()),
         );
         out.report.issues.extend(several);
     }
