@@ -6,36 +6,35 @@
 //! A scan runs the steps of `checks::Step` in order; at each, the checks
 //! (`checks::CHECKS`) plan the probes from what the steps before found.
 //!
-//! Default (a few profiles): the probes of a wave are independent, so all
-//! of them start at once and the connector's bound (16 at a time, 8 until
-//! one has connected: `probe::connect::DEFAULT_CONCURRENCY` says why) is
-//! the only queue. The first wave, everything that depends on nothing:
-//! - each selected profile's own hello, asked twice: once replayed as a
-//!   real handshake (see Confirmation; a completed one brings the server's
-//!   session ticket, see `checks::nodes`) and once as a raw first flight
-//!   (see Consistency);
-//! - the largest profile's hello with its suites reversed: with the replay,
-//!   whether the server enforces its own order;
+//! Default (a few profiles): one wave of independent probes, all started
+//! at once (the handshakes first), with the connector's bound (16 at a
+//! time, 8 until one has connected: `probe::connect::DEFAULT_CONCURRENCY`
+//! says why) the only queue:
+//! - each selected profile's own hello, replayed as a real handshake (see
+//!   Confirmation; a completed one brings the server's session ticket, see
+//!   `checks::nodes`);
+//! - the largest profile's hello with its suites reversed, also a real
+//!   handshake (one more ticket): with the replay, whether the server
+//!   enforces its own order;
 //! - one hello per other version (TLS 1.0–1.3) offering every suite valid
 //!   there: which versions the endpoint speaks at all;
 //! - one probe per (version, suite) that any profile (selected or shipped,
-//!   for identification) can use, offering that suite alone, at versions
-//!   no probe above offers alone.
+//!   for identification) can use, offering that suite alone, at every
+//!   version (`checks::suites` says why not only at versions shown spoken).
 //!
-//! Then, as soon as the first wave's raw probes are in (not waiting for its
-//! handshakes, a round trip longer: [`Run::pipelined`]), the dependent
-//! wave: the single-suite probes at the other versions, except at a version
-//! the first wave showed unsupported, which gets one whole-version hello
-//! instead (`checks::suites`); then, only for a profile version where no
-//! single-suite probe was accepted, one whole-version hello. For the five
-//! agent profiles against a TLS 1.2-only manager: a first wave of thirteen
-//! (ten asks of the five hellos, the reversed hello, TLS 1.1 and TLS 1.3),
-//! then the six single-suite probes at TLS 1.2 and one TLS 1.0 hello (the
-//! TLS 1.0 suites of `dsa-9.6` are not asked one by one once its hello was
-//! refused with `protocol_version`): twenty connections, and four round
-//! trips (the handshakes take three from the start, the dependent wave two
-//! from the end of the raw probes' two); was eight with a bound of 8 and
-//! the dependent wave waiting for the handshakes.
+//! Later steps run only when the wave leaves something open: a whole-version
+//! hello for a profile version where no single-suite probe was accepted
+//! and none showed it unsupported, retests of answers that contradict each
+//! other, corroboration on an unsteady server, and so on (`checks::Step`).
+//! For the five agent profiles against a TLS 1.2-only manager the wave is
+//! the whole scan: the five replays, the reversed hello, TLS 1.1 and TLS
+//! 1.3, the six suites at TLS 1.2 and the two of `dsa-9.6` at TLS 1.0
+//! (refused with `protocol_version`, which settles TLS 1.0): sixteen
+//! connections and three round trips (a handshake's TCP, hello and
+//! Finished). It was twenty connections and a second wave of two round
+//! trips, four and a half in all: each replay was also asked raw, and the
+//! single-suite probes waited for the first flights to show their version
+//! spoken (docs/performance.md, docs/unsteady.md).
 //!
 //! `--all-suites`: every registered suite at every version, by elimination
 //! (offer all, drop the chosen one, repeat until refused) in parallel,
@@ -48,12 +47,11 @@
 //! Confirmation (on by default): each profile's replay is a real handshake
 //! (rustls or OpenSSL, [`crate::probe::handshake`]) on a tapped connection,
 //! so it is judged like a raw probe *and* proves that a client with that
-//! offer completes the handshake: one more round trip, no extra connection.
-//! It is one of the two asks of the profile's hello (the other a raw first
-//! flight, which the dependent wave waits for), so it overlaps the rest.
+//! offer completes the handshake: one more round trip, no extra
+//! connection, and it runs beside the raw probes.
 //!
-//! Consistency: each profile's own hello is asked twice (each deciding
-//! hello N times with `--repeat N`), answers that must agree are compared,
+//! Consistency: each question is asked once (each deciding hello N times
+//! with `--repeat N`), answers that must agree are compared,
 //! and the few that look suspicious are asked again (see
 //! `checks::consistency`); a server that contradicts itself makes the
 //! affected profiles inconclusive. Then, or when the real handshakes'
@@ -288,7 +286,6 @@ pub async fn scan(
     let address = endpoint.address().await;
     let stats = steps.stats(&endpoint, started);
     let seen = Seen {
-        first: &steps.first,
         records: &steps.records,
         k: &knowledge,
     };
@@ -301,8 +298,6 @@ pub async fn scan(
 
 /// What one target's steps asked and found.
 struct Steps {
-    /// The first step's plan.
-    first: Vec<Planned>,
     /// Every record, in the order the steps planned them.
     records: Vec<ProbeRecord>,
     /// When each phase ran.
@@ -350,23 +345,22 @@ async fn steps(run: &Run, scope: &Scope<'_>, started: Instant) -> Steps {
         Step::First,
         scope,
         &Seen {
-            first: &[],
             records: &[],
             k: &nothing,
         },
     );
     let mut records = if scope.config.all_suites {
-        enumeration_beside(run, scope, &first, &mut timeline).await
+        enumeration_beside(run, scope, first, &mut timeline).await
     } else {
-        two_waves(run, scope, &first, &mut timeline).await
+        let from = Instant::now();
+        let records = run.all(first).await;
+        timeline.note(Step::First.name(), records.len(), from);
+        records
     };
-    // The first two steps ran above; the rest one after another, each
-    // planned from everything before it.
-    for step in Step::ORDER
-        .into_iter()
-        .filter(|s| !matches!(s, Step::First | Step::Dependent))
-    {
-        let plan = seeing(&first, &records, |seen| checks::plan(step, scope, seen));
+    // The first step ran above; the rest one after another, each planned
+    // from everything before it.
+    for step in Step::ORDER.into_iter().filter(|s| *s != Step::First) {
+        let plan = seeing(&records, |seen| checks::plan(step, scope, seen));
         let from = Instant::now();
         let more = match step {
             // No handshake settled whether the certificate is required:
@@ -385,7 +379,6 @@ async fn steps(run: &Run, scope: &Scope<'_>, started: Instant) -> Steps {
         records.extend(more);
     }
     Steps {
-        first,
         records,
         phases: timeline.phases,
     }
@@ -413,47 +406,10 @@ impl Timeline {
     }
 }
 
-/// `f` of what `records` established, the first wave planned as `first`.
-fn seeing<R>(first: &[Planned], records: &[ProbeRecord], f: impl FnOnce(&Seen) -> R) -> R {
+/// `f` of what `records` established.
+fn seeing<R>(records: &[ProbeRecord], f: impl FnOnce(&Seen) -> R) -> R {
     let k = Knowledge::learn(records);
-    f(&Seen {
-        first,
-        records,
-        k: &k,
-    })
-}
-
-/// The default scan's first two steps as two waves: the dependent one
-/// starts on the first wave's first flights, while its handshakes finish
-/// ([`Run::pipelined`]).
-async fn two_waves(
-    run: &Run,
-    scope: &Scope<'_>,
-    first: &[Planned],
-    timeline: &mut Timeline,
-) -> Vec<ProbeRecord> {
-    let from = Instant::now();
-    let waves = run
-        .pipelined(
-            first.to_vec(),
-            |done| seeing(first, done, |seen| checks::ready(scope, seen)),
-            |done| {
-                seeing(first, done, |seen| {
-                    checks::plan(Step::Dependent, scope, seen)
-                })
-            },
-        )
-        .await;
-    timeline.span(Step::First.name(), waves.first.len(), from, waves.first_end);
-    timeline.span(
-        Step::Dependent.name(),
-        waves.second.len(),
-        waves.second_start,
-        waves.second_end,
-    );
-    let mut records = waves.first;
-    records.extend(waves.second);
-    records
+    f(&Seen { records, k: &k })
 }
 
 /// `--all-suites`: the enumeration (`enumerate`) beside the first step
@@ -461,7 +417,7 @@ async fn two_waves(
 async fn enumeration_beside(
     run: &Run,
     scope: &Scope<'_>,
-    first: &[Planned],
+    first: Vec<Planned>,
     timeline: &mut Timeline,
 ) -> Vec<ProbeRecord> {
     let from = Instant::now();
@@ -473,7 +429,7 @@ async fn enumeration_beside(
             (records, Instant::now())
         },
         async {
-            let records = run.all(first.to_vec()).await;
+            let records = run.all(first).await;
             (records, Instant::now())
         },
     );
@@ -765,164 +721,27 @@ fn shape_groups<'a>(profiles: impl Iterator<Item = &'a &'a Profile>) -> Vec<Name
     groups
 }
 
-/// Two waves run by [`Run::pipelined`], with when each ended.
-pub(crate) struct Waves {
-    /// The first wave's records, in plan order.
-    pub(crate) first: Vec<ProbeRecord>,
-    /// When its last probe ended.
-    pub(crate) first_end: Instant,
-    /// The dependent wave's records, in plan order.
-    pub(crate) second: Vec<ProbeRecord>,
-    /// When it started (the first wave's first flights were all in).
-    pub(crate) second_start: Instant,
-    /// When its last probe ended.
-    pub(crate) second_end: Instant,
-}
-
-/// The first wave of [`Run::pipelined`] as its records come in.
-struct FirstWave {
-    /// Which probes are full handshakes (the rest raw), in plan order.
-    full: Vec<bool>,
-    /// How many are raw.
-    raw: usize,
-    /// Raw probes not yet in.
-    raw_left: usize,
-    /// Probes not yet in.
-    left: usize,
-    /// The records in, in plan order.
-    records: Vec<Option<ProbeRecord>>,
-}
-
-impl FirstWave {
-    fn new(full: Vec<bool>) -> FirstWave {
-        let raw = full.iter().filter(|f| !**f).count();
-        FirstWave {
-            raw,
-            raw_left: raw,
-            left: full.len(),
-            records: vec![None; full.len()],
-            full,
-        }
-    }
-
-    fn finished(&mut self, i: usize, record: ProbeRecord) {
-        if !self.full[i] {
-            self.raw_left = self.raw_left.saturating_sub(1);
-        }
-        self.left = self.left.saturating_sub(1);
-        self.records[i] = Some(record);
-    }
-
-    /// Whether the first flights are in: every raw probe, and (unless
-    /// they `settle` what the dependent wave needs) every handshake too;
-    /// with no raw probe, everything.
-    fn ready(&self, settled: impl Fn(&[ProbeRecord]) -> bool) -> bool {
-        if self.raw > 0 && self.raw_left == 0 {
-            self.left == 0 || settled(&self.done())
-        } else {
-            self.left == 0
-        }
-    }
-
-    /// The records in so far, in plan order.
-    fn done(&self) -> Vec<ProbeRecord> {
-        self.records.iter().flatten().cloned().collect()
-    }
-}
-
 impl Run {
     /// Whether [`Run::one`] runs this probe as a full handshake.
     fn is_full(&self, purpose: &Purpose, spec: &HelloSpec) -> bool {
         self.confirm
             && match purpose {
                 Purpose::Replay(_) | Purpose::NoCertificate => true,
+                // The reversed hello is a client's offer too, and as a
+                // handshake it brings one more session ticket for
+                // `checks::nodes` at no round trip (it ends with the
+                // replays): with the replays asked once, the tickets are
+                // what tells two nodes apart (docs/unsteady.md).
+                Purpose::Reversed(_) => true,
                 Purpose::Retest(_, full) => *full,
-                // Repeats compare first flights: a raw probe is a round
-                // trip shorter than a handshake, and the replay confirms.
-                // (As handshakes, the repeats would bring more session
-                // tickets for `checks::nodes`, for about 40% more of the
-                // scanner's CPU: docs/unsteady.md.)
+                // Repeats and corroboration compare first flights: a raw
+                // probe is a round trip shorter than a handshake, and the
+                // replay confirms. (As handshakes, they would bring more
+                // tickets for about 40% more of the scanner's CPU:
+                // docs/unsteady.md.)
                 _ => false,
             }
             && handshake::engine_for(spec).is_some()
-    }
-
-    /// Runs `plan` like [`Run::all`], and `next` (the probes that depend
-    /// on its answers) as soon as its raw probes are in, while its full
-    /// handshakes (a round trip longer) still run: what the dependent
-    /// probes need is in the first flights, and each profile's own hello is
-    /// asked twice, once as a handshake and once raw, so the raw ask brings
-    /// it a round trip earlier. When the raw answers do not `settle` what
-    /// the dependent wave needs (a raw ask lost, or answered in a way only
-    /// the handshake reads), it waits for the handshakes too, as before.
-    /// `next` sees the records finished by then, in plan order. Raw probes
-    /// are started first, so that with the endpoint's first-contact bound
-    /// ([`crate::probe::connect::FIRST_CONTACT`]) the ones the next wave
-    /// waits for hold the first slots.
-    pub(crate) async fn pipelined<S, F>(
-        &self,
-        plan: Vec<(Purpose, HelloSpec)>,
-        settled: S,
-        next: F,
-    ) -> Waves
-    where
-        S: Fn(&[ProbeRecord]) -> bool,
-        F: FnOnce(&[ProbeRecord]) -> Vec<(Purpose, HelloSpec)>,
-    {
-        let plan = checks::consistency::repeated(plan, self.repeat);
-        let count = plan.len();
-        let mut wave = FirstWave::new(plan.iter().map(|(p, s)| self.is_full(p, s)).collect());
-        let mut set = JoinSet::new();
-        let mut planned: Vec<Option<(Purpose, HelloSpec)>> = plan.into_iter().map(Some).collect();
-        let order = (0..count)
-            .filter(|i| !wave.full[*i])
-            .chain((0..count).filter(|i| wave.full[*i]));
-        let first: Vec<(usize, (Purpose, HelloSpec))> = order
-            .filter_map(|i| planned[i].take().map(|p| (i, p)))
-            .collect();
-        self.spawn(&mut set, first);
-        let mut second: Vec<Option<ProbeRecord>> = Vec::new();
-        let mut next = Some(next);
-        let now = Instant::now();
-        let (mut first_end, mut second_start, mut second_end) = (now, now, now);
-        loop {
-            if let Some(next) = next.take_if(|_| wave.ready(&settled)) {
-                let plan = checks::consistency::repeated(next(&wave.done()), self.repeat);
-                second = vec![None; plan.len()];
-                second_start = Instant::now();
-                self.spawn(&mut set, (count..).zip(plan));
-            }
-            let Some(joined) = set.join_next().await else {
-                break;
-            };
-            let Ok((i, record)) = joined else { continue };
-            if i < count {
-                wave.finished(i, record);
-                first_end = Instant::now();
-            } else if let Some(slot) = second.get_mut(i - count) {
-                *slot = Some(record);
-                second_end = Instant::now();
-            }
-        }
-        let first: Vec<ProbeRecord> = wave.records.into_iter().flatten().collect();
-        let mut second: Vec<ProbeRecord> = second.into_iter().flatten().collect();
-        // A probe task that died (a bug) never counted down: the dependent
-        // wave runs now, after everything.
-        if let Some(next) = next.take() {
-            second_start = Instant::now();
-            second = self.all(next(&first)).await;
-            second_end = Instant::now();
-        }
-        if second.is_empty() {
-            second_end = second_start;
-        }
-        Waves {
-            first,
-            first_end,
-            second,
-            second_start,
-            second_end,
-        }
     }
 
     /// Starts each probe of `plan`, numbered.
@@ -945,11 +764,18 @@ impl Run {
     }
 
     /// Runs each probe of `plan` once (no `--repeat`), concurrently, and
-    /// returns the records in plan order.
+    /// returns the records in plan order. The full handshakes start first:
+    /// they take a round trip longer than a raw probe, so with the
+    /// endpoint's first-contact bound ([`crate::probe::connect::FIRST_CONTACT`])
+    /// the raw probes that wait for a slot still end with them.
     pub(crate) async fn each(&self, plan: Vec<(Purpose, HelloSpec)>) -> Vec<ProbeRecord> {
         let mut set = JoinSet::new();
         let count = plan.len();
-        self.spawn(&mut set, plan.into_iter().enumerate());
+        let (full, raw): (Vec<_>, Vec<_>) = plan
+            .into_iter()
+            .enumerate()
+            .partition(|(_, (purpose, spec))| self.is_full(purpose, spec));
+        self.spawn(&mut set, full.into_iter().chain(raw));
         let mut out: Vec<Option<ProbeRecord>> = vec![None; count];
         while let Some(joined) = set.join_next().await {
             if let Ok((i, record)) = joined {

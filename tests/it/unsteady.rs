@@ -66,15 +66,19 @@ fn a_hello_refused_twice_and_then_accepted_is_no_verdict() {
 
 /// Two nodes behind one address, dsm-strong-12 and a TLS 1.2 node that
 /// also takes RSA key exchange, each answering one of the two asks of every
-/// hello: dsa-10.0 gets through one node and not the other, so its verdict
-/// is inconclusive; the clients both nodes treat alike keep conclusive
-/// verdicts, corroborated by five asks each.
+/// hello (`--repeat 2`): dsa-10.0 gets through one node and not the other,
+/// so its verdict is inconclusive; dsa-11, which both nodes treat alike,
+/// keeps a conclusive verdict, corroborated by eight asks (the tickets
+/// show two nodes). (The default scan
+/// asks each question once, so this front sends every question to the
+/// first node: a balancer that does that is seen only by the session
+/// tickets, or with `--repeat`; docs/unsteady.md.)
 #[test]
 fn two_nodes_that_disagree_about_a_client_leave_it_inconclusive() {
     let strong = emulate("dsm-strong-12");
     let rsa = emulate("dsa-fips");
     let front = split(strong.local_addr(), rsa.local_addr());
-    let (code, t) = scan(&front.addr.to_string(), &[]);
+    let (code, t) = scan(&front.addr.to_string(), &["--repeat", "2"]);
     let p = |id: &str| profile_of(&t, id).clone();
     let ten = p("dsa-10.0");
     assert_eq!(ten["conclusive"], false, "{ten:#}");
@@ -86,10 +90,17 @@ fn two_nodes_that_disagree_about_a_client_leave_it_inconclusive() {
             .contains("differently on two connections"),
         "{ten:#}"
     );
-    for id in ["dsa-11", "dsa-10.0-u16"] {
-        assert_eq!(p(id)["compatible"], true, "{id}: {t:#}");
-        assert_eq!(p(id)["conclusive"], true, "{id}: {t:#}");
-    }
+    let eleven = p("dsa-11");
+    assert_eq!(eleven["compatible"], true, "{t:#}");
+    assert_eq!(eleven["conclusive"], true, "{t:#}");
+    // The nodes also differ in two CBC suites of dsa-10.0-u16 (the second
+    // node takes them), which `--repeat 2` asks of both.
+    let u16 = p("dsa-10.0-u16");
+    assert_eq!(u16["conclusive"], false, "{u16:#}");
+    assert!(
+        u16["reason"].as_str().unwrap().contains("offered alone"),
+        "{u16:#}"
+    );
     let old = p("dsa-9.6");
     assert_eq!(old["compatible"], false, "{old:#}");
     assert_eq!(old["conclusive"], true, "{old:#}");

@@ -1,7 +1,7 @@
 //! The waves of one endpoint's scan, counted: what goes in the first wave,
-//! what waits for its first flights, and that a steady manager needs
-//! nothing more (no retest, no settling offer). Counts only: how long the
-//! waves take is measured by `cargo bench --bench scan`.
+//! and that a steady manager needs nothing more (no second wave, no
+//! retest, no settling offer). Counts only: how long the waves take is
+//! measured by `cargo bench --bench scan`.
 
 use tlscompat::model::profile::{Catalog, Profile, Role};
 use tlscompat::model::suites::CipherSuiteId;
@@ -33,23 +33,18 @@ fn phases(report: &TargetReport) -> Vec<(&'static str, u64)> {
         .collect()
 }
 
-/// A TLS 1.2 manager and the five agent profiles: thirteen probes that
-/// depend on nothing (each profile's hello twice, one of the two a real
-/// handshake; the reversed hello; TLS 1.1 and TLS 1.3), then the seven
-/// that wait for the first flights (the six TLS 1.2 suites alone, one TLS
-/// 1.0 hello once dsa-9.6's was refused as a version): twenty connections,
-/// two waves, nothing after them.
+/// A TLS 1.2 manager and the five agent profiles: sixteen probes, all in
+/// the first wave (each profile's hello as a real handshake; the reversed
+/// hello, a handshake too; TLS 1.1 and TLS 1.3; the six TLS 1.2 suites
+/// alone; the two TLS 1.0 suites of dsa-9.6 alone, refused with
+/// `protocol_version`, which settles TLS 1.0): sixteen connections and
+/// nothing after them.
 #[test]
-fn a_steady_manager_takes_two_waves_and_twenty_connections() {
+fn a_steady_manager_takes_one_wave_and_sixteen_connections() {
     let report = scan_agents("dsm-strong-10-11", ScanConfig::default());
-    assert_eq!(
-        phases(&report),
-        [("first wave", 13), ("dependent", 7)],
-        "{:?}",
-        report.stats
-    );
-    assert_eq!(report.stats.connections, 20);
-    assert_eq!(report.stats.probes, 20);
+    assert_eq!(phases(&report), [("first wave", 16)], "{:?}", report.stats);
+    assert_eq!(report.stats.connections, 16);
+    assert_eq!(report.stats.probes, 16);
     assert!(report.complete);
     for p in &report.profiles {
         let confirmed = ["dsa-10.0-u16", "dsa-11", "dsa-fips"].contains(&p.profile.as_str());
@@ -60,7 +55,7 @@ fn a_steady_manager_takes_two_waves_and_twenty_connections() {
     }
 }
 
-/// Without confirmation the same probes, in the same two waves.
+/// Without confirmation the same probes, in the same one wave.
 #[test]
 fn without_confirmation_the_waves_are_the_same() {
     let config = ScanConfig {
@@ -68,8 +63,8 @@ fn without_confirmation_the_waves_are_the_same() {
         ..ScanConfig::default()
     };
     let report = scan_agents("dsm-strong-10-11", config);
-    assert_eq!(phases(&report), [("first wave", 13), ("dependent", 7)]);
-    assert_eq!(report.stats.connections, 20);
+    assert_eq!(phases(&report), [("first wave", 16)]);
+    assert_eq!(report.stats.connections, 16);
 }
 
 /// The accepted suites of the emulated `dsm-strong-10-11`, in its order.
@@ -86,7 +81,7 @@ fn strong_order() -> Vec<CipherSuiteId> {
 /// (SSL 3.0 to TLS 1.3; four refused), at TLS 1.2 three more acceptances
 /// and the refusal that ends the chain, and the same suites reversed,
 /// which with the first hello settles the server's order: ten
-/// enumeration probes, the replays, and no settling offer afterwards.
+/// enumeration probes, the five replays, and no settling offer afterwards.
 #[test]
 fn all_suites_one_at_a_time_is_one_chain() {
     let config = ScanConfig {
@@ -100,11 +95,11 @@ fn all_suites_one_at_a_time_is_one_chain() {
     let report = scan_agents("dsm-strong-10-11", config);
     assert_eq!(
         phases(&report),
-        [("enumeration", 10), ("replays", 10)],
+        [("enumeration", 10), ("replays", 5)],
         "{:?}",
         report.stats
     );
-    assert_eq!(report.stats.connections, 20);
+    assert_eq!(report.stats.connections, 15);
     let server = report.server.as_ref().unwrap();
     assert_eq!(server.cipher_suites[&TlsVersion::Tls12], strong_order());
     assert_eq!(server.order_measured[&TlsVersion::Tls12], 4);

@@ -5,10 +5,12 @@
 //! that does not (a load balancer in front of differently configured
 //! nodes, a flaky middlebox, a hostile peer) would otherwise produce a
 //! different "complete" report on every run and blame the client. So:
-//! - **repeats** ([`repeated`]): each profile's own hello is asked twice
-//!   by default, and with `--repeat N` each deciding hello (a profile's
-//!   own, one suite alone, a whole version) N times, each copy next to its
-//!   original;
+//! - **cross-checks**: by default each question is asked once, and the
+//!   answers that must agree are different questions (a profile's hello
+//!   and its suites offered alone, a version refused and accepted); with
+//!   `--repeat N` each deciding hello (a profile's own, one suite alone, a
+//!   whole version) is asked N times, each copy next to its original
+//!   ([`repeated`]);
 //! - **retests** ([`retest_plan`]): a few answers are suspicious on their
 //!   own and are asked again: a profile's hello refused although the server
 //!   accepted one of its suites at a version it speaks (asked until five
@@ -47,11 +49,11 @@ pub(crate) const ALIKE: usize = 3;
 /// refusing half the connections refuses five in a row one time in 32).
 pub(crate) const REFUSED_DESPITE: usize = 5;
 
-/// How many times each profile's own hello is asked by default: a second
-/// ask is the cheapest look at whether the server answers it the same way
-/// twice (`benches/unsteady.rs` measured the alternatives; see
-/// docs/unsteady.md).
-pub(crate) const OWN_ASKS: usize = 2;
+/// How many asks of each profile's hello a server that answered TLS but
+/// accepted nothing gets before the refusals stand (the default asks it
+/// once, so two retests): the three the scan made when it asked every hello
+/// twice and then once more.
+const NOTHING_ACCEPTED_ASKS: usize = 3;
 
 /// How many times a profile's suites are offered in the suite probes'
 /// shape when its own hello was refused although one of them is accepted.
@@ -124,15 +126,13 @@ pub(crate) fn own_answer<'a>(records: &'a [ProbeRecord], id: &str) -> Option<&'a
         .copied()
 }
 
-/// The plan with each deciding hello asked `n` times (0 counts as 1) and
-/// each profile's own hello at least [`OWN_ASKS`] times, each repeat right
-/// after its original.
+/// The plan with each deciding hello asked `n` times (0 counts as 1), each
+/// repeat right after its original.
 pub(crate) fn repeated(plan: Vec<(Purpose, HelloSpec)>, n: usize) -> Vec<(Purpose, HelloSpec)> {
     let n = n.max(1);
     let mut out = Vec::with_capacity(plan.len() * n);
     for (purpose, spec) in plan {
         let asks = match &purpose {
-            Purpose::Replay(_) => n.max(OWN_ASKS),
             p if deciding(p) => n,
             _ => 1,
         };
@@ -176,18 +176,21 @@ pub(crate) fn retest_plan(
             retests.add(i, true, &r.spec, 1);
         }
     }
-    // Spoke TLS, accepted nothing: ask each profile's hello once more.
+    // Spoke TLS, accepted nothing: a server that refuses everyone is rare,
+    // and a front that refuses each new question at first looks just like
+    // it, so each profile's hello is asked until it has been asked
+    // [`NOTHING_ACCEPTED_ASKS`] times.
     let accepted_any = records.iter().any(|r| r.outcome.accepted().is_some());
     let answered_any = records
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Rejected { .. }));
     if !accepted_any && answered_any {
-        for (i, r) in records
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| matches!(r.purpose, Purpose::Replay(_)))
-        {
-            retests.add(i, r.handshake.is_some(), &r.spec, 1);
+        for (i, r) in records.iter().enumerate() {
+            if let Purpose::Replay(id) = &r.purpose {
+                let asked = own(records, id).len();
+                let more = NOTHING_ACCEPTED_ASKS.saturating_sub(asked);
+                retests.add(i, r.handshake.is_some(), &r.spec, more);
+            }
         }
     }
     retests.plan.extend(retests.shapes);

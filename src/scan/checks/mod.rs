@@ -76,13 +76,9 @@ pub(crate) type Planned = (Purpose, HelloSpec);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
     /// Everything that depends on nothing: each profile's hello, the
-    /// reversed hello, the other versions, the single-suite probes no first
-    /// flight can save. Under `--all-suites`, the replays only (the
-    /// enumeration runs beside them).
+    /// reversed hello, the other versions, the single-suite probes. Under
+    /// `--all-suites`, the replays only (the enumeration runs beside them).
     First,
-    /// What waits for the first wave's first flights, not its handshakes
-    /// (`scan::Run::pipelined`).
-    Dependent,
     /// Versions the single-suite probes could not settle.
     Versions,
     /// Orders still unsettled, and answers that contradict each other
@@ -100,9 +96,8 @@ pub(crate) enum Step {
 
 impl Step {
     /// The steps, in the order the scan runs them.
-    pub(crate) const ORDER: [Step; 7] = [
+    pub(crate) const ORDER: [Step; 6] = [
         Step::First,
-        Step::Dependent,
         Step::Versions,
         Step::Retests,
         Step::Corroboration,
@@ -114,7 +109,6 @@ impl Step {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Step::First => "first wave",
-            Step::Dependent => "dependent",
             Step::Versions => "versions",
             Step::Retests => "retests",
             Step::Corroboration => "corroboration",
@@ -145,8 +139,6 @@ pub(crate) struct Scope<'a> {
 /// What the scan has seen so far.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Seen<'a> {
-    /// The first wave as planned (before `--repeat`), answered or not.
-    pub(crate) first: &'a [Planned],
     /// The records, in the order their steps planned them.
     pub(crate) records: &'a [ProbeRecord],
     /// What they established.
@@ -185,13 +177,6 @@ pub(crate) trait Check: Sync {
         Vec::new()
     }
 
-    /// Whether the first flights seen (the first wave's raw probes) are
-    /// enough to plan [`Step::Dependent`]; when some check says no, that
-    /// step waits for the first wave's handshakes too.
-    fn ready(&self, _scope: &Scope, _seen: &Seen) -> bool {
-        true
-    }
-
     /// Writes what it established into the report.
     fn judge(&self, _scope: &Scope, _seen: &Seen, _out: &mut Judging) {}
 }
@@ -218,11 +203,6 @@ pub(crate) fn plan(step: Step, scope: &Scope, seen: &Seen) -> Vec<Planned> {
         planned.extend(more);
     }
     planned
-}
-
-/// Whether every check can plan [`Step::Dependent`] from what it has seen.
-pub(crate) fn ready(scope: &Scope, seen: &Seen) -> bool {
-    CHECKS.iter().all(|c| c.ready(scope, seen))
 }
 
 /// What the probes established about the server.

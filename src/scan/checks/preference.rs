@@ -36,9 +36,9 @@ use crate::wire::codes::NamedGroup;
 pub(crate) const MAX_PAIRS: usize = 66;
 
 /// First wave: the largest profile's hello (at its newest version),
-/// reversed; its replay is the forward one. One probe: with the five
-/// replays and the TLS 1.1 and TLS 1.3 hellos it fills the first wave of
-/// eight exactly.
+/// reversed; its replay is the forward one. One probe, a real handshake
+/// when confirming (`scan::Run::is_full`): it brings one more session
+/// ticket for `super::nodes`.
 pub(crate) fn plan(profiles: &[&Profile], sni: Option<&str>) -> Vec<(Purpose, HelloSpec)> {
     let largest = profiles
         .iter()

@@ -2,19 +2,17 @@
 //! any profile (selected, or shipped for identification) can use, offering
 //! that suite alone; and which shipped profile the endpoint behaves like.
 //!
-//! Rule: a suite cannot be accepted at a version the server does not speak,
-//! so the single-suite probes at a version that a first-wave probe (a
-//! profile's replay or a whole-version hello offering that version alone)
-//! can show unsupported wait for that wave, and when it did, one hello
-//! offering every suite valid at that version goes instead: a TLS 1.2-only
-//! manager is asked TLS 1.0 once, not the two TLS 1.0 suites of `dsa-9.6`
-//! one by one, after the replay of `dsa-9.6` was refused with
-//! `protocol_version`; a TLS 1.0-only agent TLS 1.2 once instead of six
-//! times. What the report says does not change: those probes could only be
-//! refused, and a server that would accept one anyway (it refused a
-//! client's hello as an unsupported version but speaks that version)
-//! accepts the whole-version hello too, which is the contradiction the
-//! consistency check reports.
+//! Rule: every single-suite probe goes in the first wave, at every
+//! candidate version, even one the server may turn out not to speak. A
+//! version the server lacks costs those probes (refused, in parallel), not
+//! a round trip: the scan used to hold them back until the first wave had
+//! shown the version spoken (a TLS 1.2-only manager was asked TLS 1.0 once,
+//! not the two TLS 1.0 suites of `dsa-9.6` one by one), which took a second
+//! wave of two round trips on every TLS 1.2 manager for one connection
+//! saved (docs/performance.md). A probe refused with `protocol_version`
+//! also shows the version unsupported (`super::versions`), and a server
+//! that accepts a suite at a version it refused as unsupported elsewhere
+//! contradicts itself (`super::consistency`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,7 +24,7 @@ use crate::model::version::TlsVersion;
 use crate::probe::HelloSpec;
 use crate::probe::Outcome;
 use crate::scan::probes::ProbeRecord;
-use crate::scan::probes::{Purpose, all_at, spec_at};
+use crate::scan::probes::{Purpose, spec_at};
 use crate::wire::codes::NamedGroup;
 
 /// Every (version, suite) any of the profiles can use, by version, in the
@@ -60,53 +58,6 @@ pub(crate) fn plan(
                 .map(move |s| (Purpose::Suite, spec_at(*v, vec![*s], sni, groups)))
         })
         .collect()
-}
-
-/// The candidates split in two: versions no probe of `first_wave` (other
-/// than a single-suite probe) offers alone, probed at once; and versions
-/// one does, probed after it ([`second_plan`]).
-pub(crate) fn split(
-    candidates: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
-    first_wave: &[(Purpose, HelloSpec)],
-) -> (
-    BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
-    BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
-) {
-    candidates
-        .iter()
-        .map(|(v, s)| (*v, s.clone()))
-        .partition(|(v, _)| {
-            !first_wave.iter().any(|(purpose, spec)| {
-                *purpose != Purpose::Suite && spec.versions.as_slice() == [*v]
-            })
-        })
-}
-
-/// The second wave for the deferred candidates: one probe per suite at
-/// versions the first wave did not show unsupported, and one whole-version
-/// hello (every suite valid there) at each version it did, to cross-check.
-/// Nothing when nothing answered TLS at all (more probes would only add
-/// noise, as for [`super::versions::second_plan`]).
-pub(crate) fn second_plan(
-    later: &BTreeMap<TlsVersion, Vec<CipherSuiteId>>,
-    k: &Knowledge,
-    sni: Option<&str>,
-    groups: &[NamedGroup],
-) -> Vec<(Purpose, HelloSpec)> {
-    if k.answered == 0 {
-        return Vec::new();
-    }
-    let (shown, open): (BTreeMap<_, _>, BTreeMap<_, _>) = later
-        .iter()
-        .map(|(v, s)| (*v, s.clone()))
-        .partition(|(v, _)| k.unsupported.contains(v));
-    let mut plan = self::plan(&open, sni, groups);
-    plan.extend(
-        shown
-            .into_keys()
-            .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups))),
-    );
-    plan
 }
 
 /// The endpoint accepts exactly the profile's versions and, at each, exactly
@@ -147,33 +98,13 @@ impl Check for Suites {
         }
     }
 
-    /// Single-suite probes at a version the first wave can show
-    /// unsupported wait for its first flights (see the module doc), not
-    /// for its handshakes: they run while the handshakes finish.
-    fn plan(&self, step: Step, scope: &Scope, seen: &Seen, planned: &[Planned]) -> Vec<Planned> {
-        if scope.config.all_suites {
+    /// Every candidate at once (see the module doc).
+    fn plan(&self, step: Step, scope: &Scope, _: &Seen, _: &[Planned]) -> Vec<Planned> {
+        if scope.config.all_suites || step != Step::First {
             // The enumeration asks every suite itself.
             return Vec::new();
         }
-        match step {
-            Step::First => {
-                let (now, _) = split(scope.candidates, planned);
-                plan(&now, scope.sni, scope.groups)
-            }
-            Step::Dependent => {
-                let (_, later) = split(scope.candidates, seen.first);
-                second_plan(&later, seen.k, scope.sni, scope.groups)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// Each deferred version shown spoken or not.
-    fn ready(&self, scope: &Scope, seen: &Seen) -> bool {
-        let (_, later) = split(scope.candidates, seen.first);
-        later
-            .keys()
-            .all(|v| seen.k.unsupported.contains(v) || seen.k.accepted.contains_key(v))
+        plan(scope.candidates, scope.sni, scope.groups)
     }
 
     /// Rule: only a complete scan shows the whole set a profile must match

@@ -92,11 +92,7 @@ fn report_with(
         groups: &[],
         candidates: &candidates,
     };
-    let seen = Seen {
-        first: &[],
-        records,
-        k,
-    };
+    let seen = Seen { records, k };
     let reached = Reached {
         addresses: &[],
         address: None,
@@ -488,7 +484,7 @@ fn verdict<'a>(r: &'a TargetReport, id: &str) -> &'a crate::results::ProfileRepo
     r.profiles.iter().find(|p| p.profile == id).unwrap()
 }
 
-/// Each profile's own hello twice, and `--repeat N` every deciding hello N
+/// Every question once by default, and `--repeat N` every deciding hello N
 /// times, each repeat right after its original.
 #[test]
 fn repeats_follow_their_originals() {
@@ -521,12 +517,7 @@ fn repeats_follow_their_originals() {
     let reversed = Purpose::Reversed(a11.id.clone());
     assert_eq!(
         purposes(1),
-        [
-            replay.clone(),
-            again(&replay),
-            Purpose::Suite,
-            reversed.clone()
-        ]
+        [replay.clone(), Purpose::Suite, reversed.clone()]
     );
     assert_eq!(purposes(0), purposes(1));
     assert_eq!(
