@@ -7,7 +7,7 @@
 //! network would cost). Each scenario is scanned several times; the report
 //! gives the median wall time, the connections and probes it took, and the
 //! wall time in round trips; then, for the median run, each phase of the
-//! scan (`first wave`, `dependent`, `retests`...; `enumeration` with
+//! scan (`first wave`, `versions`, `retests`...; `enumeration` with
 //! `--all-suites`) with its probes and when it ran, in round trips since
 //! the scan began. This is a benchmark, not a test: it asserts
 //! nothing and is never run by `cargo test`.

@@ -47,13 +47,11 @@ pub struct Limits {
 
 /// Connections to one endpoint at a time by default (`--concurrency`).
 ///
-/// Sixteen: the default scan of the five agent profiles is twenty probes,
-/// thirteen of which depend on nothing, and the dependent ones wait only
-/// for the first flights, so with sixteen slots the whole scan of a steady
-/// manager is one wave of handshakes (three round trips) overlapped by one
-/// more wave of raw probes (two round trips, starting after the first
-/// two): four round trips. With eight it was five to eight, because the
-/// independent probes queued behind each other. Sixteen is polite: a Deep
+/// Sixteen: the default scan of the five agent profiles against a TLS 1.2
+/// manager is sixteen probes, none of which depends on another, so with
+/// sixteen slots the whole scan is one wave: the handshakes' three round
+/// trips, with the raw probes' two beside them. With eight it was five to
+/// eight, because the probes queued behind each other. Sixteen is polite: a Deep
 /// Security manager serves thousands of agents, each holding a connection
 /// for its heartbeats, and sixteen short handshakes from one scanner are a
 /// few agents' worth, for well under a second. `--concurrency 8` restores

@@ -1566,7 +1566,7 @@ impl Phases {
 /// phase, or for nothing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Phase {
-    /// What it asks (`first wave`, `dependent`, `retests`...).
+    /// What it asks (`first wave`, `versions`, `retests`...).
     pub name: &'static str,
     /// Probes sent (each one connection, on an endpoint that answers).
     pub probes: u64,
