@@ -26,6 +26,7 @@ mod function_length;
 mod gate;
 mod hostile;
 mod html;
+mod json_schema;
 mod junit;
 mod limits;
 mod manager_api;

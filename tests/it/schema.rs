@@ -8,6 +8,7 @@ use serde_json::Value;
 use tlscompat::schema::{SchemaName, render};
 
 use crate::common::tlscompat;
+use crate::json_schema::Validator;
 use crate::servers::emulate;
 
 fn schema_file(name: SchemaName) -> PathBuf {
@@ -32,11 +33,8 @@ fn committed(name: SchemaName) -> Value {
 #[track_caller]
 pub(crate) fn assert_valid(name: SchemaName, instance: &Value) {
     let schema = committed(name);
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let validator = Validator::new(&schema).unwrap();
+    let errors = validator.errors(instance);
     assert!(
         errors.is_empty(),
         "{} does not validate against schema/{}:\n{}\n--- instance\n{instance:#}",
@@ -72,8 +70,10 @@ fn the_schema_command_prints_the_committed_files() {
     for name in SchemaName::ALL {
         let run = tlscompat(&["schema", name.name()]).expect_code(0);
         assert_eq!(run.stdout, render(name), "{}", name.name());
-        // Every schema is itself a valid draft 2020-12 schema.
-        jsonschema::validator_for(&run.json()).unwrap();
+        // Every schema uses only keywords and references the validator
+        // knows, each of the right shape.
+        let printed = run.json();
+        Validator::new(&printed).unwrap();
     }
     let run = tlscompat(&["schema", "nonsense"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -89,7 +89,7 @@ fn policy_files_and_diagnoses_validate() {
     let typo: Value = serde_json::json!({"rules": [{"requires": ["dsa-11"]}]});
     let schema = committed(SchemaName::Policy);
     assert!(
-        !jsonschema::validator_for(&schema).unwrap().is_valid(&typo),
+        !Validator::new(&schema).unwrap().is_valid(&typo),
         "an unknown key is refused"
     );
     let manager = emulate("dsm-strong-12");
@@ -172,13 +172,13 @@ fn schemas_reject_what_the_tool_never_writes() {
     let mut bad = matrix.json();
     bad["pairs"][0]["negotiated"] = serde_json::json!({"version": "tls1.4", "cipher_suite": "X"});
     let schema = committed(SchemaName::Matrix);
-    assert!(!jsonschema::is_valid(&schema, &bad));
+    assert!(!Validator::new(&schema).unwrap().is_valid(&bad));
     let mut bad = matrix.json();
     bad["pairs"][0]
         .as_object_mut()
         .unwrap()
         .remove("compatible");
-    assert!(!jsonschema::is_valid(&schema, &bad));
+    assert!(!Validator::new(&schema).unwrap().is_valid(&bad));
 }
 
 #[test]
@@ -206,4 +206,44 @@ fn what_if_answers_validate() {
         "json",
     ]);
     assert_valid(SchemaName::WhatIf, &run.json());
+}
+
+/// The schema of one definition of the scan schema, standalone (its own
+/// references resolved against the whole schema).
+fn definition(name: &str) -> Value {
+    let mut schema: Value = serde_json::from_str(&render(SchemaName::Scan)).unwrap();
+    let def = schema["$defs"][name].clone();
+    let defs = schema["$defs"].take();
+    let mut standalone = def;
+    standalone["$defs"] = defs;
+    standalone
+}
+
+#[test]
+fn every_suite_name_matches_the_cipher_suite_schema() {
+    use tlscompat::model::suites::{CipherSuiteId, registry};
+    let def = definition("CipherSuite");
+    let validator = Validator::new(&def).unwrap();
+    let mut ids: Vec<CipherSuiteId> = registry().all().iter().map(|s| s.id).collect();
+    ids.extend([
+        CipherSuiteId(0x1A2B),
+        CipherSuiteId::EMPTY_RENEGOTIATION_INFO_SCSV,
+        CipherSuiteId::FALLBACK_SCSV,
+    ]);
+    for id in ids {
+        let value = serde_json::to_value(id).unwrap();
+        assert!(validator.is_valid(&value), "{value}");
+    }
+    assert!(!validator.is_valid(&serde_json::json!("ECDHE-RSA-AES256-GCM-SHA384")));
+}
+
+#[test]
+fn every_version_matches_the_version_schema() {
+    use tlscompat::model::version::TlsVersion;
+    let def = definition("TlsVersion");
+    let validator = Validator::new(&def).unwrap();
+    for v in TlsVersion::ALL {
+        assert!(validator.is_valid(&serde_json::to_value(v).unwrap()), "{v}");
+    }
+    assert!(!validator.is_valid(&serde_json::json!("TLSv1.2")));
 }
