@@ -100,8 +100,8 @@ impl Check for Suites {
 
     /// Every candidate at once (see the module doc).
     fn plan(&self, step: Step, scope: &Scope, _: &Seen, _: &[Planned]) -> Vec<Planned> {
+        // Under `--all-suites` the enumeration asks every suite itself.
         if scope.config.all_suites || step != Step::First {
-            // The enumeration asks every suite itself.
             return Vec::new();
         }
         plan(scope.candidates, scope.sni, scope.groups)
