@@ -617,6 +617,11 @@ pub enum ProxyRule {
     /// forwarding it. Exercises: the server chose a suite and then closed
     /// the connection after the client key exchange.
     CutAfterServerFlight,
+    /// The first `n` connections whose hello's newest version (the highest
+    /// of supported_versions, else legacy_version) is this one are refused,
+    /// later ones forwarded. Exercises: every probe at one version refused
+    /// by a flaky front, with no alert that names the version.
+    RefuseNewestFirst(ProtocolVersion, usize),
     /// Refuses every hello that offers exactly two suites (signaling values
     /// aside) with the fatal protocol_version alert
     /// [`PROTOCOL_VERSION_REFUSAL`] instead, forwards the others.
@@ -645,6 +650,20 @@ pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
                 *asked > n
             }
             ProxyRule::RefuseFirstGroup(g) => supported_groups(&hello).first() != Some(&g),
+            ProxyRule::RefuseNewestFirst(v, n) => {
+                let newest = supported_versions(&hello)
+                    .into_iter()
+                    .max_by_key(|v| v.0)
+                    .unwrap_or(hello.legacy_version);
+                if newest == v {
+                    let mut seen = counts.lock().unwrap();
+                    let asked = seen.entry(Vec::new()).or_insert(0);
+                    *asked += 1;
+                    *asked > n
+                } else {
+                    true
+                }
+            }
             ProxyRule::RefuseSingleSuite => {
                 hello
                     .cipher_suites

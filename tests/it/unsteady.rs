@@ -64,6 +64,37 @@ fn a_hello_refused_twice_and_then_accepted_is_no_verdict() {
     assert_eq!(code, 3, "{t:#}");
 }
 
+/// A front before a TLS 1.2 and 1.3 server (openssl s_server) that refuses
+/// the first seven hellos whose newest version is TLS 1.2, with
+/// handshake_failure: every TLS 1.2 probe of the first wave (dsa-11's hello
+/// and its reverse, and four TLS 1.2 suites alone) and the first
+/// whole-version hello. No refusal named the version, so TLS 1.2 is not
+/// settled by them: the whole-version hello is asked three times, the
+/// later asks are accepted, and dsa-11 is inconclusive rather than
+/// "no common version" (which one whole-version hello made it). (Should
+/// the first wave ask TLS 1.2 more often, all three asks are refused and
+/// this test fails: raise the count with it.)
+#[test]
+fn a_version_refused_without_naming_it_is_asked_again() {
+    use crate::servers::{CertFiles, SServer};
+    use tlscompat::wire::codes::ProtocolVersion;
+    let certs = CertFiles::new();
+    let server = SServer::rsa(&certs, &[]);
+    let front = proxy(
+        server.addr,
+        ProxyRule::RefuseNewestFirst(ProtocolVersion::TLS12, 7),
+    );
+    let (code, t) = scan(&front.addr.to_string(), &["-p", "dsa-11"]);
+    let p = profile_of(&t, "dsa-11");
+    assert_eq!(p["conclusive"], false, "{t:#}");
+    assert_ne!(p["reason_code"], "no_common_version", "{p:#}");
+    assert!(
+        issue_codes(&t).contains(&"inconsistent".to_string()),
+        "{t:#}"
+    );
+    assert_eq!(code, 3, "{t:#}");
+}
+
 /// Two nodes behind one address, dsm-strong-12 and a TLS 1.2 node that
 /// also takes RSA key exchange, each answering one of the two asks of every
 /// hello (`--repeat 2`): dsa-10.0 gets through one node and not the other,

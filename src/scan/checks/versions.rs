@@ -1,11 +1,20 @@
 //! Which TLS versions the endpoint speaks.
 //!
 //! Versions no profile uses (by default TLS 1.0–1.3 are always asked about)
-//! get one hello offering every suite valid there; a candidate version where
-//! no single-suite probe was accepted gets one such hello afterwards. A
-//! version is shown unsupported when a hello offering only it is answered at
-//! an older version (servers before TLS 1.3 answer with the newest they
-//! speak) or refused with `protocol_version`.
+//! get one hello offering every suite valid there. A version is shown
+//! unsupported when a hello offering only it is answered at an older
+//! version (servers before TLS 1.3 answer with the newest they speak) or
+//! refused with `protocol_version`.
+//!
+//! Rule: a candidate version where no single-suite probe was accepted and
+//! none showed it unsupported (every refusal there an alert that does not
+//! name the version) is not settled by those refusals: a front that
+//! refuses a share of connections can refuse every probe at one version.
+//! It gets [`UNSETTLED_ASKS`] hellos offering every suite valid there
+//! afterwards, compared like any repeated question (`super::consistency`):
+//! an acceptance shows the version spoken, and an acceptance beside a
+//! refusal is a contradiction. A server that names the version when it
+//! refuses one (OpenSSL and Java do) never needs them.
 
 use std::collections::BTreeMap;
 
@@ -39,8 +48,13 @@ pub(crate) fn plan(
         .collect()
 }
 
+/// How many times a version the single-suite probes could not settle is
+/// asked as a whole: a front that refuses half the connections refuses
+/// all of them one time in eight, on top of every probe before them.
+pub(crate) const UNSETTLED_ASKS: usize = 3;
+
 /// Whole-version hellos for candidate versions the single-suite probes
-/// could not settle.
+/// could not settle, each asked [`UNSETTLED_ASKS`] times.
 pub(crate) fn second_plan(
     k: &Knowledge,
     records: &[ProbeRecord],
@@ -60,7 +74,12 @@ pub(crate) fn second_plan(
     versions.dedup();
     versions
         .into_iter()
-        .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups)))
+        .flat_map(|v| {
+            let spec = spec_at(v, all_at(v), sni, groups);
+            let again = Purpose::Again(Box::new(Purpose::Version));
+            std::iter::once((Purpose::Version, spec.clone()))
+                .chain(std::iter::repeat_n((again, spec), UNSETTLED_ASKS - 1))
+        })
         .collect()
 }
 
