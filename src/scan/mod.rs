@@ -23,9 +23,10 @@
 //!   version (`checks::suites` says why not only at versions shown spoken).
 //!
 //! Later steps run only when the wave leaves something open: a whole-version
-//! hello for a profile version where no single-suite probe was accepted
-//! and none showed it unsupported, retests of answers that contradict each
-//! other, corroboration on an unsteady server, and so on (`checks::Step`).
+//! hello, asked three times, for a profile version where no single-suite
+//! probe was accepted and none showed it unsupported
+//! (`checks::versions`), retests of answers that contradict each other,
+//! corroboration on an unsteady server, and so on (`checks::Step`).
 //! For the five agent profiles against a TLS 1.2-only manager the wave is
 //! the whole scan: the five replays, the reversed hello, TLS 1.1 and TLS
 //! 1.3, the six suites at TLS 1.2 and the two of `dsa-9.6` at TLS 1.0
