@@ -341,29 +341,18 @@ async fn steps(run: &Run, scope: &Scope<'_>, started: Instant) -> Steps {
         started,
         phases: Phases::default(),
     };
-    let nothing = Knowledge::default();
-    let first = checks::plan(
-        Step::First,
-        scope,
-        &Seen {
-            records: &[],
-            k: &nothing,
-        },
-    );
-    let mut records = if scope.config.all_suites {
-        enumeration_beside(run, scope, first, &mut timeline).await
-    } else {
-        let from = Instant::now();
-        let records = run.all(first).await;
-        timeline.note(Step::First.name(), records.len(), from);
-        records
-    };
-    // The first step ran above; the rest one after another, each planned
-    // from everything before it.
-    for step in Step::ORDER.into_iter().filter(|s| *s != Step::First) {
+    let mut records = Vec::new();
+    // The steps one after another, each planned from everything before it.
+    for step in Step::ORDER {
         let plan = seeing(&records, |seen| checks::plan(step, scope, seen));
         let from = Instant::now();
         let more = match step {
+            // `--all-suites`: the enumeration runs beside the first step
+            // (the replays), each noted as a phase of its own.
+            Step::First if scope.config.all_suites => {
+                records.extend(enumeration_beside(run, scope, plan, &mut timeline).await);
+                continue;
+            }
             // No handshake settled whether the certificate is required:
             // one real handshake without it, asked once.
             Step::NoCertificate => {

@@ -643,26 +643,14 @@ pub fn proxy(upstream: SocketAddr, rule: ProxyRule) -> Peer {
         let suites: Vec<u16> = hello.cipher_suites.iter().map(|s| s.0).collect();
         let forward = match rule {
             ProxyRule::RefuseFirstThenForward => !seen.lock().unwrap().insert(suites),
-            ProxyRule::RefuseFirst(n) => {
-                let mut seen = counts.lock().unwrap();
-                let asked = seen.entry(real_suites(&hello)).or_insert(0);
-                *asked += 1;
-                *asked > n
-            }
+            ProxyRule::RefuseFirst(n) => asked(&counts, real_suites(&hello)) > n,
             ProxyRule::RefuseFirstGroup(g) => supported_groups(&hello).first() != Some(&g),
             ProxyRule::RefuseNewestFirst(v, n) => {
                 let newest = supported_versions(&hello)
                     .into_iter()
                     .max_by_key(|v| v.0)
                     .unwrap_or(hello.legacy_version);
-                if newest == v {
-                    let mut seen = counts.lock().unwrap();
-                    let asked = seen.entry(Vec::new()).or_insert(0);
-                    *asked += 1;
-                    *asked > n
-                } else {
-                    true
-                }
+                newest != v || asked(&counts, Vec::new()) > n
             }
             ProxyRule::RefuseSingleSuite => {
                 hello
@@ -709,12 +697,7 @@ pub fn split(a: SocketAddr, b: SocketAddr) -> Peer {
         let Ok(ReadHello { raw, hello }) = read_client_hello(&mut client) else {
             return;
         };
-        let n = {
-            let mut seen = counts.lock().unwrap();
-            let asked = seen.entry(real_suites(&hello)).or_insert(0);
-            *asked += 1;
-            *asked
-        };
+        let n = asked(&counts, real_suites(&hello));
         pump(client, &raw, if n % 2 == 1 { a } else { b }, false);
     })
 }
@@ -731,6 +714,15 @@ pub fn route_by_suite(a: SocketAddr, b: SocketAddr, suites: &'static [u16]) -> P
         let to_b = real_suites(&hello).iter().any(|s| suites.contains(s));
         pump(client, &raw, if to_b { b } else { a }, false);
     })
+}
+
+/// Counts one more connection under `key` and returns how many there
+/// have been, this one included.
+fn asked(counts: &Mutex<HashMap<Vec<u16>, usize>>, key: Vec<u16>) -> usize {
+    let mut counts = counts.lock().unwrap();
+    let n = counts.entry(key).or_insert(0);
+    *n += 1;
+    *n
 }
 
 /// The suites a hello offers, signaling values (the SCSVs) left out.

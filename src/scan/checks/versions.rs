@@ -72,15 +72,11 @@ pub(crate) fn second_plan(
         .filter(|v| !k.accepted.contains_key(v) && !k.unsupported.contains(v))
         .collect();
     versions.dedup();
-    versions
+    let plan = versions
         .into_iter()
-        .flat_map(|v| {
-            let spec = spec_at(v, all_at(v), sni, groups);
-            let again = Purpose::Again(Box::new(Purpose::Version));
-            std::iter::once((Purpose::Version, spec.clone()))
-                .chain(std::iter::repeat_n((again, spec), UNSETTLED_ASKS - 1))
-        })
-        .collect()
+        .map(|v| (Purpose::Version, spec_at(v, all_at(v), sni, groups)))
+        .collect();
+    super::consistency::repeated(plan, UNSETTLED_ASKS)
 }
 
 /// What one record says about versions.
