@@ -32,6 +32,8 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore};
 
+use super::lanes::{Lane, Lanes, Slot};
+
 /// How hard to push one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -191,10 +193,12 @@ enum Health {
 
 /// Bounds shared by every endpoint of one run: at most so many connections
 /// in flight across all targets, and optionally at most so many new
-/// connections per second (`--max-connections`, `--rate`).
+/// connections per second (`--max-connections`, `--rate`). An endpoint's
+/// first contact is served before more connections to endpoints that
+/// already answer ([`super::lanes`] says why).
 #[derive(Debug, Clone)]
 pub struct Shared {
-    connections: std::sync::Arc<Semaphore>,
+    connections: std::sync::Arc<Lanes>,
     pace: Option<std::sync::Arc<Pace>>,
 }
 
@@ -250,7 +254,7 @@ impl Shared {
     /// At most `max_connections` at once, and `rate` new ones per second.
     pub fn new(max_connections: usize, rate: Option<f64>) -> Shared {
         Shared {
-            connections: std::sync::Arc::new(Semaphore::new(max_connections.max(1))),
+            connections: Lanes::new(max_connections),
             pace: rate.filter(|r| *r > 0.0).map(|r| {
                 std::sync::Arc::new(Pace {
                     interval: Duration::from_secs_f64(1.0 / r),
@@ -260,10 +264,10 @@ impl Shared {
         }
     }
 
-    /// Waits for a global slot (and the pace); the slot is held until the
-    /// permit drops.
-    async fn enter(&self) -> Option<OwnedSemaphorePermit> {
-        let permit = self.connections.clone().acquire_owned().await.ok()?;
+    /// Waits for a global slot in `lane` (and the pace); the slot is held
+    /// until it drops.
+    async fn enter(&self, lane: Lane) -> Slot {
+        let permit = self.connections.acquire(lane).await;
         if let Some(pace) = &self.pace {
             let at = {
                 let mut next = pace.next.lock().await;
@@ -274,7 +278,7 @@ impl Shared {
             };
             tokio::time::sleep_until(at).await;
         }
-        Some(permit)
+        permit
     }
 }
 
@@ -297,6 +301,17 @@ pub struct Endpoint {
     /// verdict (answer or silence) is noted.
     open: std::sync::Arc<Open>,
     stats: Stats,
+    /// A connection has asked for a global slot: only the first one waits
+    /// in the first-contact lane ([`super::lanes`]).
+    contacted: std::sync::atomic::AtomicBool,
+    /// Scouted ([`Endpoint::scouting`]): the whole bound opens only once
+    /// the endpoint is admitted and has answered.
+    scouted: bool,
+    /// Set by [`Endpoint::admit`].
+    admitted: std::sync::atomic::AtomicBool,
+    /// A scouted endpoint's bound has opened. Set under the `health` lock,
+    /// like every change to the slots.
+    opened: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -330,7 +345,7 @@ pub struct Connection {
     pub stream: TcpStream,
     _open: OpenGuard,
     _slot: OwnedSemaphorePermit,
-    _global: Option<OwnedSemaphorePermit>,
+    _global: Option<Slot>,
 }
 
 impl Endpoint {
@@ -348,6 +363,78 @@ impl Endpoint {
             silent: AtomicU64::new(0),
             open: std::sync::Arc::new(Open::default()),
             stats: Stats::default(),
+            contacted: std::sync::atomic::AtomicBool::new(false),
+            scouted: false,
+            admitted: std::sync::atomic::AtomicBool::new(true),
+            opened: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The same endpoint, scouted: one connection at a time until it is
+    /// admitted ([`Endpoint::admit`]) *and* has answered. A fleet run
+    /// scouts the targets that wait for their turn, so that each one's
+    /// first probe (its first contact) runs early: a dead or silent host is
+    /// found, and its timeout spent, beside the work of the targets before
+    /// it rather than after it (`scan::scan_all`). Waiting for an answer
+    /// too keeps a silent host from getting a whole wave of connections,
+    /// each waiting out the timeout again, when its turn comes while its
+    /// first contact is still unanswered.
+    pub fn scouting(mut self) -> Endpoint {
+        self.slots = std::sync::Arc::new(Semaphore::new(1));
+        self.scouted = true;
+        self.admitted = std::sync::atomic::AtomicBool::new(false);
+        self
+    }
+
+    /// The endpoint's turn has come: a scouted endpoint's whole bound opens
+    /// (at once if it has answered, else when it does).
+    pub fn admit(&self) {
+        let Ok(h) = self.health.lock() else {
+            return;
+        };
+        self.admitted.store(true, Ordering::SeqCst);
+        self.open_scouted(&h);
+    }
+
+    /// Scouted, and its bound not opened yet.
+    pub fn is_scouting(&self) -> bool {
+        self.scouted && !self.opened.load(Ordering::SeqCst)
+    }
+
+    /// Waits until a scouted endpoint that has answered gets its whole
+    /// bound (its turn); returns at once for any other endpoint.
+    pub async fn turn(&self) {
+        loop {
+            // Registered before the check, so no change is missed.
+            let changed = self.open.changed.notified();
+            if !self.is_scouting() || !self.answered.load(Ordering::SeqCst) {
+                return;
+            }
+            changed.await;
+        }
+    }
+
+    /// Opens a scouted endpoint's bound once it is both admitted and has
+    /// answered; called with the `health` lock held.
+    fn open_scouted(&self, health: &Health) {
+        if self.scouted
+            && self.admitted.load(Ordering::SeqCst)
+            && self.answered.load(Ordering::SeqCst)
+            && !self.opened.swap(true, Ordering::SeqCst)
+        {
+            let bound = self.bound(matches!(health, Health::Up(_)));
+            self.slots.add_permits(bound.saturating_sub(1));
+            self.open.changed.notify_waiters();
+        }
+    }
+
+    /// The endpoint's bound: all of `concurrency` once it is known to
+    /// accept connections, [`FIRST_CONTACT`] before.
+    fn bound(&self, up: bool) -> usize {
+        if up {
+            self.limits.concurrency.max(1)
+        } else {
+            self.limits.concurrency.clamp(1, FIRST_CONTACT)
         }
     }
 
@@ -379,13 +466,13 @@ impl Endpoint {
     fn settle(&self, verdict: Health) {
         if let Ok(mut h) = self.health.lock() {
             if matches!(*h, Health::Unknown) {
-                // Known to accept connections: the rest of the bound opens.
-                if matches!(verdict, Health::Up(_)) {
-                    self.slots.add_permits(
-                        self.limits
-                            .concurrency
-                            .saturating_sub(self.limits.concurrency.clamp(1, FIRST_CONTACT)),
-                    );
+                // Known to accept connections: the rest of the bound opens
+                // (a scouted endpoint's opens when it is admitted).
+                if matches!(verdict, Health::Up(_))
+                    && (!self.scouted || self.opened.load(Ordering::SeqCst))
+                {
+                    self.slots
+                        .add_permits(self.bound(true).saturating_sub(self.bound(false)));
                 }
                 *h = verdict;
             }
@@ -396,6 +483,11 @@ impl Endpoint {
     /// Records that a probe ended other than by timing out.
     pub fn note_answer(&self) {
         self.answered.store(true, Ordering::SeqCst);
+        if self.scouted {
+            if let Ok(h) = self.health.lock() {
+                self.open_scouted(&h);
+            }
+        }
         self.open.changed.notify_waiters();
     }
 
@@ -468,7 +560,14 @@ impl Endpoint {
         // waiting for it.
         let global = match &self.shared {
             Some(shared) => {
-                let permit = shared.enter().await;
+                // The endpoint's first connection goes before the waves of
+                // endpoints already contacted; the others wait their turn.
+                let lane = if self.contacted.swap(true, Ordering::SeqCst) {
+                    Lane::Rest
+                } else {
+                    Lane::First
+                };
+                let permit = shared.enter(lane).await;
                 // The wait may have been long: the endpoint may have been
                 // found silent meanwhile (without waiting again, a global
                 // slot in hand).
@@ -480,7 +579,7 @@ impl Endpoint {
                             .into(),
                     });
                 }
-                permit
+                Some(permit)
             }
             None => None,
         };
@@ -673,6 +772,79 @@ mod tests {
             assert_eq!(r.unwrap().unwrap_err().kind, ConnectErrorKind::Refused);
         }
         ep
+    }
+
+    /// A listener that accepts and holds every connection without a word.
+    async fn holding() -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_scouted_endpoint_opens_at_its_turn_and_first_answer_whichever_is_last() {
+        let limits = Limits {
+            concurrency: 16,
+            ..limits()
+        };
+        let addr = holding().await;
+        for turn_first in [true, false] {
+            let ep = Endpoint::new(vec![addr], limits).scouting();
+            assert!(ep.is_scouting());
+            assert_eq!(
+                ep.slots.available_permits(),
+                1,
+                "one connection while scouted"
+            );
+            let first = ep.connect().await.unwrap();
+            assert_eq!(ep.slots.available_permits(), 0);
+            if turn_first {
+                ep.admit();
+                assert_eq!(ep.slots.available_permits(), 0, "no answer yet");
+            } else {
+                ep.note_answer();
+                assert_eq!(ep.slots.available_permits(), 0, "not its turn yet");
+            }
+            if turn_first {
+                ep.note_answer();
+            } else {
+                ep.admit();
+            }
+            assert!(!ep.is_scouting());
+            assert_eq!(
+                ep.slots.available_permits(),
+                15,
+                "the whole bound, one held"
+            );
+            ep.turn().await;
+            drop(first);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_scouted_endpoint_never_gets_a_second_connection() {
+        let limits = Limits {
+            concurrency: 16,
+            ..limits()
+        };
+        let ep = Endpoint::new(vec![holding().await], limits).scouting();
+        let first = ep.connect().await.unwrap();
+        ep.note_silence();
+        drop(first);
+        ep.admit();
+        // Its turn came, but nothing ever answered: still one slot, and
+        // the next probe is not sent.
+        assert!(ep.is_scouting());
+        ep.turn().await;
+        let next = ep.connect().await.unwrap_err();
+        assert_eq!(next.kind, ConnectErrorKind::Timeout, "{next}");
+        assert_eq!(ep.stats().snapshot().connect_attempts, 1);
     }
 
     #[tokio::test]

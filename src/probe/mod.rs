@@ -22,6 +22,7 @@ pub mod engine;
 pub mod handshake;
 pub mod hello;
 pub mod judge;
+pub mod lanes;
 pub mod openssl_client;
 pub mod rustls_client;
 pub mod tap;

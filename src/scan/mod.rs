@@ -65,6 +65,7 @@
 //! whether it insists, one real handshake without one tells "required" from
 //! "requested".
 
+mod admission;
 pub mod capture;
 
 mod checks;
@@ -78,6 +79,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
+use admission::Admission;
 pub(crate) use checks::Knowledge;
 use checks::{Planned, Reached, Scope, Seen, Step};
 
@@ -236,6 +238,17 @@ pub async fn scan(
     identify: &[&Profile],
     config: &ScanConfig,
 ) -> TargetReport {
+    scan_in_turn(target, profiles, identify, config, &Admission::granted()).await
+}
+
+/// [`scan`], scouted until `admission` lets the whole bound open.
+async fn scan_in_turn(
+    target: &Target,
+    profiles: &[&Profile],
+    identify: &[&Profile],
+    config: &ScanConfig,
+    admission: &Admission,
+) -> TargetReport {
     let started = Instant::now();
     // Test hook, debug builds only: the integration tests prove that a
     // panicking target becomes an `internal` error report, not a lost row.
@@ -263,7 +276,7 @@ pub async fn scan(
     if let Some(shared) = &config.shared {
         endpoint = endpoint.sharing(shared.clone());
     }
-    let endpoint = Arc::new(endpoint);
+    let endpoint = admission.attach(endpoint);
     let run = Run {
         endpoint: endpoint.clone(),
         confirm: !config.no_confirm,
@@ -449,17 +462,19 @@ pub async fn scan_many(
 /// Scans the targets, bounded by connections: at most
 /// `fleet.max_connections` in flight across the run (and `fleet.rate` new
 /// ones per second), `limits.concurrency` per endpoint, and
-/// `fleet.target_timeout` per target, counted from the target's start.
-/// Targets start in order, up to [`targets_in_flight`] at once, each as
-/// soon as one before it is done: enough to keep every connection slot
-/// busy, while memory follows the connection bound, not the fleet (a
+/// `fleet.target_timeout` per target, counted from the target's turn.
+/// Targets take their turns in order, up to [`targets_in_flight`] at once,
+/// each as soon as one before it is done: enough to keep every connection
+/// slot busy, while memory follows the connection bound, not the fleet (a
 /// waiting probe is a task of about 2 KB, and every target started at once
-/// held all of its first wave: 13,000 tasks, 28 MB, for 1,000 endpoints),
-/// and a target that waits for its turn is not timed. A dead or silent host
-/// costs one timeout, in parallel with everything else. Each report goes to
-/// `done`, with its index, as soon as it is ready. A target whose scan
-/// panics (a bug) becomes that target's error report, kind `internal`.
-/// Dropping the future stops every scan.
+/// held all of its first wave: 13,000 tasks, 28 MB, for 1,000 endpoints).
+/// As many again, the next in line, are scouted meanwhile (see
+/// [`admission`]): one connection at a time, their first one ahead of the
+/// other targets' waves ([`crate::probe::lanes`]), so that a dead or silent
+/// host costs one timeout in parallel with everything else, not at the end
+/// of the run. Each report goes to `done`, with its index, as soon as it is
+/// ready. A target whose scan panics (a bug) becomes that target's error
+/// report, kind `internal`. Dropping the future stops every scan.
 pub async fn scan_all(
     targets: Vec<Target>,
     clients: Arc<Clients>,
@@ -473,13 +488,37 @@ pub async fn scan_all(
     let mut index = std::collections::HashMap::new();
     let mut waiting = targets.iter().cloned().enumerate();
     let room = targets_in_flight(config.fleet.max_connections);
+    let scouts = targets_scouted(config.fleet.max_connections);
+    // The targets whose turn it is, and the scouted ones in line, in order.
+    let mut turns = std::collections::HashSet::new();
+    let mut line: std::collections::VecDeque<(usize, Arc<Admission>)> =
+        std::collections::VecDeque::new();
     loop {
-        while set.len() < room {
+        while turns.len() < room {
+            let (i, admission) = match line.pop_front() {
+                Some(next) => next,
+                None => {
+                    let Some((i, target)) = waiting.next() else {
+                        break;
+                    };
+                    let admission = Admission::granted();
+                    let handle =
+                        spawn_target(&mut set, i, target, &clients, &config, admission.clone());
+                    index.insert(handle.id(), i);
+                    (i, admission)
+                }
+            };
+            admission.admit();
+            turns.insert(i);
+        }
+        while line.len() < scouts {
             let Some((i, target)) = waiting.next() else {
                 break;
             };
-            let handle = spawn_target(&mut set, i, target, &clients, &config);
+            let admission = Admission::waiting();
+            let handle = spawn_target(&mut set, i, target, &clients, &config, admission.clone());
             index.insert(handle.id(), i);
+            line.push_back((i, admission));
         }
         let Some(joined) = set.join_next_with_id().await else {
             break;
@@ -508,6 +547,10 @@ pub async fn scan_all(
                 (i, report)
             }
         };
+        // A scouted target can end before its turn (a dead host).
+        if !turns.remove(&i) {
+            line.retain(|(j, _)| *j != i);
+        }
         // The receiver may be gone (an interrupted run): nothing to do.
         let _ = done.send((i, report));
     }
@@ -523,13 +566,26 @@ pub fn targets_in_flight(max_connections: usize) -> usize {
     (max_connections / 2).max(1)
 }
 
-/// Starts one target's scan, timed from now by `fleet.target_timeout`.
+/// How many targets a run scouts, beyond those in turn, with
+/// `max_connections` in flight: two per connection. A scouted target waits
+/// with one probe (about 10 KB; the fleet benchmark's 1,000 scouted
+/// targets added 8 MB), and scouting this far ahead reaches a silent host
+/// early enough for its timeout to end with the rest: 1,024 targets ahead
+/// is about five seconds of the fleet benchmark's pace, the default
+/// `--timeout`.
+pub fn targets_scouted(max_connections: usize) -> usize {
+    max_connections.saturating_mul(2).max(1)
+}
+
+/// Starts one target's scan, timed by `fleet.target_timeout` from its
+/// admission.
 fn spawn_target(
     set: &mut JoinSet<(usize, TargetReport)>,
     i: usize,
     target: Target,
     clients: &Arc<Clients>,
     config: &Arc<ScanConfig>,
+    admission: Arc<Admission>,
 ) -> tokio::task::AbortHandle {
     let (clients, config) = (clients.clone(), config.clone());
     let deadline = config.fleet.target_timeout;
@@ -538,9 +594,14 @@ fn spawn_target(
         let p: Vec<&Profile> = profiles.iter().collect();
         let q: Vec<&Profile> = identify.iter().collect();
         let started = Instant::now();
-        match tokio::time::timeout(deadline, scan(&target, &p, &q, &config)).await {
-            Ok(report) => (i, report),
-            Err(_) => (
+        let scan = scan_in_turn(&target, &p, &q, &config, &admission);
+        let out_of_time = async {
+            admission.admitted().await;
+            tokio::time::sleep(deadline).await;
+        };
+        tokio::select! {
+            report = scan => (i, report),
+            () = out_of_time => (
                 i,
                 error_report(
                     &target,
@@ -765,8 +826,19 @@ impl Run {
             .into_iter()
             .enumerate()
             .partition(|(_, (purpose, spec))| self.is_full(purpose, spec));
-        self.spawn(&mut set, full.into_iter().chain(raw));
+        let mut order = full.into_iter().chain(raw);
         let mut out: Vec<Option<ProbeRecord>> = vec![None; count];
+        // A scouted endpoint (a fleet target waiting for its turn,
+        // `admission`): its first probe alone, and the rest once its turn
+        // has come, or at once when that probe got no answer (a dead or
+        // silent host: they fail without a connection).
+        if self.endpoint.is_scouting() {
+            if let Some((i, (purpose, spec))) = order.next() {
+                out[i] = Some(self.one(purpose, spec).await);
+                self.endpoint.turn().await;
+            }
+        }
+        self.spawn(&mut set, order);
         while let Some(joined) = set.join_next().await {
             if let Ok((i, record)) = joined {
                 out[i] = Some(record);

@@ -1,7 +1,7 @@
 //! Many targets at once: the global connection bound, the per-target
 //! deadline, JSON Lines streamed as targets finish, and interruption.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -76,9 +76,10 @@ fn the_global_bound_holds_across_targets() {
     }
 }
 
-/// Targets start as earlier ones finish, one per two connections of
-/// `--max-connections` (here 1 at a time), and each target's deadline runs
-/// from its own start: eight targets that take about half a second each
+/// Targets take their turns as earlier ones finish, one per two connections
+/// of `--max-connections` (here 1 at a time; the next ones in line are
+/// scouted meanwhile, one connection each), and each target's deadline
+/// runs from its own turn: eight targets that take about half a second each
 /// (their connections are held 150 ms, two at a time), one after the
 /// other, all finish within a deadline of 2 s, shorter than the whole run
 /// (about 4 s). When every target started at once, they shared the two
@@ -106,8 +107,9 @@ fn targets_wait_for_their_turn_untimed() {
     let all: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, v) = scan_json(&all);
     assert_eq!(code, 3, "{v:#}");
+    // One target in turn; the one beside it is scouted (one connection).
     let targets = c.peak_targets.load(Ordering::SeqCst);
-    assert_eq!(targets, 1, "targets scanned at once with 2 connections");
+    assert!(targets <= 2, "{targets} targets at once with 2 connections");
     for t in v["targets"].as_array().unwrap() {
         assert_eq!(t["status"], "error", "{t:#}");
         assert_eq!(t["error"]["kind"], "closed", "{t:#}");
@@ -614,4 +616,140 @@ fn only_lists_the_endpoints_asked_for() {
     assert!(!grid.contains(&a), "{all}");
     assert!(grid.contains(&b), "{all}");
     assert!(grid.contains(&closed), "{all}");
+}
+
+/// A gate that opens once.
+type Gate = Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>;
+
+/// A listener that accepts and never answers (a silent host), and opens
+/// `gate` when it accepts its first connection.
+fn silent_opening(gate: Gate) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+            *gate.0.lock().unwrap() = true;
+            gate.1.notify_all();
+        }
+    });
+    addr
+}
+
+/// A relay in front of `upstream` whose first connection is held, unread,
+/// until `gate` opens (or 30 s pass), then relayed like the others; the
+/// flag says whether the gate opened for it while the client still waited
+/// for an answer (it had not closed the connection).
+fn held_until(
+    upstream: SocketAddr,
+    gate: Gate,
+) -> (SocketAddr, Arc<std::sync::atomic::AtomicBool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let relayed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = relayed.clone();
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().flatten().enumerate() {
+            let (gate, flag) = (gate.clone(), flag.clone());
+            std::thread::spawn(move || {
+                if n == 0 {
+                    let open = gate.0.lock().unwrap();
+                    let (open, _) = gate
+                        .1
+                        .wait_timeout_while(open, Duration::from_secs(30), |o| !*o)
+                        .unwrap();
+                    if !*open {
+                        return;
+                    }
+                }
+                // What the client sent meanwhile, and whether it still
+                // waits (no end of stream yet).
+                let mut client = client;
+                let mut pending = Vec::new();
+                let mut buf = [0u8; 4096];
+                client.set_nonblocking(true).unwrap();
+                let waiting = loop {
+                    match client.read(&mut buf) {
+                        Ok(0) => break false,
+                        Ok(k) => pending.extend_from_slice(&buf[..k]),
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break true,
+                        Err(_) => break false,
+                    }
+                };
+                client.set_nonblocking(false).unwrap();
+                if n == 0 {
+                    flag.store(waiting, Ordering::SeqCst);
+                }
+                let Ok(mut server) = std::net::TcpStream::connect(upstream) else {
+                    return;
+                };
+                if server.write_all(&pending).is_err() {
+                    return;
+                }
+                let (mut c_in, mut s_out) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c_in, &mut s_out);
+                    let _ = s_out.shutdown(std::net::Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (addr, relayed)
+}
+
+/// Targets that wait for their turn are scouted: a silent host at the end
+/// of the inventory is contacted while the first target is still being
+/// scanned, so its timeout runs beside the others', not after them. Here
+/// the first target cannot finish until the silent host has been
+/// contacted (one of its connections is held until then): scanned in turn
+/// without scouting, that connection would wait out `--timeout` and the
+/// silent host would be reached only afterwards. The silent host costs
+/// one connection: the rest of its probes are never sent.
+#[test]
+fn a_silent_host_late_in_the_inventory_is_contacted_early() {
+    let gate: Gate = Arc::default();
+    let server = emulate("dsm-strong-12");
+    let (first, relayed) = held_until(server.local_addr(), gate.clone());
+    let others = [emulate("dsm-strong-12"), emulate("dsm-strong-12")];
+    let silent = silent_opening(gate);
+    let mut args: Vec<String> = vec![first.to_string()];
+    args.extend(others.iter().map(|e| e.local_addr().to_string()));
+    args.push(silent.to_string());
+    // Two connections: one target in turn, the other three scouted.
+    args.extend(
+        [
+            "-p",
+            "dsa-11",
+            "--max-connections",
+            "2",
+            "--timeout",
+            "5s",
+            "--retries",
+            "0",
+        ]
+        .map(String::from),
+    );
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, v) = scan_json(&all);
+    assert_eq!(code, 3, "{v:#}");
+    assert!(
+        relayed.load(Ordering::SeqCst),
+        "the silent host was contacted while the first target still waited for its held connection"
+    );
+    let targets = v["targets"].as_array().unwrap();
+    for t in &targets[..3] {
+        assert_eq!(t["status"], "ok", "{t:#}");
+        assert_eq!(
+            crate::common::profile_of(t, "dsa-11")["verdict"],
+            "compatible",
+            "{t:#}"
+        );
+    }
+    let s = &targets[3];
+    assert_eq!(s["error"]["kind"], "timeout", "{s:#}");
+    assert_eq!(s["stats"]["connect_attempts"], 1, "{s:#}");
 }
