@@ -370,9 +370,10 @@ pub struct ProbeArgs {
     // its connection for two or three round trips, so 512 in flight sustain
     // about 5,000 probes a second at a 40 ms round trip (256 capped the
     // fleet benchmark at about 6 s, with the CPU half idle; past 512 it is
-    // CPU-bound and 1,024 gains nothing but memory); targets start one per
-    // two connections (`scan::targets_in_flight`), so peak memory follows
-    // this bound (about 65 MB), not the fleet's size; Linux's default open-files limit
+    // CPU-bound and 1,024 gains nothing but memory); targets take turns one
+    // per two connections (`scan::targets_in_flight`) and are scouted one
+    // per connection ahead (`scan::targets_scouted`), so peak memory follows
+    // this bound (75-93 MB), not the fleet's size; Linux's default open-files limit
     // (1,024) holds it with room to spare, and a lower one is raised or
     // respected (`probe::connect::room_for`).
     #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65536))]
@@ -381,7 +382,7 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// The longest one target may take, all its probes included, from the
-    /// target's start (targets start one per two --max-connections).
+    /// target's turn (targets take turns one per two --max-connections).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub target_timeout: Duration,
 }

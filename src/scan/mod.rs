@@ -468,8 +468,8 @@ pub async fn scan_many(
 /// slot busy, while memory follows the connection bound, not the fleet (a
 /// waiting probe is a task of about 2 KB, and every target started at once
 /// held all of its first wave: 13,000 tasks, 28 MB, for 1,000 endpoints).
-/// As many again, the next in line, are scouted meanwhile (see
-/// [`admission`]): one connection at a time, their first one ahead of the
+/// The next [`targets_scouted`] in line are scouted meanwhile (see
+/// [`admission`]): their first probe, whose connection goes ahead of the
 /// other targets' waves ([`crate::probe::lanes`]), so that a dead or silent
 /// host costs one timeout in parallel with everything else, not at the end
 /// of the run. Each report goes to `done`, with its index, as soon as it is
@@ -567,14 +567,14 @@ pub fn targets_in_flight(max_connections: usize) -> usize {
 }
 
 /// How many targets a run scouts, beyond those in turn, with
-/// `max_connections` in flight: two per connection. A scouted target waits
-/// with one probe (about 10 KB; the fleet benchmark's 1,000 scouted
-/// targets added 8 MB), and scouting this far ahead reaches a silent host
-/// early enough for its timeout to end with the rest: 1,024 targets ahead
-/// is about five seconds of the fleet benchmark's pace, the default
-/// `--timeout`.
+/// `max_connections` in flight: one per connection (512 by default). A
+/// scouted target waits with its planned scan and one probe, about 25 KB
+/// (with 3,000 endpoints in the fleet benchmark, 512 scouted targets peaked
+/// at 93 MB, 1,024 at 107 MB), and at the benchmark's pace 512 targets
+/// ahead reach a silent host a few seconds before its turn: its timeout
+/// (5 s by default) ends with the rest of the run, not after it.
 pub fn targets_scouted(max_connections: usize) -> usize {
-    max_connections.saturating_mul(2).max(1)
+    max_connections.max(1)
 }
 
 /// Starts one target's scan, timed by `fleet.target_timeout` from its

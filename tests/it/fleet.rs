@@ -714,18 +714,18 @@ fn a_silent_host_late_in_the_inventory_is_contacted_early() {
     let gate: Gate = Arc::default();
     let server = emulate("dsm-strong-12");
     let (first, relayed) = held_until(server.local_addr(), gate.clone());
-    let others = [emulate("dsm-strong-12"), emulate("dsm-strong-12")];
+    let others: Vec<_> = (0..4).map(|_| emulate("dsm-strong-12")).collect();
     let silent = silent_opening(gate);
     let mut args: Vec<String> = vec![first.to_string()];
     args.extend(others.iter().map(|e| e.local_addr().to_string()));
     args.push(silent.to_string());
-    // Two connections: one target in turn, the other three scouted.
+    // Four connections: two targets in turn, the other four scouted.
     args.extend(
         [
             "-p",
             "dsa-11",
             "--max-connections",
-            "2",
+            "4",
             "--timeout",
             "5s",
             "--retries",
@@ -741,7 +741,7 @@ fn a_silent_host_late_in_the_inventory_is_contacted_early() {
         "the silent host was contacted while the first target still waited for its held connection"
     );
     let targets = v["targets"].as_array().unwrap();
-    for t in &targets[..3] {
+    for t in &targets[..5] {
         assert_eq!(t["status"], "ok", "{t:#}");
         assert_eq!(
             crate::common::profile_of(t, "dsa-11")["verdict"],
@@ -749,7 +749,7 @@ fn a_silent_host_late_in_the_inventory_is_contacted_early() {
             "{t:#}"
         );
     }
-    let s = &targets[3];
+    let s = &targets[5];
     assert_eq!(s["error"]["kind"], "timeout", "{s:#}");
     assert_eq!(s["stats"]["connect_attempts"], 1, "{s:#}");
 }
