@@ -14,7 +14,9 @@
 //! `--dead 3` (percent; `--rtt 0` adds no delay), `--proxy` (put each
 //! endpoint behind its own delaying proxy instead, a second TCP connection
 //! and a relay task per probe: what the benchmark did before, for
-//! comparison), `--timeout 2s`, `--max-connections 512` (the default),
+//! comparison), `--timeout 5s` (the default: the tool's, which the fleet
+//! target of docs/performance.md is stated at; the tables there from before
+//! scouting used 2s), `--max-connections 512` (the default),
 //! `--no-confirm`, `--scanner PATH` (another build of `tlscompat`, to
 //! compare), and `--serve-only SECONDS --inventory PATH`: stand the
 //! endpoints up, write the inventory to PATH, serve for SECONDS and print
@@ -38,7 +40,7 @@ fn main() {
     let mut targets = 1000usize;
     let mut rtt = Duration::from_millis(40);
     let mut dead_percent = 3usize;
-    let mut timeout = "2s".to_string();
+    let mut timeout = "5s".to_string();
     let mut max_connections = "512".to_string();
     let mut no_confirm = false;
     let mut proxy = false;

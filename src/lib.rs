@@ -19,6 +19,7 @@
 //!   connector; confirming handshakes. `scan`: the strategy for one
 //!   endpoint and the checks (`scan::checks`, one file per check) that turn
 //!   outcomes into `results`, reading the records of `scan::probes`;
+//!   `scan::admission` scouts a fleet's targets ahead of their turn;
 //!   `scan::capture` writes an endpoint as a profile. `policy`: the verdict
 //!   of a run.
 //! - `serve`: the emulator, a real TLS endpoint for any profile.

@@ -467,7 +467,7 @@ impl Endpoint {
         if let Ok(mut h) = self.health.lock() {
             if matches!(*h, Health::Unknown) {
                 // Known to accept connections: the rest of the bound opens
-                // (a scouted endpoint's opens when it is admitted).
+                // (a scouted endpoint's opens at its turn, after an answer).
                 if matches!(verdict, Health::Up(_))
                     && (!self.scouted || self.opened.load(Ordering::SeqCst))
                 {

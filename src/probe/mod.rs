@@ -9,6 +9,8 @@
 //!
 //! - `connect`: the polite connector (bounded connections per endpoint,
 //!   timeouts, retries with backoff, one gate connection first).
+//! - `lanes`: the run's connection slots, an endpoint's first contact
+//!   served first.
 //! - `hello`: builds a ClientHello shaped like a profile's client.
 //! - `judge`: what a first flight means, judged as a real client would.
 //! - `engine`: sends a hand-built hello and judges the answer.

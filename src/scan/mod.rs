@@ -494,21 +494,18 @@ pub async fn scan_all(
     let mut line: std::collections::VecDeque<(usize, Arc<Admission>)> =
         std::collections::VecDeque::new();
     loop {
+        // Turns go first to the scouted targets, in order, then to new ones.
         while turns.len() < room {
-            let (i, admission) = match line.pop_front() {
-                Some(next) => next,
-                None => {
-                    let Some((i, target)) = waiting.next() else {
-                        break;
-                    };
-                    let admission = Admission::granted();
-                    let handle =
-                        spawn_target(&mut set, i, target, &clients, &config, admission.clone());
-                    index.insert(handle.id(), i);
-                    (i, admission)
-                }
+            if let Some((i, scouted)) = line.pop_front() {
+                scouted.admit();
+                turns.insert(i);
+                continue;
+            }
+            let Some((i, target)) = waiting.next() else {
+                break;
             };
-            admission.admit();
+            let handle = spawn_target(&mut set, i, target, &clients, &config, Admission::granted());
+            index.insert(handle.id(), i);
             turns.insert(i);
         }
         while line.len() < scouts {
