@@ -553,12 +553,13 @@ pub async fn scan_all(
     }
 }
 
-/// How many targets a run scans at once with `max_connections` in flight:
-/// one per two connections (at least one). A started target asks for 8 to
-/// 16 connections at a time, so this keeps every connection slot asked for
-/// even while most targets wait a round trip between their waves. Dead and
-/// silent hosts hold up to 8 attempts each for a timeout, so they fill the
-/// connection bound (512 / 8 = 64 of them) long before this one (256).
+/// How many targets have their turn at once with `max_connections` in
+/// flight: one per two connections (at least one). A target in turn asks
+/// for 8 to 16 connections at a time, so this keeps every connection slot
+/// asked for even while most targets wait a round trip between their
+/// waves. A dead or silent host is mostly found while scouted, with one
+/// connection, and its scan ends without taking a turn; one found in turn
+/// holds up to 8 attempts for a timeout.
 pub fn targets_in_flight(max_connections: usize) -> usize {
     (max_connections / 2).max(1)
 }
