@@ -4,6 +4,12 @@
 //! in `commands` turns these raw values into a validated job (profiles
 //! resolved, files read, formats checked), which is where bad input is
 //! reported with exit code 2.
+//!
+//! The doc comments of the arguments are their `--help` text, read by
+//! people in a terminal: `[IPv6]:PORT` and `HOST[:PORT]` there are
+//! literal, not links (nor are the URLs of the examples), so rustdoc's
+//! link checks are off for this module.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 
 pub mod manual;
 

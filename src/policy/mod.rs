@@ -5,7 +5,7 @@
 //! (`--require`: "this client version must be able to talk to every
 //! endpoint"), forbidden versions and cipher suites (what the endpoint must
 //! not accept), certificate limits, and no exposed agent port. Policies come
-//! from a YAML file (`--policy`, see [`file`]) and from the command-line
+//! from a YAML file (`--policy`, see [`file`](mod@file)) and from the command-line
 //! shorthands, which add one rule matching every target.
 //!
 //! The verdict has three values, each rule commented where it is applied:

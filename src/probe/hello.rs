@@ -37,7 +37,7 @@ const EXTRA_SIGNATURE_ALGORITHMS: &[SignatureScheme] = &[
 ];
 
 /// Every signature algorithm a suite-testing hello offers (and the emulator
-/// accepts by default): the profile defaults, then [`EXTRA_SIGNATURE_ALGORITHMS`].
+/// accepts by default): the profile defaults, then `EXTRA_SIGNATURE_ALGORITHMS`.
 pub fn broad_signature_algorithms() -> Vec<SignatureScheme> {
     DEFAULT_SIGNATURE_ALGORITHMS
         .iter()

@@ -21,9 +21,9 @@ use tokio::sync::oneshot;
 /// Which queue a connection waits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lane {
-    /// The endpoint's first contact: nothing has connected to it yet.
+    /// An endpoint's first connection (its first contact).
     First,
-    /// An endpoint that has accepted a connection already.
+    /// Every later connection to the same endpoint.
     Rest,
 }
 

@@ -165,7 +165,7 @@ fn rule_cases<'a>(report: &'a ScanReport, t: &'a TargetReport) -> impl Iterator<
 /// or a profile whose answer is unknown, is an error.
 ///
 /// The document is written with `quick-xml`'s writer (elements, nesting,
-/// indentation); values go through [`xml`] first, which keeps line breaks
+/// indentation); values go through `xml` first, which keeps line breaks
 /// as character references and shows other control characters visibly
 /// (XML 1.0 cannot carry them at all). `tests/it/junit.rs` reads the output
 /// back with `junit-parser`.

@@ -1184,7 +1184,7 @@ impl Verdict {
 ///
 /// `verdict` and `reason_code` are the result; the JSON also carries
 /// `compatible` and `conclusive`, derived from `verdict` for readers of
-/// `schema_version` 2 (see [`ProfileReportOut`]).
+/// `schema_version` 2 (see `ProfileReportOut`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "ProfileReportIn")]
 pub struct ProfileReport {

@@ -469,7 +469,7 @@ pub async fn scan_many(
 /// waiting probe is a task of about 2 KB, and every target started at once
 /// held all of its first wave: 13,000 tasks, 28 MB, for 1,000 endpoints).
 /// The next [`targets_scouted`] in line are scouted meanwhile (see
-/// [`admission`]): their first probe, whose connection goes ahead of the
+/// `admission`): their first probe, whose connection goes ahead of the
 /// other targets' waves ([`crate::probe::lanes`]), so that a dead or silent
 /// host costs one timeout in parallel with everything else, not at the end
 /// of the run. Each report goes to `done`, with its index, as soon as it is
