@@ -877,18 +877,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_whole_bound_opens_once_a_connection_succeeded() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let live = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            loop {
-                let (s, _) = listener.accept().await.unwrap();
-                tokio::spawn(async move {
-                    let mut s = s;
-                    let mut buf = [0u8; 1];
-                    let _ = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await;
-                });
-            }
-        });
+        let live = holding().await;
         let limits = Limits {
             concurrency: 16,
             ..limits()
@@ -921,24 +910,13 @@ mod tests {
 
     #[tokio::test]
     async fn connections_are_bounded_and_the_gate_picks_the_live_address() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let live = listener.local_addr().unwrap();
+        let live = holding().await;
         let dead = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
         let open = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(async move {
-            loop {
-                let (s, _) = listener.accept().await.unwrap();
-                tokio::spawn(async move {
-                    let mut s = s;
-                    let mut buf = [0u8; 1];
-                    let _ = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await;
-                });
-            }
-        });
         let ep = Arc::new(Endpoint::new(vec![dead, live], limits()));
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..12 {

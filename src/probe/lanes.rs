@@ -86,8 +86,9 @@ impl Lanes {
         waiting.await.unwrap_or(Slot { lanes: None })
     }
 
-    /// Slots free now (for tests).
-    pub fn available(&self) -> usize {
+    /// Slots free now.
+    #[cfg(test)]
+    fn available(&self) -> usize {
         self.lock().free
     }
 

@@ -1,7 +1,7 @@
 //! Many targets at once: the global connection bound, the per-target
 //! deadline, JSON Lines streamed as targets finish, and interruption.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -681,20 +681,7 @@ fn held_until(
                 if n == 0 {
                     flag.store(waiting, Ordering::SeqCst);
                 }
-                let Ok(mut server) = std::net::TcpStream::connect(upstream) else {
-                    return;
-                };
-                if server.write_all(&pending).is_err() {
-                    return;
-                }
-                let (mut c_in, mut s_out) =
-                    (client.try_clone().unwrap(), server.try_clone().unwrap());
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut c_in, &mut s_out);
-                    let _ = s_out.shutdown(std::net::Shutdown::Write);
-                });
-                let _ = std::io::copy(&mut server, &mut client);
-                let _ = client.shutdown(std::net::Shutdown::Write);
+                crate::peers::pump(client, &pending, upstream, false);
             });
         }
     });

@@ -739,7 +739,7 @@ fn real_suites(hello: &ClientHello) -> Vec<u16> {
 /// until one side closes or fails, and then closes both. With `cut`, the
 /// first bytes from the client end the connection instead of being
 /// forwarded.
-fn pump(client: TcpStream, hello: &[u8], upstream: SocketAddr, cut: bool) {
+pub fn pump(client: TcpStream, hello: &[u8], upstream: SocketAddr, cut: bool) {
     let Ok(mut server) = TcpStream::connect_timeout(&upstream, LINGER) else {
         return;
     };
